@@ -1,0 +1,38 @@
+# Two commands do the whole set-up on a fresh Debian machine with Python 3.11+:
+#   make run    install, then serve the API on SQLite with a demo bank (http://127.0.0.1:8000/docs)
+#   make test   install everything (PostgreSQL included), lint, type-check and run every test
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: install system-deps run test lint typecheck pytest clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+system-deps:
+	bash scripts/install-system-deps
+
+run: install
+	$(BIN)/safeguarding serve --demo
+
+lint: install
+	$(BIN)/ruff check src tests $(wildcard bench)
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install system-deps
+	SAFEGUARDING_REQUIRE_POSTGRES=1 $(BIN)/pytest --cov --cov-report=term
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,46 @@
+"""Request dependencies: the engine, and the API key with a required scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
+
+from safeguarding.auth.keys import ApiKey
+from safeguarding.engine import Engine
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def _token(authorization: str | None, api_key: str | None) -> str | None:
+    if api_key:
+        return api_key
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return authorization
+
+
+def require(scope: str) -> Callable[..., object]:
+    async def dependency(
+        engine: EngineDep,
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> ApiKey:
+        return await run_in_threadpool(
+            engine.keys.authenticate, _token(authorization, x_api_key), scope)
+
+    return dependency
+
+
+MatchKey = Annotated[ApiKey, Depends(require("match"))]
+ReadKey = Annotated[ApiKey, Depends(require("banks:read"))]
+WriteKey = Annotated[ApiKey, Depends(require("banks:write"))]
+AdminKey = Annotated[ApiKey, Depends(require("admin"))]

@@ -1,0 +1,62 @@
+"""Domain errors -> HTTP statuses with a JSON body `{"error": {"type", "message", ...}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from safeguarding.banks.model import InvalidBankError
+from safeguarding.errors import (
+    AuthError,
+    ConflictError,
+    CorruptMediaError,
+    ForbiddenError,
+    ImportFormatError,
+    MediaLimitError,
+    MissingDependencyError,
+    NotFoundError,
+    SafeguardingError,
+    SignalError,
+    UnsupportedMediaError,
+)
+
+STATUS: list[tuple[type[Exception], int]] = [
+    (ForbiddenError, 403),
+    (AuthError, 401),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (MediaLimitError, 413),
+    (UnsupportedMediaError, 415),
+    (CorruptMediaError, 422),
+    (SignalError, 422),
+    (ImportFormatError, 422),
+    (InvalidBankError, 422),
+    (MissingDependencyError, 501),
+    (SafeguardingError, 400),
+    (ValueError, 422),
+]
+
+
+def status_for(exc: Exception) -> int:
+    return next(code for kind, code in STATUS if isinstance(exc, kind))
+
+
+def error_body(exc: Exception) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, ImportFormatError) and exc.line is not None:
+        body["line"] = exc.line
+    if isinstance(exc, MediaLimitError):
+        body["limit"] = exc.limit
+    return body
+
+
+def install(app: FastAPI) -> None:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        status = status_for(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"error": error_body(exc)}, status_code=status, headers=headers)
+
+    app.add_exception_handler(SafeguardingError, handle)
+    app.add_exception_handler(ValueError, handle)

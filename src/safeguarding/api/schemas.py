@@ -1,0 +1,103 @@
+"""Request and response bodies (these shape the OpenAPI document at /docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from safeguarding.banks.model import Action, Bank
+
+MAX_BATCH = 1000
+
+
+class SignalIn(BaseModel):
+    type: str = Field(examples=["pdq"])
+    value: str = Field(max_length=10_000_000)
+    quality: int | None = Field(None, ge=0, le=100)
+
+
+class MatchItemIn(BaseModel):
+    id: str | None = Field(None, max_length=200, description="Your reference, echoed back.")
+    signals: list[SignalIn] = Field(min_length=1, max_length=100)
+
+
+class MatchSignalsIn(BaseModel):
+    items: list[MatchItemIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BankIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = Field("", max_length=2000)
+    source: str = "local"
+    labels: list[str] = Field(default_factory=list)
+    pdq_threshold: int = Field(31, ge=0, le=128)
+    min_quality: int = Field(50, ge=0, le=100)
+    action: Action = Action.REVIEW
+    vpdq_query_match_percent: float = Field(80.0, ge=0, le=100)
+    vpdq_index_match_percent: float = Field(0.0, ge=0, le=100)
+
+
+class BankPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    description: str | None = Field(None, max_length=2000)
+    source: str | None = None
+    labels: list[str] | None = None
+    pdq_threshold: int | None = Field(None, ge=0, le=128)
+    min_quality: int | None = Field(None, ge=0, le=100)
+    action: Action | None = None
+    vpdq_query_match_percent: float | None = Field(None, ge=0, le=100)
+    vpdq_index_match_percent: float | None = Field(None, ge=0, le=100)
+
+
+class BankOut(BaseModel):
+    name: str
+    description: str
+    source: str
+    enabled: bool
+    labels: list[str]
+    pdq_threshold: int
+    min_quality: int
+    action: Action
+    vpdq_query_match_percent: float
+    vpdq_index_match_percent: float
+    entry_count: int
+    created_by: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, bank: Bank) -> BankOut:
+        p = bank.policy
+        return cls(
+            name=bank.name, description=bank.description, source=bank.source,
+            enabled=bank.enabled, labels=bank.labels, pdq_threshold=p.pdq_threshold,
+            min_quality=p.min_quality, action=p.action,
+            vpdq_query_match_percent=p.vpdq_query_match_percent,
+            vpdq_index_match_percent=p.vpdq_index_match_percent,
+            entry_count=bank.entry_count, created_by=bank.created_by,
+            created_at=bank.created_at.isoformat(), updated_at=bank.updated_at.isoformat(),
+        )
+
+
+class EntriesIn(BaseModel):
+    signals: list[SignalIn] = Field(min_length=1, max_length=10_000)
+    labels: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    source_ref: str | None = Field(None, max_length=200)
+
+
+class ImportOut(BaseModel):
+    bank: str
+    added: int
+    already_present: int
+
+
+class DoNotMatchIn(BaseModel):
+    type: str
+    value: str = Field(max_length=10_000_000)
+    reason: str = Field(min_length=1, max_length=2000)

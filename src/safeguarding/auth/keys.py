@@ -1,0 +1,121 @@
+"""API keys: `sg_<key id>_<secret>`. Only a SHA-256 of the secret is stored; the secret has
+256 bits of entropy, so a slow password hash would add latency to every call and no safety.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from safeguarding.audit.log import AuditLog
+from safeguarding.errors import AuthError, ConflictError, ForbiddenError, NotFoundError
+from safeguarding.store.db import Database
+from safeguarding.store.models import ApiKeyRow, utcnow
+
+#: stored with each key: never rename. `admin` implies every other scope.
+SCOPES = ("match", "banks:read", "banks:write", "admin")
+_TOKEN = re.compile(r"sg_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    name: str
+    scopes: list[str]
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.key_id}:{self.name}"
+
+    def allows(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    key: ApiKey
+    token: str  # shown once, never stored
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _key(row: ApiKeyRow) -> ApiKey:
+    return ApiKey(row.key_id, row.name, list(row.scopes), row.created_by, row.created_at,
+                  row.revoked_at, row.last_used_at)
+
+
+def check_scopes(scopes: list[str]) -> list[str]:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise ValueError(f"scopes must be some of {list(SCOPES)}; got {unknown or 'none'}")
+    return sorted(set(scopes))
+
+
+class ApiKeys:
+    def __init__(self, db: Database, audit: AuditLog | None = None) -> None:
+        self.db = db
+        self.audit = audit or AuditLog()
+
+    def create(self, name: str, scopes: list[str], actor: str) -> CreatedKey:
+        if not name.strip() or len(name) > 200:
+            raise ValueError("a key needs a name of 1-200 characters")
+        scopes = check_scopes(scopes)
+        key_id = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789")
+                         for _ in range(12))
+        secret = secrets.token_urlsafe(32)
+        with self.db.write() as session:
+            row = ApiKeyRow(key_id=key_id, name=name, secret_hash=_digest(secret),
+                            scopes=scopes, created_by=actor)
+            session.add(row)
+            session.flush()
+            self.audit.record(session, actor, "key.create", f"key:{key_id}", name=name,
+                              scopes=scopes)
+            key = _key(row)
+        return CreatedKey(key, f"sg_{key_id}_{secret}")
+
+    def list(self) -> list[ApiKey]:
+        with self.db.read() as session:
+            return [_key(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
+
+    def revoke(self, key_id: str, actor: str) -> ApiKey:
+        with self.db.write() as session:
+            row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_id == key_id)).first()
+            if row is None:
+                raise NotFoundError(f"API key {key_id!r} not found")
+            if row.revoked_at is not None:
+                raise ConflictError(f"API key {key_id!r} is already revoked")
+            row.revoked_at = utcnow()
+            self.audit.record(session, actor, "key.revoke", f"key:{key_id}")
+            return _key(row)
+
+    def authenticate(self, token: str | None, scope: str) -> ApiKey:
+        """The key behind `token` if it is live and has `scope`; AuthError or ForbiddenError."""
+        if not token:
+            raise AuthError("missing API key: send 'Authorization: Bearer sg_...'")
+        parsed = _TOKEN.fullmatch(token.strip())
+        if parsed is None:
+            raise AuthError("invalid API key")
+        key_id, secret = parsed.groups()
+        with self.db.read() as session:
+            row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_id == key_id)).first()
+            expected = row.secret_hash if row else _digest("")
+        if row is None or not hmac.compare_digest(expected, _digest(secret)):
+            raise AuthError("invalid API key")
+        if row.revoked_at is not None:
+            raise AuthError("API key revoked")
+        key = _key(row)
+        if not key.allows(scope):
+            raise ForbiddenError(f"API key lacks the '{scope}' scope")
+        return key

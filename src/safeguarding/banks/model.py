@@ -1,0 +1,136 @@
+"""Banks: named hash lists with provenance and a match policy."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from safeguarding.errors import SafeguardingError
+
+_BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_SOURCE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,49}")
+MAX_LABELS = 50
+MAX_LABEL_LENGTH = 100
+
+#: sources with a meaning elsewhere in the system; any other lowercase name is allowed
+KNOWN_SOURCES = ("local", "ncmec", "iwf", "stopncii", "takeitdown", "selfreport")
+
+
+class Action(StrEnum):
+    """What a match against a bank asks for. Stored: never rename."""
+
+    REVIEW = "review"
+    BLOCK = "block"
+    REPORT = "report"
+
+
+class InvalidBankError(SafeguardingError):
+    pass
+
+
+def check_bank_name(name: str) -> str:
+    if not isinstance(name, str) or not _BANK_NAME.fullmatch(name):
+        raise InvalidBankError(
+            f"invalid bank name {str(name)[:120]!r}: 1-100 letters, digits, '_', '.', '-'"
+        )
+    return name
+
+
+def check_source(source: str) -> str:
+    if not _SOURCE.fullmatch(source):
+        raise InvalidBankError(f"invalid source {source[:60]!r}: lowercase letters and digits")
+    return source
+
+
+def check_labels(labels: Any) -> list[str]:
+    if labels is None:
+        return []
+    if not isinstance(labels, list | tuple) or not all(isinstance(x, str) for x in labels):
+        raise InvalidBankError("labels must be a list of strings")
+    cleaned = sorted({x.strip() for x in labels if x.strip()})
+    if len(cleaned) > MAX_LABELS or any(len(x) > MAX_LABEL_LENGTH for x in cleaned):
+        raise InvalidBankError(f"at most {MAX_LABELS} labels of {MAX_LABEL_LENGTH} characters")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class BankPolicy:
+    pdq_threshold: int = 31
+    min_quality: int = 50
+    action: Action = Action.REVIEW
+    vpdq_query_match_percent: float = 80.0
+    vpdq_index_match_percent: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.pdq_threshold <= 128:
+            raise InvalidBankError("pdq_threshold must be between 0 and 128")
+        if not 0 <= self.min_quality <= 100:
+            raise InvalidBankError("min_quality must be between 0 and 100")
+        for name in ("vpdq_query_match_percent", "vpdq_index_match_percent"):
+            if not 0.0 <= getattr(self, name) <= 100.0:
+                raise InvalidBankError(f"{name} must be between 0 and 100")
+        try:
+            object.__setattr__(self, "action", Action(self.action))
+        except ValueError:
+            allowed = ", ".join(a.value for a in Action)
+            raise InvalidBankError(f"action must be one of {allowed}, not {self.action!r}"
+                                   ) from None
+
+
+@dataclass(frozen=True)
+class Bank:
+    id: int
+    name: str
+    description: str
+    source: str
+    enabled: bool
+    policy: BankPolicy
+    labels: list[str]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    entry_count: int = 0
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to add: a canonical value (see `validate_signal`) and its provenance."""
+
+    signal_type: str
+    value: str
+    quality: int | None = None
+    labels: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    source_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class BankEntry:
+    id: int
+    bank_id: int
+    bank_name: str
+    signal_type: str
+    value: str
+    quality: int | None
+    labels: list[str]
+    metadata: dict[str, Any]
+    source_ref: str | None
+    added_by: str
+    added_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "bank": self.bank_name,
+            "signal_type": self.signal_type,
+            "value": self.value,
+            "quality": self.quality,
+            "labels": self.labels,
+            "metadata": self.metadata,
+            "source_ref": self.source_ref,
+            "added_by": self.added_by,
+            "added_at": self.added_at.isoformat(),
+        }

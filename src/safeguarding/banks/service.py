@@ -1,0 +1,175 @@
+"""Bank operations as a user sees them: each one validated, one transaction, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import IO, Any
+
+from safeguarding.audit.log import AuditLog
+from safeguarding.banks.formats import BankFormat, export, parse
+from safeguarding.banks.model import (
+    Bank,
+    BankEntry,
+    BankPolicy,
+    NewEntry,
+    check_bank_name,
+    check_labels,
+    check_source,
+)
+from safeguarding.hashing.registry import validate_signal
+from safeguarding.store.banks import BankStore, DoNotMatch
+from safeguarding.store.db import Database
+
+_POLICY_FIELDS = ("pdq_threshold", "min_quality", "action", "vpdq_query_match_percent",
+                  "vpdq_index_match_percent")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    bank: str
+    added: int
+    already_present: int
+
+    @property
+    def total(self) -> int:
+        return self.added + self.already_present
+
+
+class BankService:
+    def __init__(self, db: Database, store: BankStore | None = None,
+                 audit: AuditLog | None = None) -> None:
+        self.db = db
+        self.store = store or BankStore()
+        self.audit = audit or AuditLog()
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every committed change (the in-process index refreshes)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    # --- banks -------------------------------------------------------------------------
+    def create_bank(self, name: str, actor: str, *, description: str = "",
+                    source: str = "local", policy: BankPolicy | None = None,
+                    labels: list[str] | None = None) -> Bank:
+        check_bank_name(name)
+        check_source(source)
+        policy = policy or BankPolicy()
+        with self.db.write() as session:
+            bank = self.store.create(session, name=name, description=description,
+                                     source=source, policy=policy,
+                                     labels=check_labels(labels), created_by=actor)
+            self.audit.record(session, actor, "bank.create", f"bank:{name}", source=source,
+                              policy={k: str(getattr(policy, k)) for k in _POLICY_FIELDS})
+        self._changed()
+        return bank
+
+    def get_bank(self, name: str) -> Bank:
+        with self.db.read() as session:
+            return self.store.get(session, name)
+
+    def list_banks(self) -> list[Bank]:
+        with self.db.read() as session:
+            return self.store.all(session)
+
+    def update_bank(self, name: str, actor: str, **changes: Any) -> Bank:
+        allowed = {"enabled", "description", "labels", "source", *_POLICY_FIELDS}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if "labels" in changes:
+            changes["labels"] = check_labels(changes["labels"])
+        if "source" in changes:
+            check_source(changes["source"])
+        with self.db.write() as session:
+            current = self.store.get(session, name)
+            policy_changes = {k: v for k, v in changes.items() if k in _POLICY_FIELDS}
+            policy = replace(current.policy, **policy_changes)  # validates
+            if "action" in changes:
+                changes["action"] = policy.action.value
+            bank = self.store.update(session, name, changes)
+            self.audit.record(session, actor, "bank.update", f"bank:{name}",
+                              changes={k: str(v) for k, v in changes.items()})
+        self._changed()
+        return bank
+
+    def delete_bank(self, name: str, actor: str) -> None:
+        with self.db.write() as session:
+            count = self.store.get(session, name).entry_count
+            self.store.delete(session, name)
+            self.audit.record(session, actor, "bank.delete", f"bank:{name}", entries=count)
+        self._changed()
+
+    # --- entries -----------------------------------------------------------------------
+    def add_entries(self, name: str, entries: Iterable[NewEntry], actor: str,
+                    *, action: str = "bank.add") -> ImportResult:
+        with self.db.write() as session:
+            added, present = self.store.add_entries(session, name, entries, actor)
+            self.audit.record(session, actor, action, f"bank:{name}", added=added,
+                              already_present=present)
+        self._changed()
+        return ImportResult(name, added, present)
+
+    def add_signals(self, name: str, signals: Iterable[tuple[str, str, int | None]], actor: str,
+                    *, labels: list[str] | None = None, metadata: dict[str, Any] | None = None,
+                    source_ref: str | None = None) -> ImportResult:
+        """Validate (type, value, quality) triples and add them to a bank."""
+        checked_labels = check_labels(labels)
+        entries = []
+        for signal_type, value, quality in signals:
+            kind, canonical = validate_signal(signal_type, value)
+            entries.append(NewEntry(kind, canonical, quality, checked_labels,
+                                    dict(metadata or {}), source_ref))
+        return self.add_entries(name, entries, actor)
+
+    def remove_entries(self, name: str, entry_ids: list[int], actor: str) -> int:
+        with self.db.write() as session:
+            removed = self.store.remove_entries(session, name, entry_ids)
+            self.audit.record(session, actor, "bank.remove", f"bank:{name}",
+                              entry_ids=entry_ids[:1000], removed=removed)
+        self._changed()
+        return removed
+
+    def entries(self, name: str, *, after_id: int = 0, limit: int = 100,
+                signal_type: str | None = None) -> list[BankEntry]:
+        with self.db.read() as session:
+            return self.store.entries(session, name, after_id=after_id, limit=limit,
+                                      signal_type=signal_type)
+
+    def import_file(self, name: str, fmt: BankFormat | str, stream: IO[bytes],
+                    actor: str) -> ImportResult:
+        """All or nothing: a bad line rolls back the whole file. Re-importing adds nothing."""
+        return self.add_entries(name, parse(fmt, stream), actor, action="bank.import")
+
+    def export(self, name: str, fmt: BankFormat | str) -> Iterator[str]:
+        fmt = BankFormat(fmt)
+        self.get_bank(name)  # a missing bank fails before the first byte is sent
+        with self.db.read() as session:
+            yield from export(fmt, self.store.iter_entries(session, name))
+
+    # --- do-not-match ------------------------------------------------------------------
+    def add_do_not_match(self, signal_type: str, value: str, reason: str,
+                         actor: str) -> DoNotMatch:
+        kind, canonical = validate_signal(signal_type, value)
+        if not reason.strip():
+            raise ValueError("a reason is required")
+        with self.db.write() as session:
+            entry = self.store.add_do_not_match(session, kind, canonical, reason, actor)
+            self.audit.record(session, actor, "dnm.add", f"dnm:{entry.id}", reason=reason)
+        self._changed()
+        return entry
+
+    def remove_do_not_match(self, dnm_id: int, actor: str) -> None:
+        with self.db.write() as session:
+            self.store.remove_do_not_match(session, dnm_id)
+            self.audit.record(session, actor, "dnm.remove", f"dnm:{dnm_id}")
+        self._changed()
+
+    def list_do_not_match(self) -> list[DoNotMatch]:
+        with self.db.read() as session:
+            return self.store.list_do_not_match(session)

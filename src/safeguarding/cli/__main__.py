@@ -1,0 +1,5 @@
+"""`python -m safeguarding.cli`."""
+
+from safeguarding.cli.main import main
+
+main()

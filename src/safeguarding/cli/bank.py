@@ -1,0 +1,162 @@
+"""`safeguarding bank ...`: create, inspect and fill hash banks."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+from rich.table import Table
+
+from safeguarding.banks.formats import BankFormat
+from safeguarding.banks.model import Action, BankPolicy
+from safeguarding.cli.common import actor, engine, err, fail, out, print_json
+from safeguarding.cli.files import expand_paths, hash_many
+
+app = typer.Typer(help="Create, inspect, fill, import and export hash banks.",
+                  no_args_is_help=True)
+
+
+@app.command()
+def create(ctx: typer.Context, name: str,
+           description: Annotated[str, typer.Option(help="What the bank holds.")] = "",
+           source: Annotated[str, typer.Option(help="ncmec, iwf, stopncii, local...")] = "local",
+           threshold: Annotated[int, typer.Option(help="PDQ distance threshold.")] = 31,
+           min_quality: Annotated[int, typer.Option(help="Minimum PDQ quality.")] = 50,
+           action: Annotated[Action, typer.Option(help="What a match asks for.")] = Action.REVIEW,
+           label: Annotated[list[str] | None, typer.Option(help="A label (repeatable).")] = None,
+           ) -> None:
+    """Create an empty bank."""
+    with engine(ctx) as e:
+        bank = e.banks.create_bank(name, actor(), description=description, source=source,
+                                   policy=BankPolicy(threshold, min_quality, action),
+                                   labels=label or [])
+    out.print(f"created bank {bank.name} (source {bank.source}, threshold "
+              f"{bank.policy.pdq_threshold}, action {bank.policy.action.value})")
+
+
+@app.command("list")
+def list_banks(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List banks with their policies and sizes."""
+    with engine(ctx) as e:
+        banks = e.banks.list_banks()
+    if json:
+        for b in banks:
+            print_json({"name": b.name, "source": b.source, "enabled": b.enabled,
+                        "entries": b.entry_count, "pdq_threshold": b.policy.pdq_threshold,
+                        "min_quality": b.policy.min_quality, "action": b.policy.action.value})
+        return
+    table = Table("name", "source", "enabled", "entries", "threshold", "min quality", "action")
+    for b in banks:
+        table.add_row(b.name, b.source, "yes" if b.enabled else "no", str(b.entry_count),
+                      str(b.policy.pdq_threshold), str(b.policy.min_quality),
+                      b.policy.action.value)
+    out.print(table)
+
+
+@app.command()
+def show(ctx: typer.Context, name: str,
+         entries: Annotated[int, typer.Option(help="Show this many entries.")] = 10,
+         json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show a bank and its first entries."""
+    with engine(ctx) as e:
+        bank = e.banks.get_bank(name)
+        first = e.banks.entries(name, limit=max(1, entries)) if entries else []
+    if json:
+        print_json({"name": bank.name, "description": bank.description, "source": bank.source,
+                    "enabled": bank.enabled, "entries": bank.entry_count,
+                    "policy": {k: str(v) for k, v in vars(bank.policy).items()},
+                    "created_by": bank.created_by, "created_at": bank.created_at,
+                    "first_entries": [x.as_dict() for x in first]})
+        return
+    out.print(f"[bold]{bank.name}[/bold]  source={bank.source} enabled={bank.enabled} "
+              f"entries={bank.entry_count}\n  policy: threshold={bank.policy.pdq_threshold} "
+              f"min_quality={bank.policy.min_quality} action={bank.policy.action.value}\n"
+              f"  created by {bank.created_by} at {bank.created_at:%Y-%m-%d %H:%M}")
+    for x in first:
+        out.print(f"  #{x.id} {x.signal_type} {x.value[:64]} {x.source_ref or ''}")
+
+
+@app.command()
+def add(ctx: typer.Context, name: str, paths: list[Path],
+        label: Annotated[list[str] | None, typer.Option(help="A label (repeatable).")] = None,
+        ) -> None:
+    """Hash files (or directories, recursively) and add their signals to a bank."""
+    with engine(ctx) as e:
+        e.banks.get_bank(name)
+        files = expand_paths(paths)
+        signals: list[tuple[str, str, int | None]] = []
+        failed = 0
+        for _path, hashes, error in hash_many(files, e.limits, e.settings.hash_workers,
+                                             dihedral=False):
+            if error or hashes is None:
+                failed += 1
+                err.print(f"[red]error:[/red] {error}")
+                continue
+            signals.extend((s.type, s.value, s.quality) for s in hashes.signals)
+        if failed:
+            err.print(f"{failed} file(s) could not be hashed; nothing was added")
+            raise typer.Exit(2)
+        result = e.banks.add_signals(name, signals, actor(), labels=label or [])
+    out.print(f"{name}: added {result.added} signals from {len(files)} files "
+              f"({result.already_present} already present)")
+
+
+@app.command()
+def remove(ctx: typer.Context, name: str, entry_ids: list[int]) -> None:
+    """Remove entries by id."""
+    with engine(ctx) as e:
+        removed = e.banks.remove_entries(name, entry_ids, actor())
+    out.print(f"{name}: removed {removed} entries")
+
+
+@app.command("import")
+def import_(ctx: typer.Context, name: str, file: Path,
+            format: Annotated[BankFormat, typer.Option(help="hma, csv or jsonl")] = BankFormat.HMA,
+            ) -> None:
+    """Import a hash list. All or nothing; importing it again adds nothing."""
+    with engine(ctx) as e, _open(file) as stream:
+        result = e.banks.import_file(name, format, stream, actor())
+    out.print(f"{name}: imported {result.total} entries, {result.added} new, "
+              f"{result.already_present} already present")
+
+
+@app.command()
+def export(ctx: typer.Context, name: str,
+           format: Annotated[BankFormat, typer.Option(help="hma, csv or jsonl")] = BankFormat.HMA,
+           output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
+    """Export a bank to stdout or a file."""
+    with engine(ctx) as e:
+        lines = e.banks.export(name, format)
+        if output is None:
+            for line in lines:
+                sys.stdout.write(line)
+            return
+        with output.open("w", encoding="utf-8") as target:
+            target.writelines(lines)
+
+
+@app.command()
+def enable(ctx: typer.Context, name: str) -> None:
+    """Use the bank in matching."""
+    with engine(ctx) as e:
+        e.banks.update_bank(name, actor(), enabled=True)
+    out.print(f"{name}: enabled")
+
+
+@app.command()
+def disable(ctx: typer.Context, name: str) -> None:
+    """Stop using the bank in matching (takes effect within a second)."""
+    with engine(ctx) as e:
+        e.banks.update_bank(name, actor(), enabled=False)
+    out.print(f"{name}: disabled")
+
+
+def _open(file: Path) -> AbstractContextManager[IO[bytes]]:
+    if str(file) == "-":
+        return nullcontext(sys.stdin.buffer)
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    return file.open("rb")

@@ -1,0 +1,153 @@
+"""`safeguarding`: hash, match, manage banks and keys, run the service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safeguarding import __version__
+from safeguarding.cli import bank, keys
+from safeguarding.cli.common import (
+    EXIT_ERROR,
+    EXIT_MATCHED,
+    EXIT_OK,
+    engine,
+    err,
+    fail,
+    out,
+    print_json,
+    settings,
+)
+from safeguarding.cli.files import expand_paths, hash_many
+from safeguarding.config import Settings
+from safeguarding.media.limits import MediaLimits
+
+app = typer.Typer(help="Safeguarding: find known abuse material by hash, and manage the lists.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(bank.app, name="bank")
+app.add_typer(keys.app, name="keys")
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DEFAULT_DEMO_DIR = Path("../shared/data/photos")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"safeguarding {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar="SAFEGUARDING_DATABASE_URL",
+        help="Database URL (default: sqlite:///safeguarding.db in this folder).")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version,
+                                          is_eager=True)] = False,
+) -> None:
+    try:
+        ctx.obj = Settings(database_url=db) if db else Settings()
+    except ValueError as exc:
+        fail(f"invalid settings: {exc}")
+
+
+@app.command("hash")
+def hash_command(ctx: typer.Context, files: list[Path],
+                 json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
+                 ) -> None:
+    """Print the signals of image and video files."""
+    limits = MediaLimits.from_settings(settings(ctx))
+    failed = False
+    for path, hashes, error in hash_many(expand_paths(files), limits,
+                                         settings(ctx).hash_workers, dihedral=False):
+        if error or hashes is None:
+            failed = True
+            if json:
+                print_json({"path": str(path), "error": error})
+            err.print(f"[red]error:[/red] {error}")
+            continue
+        if json:
+            print_json({"path": str(path), **hashes.as_dict()})
+        else:
+            for s in hashes.signals:
+                quality = f" quality={s.quality}" if s.quality is not None else ""
+                value = s.value if "\n" not in s.value else f"{s.value.count(chr(10)) + 1} frames"
+                out.print(f"{path}\t{s.type}\t{value}{quality}")
+    raise typer.Exit(EXIT_ERROR if failed else EXIT_OK)
+
+
+@app.command()
+def match(ctx: typer.Context, paths: list[Path],
+          json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
+          workers: Annotated[int, typer.Option(help="Hashing processes (0: one per core).")
+                             ] = 0,
+          ) -> None:
+    """Match files or directories against every enabled bank.
+
+    Exit status: 0 nothing matched, 1 something matched, 2 an error."""
+    matched = failed = False
+    with engine(ctx) as e:
+        e.matcher.load()
+        files = expand_paths(paths)
+        for path, hashes, error in hash_many(files, e.limits, workers or e.settings.hash_workers):
+            if error or hashes is None:
+                failed = True
+                if json:
+                    print_json({"path": str(path), "error": error})
+                err.print(f"[red]error:[/red] {error}")
+                continue
+            result = e.match_hashes(hashes)
+            matched = matched or result.matched
+            if json:
+                print_json({"path": str(path), **result.as_dict()})
+            elif result.matched:
+                for m in result.matches:
+                    out.print(f"{path}\tMATCH\t{m.bank}#{m.entry_id}\t{m.signal_type}\t"
+                              f"distance={m.distance:g}\t{m.variant or ''}\t{m.action.value}")
+            else:
+                out.print(f"{path}\tno match")
+    raise typer.Exit(EXIT_ERROR if failed else EXIT_MATCHED if matched else EXIT_OK)
+
+
+@app.command()
+def serve(ctx: typer.Context,
+          host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+          port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+          demo: Annotated[bool, typer.Option(
+              help="Seed a demo bank of benign photos and print an admin key.")] = False,
+          demo_dir: Annotated[Path, typer.Option(help="Photos for the demo bank.")
+                              ] = DEFAULT_DEMO_DIR,
+          ) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from safeguarding.api.app import create_app
+    from safeguarding.demo import seed_demo
+
+    config = settings(ctx)
+    if demo and config.environment == "production":
+        fail("--demo is refused when SAFEGUARDING_ENVIRONMENT=production")
+    with engine(ctx) as e:
+        if demo:
+            token = seed_demo(e, demo_dir)
+            err.print(f"demo bank ready; admin API key (shown once):\n{token}")
+        app_ = create_app(engine=e)
+        listen_host, listen_port = host or config.host, port or config.port
+        err.print(f"serving on http://{listen_host}:{listen_port} (docs at /docs)")
+        uvicorn.run(app_, host=listen_host, port=listen_port, log_level="info")
+
+
+@db_app.command()
+def upgrade(ctx: typer.Context) -> None:
+    """Create or upgrade the database schema."""
+    with engine(ctx) as e:
+        e.db.upgrade()
+    out.print(f"database at {settings(ctx).database_url} is up to date")
+
+
+def main() -> None:
+    app()

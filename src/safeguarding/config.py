@@ -1,0 +1,84 @@
+"""The one typed Settings object, read from SAFEGUARDING_* environment variables at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Every setting has a safe default and one line of help (docs/configuration.md lists them)."""
+
+    model_config = SettingsConfigDict(env_prefix="SAFEGUARDING_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="'production' refuses demo data and development-only conveniences.",
+    )
+    database_url: str = Field(
+        "sqlite:///safeguarding.db",
+        description="SQLAlchemy URL: sqlite:///path.db (default, in the working directory) "
+        "or postgresql+psycopg://user:pass@host/db.",
+    )
+    host: str = Field("127.0.0.1", description="Address `safeguarding serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `safeguarding serve` listens on.")
+
+    max_upload_bytes: int = Field(
+        200 * MiB, ge=1, description="Largest request body accepted by upload endpoints."
+    )
+    max_image_bytes: int = Field(
+        50 * MiB, ge=1, description="Largest image file decoded (bytes)."
+    )
+    max_image_pixels: int = Field(
+        100_000_000,
+        ge=1,
+        description="Largest image decoded (width x height); larger is a decompression bomb.",
+    )
+    max_video_bytes: int = Field(
+        200 * MiB, ge=1, description="Largest video file decoded (bytes)."
+    )
+    max_video_seconds: float = Field(
+        3 * 3600.0, gt=0, description="Longest video decoded (seconds of media time)."
+    )
+    max_video_frames: int = Field(
+        20_000, ge=1, description="Most frames hashed from one video."
+    )
+    max_video_pixels: int = Field(
+        4096 * 4096, ge=1, description="Largest video frame decoded (width x height)."
+    )
+    video_fps: float = Field(
+        1.0, gt=0, le=120, description="Frames sampled per second of video for vPDQ."
+    )
+    animated_all_frames: bool = Field(
+        False, description="Hash every frame of an animated GIF/WebP, not only the first."
+    )
+
+    index_refresh_seconds: float = Field(
+        0.5,
+        gt=0,
+        description="How often the in-memory index follows the banks' change log.",
+    )
+    do_not_match_pdq_distance: int = Field(
+        10,
+        ge=0,
+        le=64,
+        description="A query this close (PDQ bits) to a do-not-match hash is suppressed.",
+    )
+    hash_workers: int = Field(
+        0, ge=0, description="Processes used by CLI hashing; 0 means one per CPU core."
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix) or self.database_url == "sqlite:///:memory:":
+            return None
+        return Path(self.database_url[len(prefix):])

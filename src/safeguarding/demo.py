@@ -1,0 +1,62 @@
+"""Demo data for `safeguarding serve --demo`: a bank of benign photos and a key.
+
+The photos come from a folder (the project's shared benign set when it is beside the
+checkout); without one, generated pictures stand in, so the demo runs anywhere.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from safeguarding.banks.model import BankPolicy
+from safeguarding.engine import Engine
+from safeguarding.errors import ConflictError
+
+DEMO_BANK = "demo"
+DEMO_COUNT = 20
+
+
+def generated_image(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:
+    """A deterministic, textured JPEG (gradients and blobs), different for each seed."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    pixels = np.zeros((height, width, 3))
+    for channel in range(3):
+        fx, fy, phase = rng.uniform(1, 6), rng.uniform(1, 6), rng.uniform(0, 6.3)
+        pixels[..., channel] = 127 + 60 * np.sin(fx * x / width * 6.3 + phase) * np.cos(
+            fy * y / height * 6.3)
+    for _ in range(8):
+        cx, cy, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(20, 120)
+        mask = (x - cx) ** 2 + (y - cy) ** 2 < r**2
+        pixels[mask] = rng.uniform(0, 255, 3)
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def demo_images(folder: Path | None, count: int = DEMO_COUNT) -> list[tuple[str, bytes]]:
+    if folder is not None and folder.is_dir():
+        files = sorted(folder.glob("*.jpg"))[:count]
+        if files:
+            return [(f.name, f.read_bytes()) for f in files]
+    return [(f"generated-{i:02d}.jpg", generated_image(i)) for i in range(count)]
+
+
+def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo") -> str:
+    """Create the demo bank (once) and a fresh all-scopes key; returns the key's token."""
+    try:
+        engine.banks.create_bank(DEMO_BANK, actor, description="Benign demo photos",
+                                 policy=BankPolicy(), labels=["demo"])
+        signals: list[tuple[str, str, int | None]] = []
+        for name, data in demo_images(folder):
+            hashes = engine.hash_bytes(data, source=name)
+            signals.extend((s.type, s.value, s.quality) for s in hashes.signals)
+        engine.banks.add_signals(DEMO_BANK, signals, actor, labels=["demo"])
+    except ConflictError:
+        pass  # already seeded on an earlier run
+    return engine.keys.create("demo", ["admin"], actor).token

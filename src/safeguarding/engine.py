@@ -1,0 +1,56 @@
+"""The engine: the domain services wired to one database. The library's entry point, and
+what the API and CLI shells are built on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safeguarding.audit.log import AuditLog
+from safeguarding.auth.keys import ApiKeys
+from safeguarding.banks.service import BankService
+from safeguarding.config import Settings
+from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
+from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
+from safeguarding.matching.result import MatchResult
+from safeguarding.media.limits import MediaLimits
+from safeguarding.store.db import Database
+
+
+class Engine:
+    def __init__(self, settings: Settings | None = None, *, migrate: bool = True) -> None:
+        self.settings = settings or Settings()
+        self.db = Database(self.settings.database_url)
+        if migrate:
+            self.db.upgrade()
+        self.audit = AuditLog()
+        self.limits = MediaLimits.from_settings(self.settings)
+        self.banks = BankService(self.db, audit=self.audit)
+        self.keys = ApiKeys(self.db, self.audit)
+        self.matcher = Matcher(
+            self.db,
+            refresh_seconds=self.settings.index_refresh_seconds,
+            do_not_match_pdq_distance=self.settings.do_not_match_pdq_distance,
+            store=self.banks.store,
+        )
+        self.banks.on_change(self.matcher.mark_dirty)
+
+    def hash_bytes(self, data: bytes, *, source: str | None = None,
+                   dihedral: bool = False) -> ContentHashes:
+        return hash_bytes(data, self.limits, source=source, dihedral=dihedral)
+
+    def hash_file(self, path: Path, *, dihedral: bool = False) -> ContentHashes:
+        return hash_file(path, self.limits, dihedral=dihedral)
+
+    def match_hashes(self, hashes: ContentHashes) -> MatchResult:
+        return self.matcher.match(query_from_hashes(hashes))
+
+    def match_bytes(self, data: bytes, *, source: str | None = None
+                    ) -> tuple[ContentHashes, MatchResult]:
+        hashes = self.hash_bytes(data, source=source, dihedral=True)
+        return hashes, self.match_hashes(hashes)
+
+    def match_signals(self, signals: list[QuerySignal]) -> MatchResult:
+        return self.matcher.match(signals)
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,80 @@
+"""The exception tree. Every error says what a user needs: which file, which line, which limit.
+
+    SafeguardingError
+    ├── MediaError                 bytes that cannot be turned into pixels
+    │   ├── UnsupportedMediaError  not an image or video we decode
+    │   ├── CorruptMediaError      recognised, but broken or truncated
+    │   └── MediaLimitError        over a size, pixel, frame or duration limit
+    ├── SignalError                a hash that is malformed or of an unknown type
+    ├── ImportFormatError          a bank import file with a bad line (line number given)
+    ├── NotFoundError              unknown bank, entry or key
+    ├── ConflictError              already exists, or changed by someone else meanwhile
+    ├── AuthError                  missing or wrong credentials
+    │   └── ForbiddenError         credentials lack the scope
+    └── MissingDependencyError     a feature whose optional extra is not installed
+"""
+
+from __future__ import annotations
+
+
+class SafeguardingError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class MediaError(SafeguardingError):
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
+
+
+class UnsupportedMediaError(MediaError):
+    pass
+
+
+class CorruptMediaError(MediaError):
+    pass
+
+
+class MediaLimitError(MediaError):
+    def __init__(
+        self, limit: str, value: float, maximum: float, *, source: str | None = None
+    ) -> None:
+        self.limit = limit
+        self.value = value
+        self.maximum = maximum
+        super().__init__(f"{limit} {value:g} exceeds the limit of {maximum:g}", source=source)
+
+
+class SignalError(SafeguardingError):
+    pass
+
+
+class ImportFormatError(SafeguardingError):
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(f"line {line}: {message}" if line is not None else message)
+
+
+class NotFoundError(SafeguardingError):
+    pass
+
+
+class ConflictError(SafeguardingError):
+    pass
+
+
+class AuthError(SafeguardingError):
+    pass
+
+
+class ForbiddenError(AuthError):
+    pass
+
+
+class MissingDependencyError(SafeguardingError):
+    def __init__(self, package: str, extra: str, feature: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs the '{package}' package: pip install 'safeguarding[{extra}]'"
+        )

@@ -1,0 +1,116 @@
+"""vPDQ index: every distinct good-quality frame hash of every bank video in one PDQ index.
+
+A query video's distinct frames are looked up once each; per bank video we count how many
+query frames found one of its frames (query match percent) and how many of its frames were
+found (index match percent), as Meta's vpdq matcher does.
+
+File format: UTF-8 text, first line `safeguarding-vpdq-index 1`, then `<id>\t<value>` with the
+frames of the value separated by `;`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+from safeguarding.errors import SafeguardingError
+from safeguarding.hashing.vpdq import QUALITY_THRESHOLD, distinct_hashes, parse_frames
+from safeguarding.matching.pdq_linear import LinearPDQIndex
+
+_MAGIC = "safeguarding-vpdq-index 1"
+
+
+@dataclass(frozen=True, slots=True)
+class VpdqHit:
+    id: int
+    query_match_percent: float
+    index_match_percent: float
+
+
+class VpdqIndex:
+    signal_type = "vpdq"
+
+    def __init__(self, frame_index: LinearPDQIndex | None = None) -> None:
+        self._frames = frame_index or LinearPDQIndex()
+        self._values: dict[int, str] = {}
+        self._slots: dict[int, list[int]] = {}  # entry id -> frame slot ids
+        self._slot_entry: dict[int, int] = {}
+        self._next_slot = 0
+
+    @classmethod
+    def build(cls, items: Iterable[tuple[int, str]]) -> Self:
+        index = cls()
+        index.add(items)
+        return index
+
+    def add(self, items: Iterable[tuple[int, str]]) -> None:
+        pairs: list[tuple[int, str]] = []
+        for entry_id, value in items:
+            if entry_id in self._values:
+                continue
+            self._values[entry_id] = value
+            slots = []
+            for frame_hash in sorted(distinct_hashes(parse_frames(value), QUALITY_THRESHOLD)):
+                slot = self._next_slot
+                self._next_slot += 1
+                slots.append(slot)
+                self._slot_entry[slot] = entry_id
+                pairs.append((slot, frame_hash))
+            self._slots[entry_id] = slots
+        self._frames.add(pairs)
+
+    def remove(self, ids: Iterable[int]) -> None:
+        for entry_id in ids:
+            if self._values.pop(entry_id, None) is None:
+                continue
+            slots = self._slots.pop(entry_id)
+            for slot in slots:
+                del self._slot_entry[slot]
+            self._frames.remove(slots)
+
+    def query(self, value: str, pdq_threshold: int, min_quality: int = QUALITY_THRESHOLD
+              ) -> list[VpdqHit]:
+        query_hashes = sorted(distinct_hashes(parse_frames(value), min_quality))
+        if not query_hashes:
+            return []
+        matched_query: dict[int, int] = defaultdict(int)
+        matched_slots: dict[int, set[int]] = defaultdict(set)
+        for hits in self._frames.query_many(query_hashes, pdq_threshold):
+            entries_hit = set()
+            for hit in hits:
+                entry_id = self._slot_entry[hit.id]
+                matched_slots[entry_id].add(hit.id)
+                entries_hit.add(entry_id)
+            for entry_id in entries_hit:
+                matched_query[entry_id] += 1
+        return [
+            VpdqHit(
+                entry_id,
+                100.0 * matched_query[entry_id] / len(query_hashes),
+                100.0 * len(matched_slots[entry_id]) / max(1, len(self._slots[entry_id])),
+            )
+            for entry_id in sorted(matched_query)
+        ]
+
+    def save(self, path: Path) -> None:
+        with path.open("w", encoding="utf-8") as out:
+            out.write(_MAGIC + "\n")
+            for entry_id, value in self._values.items():
+                out.write(f"{entry_id}\t{value.replace(chr(10), ';')}\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        with path.open(encoding="utf-8") as stream:
+            if stream.readline().rstrip("\n") != _MAGIC:
+                raise SafeguardingError(f"{path}: not a vPDQ index file")
+            pairs = (line.rstrip("\n").split("\t", 1) for line in stream if line.strip())
+            return cls.build((int(i), v) for i, v in pairs)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._values

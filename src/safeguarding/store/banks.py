@@ -1,0 +1,318 @@
+"""Bank, entry, do-not-match and change-log persistence. Every method takes the session
+of the caller's transaction, so a service composes several calls into one commit."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from safeguarding.banks.model import Bank, BankEntry, BankPolicy, NewEntry
+from safeguarding.errors import ConflictError, NotFoundError
+from safeguarding.store.models import (
+    BankChangeRow,
+    BankEntryRow,
+    BankRow,
+    DoNotMatchRow,
+    utcnow,
+)
+
+BATCH = 1000
+
+
+def value_digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Change:
+    id: int
+    op: str
+    bank_id: int | None
+    entry_id: int | None
+    signal_type: str | None
+
+
+@dataclass(frozen=True)
+class DoNotMatch:
+    id: int
+    signal_type: str
+    value: str
+    reason: str
+    added_by: str
+
+
+def _bank(row: BankRow, count: int = 0) -> Bank:
+    return Bank(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        source=row.source,
+        enabled=row.enabled,
+        policy=BankPolicy(
+            pdq_threshold=row.pdq_threshold,
+            min_quality=row.min_quality,
+            action=row.action,  # type: ignore[arg-type]  # validated by BankPolicy
+            vpdq_query_match_percent=row.vpdq_query_match_percent,
+            vpdq_index_match_percent=row.vpdq_index_match_percent,
+        ),
+        labels=list(row.labels),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        entry_count=count,
+    )
+
+
+def _entry(row: BankEntryRow, bank_name: str) -> BankEntry:
+    return BankEntry(
+        id=row.id,
+        bank_id=row.bank_id,
+        bank_name=bank_name,
+        signal_type=row.signal_type,
+        value=row.value,
+        quality=row.quality,
+        labels=list(row.labels),
+        metadata=dict(row.extra),
+        source_ref=row.source_ref,
+        added_by=row.added_by,
+        added_at=row.added_at,
+    )
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+class BankStore:
+    # --- banks -------------------------------------------------------------------------
+    def create(self, session: Session, *, name: str, description: str, source: str,
+               policy: BankPolicy, labels: list[str], created_by: str) -> Bank:
+        row = BankRow(
+            name=name, description=description, source=source, enabled=True,
+            pdq_threshold=policy.pdq_threshold, min_quality=policy.min_quality,
+            action=policy.action.value,
+            vpdq_query_match_percent=policy.vpdq_query_match_percent,
+            vpdq_index_match_percent=policy.vpdq_index_match_percent,
+            labels=labels, created_by=created_by,
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            raise ConflictError(f"bank {name!r} already exists") from None
+        self._log(session, [{"op": "bank", "bank_id": row.id}])
+        return _bank(row)
+
+    def _row(self, session: Session, name: str, *, lock: bool = False) -> BankRow:
+        query = select(BankRow).where(BankRow.name == name)
+        if lock and session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = session.scalars(query).one_or_none()
+        if row is None:
+            raise NotFoundError(f"bank {name!r} not found")
+        return row
+
+    def get(self, session: Session, name: str) -> Bank:
+        row = self._row(session, name)
+        count = session.scalar(select(func.count()).where(BankEntryRow.bank_id == row.id)) or 0
+        return _bank(row, count)
+
+    def all(self, session: Session) -> list[Bank]:
+        # dict(result) would treat the Result as a mapping (it has .keys())
+        counts = {bank_id: count for bank_id, count in session.execute(  # noqa: C416
+            select(BankEntryRow.bank_id, func.count()).group_by(BankEntryRow.bank_id))}
+        rows = session.scalars(select(BankRow).order_by(BankRow.name))
+        return [_bank(row, counts.get(row.id, 0)) for row in rows]
+
+    def update(self, session: Session, name: str, changes: dict[str, Any]) -> Bank:
+        row = self._row(session, name, lock=True)
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+        session.flush()
+        self._log(session, [{"op": "bank", "bank_id": row.id}])
+        return self.get(session, name)
+
+    def delete(self, session: Session, name: str) -> None:
+        row = self._row(session, name, lock=True)
+        session.execute(
+            insert(BankChangeRow).from_select(
+                ["op", "bank_id", "entry_id", "signal_type", "at"],
+                select(literal("remove"), BankEntryRow.bank_id, BankEntryRow.id,
+                       BankEntryRow.signal_type, literal(utcnow()))
+                .where(BankEntryRow.bank_id == row.id),
+            )
+        )
+        session.execute(delete(BankEntryRow).where(BankEntryRow.bank_id == row.id))
+        session.delete(row)
+        self._log(session, [{"op": "bank", "bank_id": row.id}])
+
+    # --- entries -----------------------------------------------------------------------
+    def add_entries(self, session: Session, bank_name: str, entries: Iterable[NewEntry],
+                    added_by: str) -> tuple[int, int]:
+        """Insert entries not already in the bank. Returns (added, already present)."""
+        bank = self._row(session, bank_name, lock=True)  # serialises imports into one bank
+        added = seen = 0
+        batch: list[dict[str, Any]] = []
+        for entry in entries:
+            batch.append({
+                "bank_id": bank.id, "signal_type": entry.signal_type, "value": entry.value,
+                "value_digest": value_digest(entry.value), "quality": entry.quality,
+                "labels": entry.labels, "metadata": entry.metadata,
+                "source_ref": entry.source_ref, "added_by": added_by, "added_at": utcnow(),
+            })
+            if len(batch) >= BATCH:
+                added += self._insert_batch(session, bank.id, batch)
+                seen += len(batch)
+                batch = []
+        if batch:
+            added += self._insert_batch(session, bank.id, batch)
+            seen += len(batch)
+        return added, seen - added
+
+    def _insert_batch(self, session: Session, bank_id: int, rows: list[dict[str, Any]]) -> int:
+        table = BankEntryRow.__table__
+        statement = (
+            _insert(session)(table)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["bank_id", "signal_type", "value_digest"])
+            .returning(table.c.id, table.c.signal_type)
+        )
+        inserted = session.execute(statement).all()
+        self._log(session, [
+            {"op": "add", "bank_id": bank_id, "entry_id": i, "signal_type": t}
+            for i, t in inserted
+        ])
+        return len(inserted)
+
+    def remove_entries(self, session: Session, bank_name: str, entry_ids: Sequence[int]) -> int:
+        bank = self._row(session, bank_name, lock=True)
+        found = session.execute(
+            select(BankEntryRow.id, BankEntryRow.signal_type)
+            .where(BankEntryRow.bank_id == bank.id, BankEntryRow.id.in_(entry_ids))
+        ).all()
+        if not found:
+            return 0
+        session.execute(delete(BankEntryRow).where(BankEntryRow.id.in_([i for i, _ in found])))
+        self._log(session, [
+            {"op": "remove", "bank_id": bank.id, "entry_id": i, "signal_type": t}
+            for i, t in found
+        ])
+        return len(found)
+
+    def entries(self, session: Session, bank_name: str, *, after_id: int = 0,
+                limit: int = 100, signal_type: str | None = None) -> list[BankEntry]:
+        bank = self._row(session, bank_name)
+        query = (select(BankEntryRow).where(BankEntryRow.bank_id == bank.id,
+                                            BankEntryRow.id > after_id)
+                 .order_by(BankEntryRow.id).limit(limit))
+        if signal_type:
+            query = query.where(BankEntryRow.signal_type == signal_type)
+        return [_entry(row, bank.name) for row in session.scalars(query)]
+
+    def iter_entries(self, session: Session, bank_name: str) -> Iterator[BankEntry]:
+        after = 0
+        while page := self.entries(session, bank_name, after_id=after, limit=BATCH):
+            yield from page
+            after = page[-1].id
+
+    def entries_with_banks(
+        self, session: Session, entry_ids: Iterable[int]
+    ) -> list[tuple[BankEntry, Bank]]:
+        """The live entries among `entry_ids` with their banks (for turning hits into matches)."""
+        ids = list(entry_ids)
+        result: list[tuple[BankEntry, Bank]] = []
+        for start in range(0, len(ids), BATCH):
+            rows = session.execute(
+                select(BankEntryRow, BankRow)
+                .join(BankRow, BankRow.id == BankEntryRow.bank_id)
+                .where(BankEntryRow.id.in_(ids[start:start + BATCH]))
+            )
+            result.extend((_entry(e, b.name), _bank(b)) for e, b in rows)
+        return result
+
+    def index_values(self, session: Session, signal_type: str,
+                     entry_ids: Iterable[int] | None = None) -> Iterator[tuple[int, str]]:
+        """(entry id, value) of a signal type, streamed: all entries, or the given ones."""
+        query = select(BankEntryRow.id, BankEntryRow.value).where(
+            BankEntryRow.signal_type == signal_type)
+        if entry_ids is None:
+            for entry_id, value in session.execute(query.execution_options(yield_per=10_000)):
+                yield entry_id, value
+            return
+        ids = list(entry_ids)
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            for entry_id, value in session.execute(query.where(BankEntryRow.id.in_(chunk))):
+                yield entry_id, value
+
+    # --- do-not-match ------------------------------------------------------------------
+    def add_do_not_match(self, session: Session, signal_type: str, value: str, reason: str,
+                         added_by: str) -> DoNotMatch:
+        table = DoNotMatchRow.__table__
+        statement = (
+            _insert(session)(table)
+            .values(signal_type=signal_type, value=value, value_digest=value_digest(value),
+                    reason=reason, added_by=added_by, added_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["signal_type", "value_digest"])
+            .returning(table.c.id)
+        )
+        new_id = session.execute(statement).scalar()
+        if new_id is not None:
+            self._log(session, [{"op": "dnm_add", "entry_id": new_id, "signal_type": signal_type}])
+        row = session.scalars(select(DoNotMatchRow).where(
+            DoNotMatchRow.signal_type == signal_type,
+            DoNotMatchRow.value_digest == value_digest(value))).one()
+        return DoNotMatch(row.id, row.signal_type, row.value, row.reason, row.added_by)
+
+    def remove_do_not_match(self, session: Session, dnm_id: int) -> None:
+        row = session.get(DoNotMatchRow, dnm_id)
+        if row is None:
+            raise NotFoundError(f"do-not-match entry {dnm_id} not found")
+        session.delete(row)
+        self._log(session, [{"op": "dnm_remove", "entry_id": dnm_id,
+                             "signal_type": row.signal_type}])
+
+    def list_do_not_match(self, session: Session) -> list[DoNotMatch]:
+        rows = session.scalars(select(DoNotMatchRow).order_by(DoNotMatchRow.id))
+        return [DoNotMatch(r.id, r.signal_type, r.value, r.reason, r.added_by) for r in rows]
+
+    def do_not_match_values(self, session: Session, signal_type: str,
+                            ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
+        query = select(DoNotMatchRow.id, DoNotMatchRow.value).where(
+            DoNotMatchRow.signal_type == signal_type)
+        if ids is not None:
+            query = query.where(DoNotMatchRow.id.in_(list(ids)))
+        return [(dnm_id, value) for dnm_id, value in session.execute(query)]
+
+    # --- change log --------------------------------------------------------------------
+    def _log(self, session: Session, changes: list[dict[str, Any]]) -> None:
+        if changes:
+            now = utcnow()
+            session.execute(insert(BankChangeRow), [{"at": now, **c} for c in changes])
+
+    def changes_since(self, session: Session, after_id: int, limit: int = 50_000,
+                      also: Iterable[int] = ()) -> list[Change]:
+        query = select(BankChangeRow).where(BankChangeRow.id > after_id)
+        extra = list(also)
+        if extra:
+            query = select(BankChangeRow).where(
+                (BankChangeRow.id > after_id) | BankChangeRow.id.in_(extra))
+        rows = session.scalars(query.order_by(BankChangeRow.id).limit(limit))
+        return [Change(r.id, r.op, r.bank_id, r.entry_id, r.signal_type) for r in rows]
+
+    def last_change_id(self, session: Session) -> int:
+        return session.scalar(select(func.max(BankChangeRow.id))) or 0
+
+    def max_thresholds(self, session: Session) -> int:
+        return session.scalar(
+            select(func.max(BankRow.pdq_threshold)).where(BankRow.enabled.is_(True))) or 0

@@ -1,0 +1,123 @@
+"""SQLAlchemy tables. Column and table names are persistent: change them only by migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class BankRow(Base):
+    __tablename__ = "banks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(50), default="local")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    pdq_threshold: Mapped[int] = mapped_column(Integer, default=31)
+    min_quality: Mapped[int] = mapped_column(Integer, default=50)
+    action: Mapped[str] = mapped_column(String(20), default="review")
+    vpdq_query_match_percent: Mapped[float] = mapped_column(Float, default=80.0)
+    vpdq_index_match_percent: Mapped[float] = mapped_column(Float, default=0.0)
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BankEntryRow(Base):
+    __tablename__ = "bank_entries"
+    __table_args__ = (
+        UniqueConstraint("bank_id", "signal_type", "value_digest", name="uq_entry_value"),
+        Index("ix_entry_lookup", "signal_type", "value_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    signal_type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    # sha256 of the canonical value: keeps the unique index small for long vPDQ values
+    value_digest: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    source_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BankChangeRow(Base):
+    """Append-only change log that index replicas follow instead of rebuilding."""
+
+    __tablename__ = "bank_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    op: Mapped[str] = mapped_column(String(20))  # add, remove, bank, dnm_add, dnm_remove
+    bank_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    entry_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    signal_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DoNotMatchRow(Base):
+    __tablename__ = "do_not_match"
+    __table_args__ = (UniqueConstraint("signal_type", "value_digest", name="uq_dnm_value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    signal_type: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    value_digest: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(300), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,142 @@
+"""Every index goes through one suite: identical results to a brute-force scan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safeguarding.errors import SafeguardingError
+from safeguarding.hashing.pdq import hamming
+from safeguarding.hashing.vpdq import VpdqFrame, format_frames
+from safeguarding.matching import ExactIndex, IndexHit, LinearPDQIndex, VpdqIndex
+
+PDQ_INDEXES = [LinearPDQIndex]
+
+
+def random_hash(rng: np.random.Generator) -> str:
+    return bytes(rng.integers(0, 256, 32, dtype=np.uint8)).hex()
+
+
+def flip_bits(value: str, count: int, rng: np.random.Generator) -> str:
+    number = int(value, 16)
+    for bit in rng.choice(256, size=count, replace=False):
+        number ^= 1 << int(bit)
+    return f"{number:064x}"
+
+
+def planted(seed: int = 7, base: int = 2000) -> tuple[list[tuple[int, str]], list[str]]:
+    """Random hashes, plus for each query a near-duplicate at every distance 0..32."""
+    rng = np.random.default_rng(seed)
+    items = [(i, random_hash(rng)) for i in range(base)]
+    queries = [random_hash(rng) for _ in range(5)]
+    next_id = base
+    for query in queries:
+        for distance in range(33):
+            items.append((next_id, flip_bits(query, distance, rng)))
+            next_id += 1
+    return items, queries
+
+
+def brute_force(items: list[tuple[int, str]], query: str, threshold: int) -> list[IndexHit]:
+    return sorted((IndexHit(i, hamming(query, v)) for i, v in items
+                   if hamming(query, v) <= threshold), key=lambda h: h.id)
+
+
+@pytest.mark.parametrize("index_type", PDQ_INDEXES)
+@pytest.mark.parametrize("threshold", [0, 8, 31, 32])
+def test_identical_to_brute_force(index_type: type[LinearPDQIndex], threshold: int) -> None:
+    items, queries = planted()
+    index = index_type.build(items)
+    for query, hits in zip(queries, index.query_many(queries, threshold), strict=True):
+        expected = brute_force(items, query, threshold)
+        assert sorted(hits, key=lambda h: h.id) == expected
+        assert len(expected) >= threshold + 1  # every planted distance up to the threshold
+
+
+@pytest.mark.parametrize("index_type", PDQ_INDEXES)
+def test_add_and_remove_without_rebuild(index_type: type[LinearPDQIndex]) -> None:
+    items, queries = planted()
+    index = index_type.build(items[:1000])
+    index.add(items[1000:])
+    index.add(items[:10])  # already present: ignored
+    assert len(index) == len(items)
+    removed = {i for i, _ in items[::3]}
+    index.remove(removed)
+    index.remove([10**9])  # unknown: ignored
+    remaining = [(i, v) for i, v in items if i not in removed]
+    assert len(index) == len(remaining)
+    for query in queries:
+        assert sorted(index.query(query, 31), key=lambda h: h.id) == brute_force(
+            remaining, query, 31)
+    assert all(i not in index for i in removed)
+
+
+@pytest.mark.parametrize("index_type", PDQ_INDEXES)
+def test_save_and_load(index_type: type[LinearPDQIndex], tmp_path: Path) -> None:
+    items, queries = planted()
+    index = index_type.build(items)
+    path = tmp_path / "pdq.idx"
+    index.save(path)
+    loaded = index_type.load(path)
+    assert len(loaded) == len(index)
+    for query in queries:
+        assert loaded.query(query, 31) == index.query(query, 31)
+    loaded.add([(10**6, queries[0])])  # a loaded index stays writable
+    assert IndexHit(10**6, 0) in loaded.query(queries[0], 0)
+
+
+def test_load_rejects_other_and_truncated_files(tmp_path: Path) -> None:
+    path = tmp_path / "bad.idx"
+    path.write_bytes(b"not an index at all")
+    with pytest.raises(SafeguardingError):
+        LinearPDQIndex.load(path)
+    LinearPDQIndex.build(planted()[0][:5]).save(path)
+    path.write_bytes(path.read_bytes()[:-3])
+    with pytest.raises(SafeguardingError, match="truncated"):
+        LinearPDQIndex.load(path)
+
+
+def test_empty_index() -> None:
+    assert LinearPDQIndex().query("0" * 64, 31) == []
+
+
+def test_exact_index(tmp_path: Path) -> None:
+    index = ExactIndex.build([(1, "aa"), (2, "bb"), (3, "aa")], "md5")
+    assert index.query("aa") == [IndexHit(1, 0), IndexHit(3, 0)]
+    index.remove([1])
+    assert index.query_many(["aa", "cc"]) == [[IndexHit(3, 0)], []]
+    path = tmp_path / "md5.idx"
+    index.save(path)
+    loaded = ExactIndex.load(path)
+    assert loaded.signal_type == "md5"
+    assert len(loaded) == 2
+    assert loaded.query("bb") == [IndexHit(2, 0)]
+
+
+def _video(hashes: list[str], quality: int = 100) -> str:
+    return format_frames(VpdqFrame(i, quality, h, float(i)) for i, h in enumerate(hashes))
+
+
+def test_vpdq_index_percentages(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    frames = [random_hash(rng) for _ in range(10)]
+    index = VpdqIndex.build([(1, _video(frames)), (2, _video([random_hash(rng)] * 3))])
+    # the query is the first half of video 1, re-encoded (a few bits flipped per frame)
+    query = _video([flip_bits(h, 5, rng) for h in frames[:5]])
+    hits = index.query(query, 31)
+    assert [(h.id, h.query_match_percent, h.index_match_percent) for h in hits] == [
+        (1, 100.0, 50.0)]
+    path = tmp_path / "vpdq.idx"
+    index.save(path)
+    assert VpdqIndex.load(path).query(query, 31) == hits
+    index.remove([1])
+    assert index.query(query, 31) == []
+
+
+def test_vpdq_low_quality_frames_are_ignored() -> None:
+    rng = np.random.default_rng(4)
+    frames = [random_hash(rng) for _ in range(4)]
+    index = VpdqIndex.build([(1, _video(frames, quality=10))])
+    assert index.query(_video(frames), 31) == []

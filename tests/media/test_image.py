@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from safeguarding.errors import CorruptMediaError, MediaLimitError, UnsupportedMediaError
+from safeguarding.media import MediaKind, MediaLimits, decode_image, sniff
+from tests.conftest import PDQ_DATA, require_shared
+
+MODES = PDQ_DATA / "misc-images" / "modes"
+
+
+def _encode(image: Image.Image, fmt: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def _gradient(width: int = 64, height: int = 48) -> Image.Image:
+    y, x = np.mgrid[0:height, 0:width]
+    pixels = np.stack([x * 4 % 256, y * 5 % 256, (x + y) % 256], axis=2).astype(np.uint8)
+    return Image.fromarray(pixels)
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny PNG whose header declares a huge size: a decompression bomb's shape."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF"])
+def test_every_upload_format_decodes_to_rgb(fmt: str) -> None:
+    if fmt == "HEIF":
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    data = _encode(_gradient(), fmt)
+    assert sniff(data[:64]) is MediaKind.IMAGE
+    decoded = decode_image(data)
+    assert decoded.pixels.shape == (48, 64, 3)
+    assert decoded.pixels.dtype == np.uint8
+
+
+def test_every_pillow_mode_looks_like_the_original() -> None:
+    require_shared()
+    original = decode_image((MODES / "original.jpg").read_bytes()).pixels.astype(float)
+    for path in sorted(MODES.glob("*.*")):
+        if path.suffix == ".md":
+            continue
+        pixels = decode_image(path.read_bytes()).pixels.astype(float)
+        grey_gap = abs(pixels.mean() - original.mean())
+        assert pixels.shape == original.shape, path.name
+        assert grey_gap < 6, f"{path.name} brightness differs by {grey_gap:.1f}"
+
+
+def test_sixteen_bit_greyscale_is_scaled_not_clipped() -> None:
+    values = (np.linspace(0, 65535, 64 * 48).reshape(48, 64)).astype(np.uint16)
+    data = _encode(Image.fromarray(values), "PNG")
+    pixels = decode_image(data).pixels
+    assert pixels.min() == 0 and pixels.max() == 255
+    assert 100 < pixels.mean() < 155
+
+
+def test_exif_orientation_is_applied() -> None:
+    require_shared()
+    folder = PDQ_DATA / "reg-test-input" / "exif-rotn"
+    # Each file stores 4032x3024 pixels; tags 6 and 8 say "rotate a quarter turn".
+    shapes = {p.stem[-1]: decode_image(p.read_bytes()).pixels.shape[:2]
+              for p in folder.glob("*.jpg")}
+    assert shapes == {"1": (3024, 4032), "3": (3024, 4032), "6": (4032, 3024),
+                      "8": (4032, 3024)}
+
+
+def test_animated_gif_first_frame_or_all() -> None:
+    frames = [_gradient().rotate(angle) for angle in (0, 90, 180)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+    data = buffer.getvalue()
+    assert decode_image(data).other_frames == ()
+    everything = decode_image(data, MediaLimits(animated_all_frames=True))
+    assert len(everything.other_frames) == 2
+
+
+def test_zero_bytes_is_a_clear_error() -> None:
+    with pytest.raises(CorruptMediaError, match="empty file"):
+        decode_image(b"", source="empty.jpg")
+
+
+def test_truncated_jpeg_is_corrupt() -> None:
+    data = _encode(_gradient(640, 480), "JPEG")
+    with pytest.raises(CorruptMediaError, match=r"truncated\.jpg"):
+        decode_image(data[: len(data) // 2], source="truncated.jpg")
+
+
+def test_non_image_bytes_with_an_image_name() -> None:
+    with pytest.raises(UnsupportedMediaError, match=r"notes\.jpg"):
+        decode_image(b"these are plain words, not a picture" * 10, source="notes.jpg")
+
+
+def test_decompression_bomb_is_refused_before_decoding() -> None:
+    with pytest.raises(MediaLimitError) as caught:
+        decode_image(png_declaring(50_000, 50_000), source="bomb.png")
+    assert caught.value.limit == "image pixels"
+    assert "2.5e+09" in str(caught.value)
+
+
+def test_byte_limit() -> None:
+    data = _encode(_gradient(), "PNG")
+    with pytest.raises(MediaLimitError, match="image bytes"):
+        decode_image(data, MediaLimits(max_image_bytes=len(data) - 1))
+
+
+def test_empty_declared_size_is_corrupt(tmp_path: Path) -> None:
+    with pytest.raises((CorruptMediaError, UnsupportedMediaError)):
+        decode_image(png_declaring(0, 0))
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\x00\x00\x00\x18ftypmp42", MediaKind.VIDEO),
+        (b"\x00\x00\x00\x18ftypheic", MediaKind.IMAGE),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", MediaKind.VIDEO),
+        (b"\x1a\x45\xdf\xa3\x00", MediaKind.VIDEO),
+        (b"hello", MediaKind.UNKNOWN),
+    ],
+)
+def test_sniff(head: bytes, kind: MediaKind) -> None:
+    assert sniff(head) is kind
