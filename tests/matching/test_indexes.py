@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,21 @@ from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.pdq import hamming
 from safeguarding.hashing.vpdq import VpdqFrame, format_frames
 from safeguarding.matching import ExactIndex, IndexHit, LinearPDQIndex, VpdqIndex
+from safeguarding.matching.pdq_index import PDQIndex
 
-PDQ_INDEXES = [LinearPDQIndex]
+
+class SmallDeltaPDQIndex(PDQIndex):
+    """The multi-index with a tiny add buffer, so test-sized data goes through the tables."""
+
+    def __init__(self, *, min_delta: int = 64) -> None:
+        super().__init__(min_delta=min_delta)
+
+    @classmethod
+    def build(cls, items: Iterable[tuple[int, str]], *, min_delta: int = 64
+              ) -> SmallDeltaPDQIndex:
+        return super().build(items, min_delta=min_delta)
+
+PDQ_INDEXES = [LinearPDQIndex, SmallDeltaPDQIndex]
 
 
 def random_hash(rng: np.random.Generator) -> str:
@@ -140,3 +154,84 @@ def test_vpdq_low_quality_frames_are_ignored() -> None:
     frames = [random_hash(rng) for _ in range(4)]
     index = VpdqIndex.build([(1, _video(frames, quality=10))])
     assert index.query(_video(frames), 31) == []
+
+
+def skewed(seed: int = 11) -> tuple[list[tuple[int, str]], list[str]]:
+    """Clusters of near-duplicates and many low-texture hashes sharing long substrings:
+    the data that fills a few buckets with thousands of rows."""
+    rng = np.random.default_rng(seed)
+    items: list[tuple[int, str]] = []
+    centres = [random_hash(rng) for _ in range(20)]
+    flat = "0" * 48 + bytes(rng.integers(0, 256, 8, dtype=np.uint8)).hex()
+    for i in range(12_000):
+        base = flat if i % 3 == 0 else centres[i % len(centres)]
+        items.append((i * 7 + 3, flip_bits(base, int(rng.integers(0, 12)), rng)))
+    queries = [flip_bits(centres[0], 5, rng), flip_bits(flat, 2, rng), random_hash(rng)]
+    return items, queries
+
+
+@pytest.mark.parametrize("threshold", [0, 10, 31, 40, 64, 128])
+def test_multi_index_on_skewed_data_and_wide_thresholds(threshold: int) -> None:
+    items, queries = skewed()
+    index = PDQIndex.build(items, min_delta=1000)
+    for query, hits in zip(queries, index.query_many(queries, threshold), strict=True):
+        assert sorted(hits, key=lambda h: h.id) == brute_force(items, query, threshold)
+
+
+def test_multi_index_buffer_tables_and_compaction() -> None:
+    items, queries = planted()
+    index = PDQIndex.build(items[:1500], min_delta=500)
+    index.add(items[1500:1800])  # stays in the buffer (below the limit)
+    assert all(i in index for i, _ in items[1500:1800])
+    removed = [i for i, _ in items[:1800:5]]
+    index.remove(removed)  # from the tables and from the buffer
+    index.add(items[1800:])  # crosses the limit: folded into new tables
+    index.add([(items[0][0], items[0][1])])  # a removed id can come back
+    expected = [(i, v) for i, v in items if i not in set(removed[1:])]
+    assert len(index) == len(expected)
+    for query in queries:
+        assert sorted(index.query(query, 31), key=lambda h: h.id) == brute_force(
+            expected, query, 31)
+
+
+def test_memory_mapped_index_stays_usable(tmp_path: Path) -> None:
+    items, queries = planted()
+    PDQIndex.build(items, min_delta=100).save(tmp_path / "pdq.idx")
+    loaded = PDQIndex.load(tmp_path / "pdq.idx")
+    loaded.remove([items[0][0]])
+    loaded.add([(10**7, queries[0])])
+    expected = [*items[1:], (10**7, queries[0])]
+    for query in queries:
+        assert sorted(loaded.query(query, 31), key=lambda h: h.id) == brute_force(
+            expected, query, 31)
+    loaded.compact()
+    assert len(loaded) == len(expected)
+
+
+def test_multi_index_file_errors(tmp_path: Path) -> None:
+    path = tmp_path / "pdq.idx"
+    PDQIndex.build(planted()[0], min_delta=100).save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(SafeguardingError, match="truncated"):
+        PDQIndex.load(path)
+    path.write_bytes(b"SGPDQMI1" + b"\xff" * 40)
+    with pytest.raises(SafeguardingError, match="corrupt"):
+        PDQIndex.load(path)
+    path.write_bytes(b"nothing")
+    with pytest.raises(SafeguardingError, match="not a PDQ index"):
+        PDQIndex.load(path)
+
+
+def test_empty_multi_index_round_trip(tmp_path: Path) -> None:
+    PDQIndex().save(tmp_path / "empty.idx")
+    assert len(PDQIndex.load(tmp_path / "empty.idx")) == 0
+    assert PDQIndex().query_many([], 31) == []
+
+
+def test_big_ids_use_64_bits() -> None:
+    items = [(2**40 + i, v) for i, v in planted()[0][:300]]
+    index = PDQIndex.build(items, min_delta=100)
+    assert index.query(items[5][1], 0)[0].id == 2**40 + 5
+    index.remove([2**40 + 5])
+    assert index.query(items[5][1], 0) == []

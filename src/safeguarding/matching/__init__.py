@@ -3,6 +3,7 @@
 from safeguarding.matching.exact import ExactIndex
 from safeguarding.matching.index import IndexHit, SignalIndex
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
+from safeguarding.matching.pdq_index import PDQIndex
 from safeguarding.matching.pdq_linear import LinearPDQIndex
 from safeguarding.matching.result import Match, MatchResult
 from safeguarding.matching.vpdq_index import VpdqHit, VpdqIndex
@@ -14,6 +15,7 @@ __all__ = [
     "Match",
     "MatchResult",
     "Matcher",
+    "PDQIndex",
     "QuerySignal",
     "SignalIndex",
     "VpdqHit",

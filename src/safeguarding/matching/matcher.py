@@ -17,7 +17,7 @@ from safeguarding.hashing.hasher import ContentHashes
 from safeguarding.hashing.pdq import DIHEDRAL_VARIANTS
 from safeguarding.matching.exact import ExactIndex
 from safeguarding.matching.index import IndexHit, SignalIndex
-from safeguarding.matching.pdq_linear import LinearPDQIndex
+from safeguarding.matching.pdq_index import PDQIndex
 from safeguarding.matching.result import Match, MatchResult
 from safeguarding.matching.vpdq_index import VpdqIndex
 from safeguarding.store.banks import BankStore, Change
@@ -87,7 +87,7 @@ class Matcher:
 
     @staticmethod
     def _new_index(signal_type: str) -> SignalIndex:
-        return LinearPDQIndex() if signal_type == "pdq" else ExactIndex(signal_type)
+        return PDQIndex() if signal_type == "pdq" else ExactIndex(signal_type)
 
     # --- keeping current ---------------------------------------------------------------
     def load(self) -> None:

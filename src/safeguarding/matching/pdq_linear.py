@@ -81,6 +81,20 @@ class LinearPDQIndex:
             self._row_of[entry_id] = start + offset
         self._size += len(batch_ids)
 
+    def add_words(self, ids: npt.NDArray[np.int64], words: Words) -> None:
+        """Add ids with hashes already as (n, 4) words; the ids must be new."""
+        start = self._size
+        self._grow(start + len(ids))
+        self._hashes[start : start + len(ids)] = words
+        self._ids[start : start + len(ids)] = ids
+        for offset, entry_id in enumerate(ids.tolist()):
+            self._row_of[entry_id] = start + offset
+        self._size += len(ids)
+
+    def arrays(self) -> tuple[npt.NDArray[np.int64], Words]:
+        """Views of the live ids and (n, 4) hash words."""
+        return self._ids[: self._size], self._hashes[: self._size]
+
     def remove(self, ids: Iterable[int]) -> None:
         for entry_id in ids:
             row = self._row_of.pop(entry_id, None)

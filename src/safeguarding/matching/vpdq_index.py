@@ -18,7 +18,7 @@ from typing import Self
 
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.vpdq import QUALITY_THRESHOLD, distinct_hashes, parse_frames
-from safeguarding.matching.pdq_linear import LinearPDQIndex
+from safeguarding.matching.pdq_index import PDQIndex
 
 _MAGIC = "safeguarding-vpdq-index 1"
 
@@ -33,8 +33,8 @@ class VpdqHit:
 class VpdqIndex:
     signal_type = "vpdq"
 
-    def __init__(self, frame_index: LinearPDQIndex | None = None) -> None:
-        self._frames = frame_index or LinearPDQIndex()
+    def __init__(self) -> None:
+        self._frames = PDQIndex()
         self._values: dict[int, str] = {}
         self._slots: dict[int, list[int]] = {}  # entry id -> frame slot ids
         self._slot_entry: dict[int, int] = {}

@@ -1,0 +1,220 @@
+"""Compiled inner loops of the multi-index PDQ index (numba, cached on disk after first use).
+
+Bits of a hash are numbered 0..255 from the most significant bit of word 0, which holds the
+first 16 hex digits. A table's substring is the `length` bits starting at bit `start`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+_M1 = np.uint64(0x5555555555555555)
+_M2 = np.uint64(0x3333333333333333)
+_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_H01 = np.uint64(0x0101010101010101)
+
+
+#: how many probes ahead the bucket offsets, and then the entries, are prefetched
+_AHEAD_OFFSETS = 16
+_AHEAD_ENTRIES = 8
+_AHEAD_HASHES = 8
+#: most probe values of one table: radius 3 over 29 bits is 1 + 29 + 406 + 3654 values
+_MAX_PROBES = 4096
+
+
+@intrinsic
+def prefetch(typingctx, array, flat_index):  # type: ignore[no-untyped-def]
+    """Ask the CPU to start loading array.flat[flat_index] (llvm.prefetch) while it works on
+    something else. Misses on huge tables are what a query waits on."""
+    signature = types.void(array, flat_index)
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        byte_pointer = ir.IntType(8).as_pointer()
+        pointer = builder.bitcast(builder.gep(data, [args[1]]), byte_pointer)
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0")
+        # read (0), keep in all cache levels (3), data cache (1)
+        builder.call(function, [pointer, ir.Constant(i32, 0), ir.Constant(i32, 3),
+                                ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@njit(inline="always", cache=True)
+def popcount64(x: int) -> int:
+    x = x - ((x >> np.uint64(1)) & _M1)
+    x = (x & _M2) + ((x >> np.uint64(2)) & _M2)
+    x = (x + (x >> np.uint64(4))) & _M4
+    return np.int64((x * _H01) >> np.uint64(56))
+
+
+@njit(inline="always", cache=True)
+def distance(hashes: np.ndarray, row: int, q: np.ndarray) -> int:
+    return (popcount64(hashes[row, 0] ^ q[0]) + popcount64(hashes[row, 1] ^ q[1])
+            + popcount64(hashes[row, 2] ^ q[2]) + popcount64(hashes[row, 3] ^ q[3]))
+
+
+@njit(inline="always", cache=True)
+def substring(h: np.ndarray, start: int, length: int) -> np.uint64:
+    word = start // 64
+    offset = start % 64
+    mask = (np.uint64(1) << np.uint64(length)) - np.uint64(1)
+    if offset + length <= 64:
+        return (h[word] >> np.uint64(64 - offset - length)) & mask
+    high_bits = 64 - offset  # taken from the end of this word
+    low_bits = length - high_bits  # taken from the start of the next
+    high = h[word] & ((np.uint64(1) << np.uint64(high_bits)) - np.uint64(1))
+    return ((high << np.uint64(low_bits)) | (h[word + 1] >> np.uint64(64 - low_bits))) & mask
+
+
+@njit(cache=True)
+def build_table(hashes: np.ndarray, start: int, length: int, bucket_bits: int,
+                offsets: np.ndarray, entries: np.ndarray) -> None:
+    """Counting sort of rows by the top `bucket_bits` of their substring. Each entry packs
+    the row with the substring's remaining low bits: `row << low_bits | low`."""
+    n = hashes.shape[0]
+    shift = np.uint64(length - bucket_bits)
+    low_mask = (np.uint64(1) << shift) - np.uint64(1)
+    buckets = np.empty(n, dtype=np.uint32)
+    offsets[:] = 0
+    for row in range(n):
+        key = substring(hashes[row], start, length)
+        bucket = np.uint32(key >> shift)
+        buckets[row] = bucket
+        offsets[bucket + 1] += 1
+    for i in range(1, offsets.shape[0]):
+        offsets[i] += offsets[i - 1]
+    cursor = offsets[:-1].copy()
+    for row in range(n):
+        bucket = buckets[row]
+        position = cursor[bucket]
+        cursor[bucket] += 1
+        low = substring(hashes[row], start, length) & low_mask
+        entries[position] = np.uint32((np.uint64(row) << shift) | low)
+
+
+@njit(inline="always", cache=True)
+def _verify(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
+            candidates: np.ndarray, n: int, out_rows: np.ndarray, out_dists: np.ndarray,
+            count: int) -> int:
+    for c in range(n):
+        if c + _AHEAD_HASHES < n:
+            prefetch(hashes, np.int64(candidates[c + _AHEAD_HASHES]) * 4)
+        row = np.int64(candidates[c])
+        d = distance(hashes, row, q)
+        if d <= threshold and not dead[row]:
+            if count < out_rows.shape[0]:
+                out_rows[count] = row
+                out_dists[count] = d
+            count += 1
+    return count
+
+
+@njit(inline="always", cache=True)
+def _probe_values(v: int, length: int, radius: int, values: np.ndarray
+                  ) -> int:
+    """Every value within `radius` bits of v (radius at most 3), into `values`."""
+    n = np.int64(0)
+    values[n] = v
+    n += 1
+    if radius >= 1:
+        for i in range(length):
+            vi = v ^ (np.uint64(1) << np.uint64(i))
+            values[n] = vi
+            n += 1
+            if radius >= 2:
+                for j in range(i + 1, length):
+                    vj = vi ^ (np.uint64(1) << np.uint64(j))
+                    values[n] = vj
+                    n += 1
+                    if radius >= 3:
+                        for k in range(j + 1, length):
+                            values[n] = vj ^ (np.uint64(1) << np.uint64(k))
+                            n += 1
+    return n
+
+
+@njit(cache=True)
+def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+              radii: np.ndarray, bucket_bits: int, offsets: np.ndarray,
+              entries: np.ndarray, q: np.ndarray, threshold: int, out_rows: np.ndarray,
+              out_dists: np.ndarray) -> int:
+    """Rows within `threshold` of q, written to out_*; returns how many there are (a row
+    found through several tables appears once per table: callers deduplicate).
+
+    The work waits on memory: each probe reads a bucket's offsets, then its entries, then
+    each candidate's hash, three dependent misses. So the probe values of a table are listed
+    first and loads are prefetched a few probes ahead, and candidates are gathered into a
+    buffer and verified a buffer at a time."""
+    candidates = np.empty(8192, dtype=np.uint32)
+    values = np.empty(_MAX_PROBES, dtype=np.uint64)
+    n = np.int64(0)
+    count = np.int64(0)
+    offsets_row = offsets.shape[1]
+    entries_row = entries.shape[1]
+    for t in range(starts.shape[0]):
+        radius = radii[t]
+        if radius < 0:
+            continue
+        length = lengths[t]
+        shift = np.uint64(length - bucket_bits)
+        low_mask = (np.uint64(1) << shift) - np.uint64(1)
+        mask = np.uint32(low_mask)
+        n_values = _probe_values(substring(q, starts[t], length), length, radius, values)
+        for k in range(n_values):
+            if k + _AHEAD_OFFSETS < n_values:
+                prefetch(offsets, t * offsets_row + np.int64(values[k + _AHEAD_OFFSETS] >> shift))
+            if k + _AHEAD_ENTRIES < n_values:
+                ahead = np.int64(values[k + _AHEAD_ENTRIES] >> shift)
+                prefetch(entries, t * entries_row + np.int64(offsets[t, ahead]))
+            value = values[k]
+            bucket = np.int64(value >> shift)
+            want = np.uint32(value & low_mask)
+            for j in range(offsets[t, bucket], offsets[t, bucket + 1]):
+                entry = entries[t, j]
+                if (entry & mask) == want:
+                    if n == candidates.shape[0]:
+                        count = _verify(hashes, dead, q, threshold, candidates, n, out_rows,
+                                        out_dists, count)
+                        n = 0
+                    candidates[n] = entry >> np.uint32(shift)
+                    n += 1
+    return _verify(hashes, dead, q, threshold, candidates, n, out_rows, out_dists, count)
+
+
+@njit(cache=True)
+def scan(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
+         out_rows: np.ndarray, out_dists: np.ndarray) -> int:
+    """Brute force over every row: for small indexes and very wide thresholds."""
+    count = np.int64(0)
+    for row in range(hashes.shape[0]):
+        d = distance(hashes, row, q)
+        if d <= threshold and not dead[row]:
+            if count < out_rows.shape[0]:
+                out_rows[count] = row
+                out_dists[count] = d
+            count += 1
+    return count
+
+
+@njit(parallel=True, cache=True)
+def query_batch(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                radii: np.ndarray, bucket_bits: int, offsets: np.ndarray,
+                entries: np.ndarray, queries: np.ndarray, threshold: int,
+                out_rows: np.ndarray, out_dists: np.ndarray, counts: np.ndarray,
+                use_scan: bool) -> None:
+    """query_one (or scan) for each query in parallel, into per-query rows of out_*."""
+    for i in prange(queries.shape[0]):
+        if use_scan:
+            counts[i] = scan(hashes, dead, queries[i], threshold, out_rows[i], out_dists[i])
+        else:
+            counts[i] = query_one(hashes, dead, starts, lengths, radii, bucket_bits, offsets,
+                                  entries, queries[i], threshold, out_rows[i], out_dists[i])
