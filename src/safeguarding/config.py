@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     video_fps: float = Field(
         1.0, gt=0, le=120, description="Frames sampled per second of video for vPDQ."
     )
+    pdq_max_side: int = Field(
+        512,
+        ge=0,
+        description="Images are reduced to this longer side (pixels) before PDQ, as the PDQ "
+        "reference hasher does (JPEGs decoded at reduced size); 0 hashes at full resolution.",
+    )
     animated_all_frames: bool = Field(
         False, description="Hash every frame of an animated GIF/WebP, not only the first."
     )

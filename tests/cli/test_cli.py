@@ -30,7 +30,7 @@ def write(path: Path, data: bytes) -> Path:
 def test_hash_json_gives_pdqhash_hashes(sqlite_url: str) -> None:
     require_shared()
     files = sorted((PDQ_DATA / "bridge-mods").glob("*.jpg"))
-    code, out, _ = run(sqlite_url, "hash", "--json", *map(str, files))
+    code, out, _ = run(sqlite_url, "hash", "--json", "--full-resolution", *map(str, files))
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
     for path, line in zip(files, lines, strict=True):

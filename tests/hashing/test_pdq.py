@@ -11,6 +11,7 @@ from PIL import Image
 
 from safeguarding.hashing import hash_file
 from safeguarding.hashing.pdq import DIHEDRAL_VARIANTS, PdqSignal, hamming, pdq_dihedral, pdq_hash
+from safeguarding.media import MediaLimits
 from tests.conftest import PDQ_DATA, require_shared
 
 BRIDGE = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -29,9 +30,14 @@ def _pdqhash_hex(path: Path) -> str:
     return "".join(f"{int(''.join(map(str, vector[i:i + 4])), 2):x}" for i in range(0, 256, 4))
 
 
+FULL = MediaLimits(image_max_side=0)
+
+
 def test_bridge_matches_the_published_reference_hash() -> None:
     require_shared()
-    assert hash_file(PDQ_DATA / "bridge-mods" / "aaa-orig.jpg").get("pdq").value == BRIDGE  # type: ignore[union-attr]
+    signal = hash_file(PDQ_DATA / "bridge-mods" / "aaa-orig.jpg", FULL).get("pdq")
+    assert signal is not None
+    assert signal.value == BRIDGE
 
 
 @pytest.mark.parametrize("path", _reference_images(), ids=lambda p: p.name)
@@ -40,9 +46,12 @@ def test_same_hash_as_pdqhash_on_the_same_pixels(path: Path) -> None:
         plain = image.getexif().get(0x0112, 1) == 1 and image.mode in ("RGB", "L", "P", "RGBA")
     if not plain:
         pytest.skip("orientation or mode conversion deliberately differs from convert('RGB')")
-    ours = hash_file(path).get("pdq")
+    ours = hash_file(path, FULL).get("pdq")
     assert ours is not None
-    assert ours.value == _pdqhash_hex(path)
+    expected = _pdqhash_hex(path)
+    if ours.quality == 0:  # a flat image: its DCT is rounding noise in any implementation
+        return
+    assert ours.value == expected
 
 
 def test_bridge_edits_match_the_original() -> None:
@@ -75,7 +84,7 @@ def test_dihedral_variants_find_the_rotated_and_flipped_files() -> None:
     for path in sorted(folder.glob("*.jpg")):
         plain = hash_file(path).get("pdq")
         assert plain is not None
-        assert min(hamming(plain.value, v) for v in variants) <= 8, path.name
+        assert min(hamming(plain.value, v) for v in variants) <= 2, path.name
 
 
 def test_dihedral_original_equals_plain_hash() -> None:
@@ -90,3 +99,54 @@ def test_rejects_wrong_arrays() -> None:
 
     with pytest.raises(SignalError):
         pdq_hash(np.zeros((10, 10), dtype=np.uint8))
+
+
+def test_identical_to_pdqhash_on_every_textured_photo(photos: list[Path]) -> None:
+    """Our compiled PDQ against the pdqhash package on the same pixels (full resolution)."""
+    for path in photos:
+        with Image.open(path) as image:
+            pixels = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+        vector, quality = pdqhash.compute(pixels)
+        ours, our_quality = pdq_hash(pixels)
+        assert our_quality == quality, path.name
+        if quality > 0:
+            assert ours == bytes(np.packbits(vector.astype(np.uint8))).hex(), path.name
+
+
+def test_dihedral_variants_are_closer_than_pdqhash_shortcut() -> None:
+    """pdqhash turns the DCT of the blurred image; we blur mirrored pixels where PDQ's box
+    filter is asymmetric (even windows), so rotated copies land nearer their variant."""
+    require_shared()
+    folder = PDQ_DATA / "reg-test-input" / "dih"
+    with Image.open(folder / "bridge-1-original.jpg") as image:
+        pixels = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+    theirs, _ = pdqhash.compute_dihedral(pixels)
+    ours, _ = pdq_dihedral(pixels, exact=False)
+    assert ours[0] == bytes(np.packbits(theirs[0].astype(np.uint8))).hex()
+    for index, path in enumerate(sorted(folder.glob("*.jpg"))):
+        plain = hash_file(path, FULL).get("pdq")
+        assert plain is not None
+        shortcut = bytes(np.packbits(theirs[index].astype(np.uint8))).hex()
+        assert hamming(plain.value, ours[index]) <= hamming(plain.value, shortcut), path.name
+
+
+def test_small_images_hash_rotations_from_real_pixels() -> None:
+    rng = np.random.default_rng(5)
+    pixels = np.ascontiguousarray(
+        np.kron(rng.integers(0, 255, (12, 16, 3)), np.ones((16, 16, 1))).astype(np.uint8))
+    variants, _ = pdq_dihedral(pixels)  # 192 x 256: exact by default
+    for name, rotated in (("rotate90", np.rot90(pixels, 1)), ("flip_y", pixels[:, ::-1]),
+                          ("flip_plus1", pixels.transpose(1, 0, 2))):
+        plain, _ = pdq_hash(np.ascontiguousarray(rotated))
+        assert variants[DIHEDRAL_VARIANTS.index(name)] == plain
+
+
+def test_reduced_images_hash_close_to_full_resolution(photos: list[Path]) -> None:
+    distances = []
+    for path in photos[::4]:
+        full = hash_file(path, FULL).get("pdq")
+        fast = hash_file(path).get("pdq")
+        assert full is not None and fast is not None
+        if (full.quality or 0) >= 50:
+            distances.append(hamming(full.value, fast.value))
+    assert sorted(distances)[len(distances) // 2] <= 8  # docs/benchmarks.md has the figures

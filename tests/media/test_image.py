@@ -75,7 +75,8 @@ def test_exif_orientation_is_applied() -> None:
     require_shared()
     folder = PDQ_DATA / "reg-test-input" / "exif-rotn"
     # Each file stores 4032x3024 pixels; tags 6 and 8 say "rotate a quarter turn".
-    shapes = {p.stem[-1]: decode_image(p.read_bytes()).pixels.shape[:2]
+    full = MediaLimits(image_max_side=0)
+    shapes = {p.stem[-1]: decode_image(p.read_bytes(), full).pixels.shape[:2]
               for p in folder.glob("*.jpg")}
     assert shapes == {"1": (3024, 4032), "3": (3024, 4032), "6": (4032, 3024),
                       "8": (4032, 3024)}
@@ -137,3 +138,12 @@ def test_empty_declared_size_is_corrupt(tmp_path: Path) -> None:
 )
 def test_sniff(head: bytes, kind: MediaKind) -> None:
     assert sniff(head) is kind
+
+
+def test_large_images_are_reduced_for_hashing() -> None:
+    data = _encode(_gradient(2000, 1200), "JPEG")
+    assert decode_image(data).pixels.shape == (307, 512, 3)
+    assert decode_image(data).original_size == (2000, 1200)
+    assert decode_image(data, MediaLimits(image_max_side=0)).pixels.shape == (1200, 2000, 3)
+    png = _encode(_gradient(1500, 700), "PNG")
+    assert decode_image(png).pixels.shape == (239, 512, 3)

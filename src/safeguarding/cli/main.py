@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -58,9 +59,15 @@ def main_callback(
 @app.command("hash")
 def hash_command(ctx: typer.Context, files: list[Path],
                  json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
+                 full_resolution: Annotated[bool, typer.Option(
+                     "--full-resolution",
+                     help="PDQ of the full-size image (as pdqhash computes it), not of the "
+                     "image reduced to pdq_max_side.")] = False,
                  ) -> None:
     """Print the signals of image and video files."""
     limits = MediaLimits.from_settings(settings(ctx))
+    if full_resolution:
+        limits = replace(limits, image_max_side=0)
     failed = False
     for path, hashes, error in hash_many(expand_paths(files), limits,
                                          settings(ctx).hash_workers, dihedral=False):

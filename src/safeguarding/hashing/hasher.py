@@ -8,7 +8,7 @@ from pathlib import Path
 from safeguarding.errors import UnsupportedMediaError
 from safeguarding.hashing.base import Signal
 from safeguarding.hashing.md5 import Md5Signal
-from safeguarding.hashing.pdq import pdq_dihedral, pdq_hash
+from safeguarding.hashing.pdq import EXACT_DIHEDRAL_BELOW, pdq_dihedral, pdq_hash
 from safeguarding.hashing.sha256 import Sha256Signal
 from safeguarding.hashing.vpdq import VpdqFrame, VpdqSignal, format_frames
 from safeguarding.media.image import decode_image
@@ -83,7 +83,8 @@ def _hash_image(
 ) -> ContentHashes:
     image = decode_image(data, limits, source=source)
     if dihedral:
-        variants, quality = pdq_dihedral(image.pixels)
+        small = max(image.original_size) < EXACT_DIHEDRAL_BELOW
+        variants, quality = pdq_dihedral(image.pixels, exact=small)
         value = variants[0]
     else:
         variants = []

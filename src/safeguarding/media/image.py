@@ -7,6 +7,7 @@ Every Pillow mode is converted deliberately (see `_to_rgb`) rather than trusting
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,6 +20,7 @@ from safeguarding.errors import CorruptMediaError, MediaLimitError, UnsupportedM
 from safeguarding.media.limits import MediaLimits
 
 RGBArray = npt.NDArray[np.uint8]
+_ORIENTATION = 0x0112  # EXIF tag
 
 # Pillow's own bomb check is global state and fires late (after reading headers of every
 # frame); we check the declared size ourselves before any pixel is decoded.
@@ -39,6 +41,8 @@ class DecodedImage:
     format: str
     mode: str
     other_frames: tuple[RGBArray, ...] = field(default=())
+    #: the size the file declares (before any reduction), width x height
+    original_size: tuple[int, int] = (0, 0)
 
     @property
     def width(self) -> int:
@@ -71,12 +75,17 @@ def decode_image(
                 raise MediaLimitError(
                     "image pixels", width * height, limits.max_image_pixels, source=source
                 )
-            frames = [_load_frame(image)]
+            side = limits.image_max_side
+            if side and fmt == "JPEG" and max(width, height) > side:
+                # Decode at 1/2, 1/4 or 1/8 scale in the DCT (no larger than needed).
+                scale = max(width, height) / side
+                image.draft("RGB", (math.ceil(width / scale), math.ceil(height / scale)))
+            frames = [_load_frame(image, side)]
             n_frames = getattr(image, "n_frames", 1)
             if limits.animated_all_frames and n_frames > 1:
                 for index in range(1, n_frames):
                     image.seek(index)
-                    frames.append(_load_frame(image))
+                    frames.append(_load_frame(image, side))
     except UnidentifiedImageError as exc:
         raise UnsupportedMediaError("not a recognised image format", source=source) from exc
     except (MediaLimitError, CorruptMediaError):
@@ -88,14 +97,24 @@ def decode_image(
             "image pixels", width * height, limits.max_image_pixels, source=source
         ) from exc
     return DecodedImage(
-        pixels=frames[0], format=fmt, mode=image.mode, other_frames=tuple(frames[1:])
+        pixels=frames[0], format=fmt, mode=image.mode, other_frames=tuple(frames[1:]),
+        original_size=(width, height),
     )
 
 
-def _load_frame(image: Image.Image) -> RGBArray:
+def _load_frame(image: Image.Image, max_side: int) -> RGBArray:
     image.load()
-    oriented = ImageOps.exif_transpose(image)
-    return _to_rgb(oriented)
+    if image.getexif().get(_ORIENTATION, 1) not in (1, None):
+        image = ImageOps.exif_transpose(image)  # a copy: only when there is a turn to apply
+    pixels = _to_rgb(image)
+    height, width = pixels.shape[:2]
+    if max_side and max(width, height) > max_side:
+        scale = max_side / max(width, height)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        # Box filtering averages areas, as PDQ's own downsampling does.
+        reduced = Image.fromarray(pixels).resize(size, Image.Resampling.BOX)
+        pixels = np.asarray(reduced, dtype=np.uint8)
+    return np.ascontiguousarray(pixels)
 
 
 def _to_rgb(image: Image.Image) -> RGBArray:

@@ -17,6 +17,8 @@ class MediaLimits:
     max_video_pixels: int = 4096 * 4096
     video_fps: float = 1.0
     animated_all_frames: bool = False
+    #: decode images no larger than this longer side (0: full resolution)
+    image_max_side: int = 512
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MediaLimits:
@@ -29,4 +31,5 @@ class MediaLimits:
             max_video_pixels=settings.max_video_pixels,
             video_fps=settings.video_fps,
             animated_all_frames=settings.animated_all_frames,
+            image_max_side=settings.pdq_max_side,
         )
