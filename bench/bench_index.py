@@ -52,16 +52,16 @@ def dataset(n: int, kind: str, n_queries: int, seed: int = 42
     hashes = rng.integers(0, 2**64, size=(n, 4), dtype=np.uint64)
     if kind == "skewed":
         # 60% in clusters of ~30 near-duplicates (transformed copies of one photo, ~16 bits
-        # apart), 20% in 200 big clusters of low-texture images (~8 bits apart: such images
-        # hash alike), 20% unrelated. PDQ hashes are balanced (half the bits set), so the
+        # apart), 20% in 2,000 big clusters of low-texture images (~8 bits apart: such
+        # images hash alike), 20% unrelated. PDQ hashes are balanced (half the bits set), so the
         # centres are random hashes, not runs of zeros.
         clustered, flat = int(n * 0.6), int(n * 0.2)
         centres = rng.integers(0, 2**64, size=(max(1, n // 30), 4), dtype=np.uint64)
         hashes[:clustered] = centres[rng.integers(0, len(centres), clustered)] ^ _sparse(
             rng, clustered, 4)
-        flat_centres = rng.integers(0, 2**64, size=(200, 4), dtype=np.uint64)
-        hashes[clustered:clustered + flat] = flat_centres[rng.integers(0, 200, flat)] ^ _sparse(
-            rng, flat, 5)
+        flat_centres = rng.integers(0, 2**64, size=(2000, 4), dtype=np.uint64)
+        hashes[clustered:clustered + flat] = flat_centres[
+            rng.integers(0, len(flat_centres), flat)] ^ _sparse(rng, flat, 5)
     queries = rng.integers(0, 2**64, size=(n_queries, 4), dtype=np.uint64)
     for i in range(n_queries // 2):  # planted near-duplicates at every distance 0..32
         target = rng.integers(0, n)

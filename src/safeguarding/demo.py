@@ -52,11 +52,9 @@ def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo") -> str:
     try:
         engine.banks.create_bank(DEMO_BANK, actor, description="Benign demo photos",
                                  policy=BankPolicy(), labels=["demo"])
-        signals: list[tuple[str, str, int | None]] = []
-        for name, data in demo_images(folder):
-            hashes = engine.hash_bytes(data, source=name)
-            signals.extend((s.type, s.value, s.quality) for s in hashes.signals)
-        engine.banks.add_signals(DEMO_BANK, signals, actor, labels=["demo"])
+        contents = [(engine.hash_for_bank(data, source=name), name)
+                    for name, data in demo_images(folder)]
+        engine.banks.add_hashes(DEMO_BANK, contents, actor, labels=["demo"])
     except ConflictError:
         pass  # already seeded on an earlier run
     return engine.keys.create("demo", ["admin"], actor).token

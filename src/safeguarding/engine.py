@@ -38,6 +38,11 @@ class Engine:
                    dihedral: bool = False) -> ContentHashes:
         return hash_bytes(data, self.limits, source=source, dihedral=dihedral)
 
+    def hash_for_bank(self, data: bytes, *, source: str | None = None) -> ContentHashes:
+        """Hashes to store in a bank: with centre crops when `bank_crop_hashes` is on."""
+        return hash_bytes(data, self.limits, source=source,
+                          crops=self.settings.bank_crop_hashes)
+
     def hash_file(self, path: Path, *, dihedral: bool = False) -> ContentHashes:
         return hash_file(path, self.limits, dihedral=dihedral)
 

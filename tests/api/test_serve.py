@@ -52,7 +52,8 @@ def test_serve_demo_over_http(tmp_path: Path) -> None:
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
             banks = client.get("/v1/banks").json()
-            assert banks[0]["name"] == "demo" and banks[0]["entry_count"] == 60
+            # 20 pictures x (PDQ, two centre-crop PDQs, MD5, SHA-256)
+            assert banks[0]["name"] == "demo" and banks[0]["entry_count"] == 100
             hit = client.post("/v1/match", files={"file": ("x.jpg", generated_image(3))}).json()
             assert hit["results"][0]["matched"] is True
             miss = client.post("/v1/match", files={"file": ("y.jpg", generated_image(77))})

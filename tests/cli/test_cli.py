@@ -57,9 +57,9 @@ def test_bank_lifecycle_and_match_exit_codes(sqlite_url: str, tmp_path: Path) ->
         write(originals / f"{seed}.jpg", generated_image(seed))
     assert run(sqlite_url, "bank", "create", "mine", "--action", "block")[0] == 0
     code, out, _ = run(sqlite_url, "bank", "add", "mine", str(originals), "--label", "test")
-    assert code == 0 and "added 18 signals from 6 files" in out
+    assert code == 0 and "added 30 signals from 6 files" in out
     code, out, _ = run(sqlite_url, "bank", "list", "--json")
-    assert json.loads(out)["entries"] == 18
+    assert json.loads(out)["entries"] == 30
     assert "mine" in run(sqlite_url, "bank", "show", "mine")[1]
 
     queries = tmp_path / "queries"

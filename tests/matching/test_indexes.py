@@ -11,7 +11,7 @@ import pytest
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.pdq import hamming
 from safeguarding.hashing.vpdq import VpdqFrame, format_frames
-from safeguarding.matching import ExactIndex, IndexHit, LinearPDQIndex, VpdqIndex
+from safeguarding.matching import ExactIndex, IndexHit, LinearPDQIndex, VpdqIndex, pdq_index
 from safeguarding.matching.pdq_index import PDQIndex
 
 
@@ -235,3 +235,16 @@ def test_big_ids_use_64_bits() -> None:
     assert index.query(items[5][1], 0)[0].id == 2**40 + 5
     index.remove([2**40 + 5])
     assert index.query(items[5][1], 0) == []
+
+
+def test_a_query_inside_a_huge_cluster_falls_back_to_a_scan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdq_index, "MIN_SCAN_BUDGET", 0)
+    rng = np.random.default_rng(21)
+    centre = random_hash(rng)
+    items = [(i, flip_bits(centre, int(rng.integers(0, 6)), rng)) for i in range(3000)]
+    items += [(3000 + i, random_hash(rng)) for i in range(3000)]
+    index = PDQIndex.build(items, min_delta=100)
+    hits = index.query(centre, 31)  # thousands of candidates: over the budget
+    assert sorted(hits, key=lambda h: h.id) == brute_force(items, centre, 31)
+    assert len(hits) == 3000

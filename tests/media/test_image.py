@@ -142,8 +142,10 @@ def test_sniff(head: bytes, kind: MediaKind) -> None:
 
 def test_large_images_are_reduced_for_hashing() -> None:
     data = _encode(_gradient(2000, 1200), "JPEG")
-    assert decode_image(data).pixels.shape == (307, 512, 3)
-    assert decode_image(data).original_size == (2000, 1200)
-    assert decode_image(data, MediaLimits(image_max_side=0)).pixels.shape == (1200, 2000, 3)
+    small = MediaLimits(image_max_side=512)
+    assert decode_image(data, small).pixels.shape == (307, 512, 3)
+    assert decode_image(data, small).original_size == (2000, 1200)
+    assert decode_image(data).pixels.shape == (1200, 2000, 3)  # under the default 2048
+    assert decode_image(_encode(_gradient(3000, 1000), "JPEG")).pixels.shape == (683, 2048, 3)
     png = _encode(_gradient(1500, 700), "PNG")
-    assert decode_image(png).pixels.shape == (239, 512, 3)
+    assert decode_image(png, small).pixels.shape == (239, 512, 3)

@@ -17,6 +17,7 @@ from safeguarding.banks.model import (
     check_labels,
     check_source,
 )
+from safeguarding.hashing.hasher import ContentHashes
 from safeguarding.hashing.registry import validate_signal
 from safeguarding.store.banks import BankStore, DoNotMatch
 from safeguarding.store.db import Database
@@ -125,6 +126,18 @@ class BankService:
             kind, canonical = validate_signal(signal_type, value)
             entries.append(NewEntry(kind, canonical, quality, checked_labels,
                                     dict(metadata or {}), source_ref))
+        return self.add_entries(name, entries, actor)
+
+    def add_hashes(self, name: str, contents: Iterable[tuple[ContentHashes, str | None]],
+                   actor: str, *, labels: list[str] | None = None) -> ImportResult:
+        """Add the signals of hashed content (each with its reference, e.g. a file name) in
+        one transaction; derived views are stored with metadata {"view": name}."""
+        checked_labels = check_labels(labels)
+        entries = [
+            NewEntry(s.type, s.value, s.quality, checked_labels,
+                     {"view": s.view} if s.view else {}, source_ref)
+            for hashes, source_ref in contents for s in hashes.signals
+        ]
         return self.add_entries(name, entries, actor)
 
     def remove_entries(self, name: str, entry_ids: list[int], actor: str) -> int:

@@ -87,19 +87,19 @@ def add(ctx: typer.Context, name: str, paths: list[Path],
     with engine(ctx) as e:
         e.banks.get_bank(name)
         files = expand_paths(paths)
-        signals: list[tuple[str, str, int | None]] = []
+        contents = []
         failed = 0
-        for _path, hashes, error in hash_many(files, e.limits, e.settings.hash_workers,
-                                             dihedral=False):
+        for path, hashes, error in hash_many(files, e.limits, e.settings.hash_workers,
+                                            dihedral=False, crops=e.settings.bank_crop_hashes):
             if error or hashes is None:
                 failed += 1
                 err.print(f"[red]error:[/red] {error}")
                 continue
-            signals.extend((s.type, s.value, s.quality) for s in hashes.signals)
+            contents.append((hashes, path.name))
         if failed:
             err.print(f"{failed} file(s) could not be hashed; nothing was added")
             raise typer.Exit(2)
-        result = e.banks.add_signals(name, signals, actor(), labels=label or [])
+        result = e.banks.add_hashes(name, contents, actor(), labels=label or [])
     out.print(f"{name}: added {result.added} signals from {len(files)} files "
               f"({result.already_present} already present)")
 

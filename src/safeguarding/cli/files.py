@@ -32,9 +32,9 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def _hash_one(path: Path, limits: MediaLimits, dihedral: bool) -> Outcome:
+def _hash_one(path: Path, limits: MediaLimits, dihedral: bool, crops: bool) -> Outcome:
     try:
-        return path, hash_file(path, limits, dihedral=dihedral), None
+        return path, hash_file(path, limits, dihedral=dihedral, crops=crops), None
     except SafeguardingError as exc:
         return path, None, str(exc)
     except OSError as exc:
@@ -42,7 +42,7 @@ def _hash_one(path: Path, limits: MediaLimits, dihedral: bool) -> Outcome:
 
 
 def hash_many(files: Sequence[Path], limits: MediaLimits, workers: int = 0, *,
-              dihedral: bool = True) -> Iterator[Outcome]:
+              dihedral: bool = True, crops: bool = False) -> Iterator[Outcome]:
     """Yield (path, hashes, error) in input order."""
     workers = workers or os.cpu_count() or 1
     progress = Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -52,13 +52,13 @@ def hash_many(files: Sequence[Path], limits: MediaLimits, workers: int = 0, *,
         task = progress.add_task("hashing", total=len(files))
         if workers == 1 or len(files) < 4:
             for path in files:
-                yield _hash_one(path, limits, dihedral)
+                yield _hash_one(path, limits, dihedral, crops)
                 progress.advance(task)
             return
         with ProcessPoolExecutor(max_workers=workers) as pool:
             chunk = max(1, min(32, len(files) // (workers * 4)))
             results = pool.map(_hash_one, files, [limits] * len(files),
-                               [dihedral] * len(files), chunksize=chunk)
+                               [dihedral] * len(files), [crops] * len(files), chunksize=chunk)
             for outcome in results:
                 yield outcome
                 progress.advance(task)

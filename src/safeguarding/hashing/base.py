@@ -13,11 +13,15 @@ from typing import ClassVar
 
 @dataclass(frozen=True)
 class Signal:
-    """One value derived from content. `quality` is set for perceptual hashes."""
+    """One value derived from content. `quality` is set for perceptual hashes; `view` names
+    a derived view of an image (see hashing.views), None for the image as it is; `rotations`
+    holds the 8 rotation and flip hashes of a PDQ signal when they were asked for."""
 
     type: str
     value: str
     quality: int | None = None
+    view: str | None = None
+    rotations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

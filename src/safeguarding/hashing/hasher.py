@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from safeguarding.errors import UnsupportedMediaError
@@ -10,8 +11,9 @@ from safeguarding.hashing.base import Signal
 from safeguarding.hashing.md5 import Md5Signal
 from safeguarding.hashing.pdq import EXACT_DIHEDRAL_BELOW, pdq_dihedral, pdq_hash
 from safeguarding.hashing.sha256 import Sha256Signal
+from safeguarding.hashing.views import CROPS, RGB, TRIMMED, centre_crop, trim_borders
 from safeguarding.hashing.vpdq import VpdqFrame, VpdqSignal, format_frames
-from safeguarding.media.image import decode_image
+from safeguarding.media.image import DecodedImage, decode_image, reduce_pixels
 from safeguarding.media.limits import MediaLimits
 from safeguarding.media.sniff import MediaKind, sniff
 from safeguarding.media.video import iter_video_frames
@@ -21,13 +23,18 @@ from safeguarding.media.video import iter_video_frames
 class ContentHashes:
     kind: MediaKind
     signals: list[Signal]
-    #: the 8 dihedral PDQ hashes of an image (query side), in DIHEDRAL_VARIANTS order
-    pdq_variants: tuple[str, ...] = field(default=())
     width: int = 0
     height: int = 0
 
     def get(self, signal_type: str) -> Signal | None:
-        return next((s for s in self.signals if s.type == signal_type), None)
+        """The signal of this type for the content as it is (not a derived view)."""
+        return next((s for s in self.signals if s.type == signal_type and s.view is None), None)
+
+    @property
+    def pdq_variants(self) -> tuple[str, ...]:
+        """The 8 rotation and flip hashes of the image, in DIHEDRAL_VARIANTS order."""
+        signal = self.get("pdq")
+        return signal.rotations if signal else ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -35,7 +42,8 @@ class ContentHashes:
             "width": self.width,
             "height": self.height,
             "signals": [
-                {"type": s.type, "value": s.value, "quality": s.quality} for s in self.signals
+                {"type": s.type, "value": s.value, "quality": s.quality, "view": s.view}
+                for s in self.signals
             ],
         }
 
@@ -46,8 +54,13 @@ def hash_bytes(
     *,
     source: str | None = None,
     dihedral: bool = False,
+    crops: bool = False,
 ) -> ContentHashes:
-    """Hash an image (PDQ, MD5, SHA-256) or a video (vPDQ, MD5, SHA-256)."""
+    """Hash an image (PDQ, MD5, SHA-256) or a video (vPDQ, MD5, SHA-256).
+
+    An image with uniform borders also gets the PDQ of its trimmed view. `dihedral` (the
+    query side) adds each PDQ's 8 rotations and flips; `crops` (the bank side) adds PDQs of
+    centre crops, so lightly cropped copies match."""
     limits = limits or MediaLimits()
     kind = sniff(data[:64])
     digests = [Signal(Md5Signal.name, Md5Signal.of(data)), Signal(Sha256Signal.name,
@@ -57,16 +70,17 @@ def hash_bytes(
     if kind is MediaKind.UNKNOWN and data:
         # Pillow knows a few formats we do not sniff; let it decide, and name both kinds.
         try:
-            return _hash_image(data, limits, source, digests, dihedral)
+            return _hash_image(data, limits, source, digests, dihedral, crops)
         except UnsupportedMediaError:
             raise UnsupportedMediaError(
                 "not a recognised image or video format", source=source
             ) from None
-    return _hash_image(data, limits, source, digests, dihedral)
+    return _hash_image(data, limits, source, digests, dihedral, crops)
 
 
 def hash_file(
-    path: Path, limits: MediaLimits | None = None, *, dihedral: bool = False
+    path: Path, limits: MediaLimits | None = None, *, dihedral: bool = False,
+    crops: bool = False,
 ) -> ContentHashes:
     limits = limits or MediaLimits()
     size = path.stat().st_size
@@ -75,24 +89,52 @@ def hash_file(
         from safeguarding.errors import MediaLimitError
 
         raise MediaLimitError("file bytes", size, cap, source=str(path))
-    return hash_bytes(path.read_bytes(), limits, source=str(path), dihedral=dihedral)
+    return hash_bytes(path.read_bytes(), limits, source=str(path), dihedral=dihedral,
+                      crops=crops)
 
 
 def _hash_image(
-    data: bytes, limits: MediaLimits, source: str | None, digests: list[Signal], dihedral: bool
+    data: bytes, limits: MediaLimits, source: str | None, digests: list[Signal],
+    dihedral: bool, crops: bool,
 ) -> ContentHashes:
     image = decode_image(data, limits, source=source)
-    if dihedral:
-        small = max(image.original_size) < EXACT_DIHEDRAL_BELOW
-        variants, quality = pdq_dihedral(image.pixels, exact=small)
-        value = variants[0]
-    else:
-        variants = []
-        value, quality = pdq_hash(image.pixels)
-    signals = [Signal("pdq", value, quality), *digests]
-    return ContentHashes(
-        MediaKind.IMAGE, signals, tuple(variants), width=image.width, height=image.height
-    )
+    small = max(image.original_size) < EXACT_DIHEDRAL_BELOW
+
+    def pdq(pixels: RGB, view: str | None) -> Signal:
+        if dihedral:
+            rotations, quality = pdq_dihedral(pixels, exact=small)
+            return Signal("pdq", rotations[0], quality, view, tuple(rotations))
+        value, quality = pdq_hash(pixels)
+        return Signal("pdq", value, quality, view)
+
+    signals = [pdq(image.pixels, None)]
+    base = image.pixels
+    trimmed = _trimmed(data, image, limits, source)
+    if trimmed is not None:
+        signals.append(pdq(trimmed, TRIMMED))
+        base = trimmed
+    if crops:
+        signals.extend(pdq(centre_crop(base, keep), name) for name, keep in CROPS.items())
+    return ContentHashes(MediaKind.IMAGE, [*signals, *digests], width=image.width,
+                         height=image.height)
+
+
+def _trimmed(data: bytes, image: DecodedImage, limits: MediaLimits, source: str | None
+             ) -> RGB | None:
+    """The image without its uniform borders, at the scale the bank side hashes the
+    unpadded picture: when the decoder reduced the padded image, the picture inside came out
+    smaller than `image_max_side`, so it is decoded again larger and trimmed at that size."""
+    trimmed = trim_borders(image.pixels)
+    side = limits.image_max_side
+    if trimmed is None or not side:
+        return trimmed
+    longer, longer_trimmed = max(image.pixels.shape[:2]), max(trimmed.shape[:2])
+    if longer_trimmed >= side or max(image.original_size) <= longer:
+        return trimmed  # already at full size, or nothing was reduced
+    larger = decode_image(data, replace(limits, image_max_side=math.ceil(
+        side * longer / longer_trimmed)), source=source)
+    again = trim_borders(larger.pixels)
+    return trimmed if again is None else reduce_pixels(again, side)
 
 
 def _hash_video(

@@ -146,9 +146,11 @@ def _probe_values(v: int, length: int, radius: int, values: np.ndarray
 def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
               radii: np.ndarray, bucket_bits: int, offsets: np.ndarray,
               entries: np.ndarray, q: np.ndarray, threshold: int, out_rows: np.ndarray,
-              out_dists: np.ndarray) -> int:
+              out_dists: np.ndarray, budget: int) -> int:
     """Rows within `threshold` of q, written to out_*; returns how many there are (a row
-    found through several tables appears once per table: callers deduplicate).
+    found through several tables appears once per table: callers deduplicate), or -1 when
+    more than `budget` candidates turned up (a query inside a huge cluster of near-identical
+    hashes): then a plain scan is cheaper, and the caller runs one.
 
     The work waits on memory: each probe reads a bucket's offsets, then its entries, then
     each candidate's hash, three dependent misses. So the probe values of a table are listed
@@ -158,6 +160,7 @@ def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths:
     values = np.empty(_MAX_PROBES, dtype=np.uint64)
     n = np.int64(0)
     count = np.int64(0)
+    gathered = np.int64(0)
     offsets_row = offsets.shape[1]
     entries_row = entries.shape[1]
     for t in range(starts.shape[0]):
@@ -184,7 +187,10 @@ def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths:
                     if n == candidates.shape[0]:
                         count = _verify(hashes, dead, q, threshold, candidates, n, out_rows,
                                         out_dists, count)
+                        gathered += n
                         n = 0
+                        if gathered > budget:
+                            return -1
                     candidates[n] = entry >> np.uint32(shift)
                     n += 1
     return _verify(hashes, dead, q, threshold, candidates, n, out_rows, out_dists, count)
@@ -210,11 +216,15 @@ def query_batch(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, length
                 radii: np.ndarray, bucket_bits: int, offsets: np.ndarray,
                 entries: np.ndarray, queries: np.ndarray, threshold: int,
                 out_rows: np.ndarray, out_dists: np.ndarray, counts: np.ndarray,
-                use_scan: bool) -> None:
+                use_scan: bool, budget: int) -> None:
     """query_one (or scan) for each query in parallel, into per-query rows of out_*."""
     for i in prange(queries.shape[0]):
         if use_scan:
             counts[i] = scan(hashes, dead, queries[i], threshold, out_rows[i], out_dists[i])
         else:
             counts[i] = query_one(hashes, dead, starts, lengths, radii, bucket_bits, offsets,
-                                  entries, queries[i], threshold, out_rows[i], out_dists[i])
+                                  entries, queries[i], threshold, out_rows[i], out_dists[i],
+                                  budget)
+            if counts[i] < 0:
+                counts[i] = scan(hashes, dead, queries[i], threshold, out_rows[i],
+                                 out_dists[i])

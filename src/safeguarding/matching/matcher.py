@@ -41,11 +41,16 @@ class QuerySignal:
 
 
 def query_from_hashes(hashes: ContentHashes) -> list[QuerySignal]:
+    """Every signal of the content, each PDQ view with its rotations and flips, named
+    `rotate90` or `trimmed/rotate90` in match results."""
     out = []
     for signal in hashes.signals:
-        variants: tuple[tuple[str, str], ...] = ()
-        if signal.type == "pdq" and hashes.pdq_variants:
-            variants = tuple(zip(DIHEDRAL_VARIANTS, hashes.pdq_variants, strict=True))
+        prefix = f"{signal.view}/" if signal.view else ""
+        variants: tuple[tuple[str, str], ...] = ((f"{prefix}original", signal.value),) if (
+            signal.view) else ()
+        if signal.rotations:
+            variants = tuple((prefix + name, value) for name, value in
+                             zip(DIHEDRAL_VARIANTS, signal.rotations, strict=True))
         out.append(QuerySignal(signal.type, signal.value, signal.quality, variants))
     return out
 
@@ -236,4 +241,5 @@ def _match(entry: BankEntry, bank: Bank, signal: QuerySignal, variant: str | Non
         bank=bank.name, entry_id=entry.id, signal_type=entry.signal_type, distance=distance,
         action=bank.policy.action, quality=signal.quality, variant=variant,
         labels=entry.labels, source=bank.source, source_ref=entry.source_ref, detail=detail,
+        entry_view=entry.metadata.get("view"),
     )

@@ -42,6 +42,8 @@ _MAGIC = b"SGPDQMI1"
 _ALIGN = 64
 MAX_BUCKET_BITS = 20
 MIN_DELTA = 65_536
+#: candidates a query may gather before it is answered by a scan instead (at least)
+MIN_SCAN_BUDGET = 100_000
 #: verified matches per query kept before a query is re-run with room for all of them
 _FIRST_CAPACITY = 256
 
@@ -138,21 +140,25 @@ class _Tables:
         rows = np.empty((len(queries), capacity), dtype=np.int64)
         dists = np.empty((len(queries), capacity), dtype=np.int64)
         counts = np.zeros(len(queries), dtype=np.int64)
+        # past this many candidates a query is inside a huge cluster: a scan is cheaper
+        budget = max(len(self.ids) // 8, MIN_SCAN_BUDGET)
         kernels.query_batch(self.hashes, self.dead, self.starts, self.lengths, r,
                             self.bucket_bits, self.offsets, self.entries, queries,
-                            threshold, rows, dists, counts, use_scan)
+                            threshold, rows, dists, counts, use_scan, budget)
         results = []
         for i, count in enumerate(counts.tolist()):
             if count > capacity:  # rare: more matches than room; run again with room for all
                 more_rows = np.empty(count, dtype=np.int64)
                 more_dists = np.empty(count, dtype=np.int64)
-                if use_scan:
+                found = -1
+                if not use_scan:
+                    found = kernels.query_one(self.hashes, self.dead, self.starts,
+                                              self.lengths, r, self.bucket_bits, self.offsets,
+                                              self.entries, queries[i], threshold, more_rows,
+                                              more_dists, budget)
+                if found < 0:
                     kernels.scan(self.hashes, self.dead, queries[i], threshold, more_rows,
                                  more_dists)
-                else:
-                    kernels.query_one(self.hashes, self.dead, self.starts, self.lengths, r,
-                                      self.bucket_bits, self.offsets, self.entries,
-                                      queries[i], threshold, more_rows, more_dists)
                 found_rows, found_dists = more_rows, more_dists
             else:
                 found_rows, found_dists = rows[i, :count], dists[i, :count]

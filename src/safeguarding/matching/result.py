@@ -23,6 +23,8 @@ class Match:
     source: str = ""
     source_ref: str | None = None
     detail: dict[str, float] = field(default_factory=dict)
+    #: which stored view of the bank image matched (a centre crop, say); None: the image
+    entry_view: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -36,6 +38,7 @@ class Match:
             "labels": self.labels,
             "source": self.source,
             "source_ref": self.source_ref,
+            "entry_view": self.entry_view,
         }
         if self.detail:
             out["detail"] = self.detail

@@ -106,7 +106,11 @@ def _load_frame(image: Image.Image, max_side: int) -> RGBArray:
     image.load()
     if image.getexif().get(_ORIENTATION, 1) not in (1, None):
         image = ImageOps.exif_transpose(image)  # a copy: only when there is a turn to apply
-    pixels = _to_rgb(image)
+    return reduce_pixels(_to_rgb(image), max_side)
+
+
+def reduce_pixels(pixels: RGBArray, max_side: int) -> RGBArray:
+    """Shrink so the longer side is at most `max_side` (0: leave as it is)."""
     height, width = pixels.shape[:2]
     if max_side and max(width, height) > max_side:
         scale = max_side / max(width, height)

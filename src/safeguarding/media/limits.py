@@ -18,7 +18,7 @@ class MediaLimits:
     video_fps: float = 1.0
     animated_all_frames: bool = False
     #: decode images no larger than this longer side (0: full resolution)
-    image_max_side: int = 512
+    image_max_side: int = 2048
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MediaLimits:

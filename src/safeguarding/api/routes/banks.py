@@ -84,13 +84,13 @@ async def add_content(name: str, file: list[UploadFile], engine: EngineDep, key:
                       labels: list[str] = Query(default_factory=list)) -> ImportOut:
     """Hash uploaded files and add their signals to the bank (all files, or none)."""
     await run_in_threadpool(engine.banks.get_bank, name)
-    signals: list[tuple[str, str, int | None]] = []
+    contents = []
     for upload in file:
         data = await upload.read()
-        hashes = await run_in_threadpool(engine.hash_bytes, data, source=upload.filename)
-        signals.extend((s.type, s.value, s.quality) for s in hashes.signals)
+        hashes = await run_in_threadpool(engine.hash_for_bank, data, source=upload.filename)
+        contents.append((hashes, upload.filename))
     result = await run_in_threadpool(
-        lambda: engine.banks.add_signals(name, signals, key.actor, labels=labels))
+        lambda: engine.banks.add_hashes(name, contents, key.actor, labels=labels))
     return ImportOut(bank=name, added=result.added, already_present=result.already_present)
 
 
