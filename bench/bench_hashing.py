@@ -83,10 +83,10 @@ def main() -> None:
     for side in args.sides:
         distances = []
         for path, reference in references.items():
-            reduced = hash_file(path, MediaLimits(image_max_side=side)).get("pdq")
-            assert reference is not None and reduced is not None
+            smaller = hash_file(path, MediaLimits(image_max_side=side)).get("pdq")
+            assert reference is not None and smaller is not None
             if (reference.quality or 0) >= 50:
-                distances.append(hamming(reference.value, reduced.value))
+                distances.append(hamming(reference.value, smaller.value))
         ordered = sorted(distances)
         print(f"reduced to {side} px vs full-resolution PDQ, {len(distances)} photos of "
               f"quality >= 50: median {statistics.median(distances):g} bits, mean "
