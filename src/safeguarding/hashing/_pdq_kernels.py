@@ -125,7 +125,15 @@ def _box_cols(src: np.ndarray, dst: np.ndarray, window: int) -> None:
 @njit(cache=True)
 def buffer64(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     """The blurred, decimated 64x64 luma image, and the quality metric (0-100)."""
-    first = luma(rgb)
+    return blur64(luma(rgb))
+
+
+@njit(cache=True)
+def blur64(luminance: np.ndarray) -> tuple[np.ndarray, int]:
+    """`buffer64` from a luma image, which may be a mirrored view (it is copied first: the
+    blur works in place, as the reference's does)."""
+    first = np.empty(luminance.shape, dtype=np.float32)
+    first[:, :] = luminance
     second = np.zeros_like(first)
     rows, cols = first.shape
     along_rows, along_cols = window_size(cols, 64), window_size(rows, 64)

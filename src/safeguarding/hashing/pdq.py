@@ -117,11 +117,11 @@ def _mirrored_buffers(pixels: npt.NDArray[np.uint8]
     rows, cols = pixels.shape[:2]
     even_along_rows = kernels.window_size(cols, 64) % 2 == 0
     even_along_cols = kernels.window_size(rows, 64) % 2 == 0
-    plain, quality = kernels.buffer64(pixels)
+    luminance = kernels.luma(pixels)
+    plain, quality = kernels.blur64(luminance)
 
     def blurred(lr: bool, ud: bool) -> npt.NDArray[np.float32]:
-        view = pixels[::-1 if ud else 1, ::-1 if lr else 1]
-        return kernels.buffer64(np.ascontiguousarray(view))[0]
+        return kernels.blur64(luminance[::-1 if ud else 1, ::-1 if lr else 1])[0]
 
     lr = blurred(True, False) if even_along_rows else plain[:, ::-1]
     ud = blurred(False, True) if even_along_cols else plain[::-1]

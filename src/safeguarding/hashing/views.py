@@ -34,12 +34,20 @@ def _uniform_lines(grey: npt.NDArray[np.float32], reference: float) -> int:
     return run
 
 
+def _edge_is_uniform(line: npt.NDArray[np.uint8]) -> bool:
+    grey = line.astype(np.float32).mean(axis=1)
+    return bool((np.abs(grey - np.median(grey)) <= _TOLERANCE).mean() >= _SHARE)
+
+
 def trim_borders(pixels: RGB) -> RGB | None:
     """The image without uniform borders (padding, letterboxing), or None if it has none."""
-    grey = pixels.astype(np.float32).mean(axis=2)
-    height, width = grey.shape
+    height, width = pixels.shape[:2]
     if height < 16 or width < 16:
         return None
+    edges = (pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1])
+    if not any(_edge_is_uniform(edge) for edge in edges):
+        return None  # most pictures: decided from four lines of pixels
+    grey = pixels.astype(np.float32).mean(axis=2)
     sides = {"top": grey, "bottom": grey[::-1], "left": grey.T, "right": grey[:, ::-1].T}
     trims = {}
     for name, lines in sides.items():
