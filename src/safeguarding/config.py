@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         gt=0,
         description="How often the in-memory index follows the banks' change log.",
     )
+    index_dir: str | None = Field(
+        None,
+        description="Folder of index snapshots (`safeguarding index snapshot`): loaded "
+        "memory-mapped at start, shared by every process, then only later changes applied.",
+    )
     do_not_match_pdq_distance: int = Field(
         10,
         ge=0,

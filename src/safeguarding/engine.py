@@ -31,6 +31,7 @@ class Engine:
             refresh_seconds=self.settings.index_refresh_seconds,
             do_not_match_pdq_distance=self.settings.do_not_match_pdq_distance,
             store=self.banks.store,
+            snapshot_dir=Path(self.settings.index_dir) if self.settings.index_dir else None,
         )
         self.banks.on_change(self.matcher.mark_dirty)
 

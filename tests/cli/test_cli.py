@@ -171,3 +171,13 @@ def test_corrupt_image_via_stdin_free_path(sqlite_url: str, tmp_path: Path) -> N
     path = write(tmp_path / "tiny.png", image.getvalue())
     code, out, _ = run(sqlite_url, "hash", "--json", str(path))
     assert code == 0 and json.loads(out)["width"] == 10
+
+
+def test_index_snapshot(sqlite_url: str, tmp_path: Path) -> None:
+    run(sqlite_url, "bank", "create", "b")
+    run(sqlite_url, "bank", "import", "b", "-", input="pdq " + "ab" * 32 + "\n")
+    code, out, _ = run(sqlite_url, "index", "snapshot", "--dir", str(tmp_path / "snap"))
+    assert code == 0 and "pdq 1" in out
+    assert (tmp_path / "snap" / "pdq.idx").is_file()
+    code, _, err = run(sqlite_url, "index", "snapshot")
+    assert code == 2 and "--dir" in err

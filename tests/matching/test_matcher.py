@@ -156,3 +156,31 @@ def test_random_noise_has_low_quality_and_is_not_matched(engine: Engine) -> None
     engine.banks.create_bank("b", "t")
     engine.banks.add_signals("b", [("pdq", hashes.get("pdq").value, 0)], "t")  # type: ignore[union-attr]
     assert not engine.match_hashes(engine.hash_bytes(jpeg(flat))).matches
+
+
+def test_snapshot_is_mapped_and_followed_by_later_changes(db_url: str, tmp_path: Path) -> None:
+    writer = Engine(Settings(database_url=db_url))
+    folder = tmp_path / "index"
+    try:
+        writer.banks.create_bank("b", "t")
+        writer.banks.add_signals("b", [("pdq", PDQ, 100), ("md5", "a" * 32, None)], "t")
+        writer.banks.add_do_not_match("pdq", near(PDQ, 40), "logo", "t")
+        writer.matcher.load()
+        writer.matcher.save_snapshot(folder)
+        writer.matcher.save_snapshot(folder)  # replacing a snapshot works too
+        [gone] = writer.match_signals(pdq_query(PDQ)).matches
+        later = near(PDQ, 64)
+        writer.banks.add_signals("b", [("pdq", later, 100)], "t")  # after the snapshot
+        writer.banks.remove_entries("b", [gone.entry_id], "t")
+        reader = Engine(Settings(database_url=db_url, index_dir=str(folder)))
+        try:
+            reader.matcher.load()
+            assert reader.matcher.loaded_from_snapshot
+            assert [m.distance for m in reader.match_signals(pdq_query(later)).matches] == [0]
+            assert not reader.match_signals(pdq_query(PDQ)).matched
+            assert reader.match_signals([QuerySignal("md5", "a" * 32)]).matched
+            assert reader.match_signals(pdq_query(near(PDQ, 42))).suppressed == ["pdq"]
+        finally:
+            reader.close()
+    finally:
+        writer.close()

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from safeguarding import __version__
-from safeguarding.cli import bank, keys
+from safeguarding.cli import bank, index, keys
 from safeguarding.cli.common import (
     EXIT_ERROR,
     EXIT_MATCHED,
@@ -29,6 +29,7 @@ app = typer.Typer(help="Safeguarding: find known abuse material by hash, and man
                   no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(bank.app, name="bank")
 app.add_typer(keys.app, name="keys")
+app.add_typer(index.app, name="index")
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

@@ -6,11 +6,16 @@ process, the CLI or another API replica shows in matches within `refresh_seconds
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import tempfile
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from safeguarding.banks.model import Bank, BankEntry
 from safeguarding.hashing.hasher import ContentHashes
@@ -22,6 +27,10 @@ from safeguarding.matching.result import Match, MatchResult
 from safeguarding.matching.vpdq_index import VpdqIndex
 from safeguarding.store.banks import BankStore, Change
 from safeguarding.store.db import Database
+
+SNAPSHOT_MANIFEST = "snapshot.json"
+_INDEX_TYPES: dict[str, type[PDQIndex] | type[ExactIndex]] = {
+    "pdq": PDQIndex, "md5": ExactIndex, "sha256": ExactIndex}
 
 #: a change id missing from the log may belong to a transaction still committing
 #: (PostgreSQL sequences); such gaps are re-read for this long before given up as rollbacks
@@ -74,8 +83,11 @@ class _Gaps:
 
 class Matcher:
     def __init__(self, db: Database, *, refresh_seconds: float = 0.5,
-                 do_not_match_pdq_distance: int = 10, store: BankStore | None = None) -> None:
+                 do_not_match_pdq_distance: int = 10, store: BankStore | None = None,
+                 snapshot_dir: Path | None = None) -> None:
         self.db = db
+        self.snapshot_dir = snapshot_dir
+        self.loaded_from_snapshot = False
         self.store = store or BankStore()
         self.refresh_seconds = refresh_seconds
         self.dnm_pdq_distance = do_not_match_pdq_distance
@@ -96,7 +108,12 @@ class Matcher:
 
     # --- keeping current ---------------------------------------------------------------
     def load(self) -> None:
-        """Build every index from the database (once, at start-up)."""
+        """Build every index from the database (once, at start-up), or map a snapshot's files
+        and apply only the changes made since it was taken."""
+        if self.snapshot_dir is not None and (self.snapshot_dir / SNAPSHOT_MANIFEST).is_file():
+            self._load_snapshot(self.snapshot_dir)
+            self.refresh()
+            return
         with self._lock, self.db.read() as session:
             self._last_change = self.store.last_change_id(session)
             for signal_type in ("pdq", "md5", "sha256"):
@@ -110,6 +127,47 @@ class Matcher:
             self._dirty = False
             self.loaded = True
         self.refresh()  # changes committed while we were loading
+
+    def save_snapshot(self, folder: Path) -> None:
+        """Write every index and the change-log position to `folder`, replacing it whole:
+        files are written to a sibling folder that is then renamed into place."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self.maybe_refresh()
+            work = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=folder.parent))
+            for name, index in self._indexes.items():
+                index.save(work / f"{name}.idx")
+            for name, index in self._dnm.items():
+                index.save(work / f"dnm-{name}.idx")
+            self._vpdq.save(work / "vpdq.idx")
+            manifest = {"format": 1, "last_change": self._last_change,
+                        "pending_gaps": sorted(self._gaps.first_seen),
+                        "signal_types": sorted(self._indexes), "dnm": sorted(self._dnm)}
+            (work / SNAPSHOT_MANIFEST).write_text(json.dumps(manifest))
+            if folder.exists():
+                old = folder.with_name(f".old-{folder.name}-{os.getpid()}")
+                folder.rename(old)
+                work.rename(folder)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                work.rename(folder)
+
+    def _load_snapshot(self, folder: Path) -> None:
+        manifest = json.loads((folder / SNAPSHOT_MANIFEST).read_text())
+        if manifest.get("format") != 1:
+            raise ValueError(f"{folder}: unknown snapshot format {manifest.get('format')!r}")
+        with self._lock, self.db.read() as session:
+            self._indexes = {name: _INDEX_TYPES[name].load(folder / f"{name}.idx")
+                             for name in manifest["signal_types"]}
+            self._dnm = {name: _INDEX_TYPES[name].load(folder / f"dnm-{name}.idx")
+                         for name in manifest["dnm"]}
+            self._vpdq = VpdqIndex.load(folder / "vpdq.idx")
+            self._last_change = int(manifest["last_change"])
+            now = time.monotonic()
+            self._gaps.first_seen = {int(g): now for g in manifest["pending_gaps"]}
+            self._max_pdq_threshold = self.store.max_thresholds(session)
+            self._checked_at = now
+            self.loaded = self.loaded_from_snapshot = True
 
     def mark_dirty(self) -> None:
         self._dirty = True
