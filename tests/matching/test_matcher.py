@@ -184,3 +184,22 @@ def test_snapshot_is_mapped_and_followed_by_later_changes(db_url: str, tmp_path:
             reader.close()
     finally:
         writer.close()
+
+
+def test_a_bad_snapshot_is_refused_clearly(sqlite_url: str, tmp_path: Path) -> None:
+    from safeguarding.errors import SafeguardingError
+
+    folder = tmp_path / "index"
+    writer = Engine(Settings(database_url=sqlite_url))
+    writer.banks.create_bank("b", "t")
+    writer.banks.add_signals("b", [("pdq", PDQ, 100)], "t")
+    writer.matcher.save_snapshot(folder)
+    writer.close()
+    (folder / "pdq.idx").write_bytes(b"SGPDQMI1" + b"\x00" * 7)
+    reader = Engine(Settings(database_url=sqlite_url, index_dir=str(folder)))
+    with pytest.raises(SafeguardingError, match=r"pdq\.idx"):
+        reader.matcher.load()
+    (folder / "snapshot.json").write_text('{"format": 99}')
+    with pytest.raises(ValueError, match="unknown snapshot format 99"):
+        reader.matcher.load()
+    reader.close()
