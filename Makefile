@@ -7,8 +7,10 @@ BIN = $(VENV)/bin
 
 .PHONY: install system-deps run test lint typecheck pytest clean
 
+# Debian's python3 has no venv module until python3-venv is installed: add it when needed.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV) && bash scripts/install-system-deps venv \
+		&& $(PYTHON) -m venv $(VENV); }
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip

@@ -102,19 +102,28 @@ def build_table(hashes: np.ndarray, start: int, length: int, bucket_bits: int,
 
 
 @njit(inline="always", cache=True)
+def _keep(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int, row: int,
+          out_rows: np.ndarray, out_dists: np.ndarray, count: int) -> int:
+    """Verify one row on all 256 bits; if it is a live match, record it. Returns the count
+    of matches (which goes on past the room in out_*, so callers know to ask again)."""
+    d = distance(hashes, row, q)
+    if d <= threshold and not dead[row]:
+        if count < out_rows.shape[0]:
+            out_rows[count] = row
+            out_dists[count] = d
+        count += 1
+    return count
+
+
+@njit(inline="always", cache=True)
 def _verify(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
             candidates: np.ndarray, n: int, out_rows: np.ndarray, out_dists: np.ndarray,
             count: int) -> int:
     for c in range(n):
         if c + _AHEAD_HASHES < n:
             prefetch(hashes, np.int64(candidates[c + _AHEAD_HASHES]) * 4)
-        row = np.int64(candidates[c])
-        d = distance(hashes, row, q)
-        if d <= threshold and not dead[row]:
-            if count < out_rows.shape[0]:
-                out_rows[count] = row
-                out_dists[count] = d
-            count += 1
+        count = _keep(hashes, dead, q, threshold, np.int64(candidates[c]), out_rows,
+                      out_dists, count)
     return count
 
 
@@ -202,12 +211,7 @@ def scan(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
     """Brute force over every row: for small indexes and very wide thresholds."""
     count = np.int64(0)
     for row in range(hashes.shape[0]):
-        d = distance(hashes, row, q)
-        if d <= threshold and not dead[row]:
-            if count < out_rows.shape[0]:
-                out_rows[count] = row
-                out_dists[count] = d
-            count += 1
+        count = _keep(hashes, dead, q, threshold, row, out_rows, out_dists, count)
     return count
 
 

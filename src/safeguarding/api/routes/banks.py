@@ -20,7 +20,7 @@ from safeguarding.api.schemas import (
 )
 from safeguarding.banks.formats import BankFormat
 from safeguarding.banks.model import BankPolicy
-from safeguarding.errors import SafeguardingError
+from safeguarding.errors import NotFoundError
 
 router = APIRouter(tags=["banks"])
 _MEDIA_TYPES = {BankFormat.HMA: "text/plain", BankFormat.CSV: "text/csv",
@@ -98,8 +98,6 @@ async def add_content(name: str, file: list[UploadFile], engine: EngineDep, key:
 async def remove_entry(name: str, entry_id: int, engine: EngineDep, key: WriteKey) -> None:
     removed = await run_in_threadpool(engine.banks.remove_entries, name, [entry_id], key.actor)
     if not removed:
-        from safeguarding.errors import NotFoundError
-
         raise NotFoundError(f"entry {entry_id} not found in bank {name!r}")
 
 
@@ -147,5 +145,3 @@ async def add_do_not_match(body: DoNotMatchIn, engine: EngineDep, key: WriteKey
 async def remove_do_not_match(dnm_id: int, engine: EngineDep, key: WriteKey) -> None:
     await run_in_threadpool(engine.banks.remove_do_not_match, dnm_id, key.actor)
 
-
-__all__ = ["SafeguardingError", "router"]
