@@ -63,3 +63,14 @@ def test_bank_side_crops() -> None:
     hashes = hash_bytes(_jpeg(_picture()), crops=True)
     assert [s.view for s in hashes.signals if s.type == "pdq"] == [None, *CROPS]
     assert centre_crop(np.zeros((100, 200, 3), dtype=np.uint8), 0.9).shape == (90, 180, 3)
+
+
+def test_jpeg_ringing_at_the_padding_edge_is_trimmed_too() -> None:
+    # 60 and 90 px of padding: both edges fall inside an 8x8 JPEG block, whose ringing
+    # leaves the last border lines noisy
+    picture = _picture()
+    padded = Image.open(io.BytesIO(_jpeg(ImageOps.expand(picture, border=(90, 60),
+                                                         fill="black"))))
+    trimmed = trim_borders(np.asarray(padded.convert("RGB")))
+    assert trimmed is not None
+    assert abs(trimmed.shape[0] - 400) <= 1 and abs(trimmed.shape[1] - 600) <= 1

@@ -20,15 +20,19 @@ CROPS: dict[str, float] = {"crop95": 0.95, "crop90": 0.90}
 #: a border line is uniform when this share of its pixels is within TOLERANCE of its colour
 _SHARE = 0.97
 _TOLERANCE = 10.0
+#: once a border is found, where it ends is judged more loosely: JPEG ringing in the 8x8
+#: blocks astride the edge leaves a few border lines noisy (seen: +-20 levels on black)
+_EDGE_TOLERANCE = 25.0
 #: trims smaller than this (share of the side) are noise, not padding
 _MIN_TRIM = 0.02
 #: never trim more than this share from one side
 _MAX_TRIM = 0.45
 
 
-def _uniform_lines(grey: npt.NDArray[np.float32], reference: float) -> int:
+def _uniform_lines(grey: npt.NDArray[np.float32], reference: float,
+                   tolerance: float = _TOLERANCE) -> int:
     """How many lines (rows of `grey`, from the first) stay close to `reference`."""
-    close = (np.abs(grey - reference) <= _TOLERANCE).mean(axis=1) >= _SHARE
+    close = (np.abs(grey - reference) <= tolerance).mean(axis=1) >= _SHARE
     limit = int(len(close) * _MAX_TRIM)
     run = int(np.argmin(close[:limit])) if limit and not close[:limit].all() else limit
     return run
@@ -52,7 +56,9 @@ def trim_borders(pixels: RGB) -> RGB | None:
     trims = {}
     for name, lines in sides.items():
         reference = float(np.median(lines[0]))
-        trims[name] = _uniform_lines(lines, reference)
+        strict = _uniform_lines(lines, reference)
+        is_border = strict / len(lines) >= _MIN_TRIM
+        trims[name] = _uniform_lines(lines, reference, _EDGE_TOLERANCE) if is_border else strict
     top, bottom, left, right = trims["top"], trims["bottom"], trims["left"], trims["right"]
     if max(top / height, bottom / height, left / width, right / width) < _MIN_TRIM:
         return None
