@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -89,13 +88,3 @@ class Settings(BaseSettings):
     hash_workers: int = Field(
         0, ge=0, description="Processes used by CLI hashing; 0 means one per CPU core."
     )
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    def sqlite_path(self) -> Path | None:
-        prefix = "sqlite:///"
-        if not self.database_url.startswith(prefix) or self.database_url == "sqlite:///:memory:":
-            return None
-        return Path(self.database_url[len(prefix):])

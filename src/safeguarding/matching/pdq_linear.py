@@ -31,10 +31,6 @@ def hex_to_words(values: Sequence[str]) -> Words:
     return raw.reshape(-1, 4).astype(np.uint64)
 
 
-def words_to_hex(words: Words) -> list[str]:
-    return [row.astype(">u8").tobytes().hex() for row in words]
-
-
 class LinearPDQIndex:
     signal_type = "pdq"
 
@@ -120,10 +116,6 @@ class LinearPDQIndex:
             rows = np.flatnonzero(distances <= threshold)
             results.append([IndexHit(int(ids[r]), int(distances[r])) for r in rows])
         return results
-
-    def items(self) -> list[tuple[int, str]]:
-        return list(zip(self._ids[: self._size].tolist(),
-                        words_to_hex(self._hashes[: self._size]), strict=True))
 
     def save(self, path: Path) -> None:
         with path.open("wb") as out:
