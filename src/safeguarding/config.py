@@ -88,3 +88,31 @@ class Settings(BaseSettings):
     hash_workers: int = Field(
         0, ge=0, description="Processes used by CLI hashing; 0 means one per CPU core."
     )
+
+    conversation_model: Literal["auto", "onnx-int8", "onnx-float32", "numpy", "none"] = Field(
+        "auto",
+        description="Sentence-embedding backend for conversation safety: 'auto' uses "
+        "all-MiniLM-L6-v2 on onnxruntime (int8) when the model extra is installed, else "
+        "rules only; 'none' forces rules only.",
+    )
+    conversation_max_message_chars: int = Field(
+        100_000, ge=1, description="Longest message accepted (characters); longer is refused."
+    )
+    conversation_max_participants: int = Field(
+        50, ge=2, description="Most senders tracked in one conversation."
+    )
+    conversation_max_messages: int = Field(
+        10_000_000, ge=1, description="Most messages accepted in one conversation."
+    )
+    conversation_excerpt_retention_days: int = Field(
+        90,
+        ge=0,
+        description="Evidence excerpts of alerted conversations are dropped this many days "
+        "after the conversation's last message (`safeguarding conversation purge`).",
+    )
+    conversation_pending_excerpt_hours: int = Field(
+        24,
+        ge=0,
+        description="Excerpts of messages that showed a tactic, kept in case the conversation "
+        "alerts, are dropped this many hours after its last message if it has not.",
+    )

@@ -3,12 +3,17 @@ what the API and CLI shells are built on."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.keys import ApiKeys
 from safeguarding.banks.service import BankService
 from safeguarding.config import Settings
+from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits
+from safeguarding.conversation.loader import load_detector
+from safeguarding.conversation.service import ConversationService
 from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
@@ -34,6 +39,20 @@ class Engine:
             snapshot_dir=Path(self.settings.index_dir) if self.settings.index_dir else None,
         )
         self.banks.on_change(self.matcher.mark_dirty)
+
+    @cached_property
+    def conversations(self) -> ConversationService:
+        """Built on first use: loading the embedding model takes a few seconds."""
+        s = self.settings
+        analyzer = ConversationAnalyzer(
+            load_detector(s.conversation_model),
+            Limits(max_message_chars=s.conversation_max_message_chars,
+                   max_participants=s.conversation_max_participants,
+                   max_messages=s.conversation_max_messages))
+        return ConversationService(
+            self.db, analyzer, self.audit,
+            excerpt_retention=timedelta(days=s.conversation_excerpt_retention_days),
+            pending_excerpt_retention=timedelta(hours=s.conversation_pending_excerpt_hours))
 
     def hash_bytes(self, data: bytes, *, source: str | None = None,
                    dihedral: bool = False) -> ContentHashes:

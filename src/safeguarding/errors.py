@@ -7,6 +7,9 @@
     │   └── MediaLimitError        over a size, pixel, frame or duration limit
     ├── SignalError                a hash that is malformed or of an unknown type
     ├── ImportFormatError          a bank import file with a bad line (line number given)
+    ├── ConversationError          a conversation the engine cannot take
+    │   ├── ConversationFormatError    malformed JSON shape (which field, which message)
+    │   └── ConversationLimitError     a message, sender or conversation over a limit
     ├── NotFoundError              unknown bank, entry or key
     ├── ConflictError              already exists, or changed by someone else meanwhile
     ├── AuthError                  missing or wrong credentials
@@ -53,6 +56,18 @@ class ImportFormatError(SafeguardingError):
     def __init__(self, message: str, *, line: int | None = None) -> None:
         self.line = line
         super().__init__(f"line {line}: {message}" if line is not None else message)
+
+
+class ConversationError(SafeguardingError):
+    pass
+
+
+class ConversationFormatError(ConversationError):
+    pass
+
+
+class ConversationLimitError(ConversationError):
+    pass
 
 
 class NotFoundError(SafeguardingError):

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from safeguarding import __version__
 from safeguarding.api import errors
 from safeguarding.api.body_limit import BodyLimitMiddleware
-from safeguarding.api.routes import banks, content, health
+from safeguarding.api.routes import banks, content, conversations, health
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 
@@ -31,14 +31,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = FastAPI(
         title="Safeguarding",
         version=__version__,
-        description="Hash matching for child-safety: hash uploads, match them against "
-        "banks of known material, manage the banks. Authenticate with "
+        description="Child-safety engine: hash uploads and match them against banks of "
+        "known material, manage the banks, and assess conversations for grooming and "
+        "sextortion as messages arrive. Authenticate with "
         "`Authorization: Bearer sg_...` (create keys with `safeguarding keys create`).",
         lifespan=lifespan,
     )
     app.state.engine = engine
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
     errors.install(app)
-    for module in (health, content, banks):
+    for module in (health, content, banks, conversations):
         app.include_router(module.router, prefix="/v1")
     return app

@@ -41,6 +41,7 @@ def require(scope: str) -> Callable[..., object]:
 
 
 MatchKey = Annotated[ApiKey, Depends(require("match"))]
+ConversationKey = Annotated[ApiKey, Depends(require("conversations"))]
 ReadKey = Annotated[ApiKey, Depends(require("banks:read"))]
 WriteKey = Annotated[ApiKey, Depends(require("banks:write"))]
 AdminKey = Annotated[ApiKey, Depends(require("admin"))]

@@ -11,6 +11,8 @@ from safeguarding.banks.model import InvalidBankError
 from safeguarding.errors import (
     AuthError,
     ConflictError,
+    ConversationFormatError,
+    ConversationLimitError,
     CorruptMediaError,
     ForbiddenError,
     ImportFormatError,
@@ -28,6 +30,8 @@ STATUS: list[tuple[type[Exception], int]] = [
     (NotFoundError, 404),
     (ConflictError, 409),
     (MediaLimitError, 413),
+    (ConversationLimitError, 413),
+    (ConversationFormatError, 422),
     (UnsupportedMediaError, 415),
     (CorruptMediaError, 422),
     (SignalError, 422),

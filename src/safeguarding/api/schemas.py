@@ -101,3 +101,45 @@ class DoNotMatchIn(BaseModel):
     type: str
     value: str = Field(max_length=10_000_000)
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sender: str = Field(min_length=1, max_length=256, description="Your id for the sender.")
+    text: str = Field(description="The message text; not stored.")
+    ts: str | None = Field(None, max_length=64, description="Your timestamp, echoed in evidence.")
+
+
+class ParticipantIn(BaseModel):
+    age: int | None = Field(None, ge=0, le=130, description="Age, where the platform knows it.")
+
+
+class MessagesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    messages: list[MessageIn] = Field(min_length=1, max_length=MAX_BATCH)
+    participants: dict[str, ParticipantIn] | None = None
+
+
+class EvidenceOut(BaseModel):
+    index: int
+    sender: str
+    ts: str | None
+    tactics: dict[str, float]
+    excerpt: str | None = Field(None, description="Only once the conversation has alerted.")
+
+
+class AssessmentOut(BaseModel):
+    id: str
+    alert: bool
+    category: str | None = Field(description="grooming, sextortion, or null")
+    first_alert_index: int | None = Field(
+        description="0-based index of the message after which the alert was first raised.")
+    grooming_score: float
+    sextortion_score: float
+    tier: str = Field(description="none, nudge (safety information for the child), review "
+                      "(human review), urgent (sextortion in progress)")
+    offender: str | None = Field(description="The participant most likely causing harm.")
+    child: str | None = Field(description="The participant most likely at risk.")
+    messages: int
+    tactics: dict[str, list[int]] = Field(description="Tactic -> indices of messages showing it.")
+    evidence: list[EvidenceOut]

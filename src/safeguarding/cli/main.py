@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from safeguarding import __version__
-from safeguarding.cli import bank, index, keys
+from safeguarding.cli import bank, conversation, index, keys
 from safeguarding.cli.common import (
     EXIT_ERROR,
     EXIT_MATCHED,
@@ -25,11 +25,13 @@ from safeguarding.cli.files import expand_paths, hash_many
 from safeguarding.config import Settings
 from safeguarding.media.limits import MediaLimits
 
-app = typer.Typer(help="Safeguarding: find known abuse material by hash, and manage the lists.",
+app = typer.Typer(help="Safeguarding: find known abuse material by hash, manage the lists, and "
+                  "assess conversations for grooming and sextortion.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(bank.app, name="bank")
 app.add_typer(keys.app, name="keys")
 app.add_typer(index.app, name="index")
+app.add_typer(conversation.app, name="conversation")
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

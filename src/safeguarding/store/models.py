@@ -121,3 +121,20 @@ class AuditEventRow(Base):
     action: Mapped[str] = mapped_column(String(100))
     target: Mapped[str] = mapped_column(String(300), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ConversationRow(Base):
+    """One row per conversation: the engine's bounded state (conversation/state.py) as JSON,
+    with the headline fields beside it for queues and queries. No message text."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    messages: Mapped[int] = mapped_column(BigInteger, default=0)
+    alert: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    category: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    tier: Mapped[str] = mapped_column(String(20), default="none")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    alerted_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -1,0 +1,132 @@
+"""Conversation safety throughput, latency and memory, against the peer approach in the
+same run: Roblox Sentinel's, which embeds every message with sentence-transformers on torch
+(all-MiniLM-L6-v2 there too). Torch is not a project dependency: install it beside the
+project to include the peer (pip install torch==2.13.0 sentence-transformers).
+
+    python bench/bench_conversation.py [--messages 20000]
+
+Batch: the dev set's messages, repeated, scored as `safeguarding conversation score` does.
+Streaming: one message per call with its state, as the HTTP endpoint does (p50/p99)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import describe, rss_bytes
+from safeguarding.conversation.analyzer import ConversationAnalyzer, Message
+from safeguarding.conversation.embedding.minilm import default_model_dir
+from safeguarding.conversation.io import parse_conversation
+from safeguarding.conversation.loader import load_detector
+
+DEV_SET = Path(__file__).parents[1] / "data" / "conversations" / "dev.jsonl"
+
+
+def conversations(limit: int) -> list[tuple[str, list[Message], dict[str, dict[str, int]]]]:
+    lines = [parse_conversation(json.loads(line)) for line in DEV_SET.open(encoding="utf-8")]
+    out, total, copy = [], 0, 0
+    while total < limit:
+        for c in lines:
+            out.append((f"{c.id}-{copy}", c.messages, c.participants))
+            total += len(c.messages)
+            if total >= limit:
+                break
+        copy += 1
+    return out
+
+
+def batch_rate(analyzer: ConversationAnalyzer, items: list[
+        tuple[str, list[Message], dict[str, dict[str, int]]]]) -> float:
+    messages = sum(len(m) for _, m, _ in items)
+    started = time.perf_counter()
+    for i in range(0, len(items), 200):
+        analyzer.score_many(items[i:i + 200])
+    return messages / (time.perf_counter() - started)
+
+
+def streaming_latency(analyzer: ConversationAnalyzer, items: list[
+        tuple[str, list[Message], dict[str, dict[str, int]]]], count: int) -> list[float]:
+    times = []
+    for cid, messages, participants in items:
+        state = analyzer.new_state(cid, participants)
+        for message in messages:
+            started = time.perf_counter()
+            analyzer.observe(state, [message])
+            times.append(time.perf_counter() - started)
+            if len(times) >= count:
+                return times
+    return times
+
+
+PEER = """
+import json, resource, sys, time
+import torch, sentence_transformers
+from sentence_transformers import SentenceTransformer
+texts = json.load(open(sys.argv[1]))
+model = SentenceTransformer(sys.argv[2], device="cpu")
+model.encode(texts[:64])
+started = time.perf_counter()
+model.encode(texts, batch_size=64)
+rate = len(texts) / (time.perf_counter() - started)
+print(json.dumps({"rate": rate, "versions": f"torch {torch.__version__}, "
+                  f"sentence-transformers {sentence_transformers.__version__}",
+                  "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def peer(texts: list[str], python: str) -> dict[str, object] | None:
+    """The peer in its own interpreter (a venv with torch), on the same texts and weights."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(texts, f)
+        f.flush()
+        done = subprocess.run([python, "-c", PEER, f.name, str(default_model_dir())],
+                              capture_output=True, text=True, env={"HF_HUB_OFFLINE": "1"},
+                              check=False)
+    if done.returncode != 0:
+        print(f"peer failed: {done.stderr.strip().splitlines()[-1:]}")
+        return None
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--latency-messages", type=int, default=2000)
+    parser.add_argument("--peer-python", default=None,
+                        help="Python with torch and sentence-transformers, for the peer.")
+    args = parser.parse_args()
+    print(describe(["numpy", "onnxruntime", "tokenizers"]))
+    items = conversations(args.messages)
+    texts = [m.text for _, ms, _ in items for m in ms]
+    print(f"{len(texts)} messages in {len(items)} conversations, median "
+          f"{median(len(t) for t in texts)} characters")
+    rss_before = rss_bytes()
+    for choice in ("none", "onnx-int8", "onnx-float32"):
+        started = time.perf_counter()
+        analyzer = ConversationAnalyzer(load_detector(choice))
+        load = time.perf_counter() - started
+        rate = batch_rate(analyzer, items)
+        lat = sorted(streaming_latency(analyzer, items, args.latency_messages))
+        p50, p99 = lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
+        print(f"{choice:>13}: batch {rate:8.0f} msg/s, streaming p50 {p50:.2f} ms p99 "
+              f"{p99:.2f} ms, load {load:.1f} s, rss {rss_bytes() / 2**20:.0f} MiB")
+    print(f"rss before any model: {rss_before / 2**20:.0f} MiB")
+    if args.peer_python is None:
+        print("peer: pass --peer-python (a venv with torch and sentence-transformers)")
+        return
+    found = peer(texts, args.peer_python)
+    if found is not None:
+        print(f"peer, Sentinel's way ({found['versions']}): embedding only "
+              f"{found['rate']:8.0f} msg/s, max rss {found['max_rss_mib']:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""`safeguarding conversation`: score conversation files, evaluate on a labelled set."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.markup import escape
+
+from safeguarding.cli.common import EXIT_ERROR, EXIT_MATCHED, EXIT_OK, engine, out, settings
+from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Limits
+from safeguarding.conversation.evaluate import report, score_labelled
+from safeguarding.conversation.io import Conversation, parse_conversation
+from safeguarding.conversation.loader import ModelChoice, load_detector
+from safeguarding.errors import ConversationError, SafeguardingError
+
+app = typer.Typer(help="Conversation safety: grooming and sextortion in chats.",
+                  no_args_is_help=True)
+# Conversations embedded together: big enough for full model batches, small enough that a
+# file of any length streams.
+CHUNK_MESSAGES = 2000
+
+ModelOption = Annotated[str | None, typer.Option(
+    "--model", help="auto, onnx-int8, onnx-float32, numpy or none (rules only); "
+    "default: SAFEGUARDING_CONVERSATION_MODEL.")]
+
+
+def _analyzer(ctx: typer.Context, model: str | None) -> ConversationAnalyzer:
+    s = settings(ctx)
+    choice = model or s.conversation_model
+    if choice not in ("auto", "onnx-int8", "onnx-float32", "numpy", "none"):
+        raise typer.BadParameter(f"unknown model {choice!r}", param_hint="--model")
+    chosen: ModelChoice = choice  # type: ignore[assignment]
+    return ConversationAnalyzer(load_detector(chosen), Limits(
+        max_message_chars=s.conversation_max_message_chars,
+        max_participants=s.conversation_max_participants,
+        max_messages=s.conversation_max_messages))
+
+
+def _lines(stream: TextIO) -> Iterator[tuple[int, Conversation | str]]:
+    """(line number, parsed conversation or the reason it could not be parsed)."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, parse_conversation(json.loads(line))
+        except (ValueError, SafeguardingError) as exc:
+            yield number, f"line {number}: {exc}"
+
+
+def _chunks(stream: TextIO) -> Iterator[list[tuple[int, Conversation | str]]]:
+    chunk: list[tuple[int, Conversation | str]] = []
+    size = 0
+    for item in _lines(stream):
+        chunk.append(item)
+        size += len(item[1].messages) if isinstance(item[1], Conversation) else 1
+        if size >= CHUNK_MESSAGES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _score_chunk(analyzer: ConversationAnalyzer, chunk: list[tuple[int, Conversation | str]]
+                 ) -> Iterator[dict[str, Any]]:
+    good = [(n, c) for n, c in chunk if isinstance(c, Conversation)]
+    try:
+        scored: dict[int, Assessment | str] = dict(zip(
+            (n for n, _ in good),
+            analyzer.score_many([(c.id, c.messages, c.participants) for _, c in good]),
+            strict=True))
+    except ConversationError:
+        # One bad conversation in the chunk: score them one by one to name it.
+        scored = {}
+        for n, c in good:
+            try:
+                scored[n] = analyzer.score(c.id, c.messages, c.participants)
+            except ConversationError as exc:
+                scored[n] = f"line {n}: {exc}"
+    for number, item in chunk:
+        result = scored.get(number, item)
+        if isinstance(result, Assessment):
+            yield result.to_json()
+        else:
+            conversation_id = item.id if isinstance(item, Conversation) else None
+            yield {"id": conversation_id, "line": number, "error": str(result)}
+
+
+@app.command("score")
+def score(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="JSONL file of conversations, or - for stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    model: ModelOption = None,
+) -> None:
+    """Score each conversation: alert, category, scores, tier and evidence.
+    Exit 0: no alerts; 1: at least one alert; 2: a line could not be scored."""
+    analyzer = _analyzer(ctx, model)
+    alerts = errors = 0
+    stream = sys.stdin if file == "-" else Path(file).open(encoding="utf-8")  # noqa: SIM115
+    with stream:
+        for chunk in _chunks(stream):
+            for result in _score_chunk(analyzer, chunk):
+                if "error" in result:
+                    errors += 1
+                elif result["alert"]:
+                    alerts += 1
+                if as_json:
+                    sys.stdout.write(json.dumps(result) + "\n")
+                elif "error" in result:
+                    out.print(f"[red]error[/red] {result['error']}")
+                else:
+                    _print_human(result)
+    raise typer.Exit(EXIT_ERROR if errors else EXIT_MATCHED if alerts else EXIT_OK)
+
+
+def _print_human(result: dict[str, Any]) -> None:
+    if not result["alert"]:
+        out.print(f"{result['id']}: no alert (tier {result['tier']}, grooming "
+                  f"{result['grooming_score']:.2f}, sextortion {result['sextortion_score']:.2f})")
+        return
+    out.print(f"[bold red]{result['id']}: {result['category']} alert[/bold red] after message "
+              f"{result['first_alert_index']} (tier {result['tier']}, offender "
+              f"{result['offender']}, grooming {result['grooming_score']:.2f}, sextortion "
+              f"{result['sextortion_score']:.2f})")
+    for item in result["evidence"]:
+        tactics = ", ".join(sorted(item["tactics"]))
+        excerpt = f": {item['excerpt']!r}" if item.get("excerpt") else ""
+        out.print(escape(f"  #{item['index']} {item['sender']} [{tactics}]{excerpt}"))
+
+
+@app.command("eval")
+def evaluate(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="Labelled JSONL (data/conversations/dev.jsonl).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    model: ModelOption = None,
+) -> None:
+    """Average precision, recall at 1% and 0.1% of benign conversations alerted, alerts per
+    1,000 benign conversations, and earliness, per category."""
+    analyzer = _analyzer(ctx, model)
+    with file.open(encoding="utf-8") as f:
+        lines = [json.loads(line) for line in f if line.strip()]
+    result = report(score_labelled(analyzer, lines))
+    result["model"] = analyzer.detector.model_name or "rules only"
+    result["phrases"] = analyzer.detector.phrases_version
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    out.print(f"model: {result['model']}; {result['conversations']} conversations, "
+              f"{result['benign']} benign")
+    out.print(f"benign alerts per 1,000: {result['benign_alerts_per_1000']} "
+              f"{result['benign_alerts_by_kind']}")
+    for category in ("grooming", "sextortion"):
+        if category in result:
+            section = ", ".join(f"{k} {v}" for k, v in result[category].items())
+            out.print(f"{category}: {section}")
+
+
+@app.command("purge")
+def purge(ctx: typer.Context) -> None:
+    """Drop evidence excerpts older than SAFEGUARDING_CONVERSATION_EXCERPT_RETENTION_DAYS."""
+    with engine(ctx) as e:
+        changed = e.conversations.purge_excerpts()
+    out.print(f"excerpts dropped from {changed} conversations")

@@ -1,0 +1,261 @@
+"""The conversation engine: consumes messages one at a time (or a batch, embedded together)
+and keeps a running assessment in a ConversationState."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from safeguarding.conversation.ages import stated_age
+from safeguarding.conversation.assess import (
+    GROOMING_ALERT,
+    SEXTORTION_ALERT,
+    TIERS,
+    scores,
+    tier_for,
+)
+from safeguarding.conversation.detector import MessageDetector, MessageSignals
+from safeguarding.conversation.state import (
+    EVIDENCE_PER_TACTIC,
+    EXCERPT_CHARS,
+    ConversationState,
+    EvidenceMessage,
+    Participant,
+)
+from safeguarding.conversation.tactics import HARM_REQUESTS, Tactic
+from safeguarding.errors import ConversationLimitError
+
+MAX_ID_CHARS = 256
+
+
+@dataclass(frozen=True)
+class Message:
+    sender: str
+    text: str
+    ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_chars: int = 100_000
+    max_participants: int = 50
+    max_messages: int = 1_000_000
+
+
+@dataclass
+class Assessment:
+    id: str
+    alert: bool
+    category: str | None
+    first_alert_index: int | None
+    grooming_score: float
+    sextortion_score: float
+    tier: str
+    offender: str | None
+    child: str | None
+    messages: int
+    tactics: dict[str, list[int]] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "alert": self.alert, "category": self.category,
+            "first_alert_index": self.first_alert_index,
+            "grooming_score": round(self.grooming_score, 4),
+            "sextortion_score": round(self.sextortion_score, 4),
+            "tier": self.tier, "offender": self.offender, "child": self.child,
+            "messages": self.messages, "tactics": self.tactics, "evidence": self.evidence,
+        }
+
+
+class ConversationAnalyzer:
+    def __init__(self, detector: MessageDetector, limits: Limits | None = None) -> None:
+        self.detector = detector
+        self.limits = limits or Limits()
+
+    def new_state(self, conversation_id: str,
+                  participants: Mapping[str, Mapping[str, Any]] | None = None
+                  ) -> ConversationState:
+        _check_id(conversation_id, "conversation id")
+        state = ConversationState(id=conversation_id)
+        self.add_participants(state, participants or {})
+        return state
+
+    def add_participants(self, state: ConversationState,
+                         participants: Mapping[str, Mapping[str, Any]]) -> None:
+        """Ages the platform knows win over ages stated in messages."""
+        for pid, info in participants.items():
+            _check_id(pid, "participant id")
+            age = _given_age(info)
+            participant = self._participant(state, pid)
+            if age is not None:
+                participant.age, participant.age_source = age, "platform"
+
+    def observe(self, state: ConversationState, messages: Sequence[Message]) -> Assessment:
+        """Adds messages (in order) to the state and returns the assessment after the last."""
+        for message in messages:
+            self._validate(state, message)
+        signals = self.detector.detect([m.text for m in messages])
+        for message, signal in zip(messages, signals, strict=True):
+            self._update(state, message, signal)
+        return self.assessment(state)
+
+    def score_many(self, conversations: Sequence[tuple[str, Sequence[Message],
+                                                     Mapping[str, Mapping[str, Any]] | None]]
+                   ) -> list[Assessment]:
+        """Scores whole conversations, embedding all their messages together: batch scoring
+        runs the model on full batches instead of one conversation at a time."""
+        states = [self.new_state(cid, participants) for cid, _, participants in conversations]
+        for state, (_, messages, _) in zip(states, conversations, strict=True):
+            for message in messages:
+                self._validate(state, message)
+        signals = self.detector.detect([m.text for _, ms, _ in conversations for m in ms])
+        position = 0
+        out = []
+        for state, (_, messages, _) in zip(states, conversations, strict=True):
+            for message in messages:
+                self._update(state, message, signals[position])
+                position += 1
+            out.append(self.assessment(state))
+        return out
+
+    def score(self, conversation_id: str, messages: Sequence[Message],
+              participants: Mapping[str, Mapping[str, Any]] | None = None) -> Assessment:
+        return self.observe(self.new_state(conversation_id, participants), messages)
+
+    def _validate(self, state: ConversationState, message: Message) -> None:
+        _check_id(message.sender, "sender")
+        if len(message.text) > self.limits.max_message_chars:
+            raise ConversationLimitError(
+                f"message of {len(message.text)} characters exceeds the limit of "
+                f"{self.limits.max_message_chars}")
+        if state.messages >= self.limits.max_messages:
+            raise ConversationLimitError(
+                f"conversation {state.id} has reached {self.limits.max_messages} messages")
+        if (message.sender not in state.participants
+                and len(state.participants) >= self.limits.max_participants):
+            raise ConversationLimitError(
+                f"conversation {state.id} already has {self.limits.max_participants} "
+                "participants")
+
+    def _participant(self, state: ConversationState, pid: str) -> Participant:
+        if pid not in state.participants:
+            if len(state.participants) >= self.limits.max_participants:
+                raise ConversationLimitError(
+                    f"conversation {state.id} already has {self.limits.max_participants} "
+                    "participants")
+            state.participants[pid] = Participant(id=pid)
+        return state.participants[pid]
+
+    def _update(self, state: ConversationState, message: Message, signal: MessageSignals
+                ) -> None:
+        index = state.messages
+        state.messages += 1
+        sender = self._participant(state, message.sender)
+        sender.messages += 1
+        sender.questions += signal.question
+        if sender.age_source != "platform":
+            answering = state.last_age_probe_by not in (None, sender.id)
+            age = stated_age(signal.text, answering_age_question=answering)
+            if age is not None:
+                sender.age, sender.age_source = age, "stated"
+        if signal.disclosure:
+            sender.disclosures += 1
+        if signal.family:
+            self._note_family(state, sender, signal.text)
+        kept = signal.disclosure and sender.disclosures <= EVIDENCE_PER_TACTIC
+        for tactic, value in signal.tactics.items():
+            kept = sender.record(tactic.value, value, index) or kept
+        if Tactic.AGE_PROBE in signal.tactics:
+            state.last_age_probe_by = sender.id
+        elif state.last_age_probe_by not in (None, sender.id):
+            state.last_age_probe_by = None
+        harmful = {t for t, v in signal.tactics.items() if v >= 0.5}
+        if state.first_harm_index is None and harmful & {*HARM_REQUESTS, Tactic.THREAT}:
+            state.first_harm_index = index
+        if kept:
+            state.evidence[index] = EvidenceMessage(
+                index, sender.id, message.ts,
+                {t.value: v for t, v in signal.tactics.items()},
+                excerpt=message.text[:EXCERPT_CHARS] if harmful or signal.disclosure else None)
+        state.last_sender = sender.id
+        self._reassess(state, index)
+
+    @staticmethod
+    def _note_family(state: ConversationState, sender: Participant, text: str) -> None:
+        """"It's grandma" marks the sender as family of the others; "thanks mum" marks the
+        one addressed (the previous sender) as the speaker's family."""
+        if text.startswith("it") or " it's " in text or " its " in text:
+            pairs = [(other, sender.id) for other in state.participants if other != sender.id]
+        elif state.last_sender not in (None, sender.id):
+            pairs = [(sender.id, str(state.last_sender))]
+        else:
+            return
+        for who, kin in pairs:
+            listed = state.participants[who].calls_family
+            if kin not in listed and len(listed) < 8:
+                listed.append(kin)
+
+    def _reassess(self, state: ConversationState, index: int) -> None:
+        grooming, sextortion, roles = scores(state)
+        state.grooming_score = max(state.grooming_score, grooming)
+        state.sextortion_score = max(state.sextortion_score, sextortion)
+        tier = tier_for(state, state.grooming_score, state.sextortion_score, roles)
+        # Alerts and tiers only ever rise: a conversation does not flicker back to "fine"
+        # because its latest messages are ordinary.
+        if TIERS.index(tier) > TIERS.index(state.tier):
+            state.tier = tier
+        category = None
+        if state.sextortion_score >= SEXTORTION_ALERT:
+            category = "sextortion"
+        elif state.grooming_score >= GROOMING_ALERT:
+            category = "grooming"
+        if category and (not state.alert or (category == "sextortion"
+                                            and state.category != "sextortion")):
+            state.category = category
+        if category and not state.alert:
+            state.alert = True
+            state.first_alert_index = index
+
+    def assessment(self, state: ConversationState) -> Assessment:
+        _, _, roles = scores(state)
+        tactics: dict[str, list[int]] = {}
+        for participant in state.participants.values():
+            for tactic, indices in participant.evidence.items():
+                tactics.setdefault(tactic, []).extend(indices)
+        evidence = []
+        wanted = {i for indices in tactics.values() for i in indices}
+        wanted |= {i for i, e in state.evidence.items() if not e.tactics}
+        for index in sorted(wanted):
+            item = state.evidence.get(index)
+            if item is None:
+                continue
+            entry: dict[str, Any] = {"index": item.index, "sender": item.sender, "ts": item.ts,
+                                     "tactics": item.tactics}
+            if state.alert and item.excerpt is not None:
+                entry["excerpt"] = item.excerpt
+            evidence.append(entry)
+        return Assessment(
+            id=state.id, alert=state.alert, category=state.category,
+            first_alert_index=state.first_alert_index,
+            grooming_score=state.grooming_score, sextortion_score=state.sextortion_score,
+            tier=state.tier, offender=roles.offender, child=roles.child,
+            messages=state.messages, tactics={k: sorted(v) for k, v in sorted(tactics.items())},
+            evidence=evidence,
+        )
+
+
+def _check_id(value: str, what: str) -> None:
+    if not isinstance(value, str) or not value or len(value) > MAX_ID_CHARS:
+        raise ConversationLimitError(f"{what} must be a string of 1 to {MAX_ID_CHARS} characters")
+
+
+def _given_age(info: Mapping[str, Any]) -> int | None:
+    age = info.get("age") if isinstance(info, Mapping) else None
+    if age is None:
+        return None
+    if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 130:
+        raise ConversationLimitError(f"participant age must be an integer 0-130, not {age!r}")
+    return age
+

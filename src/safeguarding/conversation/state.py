@@ -1,0 +1,80 @@
+"""What the engine remembers of a conversation between messages: small, bounded, and plain
+JSON, so it persists in one row and a restart loses nothing.
+
+No message text is kept but a short excerpt of the few messages that showed a tactic (at most
+EVIDENCE_PER_TACTIC per tactic and sender): a reviewer needs them if the conversation alerts.
+They are shown only once it has, and dropped by `safeguarding conversation purge` after
+SAFEGUARDING_CONVERSATION_PENDING_EXCERPT_HOURS if it has not, after the retention period
+if it has."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Per participant and tactic, the first few messages that showed it: enough to explain an
+# alert, bounded however long the conversation runs.
+EVIDENCE_PER_TACTIC = 3
+EXCERPT_CHARS = 200
+
+
+@dataclass
+class Participant:
+    id: str
+    messages: int = 0
+    questions: int = 0
+    age: int | None = None
+    age_source: str | None = None          # "platform" (given) or "stated" (in a message)
+    best: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, list[int]] = field(default_factory=dict)
+    disclosures: int = 0
+    # Participants this one knows as family ("thanks mum", "it's grandma"): not strangers.
+    calls_family: list[str] = field(default_factory=list)
+
+    def record(self, tactic: str, score: float, index: int) -> bool:
+        """Notes the tactic; True if this message is kept as evidence of it."""
+        if score > self.best.get(tactic, 0.0):
+            self.best[tactic] = score
+        indices = self.evidence.setdefault(tactic, [])
+        if len(indices) < EVIDENCE_PER_TACTIC:
+            indices.append(index)
+            return True
+        return False
+
+
+@dataclass
+class EvidenceMessage:
+    index: int
+    sender: str
+    ts: str | None
+    tactics: dict[str, float]
+    excerpt: str | None = None
+
+
+@dataclass
+class ConversationState:
+    id: str
+    messages: int = 0
+    participants: dict[str, Participant] = field(default_factory=dict)
+    evidence: dict[int, EvidenceMessage] = field(default_factory=dict)
+    alert: bool = False
+    category: str | None = None
+    first_alert_index: int | None = None
+    tier: str = "none"
+    grooming_score: float = 0.0
+    sextortion_score: float = 0.0
+    first_harm_index: int | None = None
+    last_age_probe_by: str | None = None
+    last_sender: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence"] = [asdict(e) for e in self.evidence.values()]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConversationState:
+        data = dict(data)
+        participants = {k: Participant(**v) for k, v in data.pop("participants").items()}
+        evidence = {int(e["index"]): EvidenceMessage(**e) for e in data.pop("evidence")}
+        return cls(participants=participants, evidence=evidence, **data)

@@ -1,0 +1,68 @@
+"""The development set: kept apart from the example phrases, and the engine meets the
+issue's targets on it, with and without the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from safeguarding.conversation.analyzer import ConversationAnalyzer
+from safeguarding.conversation.evaluate import (
+    average_precision,
+    recall_at_rate,
+    report,
+    score_labelled,
+)
+from safeguarding.conversation.normalize import normalize
+from safeguarding.conversation.semantic import load_phrases
+
+
+def test_metrics_on_known_rankings() -> None:
+    assert average_precision([0.9, 0.8], [0.1]) == 1.0
+    # positives ranked 1st and 3rd: (1/1 + 2/3) / 2
+    assert average_precision([0.9, 0.5], [0.7]) == pytest.approx((1 + 2 / 3) / 2)
+    negatives = [i / 1000 for i in range(1000)]
+    assert recall_at_rate([0.995, 0.5], negatives, 0.01) == 0.5
+    assert recall_at_rate([0.9995, 0.995], negatives, 0.001) == 0.5
+
+
+def test_phrases_and_dev_set_share_no_message(dev_set: list[dict[str, Any]]) -> None:
+    phrases = load_phrases()
+    examples = {normalize(p) for group in phrases.tactics.values() for p in group}
+    examples |= {normalize(p) for p in phrases.disclosure + phrases.benign}
+    messages = {normalize(m["text"]) for c in dev_set for m in c["messages"]}
+    assert not examples & messages
+
+
+def test_dev_set_is_labelled_and_has_the_hard_negatives(dev_set: list[dict[str, Any]]
+                                                        ) -> None:
+    kinds = {c["kind"] for c in dev_set if c["label"] == "benign"}
+    assert {"teen_flirt", "adult_couple", "parent_child", "coach", "teacher", "gamers",
+            "haircut", "victim_tells_friend", "sex_ed", "scam", "sibling",
+            "grandparent"} <= kinds
+    for c in dev_set:
+        if c["label"] != "benign":
+            assert 0 <= c["first_harm_index"] < len(c["messages"])
+
+
+def _check_targets(analyzer: ConversationAnalyzer, dev_set: list[dict[str, Any]]) -> None:
+    result = report(score_labelled(analyzer, dev_set))
+    assert result["benign_alerts_per_1000"] <= 10
+    assert result["grooming"]["alert_recall_right_category"] >= 0.85
+    assert result["grooming"]["recall_at_1pct_benign"] >= 0.85
+    assert result["grooming"]["flagged_before_first_request"] >= 0.6
+    assert result["sextortion"]["alert_recall_right_category"] >= 0.95
+    assert result["sextortion"]["alerted_within_1_message_of_threat"] >= 0.95
+
+
+@pytest.mark.slow
+def test_targets_rules_only(rules: ConversationAnalyzer, dev_set: list[dict[str, Any]]
+                            ) -> None:
+    _check_targets(rules, dev_set)
+
+
+@pytest.mark.slow
+def test_targets_with_model(with_model: ConversationAnalyzer,
+                            dev_set: list[dict[str, Any]]) -> None:
+    _check_targets(with_model, dev_set)
