@@ -27,6 +27,8 @@ from safeguarding.conversation.tactics import HARM_REQUESTS, Tactic
 from safeguarding.errors import ConversationLimitError
 
 MAX_ID_CHARS = 256
+# Messages embedded per model call: full batches, bounded memory.
+DETECT_SLICE = 1024
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,16 @@ class ConversationAnalyzer:
         """Adds messages (in order) to the state and returns the assessment after the last."""
         for message in messages:
             self._validate(state, message)
-        signals = self.detector.detect([m.text for m in messages])
-        for message, signal in zip(messages, signals, strict=True):
-            self._update(state, message, signal)
+        self._run([(state, m) for m in messages])
         return self.assessment(state)
+
+    def _run(self, work: Sequence[tuple[ConversationState, Message]]) -> None:
+        """Detects and applies in slices, so memory stays flat for any number of messages."""
+        for start in range(0, len(work), DETECT_SLICE):
+            part = work[start:start + DETECT_SLICE]
+            signals = self.detector.detect([m.text for _, m in part])
+            for (state, message), signal in zip(part, signals, strict=True):
+                self._update(state, message, signal)
 
     def score_many(self, conversations: Sequence[tuple[str, Sequence[Message],
                                                      Mapping[str, Mapping[str, Any]] | None]]
@@ -110,15 +118,10 @@ class ConversationAnalyzer:
         for state, (_, messages, _) in zip(states, conversations, strict=True):
             for message in messages:
                 self._validate(state, message)
-        signals = self.detector.detect([m.text for _, ms, _ in conversations for m in ms])
-        position = 0
-        out = []
-        for state, (_, messages, _) in zip(states, conversations, strict=True):
-            for message in messages:
-                self._update(state, message, signals[position])
-                position += 1
-            out.append(self.assessment(state))
-        return out
+        self._run([(state, m) for state, (_, messages, _) in zip(states, conversations,
+                                                                  strict=True)
+                   for m in messages])
+        return [self.assessment(state) for state in states]
 
     def score(self, conversation_id: str, messages: Sequence[Message],
               participants: Mapping[str, Mapping[str, Any]] | None = None) -> Assessment:
