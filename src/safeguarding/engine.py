@@ -44,11 +44,8 @@ class Engine:
     def conversations(self) -> ConversationService:
         """Built on first use: loading the embedding model takes a few seconds."""
         s = self.settings
-        analyzer = ConversationAnalyzer(
-            load_detector(s.conversation_model),
-            Limits(max_message_chars=s.conversation_max_message_chars,
-                   max_participants=s.conversation_max_participants,
-                   max_messages=s.conversation_max_messages))
+        analyzer = ConversationAnalyzer(load_detector(s.conversation_model),
+                                        Limits.from_settings(s))
         return ConversationService(
             self.db, analyzer, self.audit,
             excerpt_retention=timedelta(days=s.conversation_excerpt_retention_days),

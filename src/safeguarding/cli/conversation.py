@@ -35,10 +35,7 @@ def _analyzer(ctx: typer.Context, model: str | None) -> ConversationAnalyzer:
     if choice not in ("auto", "onnx-int8", "onnx-float32", "numpy", "none"):
         raise typer.BadParameter(f"unknown model {choice!r}", param_hint="--model")
     chosen: ModelChoice = choice  # type: ignore[assignment]
-    return ConversationAnalyzer(load_detector(chosen), Limits(
-        max_message_chars=s.conversation_max_message_chars,
-        max_participants=s.conversation_max_participants,
-        max_messages=s.conversation_max_messages))
+    return ConversationAnalyzer(load_detector(chosen), Limits.from_settings(s))
 
 
 def _lines(stream: TextIO) -> Iterator[tuple[int, Conversation | str]]:

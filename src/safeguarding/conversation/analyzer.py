@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from safeguarding.config import Settings
 from safeguarding.conversation.ages import stated_age
 from safeguarding.conversation.assess import (
     GROOMING_ALERT,
@@ -43,6 +44,12 @@ class Limits:
     max_message_chars: int = 100_000
     max_participants: int = 50
     max_messages: int = 1_000_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(max_message_chars=settings.conversation_max_message_chars,
+                   max_participants=settings.conversation_max_participants,
+                   max_messages=settings.conversation_max_messages)
 
 
 @dataclass

@@ -40,11 +40,10 @@ def score_labelled(analyzer: ConversationAnalyzer, lines: Iterable[dict[str, Any
 
 
 def average_precision(positives: list[float], negatives: list[float]) -> float:
-    ranked = sorted([(s, 1) for s in positives] + [(s, 0) for s in negatives],
-                    key=lambda x: -x[0])
-    hits, total = 0, 0.0
     # Ties are ranked pessimistically: a benign score equal to a positive one comes first.
-    ranked.sort(key=lambda x: (-x[0], x[1]))
+    ranked = sorted([(s, 1) for s in positives] + [(s, 0) for s in negatives],
+                    key=lambda x: (-x[0], x[1]))
+    hits, total = 0, 0.0
     for rank, (_, is_positive) in enumerate(ranked, start=1):
         if is_positive:
             hits += 1

@@ -11,7 +11,6 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numba
 import numpy as np
@@ -35,7 +34,11 @@ def default_model_dir() -> Path | None:
     return path if (path / "model.safetensors").exists() else None
 
 
-def load_tokenizer(model_dir: Path, max_tokens: int) -> Any:
+Tokenize = Callable[[Sequence[str]], list[list[int]]]
+
+
+def load_tokenizer(model_dir: Path, max_tokens: int) -> Tokenize:
+    """Texts -> word-piece ids, truncated to `max_tokens` (with [CLS] and [SEP])."""
     try:
         from tokenizers import Tokenizer
     except ImportError as exc:
@@ -43,7 +46,11 @@ def load_tokenizer(model_dir: Path, max_tokens: int) -> Any:
     tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=max_tokens)
     tokenizer.no_padding()
-    return tokenizer
+
+    def tokenize(texts: Sequence[str]) -> list[list[int]]:
+        return [e.ids for e in tokenizer.encode_batch([t[:_MAX_CHARS] for t in texts])]
+
+    return tokenize
 
 
 def pad(batch: list[list[int]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
@@ -94,7 +101,7 @@ class MiniLMNumpy:
         self.eps = float(config["layer_norm_eps"])
         self.max_tokens = max_tokens
         self.batch_tokens = batch_tokens
-        self.tokenizer = load_tokenizer(model_dir, max_tokens)
+        self.tokenize = load_tokenizer(model_dir, max_tokens)
         weights = {k.removeprefix("bert."): v.astype(np.float32)
                    for k, v in load_file(str(model_dir / "model.safetensors")).items()}
         self.w = weights
@@ -109,10 +116,6 @@ class MiniLMNumpy:
             ))
         self.dense = {k: v.T.copy() for k, v in weights.items()
                       if k.endswith(".weight") and v.ndim == 2 and "embeddings" not in k}
-
-    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        encodings = self.tokenizer.encode_batch([t[:_MAX_CHARS] for t in texts])
-        return [e.ids for e in encodings]
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         return embed_in_batches(self.tokenize(texts), self.forward, self.batch_tokens,

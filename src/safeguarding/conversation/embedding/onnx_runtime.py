@@ -39,7 +39,7 @@ class MiniLMOnnx:
         self.name = "all-MiniLM-L6-v2/onnx-" + ("int8" if quantize else "float32")
         self.max_tokens = max_tokens
         self.batch_tokens = batch_tokens
-        self.tokenizer = load_tokenizer(model_dir, max_tokens)
+        self.tokenize = load_tokenizer(model_dir, max_tokens)
         model = build_model(model_dir)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -52,9 +52,6 @@ class MiniLMOnnx:
                 path = _quantize(path)
             self.session = ort.InferenceSession(str(path), options,
                                                 providers=["CPUExecutionProvider"])
-
-    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        return [e.ids for e in self.tokenizer.encode_batch([t[:2000] for t in texts])]
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         return embed_in_batches(self.tokenize(texts), self.forward, self.batch_tokens,
