@@ -64,3 +64,17 @@ def test_eval_reports_each_category() -> None:
     assert report["grooming"]["average_precision"] > 0.9
     assert report["sextortion"]["alerted_within_1_message_of_threat"] >= 0.95
     assert report["benign_alerts_per_1000"] <= 10
+
+
+def test_eval_names_a_bad_line_and_exits_2(tmp_path: Path) -> None:
+    good = {"id": "a", "label": "benign", "messages": [{"sender": "a", "text": "hi"}]}
+    for bad, reason in [("not json", "line 2"),
+                        ({"id": "b", "label": "spam", "messages": []}, "'label'"),
+                        ({"id": "c", "label": "benign", "messages": "x"}, "'messages'"),
+                        ({"id": "d", "label": "grooming", "first_harm_index": "3",
+                          "messages": []}, "first_harm_index")]:
+        file = _write(tmp_path / "bad.jsonl", good, bad)
+        result = runner.invoke(app, ["conversation", "eval", str(file), "--model", "none"])
+        assert result.exit_code == 2, result.output
+        assert "line 2" in result.output and reason in result.output
+        assert "Traceback" not in result.output

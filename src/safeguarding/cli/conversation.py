@@ -11,7 +11,15 @@ from typing import Annotated, Any, TextIO
 import typer
 from rich.markup import escape
 
-from safeguarding.cli.common import EXIT_ERROR, EXIT_MATCHED, EXIT_OK, engine, out, settings
+from safeguarding.cli.common import (
+    EXIT_ERROR,
+    EXIT_MATCHED,
+    EXIT_OK,
+    engine,
+    fail,
+    out,
+    settings,
+)
 from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Limits
 from safeguarding.conversation.evaluate import report, score_labelled
 from safeguarding.conversation.io import Conversation, parse_conversation
@@ -141,9 +149,26 @@ def evaluate(
     """Average precision, recall at 1% and 0.1% of benign conversations alerted, alerts per
     1,000 benign conversations, and earliness, per category."""
     analyzer = _analyzer(ctx, model)
+    lines = []
     with file.open(encoding="utf-8") as f:
-        lines = [json.loads(line) for line in f if line.strip()]
-    result = report(score_labelled(analyzer, lines))
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                parse_conversation(item)
+                if item.get("label") not in ("grooming", "sextortion", "benign"):
+                    raise ValueError("'label' must be grooming, sextortion or benign")
+                harm = item.get("first_harm_index")
+                if harm is not None and (not isinstance(harm, int) or isinstance(harm, bool)):
+                    raise ValueError("'first_harm_index' must be an integer or null")
+            except (ValueError, SafeguardingError) as exc:
+                fail(f"{file}: line {number}: {exc}")
+            lines.append(item)
+    try:
+        result = report(score_labelled(analyzer, lines))
+    except ConversationError as exc:
+        fail(f"{file}: {exc}")
     result["model"] = analyzer.detector.model_name or "rules only"
     result["phrases"] = analyzer.detector.phrases_version
     if as_json:
