@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -116,3 +116,73 @@ class Settings(BaseSettings):
         description="Excerpts of messages that showed a tactic, kept in case the conversation "
         "alerts, are dropped this many hours after its last message if it has not.",
     )
+
+    web_session_idle_minutes: int = Field(
+        30, ge=1, description="A reviewer's browser session ends after this long unused."
+    )
+    web_session_hours: int = Field(
+        12, ge=1, description="A reviewer's browser session ends this long after sign-in."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins in a row that lock a reviewer account."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, description="How long a locked reviewer account stays locked."
+    )
+    secure_cookies: bool | None = Field(
+        None,
+        description="Mark session cookies Secure (HTTPS only); default: on in production.",
+    )
+    preview_retention_days: int = Field(
+        30, ge=0, description="Media previews supplied for review are deleted this many days "
+        "after they arrive, unless their case is under evidence preservation.",
+    )
+    evidence_preservation_days: int = Field(
+        365, ge=1, description="A confirmed case's evidence is preserved this long (US law "
+        "asks providers to preserve reported material for a year).",
+    )
+    confirmed_bank: str = Field(
+        "confirmed", description="Bank that hashes of reviewer-confirmed content are added to."
+    )
+    webhook_url: str | None = Field(
+        None, description="Where decisions and policy actions are sent as signed webhooks; "
+        "unset: no webhooks.",
+    )
+    webhook_secret: str | None = Field(
+        None, description="HMAC-SHA256 key for webhook signatures (required with webhook_url)."
+    )
+    webhook_max_attempts: int = Field(
+        20, ge=1, description="Attempts (with exponential backoff) before a delivery is dead."
+    )
+    worker_interval_seconds: float = Field(
+        1.0, gt=0, description="How often the background worker looks for due deliveries."
+    )
+    report_authorities: list[str] = Field(
+        default_factory=lambda: ["ncmec"],
+        description="Authorities a confirmed case is drafted for: ncmec, nca.",
+    )
+    report_org_name: str = Field("Example Platform", description="Reporting provider's name.")
+    report_contact_name: str = Field("Trust Safety", description="Reporting contact's name.")
+    report_contact_email: str = Field(
+        "trust-safety@example.invalid", description="Reporting contact's email."
+    )
+    ncmec_url: str = Field(
+        "https://exttest.cybertip.org/ispws",
+        description="CyberTipline reporting API (the test endpoint until you are onboarded).",
+    )
+    ncmec_username: str = Field("", description="CyberTipline API user name.")
+    ncmec_password: str = Field("", description="CyberTipline API password.")
+    nca_url: str = Field("", description="NCA reporting endpoint given on registration.")
+    nca_token: str = Field("", description="NCA reporting credential.")
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("webhook_url needs webhook_secret (the receiver checks the "
+                             "signature)")
+        return self
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.environment == "production" if self.secure_cookies is None else (
+            self.secure_cookies)

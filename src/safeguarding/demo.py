@@ -7,6 +7,7 @@ checkout); without one, generated pictures stand in, so the demo runs anywhere.
 from __future__ import annotations
 
 import io
+import secrets
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +48,10 @@ def demo_images(folder: Path | None, count: int = DEMO_COUNT) -> list[tuple[str,
     return [(f"generated-{i:02d}.jpg", generated_image(i)) for i in range(count)]
 
 
-def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo") -> str:
-    """Create the demo bank (once) and a fresh all-scopes key; returns the key's token."""
+def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo"
+              ) -> tuple[str, str | None]:
+    """Create the demo bank and an `admin` reviewer (once) and a fresh all-scopes key;
+    returns the key's token and the reviewer's password (None if it existed already)."""
     try:
         engine.banks.create_bank(DEMO_BANK, actor, description="Benign demo photos",
                                  policy=BankPolicy(), labels=["demo"])
@@ -57,4 +60,9 @@ def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo") -> str:
         engine.banks.add_hashes(DEMO_BANK, contents, actor, labels=["demo"])
     except ConflictError:
         pass  # already seeded on an earlier run
-    return engine.keys.create("demo", ["admin"], actor).token
+    password: str | None = secrets.token_urlsafe(12)
+    try:
+        engine.response.users.create("admin", password or "", "admin", actor)
+    except ConflictError:
+        password = None
+    return engine.keys.create("demo", ["admin"], actor).token, password

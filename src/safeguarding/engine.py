@@ -7,9 +7,14 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
+import httpx
+
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.keys import ApiKeys
 from safeguarding.banks.service import BankService
+from safeguarding.cases import intake
+from safeguarding.cases.model import Subject
+from safeguarding.cases.service import Opened
 from safeguarding.config import Settings
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits
 from safeguarding.conversation.loader import load_detector
@@ -18,11 +23,13 @@ from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
 from safeguarding.media.limits import MediaLimits
+from safeguarding.response import Response
 from safeguarding.store.db import Database
 
 
 class Engine:
-    def __init__(self, settings: Settings | None = None, *, migrate: bool = True) -> None:
+    def __init__(self, settings: Settings | None = None, *, migrate: bool = True,
+                 report_transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings or Settings()
         self.db = Database(self.settings.database_url)
         if migrate:
@@ -39,6 +46,9 @@ class Engine:
             snapshot_dir=Path(self.settings.index_dir) if self.settings.index_dir else None,
         )
         self.banks.on_change(self.matcher.mark_dirty)
+        self.response = Response(self.settings, self.db, self.audit, self.banks.store,
+                                 self.limits, report_transport=report_transport)
+        self.cases = self.response.cases
 
     @cached_property
     def conversations(self) -> ConversationService:
@@ -49,7 +59,9 @@ class Engine:
         return ConversationService(
             self.db, analyzer, self.audit,
             excerpt_retention=timedelta(days=s.conversation_excerpt_retention_days),
-            pending_excerpt_retention=timedelta(hours=s.conversation_pending_excerpt_hours))
+            pending_excerpt_retention=timedelta(hours=s.conversation_pending_excerpt_hours),
+            on_alert=lambda session, assessment: self.cases.open_in(
+                session, intake.from_alert(assessment), "system"))
 
     def hash_bytes(self, data: bytes, *, source: str | None = None,
                    dihedral: bool = False) -> ContentHashes:
@@ -73,6 +85,12 @@ class Engine:
 
     def match_signals(self, signals: list[QuerySignal]) -> MatchResult:
         return self.matcher.match(signals)
+
+    def open_match_case(self, result: MatchResult, query: dict[str, str], subject: Subject
+                        ) -> Opened | None:
+        """Open (or join) the case a match asks for; None when nothing matched."""
+        request = intake.from_match(result, query, subject)
+        return self.cases.open(request, "system") if request else None
 
     def close(self) -> None:
         self.db.dispose()

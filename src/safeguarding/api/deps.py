@@ -42,6 +42,7 @@ def require(scope: str) -> Callable[..., object]:
 
 MatchKey = Annotated[ApiKey, Depends(require("match"))]
 ConversationKey = Annotated[ApiKey, Depends(require("conversations"))]
+CaseKey = Annotated[ApiKey, Depends(require("cases"))]
 ReadKey = Annotated[ApiKey, Depends(require("banks:read"))]
 WriteKey = Annotated[ApiKey, Depends(require("banks:write"))]
 AdminKey = Annotated[ApiKey, Depends(require("admin"))]

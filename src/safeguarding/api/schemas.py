@@ -18,7 +18,9 @@ class SignalIn(BaseModel):
 
 
 class MatchItemIn(BaseModel):
-    id: str | None = Field(None, max_length=200, description="Your reference, echoed back.")
+    id: str | None = Field(None, max_length=200, description="Your content id, echoed back; "
+                           "a match with an id (or account_id) opens a review case.")
+    account_id: str | None = Field(None, max_length=200, description="Who uploaded it.")
     signals: list[SignalIn] = Field(min_length=1, max_length=100)
 
 
@@ -143,3 +145,22 @@ class AssessmentOut(BaseModel):
     messages: int
     tactics: dict[str, list[int]] = Field(description="Tactic -> indices of messages showing it.")
     evidence: list[EvidenceOut]
+
+
+class UserReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: str = Field(description="csam, grooming, sextortion or other")
+    reason: str = Field("", max_length=2000, description="What the reporter said.")
+    content_id: str | None = Field(None, max_length=200)
+    account_id: str | None = Field(None, max_length=200, description="The reported account.")
+    conversation_id: str | None = Field(None, max_length=256)
+    reporter_id: str | None = Field(None, max_length=200)
+    signals: list[SignalIn] = Field(default_factory=list, max_length=10,
+                                    description="Hashes of the reported content, if any.")
+
+
+class CaseRef(BaseModel):
+    id: int
+    created: bool = Field(description="False when the evidence joined an open case.")
+    status: str
+    priority: str

@@ -19,7 +19,7 @@ from safeguarding.store.db import Database
 from safeguarding.store.models import ApiKeyRow, utcnow
 
 #: stored with each key: never rename. `admin` implies every other scope.
-SCOPES = ("match", "conversations", "banks:read", "banks:write", "admin")
+SCOPES = ("match", "conversations", "cases", "banks:read", "banks:write", "admin")
 _TOKEN = re.compile(r"sg_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from safeguarding import __version__
-from safeguarding.cli import bank, conversation, index, keys
+from safeguarding.cli import bank, conversation, index, keys, response
 from safeguarding.cli.common import (
     EXIT_ERROR,
     EXIT_MATCHED,
@@ -32,6 +32,10 @@ app.add_typer(bank.app, name="bank")
 app.add_typer(keys.app, name="keys")
 app.add_typer(index.app, name="index")
 app.add_typer(conversation.app, name="conversation")
+app.add_typer(response.users_app, name="users")
+app.add_typer(response.audit_app, name="audit")
+app.add_typer(response.cases_app, name="cases")
+app.command("worker")(response.worker)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -132,7 +136,8 @@ def serve(ctx: typer.Context,
           demo_dir: Annotated[Path, typer.Option(help="Photos for the demo bank.")
                               ] = DEFAULT_DEMO_DIR,
           ) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs)."""
+    """Run the HTTP API (OpenAPI docs at /docs), the review pages (/queue) and the outbox
+    worker."""
     import uvicorn
 
     from safeguarding.api.app import create_app
@@ -143,9 +148,11 @@ def serve(ctx: typer.Context,
         fail("--demo is refused when SAFEGUARDING_ENVIRONMENT=production")
     with engine(ctx) as e:
         if demo:
-            token = seed_demo(e, demo_dir)
+            token, password = seed_demo(e, demo_dir)
             err.print(f"demo bank ready; admin API key (shown once):\n{token}")
-        app_ = create_app(engine=e)
+            if password:
+                err.print(f"review pages: sign in as 'admin' with password {password}")
+        app_ = create_app(engine=e, worker=True)
         listen_host, listen_port = host or config.host, port or config.port
         err.print(f"serving on http://{listen_host}:{listen_port} (docs at /docs)")
         uvicorn.run(app_, host=listen_host, port=listen_port, log_level="info")

@@ -3,9 +3,11 @@ adds messages, saves the state, in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Message
@@ -18,13 +20,16 @@ from safeguarding.store.db import Database
 class ConversationService:
     def __init__(self, db: Database, analyzer: ConversationAnalyzer, audit: AuditLog,
                  *, excerpt_retention: timedelta = timedelta(days=90),
-                 pending_excerpt_retention: timedelta = timedelta(hours=24)) -> None:
+                 pending_excerpt_retention: timedelta = timedelta(hours=24),
+                 on_alert: Callable[[Session, Assessment], object] | None = None) -> None:
         self.db = db
         self.analyzer = analyzer
         self.audit = audit
         self.store = ConversationStore()
         self.excerpt_retention = excerpt_retention
         self.pending_excerpt_retention = pending_excerpt_retention
+        #: called in the alerting transaction, so the alert and its case commit together
+        self.on_alert = on_alert
 
     def add_messages(self, conversation_id: str, messages: Sequence[Message], *,
                      participants: Mapping[str, Mapping[str, Any]] | None = None,
@@ -44,6 +49,8 @@ class ConversationService:
                 self.audit.record(session, actor, "conversation.alert", conversation_id,
                                   category=assessment.category, tier=assessment.tier,
                                   first_alert_index=assessment.first_alert_index)
+                if self.on_alert is not None:
+                    self.on_alert(session, assessment)
             return assessment
 
     def risk(self, conversation_id: str) -> Assessment:

@@ -36,6 +36,10 @@ class ContentHashes:
         signal = self.get("pdq")
         return signal.rotations if signal else ()
 
+    def primary(self) -> dict[str, str]:
+        """Type -> value of the content as it is (no derived views): what a case records."""
+        return {s.type: s.value for s in self.signals if s.view is None}
+
     def as_dict(self) -> dict[str, object]:
         return {
             "kind": self.kind.value,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, UploadFile
+from fastapi import APIRouter, Form, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.api.deps import EngineDep, MatchKey
 from safeguarding.api.errors import error_body, status_for
+from safeguarding.api.routes.cases import case_ref
 from safeguarding.api.schemas import MAX_BATCH, MatchSignalsIn
+from safeguarding.cases.model import Subject
 from safeguarding.engine import Engine
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.registry import validate_signal
@@ -46,16 +48,33 @@ async def hash_upload(file: list[UploadFile], engine: EngineDep, key: MatchKey
         data, source=name).as_dict()})
 
 
-def _match_upload(engine: Engine, data: bytes, name: str) -> dict[str, Any]:
+def _match_upload(engine: Engine, data: bytes, name: str, content_id: str | None,
+                  account_id: str | None) -> dict[str, Any]:
     hashes, result = engine.match_bytes(data, source=name)
-    return {"hashes": hashes.as_dict(), **result.as_dict()}
+    out = {"hashes": hashes.as_dict(), **result.as_dict()}
+    query = hashes.primary()
+    opened = engine.open_match_case(
+        result, query, Subject(content_id or f"sha256:{query['sha256']}", account_id))
+    if opened:
+        out["case"] = case_ref(opened)
+    return out
 
 
 @router.post("/match")
-async def match_upload(file: list[UploadFile], engine: EngineDep, key: MatchKey
+async def match_upload(file: list[UploadFile], engine: EngineDep, key: MatchKey,
+                       content_id: Annotated[list[str] | None, Form(
+                           description="Your id for each file, in order.")] = None,
+                       account_id: Annotated[str | None, Form(
+                           max_length=200, description="The uploader's account.")] = None,
                        ) -> dict[str, Any]:
-    """Hash uploads and match them (all 8 rotations and flips) against every enabled bank."""
-    return await _each(file, lambda data, name: _match_upload(engine, data, name))
+    """Hash uploads and match them (all 8 rotations and flips) against every enabled bank.
+    A match opens (or joins) a review case, by the matched banks' policies."""
+    ids: list[str | None] = list(content_id or [])
+    if ids and len(ids) != len(file):
+        raise HTTPException(422, "send one content_id per file, or none")
+    names = iter(ids or [None] * len(file))
+    return await _each(file, lambda data, name: _match_upload(engine, data, name, next(names),
+                                                              account_id))
 
 
 def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
@@ -65,7 +84,14 @@ def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
         for s in item.signals:
             kind, value = validate_signal(s.type, s.value)
             signals.append(QuerySignal(kind, value, s.quality))
-        results.append({"id": item.id, **engine.match_signals(signals).as_dict()})
+        result = engine.match_signals(signals)
+        out = {"id": item.id, **result.as_dict()}
+        if item.id or item.account_id:
+            query = {s.type: s.value for s in signals if s.type in ("pdq", "md5", "sha256")}
+            opened = engine.open_match_case(result, query, Subject(item.id, item.account_id))
+            if opened:
+                out["case"] = case_ref(opened)
+        results.append(out)
     return {"results": results}
 
 

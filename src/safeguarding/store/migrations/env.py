@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from safeguarding.store import response_models  # noqa: F401  (registers its tables)
 from safeguarding.store.models import Base
 
 config = context.config

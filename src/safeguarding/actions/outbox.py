@@ -1,0 +1,141 @@
+"""The durable outbox: deliveries are rows written in the transaction that caused them, and
+a worker sends them. Each channel goes out strictly in order; a delivery that fails waits
+(with backoff) and holds back the ones behind it, so the platform never sees 'restore'
+before 'remove'. A worker that dies mid-delivery leaves a lease that expires; the next
+worker sends it again with the same idempotency key, which the receiver uses to drop it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from safeguarding.audit.log import AuditLog
+from safeguarding.store.db import Database
+from safeguarding.store.models import as_utc, utcnow
+from safeguarding.store.response_models import OutboxRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    case_id: int | None
+    channel: str
+    event: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempts: int
+
+
+#: a handler delivers one item or raises; on success `after(session, delivery)` runs in the
+#: transaction that marks it delivered
+Handler = Callable[[Delivery], None]
+After = Callable[[Session, Delivery], None]
+
+
+def enqueue(session: Session, channel: str, event: str, payload: dict[str, Any],
+            idempotency_key: str, *, case_id: int | None = None) -> None:
+    session.add(OutboxRow(channel=channel, event=event, payload=payload, case_id=case_id,
+                          idempotency_key=idempotency_key[:100]))
+
+
+class Outbox:
+    def __init__(self, db: Database, audit: AuditLog, *, max_attempts: int = 20,
+                 base_delay: float = 2.0, max_delay: float = 600.0,
+                 lease: timedelta = timedelta(seconds=60)) -> None:
+        self.db = db
+        self.audit = audit
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.lease = lease
+        self._handlers: dict[str, tuple[Handler, After | None]] = {}
+
+    def handle(self, channel: str, handler: Handler, after: After | None = None) -> None:
+        self._handlers[channel] = (handler, after)
+
+    def _claim(self, channel: str) -> Delivery | None:
+        with self.db.write() as session:
+            row = session.scalars(select(OutboxRow).where(
+                OutboxRow.channel == channel, OutboxRow.status == "pending")
+                .order_by(OutboxRow.id).limit(1).with_for_update()).first()
+            now = utcnow()
+            if row is None or (as_utc(row.next_attempt_at) or now) > now:
+                return None
+            lease = as_utc(row.lease_until)
+            if lease is not None and lease > now:
+                return None  # another worker is delivering it
+            row.lease_until = now + self.lease
+            row.attempts += 1
+            return Delivery(row.id, row.case_id, row.channel, row.event, dict(row.payload),
+                            row.idempotency_key, row.attempts)
+
+    def _finish(self, delivery: Delivery, error: str | None, after: After | None) -> None:
+        with self.db.write() as session:
+            row = session.get(OutboxRow, delivery.id, with_for_update=True)
+            if row is None or row.status != "pending":
+                return
+            row.lease_until = None
+            if error is None:
+                row.status, row.delivered_at, row.last_error = "delivered", utcnow(), None
+                if after is not None:
+                    after(session, delivery)
+                return
+            row.last_error = error[:2000]
+            if row.attempts >= self.max_attempts:
+                row.status = "dead"
+                self.audit.record(session, "worker", "outbox.dead", f"outbox:{row.id}",
+                                  channel=row.channel, event=row.event, error=row.last_error)
+                return
+            delay = min(self.base_delay * 2 ** (row.attempts - 1), self.max_delay)
+            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+
+    def run_once(self, channel: str | None = None, limit: int = 100) -> int:
+        """Deliver what is due, in order, until a channel is empty or waiting; returns how
+        many were delivered."""
+        delivered = 0
+        for name in [channel] if channel else list(self._handlers):
+            handler, after = self._handlers[name]
+            while delivered < limit:
+                delivery = self._claim(name)
+                if delivery is None:
+                    break
+                try:
+                    handler(delivery)
+                except Exception as exc:  # any failure is retried, never lost
+                    log.warning("delivery %s failed (attempt %s): %s", delivery.id,
+                                delivery.attempts, exc)
+                    self._finish(delivery, f"{type(exc).__name__}: {exc}", after)
+                    break
+                self._finish(delivery, None, after)
+                delivered += 1
+        return delivered
+
+    def counts(self) -> dict[str, int]:
+        with self.db.read() as session:
+            rows = session.execute(select(OutboxRow.status, func.count())
+                                   .group_by(OutboxRow.status))
+            return {str(status): int(count) for status, count in rows.all()}
+
+    def items(self, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
+        with self.db.read() as session:
+            query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
+            if status:
+                query = query.where(OutboxRow.status == status)
+            return list(session.scalars(query))
+
+    def retry(self, item_id: int, actor: str) -> None:
+        """Put a dead delivery back in line (after the receiver is fixed)."""
+        with self.db.write() as session:
+            row = session.get(OutboxRow, item_id)
+            if row is None or row.status != "dead":
+                raise ValueError(f"outbox item {item_id} is not dead")
+            row.status, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
+            self.audit.record(session, actor, "outbox.retry", f"outbox:{item_id}")

@@ -1,0 +1,129 @@
+"""What opening and deciding a case sets in motion, in the same transaction: webhooks to the
+platform through the outbox, hashes to the confirmed bank or the do-not-match list,
+evidence preservation, and report drafts. Then statuses move on as deliveries complete."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from safeguarding.actions.outbox import enqueue
+from safeguarding.audit.log import AuditLog
+from safeguarding.auth.users import User
+from safeguarding.banks.model import BankPolicy, NewEntry
+from safeguarding.cases.model import CaseKind, CaseRequest, Decision, Status
+from safeguarding.errors import ConflictError
+from safeguarding.reporting.service import ReportService
+from safeguarding.store.banks import BankStore
+from safeguarding.store.models import utcnow
+from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, OutboxRow, PreviewRow
+
+WEBHOOK = "webhook"
+FINAL_REPORT_STATES = ("accepted", "withdrawn")
+
+
+def query_signals(evidence: list[CaseEvidenceRow]) -> list[tuple[str, str]]:
+    """The (type, value) hashes of the content behind a case, as matched or reported."""
+    found: dict[tuple[str, str], None] = {}
+    for item in evidence:
+        for signal_type, value in (item.data.get("query") or {}).items():
+            if isinstance(value, str) and signal_type in ("pdq", "md5", "sha256"):
+                found[(signal_type, value)] = None
+    return list(found)
+
+
+def subject(row: CaseRow) -> dict[str, Any]:
+    return {"case_id": row.id, "kind": row.kind, "content_id": row.content_id,
+            "account_id": row.account_id, "conversation_id": row.conversation_id}
+
+
+class Consequences:
+    def __init__(self, audit: AuditLog, bank_store: BankStore, reports: ReportService, *,
+                 webhooks: bool, preserve_for: timedelta, confirmed_bank: str) -> None:
+        self.audit = audit
+        self.bank_store = bank_store
+        self.reports = reports
+        self.webhooks = webhooks
+        self.preserve_for = preserve_for
+        self.confirmed_bank = confirmed_bank
+
+    def _send(self, session: Session, row: CaseRow, event: str, **payload: Any) -> None:
+        if not self.webhooks:
+            return
+        enqueue(session, WEBHOOK, event, {**subject(row), **payload},
+                f"case-{row.id}-v{row.version}-{event}", case_id=row.id)
+
+    def on_open(self, session: Session, row: CaseRow, request: CaseRequest,
+                created: bool) -> None:
+        if request.immediate_actions:
+            self._send(session, row, "case.policy_action", actions=request.immediate_actions,
+                       priority=row.priority)
+        elif created:
+            self._send(session, row, "case.opened", priority=row.priority)
+
+    def on_decision(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
+                    decision: Decision, reason: str, user: User) -> None:
+        if decision is Decision.CONFIRM:
+            self._send(session, row, "case.decided", decision=decision.value,
+                       actions=self._actions(row), classification=row.classification)
+            self._preserve(session, row)
+            self._bank_confirmed(session, row, evidence, user)
+            self.reports.draft(session, row, evidence, user)
+        elif decision is Decision.FALSE_POSITIVE:
+            blocked = any(e.data.get("action") in ("block", "report") for e in evidence)
+            self._send(session, row, "case.decided", decision=decision.value,
+                       actions=["restore_content"] if blocked and row.content_id else [])
+            for signal_type, value in query_signals(evidence):
+                self.bank_store.add_do_not_match(session, signal_type, value,
+                                                 f"case {row.id}: {reason}"[:2000],
+                                                 user.actor)
+        elif decision is Decision.NEEDS_INFO:
+            self._send(session, row, "case.info_requested", question=reason)
+
+    def _actions(self, row: CaseRow) -> list[str]:
+        actions = []
+        if row.content_id and row.kind != CaseKind.CONVERSATION:
+            actions.append("remove_content")
+        if row.account_id:
+            actions.append("restrict_account")
+        return actions
+
+    def _preserve(self, session: Session, row: CaseRow) -> None:
+        """Keep what the platform gave us for the legal preservation period."""
+        row.preserve_until = utcnow() + self.preserve_for
+        session.execute(update(PreviewRow).where(PreviewRow.case_id == row.id)
+                        .values(expires_at=row.preserve_until))
+
+    def _bank_confirmed(self, session: Session, row: CaseRow,
+                        evidence: list[CaseEvidenceRow], user: User) -> None:
+        signals = query_signals(evidence)
+        if not signals:
+            return
+        with contextlib.suppress(ConflictError):
+            self.bank_store.create(session, name=self.confirmed_bank, description=(
+                "Content confirmed by a reviewer"), source="local", policy=BankPolicy(),
+                labels=["confirmed"], created_by="system")
+        entries = [NewEntry(t, v, None, ["confirmed"], {"case": row.id}, f"case:{row.id}")
+                   for t, v in signals]
+        added, _ = self.bank_store.add_entries(session, self.confirmed_bank, entries,
+                                               user.actor)
+        self.audit.record(session, user.actor, "bank.add", f"bank:{self.confirmed_bank}",
+                          added=added, case=row.id)
+
+    def advance(self, session: Session, row: CaseRow) -> None:
+        """decided -> actioned once every webhook for the case is out; actioned -> closed
+        once every report is accepted (or withdrawn)."""
+        if row.status == Status.DECIDED.value:
+            waiting = session.scalar(select(OutboxRow.id).where(
+                OutboxRow.case_id == row.id, OutboxRow.channel == WEBHOOK,
+                OutboxRow.status == "pending").limit(1))
+            if waiting is None:
+                row.status = Status.ACTIONED.value
+                self.audit.record(session, "system", "case.actioned", f"case:{row.id}")
+        if row.status == Status.ACTIONED.value and self.reports.all_final(session, row.id):
+            row.status = Status.CLOSED.value
+            self.audit.record(session, "system", "case.closed", f"case:{row.id}")

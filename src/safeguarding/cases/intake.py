@@ -1,0 +1,72 @@
+"""Turning signals into case requests: a match (by its banks' policies), a conversation
+alert, a user report. Decides kind, priority and the evidence kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from safeguarding.banks.model import Action
+from safeguarding.cases.model import CaseKind, CaseRequest, Evidence, Priority, Subject
+from safeguarding.conversation.analyzer import Assessment
+from safeguarding.matching.result import MatchResult
+
+#: lists of confirmed abuse material: a match to one is urgent
+CONFIRMED_SOURCES = ("ncmec", "iwf")
+REPORT_CATEGORIES = ("csam", "grooming", "sextortion", "other")
+
+
+def _match_priority(result: MatchResult) -> Priority:
+    for m in result.matches:
+        if m.source in CONFIRMED_SOURCES or "confirmed" in m.labels or m.action is Action.REPORT:
+            return Priority.URGENT
+    return Priority.HIGH if result.action is Action.BLOCK else Priority.NORMAL
+
+
+def from_match(result: MatchResult, query: dict[str, str], subject: Subject
+               ) -> CaseRequest | None:
+    """A case for a match, by the strictest policy of the banks it matched."""
+    if not result.matched:
+        return None
+    evidence = [Evidence("match", {**m.as_dict(), "query": query}) for m in result.matches]
+    banks = sorted({m.bank for m in result.matches})
+    best = min(result.matches, key=lambda m: m.distance)
+    summary = (f"{best.signal_type} match to {', '.join(banks)} at distance {best.distance:g}"
+               + (f" ({best.variant})" if best.variant else ""))
+    immediate = (["remove_content"] if result.action in (Action.BLOCK, Action.REPORT)
+                 and subject.content_id else [])
+    labels = sorted({label for m in result.matches for label in m.labels})
+    return CaseRequest(CaseKind.MATCH, _match_priority(result), subject, summary, evidence,
+                       labels, immediate)
+
+
+def from_alert(assessment: Assessment, account_id: str | None = None) -> CaseRequest:
+    """A case for a conversation alert; the likely offender is the account."""
+    sextortion = assessment.category == "sextortion"
+    priority = Priority.URGENT if sextortion or assessment.tier == "urgent" else Priority.HIGH
+    data: dict[str, Any] = {
+        "category": assessment.category, "tier": assessment.tier,
+        "grooming_score": round(assessment.grooming_score, 3),
+        "sextortion_score": round(assessment.sextortion_score, 3),
+        "first_alert_index": assessment.first_alert_index, "messages": assessment.messages,
+        "offender": assessment.offender, "child": assessment.child,
+        "tactics": assessment.tactics, "excerpts": assessment.evidence,
+    }
+    summary = (f"{assessment.category} alert at message {assessment.first_alert_index} "
+               f"({', '.join(sorted(assessment.tactics))})")
+    subject = Subject(conversation_id=assessment.id,
+                      account_id=account_id or assessment.offender)
+    return CaseRequest(CaseKind.CONVERSATION, priority, subject, summary,
+                       [Evidence("alert", data)], [assessment.category or "alert"])
+
+
+def from_user_report(category: str, reason: str, subject: Subject, *,
+                     reporter: str | None = None, query: dict[str, str] | None = None
+                     ) -> CaseRequest:
+    if category not in REPORT_CATEGORIES:
+        raise ValueError(f"category must be one of {', '.join(REPORT_CATEGORIES)}")
+    priority = {"sextortion": Priority.URGENT, "csam": Priority.HIGH}.get(category,
+                                                                          Priority.NORMAL)
+    data: dict[str, Any] = {"category": category, "reason": reason[:2000],
+                            "reporter": reporter, "query": query or {}}
+    return CaseRequest(CaseKind.USER_REPORT, priority, subject,
+                       f"user report: {category}", [Evidence("report", data)], [category])

@@ -1,0 +1,155 @@
+"""Cases: what a human should look at. Kinds, priorities, statuses and decisions are
+stored by value: never rename them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class CaseKind(StrEnum):
+    MATCH = "match"                     # a hash matched a bank
+    CONVERSATION = "conversation"       # a grooming or sextortion alert
+    USER_REPORT = "user_report"         # someone on the platform reported content or a user
+
+
+class Priority(IntEnum):
+    URGENT = 0   # sextortion in progress; a match to a confirmed-abuse list
+    HIGH = 1     # grooming alert; a match to a blocking bank
+    NORMAL = 2   # a match for review; a user report
+    LOW = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+#: how long each priority may wait for a decision
+DEADLINES = {Priority.URGENT: timedelta(hours=1), Priority.HIGH: timedelta(hours=24),
+             Priority.NORMAL: timedelta(hours=72), Priority.LOW: timedelta(days=7)}
+
+
+class Status(StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    DECIDED = "decided"
+    ACTIONED = "actioned"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (Status.NEW, Status.IN_REVIEW)
+
+
+class Decision(StrEnum):
+    CONFIRM = "confirm"
+    FALSE_POSITIVE = "false_positive"
+    ESCALATE = "escalate"
+    NEEDS_INFO = "needs_info"
+
+    @property
+    def final(self) -> bool:
+        return self in (Decision.CONFIRM, Decision.FALSE_POSITIVE)
+
+
+class Classification(StrEnum):
+    """The industry classification NCMEC asks for with each reported file."""
+
+    A1 = "A1"  # prepubescent minor, sex act
+    A2 = "A2"  # prepubescent minor, lascivious exhibition
+    B1 = "B1"  # pubescent minor, sex act
+    B2 = "B2"  # pubescent minor, lascivious exhibition
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The platform's identifiers for what the case is about."""
+
+    content_id: str | None = None
+    account_id: str | None = None
+    conversation_id: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("content_id", "account_id", "conversation_id"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()
+                                      or len(value) > 200):
+                raise ValueError(f"{name} must be 1-200 characters")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.content_id or self.account_id or self.conversation_id)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # match, alert, report
+    data: dict[str, Any]
+    id: int = 0
+    added_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    """What intake hands the service: open a case, or join the open one."""
+
+    kind: CaseKind
+    priority: Priority
+    subject: Subject
+    summary: str
+    evidence: list[Evidence]
+    labels: list[str] = field(default_factory=list)
+    #: per-policy actions to send at once (a match to a blocking bank)
+    immediate_actions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Preview:
+    id: int
+    media_type: str
+    file_name: str
+    md5: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    kind: CaseKind
+    priority: Priority
+    status: Status
+    assignee: str | None
+    subject: Subject
+    summary: str
+    labels: list[str]
+    decision: Decision | None
+    decision_reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    classification: Classification | None
+    version: int
+    due_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    preserve_until: datetime | None
+    evidence: list[Evidence] = field(default_factory=list)
+    previews: list[Preview] = field(default_factory=list)
+
+    @property
+    def escalated(self) -> bool:
+        return "escalated" in self.labels
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind.value, "priority": self.priority.label,
+            "status": self.status.value, "assignee": self.assignee,
+            "content_id": self.subject.content_id, "account_id": self.subject.account_id,
+            "conversation_id": self.subject.conversation_id, "summary": self.summary,
+            "labels": self.labels,
+            "decision": self.decision.value if self.decision else None,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "version": self.version, "due_at": self.due_at.isoformat(),
+            "created_at": self.created_at.isoformat(),
+            "evidence": [{"kind": e.kind, **e.data} for e in self.evidence],
+        }

@@ -1,0 +1,94 @@
+"""Media previews the platform supplies for review. We keep a re-encoded copy (at most
+1024 px, no metadata) until its retention ends; reviewers get a blurred greyscale rendering
+unless they explicitly reveal it, and every rendering is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import replace
+from datetime import timedelta
+
+import numpy as np
+from PIL import Image, ImageFilter
+from sqlalchemy import delete, select
+
+from safeguarding.audit.log import AuditLog
+from safeguarding.errors import NotFoundError
+from safeguarding.media.image import decode_image
+from safeguarding.media.limits import MediaLimits
+from safeguarding.store.db import Database
+from safeguarding.store.models import utcnow
+from safeguarding.store.response_models import CaseRow, PreviewRow
+
+PREVIEW_SIDE = 1024
+BLURRED_SIDE = 480
+MAX_PREVIEWS_PER_CASE = 20
+
+
+def _jpeg(image: Image.Image, quality: int = 85) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def blurred(data: bytes) -> bytes:
+    """Greyscale, small, and blurred enough that nothing explicit is legible."""
+    image = Image.open(io.BytesIO(data)).convert("L")
+    image.thumbnail((BLURRED_SIDE, BLURRED_SIDE))
+    radius = max(image.size) / 18
+    return _jpeg(image.filter(ImageFilter.GaussianBlur(radius)), quality=70)
+
+
+class Previews:
+    def __init__(self, db: Database, audit: AuditLog, limits: MediaLimits,
+                 retention: timedelta) -> None:
+        self.db = db
+        self.audit = audit
+        self.limits = replace(limits, image_max_side=PREVIEW_SIDE)
+        self.retention = retention
+
+    def add(self, case_id: int, data: bytes, file_name: str, actor: str) -> int:
+        """Decode with the media limits (a bomb or corrupt file is refused, nothing kept)."""
+        decoded = decode_image(data, self.limits, source=file_name)
+        image = Image.fromarray(np.ascontiguousarray(decoded.pixels))
+        image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+        stored = _jpeg(image)
+        with self.db.write() as session:
+            case = session.get(CaseRow, case_id, with_for_update=True)
+            if case is None:
+                raise NotFoundError(f"no case {case_id}")
+            count = len(list(session.scalars(select(PreviewRow.id).where(
+                PreviewRow.case_id == case_id))))
+            if count >= MAX_PREVIEWS_PER_CASE:
+                raise ValueError(f"a case holds at most {MAX_PREVIEWS_PER_CASE} previews")
+            expires = max(utcnow() + self.retention, case.preserve_until or utcnow())
+            row = PreviewRow(case_id=case_id, media_type="image/jpeg", data=stored,
+                             md5=hashlib.md5(stored).hexdigest(),  # noqa: S324 (NCMEC's hash)
+                             file_name=file_name[:200], expires_at=expires)
+            session.add(row)
+            session.flush()
+            self.audit.record(session, actor, "preview.add", f"case:{case_id}",
+                              preview=row.id, bytes=len(stored))
+            return row.id
+
+    def render(self, case_id: int, preview_id: int, viewer: str, *, reveal: bool) -> bytes:
+        with self.db.write() as session:
+            row = session.get(PreviewRow, preview_id)
+            if row is None or row.case_id != case_id:
+                raise NotFoundError(f"no preview {preview_id} in case {case_id}")
+            self.audit.record(session, viewer, "evidence.reveal" if reveal else
+                              "evidence.view", f"case:{case_id}", preview=preview_id)
+            return row.data if reveal else blurred(row.data)
+
+    def purge(self) -> int:
+        """Delete previews past retention, except those of cases under preservation."""
+        now = utcnow()
+        with self.db.write() as session:
+            preserved = select(CaseRow.id).where(CaseRow.preserve_until > now)
+            result = session.execute(delete(PreviewRow).where(
+                PreviewRow.expires_at < now, PreviewRow.case_id.not_in(preserved)))
+            removed = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            if removed:
+                self.audit.record(session, "system", "preview.purge", "", removed=removed)
+            return removed

@@ -1,0 +1,233 @@
+"""Case operations: open or join, the queue, claim, decide. Each is one transaction and
+audited; a decision is made on a named version of the case, so two reviewers deciding at
+once cannot both win."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+
+from safeguarding.audit.log import AuditLog
+from safeguarding.auth.users import Role, User
+from safeguarding.cases.consequences import Consequences
+from safeguarding.cases.model import (
+    DEADLINES,
+    OPEN_STATUSES,
+    Case,
+    CaseKind,
+    CaseRequest,
+    Classification,
+    Decision,
+    Evidence,
+    Preview,
+    Priority,
+    Status,
+    Subject,
+)
+from safeguarding.errors import ConflictError, ForbiddenError, NotFoundError
+from safeguarding.store.db import Database
+from safeguarding.store.models import as_utc, utcnow
+from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, PreviewRow
+
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    created: bool
+
+
+def to_case(row: CaseRow, evidence: list[CaseEvidenceRow] | None = None,
+            previews: list[PreviewRow] | None = None) -> Case:
+    return Case(
+        row.id, CaseKind(row.kind), Priority(row.priority), Status(row.status), row.assignee,
+        Subject(row.content_id, row.account_id, row.conversation_id), row.summary,
+        list(row.labels), Decision(row.decision) if row.decision else None,
+        row.decision_reason, row.decided_by, as_utc(row.decided_at),
+        Classification(row.classification) if row.classification else None, row.version,
+        as_utc(row.due_at) or utcnow(), as_utc(row.created_at) or utcnow(),
+        as_utc(row.updated_at) or utcnow(), as_utc(row.preserve_until),
+        [Evidence(e.kind, dict(e.data), e.id, as_utc(e.added_at)) for e in evidence or []],
+        [Preview(p.id, p.media_type, p.file_name, p.md5, as_utc(p.expires_at) or utcnow())
+         for p in previews or []])
+
+
+def _lock_subject(session: Session, subject: Subject) -> None:
+    """Two matches for one upload at once must not open two cases (PostgreSQL; SQLite
+    writers are already serialised)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(filter(None, (subject.content_id, subject.account_id,
+                                    subject.conversation_id))):
+        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})
+
+
+class CaseService:
+    def __init__(self, db: Database, audit: AuditLog, consequences: Consequences) -> None:
+        self.db = db
+        self.audit = audit
+        self.consequences = consequences
+
+    # --- intake ------------------------------------------------------------------------
+    def open(self, request: CaseRequest, actor: str) -> Opened:
+        with self.db.write() as session:
+            row, created = self.open_in(session, request, actor)
+            session.flush()
+            return Opened(to_case(row), created)
+
+    def open_in(self, session: Session, request: CaseRequest, actor: str
+                ) -> tuple[CaseRow, bool]:
+        """Open a case, or add the evidence to the open case about the same content,
+        account or conversation, inside the caller's transaction."""
+        if request.subject.empty:
+            raise ValueError("a case needs a content, account or conversation id")
+        _lock_subject(session, request.subject)
+        now = utcnow()
+        row = self._open_case_for(session, request.subject)
+        created = row is None
+        if row is None:
+            row = CaseRow(kind=request.kind.value, priority=int(request.priority),
+                          status=Status.NEW.value, summary=request.summary[:2000],
+                          labels=sorted(set(request.labels)), version=1,
+                          content_id=request.subject.content_id,
+                          account_id=request.subject.account_id,
+                          conversation_id=request.subject.conversation_id,
+                          due_at=now + DEADLINES[request.priority], created_at=now,
+                          updated_at=now)
+            session.add(row)
+            session.flush()
+        else:
+            self._join(row, request, now)
+        for item in request.evidence:
+            session.add(CaseEvidenceRow(case_id=row.id, kind=item.kind, data=item.data))
+        self.audit.record(session, actor, "case.open" if created else "case.join",
+                          f"case:{row.id}", kind=request.kind.value,
+                          priority=Priority(row.priority).label, evidence=len(request.evidence))
+        self.consequences.on_open(session, row, request, created)
+        return row, created
+
+    def _open_case_for(self, session: Session, subject: Subject) -> CaseRow | None:
+        conditions = [column == value for column, value in (
+            (CaseRow.content_id, subject.content_id), (CaseRow.account_id, subject.account_id),
+            (CaseRow.conversation_id, subject.conversation_id)) if value]
+        return session.scalars(select(CaseRow).where(
+            CaseRow.status.in_([s.value for s in OPEN_STATUSES]), or_(*conditions))
+            .order_by(CaseRow.priority, CaseRow.id).limit(1).with_for_update()).first()
+
+    def _join(self, row: CaseRow, request: CaseRequest, now: datetime) -> None:
+        if request.priority < row.priority:
+            row.priority = int(request.priority)
+            row.due_at = min(as_utc(row.due_at) or now, now + DEADLINES[request.priority])
+        for name in ("content_id", "account_id", "conversation_id"):
+            if getattr(row, name) is None and getattr(request.subject, name):
+                setattr(row, name, getattr(request.subject, name))
+        row.labels = sorted(set(row.labels) | set(request.labels))
+        row.version += 1
+        row.updated_at = now
+
+    # --- reading -----------------------------------------------------------------------
+    def queue(self, *, statuses: tuple[Status, ...] = OPEN_STATUSES, limit: int = 200
+              ) -> list[Case]:
+        """Most urgent first, then the nearest deadline."""
+        with self.db.read() as session:
+            rows = session.scalars(select(CaseRow).where(
+                CaseRow.status.in_([s.value for s in statuses]))
+                .order_by(CaseRow.priority, CaseRow.due_at, CaseRow.id).limit(limit))
+            return [to_case(r) for r in rows]
+
+    def get(self, case_id: int, *, viewer: str | None = None) -> Case:
+        """The case with its evidence; `viewer` records that someone looked at it."""
+        if viewer is None:
+            with self.db.read() as session:
+                return self._load(session, case_id)
+        with self.db.write() as session:
+            case = self._load(session, case_id)
+            self.audit.record(session, viewer, "case.view", f"case:{case_id}")
+            return case
+
+    def _load(self, session: Session, case_id: int) -> Case:
+        row = session.get(CaseRow, case_id)
+        if row is None:
+            raise NotFoundError(f"no case {case_id}")
+        evidence = list(session.scalars(select(CaseEvidenceRow).where(
+            CaseEvidenceRow.case_id == case_id).order_by(CaseEvidenceRow.id)))
+        previews = list(session.scalars(select(PreviewRow).where(
+            PreviewRow.case_id == case_id).order_by(PreviewRow.id)))
+        return to_case(row, evidence, previews)
+
+    # --- review ------------------------------------------------------------------------
+    def claim(self, case_id: int, user: User) -> Case:
+        with self.db.write() as session:
+            row = self._locked(session, case_id)
+            if row.status not in (Status.NEW.value, Status.IN_REVIEW.value):
+                raise ConflictError(f"case {case_id} is already {row.status}")
+            row.assignee, row.status = user.username, Status.IN_REVIEW.value
+            row.version += 1
+            row.updated_at = utcnow()
+            self.audit.record(session, user.actor, "case.claim", f"case:{case_id}")
+            return to_case(row)
+
+    def _locked(self, session: Session, case_id: int) -> CaseRow:
+        row = session.get(CaseRow, case_id, with_for_update=True)
+        if row is None:
+            raise NotFoundError(f"no case {case_id}")
+        return row
+
+    def decide(self, case_id: int, user: User, decision: Decision | str, reason: str, *,
+               version: int, classification: Classification | str | None = None) -> Case:
+        decision = Decision(decision)
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a decision needs a reason")
+        if len(reason) > MAX_REASON:
+            raise ValueError(f"a reason is at most {MAX_REASON} characters")
+        label = Classification(classification) if classification else None
+        with self.db.write() as session:
+            row = self._locked(session, case_id)
+            if row.status not in (Status.NEW.value, Status.IN_REVIEW.value):
+                raise ConflictError(f"case {case_id} was already decided "
+                                    f"({row.decision}) by {row.decided_by}")
+            if row.version != version:
+                raise ConflictError(f"case {case_id} changed since you opened it (new "
+                                    "evidence or another reviewer): reload and review again")
+            if decision.final and "escalated" in row.labels and not user.role.at_least(
+                    Role.SENIOR):
+                raise ForbiddenError("an escalated case needs a senior reviewer's decision")
+            now = utcnow()
+            row.version += 1
+            row.updated_at = now
+            self.audit.record(session, user.actor, "case.decide", f"case:{case_id}",
+                              decision=decision.value, reason=reason,
+                              classification=label.value if label else None)
+            if decision.final:
+                row.status = Status.DECIDED.value
+                row.decision, row.decision_reason = decision.value, reason
+                row.decided_by, row.decided_at = user.username, now
+                row.classification = label.value if label else None
+            elif decision is Decision.ESCALATE:
+                row.labels = sorted({*row.labels, "escalated"})
+                row.priority = min(row.priority, int(Priority.HIGH))
+                row.assignee, row.status = None, Status.NEW.value
+            else:
+                row.status = Status.IN_REVIEW.value
+            evidence = list(session.scalars(select(CaseEvidenceRow).where(
+                CaseEvidenceRow.case_id == case_id)))
+            self.consequences.on_decision(session, row, evidence, decision, reason, user)
+            self.consequences.advance(session, row)
+            return to_case(row)
+
+    def outcome_delivered(self, session: Session, case_id: int) -> None:
+        """An outbox delivery for the case went out: it may now be actioned or closed."""
+        row = session.get(CaseRow, case_id, with_for_update=True)
+        if row is not None:
+            self.consequences.advance(session, row)
+
+
+def due_soon(case: Case, within: timedelta = timedelta(hours=1)) -> bool:
+    return case.status in OPEN_STATUSES and case.due_at - utcnow() < within

@@ -1,0 +1,106 @@
+"""`safeguarding users|audit|worker|cases ...`: reviewers, the audit chain, the outbox."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+from typing import Annotated
+
+import typer
+
+from safeguarding.actions.worker import Worker
+from safeguarding.auth.users import Role
+from safeguarding.cli.common import EXIT_ERROR, actor, engine, err, fail, out, print_json
+
+users_app = typer.Typer(help="Reviewer accounts for the review pages.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+cases_app = typer.Typer(help="Case housekeeping.", no_args_is_help=True)
+
+
+@users_app.command("create")
+def create_user(ctx: typer.Context, username: str,
+                role: Annotated[Role, typer.Option(help="reviewer, senior or admin.")
+                                ] = Role.REVIEWER,
+                password_env: Annotated[str | None, typer.Option(
+                    help="Read the password from this environment variable instead of "
+                    "asking.")] = None) -> None:
+    """Add a reviewer. The password is asked for (never given on the command line)."""
+    if password_env:
+        password = os.environ.get(password_env, "")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            fail("the passwords differ")
+    with engine(ctx) as e:
+        user = e.response.users.create(username, password, role, actor())
+    out.print(f"created {user.role.value} {user.username}")
+
+
+@users_app.command("list")
+def list_users(ctx: typer.Context,
+               json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    with engine(ctx) as e:
+        for user in e.response.users.list():
+            if json:
+                print_json({"username": user.username, "role": user.role.value,
+                            "active": user.active, "locked_until": user.locked_until})
+            else:
+                out.print(f"{user.username}\t{user.role.value}\t"
+                          f"{'active' if user.active else 'disabled'}")
+
+
+@users_app.command("set")
+def set_user(ctx: typer.Context, username: str,
+             role: Annotated[Role | None, typer.Option()] = None,
+             active: Annotated[bool | None, typer.Option("--active/--disabled")] = None
+             ) -> None:
+    """Change a reviewer's role, or disable them."""
+    with engine(ctx) as e:
+        user = e.response.users.update(username, actor(), role=role, active=active)
+    out.print(f"{user.username}: {user.role.value}, {'active' if user.active else 'disabled'}")
+
+
+@audit_app.command("verify")
+def verify(ctx: typer.Context,
+           expect_head: Annotated[str | None, typer.Option(
+               help="The head hash recorded earlier: catches deleted newest events.")] = None,
+           ) -> None:
+    """Recompute the audit chain. Exit 0 intact, 2 broken."""
+    with engine(ctx) as e, e.db.read() as session:
+        report = e.audit.verify(session)
+        if expect_head:
+            known = e.audit.contains(session, expect_head)
+            if not known:
+                report.problems.append(f"the recorded head {expect_head[:16]}... is not in "
+                                       "the chain (events were deleted or replaced)")
+    if report.ok:
+        out.print(f"audit chain intact: {report.events} events, head {report.head}")
+        return
+    for problem in report.problems:
+        err.print(f"[red]broken:[/red] {problem}")
+    raise typer.Exit(EXIT_ERROR)
+
+
+@cases_app.command("purge-previews")
+def purge_previews(ctx: typer.Context) -> None:
+    """Delete previews past their retention (cases under preservation are kept)."""
+    with engine(ctx) as e:
+        removed = e.response.previews.purge()
+    out.print(f"removed {removed} previews")
+
+
+def worker(ctx: typer.Context,
+           once: Annotated[bool, typer.Option(help="Deliver what is due, then stop.")] = False
+           ) -> None:
+    """Deliver the outbox (webhooks, reports) until stopped."""
+    with engine(ctx) as e:
+        runner = Worker(e.response.outbox, e.settings.worker_interval_seconds)
+        if once:
+            out.print(f"delivered {e.response.outbox.run_once()}")
+            return
+        err.print("delivering; Ctrl-C stops")
+        try:
+            runner.run_forever()
+        except KeyboardInterrupt:
+            time.sleep(0)

@@ -1,0 +1,219 @@
+"""Report lifecycle: draft (on a confirmed case) -> approved (a senior reviewer) ->
+submitting -> accepted, or rejected by the authority. Sending goes through the outbox, so
+an approval is never lost; the authority's report id is stored the moment it is known, so a
+retry after a crash finishes that report instead of filing a second one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguarding.actions.outbox import Delivery, enqueue
+from safeguarding.audit.log import AuditLog
+from safeguarding.auth.users import Role, User
+from safeguarding.errors import ConflictError, NotFoundError
+from safeguarding.reporting import nca, ncmec
+from safeguarding.reporting.clients import CyberTiplineClient, NcaClient, RejectedError
+from safeguarding.reporting.document import ReportedFile, Reporter, ReportFacts
+from safeguarding.store.db import Database
+from safeguarding.store.models import as_utc, utcnow
+from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, PreviewRow, ReportRow
+
+REPORT_CHANNEL = "report"
+AUTHORITIES = ("ncmec", "nca")
+
+
+class Clients(Protocol):
+    def ncmec(self) -> CyberTiplineClient: ...
+    def nca(self) -> NcaClient: ...
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    case_id: int
+    authority: str
+    status: str
+    document: str
+    created_by: str
+    created_at: datetime
+    approved_by: str | None
+    external_id: str | None
+    last_error: str | None
+
+
+def _report(row: ReportRow) -> Report:
+    return Report(row.id, row.case_id, row.authority, row.status, row.document,
+                  row.created_by, as_utc(row.created_at) or utcnow(), row.approved_by,
+                  row.external_id, row.last_error)
+
+
+def incident(row: CaseRow, evidence: list[CaseEvidenceRow]) -> str:
+    categories = {str(e.data.get("category") or "") for e in evidence}
+    if "sextortion" in categories:
+        return "sextortion"
+    if row.kind == "conversation" or "grooming" in categories:
+        return "enticement"
+    return "csam"
+
+
+class ReportService:
+    def __init__(self, db: Database, audit: AuditLog, reporter: Reporter,
+                 authorities: list[str], clients: Callable[[], Clients]) -> None:
+        unknown = set(authorities) - set(AUTHORITIES)
+        if unknown:
+            raise ValueError(f"unknown report authorities {sorted(unknown)}")
+        self.db = db
+        self.audit = audit
+        self.reporter = reporter
+        self.authorities = authorities
+        self._clients = clients
+
+    def facts(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
+              reviewer: str) -> ReportFacts:
+        kind = incident(row, evidence)
+        previews = list(session.scalars(select(PreviewRow).where(PreviewRow.case_id == row.id)))
+        lists = sorted({str(e.data["bank"]) for e in evidence if e.data.get("bank")})
+        query: dict[str, str] = {}
+        for item in evidence:
+            query.update({k: v for k, v in (item.data.get("query") or {}).items()
+                          if isinstance(v, str)})
+        files = [ReportedFile(p.file_name or f"preview-{p.id}", p.md5, query.get("pdq"),
+                              row.classification, p.id, lists) for p in previews]
+        if not files and query:
+            files = [ReportedFile(row.content_id or "content", query.get("md5"),
+                                  query.get("pdq"), row.classification, None, lists)]
+        ages = [int(e.data["child_age"]) for e in evidence if e.data.get("child_age")]
+        return ReportFacts(row.id, kind, as_utc(row.created_at) or utcnow(), row.summary,
+                           row.account_id, row.content_id, row.conversation_id,
+                           ages[0] if ages else None, files,
+                           urgent=row.priority == 0, reviewed_by=reviewer)
+
+    def draft(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
+              user: User) -> list[ReportRow]:
+        facts = self.facts(session, row, evidence, user.username)
+        drafts = []
+        for authority in self.authorities:
+            builder = ncmec.build_report if authority == "ncmec" else nca.build_report
+            report = ReportRow(case_id=row.id, authority=authority, status="draft",
+                               document=builder(facts, self.reporter), created_by=user.actor)
+            session.add(report)
+            drafts.append(report)
+        session.flush()
+        for report in drafts:
+            self.audit.record(session, user.actor, "report.draft", f"report:{report.id}",
+                              case=row.id, authority=report.authority)
+        return drafts
+
+    def list(self, *, status: str | None = None, case_id: int | None = None,
+             limit: int = 200) -> list[Report]:
+        with self.db.read() as session:
+            query = select(ReportRow).order_by(ReportRow.id.desc()).limit(limit)
+            if status:
+                query = query.where(ReportRow.status == status)
+            if case_id is not None:
+                query = query.where(ReportRow.case_id == case_id)
+            return [_report(r) for r in session.scalars(query)]
+
+    def get(self, report_id: int) -> Report:
+        with self.db.read() as session:
+            row = session.get(ReportRow, report_id)
+            if row is None:
+                raise NotFoundError(f"no report {report_id}")
+            return _report(row)
+
+    def _pending(self, session: Session, report_id: int, user: User) -> ReportRow:
+        user.require(Role.SENIOR)
+        row = session.get(ReportRow, report_id, with_for_update=True)
+        if row is None:
+            raise NotFoundError(f"no report {report_id}")
+        if row.status != "draft":
+            raise ConflictError(f"report {report_id} is already {row.status}")
+        return row
+
+    def approve(self, report_id: int, user: User) -> Report:
+        """A senior reviewer's approval queues the report for sending."""
+        with self.db.write() as session:
+            row = self._pending(session, report_id, user)
+            row.status, row.approved_by, row.approved_at = "approved", user.username, utcnow()
+            enqueue(session, REPORT_CHANNEL, "report.submit", {"report_id": row.id},
+                    f"report-{row.id}", case_id=row.case_id)
+            self.audit.record(session, user.actor, "report.approve", f"report:{row.id}",
+                              authority=row.authority, case=row.case_id)
+            return _report(row)
+
+    def withdraw(self, report_id: int, user: User, reason: str) -> Report:
+        if not reason.strip():
+            raise ValueError("withdrawing a report needs a reason")
+        with self.db.write() as session:
+            row = self._pending(session, report_id, user)
+            row.status = "withdrawn"
+            self.audit.record(session, user.actor, "report.withdraw", f"report:{row.id}",
+                              reason=reason)
+            return _report(row)
+
+    def all_final(self, session: Session, case_id: int) -> bool:
+        open_report = session.scalar(select(ReportRow.id).where(
+            ReportRow.case_id == case_id,
+            ReportRow.status.not_in(("accepted", "withdrawn", "rejected"))).limit(1))
+        return open_report is None
+
+    # --- sending (the outbox worker) ---------------------------------------------------
+    def deliver(self, delivery: Delivery) -> None:
+        report_id = int(delivery.payload["report_id"])
+        with self.db.read() as session:
+            row = session.get(ReportRow, report_id)
+            if row is None or row.status not in ("approved", "submitting"):
+                return
+            authority, document, external_id = row.authority, row.document, row.external_id
+            previews = {p.id: (p.file_name or f"preview-{p.id}", p.data) for p in
+                        session.scalars(select(PreviewRow).where(
+                            PreviewRow.case_id == row.case_id))}
+            case = session.get(CaseRow, row.case_id)
+            evidence = list(session.scalars(select(CaseEvidenceRow).where(
+                CaseEvidenceRow.case_id == row.case_id)))
+            facts = self.facts(session, case, evidence, row.approved_by or "") if case else None
+        try:
+            if authority == "ncmec":
+                external_id = self._send_ncmec(report_id, document, external_id, facts,
+                                               previews)
+            else:
+                external_id = self._clients().nca().submit(document)
+        except RejectedError as exc:
+            self._set(report_id, "rejected", error=str(exc))
+            return
+        self._set(report_id, "accepted", external_id=external_id)
+
+    def _send_ncmec(self, report_id: int, document: str, external_id: str | None,
+                    facts: ReportFacts | None, previews: dict[int, tuple[str, bytes]]) -> str:
+        client = self._clients().ncmec()
+        if external_id is None:
+            external_id = client.submit(document)
+            self._set(report_id, "submitting", external_id=external_id)
+        for reported in facts.files if facts else []:
+            if reported.preview_id in previews:
+                name, data = previews[reported.preview_id]
+                file_id = client.upload(external_id, name, data)
+                client.file_info(ncmec.build_file_details(external_id, file_id, reported))
+        client.finish(external_id)
+        return external_id
+
+    def _set(self, report_id: int, status: str, *, external_id: str | None = None,
+             error: str | None = None) -> None:
+        with self.db.write() as session:
+            row = session.get(ReportRow, report_id, with_for_update=True)
+            if row is None:
+                return
+            row.status, row.attempts = status, row.attempts + 1
+            if external_id:
+                row.external_id = external_id
+            if status in ("accepted", "rejected"):
+                row.submitted_at, row.last_error = utcnow(), error
+                self.audit.record(session, "worker", f"report.{status}", f"report:{row.id}",
+                                  authority=row.authority, external_id=row.external_id,
+                                  error=error)

@@ -1,0 +1,147 @@
+"""Tables of the response side: cases, reviewers and their sessions, previews, the outbox
+of deliveries, and reports. Names are persistent: change them only by migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safeguarding.store.models import Base, BigId, utcnow
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_case_queue", "status", "priority", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    priority: Mapped[int] = mapped_column(Integer)  # 0 urgent ... 3 low
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    assignee: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # the platform's identifiers; an open case is found again by any of them
+    content_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    account_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(256), nullable=True, index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decision: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    classification: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # bumped on every change: a decision names the version it was made on
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    due_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    preserve_until: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class CaseEvidenceRow(Base):
+    """One signal behind a case: a match (bank, entry, distance), an alert (tactics, message
+    indices, excerpts), or a user report (reason). References, not content."""
+
+    __tablename__ = "case_evidence"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict[str, Any]] = mapped_column()
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PreviewRow(Base):
+    """Media the platform supplied for review. Deleted at `expires_at` unless the case is
+    preserved; shown blurred unless a reviewer reveals it (and that is audited)."""
+
+    __tablename__ = "previews"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    media_type: Mapped[str] = mapped_column(String(50))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    md5: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class WebSessionRow(Base):
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class OutboxRow(Base):
+    """A delivery owed to the outside world, written in the transaction that caused it.
+    Each channel is delivered in id order; `lease_until` marks a worker mid-delivery."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "channel", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(30))  # webhook, report
+    case_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    event: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # delivered, dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("case_id", "authority", name="uq_report_case"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    authority: Mapped[str] = mapped_column(String(20))  # ncmec, nca
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    document: Mapped[str] = mapped_column(Text)  # the report as it will be sent
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,1 @@
+"""The reviewers' web pages: server-rendered Jinja2, a little plain JavaScript, no build."""

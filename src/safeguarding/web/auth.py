@@ -1,0 +1,75 @@
+"""Sign in and out. Sign-in forms carry a CSRF token from a short-lived cookie (there is no
+session yet); once signed in, every form carries the session's token."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from safeguarding.errors import AuthError
+from safeguarding.web.common import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Reviewer,
+    engine_of,
+    page,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str) -> str:
+    """Only our own paths: no open redirects."""
+    return target if target.startswith("/") and not target.startswith("//") else "/queue"
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str = "/queue") -> HTMLResponse:
+    token = secrets.token_urlsafe(32)
+    response = page(request, "login.html", {"login_csrf": token, "next": _safe_next(next)})
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=1800, httponly=True,
+                        samesite="strict", secure=engine_of(request).settings.cookies_secure)
+    return response
+
+
+@router.post("/login")
+async def login(request: Request, username: Annotated[str, Form(max_length=200)],
+                password: Annotated[str, Form(max_length=1000)],
+                csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/queue",
+                ) -> Response:
+    engine = engine_of(request)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return page(request, "login.html", {
+            "login_csrf": expected, "next": _safe_next(next),
+            "error": "the form's security token is missing or out of date: reload the page"},
+            status=403)
+    source = request.client.host if request.client else ""
+    try:
+        user = await run_in_threadpool(engine.response.users.authenticate, username,
+                                       password, source=source)
+    except AuthError as exc:
+        return page(request, "login.html", {"login_csrf": expected, "next": _safe_next(next),
+                                            "error": str(exc)}, status=401)
+    started = await run_in_threadpool(engine.response.sessions.start, user)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, started.token, httponly=True, samesite="strict",
+                        secure=engine.settings.cookies_secure)
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, session: Reviewer,
+                 csrf_token: Annotated[str, Form()] = "") -> Response:
+    session.check_csrf(csrf_token)
+    await run_in_threadpool(engine_of(request).response.sessions.end,
+                            request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/login?msg=signed+out", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

@@ -1,0 +1,138 @@
+"""The queue, a case with its evidence, claiming, deciding, and revealing a preview."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from safeguarding.cases.model import CaseKind, Classification, Decision, Status
+from safeguarding.cases.service import due_soon
+from safeguarding.errors import SafeguardingError
+from safeguarding.web.common import SECURITY_HEADERS, Reviewer, act, engine_of, error_page, page
+
+router = APIRouter(include_in_schema=False)
+Csrf = Annotated[str, Form()]
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.get("/queue")
+async def queue(request: Request, session: Reviewer, show: str = "open") -> HTMLResponse:
+    engine = engine_of(request)
+    statuses = {"open": (Status.NEW, Status.IN_REVIEW), "decided": (
+        Status.DECIDED, Status.ACTIONED), "closed": (Status.CLOSED,)}.get(
+        show, (Status.NEW, Status.IN_REVIEW))
+    cases = await run_in_threadpool(engine.cases.queue, statuses=statuses)
+    return page(request, "queue.html", {"cases": cases, "show": show, "due_soon": due_soon},
+                session=session)
+
+
+def _case_page(request: Request, session: Reviewer, case_id: int,
+               revealed: dict[int, str] | None = None) -> HTMLResponse:
+    engine = engine_of(request)
+    case = engine.cases.get(case_id, viewer=session.user.actor)
+    reports = engine.response.reports.list(case_id=case_id)
+    return page(request, "case.html", {
+        "case": case, "reports": reports, "revealed": revealed or {},
+        "decisions": list(Decision), "classifications": list(Classification),
+        "is_match": case.kind in (CaseKind.MATCH, CaseKind.USER_REPORT)}, session=session)
+
+
+@router.get("/cases/{case_id}")
+async def case_page(request: Request, session: Reviewer, case_id: int) -> Response:
+    try:
+        return await run_in_threadpool(_case_page, request, session, case_id)
+    except SafeguardingError as exc:
+        return error_page(request, exc, session)
+
+
+@router.post("/cases/{case_id}/claim")
+async def claim(request: Request, session: Reviewer, case_id: int, csrf_token: Csrf = ""
+                ) -> Response:
+    def work() -> Response:
+        engine_of(request).cases.claim(case_id, session.user)
+        return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+    return await act(request, session, work, csrf_token)
+
+
+@router.post("/cases/{case_id}/decision")
+async def decide(request: Request, session: Reviewer, case_id: int,
+                 decision: Annotated[str, Form()], version: Annotated[int, Form()],
+                 reason: Annotated[str, Form(max_length=5000)] = "",
+                 classification: Annotated[str, Form()] = "", csrf_token: Csrf = ""
+                 ) -> Response:
+    def work() -> Response:
+        engine_of(request).cases.decide(case_id, session.user, decision, reason,
+                                        version=version, classification=classification or None)
+        return RedirectResponse(f"/cases/{case_id}?msg=decision+recorded", status_code=303)
+
+    return await act(request, session, work, csrf_token)
+
+
+@router.get("/cases/{case_id}/previews/{preview_id}/blurred")
+async def blurred_preview(request: Request, session: Reviewer, case_id: int, preview_id: int
+                          ) -> Response:
+    def work() -> Response:
+        data = engine_of(request).response.previews.render(case_id, preview_id,
+                                                           session.user.actor, reveal=False)
+        return Response(data, media_type="image/jpeg", headers=SECURITY_HEADERS)
+
+    return await act(request, session, work, check_csrf=False)
+
+
+@router.post("/cases/{case_id}/previews/{preview_id}/reveal")
+async def reveal(request: Request, session: Reviewer, case_id: int, preview_id: int,
+                 csrf_token: Csrf = "") -> Response:
+    """The unblurred image, inline in this one response: no URL to cache or share."""
+    def work() -> Response:
+        data = engine_of(request).response.previews.render(case_id, preview_id,
+                                                           session.user.actor, reveal=True)
+        inline = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+        return _case_page(request, session, case_id, {preview_id: inline})
+
+    return await act(request, session, work, csrf_token)
+
+
+@router.get("/reports")
+async def reports(request: Request, session: Reviewer) -> HTMLResponse:
+    items = await run_in_threadpool(engine_of(request).response.reports.list)
+    return page(request, "reports.html", {"reports": items}, session=session)
+
+
+@router.get("/reports/{report_id}")
+async def report_page(request: Request, session: Reviewer, report_id: int) -> Response:
+    def work() -> Response:
+        report = engine_of(request).response.reports.get(report_id)
+        return page(request, "report.html", {"report": report}, session=session)
+
+    return await act(request, session, work, check_csrf=False)
+
+
+@router.post("/reports/{report_id}/approve")
+async def approve(request: Request, session: Reviewer, report_id: int, csrf_token: Csrf = ""
+                  ) -> Response:
+    def work() -> Response:
+        engine_of(request).response.reports.approve(report_id, session.user)
+        return RedirectResponse(f"/reports/{report_id}?msg=approved:+queued+for+sending",
+                                status_code=303)
+
+    return await act(request, session, work, csrf_token)
+
+
+@router.post("/reports/{report_id}/withdraw")
+async def withdraw(request: Request, session: Reviewer, report_id: int,
+                   reason: Annotated[str, Form(max_length=2000)] = "", csrf_token: Csrf = ""
+                   ) -> Response:
+    def work() -> Response:
+        engine_of(request).response.reports.withdraw(report_id, session.user, reason)
+        return RedirectResponse(f"/reports/{report_id}?msg=withdrawn", status_code=303)
+
+    return await act(request, session, work, csrf_token)

@@ -1,0 +1,79 @@
+"""What every page shares: templates, the signed-in reviewer, CSRF, security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from safeguarding.auth.sessions import WebSession
+from safeguarding.auth.users import Role
+from safeguarding.engine import Engine
+from safeguarding.errors import AuthError, SafeguardingError
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+SESSION_COOKIE = "sg_session"
+LOGIN_CSRF_COOKIE = "sg_login_csrf"
+#: evidence pages are never cached, framed or given a referrer
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def signed_in(request: Request) -> WebSession:
+    """The reviewer's session, or a redirect to the sign-in page."""
+    engine = engine_of(request)
+    try:
+        return await run_in_threadpool(engine.response.sessions.resume,
+                                       request.cookies.get(SESSION_COOKIE))
+    except AuthError as exc:
+        target = quote(request.url.path) if request.method == "GET" else "/"
+        raise HTTPException(303, str(exc), headers={
+            "Location": f"/login?next={target}&msg={quote(str(exc))}"}) from None
+
+
+Reviewer = Annotated[WebSession, Depends(signed_in)]
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200,
+         session: WebSession | None = None) -> HTMLResponse:
+    context = {"session": session, "user": session.user if session else None,
+               "csrf": session.csrf_token if session else "", "Role": Role,
+               "msg": request.query_params.get("msg", "")[:300], **context}
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def error_page(request: Request, exc: Exception, session: WebSession | None) -> HTMLResponse:
+    from safeguarding.api.errors import status_for
+
+    return page(request, "error.html", {"message": str(exc)}, status_for(exc), session)
+
+
+async def act(request: Request, session: WebSession, work: Callable[[], Response],
+              csrf: str | None = None, *, check_csrf: bool = True) -> Response:
+    """Run a page's work off the event loop; CSRF-check forms; errors become pages."""
+    try:
+        if check_csrf:
+            session.check_csrf(csrf)
+        return await run_in_threadpool(work)
+    except (SafeguardingError, ValueError) as exc:
+        return error_page(request, exc, session)

@@ -1,0 +1,70 @@
+"""Reviewer accounts and browser sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from safeguarding.auth.sessions import WebSessions
+from safeguarding.engine import Engine
+from safeguarding.errors import AuthError, ConflictError, ForbiddenError
+
+PASSWORD = "correct horse battery"
+
+
+def test_passwords_are_argon2_and_sign_in_works(engine: Engine) -> None:
+    users = engine.response.users
+    users.create("Rita", PASSWORD, "reviewer", "test")
+    with engine.db.read() as session:
+        stored = session.execute(__import__("sqlalchemy").text(
+            "SELECT password_hash FROM users")).scalar_one()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert users.authenticate("rita", PASSWORD).username == "rita"
+    with pytest.raises(ConflictError):
+        users.create("rita", PASSWORD, "admin", "test")
+    with pytest.raises(ValueError, match="12"):
+        users.create("bob", "short", "reviewer", "test")
+
+
+def test_lockout_after_failed_attempts_even_with_the_right_password(engine: Engine) -> None:
+    users = engine.response.users
+    users.create("rita", PASSWORD, "reviewer", "test")
+    for _ in range(5):
+        with pytest.raises(AuthError, match="wrong username or password"):
+            users.authenticate("rita", "guess-guess-guess")
+    with pytest.raises(AuthError, match="locked"):
+        users.authenticate("rita", PASSWORD)
+    with pytest.raises(AuthError, match="wrong username or password"):
+        users.authenticate("nobody", PASSWORD)  # same words: names are not disclosed
+    with engine.db.read() as session:
+        failures = engine.audit.recent(session, action="login.failure")
+    assert len(failures) == 6
+
+
+def test_sessions_expire_when_idle_and_check_csrf(engine: Engine) -> None:
+    user = engine.response.users.create("rita", PASSWORD, "reviewer", "test")
+    sessions = WebSessions(engine.db, engine.audit, idle=timedelta(seconds=-1))
+    started = sessions.start(user)
+    with pytest.raises(AuthError, match="expired"):
+        sessions.resume(started.token)
+    live = engine.response.sessions.start(user)
+    resumed = engine.response.sessions.resume(live.token)
+    with pytest.raises(ForbiddenError):
+        resumed.check_csrf(None)
+    with pytest.raises(ForbiddenError):
+        resumed.check_csrf("forged")
+    resumed.check_csrf(live.session.csrf_token)
+    engine.response.sessions.end(live.token)
+    with pytest.raises(AuthError):
+        engine.response.sessions.resume(live.token)
+
+
+def test_disabled_reviewers_lose_their_sessions(engine: Engine) -> None:
+    user = engine.response.users.create("rita", PASSWORD, "reviewer", "test")
+    live = engine.response.sessions.start(user)
+    engine.response.users.update("rita", "user:ada", active=False)
+    with pytest.raises(AuthError):
+        engine.response.sessions.resume(live.token)
+    with pytest.raises(AuthError):
+        engine.response.users.authenticate("rita", PASSWORD)

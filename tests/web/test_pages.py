@@ -1,0 +1,111 @@
+"""The review pages in memory: sign-in, CSRF, sessions, roles, decisions, reveal."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from safeguarding.cases import intake
+from safeguarding.cases.model import Status, Subject
+from safeguarding.demo import generated_image
+from safeguarding.engine import Engine
+from tests.web.conftest import sign_in
+
+
+def _case(engine: Engine, category: str = "csam") -> int:
+    case_id = engine.cases.open(intake.from_user_report(category, "reported", Subject("c1")),
+                                "t").case.id
+    engine.response.previews.add(case_id, generated_image(1), "upload.jpg", "key:t")
+    return case_id
+
+
+def test_pages_need_a_signed_in_reviewer(client: TestClient) -> None:
+    answer = client.get("/queue")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    assert client.get("/cases/1").status_code == 303
+
+
+def test_login_without_its_csrf_token_is_refused(client: TestClient) -> None:
+    client.get("/login")
+    answer = client.post("/login", data={"username": "rita", "password": "x" * 20})
+    assert answer.status_code == 403 and "security token" in answer.text
+
+
+def test_a_wrong_password_says_so_without_naming_the_account(client: TestClient) -> None:
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post("/login", data={"username": "rita", "password": "wrong password!",
+                                         "csrf_token": token})
+    assert answer.status_code == 401 and "wrong username or password" in answer.text
+
+
+def test_a_decision_without_csrf_changes_nothing(client: TestClient, web_engine: Engine
+                                                 ) -> None:
+    case_id = _case(web_engine)
+    sign_in(client, "rita")
+    answer = client.post(f"/cases/{case_id}/decision",
+                         data={"decision": "confirm", "reason": "x", "version": 1})
+    assert answer.status_code == 403
+    assert web_engine.cases.get(case_id).status is Status.NEW
+
+
+def test_decide_in_the_browser_and_twice_is_refused(client: TestClient, web_engine: Engine
+                                                    ) -> None:
+    case_id = _case(web_engine)
+    csrf = sign_in(client, "rita")
+    page = client.get(f"/cases/{case_id}")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    form = {"decision": "confirm", "reason": "clear", "version": 1, "csrf_token": csrf,
+            "classification": "B1"}
+    first = client.post(f"/cases/{case_id}/decision", data=form)
+    assert first.status_code == 303
+    second = client.post(f"/cases/{case_id}/decision", data=form)
+    assert second.status_code == 409 and "already decided" in second.text
+    assert web_engine.cases.get(case_id).decided_by == "rita"
+
+
+def test_previews_are_blurred_and_a_reveal_is_logged(client: TestClient, web_engine: Engine
+                                                     ) -> None:
+    case_id = _case(web_engine)
+    csrf = sign_in(client, "rita")
+    preview = web_engine.cases.get(case_id).previews[0]
+    blurred = client.get(f"/cases/{case_id}/previews/{preview.id}/blurred")
+    assert blurred.status_code == 200 and blurred.headers["content-type"] == "image/jpeg"
+    refused = client.post(f"/cases/{case_id}/previews/{preview.id}/reveal")
+    assert refused.status_code == 403
+    revealed = client.post(f"/cases/{case_id}/previews/{preview.id}/reveal",
+                           data={"csrf_token": csrf})
+    assert revealed.status_code == 200 and "data:image/jpeg;base64," in revealed.text
+    with web_engine.db.read() as session:
+        reveals = web_engine.audit.recent(session, action="evidence.reveal")
+        views = web_engine.audit.recent(session, action="evidence.view")
+    assert [e.actor for e in reveals] == ["user:rita"] and len(views) == 1
+
+
+def test_a_reviewer_cannot_use_admin_pages(client: TestClient, web_engine: Engine) -> None:
+    csrf = sign_in(client, "rita")
+    assert client.get("/admin").status_code == 403
+    answer = client.post("/admin/users", data={"username": "mallory", "password": "p" * 14,
+                                               "role": "admin", "csrf_token": csrf})
+    assert answer.status_code == 403
+    assert "mallory" not in [u.username for u in web_engine.response.users.list()]
+
+
+def test_an_admin_manages_reviewers_and_sees_the_chain(client: TestClient, web_engine: Engine
+                                                       ) -> None:
+    csrf = sign_in(client, "ada")
+    created = client.post("/admin/users", data={"username": "nina", "password": "p" * 14,
+                                                "role": "reviewer", "csrf_token": csrf})
+    assert created.status_code == 303
+    page = client.get("/admin")
+    assert "nina" in page.text and "intact" in page.text
+
+
+def test_an_expired_session_is_sent_back_to_sign_in(client: TestClient, web_engine: Engine
+                                                    ) -> None:
+    csrf = sign_in(client, "rita")
+    from sqlalchemy import text
+
+    with web_engine.db.engine.begin() as conn:
+        conn.execute(text("UPDATE web_sessions SET last_seen_at = '2000-01-01 00:00:00'"))
+    answer = client.post("/logout", data={"csrf_token": csrf})
+    assert answer.status_code == 303 and "expired" in answer.headers["location"]
