@@ -68,3 +68,21 @@ def test_disabled_reviewers_lose_their_sessions(engine: Engine) -> None:
         engine.response.sessions.resume(live.token)
     with pytest.raises(AuthError):
         engine.response.users.authenticate("rita", PASSWORD)
+
+
+def test_cli_users_create_refuses_a_short_password(engine: Engine,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from safeguarding.cli.main import app
+
+    runner = CliRunner()
+    monkeypatch.setenv("SG_TEST_PW", "short")
+    refused = runner.invoke(app, ["--db", engine.settings.database_url, "users", "create",
+                                  "rita", "--password-env", "SG_TEST_PW"])
+    assert refused.exit_code == 2 and "12" in refused.output
+    monkeypatch.setenv("SG_TEST_PW", PASSWORD)
+    made = runner.invoke(app, ["--db", engine.settings.database_url, "users", "create",
+                               "rita", "--role", "senior", "--password-env", "SG_TEST_PW"])
+    assert made.exit_code == 0 and "created senior rita" in made.output
+    assert [u.username for u in engine.response.users.list()] == ["rita"]

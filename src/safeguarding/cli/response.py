@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
-import time
 from typing import Annotated
 
 import typer
@@ -95,12 +95,9 @@ def worker(ctx: typer.Context,
            ) -> None:
     """Deliver the outbox (webhooks, reports) until stopped."""
     with engine(ctx) as e:
-        runner = Worker(e.response.outbox, e.settings.worker_interval_seconds)
         if once:
             out.print(f"delivered {e.response.outbox.run_once()}")
             return
         err.print("delivering; Ctrl-C stops")
-        try:
-            runner.run_forever()
-        except KeyboardInterrupt:
-            time.sleep(0)
+        with contextlib.suppress(KeyboardInterrupt):
+            Worker(e.response.outbox, e.settings.worker_interval_seconds).run_forever()

@@ -4,19 +4,11 @@ in-process fake of the endpoint in tests (never the network)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 import httpx
 
 from safeguarding.actions.webhooks import DeliveryError
-
-
-@dataclass(frozen=True)
-class Upload:
-    name: str
-    data: bytes
-    details_for: object  # the ReportedFile the file details describe
 
 
 def _parse(response: httpx.Response, what: str) -> ET.Element:
