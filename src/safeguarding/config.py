@@ -57,8 +57,8 @@ class Settings(BaseSettings):
         2048,
         ge=0,
         description="Images larger than this (longer side, pixels) are reduced to it before "
-        "PDQ, JPEGs decoded at reduced size; 0 always hashes at full resolution. 512 hashes "
-        "2.6x faster at a small cost in recall (docs/benchmarks.md).",
+        "PDQ, JPEGs decoded at reduced size; 0 always hashes at full resolution. Smaller "
+        "sides move hashes further from full-resolution ones (docs/benchmarks.md).",
     )
     bank_crop_hashes: bool = Field(
         True,

@@ -27,9 +27,11 @@ def test_padding_is_trimmed_back_to_the_picture() -> None:
     picture = _picture()
     for colour in ("black", "white", (40, 90, 200)):
         padded = ImageOps.expand(picture, border=(60, 40), fill=colour)
-        trimmed = trim_borders(np.asarray(padded))
-        assert trimmed is not None
-        assert abs(trimmed.shape[0] - 400) <= 2 and abs(trimmed.shape[1] - 600) <= 2
+        for pixels in (np.asarray(padded), np.asarray(padded.convert("L"))):  # RGB, luma
+            trimmed = trim_borders(pixels)
+            assert trimmed is not None
+            assert abs(trimmed.shape[0] - 400) <= 2 and abs(trimmed.shape[1] - 600) <= 2
+            assert trimmed.ndim == pixels.ndim
 
 
 def test_letterbox_on_two_sides_only() -> None:

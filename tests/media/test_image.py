@@ -149,3 +149,20 @@ def test_large_images_are_reduced_for_hashing() -> None:
     assert decode_image(_encode(_gradient(3000, 1000), "JPEG")).pixels.shape == (683, 2048, 3)
     png = _encode(_gradient(1500, 700), "PNG")
     assert decode_image(png, small).pixels.shape == (239, 512, 3)
+
+
+def test_grey_decoding_gives_a_colour_jpegs_luma_plane() -> None:
+    image = _gradient(640, 480)
+    data = _encode(image, "JPEG")
+    colour = decode_image(data).pixels.astype(np.float64)
+    luma = decode_image(data, grey=True).pixels
+    assert luma.shape == (480, 640) and luma.dtype == np.uint8
+    expected = colour @ np.array([0.299, 0.587, 0.114])
+    assert np.abs(luma - expected).mean() < 1.0  # the Y plane is the luma, up to rounding
+    reduced = decode_image(_encode(_gradient(3000, 1000), "JPEG"), grey=True).pixels
+    assert reduced.shape == (683, 2048)
+    # only JPEGs have a luma plane to decode alone; other formats stay RGB
+    assert decode_image(_encode(image, "PNG"), grey=True).pixels.shape == (480, 640, 3)
+    cmyk = io.BytesIO()
+    image.convert("CMYK").save(cmyk, "JPEG")
+    assert decode_image(cmyk.getvalue(), grey=True).pixels.shape == (480, 640, 3)

@@ -68,13 +68,14 @@ def hash_command(ctx: typer.Context, files: list[Path],
                  json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
                  full_resolution: Annotated[bool, typer.Option(
                      "--full-resolution",
-                     help="PDQ of the full-size image (as pdqhash computes it), not of the "
-                     "image reduced to pdq_max_side.")] = False,
+                     help="PDQ of the full-size colour image, bit for bit as pdqhash "
+                     "computes it (slower): not reduced to pdq_max_side, and JPEGs not "
+                     "hashed from their luma plane.")] = False,
                  ) -> None:
     """Print the signals of image and video files."""
     limits = MediaLimits.from_settings(settings(ctx))
     if full_resolution:
-        limits = replace(limits, image_max_side=0)
+        limits = replace(limits, image_max_side=0, jpeg_luma=False)
     failed = False
     for path, hashes, error in hash_many(expand_paths(files), limits,
                                          settings(ctx).hash_workers, dihedral=False):

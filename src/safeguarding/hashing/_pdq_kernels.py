@@ -1,15 +1,18 @@
-"""PDQ in numba, step for step the arithmetic of Meta's reference (pdqhashing.cpp, as
-wrapped by the pdqhash package), so hashes and qualities are identical to pdqhash's.
+"""PDQ in numba, with the arithmetic of Meta's reference (pdqhashing.cpp, as wrapped by the
+pdqhash package): hashes and qualities equal pdqhash's on the same pixels (all 241 shared
+photos, and Meta's test images, bit for bit; tested).
 
-Why not call pdqhash: its column blur walks each column with a stride of a whole image row,
-a cache and TLB miss per pixel, and costs 26 ms on a 1024x640 photo. Here the column pass
-runs row by row over all columns at once (each column's running sum sees the same float32
-operations in the same order, so the result is bit-identical): about ten times faster.
+Why not call pdqhash: it blurs the whole image, twice, with running sums (its column pass
+strides a whole row per pixel), then keeps 64 x 64 of the blurred pixels: 26 ms on a
+1024x640 photo. The blur is linear and separable, so here each kept pixel is computed
+directly as a weighted sum of the pixels its two box windows reach (`taps`), in float64:
+0.15 ms, and only the rows the samples need are read.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
@@ -29,123 +32,94 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
 def window_size(old: int, new: int) -> int:
     return (old + 2 * new - 1) // (2 * new)
 
 
-_BLOCK = 16
-
-
 @njit(cache=True)
-def _box_rows(src: np.ndarray, dst: np.ndarray, window: int) -> None:
-    """Box filter along each row. Rows are taken 16 at a time so that 16 independent running
-    sums advance together (one row alone is a chain of dependent additions)."""
-    rows, cols = src.shape
+def _box(n: int, window: int, out: int) -> tuple[int, int]:
+    """The input span [lo, hi) that the reference's running-sum box filter averages into
+    output `out` (the window is centred a half step early when it is even)."""
     half = (window + 2) // 2
-    phase1, phase2, phase3, phase4 = half - 1, window - half + 1, cols - window, half - 1
-    totals = np.zeros(_BLOCK, dtype=np.float32)
-    for first in range(0, rows, _BLOCK):
-        block = min(_BLOCK, rows - first)
-        totals[:] = 0
-        left = right = out = 0
-        size = 0
-        for _ in range(phase1):
-            for r in range(block):
-                totals[r] += src[first + r, right]
-            size += 1
-            right += 1
-        for _ in range(phase2):
-            size += 1
-            divisor = np.float32(size)
-            for r in range(block):
-                totals[r] += src[first + r, right]
-                dst[first + r, out] = totals[r] / divisor
-            right += 1
-            out += 1
-        divisor = np.float32(size)
-        for _ in range(phase3):
-            for r in range(block):
-                totals[r] += src[first + r, right]
-                totals[r] -= src[first + r, left]
-                dst[first + r, out] = totals[r] / divisor
-            left += 1
-            right += 1
-            out += 1
-        for _ in range(phase4):
-            size -= 1
-            divisor = np.float32(size)
-            for r in range(block):
-                totals[r] -= src[first + r, left]
-                dst[first + r, out] = totals[r] / divisor
-            left += 1
-            out += 1
+    return max(0, out - (window - half)), min(n, out + half)
 
 
 @njit(cache=True)
-def _box_cols(src: np.ndarray, dst: np.ndarray, window: int) -> None:
-    rows, cols = src.shape
-    half = (window + 2) // 2
-    phase1, phase2, phase3, phase4 = half - 1, window - half + 1, rows - window, half - 1
-    totals = np.zeros(cols, dtype=np.float32)
-    left = right = out = 0
-    size = 0
-    for _ in range(phase1):
-        for j in range(cols):
-            totals[j] += src[right, j]
-        size += 1
-        right += 1
-    for _ in range(phase2):
-        size += 1
-        divisor = np.float32(size)
-        for j in range(cols):
-            totals[j] += src[right, j]
-            dst[out, j] = totals[j] / divisor
-        right += 1
-        out += 1
-    divisor = np.float32(size)
-    for _ in range(phase3):
-        for j in range(cols):
-            totals[j] += src[right, j]
-            totals[j] -= src[left, j]
-            dst[out, j] = totals[j] / divisor
-        left += 1
-        right += 1
-        out += 1
-    for _ in range(phase4):
-        size -= 1
-        divisor = np.float32(size)
-        for j in range(cols):
-            totals[j] -= src[left, j]
-            dst[out, j] = totals[j] / divisor
-        left += 1
-        out += 1
-
-
-@njit(cache=True)
-def buffer64(rgb: np.ndarray) -> tuple[np.ndarray, int]:
-    """The blurred, decimated 64x64 luma image, and the quality metric (0-100)."""
-    return blur64(luma(rgb))
-
-
-@njit(cache=True)
-def blur64(luminance: np.ndarray) -> tuple[np.ndarray, int]:
-    """`buffer64` from a luma image, which may be a mirrored view (it is copied first: the
-    blur works in place, as the reference's does)."""
-    first = np.empty(luminance.shape, dtype=np.float32)
-    first[:, :] = luminance
-    second = np.zeros_like(first)
-    rows, cols = first.shape
-    along_rows, along_cols = window_size(cols, 64), window_size(rows, 64)
-    for _ in range(2):
-        _box_rows(first, second, along_rows)
-        _box_cols(second, first, along_cols)
-    small = np.empty((64, 64), dtype=np.float32)
+def _taps(n: int, window: int, mirrored: bool
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    starts = np.zeros(64, dtype=np.int64)
+    lengths = np.zeros(64, dtype=np.int64)
+    weights = np.zeros((64, 2 * window - 1), dtype=np.float64)
     for i in range(64):
-        ini = int(((i + 0.5) * rows) / 64)
+        lo, hi = _box(n, window, int(((i + 0.5) * n) / 64))
+        first, last = _box(n, window, lo)[0], _box(n, window, hi - 1)[1]
+        for k in range(lo, hi):
+            lo2, hi2 = _box(n, window, k)
+            for m in range(lo2, hi2):
+                weights[i, m - first] += 1.0 / ((hi - lo) * (hi2 - lo2))
+        lengths[i] = last - first
+        if mirrored:  # the sample of the line read backwards, in the line's own order
+            weights[i, :last - first] = weights[i, :last - first][::-1].copy()
+            first = n - last
+        starts[i] = first
+    return starts, lengths, weights
+
+
+@lru_cache(maxsize=256)
+def taps(n: int, mirrored: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The weights that take a line of `n` pixels to PDQ's 64 samples of it: two box-filter
+    passes (one per blur round), then the sample. `mirrored`: the same for the line read
+    backwards, so a flipped image needs no flipped copy. Returns (starts, lengths, weights)."""
+    return _taps(n, window_size(n, 64), mirrored)  # type: ignore[no-any-return]
+
+
+@njit(cache=True)
+def _rows64(image: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+            weights: np.ndarray) -> np.ndarray:
+    """Blur down the columns and keep PDQ's 64 sample rows (64 x columns). Whole rows are
+    added at a time, so the inner loop runs along memory."""
+    cols = image.shape[1]
+    out = np.empty((64, cols), dtype=np.float64)
+    total = np.empty(cols, dtype=np.float64)
+    for i in range(64):
+        total[:] = 0.0
+        for t in range(lengths[i]):
+            weight = weights[i, t]
+            row = starts[i] + t
+            for c in range(cols):
+                total[c] += weight * image[row, c]
+        out[i, :] = total
+    return out
+
+
+@njit(cache=True)
+def _cols64(rows: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+            weights: np.ndarray) -> np.ndarray:
+    out = np.empty((64, 64), dtype=np.float32)
+    for i in range(64):
         for j in range(64):
-            small[i, j] = first[ini, int(((j + 0.5) * cols) / 64)]
-    return small, quality(small)
+            total = 0.0
+            for t in range(lengths[j]):
+                total += weights[j, t] * rows[i, starts[j] + t]
+            out[i, j] = total
+    return out
+
+
+def sampled_rows(luminance: np.ndarray, flipped: bool) -> np.ndarray:
+    """The first half of `blur64`, shared by the variants that differ only across rows."""
+    return _rows64(luminance, *taps(luminance.shape[0], flipped))
+
+
+def finish64(rows: np.ndarray, cols: int, mirrored: bool) -> np.ndarray:
+    return _cols64(rows, *taps(cols, mirrored))
+
+
+def blur64(luminance: np.ndarray, flipped: bool = False, mirrored: bool = False
+           ) -> np.ndarray:
+    """PDQ's blurred, decimated 64x64 image: the reference blurs the whole image twice with
+    a box filter and keeps 4,096 pixels of it; the same linear map computed only where those
+    pixels need it (`flipped`: of the image upside down, `mirrored`: left-right)."""
+    return finish64(sampled_rows(luminance, flipped), luminance.shape[1], mirrored)
 
 
 @njit(cache=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from safeguarding.errors import UnsupportedMediaError
 from safeguarding.hashing.base import Signal
 from safeguarding.hashing.md5 import Md5Signal
-from safeguarding.hashing.pdq import EXACT_DIHEDRAL_BELOW, pdq_dihedral, pdq_hash
+from safeguarding.hashing.pdq import pdq_dihedral, pdq_hash
 from safeguarding.hashing.sha256 import Sha256Signal
 from safeguarding.hashing.views import CROPS, RGB, TRIMMED, centre_crop, trim_borders
 from safeguarding.hashing.vpdq import VpdqFrame, VpdqSignal, format_frames
@@ -101,12 +101,11 @@ def _hash_image(
     data: bytes, limits: MediaLimits, source: str | None, digests: list[Signal],
     dihedral: bool, crops: bool,
 ) -> ContentHashes:
-    image = decode_image(data, limits, source=source)
-    small = max(image.original_size) < EXACT_DIHEDRAL_BELOW
+    image = decode_image(data, limits, source=source, grey=limits.jpeg_luma)
 
     def pdq(pixels: RGB, view: str | None) -> Signal:
         if dihedral:
-            rotations, quality = pdq_dihedral(pixels, exact=small)
+            rotations, quality = pdq_dihedral(pixels)
             return Signal("pdq", rotations[0], quality, view, tuple(rotations))
         value, quality = pdq_hash(pixels)
         return Signal("pdq", value, quality, view)
@@ -136,7 +135,7 @@ def _trimmed(data: bytes, image: DecodedImage, limits: MediaLimits, source: str 
     if longer_trimmed >= side or max(image.original_size) <= longer:
         return trimmed  # already at full size, or nothing was reduced
     larger = decode_image(data, replace(limits, image_max_side=math.ceil(
-        side * longer / longer_trimmed)), source=source)
+        side * longer / longer_trimmed)), source=source, grey=limits.jpeg_luma)
     again = trim_borders(larger.pixels)
     return trimmed if again is None else reduce_pixels(again, side)
 

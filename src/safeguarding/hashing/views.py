@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+#: H x W x 3 RGB or H x W luma
 RGB = npt.NDArray[np.uint8]
 
 TRIMMED = "trimmed"
@@ -29,17 +30,27 @@ _MIN_TRIM = 0.02
 _MAX_TRIM = 0.45
 
 
-def _uniform_lines(grey: npt.NDArray[np.float32], reference: float,
+def _grey(pixels: RGB, colour: bool) -> npt.NDArray[np.float32]:
+    values = pixels.astype(np.float32)
+    return values.mean(axis=-1) if colour else values
+
+
+def _uniform_lines(lines: RGB, colour: bool, reference: float,
                    tolerance: float = _TOLERANCE) -> int:
-    """How many lines (rows of `grey`, from the first) stay close to `reference`."""
-    close = (np.abs(grey - reference) <= tolerance).mean(axis=1) >= _SHARE
-    limit = int(len(close) * _MAX_TRIM)
-    run = int(np.argmin(close[:limit])) if limit and not close[:limit].all() else limit
-    return run
+    """How many lines (rows of `lines`, from the first) stay close to `reference`. Read in
+    growing chunks: most borders, and most uniform picture edges (sky), end early."""
+    limit = int(len(lines) * _MAX_TRIM)
+    done, step = 0, 8
+    while done < limit:
+        grey = _grey(lines[done:min(limit, done + step)], colour)
+        close = (np.abs(grey - reference) <= tolerance).mean(axis=1) >= _SHARE
+        if not close.all():
+            return done + int(np.argmin(close))
+        done, step = done + len(close), step * 2
+    return limit
 
 
-def _edge_is_uniform(line: npt.NDArray[np.uint8]) -> bool:
-    grey = line.astype(np.float32).mean(axis=1)
+def _edge_is_uniform(grey: npt.NDArray[np.float32]) -> bool:
     return bool((np.abs(grey - np.median(grey)) <= _TOLERANCE).mean() >= _SHARE)
 
 
@@ -49,16 +60,18 @@ def trim_borders(pixels: RGB) -> RGB | None:
     if height < 16 or width < 16:
         return None
     edges = (pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1])
-    if not any(_edge_is_uniform(edge) for edge in edges):
+    colour = pixels.ndim == 3
+    if not any(_edge_is_uniform(_grey(edge, colour)) for edge in edges):
         return None  # most pictures: decided from four lines of pixels
-    grey = pixels.astype(np.float32).mean(axis=2)
-    sides = {"top": grey, "bottom": grey[::-1], "left": grey.T, "right": grey[:, ::-1].T}
+    across = pixels.swapaxes(0, 1)
+    sides = {"top": pixels, "bottom": pixels[::-1], "left": across, "right": across[::-1]}
     trims = {}
     for name, lines in sides.items():
-        reference = float(np.median(lines[0]))
-        strict = _uniform_lines(lines, reference)
-        is_border = strict / len(lines) >= _MIN_TRIM
-        trims[name] = _uniform_lines(lines, reference, _EDGE_TOLERANCE) if is_border else strict
+        reference = float(np.median(_grey(lines[0], colour)))
+        strict = _uniform_lines(lines, colour, reference)
+        if strict / len(lines) >= _MIN_TRIM:  # a border: find its noisy end
+            strict = _uniform_lines(lines, colour, reference, _EDGE_TOLERANCE)
+        trims[name] = strict
     top, bottom, left, right = trims["top"], trims["bottom"], trims["left"], trims["right"]
     if max(top / height, bottom / height, left / width, right / width) < _MIN_TRIM:
         return None

@@ -37,6 +37,7 @@ def _register_heif() -> None:
 
 @dataclass(frozen=True)
 class DecodedImage:
+    #: H x W x 3 RGB; H x W luma when a JPEG was decoded with `grey`
     pixels: RGBArray
     format: str
     mode: str
@@ -54,9 +55,13 @@ class DecodedImage:
 
 
 def decode_image(
-    data: bytes, limits: MediaLimits | None = None, *, source: str | None = None
+    data: bytes, limits: MediaLimits | None = None, *, source: str | None = None,
+    grey: bool = False,
 ) -> DecodedImage:
-    """Decode image bytes (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC/HEIF) to RGB pixels."""
+    """Decode image bytes (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC/HEIF) to RGB pixels.
+
+    `grey` (for hashing): a colour JPEG comes back as its luma (Y) channel alone, an H x W
+    array; the decoder then skips the colour planes, which is most of the work."""
     limits = limits or MediaLimits()
     if not data:
         raise CorruptMediaError("empty file (0 bytes)", source=source)
@@ -76,16 +81,19 @@ def decode_image(
                     "image pixels", width * height, limits.max_image_pixels, source=source
                 )
             side = limits.image_max_side
-            if side and fmt == "JPEG" and max(width, height) > side:
-                # Decode at 1/2, 1/4 or 1/8 scale in the DCT (no larger than needed).
-                scale = max(width, height) / side
-                image.draft("RGB", (math.ceil(width / scale), math.ceil(height / scale)))
-            frames = [_load_frame(image, side)]
+            if fmt == "JPEG":
+                size = (width, height)
+                if side and max(width, height) > side:
+                    # Decode at 1/2, 1/4 or 1/8 scale in the DCT (no larger than needed).
+                    scale = max(width, height) / side
+                    size = (math.ceil(width / scale), math.ceil(height / scale))
+                image.draft("L" if grey and image.mode == "RGB" else image.mode, size)
+            frames = [_load_frame(image, side, grey and fmt == "JPEG")]
             n_frames = getattr(image, "n_frames", 1)
             if limits.animated_all_frames and n_frames > 1:
                 for index in range(1, n_frames):
                     image.seek(index)
-                    frames.append(_load_frame(image, side))
+                    frames.append(_load_frame(image, side, grey and fmt == "JPEG"))
     except UnidentifiedImageError as exc:
         raise UnsupportedMediaError("not a recognised image format", source=source) from exc
     except (MediaLimitError, CorruptMediaError):
@@ -102,15 +110,17 @@ def decode_image(
     )
 
 
-def _load_frame(image: Image.Image, max_side: int) -> RGBArray:
+def _load_frame(image: Image.Image, max_side: int, grey: bool) -> RGBArray:
     image.load()
     if image.getexif().get(_ORIENTATION, 1) not in (1, None):
         image = ImageOps.exif_transpose(image)  # a copy: only when there is a turn to apply
+    if grey and image.mode == "L":
+        return reduce_pixels(np.asarray(image, dtype=np.uint8), max_side)
     return reduce_pixels(_to_rgb(image), max_side)
 
 
 def reduce_pixels(pixels: RGBArray, max_side: int) -> RGBArray:
-    """Shrink so the longer side is at most `max_side` (0: leave as it is)."""
+    """Shrink RGB or luma pixels so the longer side is at most `max_side` (0: as it is)."""
     height, width = pixels.shape[:2]
     if max_side and max(width, height) > max_side:
         scale = max_side / max(width, height)

@@ -19,6 +19,10 @@ class MediaLimits:
     animated_all_frames: bool = False
     #: decode images no larger than this longer side (0: full resolution)
     image_max_side: int = 2048
+    #: hash colour JPEGs from their luma (Y) plane, decoded without colour (about 5x faster;
+    #: a median 0 bits from hashing the RGB pixels); False decodes colour as pdqhash's
+    #: callers do, bit for bit
+    jpeg_luma: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MediaLimits:
