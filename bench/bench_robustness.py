@@ -1,6 +1,7 @@
 """Robustness benchmark: recall at PDQ distance <= 31 per transform, and false matches among
 unrelated photos, for plain PDQ (as HMA matches) and for ours (trimmed borders, centre-crop
-hashes in the bank, all 8 rotations and flips): the default, colour decode at full resolution, and 512 px.
+hashes in the bank, all 8 rotations and flips): the default, colour decode at full
+resolution, and 512 px.
 
     python bench/bench_robustness.py [--photos ../shared/data/photos]
 

@@ -116,14 +116,35 @@ def _keep(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int, r
 
 
 @njit(inline="always", cache=True)
+def _found_earlier(h: np.ndarray, q_subs: np.ndarray, starts: np.ndarray,
+                   lengths: np.ndarray, radii: np.ndarray, table: int) -> bool:
+    """Whether a table before `table` also finds this hash (its substring there is within
+    that table's radius): then that table reported it, and this one must not again."""
+    for u in range(table):
+        if radii[u] >= 0 and popcount64(substring(h, starts[u], lengths[u]) ^ q_subs[u]
+                                        ) <= radii[u]:
+            return True
+    return False
+
+
+@njit(inline="always", cache=True)
 def _verify(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
-            candidates: np.ndarray, n: int, out_rows: np.ndarray, out_dists: np.ndarray,
-            count: int) -> int:
+            candidates: np.ndarray, tables: np.ndarray, n: int, q_subs: np.ndarray,
+            starts: np.ndarray, lengths: np.ndarray, radii: np.ndarray,
+            out_rows: np.ndarray, out_dists: np.ndarray, count: int) -> int:
+    """Keep each live candidate within the threshold, once: a row is a candidate in every
+    table whose substring it shares within the radius, and only the first reports it."""
     for c in range(n):
         if c + _AHEAD_HASHES < n:
             prefetch(hashes, np.int64(candidates[c + _AHEAD_HASHES]) * 4)
-        count = _keep(hashes, dead, q, threshold, np.int64(candidates[c]), out_rows,
-                      out_dists, count)
+        row = np.int64(candidates[c])
+        d = distance(hashes, row, q)
+        if d <= threshold and not dead[row] and not _found_earlier(
+                hashes[row], q_subs, starts, lengths, radii, np.int64(tables[c])):
+            if count < out_rows.shape[0]:
+                out_rows[count] = row
+                out_dists[count] = d
+            count += 1
     return count
 
 
@@ -156,8 +177,8 @@ def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths:
               radii: np.ndarray, bucket_bits: int, offsets: np.ndarray,
               entries: np.ndarray, q: np.ndarray, threshold: int, out_rows: np.ndarray,
               out_dists: np.ndarray, budget: int) -> int:
-    """Rows within `threshold` of q, written to out_*; returns how many there are (a row
-    found through several tables appears once per table: callers deduplicate), or -1 when
+    """Rows within `threshold` of q, each once, written to out_*; returns how many there
+    are (which may be more than out_* holds: callers then ask again), or -1 when
     more than `budget` candidates turned up (a query inside a huge cluster of near-identical
     hashes): then a plain scan is cheaper, and the caller runs one.
 
@@ -166,7 +187,11 @@ def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths:
     first and loads are prefetched a few probes ahead, and candidates are gathered into a
     buffer and verified a buffer at a time."""
     candidates = np.empty(8192, dtype=np.uint32)
+    tables = np.empty(8192, dtype=np.uint8)
     values = np.empty(_MAX_PROBES, dtype=np.uint64)
+    q_subs = np.empty(starts.shape[0], dtype=np.uint64)
+    for t in range(starts.shape[0]):
+        q_subs[t] = substring(q, starts[t], lengths[t])
     n = np.int64(0)
     count = np.int64(0)
     gathered = np.int64(0)
@@ -180,7 +205,7 @@ def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths:
         shift = np.uint64(length - bucket_bits)
         low_mask = (np.uint64(1) << shift) - np.uint64(1)
         mask = np.uint32(low_mask)
-        n_values = _probe_values(substring(q, starts[t], length), length, radius, values)
+        n_values = _probe_values(q_subs[t], length, radius, values)
         for k in range(n_values):
             if k + _AHEAD_OFFSETS < n_values:
                 prefetch(offsets, t * offsets_row + np.int64(values[k + _AHEAD_OFFSETS] >> shift))
@@ -194,15 +219,18 @@ def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths:
                 entry = entries[t, j]
                 if (entry & mask) == want:
                     if n == candidates.shape[0]:
-                        count = _verify(hashes, dead, q, threshold, candidates, n, out_rows,
-                                        out_dists, count)
+                        count = _verify(hashes, dead, q, threshold, candidates, tables, n,
+                                        q_subs, starts, lengths, radii, out_rows, out_dists,
+                                        count)
                         gathered += n
                         n = 0
                         if gathered > budget:
                             return -1
                     candidates[n] = entry >> np.uint32(shift)
+                    tables[n] = t
                     n += 1
-    return _verify(hashes, dead, q, threshold, candidates, n, out_rows, out_dists, count)
+    return _verify(hashes, dead, q, threshold, candidates, tables, n, q_subs, starts, lengths,
+                   radii, out_rows, out_dists, count)
 
 
 @njit(cache=True)
@@ -215,20 +243,36 @@ def scan(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
     return count
 
 
+@njit(inline="always", cache=True)
+def sort_hits(rows: np.ndarray, dists: np.ndarray, count: int) -> None:
+    """Order the first `count` hits by distance, then row (rows are in id order)."""
+    keys = dists[:count] * np.int64(1 << 32) + rows[:count]
+    order = np.argsort(keys)
+    sorted_rows = rows[:count][order]
+    sorted_dists = dists[:count][order]
+    rows[:count] = sorted_rows
+    dists[:count] = sorted_dists
+
+
 @njit(parallel=True, cache=True)
 def query_batch(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                 radii: np.ndarray, bucket_bits: int, offsets: np.ndarray,
-                entries: np.ndarray, queries: np.ndarray, threshold: int,
-                out_rows: np.ndarray, out_dists: np.ndarray, counts: np.ndarray,
-                use_scan: bool, budget: int) -> None:
-    """query_one (or scan) for each query in parallel, into per-query rows of out_*."""
-    for i in prange(queries.shape[0]):
-        if use_scan:
-            counts[i] = scan(hashes, dead, queries[i], threshold, out_rows[i], out_dists[i])
-        else:
-            counts[i] = query_one(hashes, dead, starts, lengths, radii, bucket_bits, offsets,
-                                  entries, queries[i], threshold, out_rows[i], out_dists[i],
-                                  budget)
-            if counts[i] < 0:
-                counts[i] = scan(hashes, dead, queries[i], threshold, out_rows[i],
-                                 out_dists[i])
+                entries: np.ndarray, queries: np.ndarray, threshold: int, which: np.ndarray,
+                out_starts: np.ndarray, out_rows: np.ndarray, out_dists: np.ndarray,
+                counts: np.ndarray, use_scan: bool, budget: int) -> None:
+    """query_one (or scan) for queries[which[k]], in parallel, into
+    out_*[out_starts[k]:out_starts[k + 1]]; counts[k] is how many hits there are (more than
+    the room means: ask again with more). Each query's hits come by distance, then row."""
+    for k in prange(which.shape[0]):
+        q = queries[which[k]]
+        rows = out_rows[out_starts[k]:out_starts[k + 1]]
+        dists = out_dists[out_starts[k]:out_starts[k + 1]]
+        count = np.int64(-1)
+        if not use_scan:
+            count = query_one(hashes, dead, starts, lengths, radii, bucket_bits, offsets,
+                              entries, q, threshold, rows, dists, budget)
+        if count < 0:
+            count = scan(hashes, dead, q, threshold, rows, dists)
+        if count <= rows.shape[0]:
+            sort_hits(rows, dists, count)
+        counts[k] = count
