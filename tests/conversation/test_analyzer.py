@@ -67,6 +67,41 @@ def test_adult_to_minor_weighs_more_than_peers(rules: ConversationAnalyzer) -> N
     assert adult.grooming_score > peers.grooming_score
 
 
+def test_stages_in_grooming_order_weigh_more_than_the_same_jumbled(
+        rules: ConversationAnalyzer) -> None:
+    ordered = chat("a: you seem so mature", "b: thanks", "a: how old are you?", "b: 14",
+                   "a: dont tell anyone we talk ok", "b: ok", "a: send me a pic")
+    jumbled = chat("a: send me a pic", "b: what", "a: dont tell anyone we talk ok", "b: ok",
+                   "a: how old are you?", "b: 14", "a: you seem so mature")
+    first, second = rules.score("o", ordered), rules.score("j", jumbled)
+    assert first.grooming_score > second.grooming_score
+
+
+def test_one_side_asking_the_questions_weighs_more(rules: ConversationAnalyzer) -> None:
+    def talk(asker: str, answerer: str) -> list[Message]:
+        return chat(f"{asker}: you're really cute", f"{answerer}: thanks",
+                    f"{asker}: what school do you go to?", f"{answerer}: the one in town",
+                    f"{asker}: are you home alone?", f"{answerer}: yeah",
+                    f"{asker}: what are you doing now?", f"{answerer}: nothing much",
+                    f"{asker}: add me on snap", f"{answerer}: ok")
+    interviewing = rules.score("i", talk("a", "b"))
+    both = chat("a: you're really cute", "b: thanks, what about you?",
+                "a: what school do you go to?", "b: the one in town, you?",
+                "a: are you home alone?", "b: yeah, are you?",
+                "a: what are you doing now?", "b: nothing much, you?",
+                "a: add me on snap", "b: ok")
+    assert interviewing.grooming_score > rules.score("e", both).grooming_score
+
+
+def test_nudges_go_to_minors_not_to_known_adults(rules: ConversationAnalyzer) -> None:
+    lines = chat("a: ur so pretty", "a: what school do you go to?", "b: the one in town",
+                 "a: add me on snap")
+    minor = rules.score("m", lines, {"b": {"age": 13}})
+    adult = rules.score("n", lines, {"b": {"age": 30}})
+    assert 0.5 <= minor.grooming_score < 0.72 and minor.tier == "nudge"
+    assert adult.tier == "none"
+
+
 def test_streaming_equals_batch_and_state_survives_json(rules: ConversationAnalyzer) -> None:
     batch = rules.score("g", GROOMING)
     state = rules.new_state("g")

@@ -142,6 +142,8 @@ class AssessmentOut(BaseModel):
                       "(human review), urgent (sextortion in progress)")
     offender: str | None = Field(description="The participant most likely causing harm.")
     child: str | None = Field(description="The participant most likely at risk.")
+    disclosure: bool = Field(description="A participant described a threat or abuse done to "
+                             "them: reason enough for safety information.")
     messages: int
     tactics: dict[str, list[int]] = Field(description="Tactic -> indices of messages showing it.")
     evidence: list[EvidenceOut]

@@ -178,6 +178,8 @@ def evaluate(
               f"{result['benign']} benign")
     out.print(f"benign alerts per 1,000: {result['benign_alerts_per_1000']} "
               f"{result['benign_alerts_by_kind']}")
+    out.print(f"benign nudged per 1,000: {result['benign_nudged_per_1000']} (without a "
+              f"disclosure: {result['benign_nudged_without_disclosure_per_1000']})")
     for category in ("grooming", "sextortion"):
         if category in result:
             section = ", ".join(f"{k} {v}" for k, v in result[category].items())

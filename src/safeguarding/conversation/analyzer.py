@@ -24,7 +24,7 @@ from safeguarding.conversation.state import (
     EvidenceMessage,
     Participant,
 )
-from safeguarding.conversation.tactics import HARM_REQUESTS, Tactic
+from safeguarding.conversation.tactics import GROOMING_STAGE, HARM_REQUESTS, Tactic
 from safeguarding.errors import ConversationLimitError
 
 MAX_ID_CHARS = 256
@@ -64,6 +64,8 @@ class Assessment:
     offender: str | None
     child: str | None
     messages: int
+    #: a participant described a threat or abuse done to them ("he said he'd post my pics")
+    disclosure: bool = False
     tactics: dict[str, list[int]] = field(default_factory=dict)
     evidence: list[dict[str, Any]] = field(default_factory=list)
 
@@ -74,7 +76,8 @@ class Assessment:
             "grooming_score": round(self.grooming_score, 4),
             "sextortion_score": round(self.sextortion_score, 4),
             "tier": self.tier, "offender": self.offender, "child": self.child,
-            "messages": self.messages, "tactics": self.tactics, "evidence": self.evidence,
+            "disclosure": self.disclosure, "messages": self.messages,
+            "tactics": self.tactics, "evidence": self.evidence,
         }
 
 
@@ -182,6 +185,8 @@ class ConversationAnalyzer:
         elif state.last_age_probe_by not in (None, sender.id):
             state.last_age_probe_by = None
         harmful = {t for t, v in signal.tactics.items() if v >= 0.5}
+        for tactic in harmful & GROOMING_STAGE.keys():
+            sender.stage_first.setdefault(GROOMING_STAGE[tactic].value, index)
         if state.first_harm_index is None and harmful & {*HARM_REQUESTS, Tactic.THREAT}:
             state.first_harm_index = index
         if kept:
@@ -251,7 +256,9 @@ class ConversationAnalyzer:
             first_alert_index=state.first_alert_index,
             grooming_score=state.grooming_score, sextortion_score=state.sextortion_score,
             tier=state.tier, offender=roles.offender, child=roles.child,
-            messages=state.messages, tactics={k: sorted(v) for k, v in sorted(tactics.items())},
+            messages=state.messages,
+            disclosure=any(p.disclosures for p in state.participants.values()),
+            tactics={k: sorted(v) for k, v in sorted(tactics.items())},
             evidence=evidence,
         )
 

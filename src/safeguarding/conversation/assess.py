@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from safeguarding.conversation.state import ConversationState, Participant
-from safeguarding.conversation.tactics import GROOMING_STAGE, Tactic
+from safeguarding.conversation.tactics import GROOMING_STAGE, Stage, Tactic
 
 # How telling one sure instance of a tactic is on its own (noisy-or weights). Tactics that
 # also fill ordinary chats between friends (compliments, "add me on discord", a photo of a
@@ -33,11 +33,22 @@ GROOMING_WEIGHTS: dict[Tactic, float] = {
     Tactic.MEETING_REQUEST: 0.40,
 }
 SINGLE_STAGE_FACTOR = 0.6
+# Stages reached in the order groomers follow them (trust, then targeting, then exclusivity,
+# then requests) close this share of the remaining gap: a conversation escalating is more
+# telling than the same tactics jumbled, as in banter or a teacher's logistics.
+ESCALATION_GAIN = 0.15
+# One side asks most of the questions (age, school, parents, whether they are alone) and
+# the other answers: the shape of an interview, not of a chat between equals.
+INTERVIEW_FACTOR = 1.1
+INTERVIEWED_FACTOR = 0.9
 # The child calls the sender mum, dad or grandma: family secrets are about presents.
 FAMILY_FACTOR = 0.4
 GROOMING_ALERT = 0.72
 SEXTORTION_ALERT = 0.70
 NUDGE = 0.50
+# Where no age is known, a nudge needs more: safety information is for a child, and most
+# chats below the alert threshold are between people the platform knows nothing about.
+NUDGE_AGE_UNKNOWN = 0.60
 TIERS = ("none", "nudge", "review", "urgent")
 
 
@@ -75,9 +86,29 @@ def grooming_score(sender: Participant, target: Participant | None) -> float:
     score = 1.0 - miss
     if len(stages) <= 1 and sure < 3:
         score *= SINGLE_STAGE_FACTOR
+    if escalates(sender):
+        score += (1.0 - score) * ESCALATION_GAIN
+    score *= question_factor(sender, target)
     if target is not None and sender.id in target.calls_family:
         score *= FAMILY_FACTOR
     return min(1.0, score * age_factor(sender, target))
+
+
+def escalates(sender: Participant) -> bool:
+    """At least three stages, each first shown no earlier than the stage before it."""
+    order = list(Stage)
+    firsts = [sender.stage_first[s.value] for s in order if s.value in sender.stage_first]
+    return len(firsts) >= 3 and firsts == sorted(firsts)
+
+
+def question_factor(sender: Participant, target: Participant | None) -> float:
+    if target is None or sender.messages < 3 or target.messages < 3:
+        return 1.0
+    if sender.questions >= 3 and sender.questions >= 2 * max(1, target.questions):
+        return INTERVIEW_FACTOR
+    if target.questions >= 3 and target.questions >= 2 * max(1, sender.questions):
+        return INTERVIEWED_FACTOR
+    return 1.0
 
 
 def sextortion_score(sender: Participant) -> float:
@@ -127,6 +158,15 @@ def tier_for(state: ConversationState, grooming: float, sextortion: float,
         minor = child is not None and child.age is not None and child.age < 18
         return "urgent" if meeting and minor else "review"
     disclosed = any(p.disclosures for p in state.participants.values())
-    if grooming >= NUDGE or sextortion >= NUDGE or disclosed:
+    if sextortion >= NUDGE or disclosed or grooming >= _nudge_threshold(state, roles):
         return "nudge"
     return "none"
+
+
+def _nudge_threshold(state: ConversationState, roles: Roles) -> float:
+    """Grooming below the alert nudges a likely child: surely where a minor is known or
+    stated, at a higher score where no age is known, never a known adult."""
+    child = state.participants.get(roles.child or "")
+    if child is None or child.age is None:
+        return NUDGE_AGE_UNKNOWN
+    return NUDGE if child.age < 18 else 2.0

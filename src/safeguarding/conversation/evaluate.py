@@ -69,6 +69,11 @@ def report(results: list[Scored]) -> dict[str, Any]:
         "benign_alerts_by_kind": _count(r.kind for r in alerted_benign),
         "benign_nudged_per_1000": round(
             1000 * sum(r.assessment.tier != "none" for r in benign) / max(1, len(benign)), 2),
+        # a participant telling of a threat they received is nudged by design (safety
+        # information for a victim); the rate that costs platforms is the rest
+        "benign_nudged_without_disclosure_per_1000": round(
+            1000 * sum(r.assessment.tier != "none" and not r.assessment.disclosure
+                       for r in benign) / max(1, len(benign)), 2),
     }
     for category in CATEGORIES:
         positives = [r for r in results if r.label == category]

@@ -30,6 +30,8 @@ class Participant:
     disclosures: int = 0
     # Participants this one knows as family ("thanks mum", "it's grandma"): not strangers.
     calls_family: list[str] = field(default_factory=list)
+    # Grooming stage -> the index of the first message that surely showed it
+    stage_first: dict[str, int] = field(default_factory=dict)
 
     def record(self, tactic: str, score: float, index: int) -> bool:
         """Notes the tactic; True if this message is kept as evidence of it."""
