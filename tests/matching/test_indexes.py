@@ -176,9 +176,18 @@ def test_multi_index_on_skewed_data_and_wide_thresholds(threshold: int) -> None:
     index = PDQIndex.build(items, min_delta=1000)
     for query, hits in zip(queries, index.query_many(queries, threshold), strict=True):
         assert sorted(hits, key=lambda h: h.id) == brute_force(items, query, threshold)
-        # nearest first; each row once, though thousands turn up in several tables (and
-        # more than the first room for hits: those queries run again)
+        # nearest first; each row once, though thousands turn up in several tables
         assert hits == sorted(hits, key=lambda h: (h.distance, h.id))
+
+
+def test_queries_with_more_hits_than_room_run_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdq_index, "_MAX_ROOM", 100)
+    items, queries = skewed()
+    index = PDQIndex.build(items, min_delta=1000)
+    found = index.query_many(queries, 31)
+    assert [len(hits) > 100 for hits in found] == [True, True, False]
+    for query, hits in zip(queries, found, strict=True):
+        assert hits == sorted(brute_force(items, query, 31), key=lambda h: (h.distance, h.id))
 
 
 def test_multi_index_buffer_tables_and_compaction() -> None:

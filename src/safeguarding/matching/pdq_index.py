@@ -47,8 +47,11 @@ MAX_BUCKET_BITS = 20
 MIN_DELTA = 65_536
 #: candidates a query may gather before it is answered by a scan instead (at least)
 MIN_SCAN_BUDGET = 100_000
-#: verified matches per query kept before a query is re-run with room for all of them
-_FIRST_CAPACITY = 256
+#: room for hits per query on the first pass (a query with more runs again with room for
+#: all): up to 4,096 each, 2^24 slots in all. Untouched room costs address space, not
+#: memory (pages are only backed once written), so room is cheaper than a second pass.
+_ROOM_SLOTS = 1 << 24
+_MIN_ROOM, _MAX_ROOM = 64, 4096
 
 
 def layout(n: int) -> tuple[list[int], list[int], int]:
@@ -165,7 +168,8 @@ class _Tables:
         # past this many candidates a query is inside a huge cluster: a scan is cheaper
         budget = max(len(self.ids) // 8, MIN_SCAN_BUDGET)
         which = np.arange(len(queries), dtype=np.int64)
-        rooms = np.full(len(queries), _FIRST_CAPACITY, dtype=np.int64)
+        room = max(_MIN_ROOM, min(_MAX_ROOM, _ROOM_SLOTS // max(1, len(queries))))
+        rooms = np.full(len(queries), room, dtype=np.int64)
         found: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
         while len(which):  # twice at most: the queries with more hits than room go again
             bounds = np.zeros(len(which) + 1, dtype=np.int64)
