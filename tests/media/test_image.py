@@ -99,8 +99,9 @@ def test_zero_bytes_is_a_clear_error() -> None:
 
 def test_truncated_jpeg_is_corrupt() -> None:
     data = _encode(_gradient(640, 480), "JPEG")
-    with pytest.raises(CorruptMediaError, match=r"truncated\.jpg"):
-        decode_image(data[: len(data) // 2], source="truncated.jpg")
+    for grey in (False, True):  # the luma-only decode fails as clearly
+        with pytest.raises(CorruptMediaError, match=r"truncated\.jpg"):
+            decode_image(data[: len(data) // 2], source="truncated.jpg", grey=grey)
 
 
 def test_non_image_bytes_with_an_image_name() -> None:
@@ -113,6 +114,16 @@ def test_decompression_bomb_is_refused_before_decoding() -> None:
         decode_image(png_declaring(50_000, 50_000), source="bomb.png")
     assert caught.value.limit == "image pixels"
     assert "2.5e+09" in str(caught.value)
+
+
+def test_jpeg_declaring_a_huge_size_is_refused_before_decoding() -> None:
+    data = bytearray(_encode(_gradient(64, 48), "JPEG"))
+    sof = data.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    data[sof + 5:sof + 9] = struct.pack(">HH", 50_000, 50_000)
+    for grey in (False, True):
+        with pytest.raises(MediaLimitError) as caught:
+            decode_image(bytes(data), source="bomb.jpg", grey=grey)
+        assert caught.value.limit == "image pixels"
 
 
 def test_byte_limit() -> None:
