@@ -33,6 +33,12 @@ def test_plain_numbers_stay_numbers() -> None:
     assert normalize("one sec", numbers=False) == "one sec"
 
 
+def test_any_whitespace_between_spaced_letters_is_one_gap() -> None:
+    # found by hypothesis: "0\r0 0" became "0 0 0" on the first pass and "00" on the second
+    assert normalize("0\r0 0") == normalize(normalize("0\r0 0"))
+    assert normalize("s\tn\na p") == "snap"
+
+
 @given(st.text(max_size=200))
 def test_normalize_is_total_and_idempotent(text: str) -> None:
     once = normalize(text)

@@ -51,6 +51,9 @@ def normalize(text: str, *, numbers: bool = True) -> str:
     text = text.casefold().translate(_CONFUSABLES)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Any whitespace is one space before spaced-out words are joined: "s\rn a p" is "snap",
+    # and a second pass must find nothing more to do.
+    text = _SPACES.sub(" ", text)
     text = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group()), text)
     text = _LEET_WORD.sub(_unleet, text)
     text = _REPEATS.sub(r"\1\1", text)
