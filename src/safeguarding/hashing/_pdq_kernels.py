@@ -106,20 +106,21 @@ def _cols64(rows: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
 
 
 def sampled_rows(luminance: np.ndarray, flipped: bool) -> np.ndarray:
-    """The first half of `blur64`, shared by the variants that differ only across rows."""
+    """The first half of `blur64` (`flipped`: of the image upside down), shared by the
+    variants that differ only across columns."""
     return _rows64(luminance, *taps(luminance.shape[0], flipped))
 
 
 def finish64(rows: np.ndarray, cols: int, mirrored: bool) -> np.ndarray:
+    """The second half (`mirrored`: of the image read right to left)."""
     return _cols64(rows, *taps(cols, mirrored))
 
 
-def blur64(luminance: np.ndarray, flipped: bool = False, mirrored: bool = False
-           ) -> np.ndarray:
+def blur64(luminance: np.ndarray) -> np.ndarray:
     """PDQ's blurred, decimated 64x64 image: the reference blurs the whole image twice with
     a box filter and keeps 4,096 pixels of it; the same linear map computed only where those
-    pixels need it (`flipped`: of the image upside down, `mirrored`: left-right)."""
-    return finish64(sampled_rows(luminance, flipped), luminance.shape[1], mirrored)
+    pixels need it."""
+    return finish64(sampled_rows(luminance, False), luminance.shape[1], False)
 
 
 @njit(cache=True)
