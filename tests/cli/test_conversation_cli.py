@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from safeguarding.cli.main import app
@@ -59,11 +61,13 @@ def test_eval_reports_each_category() -> None:
     result = runner.invoke(app, ["conversation", "eval", str(DEV_SET), "--json",
                                  "--model", "none"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
-    assert report["model"] == "rules only"
-    assert report["grooming"]["average_precision"] > 0.9
-    assert report["sextortion"]["alerted_within_1_message_of_threat"] >= 0.95
-    assert report["benign_alerts_per_1000"] <= 10
+    report = json.loads(result.stdout)
+    assert report["model"] == "rules only" and report["ages"] == "withheld"
+    pooled = report["all"]
+    assert report["sources"]["dev"] == pooled
+    assert pooled["grooming"]["average_precision"] > 0.9
+    assert pooled["sextortion"]["alerted_within_1_message_ratio"] >= 0.95
+    assert pooled["benign_alerts_per_1000"] <= 10
 
 
 def test_eval_names_a_bad_line_and_exits_2(tmp_path: Path) -> None:
@@ -78,3 +82,43 @@ def test_eval_names_a_bad_line_and_exits_2(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         assert "line 2" in result.output and reason in result.output
         assert "Traceback" not in result.output
+
+
+def test_eval_reports_per_source_and_ends_with_the_headline(tmp_path: Path) -> None:
+    rows = [json.loads(line) for line in DEV_SET.read_text().splitlines()]
+    first = _write(tmp_path / "one.jsonl", *rows[:20], *rows[-20:])
+    second = _write(tmp_path / "two.jsonl", *rows[200:230], *rows[-40:-20])
+    result = runner.invoke(app, ["conversation", "eval", str(first), str(second),
+                                 "--model", "none"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert any(line.startswith("one ") for line in lines)
+    assert any(line.startswith("two ") for line in lines)
+    assert lines[-6].startswith("grooming alert recall")
+    assert lines[-3].startswith("benign alerted")
+    assert lines[-1].endswith("ages withheld")
+    as_json = json.loads(runner.invoke(app, ["conversation", "eval", str(first), str(second),
+                                             "--model", "none", "--json"]).stdout)
+    assert as_json["all"]["conversations"] == 90
+    assert as_json["sources"]["one"]["benign"] == 20
+
+
+def test_eval_plots_pngs(tmp_path: Path) -> None:
+    rows = [json.loads(line) for line in DEV_SET.read_text().splitlines()]
+    file = _write(tmp_path / "s.jsonl", *rows[:10], *rows[200:210], *rows[-10:])
+    result = runner.invoke(app, ["conversation", "eval", str(file), "--model", "none",
+                                 "--plot", str(tmp_path / "plots")])
+    assert result.exit_code == 0, result.output
+    for name in ("pr_grooming.png", "pr_sextortion.png", "alert_timing.png"):
+        assert (tmp_path / "plots" / name).read_bytes().startswith(b"\x89PNG")
+
+
+def test_eval_plot_without_matplotlib_says_which_extra(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [json.loads(line) for line in DEV_SET.read_text().splitlines()]
+    file = _write(tmp_path / "s.jsonl", *rows[:3], *rows[-3:])
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
+    result = runner.invoke(app, ["conversation", "eval", str(file), "--model", "none",
+                                 "--plot", str(tmp_path / "plots")])
+    assert result.exit_code == 2
+    assert "plot" in result.output and "Traceback" not in result.output

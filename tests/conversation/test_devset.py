@@ -8,14 +8,12 @@ from typing import Any
 import pytest
 
 from safeguarding.conversation.analyzer import ConversationAnalyzer
-from safeguarding.conversation.evaluate import (
-    average_precision,
-    recall_at_rate,
-    report,
-    score_labelled,
-)
+from safeguarding.conversation.evaluate import POOLED, report, score_labelled
+from safeguarding.conversation.labelled import read_labelled
+from safeguarding.conversation.metrics import average_precision, recall_at_rate
 from safeguarding.conversation.normalize import normalize
 from safeguarding.conversation.semantic import load_phrases
+from tests.conversation.conftest import DEV_SET
 
 
 def test_metrics_on_known_rankings() -> None:
@@ -46,23 +44,21 @@ def test_dev_set_is_labelled_and_has_the_hard_negatives(dev_set: list[dict[str, 
             assert 0 <= c["first_harm_index"] < len(c["messages"])
 
 
-def _check_targets(analyzer: ConversationAnalyzer, dev_set: list[dict[str, Any]]) -> None:
-    result = report(score_labelled(analyzer, dev_set))
+def _check_targets(analyzer: ConversationAnalyzer) -> None:
+    result = report(score_labelled(analyzer, read_labelled(DEV_SET)))[POOLED]
     assert result["benign_alerts_per_1000"] <= 10
     assert result["grooming"]["alert_recall_right_category"] >= 0.85
     assert result["grooming"]["recall_at_1pct_benign"] >= 0.85
-    assert result["grooming"]["flagged_before_first_request"] >= 0.6
+    assert result["grooming"]["flagged_before_first_harm_ratio"] >= 0.6
     assert result["sextortion"]["alert_recall_right_category"] >= 0.95
-    assert result["sextortion"]["alerted_within_1_message_of_threat"] >= 0.95
+    assert result["sextortion"]["alerted_within_1_message_ratio"] >= 0.95
 
 
 @pytest.mark.slow
-def test_targets_rules_only(rules: ConversationAnalyzer, dev_set: list[dict[str, Any]]
-                            ) -> None:
-    _check_targets(rules, dev_set)
+def test_targets_rules_only(rules: ConversationAnalyzer) -> None:
+    _check_targets(rules)
 
 
 @pytest.mark.slow
-def test_targets_with_model(with_model: ConversationAnalyzer,
-                            dev_set: list[dict[str, Any]]) -> None:
-    _check_targets(with_model, dev_set)
+def test_targets_with_model(with_model: ConversationAnalyzer) -> None:
+    _check_targets(with_model)

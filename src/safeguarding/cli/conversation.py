@@ -16,14 +16,17 @@ from safeguarding.cli.common import (
     EXIT_MATCHED,
     EXIT_OK,
     engine,
+    err,
     fail,
     out,
     settings,
 )
 from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Limits
-from safeguarding.conversation.evaluate import report, score_labelled
+from safeguarding.conversation.evaluate import POOLED, headline, report, score_labelled
 from safeguarding.conversation.io import Conversation, parse_conversation
+from safeguarding.conversation.labelled import read_sources
 from safeguarding.conversation.loader import ModelChoice, load_detector
+from safeguarding.conversation.plots import write_plots
 from safeguarding.errors import ConversationError, SafeguardingError
 
 app = typer.Typer(help="Conversation safety: grooming and sextortion in chats.",
@@ -141,49 +144,77 @@ def _print_human(result: dict[str, Any]) -> None:
 @app.command("eval")
 def evaluate(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
-                                         help="Labelled JSONL (data/conversations/dev.jsonl).")],
+    files: Annotated[list[Path], typer.Argument(
+        exists=True, help="Labelled JSONL files or folders of them; each file is a source.")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    with_ages: Annotated[bool, typer.Option(
+        "--with-ages", help="Pass the participants' true ages (withheld by default, as most "
+        "platforms do not know them).")] = False,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", file_okay=False, help="Write PNG curves here (the plot extra).")] = None,
     model: ModelOption = None,
 ) -> None:
-    """Average precision, recall at 1% and 0.1% of benign conversations alerted, alerts per
-    1,000 benign conversations, and earliness, per category."""
-    analyzer = _analyzer(ctx, model)
-    lines = []
-    with file.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                parse_conversation(item)
-                if item.get("label") not in ("grooming", "sextortion", "benign"):
-                    raise ValueError("'label' must be grooming, sextortion or benign")
-                harm = item.get("first_harm_index")
-                if harm is not None and (not isinstance(harm, int) or isinstance(harm, bool)):
-                    raise ValueError("'first_harm_index' must be an integer or null")
-            except (ValueError, SafeguardingError) as exc:
-                fail(f"{file}: line {number}: {exc}")
-            lines.append(item)
+    """Per source and pooled: grooming alert recall (shipped threshold, 1% and 0.1% of benign
+    alerted), flagged before the first harm step, sextortion alerted within one message of
+    the first threat, benign alerted and nudged per 1,000, ROC AUC and average precision.
+    The last six lines are the pooled headline."""
     try:
-        result = report(score_labelled(analyzer, lines))
+        items = read_sources(files, with_ages=with_ages)
+    except (ConversationError, OSError) as exc:
+        fail(str(exc))
+    analyzer = _analyzer(ctx, model)
+    name = analyzer.detector.model_name or "rules only"
+
+    def progress(done: int, total: int) -> None:
+        err.print(f"scored {done}/{total} conversations", end="\r" if done < total else "\n")
+
+    try:
+        results = score_labelled(analyzer, items, progress)
     except ConversationError as exc:
-        fail(f"{file}: {exc}")
-    result["model"] = analyzer.detector.model_name or "rules only"
-    result["phrases"] = analyzer.detector.phrases_version
+        fail(str(exc))
+    result = report(results)
+    result["model"] = name
+    result["ages"] = "given" if with_ages else "withheld"
+    if plot is not None:
+        try:
+            for path in write_plots(results, plot):
+                err.print(f"wrote {path}")
+        except SafeguardingError as exc:
+            fail(str(exc))
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
-    out.print(f"model: {result['model']}; {result['conversations']} conversations, "
-              f"{result['benign']} benign")
-    out.print(f"benign alerts per 1,000: {result['benign_alerts_per_1000']} "
-              f"{result['benign_alerts_by_kind']}")
-    out.print(f"benign nudged per 1,000: {result['benign_nudged_per_1000']} (without a "
-              f"disclosure: {result['benign_nudged_without_disclosure_per_1000']})")
-    for category in ("grooming", "sextortion"):
-        if category in result:
-            section = ", ".join(f"{k} {v}" for k, v in result[category].items())
-            out.print(f"{category}: {section}")
+    _print_table(result)
+    for line in headline(result, name, with_ages):
+        out.print(line)
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    out.print(f"{'source':<22} {'benign':>6} {'alerted':>7} {'/1000':>6} {'nudged':>6} | "
+              f"{'groom':>5} {'recall':>6} {'@1%':>5} {'@0.1%':>5} {'early':>7} {'AUC':>5} "
+              f"{'AP':>5} | {'sext':>4} {'on time':>7} {'AUC':>5} {'AP':>5}")
+    for source, s in [*result["sources"].items(), (POOLED, result[POOLED])]:
+        g, x = s.get("grooming"), s.get("sextortion")
+        row = (f"{source[:22]:<22} {s['benign']:>6} {s['benign_alerted']:>7} "
+               f"{s['benign_alerts_per_1000']:>6} {s['benign_nudged_per_1000']:>6} | ")
+        if g:
+            row += (f"{g['conversations']:>5} {_f(g['alert_recall']):>6} "
+                    f"{_f(g['recall_at_1pct_benign']):>5} {_f(g['recall_at_0.1pct_benign']):>5} "
+                    f"{g['flagged_before_first_harm']:>3}/{g['with_harm_step']:<3} "
+                    f"{_f(g['roc_auc']):>5} {_f(g['average_precision']):>5} | ")
+        else:
+            row += f"{'-':>5} {'':>6} {'':>5} {'':>5} {'':>7} {'':>5} {'':>5} | "
+        if x:
+            row += (f"{x['conversations']:>4} {x['alerted_within_1_message']:>3}/"
+                    f"{x['conversations']:<3} {_f(x['roc_auc']):>5} "
+                    f"{_f(x['average_precision']):>5}")
+        else:
+            row += f"{'-':>4}"
+        out.print(row)
+
+
+def _f(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 @app.command("purge")

@@ -1,109 +1,180 @@
-"""Evaluation on a labelled set: ranking quality, recall at fixed benign alert rates, the
-engine's own alert rate, and how early it warns.
+"""Evaluation on labelled sets, per source and pooled: what a platform would see.
 
-A labelled line is a conversation (the CLI input format) plus "label" (grooming, sextortion
-or benign) and "first_harm_index": the first image or meeting request in grooming, the
-first threat in sextortion."""
+Grooming: alert recall at the engine's threshold and at 1% / 0.1% of benign conversations
+alerted; flagged before the first harm step (image or meeting request), of those that have
+one, with the median messages of warning. Sextortion: alerted no later than one message
+after the first threat or demand. Benign: alerted and nudged per 1,000 with a Wilson 95%
+interval. Ranking: ROC AUC and average precision of each category's score against benign."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer
-from safeguarding.conversation.io import parse_conversation
+from safeguarding.conversation.analyzer import ConversationAnalyzer
+from safeguarding.conversation.labelled import Labelled
+from safeguarding.conversation.metrics import (
+    average_precision,
+    recall_at_rate,
+    roc_auc,
+    wilson,
+)
 
 CATEGORIES = ("grooming", "sextortion")
+POOLED = "all"
 
 
 @dataclass(frozen=True)
 class Scored:
+    source: str
     label: str
     kind: str
     first_harm_index: int | None
-    assessment: Assessment
+    alert: bool
+    category: str | None
+    first_alert_index: int | None
+    grooming_score: float
+    sextortion_score: float
+    tier: str
+    disclosure: bool
+
+    def score(self, category: str) -> float:
+        return self.grooming_score if category == "grooming" else self.sextortion_score
 
 
-def score_labelled(analyzer: ConversationAnalyzer, lines: Iterable[dict[str, Any]]
-                   ) -> list[Scored]:
-    out = []
-    for item in lines:
-        conversation = parse_conversation(item)
-        assessment = analyzer.score(conversation.id, conversation.messages,
-                                    conversation.participants)
-        harm = item.get("first_harm_index")
-        out.append(Scored(str(item["label"]), str(item.get("kind", item["label"])),
-                          int(harm) if harm is not None else None, assessment))
+def score_labelled(analyzer: ConversationAnalyzer, items: Sequence[Labelled],
+                   progress: Callable[[int, int], object] | None = None,
+                   batch: int = 64) -> list[Scored]:
+    """Scores whole conversations, a batch at a time (the model runs on full batches)."""
+    out: list[Scored] = []
+    for start in range(0, len(items), batch):
+        part = items[start:start + batch]
+        assessments = analyzer.score_many([
+            (i.conversation.id, i.conversation.messages, i.conversation.participants)
+            for i in part])
+        for item, a in zip(part, assessments, strict=True):
+            out.append(Scored(item.source, item.label, item.kind, item.first_harm_index,
+                              a.alert, a.category, a.first_alert_index, a.grooming_score,
+                              a.sextortion_score, a.tier, a.disclosure))
+        if progress is not None:
+            progress(len(out), len(items))
     return out
 
 
-def average_precision(positives: list[float], negatives: list[float]) -> float:
-    # Ties are ranked pessimistically: a benign score equal to a positive one comes first.
-    ranked = sorted([(s, 1) for s in positives] + [(s, 0) for s in negatives],
-                    key=lambda x: (-x[0], x[1]))
-    hits, total = 0, 0.0
-    for rank, (_, is_positive) in enumerate(ranked, start=1):
-        if is_positive:
-            hits += 1
-            total += hits / rank
-    return total / max(1, len(positives))
+def report(results: Sequence[Scored]) -> dict[str, Any]:
+    """Figures per source (in first-seen order) and pooled over all of them."""
+    sources = list(dict.fromkeys(r.source for r in results))
+    out: dict[str, Any] = {"sources": {s: section([r for r in results if r.source == s])
+                                       for s in sources}}
+    out[POOLED] = section(results)
+    return out
 
 
-def recall_at_rate(positives: list[float], negatives: list[float], rate: float) -> float:
-    """Recall with the threshold set so at most `rate` of benign conversations score above it."""
-    allowed = int(rate * len(negatives))
-    ordered = sorted(negatives, reverse=True)
-    threshold = ordered[allowed] if allowed < len(ordered) else -1.0
-    return sum(s > threshold for s in positives) / max(1, len(positives))
-
-
-def report(results: list[Scored]) -> dict[str, Any]:
+def section(results: Sequence[Scored]) -> dict[str, Any]:
     benign = [r for r in results if r.label == "benign"]
-    alerted_benign = [r for r in benign if r.assessment.alert]
+    alerted = [r for r in benign if r.alert]
+    nudged = [r for r in benign if r.tier != "none"]
+    low, high = wilson(len(alerted), len(benign))
     out: dict[str, Any] = {
         "conversations": len(results),
         "benign": len(benign),
-        "benign_alerts_per_1000": round(1000 * len(alerted_benign) / max(1, len(benign)), 2),
-        "benign_alerts_by_kind": _count(r.kind for r in alerted_benign),
-        "benign_nudged_per_1000": round(
-            1000 * sum(r.assessment.tier != "none" for r in benign) / max(1, len(benign)), 2),
+        "benign_alerted": len(alerted),
+        "benign_alerts_per_1000": _per_1000(len(alerted), len(benign)),
+        "benign_alerts_wilson95_per_1000": [round(1000 * low, 1), round(1000 * high, 1)],
+        "benign_alerts_by_kind": _count(r.kind for r in alerted),
+        "benign_nudged_per_1000": _per_1000(len(nudged), len(benign)),
         # a participant telling of a threat they received is nudged by design (safety
         # information for a victim); the rate that costs platforms is the rest
-        "benign_nudged_without_disclosure_per_1000": round(
-            1000 * sum(r.assessment.tier != "none" and not r.assessment.disclosure
-                       for r in benign) / max(1, len(benign)), 2),
+        "benign_nudged_without_disclosure_per_1000": _per_1000(
+            sum(not r.disclosure for r in nudged), len(benign)),
     }
     for category in CATEGORIES:
         positives = [r for r in results if r.label == category]
-        if not positives:
-            continue
-        key = "grooming_score" if category == "grooming" else "sextortion_score"
-        pos = [getattr(r.assessment, key) for r in positives]
-        neg = [getattr(r.assessment, key) for r in benign]
-        alerted = [r for r in positives if r.assessment.alert]
-        delays = [r.assessment.first_alert_index - r.first_harm_index for r in alerted
-                  if r.assessment.first_alert_index is not None
-                  and r.first_harm_index is not None]
-        section: dict[str, Any] = {
-            "conversations": len(positives),
-            "average_precision": round(average_precision(pos, neg), 4),
-            "recall_at_1pct_benign": round(recall_at_rate(pos, neg, 0.01), 4),
-            "recall_at_0.1pct_benign": round(recall_at_rate(pos, neg, 0.001), 4),
-            "alert_recall": round(len(alerted) / len(positives), 4),
-            "alert_recall_right_category": round(
-                sum(r.assessment.category == category for r in alerted) / len(positives), 4),
-            "median_alert_minus_harm_index": median(delays) if delays else None,
-        }
-        if category == "grooming":
-            section["flagged_before_first_request"] = round(
-                sum(d < 0 for d in delays) / len(positives), 4)
-        else:
-            section["alerted_within_1_message_of_threat"] = round(
-                sum(d <= 1 for d in delays) / len(positives), 4)
-        out[category] = section
+        if positives:
+            out[category] = _category(category, positives, benign)
     return out
+
+
+def _category(category: str, positives: list[Scored], benign: list[Scored]) -> dict[str, Any]:
+    pos = [r.score(category) for r in positives]
+    neg = [r.score(category) for r in benign]
+    alerted = [r for r in positives if r.alert]
+    with_harm = [r for r in positives if r.first_harm_index is not None]
+    out: dict[str, Any] = {
+        "conversations": len(positives),
+        "alerted": len(alerted),
+        "alert_recall": _ratio(len(alerted), len(positives)),
+        "alert_recall_right_category": _ratio(
+            sum(r.category == category for r in alerted), len(positives)),
+        "recall_at_1pct_benign": round(recall_at_rate(pos, neg, 0.01), 4) if neg else None,
+        "recall_at_0.1pct_benign": round(recall_at_rate(pos, neg, 0.001), 4) if neg else None,
+        "roc_auc": round(roc_auc(pos, neg), 4) if neg else None,
+        "average_precision": round(average_precision(pos, neg), 4) if neg else None,
+    }
+    if category == "grooming":
+        early = [r.first_harm_index - r.first_alert_index for r in with_harm
+                 if r.first_alert_index is not None and r.first_harm_index is not None
+                 and r.first_alert_index < r.first_harm_index]
+        out["with_harm_step"] = len(with_harm)
+        out["flagged_before_first_harm"] = len(early)
+        out["flagged_before_first_harm_ratio"] = _ratio(len(early), len(with_harm))
+        out["median_messages_of_warning"] = median(early) if early else None
+    else:
+        on_time = [r for r in with_harm if r.first_alert_index is not None
+                   and r.first_harm_index is not None
+                   and r.first_alert_index <= r.first_harm_index + 1]
+        out["alerted_within_1_message"] = len(on_time)
+        out["alerted_within_1_message_ratio"] = _ratio(len(on_time), len(positives))
+    return out
+
+
+def headline(result: dict[str, Any], model: str, ages: bool) -> list[str]:
+    """Six lines with the figures the issue is judged by (pooled); printed last."""
+    s = result[POOLED]
+    g, x = s.get("grooming"), s.get("sextortion")
+    lines = []
+    if g:
+        lines.append(f"grooming alert recall {g['alert_recall']:.3f} ({g['alerted']}/"
+                     f"{g['conversations']}) at the shipped threshold; "
+                     f"{_fmt(g['recall_at_1pct_benign'])} at 1% and "
+                     f"{_fmt(g['recall_at_0.1pct_benign'])} at 0.1% of benign alerted")
+        warning = g["median_messages_of_warning"]
+        lines.append(f"grooming flagged before the first harm step "
+                     f"{_fmt(g['flagged_before_first_harm_ratio'])} "
+                     f"({g['flagged_before_first_harm']}/{g['with_harm_step']}), median "
+                     f"{warning if warning is not None else '-'} messages of warning")
+    else:
+        lines += ["grooming: none in this set", "grooming early warning: none in this set"]
+    if x:
+        lines.append(f"sextortion alerted within one message of the first threat or demand "
+                     f"{x['alerted_within_1_message_ratio']:.3f} "
+                     f"({x['alerted_within_1_message']}/{x['conversations']})")
+    else:
+        lines.append("sextortion: none in this set")
+    low, high = s["benign_alerts_wilson95_per_1000"]
+    lines.append(f"benign alerted {s['benign_alerted']}/{s['benign']} = "
+                 f"{s['benign_alerts_per_1000']} per 1,000 (Wilson 95% {low}-{high}); "
+                 f"nudged {s['benign_nudged_per_1000']} per 1,000")
+    ranks = [f"{name} {_fmt(c['roc_auc'])} / {_fmt(c['average_precision'])}"
+             for name, c in (("grooming", g), ("sextortion", x)) if c]
+    lines.append(f"ROC AUC / AP: {', '.join(ranks) or '-'}")
+    lines.append(f"{s['conversations']} conversations from {len(result['sources'])} source(s); "
+                 f"model: {model}; ages {'given' if ages else 'withheld'}")
+    return lines
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _per_1000(part: int, whole: int) -> float:
+    return round(1000 * part / max(1, whole), 1)
 
 
 def _count(values: Iterable[str]) -> dict[str, int]:
