@@ -134,8 +134,10 @@ class Settings(BaseSettings):
         description="Mark session cookies Secure (HTTPS only); default: on in production.",
     )
     preview_retention_days: int = Field(
-        30, ge=0, description="Media previews supplied for review are deleted this many days "
-        "after they arrive, unless their case is under evidence preservation.",
+        30, ge=0, description="The evidence retention period: media previews supplied for "
+        "review are deleted, and upload metadata (IP, port, screen name, time, surface) "
+        "cleared, this many days after they arrive, unless their case is under evidence "
+        "preservation (`safeguarding cases purge`).",
     )
     evidence_preservation_days: int = Field(
         365, ge=1, description="A confirmed case's evidence is preserved this long (US law "

@@ -15,6 +15,7 @@ from safeguarding.banks.service import BankService
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
 from safeguarding.cases.service import Opened
+from safeguarding.cases.uploads import UploadInfo
 from safeguarding.config import Settings
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits
 from safeguarding.conversation.loader import load_detector
@@ -86,10 +87,11 @@ class Engine:
     def match_signals(self, signals: list[QuerySignal]) -> MatchResult:
         return self.matcher.match(signals)
 
-    def open_match_case(self, result: MatchResult, query: dict[str, str], subject: Subject
-                        ) -> Opened | None:
-        """Open (or join) the case a match asks for; None when nothing matched."""
-        request = intake.from_match(result, query, subject)
+    def open_match_case(self, result: MatchResult, query: dict[str, str], subject: Subject,
+                        upload: UploadInfo | None = None) -> Opened | None:
+        """Open (or join) the case a match asks for; None when nothing matched. `upload`:
+        the platform's metadata about this upload, kept with the evidence's samples."""
+        request = intake.from_match(result, query, subject, upload)
         return self.cases.open(request, "system") if request else None
 
     def close(self) -> None:

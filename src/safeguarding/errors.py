@@ -5,6 +5,7 @@
     │   ├── UnsupportedMediaError  not an image or video we decode
     │   ├── CorruptMediaError      recognised, but broken or truncated
     │   └── MediaLimitError        over a size, pixel, frame or duration limit
+    ├── InvalidInputError          a field the caller sent that we refuse (which field, why)
     ├── SignalError                a hash that is malformed or of an unknown type
     ├── ImportFormatError          a bank import file with a bad line (line number given)
     ├── ConversationError          a conversation the engine cannot take
@@ -46,6 +47,14 @@ class MediaLimitError(MediaError):
         self.value = value
         self.maximum = maximum
         super().__init__(f"{limit} {value:g} exceeds the limit of {maximum:g}", source=source)
+
+
+class InvalidInputError(SafeguardingError):
+    """A value the caller sent that we refuse; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
 
 
 class SignalError(SafeguardingError):

@@ -57,7 +57,8 @@ class Response:
         self.cases = CaseService(db, audit, Consequences(
             audit, bank_store, self.reports, webhooks=bool(s.webhook_url),
             preserve_for=timedelta(days=s.evidence_preservation_days),
-            confirmed_bank=s.confirmed_bank))
+            confirmed_bank=s.confirmed_bank),
+            upload_retention=timedelta(days=s.preview_retention_days))
         self.previews = Previews(db, audit, limits, timedelta(days=s.preview_retention_days))
         self.outbox = Outbox(db, audit, max_attempts=s.webhook_max_attempts)
         if s.webhook_url and s.webhook_secret:

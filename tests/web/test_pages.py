@@ -6,8 +6,10 @@ from fastapi.testclient import TestClient
 
 from safeguarding.cases import intake
 from safeguarding.cases.model import Status, Subject
+from safeguarding.cases.uploads import UploadInfo
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
+from tests.fakes.setup import bank_of
 from tests.web.conftest import sign_in
 
 
@@ -109,3 +111,27 @@ def test_an_expired_session_is_sent_back_to_sign_in(client: TestClient, web_engi
         conn.execute(text("UPDATE web_sessions SET last_seen_at = '2000-01-01 00:00:00'"))
     answer = client.post("/logout", data={"csrf_token": csrf})
     assert answer.status_code == 303 and "expired" in answer.headers["location"]
+
+
+def test_a_file_matching_again_and_again_keeps_the_case_page_small(
+        client: TestClient, web_engine: Engine) -> None:
+    image = generated_image(3)
+    bank_of(web_engine, [image])
+    hashes, result = web_engine.match_bytes(image)
+
+    def upload(i: int) -> int:
+        opened = web_engine.open_match_case(
+            result, hashes.primary(), Subject("post-1", f"acct-{i % 4}"),
+            UploadInfo.parse(uploader_ip=f"192.0.2.{i % 250}", surface="message"))
+        assert opened is not None
+        return opened.case.id
+
+    case_id = [upload(i) for i in range(10)][-1]
+    sign_in(client, "rita")
+    after_ten = client.get(f"/cases/{case_id}").text
+    for i in range(10, 110):
+        upload(i)
+    after_110 = client.get(f"/cases/{case_id}").text
+    assert "Seen 110 times from 4 accounts" in after_110
+    assert "uploader ip 192.0.2.109" in after_110 and "surface message" in after_110
+    assert abs(len(after_110) - len(after_ten)) < 100

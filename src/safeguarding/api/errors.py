@@ -16,6 +16,7 @@ from safeguarding.errors import (
     CorruptMediaError,
     ForbiddenError,
     ImportFormatError,
+    InvalidInputError,
     MediaLimitError,
     MissingDependencyError,
     NotFoundError,
@@ -35,6 +36,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (UnsupportedMediaError, 415),
     (CorruptMediaError, 422),
     (SignalError, 422),
+    (InvalidInputError, 422),
     (ImportFormatError, 422),
     (InvalidBankError, 422),
     (MissingDependencyError, 501),
@@ -51,6 +53,8 @@ def error_body(exc: Exception) -> dict[str, Any]:
     body: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
     if isinstance(exc, ImportFormatError) and exc.line is not None:
         body["line"] = exc.line
+    if isinstance(exc, InvalidInputError):
+        body["field"] = exc.field
     if isinstance(exc, MediaLimitError):
         body["limit"] = exc.limit
     return body

@@ -7,6 +7,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.banks.model import Action, Bank
+from safeguarding.cases.uploads import FIELDS as UPLOAD_FIELDS
+from safeguarding.cases.uploads import MAX_SCREEN_NAME_CHARS, MAX_SURFACE_CHARS, UploadInfo
 
 MAX_BATCH = 1000
 
@@ -17,7 +19,27 @@ class SignalIn(BaseModel):
     quality: int | None = Field(None, ge=0, le=100)
 
 
-class MatchItemIn(BaseModel):
+class UploadFieldsIn(BaseModel):
+    """Optional metadata about the upload (cases/uploads.py validates it). Kept only with
+    the case's sampled evidence, and only for the evidence retention period."""
+
+    uploader_ip: str | None = Field(None, description="The uploader's IP address (v4 or v6) "
+                                    "as your server saw it.", examples=["203.0.113.7"])
+    uploader_port: int | None = Field(None, description="The uploader's source port (1-65535)"
+                                      ": needed to trace an address shared behind NAT.")
+    screen_name: str | None = Field(None, max_length=MAX_SCREEN_NAME_CHARS,
+                                    description="The uploader's display name at the time.")
+    uploaded_at: str | None = Field(None, description="When you received the upload: ISO "
+                                    "8601 with a UTC offset.",
+                                    examples=["2025-01-31T12:00:00Z"])
+    surface: str | None = Field(None, max_length=MAX_SURFACE_CHARS, description="Where it "
+                                "was posted, e.g. profile_photo, public_post, message.")
+
+    def upload(self) -> UploadInfo:
+        return UploadInfo.parse(**{name: getattr(self, name) for name in UPLOAD_FIELDS})
+
+
+class MatchItemIn(UploadFieldsIn):
     id: str | None = Field(None, max_length=200, description="Your content id, echoed back; "
                            "a match with an id (or account_id) opens a review case.")
     account_id: str | None = Field(None, max_length=200, description="Who uploaded it.")
@@ -149,7 +171,9 @@ class AssessmentOut(BaseModel):
     evidence: list[EvidenceOut]
 
 
-class UserReportIn(BaseModel):
+class UserReportIn(UploadFieldsIn):
+    """A user's report; the upload fields describe the reported content's upload."""
+
     model_config = ConfigDict(extra="forbid")
     category: str = Field(description="csam, grooming, sextortion or other")
     reason: str = Field("", max_length=2000, description="What the reporter said.")

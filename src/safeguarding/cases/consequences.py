@@ -5,6 +5,7 @@ evidence preservation, and report drafts. Then statuses move on as deliveries co
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -51,17 +52,26 @@ class Consequences:
         self.preserve_for = preserve_for
         self.confirmed_bank = confirmed_bank
 
-    def _send(self, session: Session, row: CaseRow, event: str, **payload: Any) -> None:
+    def _send(self, session: Session, row: CaseRow, event: str, *, key: str | None = None,
+              **payload: Any) -> None:
         if not self.webhooks:
             return
         enqueue(session, WEBHOOK, event, {**subject(row), **payload},
-                f"case-{row.id}-v{row.version}-{event}", case_id=row.id)
+                key or f"case-{row.id}-v{row.version}-{event}", case_id=row.id)
 
     def on_open(self, session: Session, row: CaseRow, request: CaseRequest,
                 created: bool) -> None:
         if request.immediate_actions:
-            self._send(session, row, "case.policy_action", actions=request.immediate_actions,
-                       priority=row.priority)
+            # once per piece of content: the same upload matching again (the platform
+            # checking it twice, a bot re-posting it under the same id) asks for nothing new
+            content = request.subject.content_id or row.content_id or ""
+            key = (f"case-{row.id}-policy-"
+                   f"{hashlib.sha256(content.encode()).hexdigest()[:32]}")
+            if session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == key)
+                              ) is None:
+                self._send(session, row, "case.policy_action", key=key,
+                           actions=request.immediate_actions, priority=row.priority,
+                           content_id=content or None)
         elif created:
             self._send(session, row, "case.opened", priority=row.priority)
 

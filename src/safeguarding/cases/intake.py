@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from safeguarding.banks.model import Action
+from safeguarding.cases.evidence import evidence_key
 from safeguarding.cases.model import CaseKind, CaseRequest, Evidence, Priority, Subject
+from safeguarding.cases.uploads import UploadInfo
 from safeguarding.conversation.analyzer import Assessment
 from safeguarding.matching.result import MatchResult
 
@@ -22,12 +24,24 @@ def _match_priority(result: MatchResult) -> Priority:
     return Priority.HIGH if result.action is Action.BLOCK else Priority.NORMAL
 
 
-def from_match(result: MatchResult, query: dict[str, str], subject: Subject
-               ) -> CaseRequest | None:
-    """A case for a match, by the strictest policy of the banks it matched."""
+def _fingerprint(query: dict[str, str], subject: Subject) -> str:
+    """What identifies the file behind a match: its exact hash when known."""
+    for signal_type in ("sha256", "md5", "pdq"):
+        if query.get(signal_type):
+            return f"{signal_type}:{query[signal_type]}"
+    return f"content:{subject.content_id or ''}"
+
+
+def from_match(result: MatchResult, query: dict[str, str], subject: Subject,
+               upload: UploadInfo | None = None) -> CaseRequest | None:
+    """A case for a match, by the strictest policy of the banks it matched. The same file
+    matching the same bank entry again is the same evidence (counted, not stored again)."""
     if not result.matched:
         return None
-    evidence = [Evidence("match", {**m.as_dict(), "query": query}) for m in result.matches]
+    file = _fingerprint(query, subject)
+    evidence = [Evidence("match", {**m.as_dict(), "query": query},
+                         key=evidence_key("match", m.bank, m.entry_id, file))
+                for m in result.matches]
     banks = sorted({m.bank for m in result.matches})
     best = min(result.matches, key=lambda m: m.distance)
     summary = (f"{best.signal_type} match to {', '.join(banks)} at distance {best.distance:g}"
@@ -36,7 +50,7 @@ def from_match(result: MatchResult, query: dict[str, str], subject: Subject
                  and subject.content_id else [])
     labels = sorted({label for m in result.matches for label in m.labels})
     return CaseRequest(CaseKind.MATCH, _match_priority(result), subject, summary, evidence,
-                       labels, immediate)
+                       labels, immediate, upload or UploadInfo())
 
 
 def from_alert(assessment: Assessment, account_id: str | None = None) -> CaseRequest:
@@ -55,18 +69,26 @@ def from_alert(assessment: Assessment, account_id: str | None = None) -> CaseReq
                f"({', '.join(sorted(assessment.tactics))})")
     subject = Subject(conversation_id=assessment.id,
                       account_id=account_id or assessment.offender)
+    key = evidence_key("alert", assessment.id, assessment.category, assessment.tier)
     return CaseRequest(CaseKind.CONVERSATION, priority, subject, summary,
-                       [Evidence("alert", data)], [assessment.category or "alert"])
+                       [Evidence("alert", data, key=key)], [assessment.category or "alert"])
 
 
 def from_user_report(category: str, reason: str, subject: Subject, *,
-                     reporter: str | None = None, query: dict[str, str] | None = None
-                     ) -> CaseRequest:
+                     reporter: str | None = None, query: dict[str, str] | None = None,
+                     upload: UploadInfo | None = None) -> CaseRequest:
+    """A case for a user report. More reports of the same category about the same subject
+    and hashes are the same evidence: counted, each reporter and reason kept as a sample."""
     if category not in REPORT_CATEGORIES:
         raise ValueError(f"category must be one of {', '.join(REPORT_CATEGORIES)}")
     priority = {"sextortion": Priority.URGENT, "csam": Priority.HIGH}.get(category,
                                                                           Priority.NORMAL)
+    query = query or {}
     data: dict[str, Any] = {"category": category, "reason": reason[:2000],
-                            "reporter": reporter, "query": query or {}}
-    return CaseRequest(CaseKind.USER_REPORT, priority, subject,
-                       f"user report: {category}", [Evidence("report", data)], [category])
+                            "reporter": reporter, "query": query}
+    key = evidence_key("report", category, subject.content_id, subject.account_id,
+                       subject.conversation_id, sorted(query.items()))
+    return CaseRequest(CaseKind.USER_REPORT, priority, subject, f"user report: {category}",
+                       [Evidence("report", data, key=key)], [category],
+                       upload=upload or UploadInfo(),
+                       details={"reporter": reporter, "reason": reason[:2000]})

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from safeguarding.cases.uploads import UploadInfo
+
 
 class CaseKind(StrEnum):
     MATCH = "match"                     # a hash matched a bank
@@ -83,11 +85,33 @@ class Subject:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """One occurrence behind a piece of evidence (one upload, one report), kept as a sample."""
+
+    seen_at: datetime
+    account_id: str | None
+    content_id: str | None
+    #: the platform's upload metadata (cases/uploads.py); {} when none was given or it has
+    #: been purged at the end of the evidence retention period
+    upload: dict[str, Any]
+    #: what differs between occurrences of one kind: a report's reporter and reason
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Evidence:
     kind: str  # match, alert, report
     data: dict[str, Any]
     id: int = 0
-    added_at: datetime | None = None
+    added_at: datetime | None = None  # first seen
+    #: what makes two pieces of evidence the same (same kind, same content): a repeat is
+    #: counted on the first instead of stored again; None: never joined
+    key: str | None = None
+    count: int = 1
+    last_seen: datetime | None = None
+    #: distinct accounts seen (counted up to cases.evidence.MAX_TRACKED_ACCOUNTS)
+    accounts: int = 0
+    samples: list[Sample] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -102,6 +126,10 @@ class CaseRequest:
     labels: list[str] = field(default_factory=list)
     #: per-policy actions to send at once (a match to a blocking bank)
     immediate_actions: list[str] = field(default_factory=list)
+    #: the platform's metadata about this upload, kept with the evidence's samples
+    upload: UploadInfo = field(default_factory=UploadInfo)
+    #: what this occurrence adds to each sample beyond its ids and upload metadata
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,5 +179,8 @@ class Case:
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "version": self.version, "due_at": self.due_at.isoformat(),
             "created_at": self.created_at.isoformat(),
-            "evidence": [{"kind": e.kind, **e.data} for e in self.evidence],
+            "evidence": [{"kind": e.kind, **e.data, "count": e.count, "accounts": e.accounts,
+                          "first_seen": e.added_at.isoformat() if e.added_at else None,
+                          "last_seen": e.last_seen.isoformat() if e.last_seen else None}
+                         for e in self.evidence],
         }

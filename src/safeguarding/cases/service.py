@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
+from safeguarding.cases import evidence
 from safeguarding.cases.consequences import Consequences
 from safeguarding.cases.model import (
     DEADLINES,
@@ -42,7 +43,7 @@ class Opened:
     created: bool
 
 
-def to_case(row: CaseRow, evidence: list[CaseEvidenceRow] | None = None,
+def to_case(row: CaseRow, items: list[Evidence] | None = None,
             previews: list[PreviewRow] | None = None) -> Case:
     return Case(
         row.id, CaseKind(row.kind), Priority(row.priority), Status(row.status), row.assignee,
@@ -52,7 +53,7 @@ def to_case(row: CaseRow, evidence: list[CaseEvidenceRow] | None = None,
         Classification(row.classification) if row.classification else None, row.version,
         as_utc(row.due_at) or utcnow(), as_utc(row.created_at) or utcnow(),
         as_utc(row.updated_at) or utcnow(), as_utc(row.preserve_until),
-        [Evidence(e.kind, dict(e.data), e.id, as_utc(e.added_at)) for e in evidence or []],
+        list(items or []),
         [Preview(p.id, p.media_type, p.file_name, p.md5, as_utc(p.expires_at) or utcnow())
          for p in previews or []])
 
@@ -69,10 +70,13 @@ def _lock_subject(session: Session, subject: Subject) -> None:
 
 
 class CaseService:
-    def __init__(self, db: Database, audit: AuditLog, consequences: Consequences) -> None:
+    def __init__(self, db: Database, audit: AuditLog, consequences: Consequences, *,
+                 upload_retention: timedelta = timedelta(days=30)) -> None:
         self.db = db
         self.audit = audit
         self.consequences = consequences
+        #: how long the platform's upload metadata is kept with the evidence samples
+        self.upload_retention = upload_retention
 
     # --- intake ------------------------------------------------------------------------
     def open(self, request: CaseRequest, actor: str) -> Opened:
@@ -102,13 +106,18 @@ class CaseService:
                           updated_at=now)
             session.add(row)
             session.flush()
+            changed = False
         else:
-            self._join(row, request, now)
-        for item in request.evidence:
-            session.add(CaseEvidenceRow(case_id=row.id, kind=item.kind, data=item.data))
+            changed = self._join(row, request, now)
+        new_evidence = [evidence.add(session, row.id, item, request, now)
+                        for item in request.evidence]
+        if not created and (changed or any(new_evidence)):
+            # a reviewer's open form no longer shows everything: their decision is stale
+            row.version += 1
         self.audit.record(session, actor, "case.open" if created else "case.join",
                           f"case:{row.id}", kind=request.kind.value,
-                          priority=Priority(row.priority).label, evidence=len(request.evidence))
+                          priority=Priority(row.priority).label, evidence=len(request.evidence),
+                          new_evidence=sum(new_evidence))
         self.consequences.on_open(session, row, request, created)
         return row, created
 
@@ -120,16 +129,24 @@ class CaseService:
             CaseRow.status.in_([s.value for s in OPEN_STATUSES]), or_(*conditions))
             .order_by(CaseRow.priority, CaseRow.id).limit(1).with_for_update()).first()
 
-    def _join(self, row: CaseRow, request: CaseRequest, now: datetime) -> None:
+    def _join(self, row: CaseRow, request: CaseRequest, now: datetime) -> bool:
+        """Fold a request into the open case; True when that changes what a decision would
+        be about (priority, the ids acted on, labels)."""
+        changed = False
         if request.priority < row.priority:
             row.priority = int(request.priority)
             row.due_at = min(as_utc(row.due_at) or now, now + DEADLINES[request.priority])
+            changed = True
         for name in ("content_id", "account_id", "conversation_id"):
             if getattr(row, name) is None and getattr(request.subject, name):
                 setattr(row, name, getattr(request.subject, name))
-        row.labels = sorted(set(row.labels) | set(request.labels))
-        row.version += 1
+                changed = True
+        labels = sorted(set(row.labels) | set(request.labels))
+        if labels != sorted(row.labels):
+            row.labels = labels
+            changed = True
         row.updated_at = now
+        return changed
 
     # --- reading -----------------------------------------------------------------------
     def queue(self, *, statuses: tuple[Status, ...] = OPEN_STATUSES, limit: int = 200
@@ -155,11 +172,9 @@ class CaseService:
         row = session.get(CaseRow, case_id)
         if row is None:
             raise NotFoundError(f"no case {case_id}")
-        evidence = list(session.scalars(select(CaseEvidenceRow).where(
-            CaseEvidenceRow.case_id == case_id).order_by(CaseEvidenceRow.id)))
         previews = list(session.scalars(select(PreviewRow).where(
             PreviewRow.case_id == case_id).order_by(PreviewRow.id)))
-        return to_case(row, evidence, previews)
+        return to_case(row, evidence.load(session, case_id), previews)
 
     # --- review ------------------------------------------------------------------------
     def claim(self, case_id: int, user: User) -> Case:
@@ -216,11 +231,20 @@ class CaseService:
                 row.assignee, row.status = None, Status.NEW.value
             else:
                 row.status = Status.IN_REVIEW.value
-            evidence = list(session.scalars(select(CaseEvidenceRow).where(
+            rows = list(session.scalars(select(CaseEvidenceRow).where(
                 CaseEvidenceRow.case_id == case_id)))
-            self.consequences.on_decision(session, row, evidence, decision, reason, user)
+            self.consequences.on_decision(session, row, rows, decision, reason, user)
             self.consequences.advance(session, row)
             return to_case(row)
+
+    def purge_uploads(self) -> int:
+        """Clear upload metadata past its retention (cases under preservation keep it)."""
+        with self.db.write() as session:
+            cleared = evidence.purge_uploads(session, self.upload_retention)
+            if cleared:
+                self.audit.record(session, "system", "evidence.purge_uploads", "",
+                                  cleared=cleared)
+            return cleared
 
     def outcome_delivered(self, session: Session, case_id: int) -> None:
         """An outbox delivery for the case went out: it may now be actioned or closed."""

@@ -82,12 +82,15 @@ def verify(ctx: typer.Context,
     raise typer.Exit(EXIT_ERROR)
 
 
-@cases_app.command("purge-previews")
-def purge_previews(ctx: typer.Context) -> None:
-    """Delete previews past their retention (cases under preservation are kept)."""
+@cases_app.command("purge")
+@cases_app.command("purge-previews", hidden=True)  # its name before upload metadata
+def purge(ctx: typer.Context) -> None:
+    """Delete previews and clear upload metadata past the evidence retention period
+    (`preview_retention_days`; cases under preservation keep both). Run it daily."""
     with engine(ctx) as e:
         removed = e.response.previews.purge()
-    out.print(f"removed {removed} previews")
+        cleared = e.cases.purge_uploads()
+    out.print(f"removed {removed} previews, cleared upload metadata from {cleared} samples")
 
 
 def worker(ctx: typer.Context,

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safeguarding.store.models import Base, BigId, utcnow
 
@@ -52,15 +52,54 @@ class CaseRow(Base):
 
 class CaseEvidenceRow(Base):
     """One signal behind a case: a match (bank, entry, distance), an alert (tactics, message
-    indices, excerpts), or a user report (reason). References, not content."""
+    indices, excerpts), or a user report (reason). References, not content. Repeats of the
+    same evidence (same kind, same content: `group_key`) are counted here, not stored again
+    (cases/evidence.py)."""
 
     __tablename__ = "case_evidence"
+    __table_args__ = (Index("uq_evidence_group", "case_id", "group_key", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     data: Mapped[dict[str, Any]] = mapped_column()
-    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)  # first seen
+    # sha256 of what makes two pieces of evidence the same; NULL: never joined (older rows)
+    group_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    occurrences: Mapped[int] = mapped_column(BigInteger, default=1)
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # distinct accounts seen, counted up to cases.evidence.MAX_TRACKED_ACCOUNTS
+    accounts: Mapped[int] = mapped_column(Integer, default=0)
+    samples: Mapped[list[EvidenceSampleRow]] = relationship(
+        order_by="EvidenceSampleRow.id", viewonly=True)
+
+
+class EvidenceSampleRow(Base):
+    """One occurrence behind an evidence row, kept as a sample: the first and the last few
+    only. `upload` is the platform's upload metadata (cases/uploads.py), set to NULL when
+    the evidence retention period ends."""
+
+    __tablename__ = "evidence_samples"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(
+        ForeignKey("case_evidence.id", ondelete="CASCADE"), index=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    account_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    content_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    upload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True),
+                                                          nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EvidenceAccountRow(Base):
+    """The distinct accounts behind an evidence row, as digests: for counting only."""
+
+    __tablename__ = "evidence_accounts"
+
+    evidence_id: Mapped[int] = mapped_column(
+        ForeignKey("case_evidence.id", ondelete="CASCADE"), primary_key=True)
+    account_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class PreviewRow(Base):

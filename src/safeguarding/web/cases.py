@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from safeguarding.cases.evidence import MAX_TRACKED_ACCOUNTS
 from safeguarding.cases.model import CaseKind, Classification, Decision, Status
 from safeguarding.cases.service import due_soon
 from safeguarding.errors import SafeguardingError
@@ -42,7 +43,8 @@ def _case_page(request: Request, session: Reviewer, case_id: int,
     return page(request, "case.html", {
         "case": case, "reports": reports, "revealed": revealed or {},
         "decisions": list(Decision), "classifications": list(Classification),
-        "is_match": case.kind in (CaseKind.MATCH, CaseKind.USER_REPORT)}, session=session)
+        "is_match": case.kind in (CaseKind.MATCH, CaseKind.USER_REPORT),
+        "max_accounts": MAX_TRACKED_ACCOUNTS}, session=session)
 
 
 @router.get("/cases/{case_id}")

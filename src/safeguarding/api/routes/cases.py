@@ -28,7 +28,7 @@ def _report(engine: Engine, body: UserReportIn, actor: str) -> dict[str, Any]:
     request = intake.from_user_report(
         body.category, body.reason,
         Subject(body.content_id, body.account_id, body.conversation_id),
-        reporter=body.reporter_id, query=query)
+        reporter=body.reporter_id, query=query, upload=body.upload())
     return case_ref(engine.cases.open(request, actor))
 
 

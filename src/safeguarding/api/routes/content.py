@@ -12,6 +12,7 @@ from safeguarding.api.errors import error_body, status_for
 from safeguarding.api.routes.cases import case_ref
 from safeguarding.api.schemas import MAX_BATCH, MatchSignalsIn
 from safeguarding.cases.model import Subject
+from safeguarding.cases.uploads import UploadInfo
 from safeguarding.engine import Engine
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.registry import validate_signal
@@ -49,46 +50,64 @@ async def hash_upload(file: list[UploadFile], engine: EngineDep, key: MatchKey
 
 
 def _match_upload(engine: Engine, data: bytes, name: str, content_id: str | None,
-                  account_id: str | None) -> dict[str, Any]:
+                  account_id: str | None, upload: UploadInfo) -> dict[str, Any]:
     hashes, result = engine.match_bytes(data, source=name)
     out = {"hashes": hashes.as_dict(), **result.as_dict()}
     query = hashes.primary()
     opened = engine.open_match_case(
-        result, query, Subject(content_id or f"sha256:{query['sha256']}", account_id))
+        result, query, Subject(content_id or f"sha256:{query['sha256']}", account_id), upload)
     if opened:
         out["case"] = case_ref(opened)
     return out
 
 
 @router.post("/match")
-async def match_upload(file: list[UploadFile], engine: EngineDep, key: MatchKey,
-                       content_id: Annotated[list[str] | None, Form(
-                           description="Your id for each file, in order.")] = None,
-                       account_id: Annotated[str | None, Form(
-                           max_length=200, description="The uploader's account.")] = None,
-                       ) -> dict[str, Any]:
+async def match_upload(
+    file: list[UploadFile], engine: EngineDep, key: MatchKey,
+    content_id: Annotated[list[str] | None, Form(
+        description="Your id for each file, in order.")] = None,
+    account_id: Annotated[str | None, Form(
+        max_length=200, description="The uploader's account.")] = None,
+    uploader_ip: Annotated[str | None, Form(
+        description="The uploader's IP address (v4 or v6).")] = None,
+    uploader_port: Annotated[int | None, Form(
+        description="The uploader's source port (1-65535).")] = None,
+    screen_name: Annotated[str | None, Form(description="The uploader's display name.")] = None,
+    uploaded_at: Annotated[str | None, Form(
+        description="When you received the upload: ISO 8601 with a UTC offset.")] = None,
+    surface: Annotated[str | None, Form(
+        description="Where it was posted, e.g. profile_photo, public_post, message.")] = None,
+) -> dict[str, Any]:
     """Hash uploads and match them (all 8 rotations and flips) against every enabled bank.
-    A match opens (or joins) a review case, by the matched banks' policies."""
+    A match opens (or joins) a review case, by the matched banks' policies. The optional
+    upload fields (which apply to every file of the request) are kept with the case's
+    sampled evidence for the evidence retention period."""
+    upload = UploadInfo.parse(uploader_ip, uploader_port, screen_name, uploaded_at, surface)
     ids: list[str | None] = list(content_id or [])
     if ids and len(ids) != len(file):
         raise HTTPException(422, "send one content_id per file, or none")
     names = iter(ids or [None] * len(file))
     return await _each(file, lambda data, name: _match_upload(engine, data, name, next(names),
-                                                              account_id))
+                                                              account_id, upload))
 
 
 def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
-    results = []
+    # every item is checked before any is matched, so a bad item changes nothing
+    checked = []
     for item in body.items:
         signals = []
         for s in item.signals:
             kind, value = validate_signal(s.type, s.value)
             signals.append(QuerySignal(kind, value, s.quality))
+        checked.append((item, signals, item.upload()))
+    results = []
+    for item, signals, upload in checked:
         result = engine.match_signals(signals)
         out = {"id": item.id, **result.as_dict()}
         if item.id or item.account_id:
             query = {s.type: s.value for s in signals if s.type in ("pdq", "md5", "sha256")}
-            opened = engine.open_match_case(result, query, Subject(item.id, item.account_id))
+            opened = engine.open_match_case(result, query, Subject(item.id, item.account_id),
+                                            upload)
             if opened:
                 out["case"] = case_ref(opened)
         results.append(out)
