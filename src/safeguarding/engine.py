@@ -88,11 +88,31 @@ class Engine:
         return self.matcher.match(signals)
 
     def open_match_case(self, result: MatchResult, query: dict[str, str], subject: Subject,
-                        upload: UploadInfo | None = None) -> Opened | None:
+                        upload: UploadInfo | None = None,
+                        every_hash: list[dict[str, str | None]] | None = None
+                        ) -> Opened | None:
         """Open (or join) the case a match asks for; None when nothing matched. `upload`:
-        the platform's metadata about this upload, kept with the evidence's samples."""
-        request = intake.from_match(result, query, subject, upload)
+        the platform's metadata about this upload, kept with the evidence's samples;
+        `every_hash`: all hashes of the content (ContentHashes.every_hash), kept with the
+        evidence so a false positive puts every view of it on the do-not-match list."""
+        request = intake.from_match(result, query, subject, upload, every_hash)
         return self.cases.open(request, "system") if request else None
+
+    def match_upload(self, data: bytes, *, source: str | None = None,
+                     content_id: str | None = None, account_id: str | None = None,
+                     upload: UploadInfo | None = None
+                     ) -> tuple[ContentHashes, MatchResult, Opened | None]:
+        """Hash and match an upload; a match opens (or joins) its review case. Only then is
+        the file hashed again with its centre crops, for the evidence (a few ms, paid on
+        matches only). Uploads without a content id are known by `sha256:<hex>`."""
+        hashes, result = self.match_bytes(data, source=source)
+        if not result.matched:
+            return hashes, result, None
+        every = hash_bytes(data, self.limits, source=source, dihedral=True, crops=True)
+        query = hashes.primary()
+        subject = Subject(content_id or f"sha256:{query['sha256']}", account_id)
+        opened = self.open_match_case(result, query, subject, upload, every.every_hash())
+        return hashes, result, opened
 
     def close(self) -> None:
         self.db.dispose()

@@ -27,11 +27,17 @@ WEBHOOK = "webhook"
 FINAL_REPORT_STATES = ("accepted", "withdrawn")
 
 
-def query_signals(evidence: list[CaseEvidenceRow]) -> list[tuple[str, str]]:
-    """The (type, value) hashes of the content behind a case, as matched or reported."""
+def query_signals(evidence: list[CaseEvidenceRow], *, every_view: bool = False
+                  ) -> list[tuple[str, str]]:
+    """The (type, value) hashes of the content behind a case, as matched or reported; with
+    `every_view`, also each view, crop, rotation and flip the evidence holds."""
     found: dict[tuple[str, str], None] = {}
     for item in evidence:
-        for signal_type, value in (item.data.get("query") or {}).items():
+        pairs = list((item.data.get("query") or {}).items())
+        if every_view:
+            pairs += [(h.get("type"), h.get("value")) for h in item.data.get("hashes") or []
+                      if isinstance(h, dict)]
+        for signal_type, value in pairs:
             if isinstance(value, str) and signal_type in ("pdq", "md5", "sha256"):
                 found[(signal_type, value)] = None
     return list(found)
@@ -87,7 +93,9 @@ class Consequences:
             blocked = any(e.data.get("action") in ("block", "report") for e in evidence)
             self._send(session, row, "case.decided", decision=decision.value,
                        actions=["restore_content"] if blocked and row.content_id else [])
-            for signal_type, value in query_signals(evidence):
+            # every view of the file: its trimmed picture or a rotation matching again
+            # would send the platform the same wrong removal
+            for signal_type, value in query_signals(evidence, every_view=True):
                 self.bank_store.add_do_not_match(session, signal_type, value,
                                                  f"case {row.id}: {reason}"[:2000],
                                                  user.actor)

@@ -33,13 +33,19 @@ def _fingerprint(query: dict[str, str], subject: Subject) -> str:
 
 
 def from_match(result: MatchResult, query: dict[str, str], subject: Subject,
-               upload: UploadInfo | None = None) -> CaseRequest | None:
+               upload: UploadInfo | None = None,
+               every_hash: list[dict[str, str | None]] | None = None) -> CaseRequest | None:
     """A case for a match, by the strictest policy of the banks it matched. The same file
-    matching the same bank entry again is the same evidence (counted, not stored again)."""
+    matching the same bank entry again is the same evidence (counted, not stored again).
+    `query` is the content's own hashes; `every_hash` adds its views, crops and rotations
+    (the do-not-match list takes them all after a false positive)."""
     if not result.matched:
         return None
     file = _fingerprint(query, subject)
-    evidence = [Evidence("match", {**m.as_dict(), "query": query},
+    data: dict[str, Any] = {"query": query}
+    if every_hash:
+        data["hashes"] = every_hash
+    evidence = [Evidence("match", {**m.as_dict(), **data},
                          key=evidence_key("match", m.bank, m.entry_id, file))
                 for m in result.matches]
     banks = sorted({m.bank for m in result.matches})

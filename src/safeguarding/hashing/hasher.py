@@ -9,7 +9,7 @@ from pathlib import Path
 from safeguarding.errors import UnsupportedMediaError
 from safeguarding.hashing.base import Signal
 from safeguarding.hashing.md5 import Md5Signal
-from safeguarding.hashing.pdq import pdq_dihedral, pdq_hash
+from safeguarding.hashing.pdq import DIHEDRAL_VARIANTS, pdq_dihedral, pdq_hash
 from safeguarding.hashing.sha256 import Sha256Signal
 from safeguarding.hashing.views import CROPS, RGB, TRIMMED, centre_crop, trim_borders
 from safeguarding.hashing.vpdq import VpdqFrame, VpdqSignal, format_frames
@@ -39,6 +39,21 @@ class ContentHashes:
     def primary(self) -> dict[str, str]:
         """Type -> value of the content as it is (no derived views): what a case records."""
         return {s.type: s.value for s in self.signals if s.view is None}
+
+    def every_hash(self) -> list[dict[str, str | None]]:
+        """Every hash computed of the content: each view (trimmed, crops), each of its
+        rotations and flips where they were computed (named `rotate90`,
+        `trimmed/rotate90`), and the digests. What a false positive puts on the
+        do-not-match list, so that no view of the file matches again."""
+        out: list[dict[str, str | None]] = []
+        for s in self.signals:
+            if not s.rotations:
+                out.append({"type": s.type, "view": s.view, "value": s.value})
+                continue
+            prefix = f"{s.view}/" if s.view else ""
+            out.extend({"type": s.type, "view": prefix + name, "value": value}
+                       for name, value in zip(DIHEDRAL_VARIANTS, s.rotations, strict=True))
+        return out
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -51,11 +51,9 @@ async def hash_upload(file: list[UploadFile], engine: EngineDep, key: MatchKey
 
 def _match_upload(engine: Engine, data: bytes, name: str, content_id: str | None,
                   account_id: str | None, upload: UploadInfo) -> dict[str, Any]:
-    hashes, result = engine.match_bytes(data, source=name)
+    hashes, result, opened = engine.match_upload(data, source=name, content_id=content_id,
+                                                 account_id=account_id, upload=upload)
     out = {"hashes": hashes.as_dict(), **result.as_dict()}
-    query = hashes.primary()
-    opened = engine.open_match_case(
-        result, query, Subject(content_id or f"sha256:{query['sha256']}", account_id), upload)
     if opened:
         out["case"] = case_ref(opened)
     return out
@@ -106,8 +104,9 @@ def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
         out = {"id": item.id, **result.as_dict()}
         if item.id or item.account_id:
             query = {s.type: s.value for s in signals if s.type in ("pdq", "md5", "sha256")}
+            given = [{"type": s.type, "view": None, "value": s.value} for s in signals]
             opened = engine.open_match_case(result, query, Subject(item.id, item.account_id),
-                                            upload)
+                                            upload, given)
             if opened:
                 out["case"] = case_ref(opened)
         results.append(out)
