@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from safeguarding.engine import Engine
-from safeguarding.errors import AuthError, ConflictError, ForbiddenError, NotFoundError
+from safeguarding.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
 
 
 def test_create_authenticate_and_revoke(engine: Engine) -> None:
@@ -50,7 +56,9 @@ def test_wrong_secret_for_a_real_key(engine: Engine) -> None:
 def test_scopes_and_names_are_checked(engine: Engine) -> None:
     with pytest.raises(ValueError, match="scopes"):
         engine.keys.create("k", ["root"], "t")
-    with pytest.raises(ValueError, match="name"):
+    with pytest.raises(InvalidInputError, match="name"):
         engine.keys.create(" ", ["match"], "t")
+    with pytest.raises(InvalidInputError, match="control"):
+        engine.keys.create("a\x00b", ["match"], "t")
     with pytest.raises(NotFoundError):
         engine.keys.revoke("missing", "t")

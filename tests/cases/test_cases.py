@@ -15,7 +15,7 @@ from safeguarding.cases.model import Decision, Priority, Status, Subject
 from safeguarding.conversation.analyzer import Message
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
-from safeguarding.errors import ConflictError, ForbiddenError
+from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError
 from safeguarding.store.response_models import OutboxRow, ReportRow
 from tests.fakes.setup import Fakes, bank_of, response_engine, users
 
@@ -91,8 +91,8 @@ def test_user_reports_open_cases_and_bad_ones_are_refused(engine: Engine) -> Non
         intake.from_user_report("spam", "", Subject(account_id="a"))
     with pytest.raises(ValueError, match="content, account or conversation"):
         engine.cases.open(intake.from_user_report("other", "", Subject()), "key:test")
-    with pytest.raises(ValueError, match="1-200"):
-        Subject(content_id="x" * 201)
+    with pytest.raises(InvalidInputError, match="1 to 256"):
+        Subject(content_id="x" * 257)
 
 
 def test_queue_puts_urgent_first(engine: Engine) -> None:

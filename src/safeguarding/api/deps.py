@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.auth.keys import ApiKey
 from safeguarding.engine import Engine
+from safeguarding.inputs import MAX_ROW_ID
 
 
 def get_engine(request: Request) -> Engine:
@@ -18,6 +19,8 @@ def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+#: a row id in a path: larger than a 64-bit id is a 422 here, never a database error
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def _token(authorization: str | None, api_key: str | None) -> str | None:

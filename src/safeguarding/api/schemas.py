@@ -7,8 +7,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.banks.model import Action, Bank
+from safeguarding.cases.intake import MAX_REASON_CHARS
 from safeguarding.cases.uploads import FIELDS as UPLOAD_FIELDS
 from safeguarding.cases.uploads import MAX_SCREEN_NAME_CHARS, MAX_SURFACE_CHARS, UploadInfo
+from safeguarding.inputs import MAX_ID_CHARS
 
 MAX_BATCH = 1000
 
@@ -40,9 +42,11 @@ class UploadFieldsIn(BaseModel):
 
 
 class MatchItemIn(UploadFieldsIn):
-    id: str | None = Field(None, max_length=200, description="Your content id, echoed back; "
-                           "a match with an id (or account_id) opens a review case.")
-    account_id: str | None = Field(None, max_length=200, description="Who uploaded it.")
+    id: str | None = Field(None, max_length=MAX_ID_CHARS, description="Your content id, "
+                           "echoed back; a match with an id (or account_id) opens a review "
+                           "case.")
+    account_id: str | None = Field(None, max_length=MAX_ID_CHARS,
+                                   description="Who uploaded it.")
     signals: list[SignalIn] = Field(min_length=1, max_length=100)
 
 
@@ -129,7 +133,8 @@ class DoNotMatchIn(BaseModel):
 
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sender: str = Field(min_length=1, max_length=256, description="Your id for the sender.")
+    sender: str = Field(min_length=1, max_length=MAX_ID_CHARS,
+                        description="Your id for the sender.")
     text: str = Field(description="The message text; not stored.")
     ts: str | None = Field(None, max_length=64, description="Your timestamp, echoed in evidence.")
 
@@ -176,11 +181,12 @@ class UserReportIn(UploadFieldsIn):
 
     model_config = ConfigDict(extra="forbid")
     category: str = Field(description="csam, grooming, sextortion or other")
-    reason: str = Field("", max_length=2000, description="What the reporter said.")
-    content_id: str | None = Field(None, max_length=200)
-    account_id: str | None = Field(None, max_length=200, description="The reported account.")
-    conversation_id: str | None = Field(None, max_length=256)
-    reporter_id: str | None = Field(None, max_length=200)
+    reason: str = Field("", max_length=MAX_REASON_CHARS, description="What the reporter said.")
+    content_id: str | None = Field(None, max_length=MAX_ID_CHARS)
+    account_id: str | None = Field(None, max_length=MAX_ID_CHARS,
+                                   description="The reported account.")
+    conversation_id: str | None = Field(None, max_length=MAX_ID_CHARS)
+    reporter_id: str | None = Field(None, max_length=MAX_ID_CHARS)
     signals: list[SignalIn] = Field(default_factory=list, max_length=10,
                                     description="Hashes of the reported content, if any.")
 

@@ -15,12 +15,15 @@ from sqlalchemy import select
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.errors import AuthError, ConflictError, ForbiddenError, NotFoundError
+from safeguarding.inputs import short_text
 from safeguarding.store.db import Database
 from safeguarding.store.models import ApiKeyRow, utcnow
 
 #: stored with each key: never rename. `admin` implies every other scope.
 SCOPES = ("match", "conversations", "cases", "banks:read", "banks:write", "admin")
 _TOKEN = re.compile(r"sg_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
+_KEY_ID = re.compile(r"[a-z0-9]{12}")
+MAX_KEY_NAME_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,7 @@ class ApiKeys:
         self.audit = audit or AuditLog()
 
     def create(self, name: str, scopes: list[str], actor: str) -> CreatedKey:
-        if not name.strip() or len(name) > 200:
-            raise ValueError("a key needs a name of 1-200 characters")
+        name = short_text("name", name, MAX_KEY_NAME_CHARS)
         scopes = check_scopes(scopes)
         key_id = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789")
                          for _ in range(12))
@@ -90,6 +92,8 @@ class ApiKeys:
             return [_key(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
 
     def revoke(self, key_id: str, actor: str) -> ApiKey:
+        if not _KEY_ID.fullmatch(key_id):  # cannot exist
+            raise NotFoundError(f"API key {key_id[:40]!r} not found")
         with self.db.write() as session:
             row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_id == key_id)).first()
             if row is None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.errors import AuthError, ConflictError, ForbiddenError, NotFoundError
+from safeguarding.inputs import has_control
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
 from safeguarding.store.response_models import UserRow
@@ -102,6 +103,8 @@ class Users:
 
     def update(self, username: str, actor: str, *, role: Role | str | None = None,
                active: bool | None = None, password: str | None = None) -> User:
+        if not _USERNAME.fullmatch(username):  # cannot exist
+            raise NotFoundError(f"no user {username[:120]!r}")
         with self.db.write() as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
             if row is None:
@@ -123,6 +126,8 @@ class Users:
         """The user, or AuthError. The message never says whether the name exists.
         A failure is committed (count, lockout, audit) before the error is raised."""
         username = username.strip().lower()[:100]
+        if has_control(username):  # no such account; PostgreSQL refuses NUL in a query
+            raise AuthError("wrong username or password")
         with self.db.write() as session:
             failure = self._attempt(session, username, password, source)
             row = session.scalars(select(UserRow).where(UserRow.username == username)).first()

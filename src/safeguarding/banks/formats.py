@@ -20,7 +20,13 @@ from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import IO, Any
 
-from safeguarding.banks.model import BankEntry, InvalidBankError, NewEntry, check_labels
+from safeguarding.banks.model import (
+    BankEntry,
+    InvalidBankError,
+    NewEntry,
+    check_labels,
+    check_source_ref,
+)
 from safeguarding.errors import ImportFormatError, SignalError
 from safeguarding.hashing.registry import validate_signal
 
@@ -65,11 +71,8 @@ def _entry(line: int, fields: dict[str, Any]) -> NewEntry:
     metadata = fields.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise ImportFormatError("metadata must be a JSON object", line=line)
-    source_ref = fields.get("source_ref") or None
-    if source_ref is not None and (not isinstance(source_ref, str) or len(source_ref) > 200):
-        raise ImportFormatError("source_ref must be a string of at most 200 characters",
-                                line=line)
     try:
+        source_ref = check_source_ref(fields.get("source_ref") or None)
         kind, canonical = validate_signal(signal_type, value)
         labels = check_labels(fields.get("labels"))
     except (SignalError, InvalidBankError) as exc:

@@ -8,12 +8,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from safeguarding.errors import SafeguardingError
+from safeguarding.errors import InvalidInputError, SafeguardingError
+from safeguarding.inputs import MAX_FILE_NAME_CHARS, free_text, has_control
 
 _BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _SOURCE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,49}")
 MAX_LABELS = 50
 MAX_LABEL_LENGTH = 100
+MAX_DESCRIPTION_CHARS = 2000
 
 #: sources with a meaning elsewhere in the system; any other lowercase name is allowed
 KNOWN_SOURCES = ("local", "ncmec", "iwf", "stopncii", "takeitdown", "selfreport")
@@ -31,8 +33,12 @@ class InvalidBankError(SafeguardingError):
     pass
 
 
+def is_bank_name(name: object) -> bool:
+    return isinstance(name, str) and _BANK_NAME.fullmatch(name) is not None
+
+
 def check_bank_name(name: str) -> str:
-    if not isinstance(name, str) or not _BANK_NAME.fullmatch(name):
+    if not is_bank_name(name):
         raise InvalidBankError(
             f"invalid bank name {str(name)[:120]!r}: 1-100 letters, digits, '_', '.', '-'"
         )
@@ -53,7 +59,29 @@ def check_labels(labels: Any) -> list[str]:
     cleaned = sorted({x.strip() for x in labels if x.strip()})
     if len(cleaned) > MAX_LABELS or any(len(x) > MAX_LABEL_LENGTH for x in cleaned):
         raise InvalidBankError(f"at most {MAX_LABELS} labels of {MAX_LABEL_LENGTH} characters")
+    if any(has_control(x) for x in cleaned):
+        raise InvalidBankError("labels must not contain control characters")
     return cleaned
+
+
+def check_source_ref(source_ref: object) -> str | None:
+    """An entry's reference to where it came from (a file name, an upstream id)."""
+    if source_ref is None:
+        return None
+    if (not isinstance(source_ref, str) or len(source_ref) > MAX_FILE_NAME_CHARS
+            or has_control(source_ref)):
+        raise InvalidBankError(f"source_ref must be a string of at most {MAX_FILE_NAME_CHARS} "
+                               "characters without control characters")
+    return source_ref
+
+
+def check_description(description: object) -> str:
+    if not isinstance(description, str):
+        raise InvalidBankError("a description must be a string")
+    try:
+        return free_text("description", description, MAX_DESCRIPTION_CHARS)
+    except InvalidInputError as exc:
+        raise InvalidBankError(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,20 @@ from typing import IO, Any
 from safeguarding.audit.log import AuditLog
 from safeguarding.banks.formats import BankFormat, export, parse
 from safeguarding.banks.model import (
+    MAX_DESCRIPTION_CHARS,
     Bank,
     BankEntry,
     BankPolicy,
     NewEntry,
     check_bank_name,
+    check_description,
     check_labels,
     check_source,
+    check_source_ref,
 )
 from safeguarding.hashing.hasher import ContentHashes
-from safeguarding.hashing.registry import validate_signal
+from safeguarding.hashing.registry import get_signal_type, validate_signal
+from safeguarding.inputs import free_text
 from safeguarding.store.banks import BankStore, DoNotMatch
 from safeguarding.store.db import Database
 
@@ -59,6 +63,7 @@ class BankService:
                     labels: list[str] | None = None) -> Bank:
         check_bank_name(name)
         check_source(source)
+        description = check_description(description)
         policy = policy or BankPolicy()
         with self.db.write() as session:
             bank = self.store.create(session, name=name, description=description,
@@ -87,6 +92,8 @@ class BankService:
             changes["labels"] = check_labels(changes["labels"])
         if "source" in changes:
             check_source(changes["source"])
+        if "description" in changes:
+            changes["description"] = check_description(changes["description"])
         with self.db.write() as session:
             current = self.store.get(session, name)
             policy_changes = {k: v for k, v in changes.items() if k in _POLICY_FIELDS}
@@ -121,6 +128,7 @@ class BankService:
                     source_ref: str | None = None) -> ImportResult:
         """Validate (type, value, quality) triples and add them to a bank."""
         checked_labels = check_labels(labels)
+        source_ref = check_source_ref(source_ref)
         entries = []
         for signal_type, value, quality in signals:
             kind, canonical = validate_signal(signal_type, value)
@@ -135,7 +143,7 @@ class BankService:
         checked_labels = check_labels(labels)
         entries = [
             NewEntry(s.type, s.value, s.quality, checked_labels,
-                     {"view": s.view} if s.view else {}, source_ref)
+                     {"view": s.view} if s.view else {}, check_source_ref(source_ref))
             for hashes, source_ref in contents for s in hashes.signals
         ]
         return self.add_entries(name, entries, actor)
@@ -150,6 +158,8 @@ class BankService:
 
     def entries(self, name: str, *, after_id: int = 0, limit: int = 100,
                 signal_type: str | None = None) -> list[BankEntry]:
+        if signal_type is not None:
+            signal_type = get_signal_type(signal_type).name
         with self.db.read() as session:
             return self.store.entries(session, name, after_id=after_id, limit=limit,
                                       signal_type=signal_type)
@@ -169,7 +179,8 @@ class BankService:
     def add_do_not_match(self, signal_type: str, value: str, reason: str,
                          actor: str) -> DoNotMatch:
         kind, canonical = validate_signal(signal_type, value)
-        if not reason.strip():
+        reason = free_text("reason", reason, MAX_DESCRIPTION_CHARS)
+        if not reason:
             raise ValueError("a reason is required")
         with self.db.write() as session:
             entry = self.store.add_do_not_match(session, kind, canonical, reason, actor)

@@ -10,11 +10,14 @@ from safeguarding.cases.evidence import evidence_key
 from safeguarding.cases.model import CaseKind, CaseRequest, Evidence, Priority, Subject
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.conversation.analyzer import Assessment
+from safeguarding.inputs import free_text, platform_id
 from safeguarding.matching.result import MatchResult
 
 #: lists of confirmed abuse material: a match to one is urgent
 CONFIRMED_SOURCES = ("ncmec", "iwf")
 REPORT_CATEGORIES = ("csam", "grooming", "sextortion", "other")
+#: the longest reason a report or a decision may give
+MAX_REASON_CHARS = 2000
 
 
 def _match_priority(result: MatchResult) -> Priority:
@@ -87,14 +90,17 @@ def from_user_report(category: str, reason: str, subject: Subject, *,
     and hashes are the same evidence: counted, each reporter and reason kept as a sample."""
     if category not in REPORT_CATEGORIES:
         raise ValueError(f"category must be one of {', '.join(REPORT_CATEGORIES)}")
+    if reporter is not None:
+        platform_id("reporter_id", reporter)
+    reason = free_text("reason", reason, MAX_REASON_CHARS)
     priority = {"sextortion": Priority.URGENT, "csam": Priority.HIGH}.get(category,
                                                                           Priority.NORMAL)
     query = query or {}
-    data: dict[str, Any] = {"category": category, "reason": reason[:2000],
+    data: dict[str, Any] = {"category": category, "reason": reason,
                             "reporter": reporter, "query": query}
     key = evidence_key("report", category, subject.content_id, subject.account_id,
                        subject.conversation_id, sorted(query.items()))
     return CaseRequest(CaseKind.USER_REPORT, priority, subject, f"user report: {category}",
                        [Evidence("report", data, key=key)], [category],
                        upload=upload or UploadInfo(),
-                       details={"reporter": reporter, "reason": reason[:2000]})
+                       details={"reporter": reporter, "reason": reason})

@@ -9,6 +9,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from safeguarding.cases.uploads import UploadInfo
+from safeguarding.inputs import platform_id
 
 
 class CaseKind(StrEnum):
@@ -75,9 +76,8 @@ class Subject:
     def __post_init__(self) -> None:
         for name in ("content_id", "account_id", "conversation_id"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or not value.strip()
-                                      or len(value) > 200):
-                raise ValueError(f"{name} must be 1-200 characters")
+            if value is not None:
+                platform_id(name, value)
 
     @property
     def empty(self) -> bool:

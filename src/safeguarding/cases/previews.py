@@ -15,10 +15,11 @@ from sqlalchemy import delete, select
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.errors import NotFoundError
+from safeguarding.inputs import file_name as checked_file_name
 from safeguarding.media.image import decode_image
 from safeguarding.media.limits import MediaLimits
 from safeguarding.store.db import Database
-from safeguarding.store.models import utcnow
+from safeguarding.store.models import as_utc, utcnow
 from safeguarding.store.response_models import CaseRow, PreviewRow
 
 PREVIEW_SIDE = 1024
@@ -50,6 +51,7 @@ class Previews:
 
     def add(self, case_id: int, data: bytes, file_name: str, actor: str) -> int:
         """Decode with the media limits (a bomb or corrupt file is refused, nothing kept)."""
+        file_name = checked_file_name("file name", file_name)
         decoded = decode_image(data, self.limits, source=file_name)
         image = Image.fromarray(np.ascontiguousarray(decoded.pixels))
         image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
@@ -62,10 +64,11 @@ class Previews:
                 PreviewRow.case_id == case_id))))
             if count >= MAX_PREVIEWS_PER_CASE:
                 raise ValueError(f"a case holds at most {MAX_PREVIEWS_PER_CASE} previews")
-            expires = max(utcnow() + self.retention, case.preserve_until or utcnow())
+            # a confirmed case's preview is kept as long as the case is preserved
+            expires = max(utcnow() + self.retention, as_utc(case.preserve_until) or utcnow())
             row = PreviewRow(case_id=case_id, media_type="image/jpeg", data=stored,
                              md5=hashlib.md5(stored).hexdigest(),  # noqa: S324 (NCMEC's hash)
-                             file_name=file_name[:200], expires_at=expires)
+                             file_name=file_name, expires_at=expires)
             session.add(row)
             session.flush()
             self.audit.record(session, actor, "preview.add", f"case:{case_id}",

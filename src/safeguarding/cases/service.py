@@ -15,6 +15,7 @@ from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases import evidence
 from safeguarding.cases.consequences import Consequences
+from safeguarding.cases.intake import MAX_REASON_CHARS
 from safeguarding.cases.model import (
     DEADLINES,
     OPEN_STATUSES,
@@ -30,11 +31,10 @@ from safeguarding.cases.model import (
     Subject,
 )
 from safeguarding.errors import ConflictError, ForbiddenError, NotFoundError
+from safeguarding.inputs import free_text
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
 from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, PreviewRow
-
-MAX_REASON = 2000
 
 
 @dataclass(frozen=True)
@@ -197,11 +197,9 @@ class CaseService:
     def decide(self, case_id: int, user: User, decision: Decision | str, reason: str, *,
                version: int, classification: Classification | str | None = None) -> Case:
         decision = Decision(decision)
-        reason = reason.strip()
+        reason = free_text("reason", reason, MAX_REASON_CHARS)
         if not reason:
             raise ValueError("a decision needs a reason")
-        if len(reason) > MAX_REASON:
-            raise ValueError(f"a reason is at most {MAX_REASON} characters")
         label = Classification(classification) if classification else None
         with self.db.write() as session:
             row = self._locked(session, case_id)

@@ -25,9 +25,9 @@ from safeguarding.conversation.state import (
     Participant,
 )
 from safeguarding.conversation.tactics import GROOMING_STAGE, HARM_REQUESTS, Tactic
-from safeguarding.errors import ConversationLimitError
+from safeguarding.errors import ConversationFormatError, ConversationLimitError
+from safeguarding.inputs import MAX_ID_CHARS, has_control
 
-MAX_ID_CHARS = 256
 # Messages embedded per model call: full batches, bounded memory.
 DETECT_SLICE = 1024
 
@@ -266,6 +266,8 @@ class ConversationAnalyzer:
 def _check_id(value: str, what: str) -> None:
     if not isinstance(value, str) or not value or len(value) > MAX_ID_CHARS:
         raise ConversationLimitError(f"{what} must be a string of 1 to {MAX_ID_CHARS} characters")
+    if has_control(value):
+        raise ConversationFormatError(f"{what} must not contain control characters")
 
 
 def _given_age(info: Mapping[str, Any]) -> int | None:

@@ -13,6 +13,7 @@ from safeguarding.audit.log import AuditLog
 from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Message
 from safeguarding.conversation.state import ConversationState
 from safeguarding.errors import NotFoundError
+from safeguarding.inputs import platform_id
 from safeguarding.store.conversations import ConversationStore
 from safeguarding.store.db import Database
 
@@ -34,6 +35,7 @@ class ConversationService:
     def add_messages(self, conversation_id: str, messages: Sequence[Message], *,
                      participants: Mapping[str, Mapping[str, Any]] | None = None,
                      actor: str = "api") -> Assessment:
+        platform_id("conversation id", conversation_id)  # before its row is created
         with self.db.write() as session:
             row = self.store.load_for_update(session, conversation_id)
             if not row.state:
@@ -54,6 +56,7 @@ class ConversationService:
             return assessment
 
     def risk(self, conversation_id: str) -> Assessment:
+        platform_id("conversation id", conversation_id)
         with self.db.read() as session:
             row = self.store.get(session, conversation_id)
             if row is None:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from safeguarding.banks.model import Bank, BankEntry, BankPolicy, NewEntry
+from safeguarding.banks.model import Bank, BankEntry, BankPolicy, NewEntry, is_bank_name
 from safeguarding.errors import ConflictError, NotFoundError
 from safeguarding.store.models import (
     BankChangeRow,
@@ -113,6 +113,8 @@ class BankStore:
         return _bank(row)
 
     def _row(self, session: Session, name: str, *, lock: bool = False) -> BankRow:
+        if not is_bank_name(name):  # cannot exist; and PostgreSQL refuses NUL in a query
+            raise NotFoundError(f"bank {str(name)[:120]!r} not found")
         query = select(BankRow).where(BankRow.name == name)
         if lock and session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()

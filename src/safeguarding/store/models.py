@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from safeguarding.inputs import MAX_ID_CHARS
+
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -139,7 +141,7 @@ class ConversationRow(Base):
 
     __tablename__ = "conversations"
 
-    id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    id: Mapped[str] = mapped_column(String(MAX_ID_CHARS), primary_key=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     messages: Mapped[int] = mapped_column(BigInteger, default=0)
     alert: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from safeguarding.inputs import MAX_FILE_NAME_CHARS, MAX_ID_CHARS
 from safeguarding.store.models import Base, BigId, utcnow
 
 
@@ -32,9 +33,12 @@ class CaseRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="new")
     assignee: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # the platform's identifiers; an open case is found again by any of them
-    content_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
-    account_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
-    conversation_id: Mapped[str | None] = mapped_column(String(256), nullable=True, index=True)
+    content_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True,
+                                                   index=True)
+    account_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True,
+                                                   index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True,
+                                                        index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
     decision: Mapped[str | None] = mapped_column(String(30), nullable=True)
@@ -85,8 +89,8 @@ class EvidenceSampleRow(Base):
     evidence_id: Mapped[int] = mapped_column(
         ForeignKey("case_evidence.id", ondelete="CASCADE"), index=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    account_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    content_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    account_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True)
+    content_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True)
     upload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True),
                                                           nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -113,7 +117,7 @@ class PreviewRow(Base):
     media_type: Mapped[str] = mapped_column(String(50))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     md5: Mapped[str] = mapped_column(String(32))
-    file_name: Mapped[str] = mapped_column(String(200), default="")
+    file_name: Mapped[str] = mapped_column(String(MAX_FILE_NAME_CHARS), default="")
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from safeguarding.api.deps import RowId
 from safeguarding.auth.keys import SCOPES
 from safeguarding.auth.sessions import WebSession
 from safeguarding.auth.users import Role
@@ -102,7 +103,7 @@ async def revoke_key(request: Request, session: Reviewer, key_id: str, csrf_toke
 
 
 @router.post("/outbox/{item_id}/retry")
-async def retry(request: Request, session: Reviewer, item_id: int, csrf_token: Csrf = ""
+async def retry(request: Request, session: Reviewer, item_id: RowId, csrf_token: Csrf = ""
                 ) -> Response:
     def work() -> Response:
         _admin(session)

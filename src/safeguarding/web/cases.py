@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from safeguarding.api.deps import RowId
 from safeguarding.cases.evidence import MAX_TRACKED_ACCOUNTS
 from safeguarding.cases.model import CaseKind, Classification, Decision, Status
 from safeguarding.cases.service import due_soon
@@ -48,7 +49,7 @@ def _case_page(request: Request, session: Reviewer, case_id: int,
 
 
 @router.get("/cases/{case_id}")
-async def case_page(request: Request, session: Reviewer, case_id: int) -> Response:
+async def case_page(request: Request, session: Reviewer, case_id: RowId) -> Response:
     try:
         return await run_in_threadpool(_case_page, request, session, case_id)
     except SafeguardingError as exc:
@@ -56,7 +57,7 @@ async def case_page(request: Request, session: Reviewer, case_id: int) -> Respon
 
 
 @router.post("/cases/{case_id}/claim")
-async def claim(request: Request, session: Reviewer, case_id: int, csrf_token: Csrf = ""
+async def claim(request: Request, session: Reviewer, case_id: RowId, csrf_token: Csrf = ""
                 ) -> Response:
     def work() -> Response:
         engine_of(request).cases.claim(case_id, session.user)
@@ -66,7 +67,7 @@ async def claim(request: Request, session: Reviewer, case_id: int, csrf_token: C
 
 
 @router.post("/cases/{case_id}/decision")
-async def decide(request: Request, session: Reviewer, case_id: int,
+async def decide(request: Request, session: Reviewer, case_id: RowId,
                  decision: Annotated[str, Form()], version: Annotated[int, Form()],
                  reason: Annotated[str, Form(max_length=5000)] = "",
                  classification: Annotated[str, Form()] = "", csrf_token: Csrf = ""
@@ -80,7 +81,7 @@ async def decide(request: Request, session: Reviewer, case_id: int,
 
 
 @router.get("/cases/{case_id}/previews/{preview_id}/blurred")
-async def blurred_preview(request: Request, session: Reviewer, case_id: int, preview_id: int
+async def blurred_preview(request: Request, session: Reviewer, case_id: RowId, preview_id: RowId
                           ) -> Response:
     def work() -> Response:
         data = engine_of(request).response.previews.render(case_id, preview_id,
@@ -91,7 +92,7 @@ async def blurred_preview(request: Request, session: Reviewer, case_id: int, pre
 
 
 @router.post("/cases/{case_id}/previews/{preview_id}/reveal")
-async def reveal(request: Request, session: Reviewer, case_id: int, preview_id: int,
+async def reveal(request: Request, session: Reviewer, case_id: RowId, preview_id: RowId,
                  csrf_token: Csrf = "") -> Response:
     """The unblurred image, inline in this one response: no URL to cache or share."""
     def work() -> Response:
@@ -110,7 +111,7 @@ async def reports(request: Request, session: Reviewer) -> HTMLResponse:
 
 
 @router.get("/reports/{report_id}")
-async def report_page(request: Request, session: Reviewer, report_id: int) -> Response:
+async def report_page(request: Request, session: Reviewer, report_id: RowId) -> Response:
     def work() -> Response:
         report = engine_of(request).response.reports.get(report_id)
         return page(request, "report.html", {"report": report}, session=session)
@@ -119,7 +120,7 @@ async def report_page(request: Request, session: Reviewer, report_id: int) -> Re
 
 
 @router.post("/reports/{report_id}/approve")
-async def approve(request: Request, session: Reviewer, report_id: int, csrf_token: Csrf = ""
+async def approve(request: Request, session: Reviewer, report_id: RowId, csrf_token: Csrf = ""
                   ) -> Response:
     def work() -> Response:
         engine_of(request).response.reports.approve(report_id, session.user)
@@ -130,7 +131,7 @@ async def approve(request: Request, session: Reviewer, report_id: int, csrf_toke
 
 
 @router.post("/reports/{report_id}/withdraw")
-async def withdraw(request: Request, session: Reviewer, report_id: int,
+async def withdraw(request: Request, session: Reviewer, report_id: RowId,
                    reason: Annotated[str, Form(max_length=2000)] = "", csrf_token: Csrf = ""
                    ) -> Response:
     def work() -> Response:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from safeguarding.api.deps import AdminKey, EngineDep, ReadKey, WriteKey
+from safeguarding.api.deps import AdminKey, EngineDep, ReadKey, RowId, WriteKey
 from safeguarding.api.schemas import (
     BankIn,
     BankOut,
@@ -21,6 +21,7 @@ from safeguarding.api.schemas import (
 from safeguarding.banks.formats import BankFormat
 from safeguarding.banks.model import BankPolicy
 from safeguarding.errors import NotFoundError
+from safeguarding.inputs import MAX_ROW_ID
 
 router = APIRouter(tags=["banks"])
 _MEDIA_TYPES = {BankFormat.HMA: "text/plain", BankFormat.CSV: "text/csv",
@@ -61,7 +62,8 @@ async def delete_bank(name: str, engine: EngineDep, key: AdminKey) -> None:
 
 @router.get("/banks/{name}/entries")
 async def list_entries(name: str, engine: EngineDep, key: ReadKey,
-                       after: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+                       after: int = Query(0, ge=0, le=MAX_ROW_ID),
+                       limit: int = Query(100, ge=1, le=1000),
                        signal_type: str | None = None) -> dict[str, Any]:
     entries = await run_in_threadpool(
         lambda: engine.banks.entries(name, after_id=after, limit=limit,
@@ -95,7 +97,7 @@ async def add_content(name: str, file: list[UploadFile], engine: EngineDep, key:
 
 
 @router.delete("/banks/{name}/entries/{entry_id}", status_code=204)
-async def remove_entry(name: str, entry_id: int, engine: EngineDep, key: WriteKey) -> None:
+async def remove_entry(name: str, entry_id: RowId, engine: EngineDep, key: WriteKey) -> None:
     removed = await run_in_threadpool(engine.banks.remove_entries, name, [entry_id], key.actor)
     if not removed:
         raise NotFoundError(f"entry {entry_id} not found in bank {name!r}")
@@ -142,6 +144,6 @@ async def add_do_not_match(body: DoNotMatchIn, engine: EngineDep, key: WriteKey
 
 
 @router.delete("/do-not-match/{dnm_id}", status_code=204)
-async def remove_do_not_match(dnm_id: int, engine: EngineDep, key: WriteKey) -> None:
+async def remove_do_not_match(dnm_id: RowId, engine: EngineDep, key: WriteKey) -> None:
     await run_in_threadpool(engine.banks.remove_do_not_match, dnm_id, key.actor)
 

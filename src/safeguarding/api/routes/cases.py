@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from safeguarding.api.deps import CaseKey, EngineDep
+from safeguarding.api.deps import CaseKey, EngineDep, RowId
 from safeguarding.api.schemas import CaseRef, UserReportIn
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
@@ -40,7 +40,7 @@ async def user_report(body: UserReportIn, engine: EngineDep, key: CaseKey) -> di
 
 
 @router.get("/cases/{case_id}")
-async def case_status(case_id: int, engine: EngineDep, key: CaseKey) -> dict[str, Any]:
+async def case_status(case_id: RowId, engine: EngineDep, key: CaseKey) -> dict[str, Any]:
     """A case's status and decision (evidence excerpts stay in the review tool)."""
     case = await run_in_threadpool(engine.cases.get, case_id)
     out = case.as_dict()
@@ -49,7 +49,7 @@ async def case_status(case_id: int, engine: EngineDep, key: CaseKey) -> dict[str
 
 
 @router.post("/cases/{case_id}/preview", status_code=201)
-async def add_preview(case_id: int, file: UploadFile, engine: EngineDep, key: CaseKey
+async def add_preview(case_id: RowId, file: UploadFile, engine: EngineDep, key: CaseKey
                       ) -> dict[str, Any]:
     """Supply the image for review. Kept re-encoded at 1024 px for the preview retention
     period (longer once a case is confirmed and preserved); shown blurred by default."""

@@ -16,6 +16,7 @@ from safeguarding.cases.uploads import UploadInfo
 from safeguarding.engine import Engine
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.registry import validate_signal
+from safeguarding.inputs import MAX_ID_CHARS
 from safeguarding.matching.matcher import QuerySignal
 
 router = APIRouter(tags=["matching"])
@@ -65,7 +66,7 @@ async def match_upload(
     content_id: Annotated[list[str] | None, Form(
         description="Your id for each file, in order.")] = None,
     account_id: Annotated[str | None, Form(
-        max_length=200, description="The uploader's account.")] = None,
+        max_length=MAX_ID_CHARS, description="The uploader's account.")] = None,
     uploader_ip: Annotated[str | None, Form(
         description="The uploader's IP address (v4 or v6).")] = None,
     uploader_port: Annotated[int | None, Form(
@@ -84,6 +85,10 @@ async def match_upload(
     ids: list[str | None] = list(content_id or [])
     if ids and len(ids) != len(file):
         raise HTTPException(422, "send one content_id per file, or none")
+    for given in ids:  # refused whether or not the file matches
+        Subject(given, account_id)
+    if account_id is not None:
+        Subject(account_id=account_id)
     names = iter(ids or [None] * len(file))
     return await _each(file, lambda data, name: _match_upload(engine, data, name, next(names),
                                                               account_id, upload))

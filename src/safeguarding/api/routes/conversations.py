@@ -10,9 +10,10 @@ from starlette.concurrency import run_in_threadpool
 from safeguarding.api.deps import ConversationKey, EngineDep
 from safeguarding.api.schemas import AssessmentOut, MessagesIn
 from safeguarding.conversation.analyzer import Message
+from safeguarding.inputs import MAX_ID_CHARS
 
 router = APIRouter(tags=["conversations"])
-ConversationId = Annotated[str, Path(min_length=1, max_length=256)]
+ConversationId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS)]
 
 
 @router.post("/conversations/{conversation_id}/messages", response_model=AssessmentOut)

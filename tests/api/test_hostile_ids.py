@@ -1,0 +1,215 @@
+"""Every API route and every page, swept with the ids and names that used to end in a 500:
+row ids of 2^63 and more, NUL characters in ids, names and text, file names longer than the
+database keeps. Each must be refused with a 4xx and a message (or be harmless), on SQLite and
+on PostgreSQL; the sweep fails when a route is added without probes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from safeguarding.api.app import create_app
+from safeguarding.cases import intake
+from safeguarding.cases.model import Subject
+from safeguarding.demo import generated_image
+from safeguarding.engine import Engine
+from tests.fakes.setup import Fakes, response_engine, users
+from tests.web.conftest import sign_in
+
+BIG = 2**63  # one past the largest 64-bit row id
+HUGE = 2**64 + 7
+NUL = "a\x00b"
+NUL_PATH = "a%00b"  # the same, as it travels in a URL
+LONG_NAME = "n" * 201 + ".jpg"
+IMAGE = generated_image(2)
+PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+
+
+@dataclass(frozen=True)
+class Probe:
+    route: str  # "METHOD /template", for the coverage check
+    url: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    #: False: harmless input that may be accepted, but never a 500 (a NUL in a multipart
+    #: file name arrives percent-encoded, for one)
+    refused: bool = True
+
+    @property
+    def method(self) -> str:
+        return self.route.split(" ")[0]
+
+
+def _routes(app: FastAPI) -> set[str]:
+    """Every "METHOD /path" the app serves, through included routers."""
+    found: set[str] = set()
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for route in routes:
+            original = getattr(route, "original_router", None)
+            if original is not None:
+                walk(original.routes, prefix + route.include_context.prefix)
+            elif isinstance(route, APIRoute):
+                found.update(f"{m} {prefix}{route.path}" for m in route.methods or ())
+
+    walk(app.routes, "")
+    return found
+
+
+#: routes that take no id, name or text worth probing
+NO_INPUT = {"GET /v1/health", "GET /v1/ready", "GET /v1/banks", "GET /v1/do-not-match",
+            "GET /", "POST /logout", "GET /reports", "GET /admin"}
+
+
+def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
+    form = {"csrf_token": csrf}
+    upload = {"files": {"file": ("up.jpg", IMAGE)}}
+    probes = [
+        Probe("POST /v1/hash", "/v1/hash", {"files": {"file": (LONG_NAME, IMAGE)}}, False),
+        Probe("POST /v1/match", "/v1/match", {**upload, "data": {"content_id": NUL}}),
+        Probe("POST /v1/match", "/v1/match", {**upload, "data": {"account_id": NUL}}),
+        Probe("POST /v1/match", "/v1/match", {**upload, "data": {"screen_name": NUL}}),
+        Probe("POST /v1/match", "/v1/match", {**upload, "data": {"content_id": "c" * 257}}),
+        Probe("POST /v1/match/signals", "/v1/match/signals", {"json": {"items": [
+            {"id": NUL, "signals": [{"type": "pdq", "value": PDQ}]}]}}),
+        Probe("POST /v1/match/signals", "/v1/match/signals", {"json": {"items": [
+            {"account_id": NUL, "signals": [{"type": "md5", "value": "0" * 32}]}]}}),
+        Probe("POST /v1/banks", "/v1/banks", {"json": {"name": NUL}}),
+        Probe("POST /v1/banks", "/v1/banks", {"json": {"name": "n1", "description": NUL}}),
+        Probe("POST /v1/banks", "/v1/banks", {"json": {"name": "n2", "labels": [NUL]}}),
+        Probe("GET /v1/banks/{name}", f"/v1/banks/{NUL_PATH}"),
+        Probe("PATCH /v1/banks/{name}", f"/v1/banks/{NUL_PATH}", {"json": {"enabled": False}}),
+        Probe("PATCH /v1/banks/{name}", "/v1/banks/b", {"json": {"description": NUL}}),
+        Probe("DELETE /v1/banks/{name}", f"/v1/banks/{NUL_PATH}"),
+        Probe("GET /v1/banks/{name}/entries", "/v1/banks/b/entries", {"params": {"after": BIG}}),
+        Probe("GET /v1/banks/{name}/entries", "/v1/banks/b/entries",
+              {"params": {"signal_type": NUL}}),
+        Probe("GET /v1/banks/{name}/entries", f"/v1/banks/{NUL_PATH}/entries"),
+        Probe("POST /v1/banks/{name}/entries", "/v1/banks/b/entries", {"json": {
+            "signals": [{"type": "pdq", "value": PDQ}], "source_ref": NUL}}),
+        Probe("POST /v1/banks/{name}/entries", "/v1/banks/b/entries", {"json": {
+            "signals": [{"type": "pdq", "value": PDQ}], "labels": [NUL]}}),
+        Probe("POST /v1/banks/{name}/content", "/v1/banks/b/content",
+              {"files": {"file": (LONG_NAME, IMAGE)}}),
+        Probe("POST /v1/banks/{name}/content", "/v1/banks/b/content",
+              {"files": {"file": (NUL + ".jpg", IMAGE)}}, False),
+        Probe("POST /v1/banks/{name}/content", f"/v1/banks/{NUL_PATH}/content", upload),
+        Probe("DELETE /v1/banks/{name}/entries/{entry_id}", f"/v1/banks/b/entries/{BIG}"),
+        Probe("DELETE /v1/banks/{name}/entries/{entry_id}", f"/v1/banks/b/entries/{HUGE}"),
+        Probe("POST /v1/banks/{name}/import", "/v1/banks/b/import?format=jsonl", {
+            "content": json.dumps({"signal_type": "pdq", "value": PDQ, "source_ref": NUL})}),
+        Probe("POST /v1/banks/{name}/import", f"/v1/banks/{NUL_PATH}/import", {"content": b""}),
+        Probe("GET /v1/banks/{name}/export", f"/v1/banks/{NUL_PATH}/export"),
+        Probe("POST /v1/do-not-match", "/v1/do-not-match",
+              {"json": {"type": "pdq", "value": PDQ, "reason": NUL}}),
+        Probe("POST /v1/do-not-match", "/v1/do-not-match",
+              {"json": {"type": NUL, "value": PDQ, "reason": "r"}}),
+        Probe("DELETE /v1/do-not-match/{dnm_id}", f"/v1/do-not-match/{BIG}"),
+        Probe("POST /v1/conversations/{conversation_id}/messages",
+              f"/v1/conversations/{NUL_PATH}/messages",
+              {"json": {"messages": [{"sender": "a", "text": "hi"}]}}),
+        Probe("POST /v1/conversations/{conversation_id}/messages", "/v1/conversations/c/messages",
+              {"json": {"messages": [{"sender": NUL, "text": "hi"}]}}),
+        Probe("POST /v1/conversations/{conversation_id}/messages", "/v1/conversations/c/messages",
+              {"json": {"messages": [{"sender": "a", "text": "hi"}],
+                        "participants": {NUL: {"age": 13}}}}),
+        Probe("GET /v1/conversations/{conversation_id}/risk", f"/v1/conversations/{NUL_PATH}/risk"),
+        Probe("POST /v1/reports", "/v1/reports", {"json": {"category": "csam",
+                                                           "content_id": NUL}}),
+        Probe("POST /v1/reports", "/v1/reports", {"json": {"category": "csam",
+                                                           "conversation_id": NUL}}),
+        Probe("POST /v1/reports", "/v1/reports", {"json": {
+            "category": "csam", "content_id": "c9", "reporter_id": NUL}}),
+        Probe("POST /v1/reports", "/v1/reports", {"json": {
+            "category": "csam", "content_id": "c9", "reason": NUL}}),
+        Probe("GET /v1/cases/{case_id}", f"/v1/cases/{BIG}"),
+        Probe("GET /v1/cases/{case_id}", f"/v1/cases/{HUGE}"),
+        Probe("POST /v1/cases/{case_id}/preview", f"/v1/cases/{BIG}/preview", upload),
+        Probe("POST /v1/cases/{case_id}/preview", f"/v1/cases/{case_id}/preview",
+              {"files": {"file": (LONG_NAME, IMAGE)}}),
+        Probe("POST /v1/cases/{case_id}/preview", f"/v1/cases/{case_id}/preview",
+              {"files": {"file": (NUL + ".jpg", IMAGE)}}, False),
+        # the pages
+        Probe("GET /login", "/login", {"params": {"next": NUL}}, False),
+        Probe("POST /login", "/login", {"data": {"username": NUL, "password": "p" * 12}}),
+        Probe("GET /queue", "/queue", {"params": {"show": NUL}}, False),
+        Probe("GET /cases/{case_id}", f"/cases/{BIG}"),
+        Probe("POST /cases/{case_id}/claim", f"/cases/{BIG}/claim", {"data": form}),
+        Probe("POST /cases/{case_id}/decision", f"/cases/{BIG}/decision", {"data": {
+            **form, "decision": "confirm", "reason": "r", "version": 1}}),
+        Probe("POST /cases/{case_id}/decision", f"/cases/{case_id}/decision", {"data": {
+            **form, "decision": "confirm", "reason": NUL, "version": 1}}),
+        Probe("POST /cases/{case_id}/decision", f"/cases/{case_id}/decision", {"data": {
+            **form, "decision": "confirm", "reason": "r", "version": BIG}}),
+        Probe("GET /cases/{case_id}/previews/{preview_id}/blurred",
+              f"/cases/{case_id}/previews/{BIG}/blurred"),
+        Probe("GET /cases/{case_id}/previews/{preview_id}/blurred",
+              f"/cases/{BIG}/previews/{preview_id}/blurred"),
+        Probe("POST /cases/{case_id}/previews/{preview_id}/reveal",
+              f"/cases/{case_id}/previews/{BIG}/reveal", {"data": form}),
+        Probe("GET /reports/{report_id}", f"/reports/{BIG}"),
+        Probe("POST /reports/{report_id}/approve", f"/reports/{BIG}/approve", {"data": form}),
+        Probe("POST /reports/{report_id}/withdraw", f"/reports/{BIG}/withdraw",
+              {"data": {**form, "reason": "r"}}),
+        Probe("POST /admin/users", "/admin/users", {"data": {
+            **form, "username": NUL, "password": "p" * 14, "role": "reviewer"}}),
+        Probe("POST /admin/users/{username}", f"/admin/users/{NUL_PATH}",
+              {"data": {**form, "active": "no"}}),
+        Probe("POST /admin/banks/{name}", f"/admin/banks/{NUL_PATH}",
+              {"data": {**form, "enabled": "no"}}),
+        Probe("POST /admin/keys", "/admin/keys", {"data": {**form, "name": NUL,
+                                                           "scopes": ["match"]}}),
+        Probe("POST /admin/keys/{key_id}/revoke", f"/admin/keys/{NUL_PATH}/revoke", {"data": form}),
+        Probe("POST /admin/outbox/{item_id}/retry", f"/admin/outbox/{BIG}/retry",
+              {"data": form}),
+    ]
+    return probes
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    instance = response_engine(db_url, Fakes(), webhook_url="http://127.0.0.1:9/hooks")
+    users(instance)
+    instance.banks.create_bank("b", "test")
+    yield instance
+    instance.close()
+
+
+def test_every_route_refuses_hostile_ids_and_names(engine: Engine) -> None:
+    case_id = engine.cases.open(intake.from_user_report("csam", "", Subject("c1")),
+                                "key:t").case.id
+    preview_id = engine.response.previews.add(case_id, IMAGE, "a.jpg", "key:t")
+    token = engine.keys.create("all", ["admin"], "test").token
+    app = create_app(engine=engine)
+    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
+        csrf = sign_in(client, "ada")
+        probes = _probes(case_id, preview_id, csrf)
+        assert _routes(app) - NO_INPUT == {p.route for p in probes}, "a route without probes"
+        failures: list[tuple[str, str, int | str, str]] = []
+        for probe in probes:
+            headers = {"Authorization": f"Bearer {token}"} if probe.url.startswith("/v1") else {}
+            answer = client.request(probe.method, probe.url, headers=headers, **probe.kwargs)
+            if answer.status_code >= 500 or (probe.refused and not 400 <= answer.status_code
+                                             < 500):
+                failures.append((probe.route, probe.url[:60], answer.status_code,
+                                 answer.text[:200]))
+            elif probe.refused and not answer.text.strip():
+                failures.append((probe.route, probe.url[:60], "no message", ""))
+    assert failures == [], "\n".join(map(str, failures))
+
+
+def test_a_preview_for_a_confirmed_case(engine: Engine) -> None:
+    reviewer = engine.response.users.list()[0]
+    case_id = engine.cases.open(intake.from_user_report("csam", "", Subject("c2")),
+                                "key:t").case.id
+    engine.cases.decide(case_id, reviewer, "confirm", "seen", version=1)
+    preview_id = engine.response.previews.add(case_id, IMAGE, "late.jpg", "key:t")
+    preview = next(p for p in engine.cases.get(case_id).previews if p.id == preview_id)
+    preserved = engine.cases.get(case_id).preserve_until
+    assert preserved is not None and preview.expires_at == preserved
