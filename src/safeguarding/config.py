@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         100_000_000,
         ge=1,
-        description="Largest image decoded (width x height); larger is a decompression bomb.",
+        description="Largest image or frame decoded (width x height); larger is a "
+        "decompression bomb. WebP, AVIF and HEIF get 1/4, 2/5 and 1/2 of it (their decoders "
+        "hold more per pixel). Pillow's own guard still refuses above twice "
+        "PIL.Image.MAX_IMAGE_PIXELS (179 million by default).",
     )
     max_video_bytes: int = Field(
         200 * MiB, ge=1, description="Largest video file decoded (bytes)."
@@ -45,7 +48,12 @@ class Settings(BaseSettings):
         3 * 3600.0, gt=0, description="Longest video decoded (seconds of media time)."
     )
     max_video_frames: int = Field(
-        20_000, ge=1, description="Most frames hashed from one video."
+        20_000, ge=1, description="Most frames hashed (sampled) from one video."
+    )
+    max_video_decoded_frames: int = Field(
+        200_000, ge=1, description="Most frames decoded from one video, sampled or not "
+        "(each costs decoding): 1 h 51 min at 30 fps. Checked against the header before "
+        "decoding, and counted while decoding.",
     )
     max_video_pixels: int = Field(
         4096 * 4096, ge=1, description="Largest video frame decoded (width x height)."
@@ -66,7 +74,16 @@ class Settings(BaseSettings):
         "lightly cropped copies match; costs index size (docs/benchmarks.md).",
     )
     animated_all_frames: bool = Field(
-        False, description="Hash every frame of an animated GIF/WebP, not only the first."
+        False, description="Hash every frame of an animated GIF/WebP and every page of a "
+        "multi-page TIFF or HEIF, not only the first (each frame a PDQ with view frameN).",
+    )
+    max_image_frames: int = Field(
+        1000, ge=1, description="With animated_all_frames: most frames or pages decoded from "
+        "one image file; more is refused.",
+    )
+    max_animation_pixels: int = Field(
+        300_000_000, ge=1, description="With animated_all_frames: most pixels all frames "
+        "of one image file make together (GIF frames decode to the whole canvas).",
     )
 
     index_refresh_seconds: float = Field(

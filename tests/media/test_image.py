@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from PIL import Image
 from safeguarding.errors import CorruptMediaError, MediaLimitError, UnsupportedMediaError
 from safeguarding.media import MediaKind, MediaLimits, decode_image, sniff
 from tests.conftest import PDQ_DATA, require_shared
+from tests.media.generate import png
 
 MODES = PDQ_DATA / "misc-images" / "modes"
 
@@ -82,14 +84,19 @@ def test_exif_orientation_is_applied() -> None:
                       "8": (4032, 3024)}
 
 
-def test_animated_gif_first_frame_or_all() -> None:
-    frames = [_gradient().rotate(angle) for angle in (0, 90, 180)]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
-    data = buffer.getvalue()
-    assert decode_image(data).other_frames == ()
-    everything = decode_image(data, MediaLimits(animated_all_frames=True))
-    assert len(everything.other_frames) == 2
+def test_pillows_own_bomb_guard_is_left_as_the_process_set_it() -> None:
+    # Pillow's default: it warns above this many pixels, and refuses above twice it
+    assert Image.MAX_IMAGE_PIXELS == 1024 * 1024 * 1024 // 4 // 3
+    side = 9500  # 90 million pixels: over Pillow's warning, under our limit
+    data = png(side, side, 0, 8, lambda y: bytes([y % 256]) * side)
+    filters = list(warnings.filters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a DecompressionBombWarning would fail the decode
+        assert decode_image(data).original_size == (side, side)
+    assert warnings.filters == filters
+    with pytest.raises(MediaLimitError) as caught:
+        decode_image(data, MediaLimits(max_image_pixels=side * side - 1))
+    assert caught.value.value == side * side
 
 
 def test_zero_bytes_is_a_clear_error() -> None:
@@ -177,3 +184,17 @@ def test_grey_decoding_gives_a_colour_jpegs_luma_plane() -> None:
     cmyk = io.BytesIO()
     image.convert("CMYK").save(cmyk, "JPEG")
     assert decode_image(cmyk.getvalue(), grey=True).pixels.shape == (480, 640, 3)
+
+
+@pytest.mark.parametrize(("fmt", "share"), [("WEBP", 4), ("HEIF", 2)])
+def test_formats_whose_decoders_hold_more_get_fewer_pixels(fmt: str, share: int) -> None:
+    if fmt == "HEIF":
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    data = _encode(Image.new("RGB", (200, 100), (90, 120, 30)), fmt)
+    assert decode_image(data, MediaLimits(max_image_pixels=20_000 * share)).width == 200
+    with pytest.raises(MediaLimitError) as caught:
+        decode_image(data, MediaLimits(max_image_pixels=20_000 * share - share))
+    assert caught.value.limit == f"{fmt} image pixels"
+    assert caught.value.maximum == 20_000 - 1

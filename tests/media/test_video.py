@@ -97,3 +97,21 @@ def test_byte_limit() -> None:
     data = make_video("mp4", "mpeg4")
     with pytest.raises(MediaLimitError, match="video bytes"):
         list(iter_video_frames(data, MediaLimits(max_video_bytes=10)))
+
+
+def test_decoded_frames_are_capped_not_only_sampled_ones() -> None:
+    # 5 seconds at 10 fps: 5 frames sampled, 50 decoded
+    data = make_video("mp4", "mpeg4", seconds=5)
+    assert len(list(iter_video_frames(data, MediaLimits(max_video_decoded_frames=50)))) == 5
+    with pytest.raises(MediaLimitError, match="video frames decoded") as caught:
+        list(iter_video_frames(data, MediaLimits(max_video_decoded_frames=49)))
+    assert caught.value.value == 50  # the header's count, before decoding
+
+
+def test_decoded_frames_are_counted_when_the_header_does_not_say() -> None:
+    # a raw MPEG-4 stream declares neither a duration nor a frame count
+    data = make_video("m4v", "mpeg4", seconds=5)
+    assert len(list(iter_video_frames(data, MediaLimits(max_video_decoded_frames=50)))) >= 2
+    with pytest.raises(MediaLimitError, match="video frames decoded") as caught:
+        list(iter_video_frames(data, MediaLimits(max_video_decoded_frames=20)))
+    assert caught.value.value == 21

@@ -11,9 +11,9 @@ from safeguarding.hashing.base import Signal
 from safeguarding.hashing.md5 import Md5Signal
 from safeguarding.hashing.pdq import DIHEDRAL_VARIANTS, pdq_dihedral, pdq_hash
 from safeguarding.hashing.sha256 import Sha256Signal
-from safeguarding.hashing.views import CROPS, RGB, TRIMMED, centre_crop, trim_borders
+from safeguarding.hashing.views import CROPS, FRAME, RGB, TRIMMED, centre_crop, trim_borders
 from safeguarding.hashing.vpdq import VpdqFrame, VpdqSignal, format_frames
-from safeguarding.media.image import DecodedImage, decode_image, reduce_pixels
+from safeguarding.media.image import DecodedImage, decode_image, iter_frames, reduce_pixels
 from safeguarding.media.limits import MediaLimits
 from safeguarding.media.sniff import MediaKind, sniff
 from safeguarding.media.video import iter_video_frames
@@ -116,7 +116,8 @@ def _hash_image(
     data: bytes, limits: MediaLimits, source: str | None, digests: list[Signal],
     dihedral: bool, crops: bool,
 ) -> ContentHashes:
-    image = decode_image(data, limits, source=source, grey=limits.jpeg_luma)
+    frames = iter_frames(data, limits, source=source, grey=limits.jpeg_luma)
+    image = next(frames)
 
     def pdq(pixels: RGB, view: str | None) -> Signal:
         if dihedral:
@@ -133,6 +134,14 @@ def _hash_image(
         base = trimmed
     if crops:
         signals.extend(pdq(centre_crop(base, keep), name) for name, keep in CROPS.items())
+    # Further frames or pages (animated_all_frames), one in memory at a time; a frame that
+    # hashes like the one before it (a still stretch of an animation) adds nothing.
+    previous = signals[0].value
+    for frame in frames:
+        signal = pdq(frame.pixels, f"{FRAME}{frame.frame}")
+        if signal.value != previous:
+            signals.append(signal)
+        previous = signal.value
     return ContentHashes(MediaKind.IMAGE, [*signals, *digests], width=image.width,
                          height=image.height)
 

@@ -15,6 +15,8 @@ import numpy.typing as npt
 RGB = npt.NDArray[np.uint8]
 
 TRIMMED = "trimmed"
+#: further frames of an animation or pages of a file: "frame1", "frame2" ...
+FRAME = "frame"
 #: name -> fraction of width and height kept, centred
 CROPS: dict[str, float] = {"crop95": 0.95, "crop90": 0.90}
 

@@ -1,31 +1,56 @@
-"""Untrusted image bytes -> an RGB uint8 array, with EXIF orientation applied.
+"""Untrusted image bytes -> RGB uint8 pixels (or a JPEG's luma plane), frame by frame, within
+limits, with EXIF orientation applied.
 
-Every Pillow mode is converted deliberately (see `_to_rgb`) rather than trusting
-`Image.convert("RGB")`, which clips 16-bit and float images to white.
+Everything is checked before the pixels it guards are decoded: the bytes, the size the file
+declares, and for further frames and pages (animated GIF/WebP, multi-page TIFF, HEIF
+sequences, with `animated_all_frames`) each frame's size, how many frames, and how many
+pixels all of them make together. Frames come one at a time (`iter_frames`), so an
+animation costs the memory of one frame, however many it has. Pixels come out reduced to
+`image_max_side`, converted and reduced tile by tile (`pixels.py`), so a large 16-bit or
+float image never exists widened at full size.
+
+Pillow's own decompression-bomb guard (`Image.MAX_IMAGE_PIXELS`) is process-wide state that
+other code in the process may rely on, so we leave it as the process set it. Pillow warns
+(it does not refuse) between that number and twice it; our decoders silence that warning
+for their own header reads only, under a lock, since our limit is the one that applies.
+Above twice Pillow's number Pillow refuses, and we report that as our limit error.
 """
 
 from __future__ import annotations
 
 import io
-import math
+import re
+import threading
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import numpy.typing as npt
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from safeguarding.errors import CorruptMediaError, MediaLimitError, UnsupportedMediaError
 from safeguarding.media.limits import MediaLimits
+from safeguarding.media.pixels import Pixels, reduce_pixels, reduced_size, to_pixels
 
-RGBArray = npt.NDArray[np.uint8]
+RGBArray = Pixels
 _ORIENTATION = 0x0112  # EXIF tag
+#: EXIF orientation -> the turn that shows the picture upright (as ImageOps.exif_transpose)
+_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+          4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+          6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+          8: Image.Transpose.ROTATE_90}
+#: Bytes a decoder holds per pixel, measured (bench/bench_hostile.py), where it is more than
+#: the 4 of one RGBA copy: Pillow's WebP decoder keeps libwebp's canvas, a copy of it as
+#: bytes and the image (16); AVIF and HEIF decoders keep YUV planes beside the image.
+#: Such files get a proportionally smaller share of max_image_pixels, so no format costs
+#: more memory than the largest PNG allowed: a 10000x10000 WebP took 1.5 GB.
+_DECODER_BYTES = {"WEBP": 16, "AVIF": 10, "HEIF": 8}
+#: warnings filters are process state: two of our threads must not swap them at once
+_GUARD = threading.Lock()
 
-# Pillow's own bomb check is global state and fires late (after reading headers of every
-# frame); we check the declared size ourselves before any pixel is decoded.
-Image.MAX_IMAGE_PIXELS = None
-ImageFile.LOAD_TRUNCATED_IMAGES = False
+__all__ = ["DecodedImage", "RGBArray", "decode_image", "iter_frames", "reduce_pixels"]
 
 
 @cache
@@ -41,9 +66,10 @@ class DecodedImage:
     pixels: RGBArray
     format: str
     mode: str
-    other_frames: tuple[RGBArray, ...] = field(default=())
     #: the size the file declares (before any reduction), width x height
     original_size: tuple[int, int] = (0, 0)
+    #: which frame or page of the file, from 0
+    frame: int = 0
 
     @property
     def width(self) -> int:
@@ -58,122 +84,115 @@ def decode_image(
     data: bytes, limits: MediaLimits | None = None, *, source: str | None = None,
     grey: bool = False,
 ) -> DecodedImage:
-    """Decode image bytes (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC/HEIF) to RGB pixels.
+    """Decode the first frame of image bytes (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC/HEIF).
 
     `grey` (for hashing): a colour JPEG comes back as its luma (Y) channel alone, an H x W
     array; the decoder then skips the colour planes, which is most of the work."""
     limits = limits or MediaLimits()
+    with _opened(data, limits, source) as image:
+        return _first(image, limits, grey)
+
+
+def iter_frames(
+    data: bytes, limits: MediaLimits | None = None, *, source: str | None = None,
+    grey: bool = False,
+) -> Iterator[DecodedImage]:
+    """The first frame, then (with `limits.animated_all_frames`) every further frame or page,
+    each decoded only when asked for and only after its limits are checked."""
+    limits = limits or MediaLimits()
+    with _opened(data, limits, source) as image:
+        width, height = image.size
+        yield _first(image, limits, grey)
+        if not limits.animated_all_frames:
+            return
+        total, index = width * height, 0
+        while _seek(image, index + 1):
+            index += 1
+            if index + 1 > limits.max_image_frames:
+                raise MediaLimitError("image frames", index + 1, limits.max_image_frames,
+                                      source=source)
+            pixels = _check_size(image, limits, source)
+            total += pixels
+            if total > limits.max_animation_pixels:
+                raise MediaLimitError("image pixels in all frames", total,
+                                      limits.max_animation_pixels, source=source)
+            yield _decoded(image, limits, image.size, False, index)
+
+
+@contextmanager
+def _opened(data: bytes, limits: MediaLimits, source: str | None) -> Iterator[Image.Image]:
+    """The image with its header read and its declared size checked; Pillow's errors,
+    wherever they arise while it is open, as ours."""
     if not data:
         raise CorruptMediaError("empty file (0 bytes)", source=source)
     if len(data) > limits.max_image_bytes:
         raise MediaLimitError("image bytes", len(data), limits.max_image_bytes, source=source)
     _register_heif()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with _quiet_guard():
             image = Image.open(io.BytesIO(data))
-            fmt = image.format or "unknown"
-            width, height = image.size
-            if width <= 0 or height <= 0:
-                raise CorruptMediaError(f"declares an empty size {width}x{height}", source=source)
-            if width * height > limits.max_image_pixels:
-                raise MediaLimitError(
-                    "image pixels", width * height, limits.max_image_pixels, source=source
-                )
-            side = limits.image_max_side
-            if fmt == "JPEG":
-                size = (width, height)
-                if side and max(width, height) > side:
-                    # Decode at 1/2, 1/4 or 1/8 scale in the DCT (no larger than needed).
-                    scale = max(width, height) / side
-                    size = (math.ceil(width / scale), math.ceil(height / scale))
-                image.draft("L" if grey and image.mode == "RGB" else image.mode, size)
-            frames = [_load_frame(image, side, grey and fmt == "JPEG")]
-            n_frames = getattr(image, "n_frames", 1)
-            if limits.animated_all_frames and n_frames > 1:
-                for index in range(1, n_frames):
-                    image.seek(index)
-                    frames.append(_load_frame(image, side, grey and fmt == "JPEG"))
+        with image:
+            _check_size(image, limits, source)
+            yield image
     except UnidentifiedImageError as exc:
         raise UnsupportedMediaError("not a recognised image format", source=source) from exc
-    except (MediaLimitError, CorruptMediaError):
-        raise
+    except Image.DecompressionBombError as exc:
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pillow = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+        raise MediaLimitError("image pixels", int(found[1]) if found else pillow + 1,
+                              min(limits.max_image_pixels, pillow), source=source) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptMediaError(f"cannot decode image: {exc}", source=source) from exc
-    except Image.DecompressionBombError as exc:
-        raise MediaLimitError(
-            "image pixels", width * height, limits.max_image_pixels, source=source
-        ) from exc
-    return DecodedImage(
-        pixels=frames[0], format=fmt, mode=image.mode, other_frames=tuple(frames[1:]),
-        original_size=(width, height),
-    )
 
 
-def _load_frame(image: Image.Image, max_side: int, grey: bool) -> RGBArray:
+@contextmanager
+def _quiet_guard() -> Iterator[None]:
+    with _GUARD, warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
+def _check_size(image: Image.Image, limits: MediaLimits, source: str | None) -> int:
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise CorruptMediaError(f"declares an empty size {width}x{height}", source=source)
+    cost = _DECODER_BYTES.get(image.format or "", 4)
+    allowed = limits.max_image_pixels * 4 // cost
+    if width * height > allowed:
+        name = "image pixels" if cost == 4 else f"{image.format} image pixels"
+        raise MediaLimitError(name, width * height, allowed, source=source)
+    return width * height
+
+
+def _seek(image: Image.Image, index: int) -> bool:
+    """Move to frame `index`; False when there is none (reads its header, not its pixels)."""
+    try:
+        with _quiet_guard():
+            image.seek(index)
+    except EOFError:
+        return False
+    return True
+
+
+def _first(image: Image.Image, limits: MediaLimits, grey: bool) -> DecodedImage:
+    declared = image.size
+    fmt = image.format or "unknown"
+    luma = grey and fmt == "JPEG"
+    if fmt == "JPEG":
+        # Decode at 1/2, 1/4 or 1/8 scale in the DCT (no larger than needed).
+        size = reduced_size(*declared, limits.image_max_side)
+        size = (max(size[0], 1), max(size[1], 1))
+        image.draft("L" if luma and image.mode == "RGB" else image.mode, size)
+    return _decoded(image, limits, declared, luma, 0)
+
+
+def _decoded(image: Image.Image, limits: MediaLimits, declared: tuple[int, int],
+             luma: bool, index: int) -> DecodedImage:
     image.load()
-    if image.getexif().get(_ORIENTATION, 1) not in (1, None):
-        image = ImageOps.exif_transpose(image)  # a copy: only when there is a turn to apply
-    if grey and image.mode == "L":
-        return reduce_pixels(np.asarray(image, dtype=np.uint8), max_side)
-    return reduce_pixels(_to_rgb(image), max_side)
+    pixels = to_pixels(image, limits.image_max_side, luma=luma)
+    turn = _TURNS.get(image.getexif().get(_ORIENTATION, 1) or 1)
+    if turn is not None:  # on the reduced pixels: turning commutes with reducing
+        pixels = np.ascontiguousarray(np.asarray(Image.fromarray(pixels).transpose(turn)))
+    return DecodedImage(pixels=pixels, format=image.format or "unknown", mode=image.mode,
+                        original_size=declared, frame=index)
 
-
-def reduce_pixels(pixels: RGBArray, max_side: int) -> RGBArray:
-    """Shrink RGB or luma pixels so the longer side is at most `max_side` (0: as it is)."""
-    height, width = pixels.shape[:2]
-    if max_side and max(width, height) > max_side:
-        scale = max_side / max(width, height)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        # Box filtering averages areas, as PDQ's own downsampling does.
-        reduced = Image.fromarray(pixels).resize(size, Image.Resampling.BOX)
-        pixels = np.asarray(reduced, dtype=np.uint8)
-    return np.ascontiguousarray(pixels)
-
-
-def _to_rgb(image: Image.Image) -> RGBArray:
-    mode = image.mode
-    if mode in ("RGB",):
-        rgb = image
-    elif mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
-        return _grey_array_to_rgb(np.asarray(image, dtype=np.float64))
-    elif mode in ("RGBA", "RGBa", "LA", "La", "PA", "P", "1", "L", "CMYK", "YCbCr", "HSV"):
-        # Alpha is dropped rather than composited, as the PDQ reference hasher does, so a
-        # transparent copy of an image hashes like the original pixels underneath.
-        rgb = image.convert("RGBA").convert("RGB") if mode in ("PA", "La") else image.convert("RGB")
-    elif mode == "LAB":
-        rgb = _lab_to_rgb(image)
-    else:
-        raise UnsupportedMediaError(f"image mode {mode!r} is not supported")
-    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
-
-
-def _grey_array_to_rgb(values: npt.NDArray[np.float64]) -> RGBArray:
-    """Scale a 16-bit, 32-bit or float greyscale image onto 0..255 by its nominal range."""
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        scaled = np.zeros(values.shape)
-    else:
-        lo, hi = float(finite.min()), float(finite.max())
-        if lo >= 0 and hi <= 1.0 and values.dtype.kind == "f" and hi > 0:
-            scaled = values * 255.0
-        elif lo >= 0 and hi <= 255:
-            scaled = values
-        elif lo >= 0 and hi <= 65535:
-            scaled = values / 257.0
-        else:
-            scaled = (values - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros(values.shape)
-    grey = np.clip(np.nan_to_num(scaled), 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
-
-
-def _lab_to_rgb(image: Image.Image) -> Image.Image:
-    from PIL import ImageCms
-
-    transform = ImageCms.buildTransform(
-        ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), "LAB", "RGB"
-    )
-    result = ImageCms.applyTransform(image, transform)
-    if result is None:  # pragma: no cover - only when transforming in place
-        raise CorruptMediaError("LAB conversion failed")
-    return result

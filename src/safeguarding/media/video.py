@@ -59,15 +59,23 @@ def iter_video_frames(
 
 
 def _check_declared(container: Any, stream: Any, limits: MediaLimits, source: str | None) -> None:
+    """Refuse what the headers say is too large before decoding a frame. The headers may
+    understate; `_sample` counts again as it decodes."""
     width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
     if width * height > limits.max_video_pixels:
         raise MediaLimitError("video frame pixels", width * height, limits.max_video_pixels,
                               source=source)
-    if container.duration is not None:
-        seconds = container.duration / 1_000_000
-        if seconds > limits.max_video_seconds:
-            raise MediaLimitError("video seconds", seconds, limits.max_video_seconds,
-                                  source=source)
+    seconds = None if container.duration is None else container.duration / 1_000_000
+    if seconds is not None and seconds > limits.max_video_seconds:
+        raise MediaLimitError("video seconds", seconds, limits.max_video_seconds,
+                              source=source)
+    # Decoding costs every frame, sampled or not: 48 minutes at 100 fps is 288,000 frames.
+    frames = int(stream.frames or 0)
+    if not frames and seconds is not None and stream.average_rate:
+        frames = int(seconds * float(stream.average_rate))
+    if frames > limits.max_video_decoded_frames:
+        raise MediaLimitError("video frames decoded", frames, limits.max_video_decoded_frames,
+                              source=source)
 
 
 def _sample(
@@ -79,6 +87,9 @@ def _sample(
     rate = float(stream.average_rate or 30)
     try:
         for index, frame in enumerate(container.decode(stream)):
+            if index >= limits.max_video_decoded_frames:
+                raise MediaLimitError("video frames decoded", index + 1,
+                                      limits.max_video_decoded_frames, source=source)
             timestamp = float(frame.time) if frame.time is not None else index / rate
             if timestamp > limits.max_video_seconds:
                 raise MediaLimitError("video seconds", timestamp, limits.max_video_seconds,
