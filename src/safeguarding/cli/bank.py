@@ -9,10 +9,11 @@ from typing import IO, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from safeguarding.banks.formats import BankFormat
 from safeguarding.banks.model import Action, BankPolicy
-from safeguarding.cli.common import actor, engine, err, fail, out, print_json
+from safeguarding.cli.common import actor, engine, err, error, fail, out, print_json
 from safeguarding.cli.files import expand_paths, hash_many
 
 app = typer.Typer(help="Create, inspect, fill, import and export hash banks.",
@@ -71,7 +72,8 @@ def show(ctx: typer.Context, name: str,
                     "created_by": bank.created_by, "created_at": bank.created_at,
                     "first_entries": [x.as_dict() for x in first]})
         return
-    out.print(f"[bold]{bank.name}[/bold]  source={bank.source} enabled={bank.enabled} "
+    out.print(Text(bank.name, "bold"), end="")
+    out.print(f"  source={bank.source} enabled={bank.enabled} "
               f"entries={bank.entry_count}\n  policy: threshold={bank.policy.pdq_threshold} "
               f"min_quality={bank.policy.min_quality} action={bank.policy.action.value}\n"
               f"  created by {bank.created_by} at {bank.created_at:%Y-%m-%d %H:%M}")
@@ -89,11 +91,12 @@ def add(ctx: typer.Context, name: str, paths: list[Path],
         files = expand_paths(paths)
         contents = []
         failed = 0
-        for path, hashes, error in hash_many(files, e.limits, e.settings.hash_workers,
-                                            dihedral=False, crops=e.settings.bank_crop_hashes):
-            if error or hashes is None:
+        for path, hashes, message in hash_many(files, e.limits, e.settings.hash_workers,
+                                              dihedral=False,
+                                              crops=e.settings.bank_crop_hashes):
+            if message or hashes is None:
                 failed += 1
-                err.print(f"[red]error:[/red] {error}")
+                error(str(message))
                 continue
             contents.append((hashes, path.name))
         if failed:
@@ -127,15 +130,24 @@ def import_(ctx: typer.Context, name: str, file: Path,
 def export(ctx: typer.Context, name: str,
            format: Annotated[BankFormat, typer.Option(help="hma, csv or jsonl")] = BankFormat.HMA,
            output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
-    """Export a bank to stdout or a file."""
+    """Export a bank to stdout or a file. The file is replaced only once the whole export
+    is written: an unknown bank or a failure midway leaves it as it was."""
     with engine(ctx) as e:
+        e.banks.get_bank(name)
         lines = e.banks.export(name, format)
         if output is None:
             for line in lines:
                 sys.stdout.write(line)
             return
-        with output.open("w", encoding="utf-8") as target:
-            target.writelines(lines)
+        partial = output.with_name(f".{output.name}.partial")
+        try:
+            with partial.open("w", encoding="utf-8") as target:
+                target.writelines(lines)
+            partial.replace(output)
+        except OSError as exc:
+            fail(f"{output}: {exc.strerror or exc}")
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 @app.command()

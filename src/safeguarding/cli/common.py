@@ -11,13 +11,17 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import SafeguardingError
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No markup: what we print is data (file names, bank names, messages), and a file named
+# "b[/x].jpg" must print as itself, not crash Rich's markup parser. Colour is asked for
+# explicitly, with `error()` or a Text.
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 EXIT_OK, EXIT_MATCHED, EXIT_ERROR = 0, 1, 2
 
@@ -34,8 +38,13 @@ def actor() -> str:
         return "cli:unknown"
 
 
+def error(message: str, label: str = "error:") -> None:
+    """`error: message` on stderr, the label in red."""
+    err.print(Text.assemble((label, "red"), " ", message))
+
+
 def fail(message: str) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}")
+    error(message)
     raise typer.Exit(EXIT_ERROR)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from safeguarding.cli.common import (
     EXIT_ERROR,
@@ -120,7 +120,7 @@ def score(
                 if as_json:
                     sys.stdout.write(json.dumps(result) + "\n")
                 elif "error" in result:
-                    out.print(f"[red]error[/red] {result['error']}")
+                    out.print(Text.assemble(("error", "red"), " ", str(result["error"])))
                 else:
                     _print_human(result)
     raise typer.Exit(EXIT_ERROR if errors else EXIT_MATCHED if alerts else EXIT_OK)
@@ -131,14 +131,14 @@ def _print_human(result: dict[str, Any]) -> None:
         out.print(f"{result['id']}: no alert (tier {result['tier']}, grooming "
                   f"{result['grooming_score']:.2f}, sextortion {result['sextortion_score']:.2f})")
         return
-    out.print(f"[bold red]{result['id']}: {result['category']} alert[/bold red] after message "
-              f"{result['first_alert_index']} (tier {result['tier']}, offender "
+    out.print(Text(f"{result['id']}: {result['category']} alert", "bold red"), end="")
+    out.print(f" after message {result['first_alert_index']} (tier {result['tier']}, offender "
               f"{result['offender']}, grooming {result['grooming_score']:.2f}, sextortion "
               f"{result['sextortion_score']:.2f})")
     for item in result["evidence"]:
         tactics = ", ".join(sorted(item["tactics"]))
         excerpt = f": {item['excerpt']!r}" if item.get("excerpt") else ""
-        out.print(escape(f"  #{item['index']} {item['sender']} [{tactics}]{excerpt}"))
+        out.print(f"  #{item['index']} {item['sender']} [{tactics}]{excerpt}")
 
 
 @app.command("eval")

@@ -39,6 +39,8 @@ def _hash_one(path: Path, limits: MediaLimits, dihedral: bool, crops: bool) -> O
         return path, None, str(exc)
     except OSError as exc:
         return path, None, f"{path}: {exc.strerror or exc}"
+    except Exception as exc:  # one file must never stop a folder scan: report it, go on
+        return path, None, f"{path}: cannot hash ({type(exc).__name__}: {exc})"
 
 
 def hash_many(files: Sequence[Path], limits: MediaLimits, workers: int = 0, *,

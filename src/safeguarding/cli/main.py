@@ -16,6 +16,7 @@ from safeguarding.cli.common import (
     EXIT_OK,
     engine,
     err,
+    error,
     fail,
     out,
     print_json,
@@ -77,13 +78,13 @@ def hash_command(ctx: typer.Context, files: list[Path],
     if full_resolution:
         limits = replace(limits, image_max_side=0, jpeg_luma=False)
     failed = False
-    for path, hashes, error in hash_many(expand_paths(files), limits,
-                                         settings(ctx).hash_workers, dihedral=False):
-        if error or hashes is None:
+    for path, hashes, message in hash_many(expand_paths(files), limits,
+                                           settings(ctx).hash_workers, dihedral=False):
+        if message or hashes is None:
             failed = True
             if json:
-                print_json({"path": str(path), "error": error})
-            err.print(f"[red]error:[/red] {error}")
+                print_json({"path": str(path), "error": message})
+            error(str(message))
             continue
         if json:
             print_json({"path": str(path), **hashes.as_dict()})
@@ -108,12 +109,13 @@ def match(ctx: typer.Context, paths: list[Path],
     with engine(ctx) as e:
         e.matcher.load()
         files = expand_paths(paths)
-        for path, hashes, error in hash_many(files, e.limits, workers or e.settings.hash_workers):
-            if error or hashes is None:
+        for path, hashes, message in hash_many(files, e.limits,
+                                               workers or e.settings.hash_workers):
+            if message or hashes is None:
                 failed = True
                 if json:
-                    print_json({"path": str(path), "error": error})
-                err.print(f"[red]error:[/red] {error}")
+                    print_json({"path": str(path), "error": message})
+                error(str(message))
                 continue
             result = e.match_hashes(hashes)
             matched = matched or result.matched
@@ -168,4 +170,8 @@ def upgrade(ctx: typer.Context) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception:  # a bug: never let it exit 1, which `match` uses for "matched"
+        err.print_exception()
+        raise SystemExit(EXIT_ERROR) from None

@@ -11,7 +11,16 @@ import typer
 
 from safeguarding.actions.worker import Worker
 from safeguarding.auth.users import Role
-from safeguarding.cli.common import EXIT_ERROR, actor, engine, err, fail, out, print_json
+from safeguarding.cli.common import (
+    EXIT_ERROR,
+    actor,
+    engine,
+    err,
+    error,
+    fail,
+    out,
+    print_json,
+)
 
 users_app = typer.Typer(help="Reviewer accounts for the review pages.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
@@ -78,7 +87,7 @@ def verify(ctx: typer.Context,
         out.print(f"audit chain intact: {report.events} events, head {report.head}")
         return
     for problem in report.problems:
-        err.print(f"[red]broken:[/red] {problem}")
+        error(problem, "broken:")
     raise typer.Exit(EXIT_ERROR)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from safeguarding.errors import UnsupportedMediaError
+from safeguarding.errors import MediaLimitError, UnsupportedMediaError
 from safeguarding.hashing.base import Signal
 from safeguarding.hashing.md5 import Md5Signal
 from safeguarding.hashing.pdq import DIHEDRAL_VARIANTS, pdq_dihedral, pdq_hash
@@ -101,15 +103,41 @@ def hash_file(
     path: Path, limits: MediaLimits | None = None, *, dihedral: bool = False,
     crops: bool = False,
 ) -> ContentHashes:
+    """Hash a regular file. Devices, FIFOs and sockets are refused before a byte is read
+    (`/dev/zero` never ends, a FIFO blocks until someone writes), and no more than the limit
+    is read even if the file grows meanwhile."""
     limits = limits or MediaLimits()
-    size = path.stat().st_size
-    cap = max(limits.max_image_bytes, limits.max_video_bytes)
-    if size > cap:
-        from safeguarding.errors import MediaLimitError
+    return hash_bytes(read_regular_file(path, max(limits.max_image_bytes,
+                                                  limits.max_video_bytes)),
+                      limits, source=str(path), dihedral=dihedral, crops=crops)
 
-        raise MediaLimitError("file bytes", size, cap, source=str(path))
-    return hash_bytes(path.read_bytes(), limits, source=str(path), dihedral=dihedral,
-                      crops=crops)
+
+def read_regular_file(path: Path, cap: int) -> bytes:
+    """The bytes of a regular file of at most `cap` bytes, or a clear error."""
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)  # of what was opened, not of what the name meant a moment ago
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsupportedMediaError(f"not a regular file ({_kind(info.st_mode)})",
+                                        source=str(path))
+        if info.st_size > cap:
+            raise MediaLimitError("file bytes", info.st_size, cap, source=str(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(cap + 1)  # no more than the limit, even if the file grows
+    if len(data) > cap:
+        raise MediaLimitError("file bytes", len(data), cap, source=str(path))
+    return data
+
+
+def _kind(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
+             (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "not a plain file")
 
 
 def _hash_image(
