@@ -18,7 +18,7 @@ from tests.conftest import PDQ_DATA, require_shared
 from tests.media.generate import png
 
 
-def _smooth(mode: str, size: tuple[int, int] = (301, 217)) -> Image.Image:
+def _smooth(mode: str, size: tuple[int, int] = (201, 137)) -> Image.Image:
     """Gradients and waves, as photos are: noise would make any box edge look large."""
     y, x = np.mgrid[0:size[1], 0:size[0]].astype(np.float64)
     wave = (np.sin(x / 7) + np.cos(y / 5)) * 60 + 128
@@ -39,11 +39,11 @@ def _smooth(mode: str, size: tuple[int, int] = (301, 217)) -> Image.Image:
 
 @pytest.mark.parametrize("mode", ["I;16", "I", "F", "RGB", "RGBA", "LA", "P", "CMYK", "L",
                                   "1", "YCbCr"])
-@pytest.mark.parametrize("max_side", [0, 300, 97, 40])
+@pytest.mark.parametrize("max_side", [0, 200, 61, 25])
 def test_tiles_give_the_pixels_of_the_whole_image(mode: str, max_side: int) -> None:
     image = _smooth(mode)
     whole = reduce_pixels(to_pixels(image, 0, tile_pixels=10**9), max_side).astype(int)
-    for tile_pixels in (1, 97, 1000, 5000):
+    for tile_pixels in (53, 700, 4000):
         tiled = to_pixels(image, max_side, tile_pixels=tile_pixels)
         assert tiled.shape == whole.shape
         gap = np.abs(tiled - whole)
