@@ -11,6 +11,9 @@
     ├── ConversationError          a conversation the engine cannot take
     │   ├── ConversationFormatError    malformed JSON shape (which field, which message)
     │   └── ConversationLimitError     a message, sender or conversation over a limit
+    ├── InsightsError              research input the insights tools cannot read
+    │   ├── RecordsFormatError     a records file: missing column or bad row (file, line)
+    │   └── KeywordSetError        a keyword set file that is malformed (file, which entry)
     ├── NotFoundError              unknown bank, entry or key
     ├── ConflictError              already exists, or changed by someone else meanwhile
     ├── AuthError                  missing or wrong credentials
@@ -76,6 +79,25 @@ class ConversationFormatError(ConversationError):
 
 
 class ConversationLimitError(ConversationError):
+    pass
+
+
+class InsightsError(SafeguardingError):
+    """A file given to the insights tools that they cannot read; `source` names it."""
+
+    def __init__(self, message: str, *, source: str | None = None,
+                 line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        where = ":".join(str(x) for x in (source, line) if x is not None)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class RecordsFormatError(InsightsError):
+    pass
+
+
+class KeywordSetError(InsightsError):
     pass
 
 

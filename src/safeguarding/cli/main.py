@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from safeguarding import __version__
-from safeguarding.cli import bank, conversation, index, keys, response
+from safeguarding.cli import bank, conversation, index, insights, keys, response
 from safeguarding.cli.common import (
     EXIT_ERROR,
     EXIT_MATCHED,
@@ -33,6 +33,7 @@ app.add_typer(bank.app, name="bank")
 app.add_typer(keys.app, name="keys")
 app.add_typer(index.app, name="index")
 app.add_typer(conversation.app, name="conversation")
+app.add_typer(insights.app, name="insights")
 app.add_typer(response.users_app, name="users")
 app.add_typer(response.audit_app, name="audit")
 app.add_typer(response.cases_app, name="cases")

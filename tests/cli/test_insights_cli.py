@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from safeguarding.cli.main import app
+from tests.conftest import ROOT
+
+runner = CliRunner()
+POLICE_A = ROOT / "data" / "insights" / "records" / "police-a.csv"
+
+
+def _records(path: Path, header: str, *rows: str) -> Path:
+    path.write_text("\n".join((header, *rows)) + "\n", encoding="utf-8")
+    return path
+
+
+def test_attribute_prints_shares_groups_and_changes(tmp_path: Path) -> None:
+    path = _records(tmp_path / "r.csv", "force,year,text",
+                    "Kent,2022/23,on snap", "Kent,2022/23,insta and fb",
+                    "Kent,2023/24,via snapchat", "Kent,2023/24,usb stick")
+    result = runner.invoke(app, ["insights", "attribute", str(path), "--by", "year"])
+    assert result.exit_code == 0, result.output
+    assert "2022/23: 2 records, 2 name a platform" in result.output
+    assert "Snapchat" in result.output and "50%" in result.output
+    assert "meta (facebook+instagram+whatsapp): summed 2 = 100.0%" in result.output
+    assert "2022/23 -> 2023/24 over 1 forces in both: 2 -> 2 records (0%)" in result.output
+    assert "counts once for each" in result.output
+
+
+def test_attribute_json_and_csv_on_the_development_set() -> None:
+    result = runner.invoke(app, ["insights", "attribute", str(POLICE_A), "--keywords",
+                                 "nspcc-2024", "--by", "force,year", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["keywords"]["name"] == "nspcc-2024" and doc["by"] == ["force", "year"]
+    assert sum(b["records"] for b in doc["breakdowns"]) == 1000
+    result = runner.invoke(app, ["insights", "attribute", str(POLICE_A), "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(rows) == 22 and rows[0]["platform"] == "snapchat"
+    assert rows[0]["records"] == "1000" and int(rows[0]["count"]) > 100
+
+
+def test_attribute_with_other_column_names_and_a_chart(tmp_path: Path) -> None:
+    path = _records(tmp_path / "r.csv", "Force,FY,MO", "Kent,2023/24,met on tik tok")
+    chart = tmp_path / "chart.png"
+    result = runner.invoke(app, ["insights", "attribute", str(path), "--force-column", "Force",
+                                 "--year-column", "FY", "--text-column", "MO",
+                                 "--chart", str(chart)])
+    assert result.exit_code == 0, result.output
+    assert "TikTok" in result.output and chart.stat().st_size > 0
+
+
+def test_attribute_errors_are_clear_and_exit_2(tmp_path: Path) -> None:
+    path = _records(tmp_path / "r.csv", "force,year,text", "Kent,2023/24,ok", "Kent,2023/24")
+    result = runner.invoke(app, ["insights", "attribute", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:3: 2 fields, but the header has 3" in result.output
+    result = runner.invoke(app, ["insights", "attribute", str(path), "--text-column", "MO"])
+    assert result.exit_code == 2 and "no column 'MO'" in result.output
+    result = runner.invoke(app, ["insights", "attribute", str(path), "--by", "month"])
+    assert result.exit_code == 2 and "unknown breakdown 'month'" in result.output
+    result = runner.invoke(app, ["insights", "attribute", str(path), "--keywords", "nope"])
+    assert result.exit_code == 2 and "no bundled keyword set 'nope'" in result.output
+
+
+def test_evaluate_meets_the_targets_on_the_development_set() -> None:
+    result = runner.invoke(app, ["insights", "evaluate", str(POLICE_A)])
+    assert result.exit_code == 0, result.output
+    assert "1,000 records" in result.output
+    assert "precision >= 0.98, recall >= 0.95: met" in result.output
+
+
+def test_evaluate_exits_1_and_shows_misses(tmp_path: Path) -> None:
+    path = _records(tmp_path / "r.csv", "id,force,year,text,platforms",
+                    "a1,Kent,2023/24,the ghost app,snapchat")
+    result = runner.invoke(app, ["insights", "evaluate", str(path), "--show-misses"])
+    assert result.exit_code == 1
+    assert "TARGET MISSED" in result.output
+    assert "line 2 (id a1): named snapchat, found -: 'the ghost app'" in result.output
+    as_json = json.loads(runner.invoke(app, ["insights", "evaluate", str(path),
+                                             "--json"]).output)
+    assert as_json["targets_met"] is False and as_json["misses"][0]["id"] == "a1"
+    result = runner.invoke(app, ["insights", "evaluate", str(path), "--truth-column", "truth"])
+    assert result.exit_code == 2 and "no column 'truth'" in result.output
+
+
+def test_keywords_lists_and_shows_sets() -> None:
+    listed = runner.invoke(app, ["insights", "keywords"])
+    assert listed.exit_code == 0
+    assert re.search(r"nspcc-2024\s+2024\.1\s+22 platforms", listed.output)
+    shown = runner.invoke(app, ["insights", "keywords", "nspcc-2024"])
+    assert "snapchat   Snapchat" in shown.output and "in context: snap" in shown.output
