@@ -146,6 +146,10 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(
         15, ge=1, description="How long a locked reviewer account stays locked."
     )
+    review_lease_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="A reviewer's hold on a case they claimed lapses "
+        "after this many minutes without activity on it, so another reviewer can take it.",
+    )
     secure_cookies: bool | None = Field(
         None,
         description="Mark session cookies Secure (HTTPS only); default: on in production.",

@@ -58,7 +58,8 @@ class Response:
             audit, bank_store, self.reports, webhooks=bool(s.webhook_url),
             preserve_for=timedelta(days=s.evidence_preservation_days),
             confirmed_bank=s.confirmed_bank),
-            upload_retention=timedelta(days=s.preview_retention_days))
+            upload_retention=timedelta(days=s.preview_retention_days),
+            lease_idle=timedelta(minutes=s.review_lease_minutes))
         self.previews = Previews(db, audit, limits, timedelta(days=s.preview_retention_days))
         self.outbox = Outbox(db, audit, max_attempts=s.webhook_max_attempts)
         if s.webhook_url and s.webhook_secret:

@@ -147,6 +147,9 @@ def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
             **form, "decision": "confirm", "reason": NUL, "version": 1}}),
         Probe("POST /cases/{case_id}/decision", f"/cases/{case_id}/decision", {"data": {
             **form, "decision": "confirm", "reason": "r", "version": BIG}}),
+        Probe("POST /cases/{case_id}/release", f"/cases/{BIG}/release", {"data": form}),
+        Probe("POST /cases/{case_id}/release", f"/cases/{case_id}/release",
+              {"data": {**form, "reason": NUL}}),
         Probe("GET /cases/{case_id}/previews/{preview_id}/blurred",
               f"/cases/{case_id}/previews/{BIG}/blurred"),
         Probe("GET /cases/{case_id}/previews/{preview_id}/blurred",

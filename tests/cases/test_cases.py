@@ -76,7 +76,7 @@ def test_a_conversation_alert_opens_a_case_in_the_same_transaction(engine: Engin
                 Message("x", "pay me $200 or i send them to all your friends and family")]
     assessment = engine.conversations.add_messages("conv-1", messages)
     assert assessment.alert
-    queue = engine.cases.queue()
+    queue = engine.cases.queue().cases
     assert len(queue) == 1
     case = engine.cases.get(queue[0].id)
     assert case.priority is Priority.URGENT and case.subject.conversation_id == "conv-1"
@@ -98,7 +98,7 @@ def test_user_reports_open_cases_and_bad_ones_are_refused(engine: Engine) -> Non
 def test_queue_puts_urgent_first(engine: Engine) -> None:
     for i, category in enumerate(["other", "sextortion", "csam"]):
         engine.cases.open(intake.from_user_report(category, "", Subject(f"c{i}")), "t")
-    assert [c.priority for c in engine.cases.queue()] == [
+    assert [c.priority for c in engine.cases.queue().cases] == [
         Priority.URGENT, Priority.HIGH, Priority.NORMAL]
 
 
@@ -106,7 +106,7 @@ def test_confirm_banks_the_hashes_preserves_drafts_reports_and_sends(engine: Eng
     reviewer, _, _ = users(engine)
     bank_of(engine, IMAGES[:1])
     case_id, _ = _match_case(engine, IMAGES[0], "c-1", "acct-1")
-    engine.cases.claim(case_id, reviewer)
+    engine.cases.leases.claim(case_id, reviewer)
     case = engine.cases.get(case_id)
     decided = engine.cases.decide(case_id, reviewer, Decision.CONFIRM, "clear match",
                                   version=case.version, classification="B2")

@@ -9,6 +9,7 @@ from safeguarding.cases.model import Status, Subject
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
+from safeguarding.store.models import utcnow
 from tests.fakes.setup import bank_of
 from tests.web.conftest import sign_in
 
@@ -135,3 +136,49 @@ def test_a_file_matching_again_and_again_keeps_the_case_page_small(
     assert "Seen 110 times from 4 accounts" in after_110
     assert "uploader ip 192.0.2.109" in after_110 and "surface message" in after_110
     assert abs(len(after_110) - len(after_ten)) < 100
+
+
+def test_the_queue_pages_through_every_case_with_counts(client: TestClient,
+                                                        web_engine: Engine) -> None:
+    for i in range(60):
+        web_engine.cases.open(intake.from_user_report("sextortion" if i < 5 else "other", "",
+                                                      Subject(f"c{i}")), "t")
+    sign_in(client, "rita")
+    first = client.get("/queue?per_page=25").text
+    assert "Open (60)" in first and "urgent 5 · normal 55" in first
+    assert "Cases 1-25 of 60" in first and 'rel="next"' in first
+    last = client.get("/queue?per_page=25&page=3").text
+    assert "Cases 51-60 of 60" in last and 'rel="next"' not in last
+    assert last.count('class="row priority-') == 10
+    assert client.get("/queue?page=0").status_code == 422
+
+
+def test_a_case_held_by_another_reviewer_and_signing_out(client: TestClient,
+                                                          web_engine: Engine) -> None:
+    case_id = _case(web_engine)
+    rita = web_engine.response.users.list()[0]
+    web_engine.cases.leases.claim(case_id, rita)
+    csrf = sign_in(client, "sam")  # a senior
+    page = client.get(f"/cases/{case_id}").text
+    assert "rita, until" in page and "Take over from rita" in page
+    refused = client.post(f"/cases/{case_id}/decision", data={
+        "decision": "confirm", "reason": "x", "version": 1, "csrf_token": csrf})
+    assert refused.status_code == 409 and "being reviewed by rita" in refused.text
+    taken = client.post(f"/cases/{case_id}/claim", data={"csrf_token": csrf,
+                                                         "override": "yes"})
+    assert taken.status_code == 303
+    assert "Skip: back to the queue" in client.get(f"/cases/{case_id}").text
+    assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
+    assert web_engine.cases.get(case_id).held_by(utcnow()) is None  # released on sign-out
+    assert web_engine.cases.get(case_id).status is Status.NEW
+
+
+def test_skip_in_the_browser(client: TestClient, web_engine: Engine) -> None:
+    case_id = _case(web_engine)
+    csrf = sign_in(client, "rita")
+    assert client.post(f"/cases/{case_id}/claim", data={"csrf_token": csrf}
+                       ).status_code == 303
+    skipped = client.post(f"/cases/{case_id}/release", data={"csrf_token": csrf,
+                                                              "reason": "I know them"})
+    assert skipped.status_code == 303 and "back+in+the+queue" in skipped.headers["location"]
+    assert web_engine.cases.get(case_id).held_by(utcnow()) is None

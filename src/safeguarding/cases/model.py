@@ -163,10 +163,17 @@ class Case:
     preserve_until: datetime | None
     evidence: list[Evidence] = field(default_factory=list)
     previews: list[Preview] = field(default_factory=list)
+    #: the assignee's hold on the case lapses then (cases/leases.py); None: not held
+    lease_until: datetime | None = None
 
     @property
     def escalated(self) -> bool:
         return "escalated" in self.labels
+
+    def held_by(self, now: datetime) -> str | None:
+        """The reviewer holding the case at `now`, if any."""
+        live = self.lease_until is not None and self.lease_until > now
+        return self.assignee if live else None
 
     def as_dict(self) -> dict[str, Any]:
         return {

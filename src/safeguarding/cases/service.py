@@ -16,6 +16,8 @@ from safeguarding.auth.users import Role, User
 from safeguarding.cases import evidence
 from safeguarding.cases.consequences import Consequences
 from safeguarding.cases.intake import MAX_REASON_CHARS
+from safeguarding.cases.leases import Clock, Leases, check_not_held
+from safeguarding.cases.leases import end as end_lease
 from safeguarding.cases.model import (
     DEADLINES,
     OPEN_STATUSES,
@@ -30,6 +32,7 @@ from safeguarding.cases.model import (
     Status,
     Subject,
 )
+from safeguarding.cases.queue import QueuePage, read_page
 from safeguarding.errors import ConflictError, ForbiddenError, NotFoundError
 from safeguarding.inputs import free_text
 from safeguarding.store.db import Database
@@ -55,7 +58,7 @@ def to_case(row: CaseRow, items: list[Evidence] | None = None,
         as_utc(row.updated_at) or utcnow(), as_utc(row.preserve_until),
         list(items or []),
         [Preview(p.id, p.media_type, p.file_name, p.md5, as_utc(p.expires_at) or utcnow())
-         for p in previews or []])
+         for p in previews or []], as_utc(row.lease_until))
 
 
 def _lock_subject(session: Session, subject: Subject) -> None:
@@ -71,12 +74,16 @@ def _lock_subject(session: Session, subject: Subject) -> None:
 
 class CaseService:
     def __init__(self, db: Database, audit: AuditLog, consequences: Consequences, *,
-                 upload_retention: timedelta = timedelta(days=30)) -> None:
+                 upload_retention: timedelta = timedelta(days=30),
+                 lease_idle: timedelta = timedelta(minutes=15), clock: Clock = utcnow
+                 ) -> None:
         self.db = db
         self.audit = audit
         self.consequences = consequences
         #: how long the platform's upload metadata is kept with the evidence samples
         self.upload_retention = upload_retention
+        #: reviewers' holds on cases: claim, next, renew, release (cases/leases.py)
+        self.leases = Leases(db, audit, idle=lease_idle, clock=clock)
 
     # --- intake ------------------------------------------------------------------------
     def open(self, request: CaseRequest, actor: str) -> Opened:
@@ -149,23 +156,24 @@ class CaseService:
         return changed
 
     # --- reading -----------------------------------------------------------------------
-    def queue(self, *, statuses: tuple[Status, ...] = OPEN_STATUSES, limit: int = 200
-              ) -> list[Case]:
-        """Most urgent first, then the nearest deadline."""
+    def queue(self, *, statuses: tuple[Status, ...] = OPEN_STATUSES, page: int = 1,
+              per_page: int = 50) -> QueuePage:
+        """A page of the queue, most urgent first, with its counts."""
         with self.db.read() as session:
-            rows = session.scalars(select(CaseRow).where(
-                CaseRow.status.in_([s.value for s in statuses]))
-                .order_by(CaseRow.priority, CaseRow.due_at, CaseRow.id).limit(limit))
-            return [to_case(r) for r in rows]
+            return read_page(session, to_case, statuses=statuses, page=page,
+                             per_page=per_page)
 
-    def get(self, case_id: int, *, viewer: str | None = None) -> Case:
-        """The case with its evidence; `viewer` records that someone looked at it."""
-        if viewer is None:
-            with self.db.read() as session:
-                return self._load(session, case_id)
+    def get(self, case_id: int) -> Case:
+        """The case with its evidence."""
+        with self.db.read() as session:
+            return self._load(session, case_id)
+
+    def view(self, case_id: int, user: User) -> Case:
+        """A reviewer opens the case: recorded, and their hold on it (if any) renewed."""
         with self.db.write() as session:
+            self.leases.renew(session, case_id, user)
             case = self._load(session, case_id)
-            self.audit.record(session, viewer, "case.view", f"case:{case_id}")
+            self.audit.record(session, user.actor, "case.view", f"case:{case_id}")
             return case
 
     def _load(self, session: Session, case_id: int) -> Case:
@@ -177,17 +185,6 @@ class CaseService:
         return to_case(row, evidence.load(session, case_id), previews)
 
     # --- review ------------------------------------------------------------------------
-    def claim(self, case_id: int, user: User) -> Case:
-        with self.db.write() as session:
-            row = self._locked(session, case_id)
-            if row.status not in (Status.NEW.value, Status.IN_REVIEW.value):
-                raise ConflictError(f"case {case_id} is already {row.status}")
-            row.assignee, row.status = user.username, Status.IN_REVIEW.value
-            row.version += 1
-            row.updated_at = utcnow()
-            self.audit.record(session, user.actor, "case.claim", f"case:{case_id}")
-            return to_case(row)
-
     def _locked(self, session: Session, case_id: int) -> CaseRow:
         row = session.get(CaseRow, case_id, with_for_update=True)
         if row is None:
@@ -206,13 +203,15 @@ class CaseService:
             if row.status not in (Status.NEW.value, Status.IN_REVIEW.value):
                 raise ConflictError(f"case {case_id} was already decided "
                                     f"({row.decision}) by {row.decided_by}")
+            now = self.leases.clock()
+            check_not_held(row, user, now)
             if row.version != version:
                 raise ConflictError(f"case {case_id} changed since you opened it (new "
                                     "evidence or another reviewer): reload and review again")
             if decision.final and "escalated" in row.labels and not user.role.at_least(
                     Role.SENIOR):
                 raise ForbiddenError("an escalated case needs a senior reviewer's decision")
-            now = utcnow()
+            end_lease(row)
             row.version += 1
             row.updated_at = now
             self.audit.record(session, user.actor, "case.decide", f"case:{case_id}",

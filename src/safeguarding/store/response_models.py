@@ -32,6 +32,8 @@ class CaseRow(Base):
     priority: Mapped[int] = mapped_column(Integer)  # 0 urgent ... 3 low
     status: Mapped[str] = mapped_column(String(20), default="new")
     assignee: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # the assignee's hold on the case lapses at this time (cases/leases.py)
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
     # the platform's identifiers; an open case is found again by any of them
     content_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True,
                                                    index=True)

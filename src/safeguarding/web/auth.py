@@ -68,8 +68,10 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
 async def logout(request: Request, session: Reviewer,
                  csrf_token: Annotated[str, Form()] = "") -> Response:
     session.check_csrf(csrf_token)
-    await run_in_threadpool(engine_of(request).response.sessions.end,
-                            request.cookies.get(SESSION_COOKIE))
+    engine = engine_of(request)
+    # the cases they were holding go back to the queue now, not when their leases lapse
+    await run_in_threadpool(engine.cases.leases.release_all, session.user)
+    await run_in_threadpool(engine.response.sessions.end, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login?msg=signed+out", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.api.deps import RowId
 from safeguarding.cases.evidence import MAX_TRACKED_ACCOUNTS
 from safeguarding.cases.model import CaseKind, Classification, Decision, Status
+from safeguarding.cases.queue import MAX_PAGE, MAX_PER_PAGE
 from safeguarding.cases.service import due_soon
 from safeguarding.errors import SafeguardingError
+from safeguarding.inputs import free_text
+from safeguarding.store.models import utcnow
 from safeguarding.web.common import SECURITY_HEADERS, Reviewer, act, engine_of, error_page, page
 
 router = APIRouter(include_in_schema=False)
@@ -25,24 +28,33 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/queue", status_code=303)
 
 
+TABS = {"open": (Status.NEW, Status.IN_REVIEW), "decided": (Status.DECIDED, Status.ACTIONED),
+        "closed": (Status.CLOSED,)}
+
+
 @router.get("/queue")
-async def queue(request: Request, session: Reviewer, show: str = "open") -> HTMLResponse:
+async def queue(request: Request, session: Reviewer, show: str = "open",
+                page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+                per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50) -> HTMLResponse:
     engine = engine_of(request)
-    statuses = {"open": (Status.NEW, Status.IN_REVIEW), "decided": (
-        Status.DECIDED, Status.ACTIONED), "closed": (Status.CLOSED,)}.get(
-        show, (Status.NEW, Status.IN_REVIEW))
-    cases = await run_in_threadpool(engine.cases.queue, statuses=statuses)
-    return page(request, "queue.html", {"cases": cases, "show": show, "due_soon": due_soon},
+    show = show if show in TABS else "open"
+    listed = await run_in_threadpool(lambda: engine.cases.queue(
+        statuses=TABS[show], page=page_number, per_page=per_page))
+    tabs = {name: sum(listed.by_status[s] for s in statuses)
+            for name, statuses in TABS.items()}
+    return page(request, "queue.html", {"queue": listed, "cases": listed.cases, "show": show,
+                                        "tabs": tabs, "due_soon": due_soon, "now": utcnow()},
                 session=session)
 
 
 def _case_page(request: Request, session: Reviewer, case_id: int,
                revealed: dict[int, str] | None = None) -> HTMLResponse:
     engine = engine_of(request)
-    case = engine.cases.get(case_id, viewer=session.user.actor)
+    case = engine.cases.view(case_id, session.user)
     reports = engine.response.reports.list(case_id=case_id)
     return page(request, "case.html", {
         "case": case, "reports": reports, "revealed": revealed or {},
+        "holder": case.held_by(utcnow()),
         "decisions": list(Decision), "classifications": list(Classification),
         "is_match": case.kind in (CaseKind.MATCH, CaseKind.USER_REPORT),
         "max_accounts": MAX_TRACKED_ACCOUNTS}, session=session)
@@ -57,11 +69,26 @@ async def case_page(request: Request, session: Reviewer, case_id: RowId) -> Resp
 
 
 @router.post("/cases/{case_id}/claim")
-async def claim(request: Request, session: Reviewer, case_id: RowId, csrf_token: Csrf = ""
-                ) -> Response:
+async def claim(request: Request, session: Reviewer, case_id: RowId, csrf_token: Csrf = "",
+                override: Annotated[str, Form()] = "") -> Response:
+    """Hold the case; a senior reviewer may take over another reviewer's (`override`)."""
     def work() -> Response:
-        engine_of(request).cases.claim(case_id, session.user)
+        engine_of(request).cases.leases.claim(case_id, session.user,
+                                              override=override == "yes")
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+    return await act(request, session, work, csrf_token)
+
+
+@router.post("/cases/{case_id}/release")
+async def release(request: Request, session: Reviewer, case_id: RowId, csrf_token: Csrf = "",
+                  reason: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Skip: give the case back to the queue."""
+    def work() -> Response:
+        engine_of(request).cases.leases.release(case_id, session.user,
+                                                free_text("reason", reason, 500))
+        return RedirectResponse(f"/queue?msg=case+{case_id}+is+back+in+the+queue",
+                                status_code=303)
 
     return await act(request, session, work, csrf_token)
 
