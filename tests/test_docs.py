@@ -20,6 +20,9 @@ def test_every_setting_has_help() -> None:
 
 
 def test_exported_members() -> None:
+    # the names load lazily (so `import safeguarding.device` stays light): resolve them all
+    for name in safeguarding.__all__:
+        assert getattr(safeguarding, name) is not None
     public = {name for name, value in vars(safeguarding).items()
               if not name.startswith("_") and not isinstance(value, types.ModuleType)}
     assert public | {"__version__"} == set(safeguarding.__all__)

@@ -18,7 +18,12 @@
     ├── ConflictError              already exists, or changed by someone else meanwhile
     ├── AuthError                  missing or wrong credentials
     │   └── ForbiddenError         credentials lack the scope
+    ├── FrankingError              a franked message, stamp, attachment or report that does not
+    │                              verify or parse (`reason`: a stable code; `index`: which
+    │                              message of a report)
     └── MissingDependencyError     a feature whose optional extra is not installed
+
+This module imports nothing, so the device distribution (`safeguarding-device`) ships it as is.
 """
 
 from __future__ import annotations
@@ -117,10 +122,24 @@ class ForbiddenError(AuthError):
     pass
 
 
+class FrankingError(SafeguardingError):
+    """Verification or parsing failed. `reason` is one of `safeguarding.device.Failure`'s
+    values, stable for callers to branch on; `index` is the message's place in a report."""
+
+    def __init__(self, reason: str, message: str, *, index: int | None = None) -> None:
+        self.reason = reason
+        self.detail = message
+        self.index = index
+        where = f"message {index}: " if index is not None else ""
+        super().__init__(f"{where}{message} ({reason})")
+
+
 class MissingDependencyError(SafeguardingError):
-    def __init__(self, package: str, extra: str, feature: str) -> None:
+    def __init__(
+        self, package: str, extra: str, feature: str, *, distribution: str = "safeguarding"
+    ) -> None:
         self.package = package
         self.extra = extra
         super().__init__(
-            f"{feature} needs the '{package}' package: pip install 'safeguarding[{extra}]'"
+            f"{feature} needs the '{package}' package: pip install '{distribution}[{extra}]'"
         )

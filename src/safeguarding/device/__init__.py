@@ -1,0 +1,122 @@
+"""The device library: what an end-to-end encrypted messenger embeds on the phone (and the
+franking pieces its relay and the platform's server use). Shipped inside `safeguarding` and
+alone as the `safeguarding-device` distribution, which needs no server package: importing
+it loads nothing of SQLAlchemy, FastAPI, pydantic or numba (a test checks).
+
+    franking   verifiable reports of encrypted messages (commit, stamp, open, report, verify)
+    images     ImageGuard: on-device nudity warnings with a pluggable detector
+
+Names are loaded on first use, so an app that only franks never loads Pillow, and one that
+only guards images never loads the cryptography packages. docs/device.md is the reference.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from safeguarding.device.franking import (
+        AttachmentRef,
+        Failure,
+        FrankedMessage,
+        Keyring,
+        Message,
+        ReceivedMessage,
+        ReportItem,
+        SealedAttachment,
+        ServerKey,
+        Stamp,
+        Stamper,
+        VerifiedAttachment,
+        VerifiedMessage,
+        VerifiedReport,
+        build_report,
+        frank,
+        open_attachment,
+        open_franked,
+        parse_stamp,
+        report_window,
+        seal_attachment,
+        verify_report,
+    )
+    from safeguarding.device.images import (
+        UK_HELP,
+        Choice,
+        ChoiceId,
+        Direction,
+        HelpRoute,
+        ImageCheck,
+        ImageGuard,
+        ImageLimits,
+        MarkerDetector,
+        NudeNetDetector,
+        NudityDetector,
+        NudityScore,
+        SafetyWarning,
+        blur,
+        check_detector,
+        decode_image,
+        marker_image,
+    )
+
+__all__ = [
+    "UK_HELP",
+    "AttachmentRef",
+    "Choice",
+    "ChoiceId",
+    "Direction",
+    "Failure",
+    "FrankedMessage",
+    "HelpRoute",
+    "ImageCheck",
+    "ImageGuard",
+    "ImageLimits",
+    "Keyring",
+    "MarkerDetector",
+    "Message",
+    "NudeNetDetector",
+    "NudityDetector",
+    "NudityScore",
+    "ReceivedMessage",
+    "ReportItem",
+    "SafetyWarning",
+    "SealedAttachment",
+    "ServerKey",
+    "Stamp",
+    "Stamper",
+    "VerifiedAttachment",
+    "VerifiedMessage",
+    "VerifiedReport",
+    "blur",
+    "build_report",
+    "check_detector",
+    "decode_image",
+    "frank",
+    "marker_image",
+    "open_attachment",
+    "open_franked",
+    "parse_stamp",
+    "report_window",
+    "seal_attachment",
+    "verify_report",
+]
+
+#: names from the images half; the rest are franking's (a test checks both halves)
+_IMAGES = frozenset({
+    "UK_HELP", "Choice", "ChoiceId", "Direction", "HelpRoute", "ImageCheck", "ImageGuard",
+    "ImageLimits", "MarkerDetector", "NudeNetDetector", "NudityDetector", "NudityScore",
+    "SafetyWarning", "blur", "check_detector", "decode_image", "marker_image"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'safeguarding.device' has no attribute {name!r}")
+    half = "images" if name in _IMAGES else "franking"
+    value = getattr(importlib.import_module(f"safeguarding.device.{half}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

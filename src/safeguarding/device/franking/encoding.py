@@ -1,0 +1,136 @@
+"""The byte-level pieces every franking layout is made of, written and read in one place.
+
+Integers are unsigned big-endian. An identifier is one length byte (1-255) and that many
+bytes of UTF-8 without control characters; a text is a 4-byte length and UTF-8. Every
+layout starts with a 3-byte magic and a version byte, so a port can tell what it holds
+and a later version can change the rest.
+
+A `Reader` turns any shortfall, overrun or bad UTF-8 into `FrankingError(Failure.FORMAT)`
+naming the field, so hostile bytes never surface as IndexError or UnicodeDecodeError.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from safeguarding.device.franking.failures import Failure
+from safeguarding.errors import FrankingError
+from safeguarding.inputs import has_control
+
+MAX_ID_BYTES = 255
+
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+_U64 = struct.Struct(">Q")
+
+
+def u8(value: int) -> bytes:
+    return bytes((value,))
+
+
+def u16(value: int) -> bytes:
+    return _U16.pack(value)
+
+
+def u32(value: int) -> bytes:
+    return _U32.pack(value)
+
+
+def u64(value: int) -> bytes:
+    return _U64.pack(value)
+
+
+def check_id(field: str, value: str) -> bytes:
+    """The encoded form of an identifier, or FrankingError(INVALID) saying why not."""
+    if not isinstance(value, str) or has_control(value):
+        raise FrankingError(Failure.INVALID, f"{field} must be a string without control "
+                            "characters")
+    raw = value.encode("utf-8")
+    if not 0 < len(raw) <= MAX_ID_BYTES:
+        raise FrankingError(Failure.INVALID, f"{field} must be 1 to {MAX_ID_BYTES} bytes of "
+                            f"UTF-8, not {len(raw)}")
+    return raw
+
+
+def ident(field: str, value: str) -> bytes:
+    raw = check_id(field, value)
+    return bytes((len(raw),)) + raw
+
+
+class Reader:
+    """Reads one layout from `data`; `what` names the layout in errors."""
+
+    __slots__ = ("_data", "_pos", "what")
+
+    def __init__(self, data: bytes, what: str) -> None:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise FrankingError(Failure.FORMAT, f"{what} must be bytes")
+        self._data = bytes(data)
+        self._pos = 0
+        self.what = what
+
+    def fail(self, message: str) -> FrankingError:
+        return FrankingError(Failure.FORMAT, f"{self.what}: {message}")
+
+    def take(self, size: int, field: str) -> bytes:
+        end = self._pos + size
+        if end > len(self._data):
+            raise self.fail(f"ends inside {field} (needs {size} bytes at offset {self._pos}, "
+                            f"{len(self._data) - self._pos} left)")
+        chunk = self._data[self._pos:end]
+        self._pos = end
+        return chunk
+
+    def magic(self, expected: bytes) -> None:
+        found = self.take(len(expected), "the magic and version")
+        if found[:3] != expected[:3]:
+            raise self.fail(f"does not start with {expected[:3]!r}")
+        if found != expected:
+            raise self.fail(f"version {found[3]} is not supported (this library reads "
+                            f"version {expected[3]})")
+
+    def u8(self, field: str) -> int:
+        return self.take(1, field)[0]
+
+    def u16(self, field: str) -> int:
+        value: int = _U16.unpack(self.take(2, field))[0]
+        return value
+
+    def u32(self, field: str) -> int:
+        value: int = _U32.unpack(self.take(4, field))[0]
+        return value
+
+    def u64(self, field: str) -> int:
+        value: int = _U64.unpack(self.take(8, field))[0]
+        return value
+
+    def ident(self, field: str) -> str:
+        size = self.u8(f"{field} length")
+        if size == 0:
+            raise self.fail(f"{field} is empty")
+        text = self._utf8(self.take(size, field), field)
+        if has_control(text):
+            raise self.fail(f"{field} contains control characters")
+        return text
+
+    def text(self, field: str, max_bytes: int) -> str:
+        size = self.u32(f"{field} length")
+        if size > max_bytes:
+            raise self.fail(f"{field} of {size} bytes exceeds the limit of {max_bytes}")
+        return self._utf8(self.take(size, field), field)
+
+    def blob(self, field: str, max_bytes: int) -> bytes:
+        size = self.u32(f"{field} length")
+        if size > max_bytes:
+            raise self.fail(f"{field} of {size} bytes exceeds the limit of {max_bytes}")
+        return self.take(size, field)
+
+    def end(self) -> None:
+        if self._pos != len(self._data):
+            raise self.fail(f"{len(self._data) - self._pos} bytes after the end")
+
+    def _utf8(self, raw: bytes, field: str) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.fail(f"{field} is not UTF-8") from None
