@@ -72,14 +72,23 @@ class Reader:
     def fail(self, message: str) -> FrankingError:
         return FrankingError(Failure.FORMAT, f"{self.what}: {message}")
 
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    def _short(self, size: int, field: str) -> FrankingError:
+        return self.fail(f"ends inside {field} (needs {size} bytes at offset {self._pos}, "
+                         f"{len(self._data) - self._pos} left)")
+
+    # The methods below index the buffer directly rather than calling each other: parsing
+    # is most of the cost of checking a message, and Python calls are what it costs.
     def take(self, size: int, field: str) -> bytes:
-        end = self._pos + size
+        pos = self._pos
+        end = pos + size
         if end > len(self._data):
-            raise self.fail(f"ends inside {field} (needs {size} bytes at offset {self._pos}, "
-                            f"{len(self._data) - self._pos} left)")
-        chunk = self._data[self._pos:end]
+            raise self._short(size, field)
         self._pos = end
-        return chunk
+        return self._data[pos:end]
 
     def magic(self, expected: bytes) -> None:
         found = self.take(len(expected), "the magic and version")
@@ -90,34 +99,48 @@ class Reader:
                             f"version {expected[3]})")
 
     def u8(self, field: str) -> int:
-        return self.take(1, field)[0]
+        pos = self._pos
+        if pos >= len(self._data):
+            raise self._short(1, field)
+        self._pos = pos + 1
+        return self._data[pos]
 
     def u16(self, field: str) -> int:
-        value: int = _U16.unpack(self.take(2, field))[0]
-        return value
+        return self._unpack(_U16, field)
 
     def u32(self, field: str) -> int:
-        value: int = _U32.unpack(self.take(4, field))[0]
-        return value
+        return self._unpack(_U32, field)
 
     def u64(self, field: str) -> int:
-        value: int = _U64.unpack(self.take(8, field))[0]
+        return self._unpack(_U64, field)
+
+    def _unpack(self, layout: struct.Struct, field: str) -> int:
+        pos = self._pos
+        if pos + layout.size > len(self._data):
+            raise self._short(layout.size, field)
+        self._pos = pos + layout.size
+        value: int = layout.unpack_from(self._data, pos)[0]
         return value
 
     def ident(self, field: str) -> str:
-        size = self.u8(f"{field} length")
+        data, pos = self._data, self._pos
+        if pos >= len(data):
+            raise self._short(1, f"{field} length")
+        size = data[pos]
         if size == 0:
             raise self.fail(f"{field} is empty")
-        text = self._utf8(self.take(size, field), field)
+        end = pos + 1 + size
+        if end > len(data):
+            self._pos = pos + 1
+            raise self._short(size, field)
+        self._pos = end
+        text = self._utf8(data[pos + 1:end], field)
         if has_control(text):
             raise self.fail(f"{field} contains control characters")
         return text
 
     def text(self, field: str, max_bytes: int) -> str:
-        size = self.u32(f"{field} length")
-        if size > max_bytes:
-            raise self.fail(f"{field} of {size} bytes exceeds the limit of {max_bytes}")
-        return self._utf8(self.take(size, field), field)
+        return self._utf8(self.blob(field, max_bytes), field)
 
     def blob(self, field: str, max_bytes: int) -> bytes:
         size = self.u32(f"{field} length")

@@ -100,8 +100,7 @@ def open_body(body: bytes) -> OpenedBody:
         ))
     reader.end()
     message = Message(conversation, sender, sequence, text, tuple(refs))
-    data = bytes(body)
-    commitment = hmac_sha256(key, data[:len(MAGIC)], data[len(MAGIC) + KEY_BYTES:])
+    commitment = hmac_sha256(key, MAGIC, reader.data[len(MAGIC) + KEY_BYTES:])
     return OpenedBody(message, key, commitment)
 
 
