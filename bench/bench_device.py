@@ -145,7 +145,9 @@ def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     print(describe(["safeguarding", "pynacl", "cryptography", "pillow", "onnxruntime",
                     "nudenet", "numpy"]))
-    print("one core (pinned)\n")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"one core (pinned); load average {load} (other work on the machine slows every "
+          "figure)\n")
     franking(args.messages)
     images()
 

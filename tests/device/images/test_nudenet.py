@@ -35,6 +35,10 @@ def test_the_adapter_keeps_the_detector_promises(detector: NudeNetDetector) -> N
     assert "cv2" not in sys.modules and "nudenet.nudenet" not in sys.modules
 
 
+def test_the_rectangular_input_option_keeps_the_promises() -> None:
+    check_detector(NudeNetDetector(square=False))
+
+
 def test_benign_photos_rarely_warn(detector: NudeNetDetector) -> None:
     require_shared()
     photos = sorted(PHOTOS.glob("*.jpg"))[::6]  # every sixth of 241: the bench runs all
