@@ -1,6 +1,7 @@
 """The device library's costs, on one core (the process is pinned to one CPU):
 
-- franking, sender and recipient: frank() + open_franked() per message (target <= 50 us)
+- franking, sender and recipient: frank() + open_franked() per message (target <= 50 us);
+  each franking figure is the best of 5 runs
 - franking, relay: Stamper.stamp() per second (target >= 20,000/s)
 - franking, server: verify_report() per message, in a 50-message report (target <= 1 ms),
   and with a 1 MB attachment in it
@@ -43,11 +44,16 @@ T = 1_800_000_000_000
 TEXT = "hey, are you still up? i saw your post about the match, that was so funny"
 
 
-def per_call_us(fn: Callable[[], object], count: int) -> float:
-    started = time.perf_counter()
-    for _ in range(count):
-        fn()
-    return (time.perf_counter() - started) / count * 1e6
+def per_call_us(fn: Callable[[], object], count: int, repeats: int = 5) -> float:
+    """The best of `repeats` runs of count/repeats calls, as timeit advises: other work on
+    a shared machine only ever adds time, so the fastest run is the least disturbed."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(max(1, count // repeats)):
+            fn()
+        best = min(best, (time.perf_counter() - started) / max(1, count // repeats))
+    return best * 1e6
 
 
 def franking(count: int) -> None:

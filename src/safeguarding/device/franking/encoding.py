@@ -63,9 +63,11 @@ class Reader:
     __slots__ = ("_data", "_pos", "what")
 
     def __init__(self, data: bytes, what: str) -> None:
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise FrankingError(Failure.FORMAT, f"{what} must be bytes")
-        self._data = bytes(data)
+        if type(data) is not bytes:
+            if not isinstance(data, bytes | bytearray | memoryview):
+                raise FrankingError(Failure.FORMAT, f"{what} must be bytes")
+            data = bytes(data)
+        self._data = data
         self._pos = 0
         self.what = what
 
@@ -113,6 +115,14 @@ class Reader:
 
     def u64(self, field: str) -> int:
         return self._unpack(_U64, field)
+
+    def fields(self, layout: struct.Struct, field: str) -> tuple[int, ...]:
+        """Several fixed-size integers at once (one call instead of one per field)."""
+        pos = self._pos
+        if pos + layout.size > len(self._data):
+            raise self._short(layout.size, field)
+        self._pos = pos + layout.size
+        return layout.unpack_from(self._data, pos)
 
     def _unpack(self, layout: struct.Struct, field: str) -> int:
         pos = self._pos

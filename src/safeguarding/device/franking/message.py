@@ -19,6 +19,7 @@ so a report cannot swap in a message the recipient never received.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from safeguarding.device.franking.encoding import Reader, ident, u8, u32, u64
@@ -30,6 +31,7 @@ MAGIC = b"SGF\x01"
 MAX_TEXT_BYTES = 65_536
 MAX_ATTACHMENTS = 16
 _MAX_SEQUENCE = 2**64 - 1
+_SEQUENCE_AND_LENGTH = struct.Struct(">QI")
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,13 @@ def open_body(body: bytes) -> OpenedBody:
     key = reader.take(KEY_BYTES, "franking key")
     conversation = reader.ident("conversation id")
     sender = reader.ident("sender id")
-    sequence = reader.u64("sequence")
-    text = reader.text("text", MAX_TEXT_BYTES)
+    sequence, size = reader.fields(_SEQUENCE_AND_LENGTH, "sequence and text length")
+    if size > MAX_TEXT_BYTES:
+        raise reader.fail(f"text of {size} bytes exceeds the limit of {MAX_TEXT_BYTES}")
+    try:
+        text = reader.take(size, "text").decode("utf-8")
+    except UnicodeDecodeError:
+        raise reader.fail("text is not UTF-8") from None
     count = reader.u8("attachment count")
     if count > MAX_ATTACHMENTS:
         raise reader.fail(f"{count} attachments exceed the limit of {MAX_ATTACHMENTS}")

@@ -15,12 +15,14 @@ a server that stamps the wrong metadata is caught on delivery (`receive.open_fra
 from __future__ import annotations
 
 import datetime
+import struct
 from dataclasses import dataclass
 
 from safeguarding.device.franking.encoding import Reader, ident, u32, u64
 from safeguarding.device.franking.primitives import TAG_BYTES, hmac_sha256
 
 MAGIC = b"SGS\x01"
+_KEY_AND_TIME = struct.Struct(">IQ")
 MAX_STAMP_BYTES = 4 + 4 + 8 + 3 * 256 + 32 + 32
 
 
@@ -61,8 +63,7 @@ def parse_stamp(data: bytes) -> Stamp:
     """FrankingError(FORMAT) for anything but a well-formed version 1 stamp."""
     reader = Reader(data, "stamp")
     reader.magic(MAGIC)
-    key_id = reader.u32("key id")
-    stamped_at = reader.u64("stamped at")
+    key_id, stamped_at = reader.fields(_KEY_AND_TIME, "key id and time")
     sender = reader.ident("sender id")
     recipient = reader.ident("recipient id")
     conversation = reader.ident("conversation id")
