@@ -70,14 +70,14 @@ class Consequences:
         if request.immediate_actions:
             # once per piece of content: the same upload matching again (the platform
             # checking it twice, a bot re-posting it under the same id) asks for nothing new
-            content = request.subject.content_id or row.content_id or ""
-            key = (f"case-{row.id}-policy-"
-                   f"{hashlib.sha256(content.encode()).hexdigest()[:32]}")
-            if session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == key)
-                              ) is None:
-                self._send(session, row, "case.policy_action", key=key,
-                           actions=request.immediate_actions, priority=row.priority,
-                           content_id=content or None)
+            content = request.subject.content_id or row.content_id or None
+            sent = session.scalars(select(OutboxRow.payload).where(
+                OutboxRow.case_id == row.id, OutboxRow.event == "case.policy_action"))
+            if all(payload.get("content_id") != content for payload in sent):
+                digest = hashlib.sha256((content or "").encode()).hexdigest()[:32]
+                self._send(session, row, "case.policy_action", key=f"case-{row.id}-policy-"
+                           f"{digest}", actions=request.immediate_actions,
+                           priority=row.priority, content_id=content)
         elif created:
             self._send(session, row, "case.opened", priority=row.priority)
 
