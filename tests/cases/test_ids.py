@@ -22,7 +22,7 @@ THREAT = [Message(SENDER, "i have your pics"),
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    instance = response_engine(db_url, Fakes())
+    instance = response_engine(db_url, Fakes(), conversation_model="none")  # rules suffice
     yield instance
     instance.close()
 
