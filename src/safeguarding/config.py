@@ -28,7 +28,13 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `safeguarding serve` listens on.")
 
     max_upload_bytes: int = Field(
-        200 * MiB, ge=1, description="Largest request body accepted by upload endpoints."
+        200 * MiB, ge=1, description="Largest request body accepted by upload endpoints "
+        "(files to hash or match, bank imports, previews)."
+    )
+    max_json_bytes: int = Field(
+        4 * MiB, ge=1, description="Largest JSON (or form) body accepted: the largest batch "
+        "the API takes, 1,000 items of signals with upload metadata and the longest vPDQ "
+        "(docs/configuration.md has the arithmetic).",
     )
     max_image_bytes: int = Field(
         50 * MiB, ge=1, description="Largest image file decoded (bytes)."

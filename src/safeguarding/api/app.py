@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from safeguarding import __version__
 from safeguarding.actions.worker import Worker
 from safeguarding.api import errors
-from safeguarding.api.body_limit import BodyLimitMiddleware
+from safeguarding.api.body_limit import BodyLimitMiddleware, BodyTooLarge, too_large
 from safeguarding.api.routes import banks, cases, content, conversations, health
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
@@ -52,8 +52,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
     )
     app.state.engine = engine
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    # JSON and forms by default; API routes that take uploads raise it (api/deps.py)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_json_bytes)
     errors.install(app)
+    app.add_exception_handler(BodyTooLarge, too_large)
     for module in (health, content, banks, conversations, cases):
         app.include_router(module.router, prefix="/v1")
     for pages in (web_auth, web_cases, web_admin):

@@ -1,19 +1,35 @@
 """Refuse request bodies over a size, counting bytes as they stream in (not trusting
-Content-Length), so an oversized upload is cut off before it fills memory or disk."""
+Content-Length), so an oversized body is cut off before it fills memory or disk.
+
+The limit is the route's: `KeyFirstRoute` (api/deps.py) names it in the request scope once
+the route is known and the API key checked, before a byte of the body is read; uploads get
+`max_upload_bytes`, everything else (JSON, forms) the default given here, `max_json_bytes`.
+"""
 
 from __future__ import annotations
 
-import json
-
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: where a route names its body limit in the request scope
+LIMIT_KEY = "safeguarding.body_limit"
 
 
 class BodyTooLarge(HTTPException):
     """An HTTPException so FastAPI's body parsing re-raises it rather than calling it a 400."""
 
     def __init__(self, limit: int) -> None:
+        self.limit = limit
         super().__init__(413, f"request body exceeds the limit of {limit} bytes")
+
+
+async def too_large(request: Request, exc: Exception) -> JSONResponse:
+    """The 413 in the shape of every other error (installed by the app)."""
+    assert isinstance(exc, BodyTooLarge)
+    return JSONResponse({"error": {"type": "MediaLimitError", "limit": "request bytes",
+                                   "message": exc.detail}}, status_code=413,
+                        headers={"Connection": "close"})
 
 
 class BodyLimitMiddleware:
@@ -26,38 +42,19 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
-            return
         received = 0
-        started = False
 
         async def limited() -> Message:
             nonlocal received
+            limit = int(scope.get(LIMIT_KEY, self.max_bytes))
+            if received == 0 and declared is not None and declared.isdigit() and (
+                    int(declared) > limit):
+                raise BodyTooLarge(limit)  # said so up front: read none of it
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited, tracking)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"error": {"type": "MediaLimitError", "limit": "request bytes",
-                                     "message": f"request body exceeds the limit of "
-                                                f"{self.max_bytes} bytes"}}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        await self.app(scope, limited, send)

@@ -1,16 +1,30 @@
-"""Request dependencies: the engine, and the API key with a required scope."""
+"""Request dependencies: the engine, and the API key with a required scope, checked before
+the request body is read.
+
+FastAPI reads and parses a route's body before it solves the route's dependencies, so a
+key checked as a plain dependency let anyone without one make the server read a 150 MiB
+upload or parse a 37 MiB JSON body before the 401 (issue 11). `KeyFirstRoute` runs the key
+check first and names the body limit for the route (uploads or JSON); `BodyLimitMiddleware`
+enforces it as the bytes arrive.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request, params
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
+from safeguarding.api.body_limit import LIMIT_KEY
 from safeguarding.auth.keys import ApiKey
 from safeguarding.engine import Engine
 from safeguarding.inputs import MAX_ROW_ID
+
+_KEY = "safeguarding.api_key"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def get_engine(request: Request) -> Engine:
@@ -31,21 +45,58 @@ def _token(authorization: str | None, api_key: str | None) -> str | None:
     return authorization
 
 
-def require(scope: str) -> Callable[..., object]:
-    async def dependency(
-        engine: EngineDep,
+class Require:
+    """The dependency `Depends(Require("match"))`: the caller's API key, which must have the
+    scope. Under `KeyFirstRoute` it was checked before the body was read."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    async def check(self, request: Request) -> ApiKey:
+        token = _token(request.headers.get("authorization"), request.headers.get("x-api-key"))
+        return await run_in_threadpool(get_engine(request).keys.authenticate, token,
+                                       self.scope)
+
+    async def __call__(
+        self, request: Request,
+        # declared so the OpenAPI document shows them; read from the request in `check`
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> ApiKey:
-        return await run_in_threadpool(
-            engine.keys.authenticate, _token(authorization, x_api_key), scope)
-
-    return dependency
+        checked: ApiKey | None = request.scope.get(_KEY)
+        return checked if checked is not None else await self.check(request)
 
 
-MatchKey = Annotated[ApiKey, Depends(require("match"))]
-ConversationKey = Annotated[ApiKey, Depends(require("conversations"))]
-CaseKey = Annotated[ApiKey, Depends(require("cases"))]
-ReadKey = Annotated[ApiKey, Depends(require("banks:read"))]
-WriteKey = Annotated[ApiKey, Depends(require("banks:write"))]
-AdminKey = Annotated[ApiKey, Depends(require("admin"))]
+def takes_upload(endpoint: F) -> F:
+    """Mark a route that reads its body as a stream (an import): the upload limit applies."""
+    endpoint._safeguarding_upload = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+class KeyFirstRoute(APIRoute):
+    """Checks the API key, and names the body limit, before FastAPI reads the body."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        requirement = next((d.call for d in self.dependant.dependencies
+                            if isinstance(d.call, Require)), None)
+        upload = bool(getattr(self.endpoint, "_safeguarding_upload", False)) or (
+            self.body_field is not None and isinstance(self.body_field.field_info, params.File))
+
+        async def key_first(request: Request) -> Response:
+            settings = get_engine(request).settings
+            request.scope[LIMIT_KEY] = (settings.max_upload_bytes if upload
+                                        else settings.max_json_bytes)
+            if requirement is not None:
+                request.scope[_KEY] = await requirement.check(request)
+            return await handler(request)
+
+        return key_first
+
+
+MatchKey = Annotated[ApiKey, Depends(Require("match"))]
+ConversationKey = Annotated[ApiKey, Depends(Require("conversations"))]
+CaseKey = Annotated[ApiKey, Depends(Require("cases"))]
+ReadKey = Annotated[ApiKey, Depends(Require("banks:read"))]
+WriteKey = Annotated[ApiKey, Depends(Require("banks:write"))]
+AdminKey = Annotated[ApiKey, Depends(Require("admin"))]

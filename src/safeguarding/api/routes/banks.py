@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from safeguarding.api.deps import AdminKey, EngineDep, ReadKey, RowId, WriteKey
+from safeguarding.api.deps import (
+    AdminKey,
+    EngineDep,
+    KeyFirstRoute,
+    ReadKey,
+    RowId,
+    WriteKey,
+    takes_upload,
+)
 from safeguarding.api.schemas import (
     BankIn,
     BankOut,
@@ -23,7 +31,7 @@ from safeguarding.banks.model import BankPolicy
 from safeguarding.errors import NotFoundError
 from safeguarding.inputs import MAX_ROW_ID
 
-router = APIRouter(tags=["banks"])
+router = APIRouter(tags=["banks"], route_class=KeyFirstRoute)
 _MEDIA_TYPES = {BankFormat.HMA: "text/plain", BankFormat.CSV: "text/csv",
                 BankFormat.JSONL: "application/x-ndjson"}
 
@@ -104,6 +112,7 @@ async def remove_entry(name: str, entry_id: RowId, engine: EngineDep, key: Write
 
 
 @router.post("/banks/{name}/import")
+@takes_upload
 async def import_entries(name: str, request: Request, engine: EngineDep, key: WriteKey,
                          format: BankFormat = Query(BankFormat.HMA)) -> ImportOut:
     """Import a file sent as the request body. All or nothing: a bad line rejects the file

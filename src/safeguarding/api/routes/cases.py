@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from safeguarding.api.deps import CaseKey, EngineDep, RowId
+from safeguarding.api.deps import CaseKey, EngineDep, KeyFirstRoute, RowId
 from safeguarding.api.schemas import CaseRef, UserReportIn
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
@@ -15,7 +15,7 @@ from safeguarding.cases.service import Opened
 from safeguarding.engine import Engine
 from safeguarding.hashing.registry import validate_signal
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(tags=["cases"], route_class=KeyFirstRoute)
 
 
 def case_ref(opened: Opened) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from safeguarding.api.deps import EngineDep, MatchKey
+from safeguarding.api.deps import EngineDep, KeyFirstRoute, MatchKey
 from safeguarding.api.errors import error_body, status_for
 from safeguarding.api.routes.cases import case_ref
 from safeguarding.api.schemas import MAX_BATCH, MatchSignalsIn
@@ -19,7 +19,7 @@ from safeguarding.hashing.registry import validate_signal
 from safeguarding.inputs import MAX_ID_CHARS
 from safeguarding.matching.matcher import QuerySignal
 
-router = APIRouter(tags=["matching"])
+router = APIRouter(tags=["matching"], route_class=KeyFirstRoute)
 
 
 async def _each(files: list[UploadFile], work: Any) -> dict[str, Any]:

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
-from safeguarding.api.deps import ConversationKey, EngineDep
+from safeguarding.api.deps import ConversationKey, EngineDep, KeyFirstRoute
 from safeguarding.api.schemas import AssessmentOut, MessagesIn
 from safeguarding.conversation.analyzer import Message
 from safeguarding.inputs import MAX_ID_CHARS
 
-router = APIRouter(tags=["conversations"])
+router = APIRouter(tags=["conversations"], route_class=KeyFirstRoute)
 ConversationId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS)]
 
 
