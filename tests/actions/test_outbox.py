@@ -4,10 +4,12 @@ then back, a worker killed mid-delivery, forged and stale signatures."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,6 +25,7 @@ from safeguarding.actions.receiver import (
 from safeguarding.cases import intake
 from safeguarding.cases.model import Status, Subject
 from safeguarding.engine import Engine
+from safeguarding.store.instance import INSTANCE_ID, stored_value
 from tests.fakes.receiver import ReceiverServer
 from tests.fakes.setup import SECRET, Fakes, response_engine, users
 
@@ -133,3 +136,35 @@ def test_a_forged_webhook_posted_to_the_receiver_is_refused(port: int) -> None:
     finally:
         receiver.stop()
     assert answer.status_code == 401 and receiver.events == []
+
+
+def test_two_installations_never_send_the_same_idempotency_key(
+        engine: Engine, port: int, tmp_path: Path, sqlite_template: Path) -> None:
+    """Case 1's opening is 'case-1-...' in every database; the receiver must not take the
+    second installation's (or a rebuilt database's) for a redelivery."""
+    other_db = tmp_path / "other.db"
+    shutil.copy(sqlite_template, other_db)
+    other = response_engine(f"sqlite:///{other_db}", Fakes(),
+                            webhook_url=f"http://127.0.0.1:{port}/hooks")
+    receiver = ReceiverServer(SECRET, port).start()
+    try:
+        for installation in (engine, other):
+            _open(installation, 1)
+            assert installation.response.outbox.run_once() == 1
+    finally:
+        receiver.stop()
+        other.close()
+    assert [(e["event"], e["case_id"]) for e in receiver.events] == [("case.opened", 1)] * 2
+    with engine.db.read() as session, other.db.read() as other_session:
+        ids = {stored_value(session, INSTANCE_ID), stored_value(other_session, INSTANCE_ID)}
+    assert len(ids) == 2 and None not in ids
+
+
+def test_the_receiver_helper_refuses_non_ascii_signatures_cleanly() -> None:
+    body = b'{"event": "case.decided"}'
+    now = int(time.time())
+    for header in (f"t={now},v1=\u00e9\u00e9", f"t={now},v1={'a' * 63}\u0663",
+                   "t=\u0661\u0662,v1=abc"):
+        with pytest.raises(SignatureError):
+            WebhookReceiver(SECRET).receive(
+                {SIGNATURE_HEADER: header, IDEMPOTENCY_HEADER: "k"}, body)

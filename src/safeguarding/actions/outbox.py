@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.store.db import Database
+from safeguarding.store.instance import INSTANCE_ID, instance_value
 from safeguarding.store.models import as_utc, utcnow
 from safeguarding.store.response_models import OutboxRow
 
@@ -30,6 +31,7 @@ class Delivery:
     channel: str
     event: str
     payload: dict[str, Any]
+    #: `<instance id>:<key>`: the same in every attempt, different in every installation
     idempotency_key: str
     attempts: int
 
@@ -74,8 +76,11 @@ class Outbox:
                 return None  # another worker is delivering it
             row.lease_until = now + self.lease
             row.attempts += 1
+            # Keys are unique in one database only: the instance id makes them unique
+            # between installations, and after a database is rebuilt, for the receiver.
+            key = f"{instance_value(session, INSTANCE_ID)}:{row.idempotency_key}"
             return Delivery(row.id, row.case_id, row.channel, row.event, dict(row.payload),
-                            row.idempotency_key, row.attempts)
+                            key, row.attempts)
 
     def _finish(self, delivery: Delivery, error: str | None, after: After | None) -> None:
         with self.db.write() as session:

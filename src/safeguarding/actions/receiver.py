@@ -60,8 +60,11 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *,
     if abs(current - timestamp) > tolerance:
         raise SignatureError("signature timestamp is outside the tolerance (replayed or "
                              "clock skew)")
-    expected = sign(secret, body, timestamp).split("v1=", 1)[1]
-    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
+    expected = sign(secret, body, timestamp).split("v1=", 1)[1].encode()
+    # compared as bytes: compare_digest refuses str with non-ASCII characters (TypeError),
+    # and a header can carry anything
+    given = [v.encode("utf-8", "surrogateescape") for v in parts.get("v1", [])]
+    if not any(hmac.compare_digest(expected, value) for value in given):
         raise SignatureError("signature does not match")
 
 

@@ -150,3 +150,12 @@ class ConversationRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     alerted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class InstanceValueRow(Base):
+    """Values made once per installation (store/instance.py). Names are persistent."""
+
+    __tablename__ = "instance_values"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
