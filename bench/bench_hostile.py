@@ -1,11 +1,14 @@
-"""Hostile input: peak resident memory of the whole process while hashing each file of the
-hostile set (`hostile_files.py`), with the default limits, each file in a fresh process.
+"""Hostile input. Media: peak resident memory of the whole process while hashing each file
+of the hostile set (`hostile_files.py`) with the default limits, each file in a fresh
+process. Sign-in flood: API write latency while clients flood the sign-in form
+(`login_flood.py`).
 
-    python bench/bench_hostile.py [--folder /tmp/sg-hostile] [--src OTHER/src]
+    python bench/bench_hostile.py [--part media|login|all] [--folder /tmp/sg-hostile]
+                                  [--seconds 20] [--src OTHER/src]
 
-`--src` runs the hashing processes on another checkout's package (the commit before a
-change, for a before/after table). A process is killed when it passes `--cap-gb` of
-resident memory, and reported as such.
+`--src` runs the measured processes (hashing, the server) on another checkout's package
+(the commit before a change, for a before/after table). A hashing process is killed when
+it passes `--cap-gb` of resident memory, and reported as such.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import describe, rss_bytes
 from hostile_files import build
+from login_flood import SCENARIOS
+from login_flood import run as flood_run
 
 GB = 2**30
 
@@ -108,8 +113,22 @@ def media(folder: Path, src: str | None, cap: float, timeout: float) -> None:
                   f"{float(r['peak']) / 2**20:,.0f} |", flush=True)
 
 
+def login(src: str | None, seconds: float) -> None:
+    print(f"API writes (one bank entry each, one client, {seconds:g} s) while clients post "
+          "wrong passwords to /login")
+    print("| flood | writes/s | p50 ms | p99 ms | max ms | sign-in attempts/s | refused |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for flood in SCENARIOS:
+        r = flood_run(flood, src, seconds)
+        print(f"| {flood.name} | {float(r['writes_per_s']):.0f} | {float(r['p50']):.1f} | "
+              f"{float(r['p99']):.1f} | {float(r['max']):.0f} | "
+              f"{float(r['attempts_per_s']):.0f} | {float(r['refused']):.0%} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--part", choices=["media", "login", "all"], default="all")
+    parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--folder", type=Path, default=Path("/tmp/sg-hostile"))
     parser.add_argument("--src", help="PYTHONPATH for the measured processes")
     parser.add_argument("--cap-gb", type=float, default=4.0)
@@ -121,8 +140,12 @@ def main() -> None:
         child(args.child, args.all_frames)
         return
     print(describe(["safeguarding", "numpy", "pillow", "pillow-heif", "av"]))
-    print(f"package: {args.src or 'this checkout'}; default limits; one process per file")
-    media(args.folder, args.src, args.cap_gb, args.timeout)
+    print(f"package: {args.src or 'this checkout'}")
+    if args.part in ("media", "all"):
+        print("default limits; one process per file")
+        media(args.folder, args.src, args.cap_gb, args.timeout)
+    if args.part in ("login", "all"):
+        login(args.src, args.seconds)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -147,10 +147,23 @@ class Settings(BaseSettings):
         12, ge=1, description="A reviewer's browser session ends this long after sign-in."
     )
     login_max_failures: int = Field(
-        5, ge=1, description="Failed sign-ins in a row that lock a reviewer account."
+        5, ge=1, description="Failed sign-ins from one client address (browsers not known "
+        "to the account), or from one known browser, before it is refused for "
+        "login_lockout_minutes.",
+    )
+    login_account_max_failures: int = Field(
+        20, ge=1, description="Failed sign-ins on one account from browsers that have not "
+        "signed in to it before, from any address, before such browsers are refused for "
+        "login_lockout_minutes; its reviewers' known browsers are not.",
     )
     login_lockout_minutes: int = Field(
-        15, ge=1, description="How long a locked reviewer account stays locked."
+        15, ge=1, description="The window failed sign-ins are counted in, and how long a "
+        "refusal lasts.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Reverse proxies (addresses or CIDR ranges) whose "
+        "X-Forwarded-For names the client; from anyone else the header is ignored. JSON "
+        "list in the environment: '[\"10.0.0.0/8\"]'.",
     )
     review_lease_minutes: int = Field(
         15, ge=1, le=24 * 60, description="A reviewer's hold on a case they claimed lapses "
@@ -203,6 +216,14 @@ class Settings(BaseSettings):
     ncmec_password: str = Field("", description="CyberTipline API password.")
     nca_url: str = Field("", description="NCA reporting endpoint given on registration.")
     nca_token: str = Field("", description="NCA reporting credential.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        from safeguarding.auth.clients import networks
+
+        networks(value)  # a bad entry is refused at start, naming it
+        return value
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -13,6 +13,7 @@ from safeguarding.actions.outbox import Delivery, Outbox
 from safeguarding.actions.webhooks import WebhookSender
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.sessions import WebSessions
+from safeguarding.auth.throttle import LoginThrottle
 from safeguarding.auth.users import Users
 from safeguarding.cases.consequences import WEBHOOK, Consequences
 from safeguarding.cases.previews import Previews
@@ -46,8 +47,10 @@ class Response:
                  limits: MediaLimits, *, report_transport: httpx.BaseTransport | None = None
                  ) -> None:
         s = settings
-        self.users = Users(db, audit, max_failures=s.login_max_failures,
-                           lockout=timedelta(minutes=s.login_lockout_minutes))
+        self.users = Users(db, audit, LoginThrottle(
+            max_failures=s.login_max_failures,
+            account_max_failures=s.login_account_max_failures,
+            window=timedelta(minutes=s.login_lockout_minutes)))
         self.sessions = WebSessions(db, audit, idle=timedelta(minutes=s.web_session_idle_minutes),
                                     lifetime=timedelta(hours=s.web_session_hours))
         reporter = Reporter(s.report_org_name, s.report_contact_name, s.report_contact_email)

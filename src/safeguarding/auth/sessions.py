@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import User, user_from_row
@@ -17,6 +17,9 @@ from safeguarding.errors import AuthError, ForbiddenError
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
 from safeguarding.store.response_models import UserRow, WebSessionRow
+
+#: a page view restarts the session's idle clock by writing at most this often
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def _digest(token: str) -> str:
@@ -61,24 +64,35 @@ class WebSessions:
             return NewSession(WebSession(row.id, user, csrf), token)
 
     def resume(self, token: str | None) -> WebSession:
-        """The live session behind a cookie, its idle clock restarted; AuthError if none."""
+        """The live session behind a cookie, its idle clock restarted; AuthError if none.
+
+        A page view reads; it writes only to restart the idle clock, at most once a
+        `TOUCH_EVERY`, or to remove an expired session. (Writing on every view made each
+        page a write transaction, queueing behind every other writer on SQLite.)"""
         if not token or len(token) > 200:
             raise AuthError("please sign in")
         now = utcnow()
-        with self.db.write() as session:
+        digest = _digest(token)
+        with self.db.read() as session:
             row = session.scalars(select(WebSessionRow).where(
-                WebSessionRow.token_hash == _digest(token))).first()
+                WebSessionRow.token_hash == digest)).first()
             if row is None:
                 raise AuthError("please sign in")
-            expires = min(as_utc(row.expires_at) or now, (as_utc(row.last_seen_at) or now)
-                          + self.idle)
+            last_seen = as_utc(row.last_seen_at) or now
+            expires = min(as_utc(row.expires_at) or now, last_seen + self.idle)
             user_row = session.get(UserRow, row.user_id)
-            if expires <= now or user_row is None or not user_row.active:
-                session.delete(row)
-                session.commit()
-                raise AuthError("your session has expired: please sign in again")
-            row.last_seen_at = now
-            return WebSession(row.id, user_from_row(user_row), row.csrf_token)
+            live = expires > now and user_row is not None and user_row.active
+            found = (WebSession(row.id, user_from_row(user_row), row.csrf_token)
+                     if live and user_row is not None else None)
+        if found is None:
+            with self.db.write() as session:
+                session.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == digest))
+            raise AuthError("your session has expired: please sign in again")
+        if now - last_seen >= TOUCH_EVERY:
+            with self.db.write() as session:
+                session.execute(update(WebSessionRow).where(WebSessionRow.id == found.id)
+                                .values(last_seen_at=now))
+        return found
 
     def end(self, token: str | None) -> None:
         if not token:

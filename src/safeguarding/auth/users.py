@@ -1,10 +1,11 @@
-"""Reviewer accounts: argon2id password hashes, roles, and lockout after failed logins."""
+"""Reviewer accounts: argon2id password hashes, roles, and sign-in limits (auth/throttle.py)."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -13,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
+from safeguarding.auth.throttle import ACCOUNT, REFUSED, Attempt, LoginThrottle
 from safeguarding.errors import AuthError, ConflictError, ForbiddenError, NotFoundError
 from safeguarding.inputs import has_control
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import UserRow
+from safeguarding.store.response_models import LoginThrottleRow, UserRow
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.@-]{1,99}")
 MIN_PASSWORD = 12
@@ -41,6 +43,7 @@ class User:
     username: str
     role: Role
     active: bool
+    #: until when browsers it has not signed in from are refused (too many failures)
     locked_until: datetime | None
     last_login_at: datetime | None
 
@@ -53,19 +56,25 @@ class User:
             raise ForbiddenError(f"this needs the {role.value} role")
 
 
-def user_from_row(row: UserRow) -> User:
-    return User(row.id, row.username, Role(row.role), row.active, row.locked_until,
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    #: the cookie that makes this browser known to the account (see auth/throttle.py)
+    browser: str
+
+
+def user_from_row(row: UserRow, locked_until: datetime | None = None) -> User:
+    return User(row.id, row.username, Role(row.role), row.active, locked_until,
                 row.last_login_at)
 
 
 class Users:
-    def __init__(self, db: Database, audit: AuditLog, *, max_failures: int = 5,
-                 lockout: timedelta = timedelta(minutes=15)) -> None:
+    def __init__(self, db: Database, audit: AuditLog, throttle: LoginThrottle, *,
+                 hasher: PasswordHasher | None = None) -> None:
         self.db = db
         self.audit = audit
-        self.max_failures = max_failures
-        self.lockout = lockout
-        self._hasher = PasswordHasher()
+        self.throttle = throttle
+        self._hasher = hasher or PasswordHasher()
         # verified against when the user does not exist, so timing does not tell
         self._dummy = self._hasher.hash("not a password of anyone")
 
@@ -91,8 +100,15 @@ class Users:
             raise ValueError(f"a password needs {MIN_PASSWORD} to 1000 characters")
 
     def list(self) -> list[User]:
+        now = utcnow()
         with self.db.read() as session:
-            return [user_from_row(r) for r in session.scalars(select(UserRow).order_by(UserRow.id))]
+            refused = {key.removeprefix(ACCOUNT): as_utc(until) for key, until in
+                       session.execute(select(LoginThrottleRow.key,
+                                              LoginThrottleRow.blocked_until).where(
+                           LoginThrottleRow.key.startswith(ACCOUNT),
+                           LoginThrottleRow.blocked_until > now))}
+            return [user_from_row(r, refused.get(r.username))
+                    for r in session.scalars(select(UserRow).order_by(UserRow.id))]
 
     def get(self, user_id: int) -> User:
         with self.db.read() as session:
@@ -117,57 +133,68 @@ class Users:
             if password is not None:
                 self._check_password(password)
                 row.password_hash = self._hasher.hash(password)
-                row.failed_logins, row.locked_until = 0, None
+                self.throttle.clear_account(session, username)
                 changes["password_changed"] = True
             self.audit.record(session, actor, "user.update", f"user:{username}", **changes)
             return user_from_row(row)
 
-    def authenticate(self, username: str, password: str, *, source: str = "") -> User:
-        """The user, or AuthError. The message never says whether the name exists.
-        A failure is committed (count, lockout, audit) before the error is raised."""
+    def authenticate(self, username: str, password: str, *, source: str = "",
+                     browser: str | None = None) -> User:
+        """The user, or AuthError; see `sign_in`."""
+        return self.sign_in(username, password, source=source, browser=browser).user
+
+    def sign_in(self, username: str, password: str, *, source: str = "",
+                browser: str | None = None) -> SignedIn:
+        """The user and a browser cookie, or AuthError, whose message never says whether the
+        name exists. `source` is the client's address; `browser` the cookie the browser got
+        at its last sign-in, if any. The password is hashed outside any transaction (argon2
+        takes tens of milliseconds and SQLite has one writer); only the outcome is written,
+        in a short transaction. A refused attempt is refused before hashing and writes
+        nothing."""
         username = username.strip().lower()[:100]
         if has_control(username):  # no such account; PostgreSQL refuses NUL in a query
             raise AuthError("wrong username or password")
-        with self.db.write() as session:
-            failure = self._attempt(session, username, password, source)
-            row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
-            user = user_from_row(row) if row is not None and failure is None else None
-        if failure is not None or user is None:
-            raise AuthError(failure or "wrong username or password")
-        return user
-
-    def _attempt(self, session: Session, username: str, password: str, source: str
-                 ) -> str | None:
         now = utcnow()
-        anonymous = f"anonymous:{source}"
-        row = session.scalars(select(UserRow).where(UserRow.username == username)
-                              .with_for_update()).first()
-        if row is None:
-            self._verify(self._dummy, password)
-            self.audit.record(session, anonymous, "login.failure", f"user:{username}",
-                              reason="unknown user")
-            return "wrong username or password"
-        locked_until = as_utc(row.locked_until)
-        if locked_until is not None and locked_until > now:
-            self.audit.record(session, anonymous, "login.refused", f"user:{username}",
-                              reason="locked")
-            return ("too many failed attempts: this account is locked for a while; ask an "
-                    "administrator if you need it sooner")
-        if not self._verify(row.password_hash, password) or not row.active:
-            row.failed_logins += 1
-            details: dict[str, object] = {"failures": row.failed_logins}
-            if row.failed_logins >= self.max_failures:
-                row.locked_until = now + self.lockout
-                row.failed_logins = 0
-                details["locked_until"] = row.locked_until.isoformat()
-            self.audit.record(session, anonymous, "login.failure", f"user:{username}",
-                              **details)
-            return "wrong username or password"
-        row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
-        if self._hasher.check_needs_rehash(row.password_hash):
-            row.password_hash = self._hasher.hash(password)
-        self.audit.record(session, f"user:{username}", "login.success", f"user:{username}",
-                          source=source)
+        with self.db.read() as session:
+            attempt = self.throttle.attempt(session, username, source, browser)
+            until = self.throttle.refused_until(session, attempt.keys, now)
+            row = session.scalars(select(UserRow).where(UserRow.username == username)).first()
+            stored = row.password_hash if row is not None else None
+            active = row is not None and row.active
+        if until is not None:
+            minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+            raise AuthError(REFUSED.format(minutes=minutes))
+        verified = self._verify(stored or self._dummy, password) and stored is not None
+        reason = ("unknown user" if stored is None else "wrong password" if not verified
+                  else "disabled" if not active else None)
+        with self.db.write() as session:
+            signed_in = self._outcome(session, attempt, stored, password, now, reason)
+        if signed_in is None:
+            raise AuthError("wrong username or password")
+        return signed_in
+
+    def _outcome(self, session: Session, attempt: Attempt, stored: str | None,
+                 password: str, now: datetime, reason: str | None) -> SignedIn | None:
+        target = f"user:{attempt.account}"
+        if reason is None:
+            row = session.scalars(select(UserRow).where(UserRow.username == attempt.account)
+                                  .with_for_update()).first()
+            if row is not None and row.active and row.password_hash == stored:
+                row.last_login_at = now
+                if self._hasher.check_needs_rehash(row.password_hash):
+                    row.password_hash = self._hasher.hash(password)
+                self.throttle.succeeded(session, attempt)
+                self.audit.record(session, target, "login.success", target,
+                                  source=attempt.address)
+                return SignedIn(user_from_row(row),
+                                self.throttle.browser_cookie(session, attempt.account))
+            reason = "changed meanwhile"
+        details: dict[str, object] = {"reason": reason}
+        refused = self.throttle.failed(session, attempt, now)
+        if refused:
+            details["refusing"] = refused  # these keys are refused for the window now
+        self.audit.record(session, f"anonymous:{attempt.address}", "login.failure", target,
+                          **details)
         return None
 
     def _verify(self, stored: str, password: str) -> bool:

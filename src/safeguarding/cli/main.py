@@ -159,7 +159,9 @@ def serve(ctx: typer.Context,
         app_ = create_app(engine=e, worker=True)
         listen_host, listen_port = host or config.host, port or config.port
         err.print(f"serving on http://{listen_host}:{listen_port} (docs at /docs)")
-        uvicorn.run(app_, host=listen_host, port=listen_port, log_level="info")
+        # proxy_headers off: X-Forwarded-For counts only from `trusted_proxies` (web/common)
+        uvicorn.run(app_, host=listen_host, port=listen_port, log_level="info",
+                    proxy_headers=False)
 
 
 @db_app.command()

@@ -11,11 +11,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from safeguarding.auth.throttle import BROWSER_DAYS
 from safeguarding.errors import AuthError
 from safeguarding.web.common import (
+    BROWSER_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     Reviewer,
+    client_of,
     engine_of,
     page,
 )
@@ -49,17 +52,20 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
             "login_csrf": expected, "next": _safe_next(next),
             "error": "the form's security token is missing or out of date: reload the page"},
             status=403)
-    source = request.client.host if request.client else ""
     try:
-        user = await run_in_threadpool(engine.response.users.authenticate, username,
-                                       password, source=source)
+        signed_in = await run_in_threadpool(lambda: engine.response.users.sign_in(
+            username, password, source=client_of(request),
+            browser=request.cookies.get(BROWSER_COOKIE)))
     except AuthError as exc:
         return page(request, "login.html", {"login_csrf": expected, "next": _safe_next(next),
                                             "error": str(exc)}, status=401)
-    started = await run_in_threadpool(engine.response.sessions.start, user)
+    started = await run_in_threadpool(engine.response.sessions.start, signed_in.user)
     response = RedirectResponse(_safe_next(next), status_code=303)
+    secure = engine.settings.cookies_secure
     response.set_cookie(SESSION_COOKIE, started.token, httponly=True, samesite="strict",
-                        secure=engine.settings.cookies_secure)
+                        secure=secure)
+    response.set_cookie(BROWSER_COOKIE, signed_in.browser, max_age=BROWSER_DAYS * 86400,
+                        path="/login", httponly=True, samesite="strict", secure=secure)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from safeguarding.auth.clients import Network, client_address, networks
 from safeguarding.auth.sessions import WebSession
 from safeguarding.auth.users import Role
 from safeguarding.engine import Engine
@@ -21,6 +23,8 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 SESSION_COOKIE = "sg_session"
 LOGIN_CSRF_COOKIE = "sg_login_csrf"
+#: makes a browser known to the account it signed in to (auth/throttle.py)
+BROWSER_COOKIE = "sg_browser"
 #: evidence pages are never cached, framed or given a referrer
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -35,6 +39,18 @@ SECURITY_HEADERS = {
 def engine_of(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
+
+
+def client_of(request: Request) -> str:
+    """The client's address: the peer's, or X-Forwarded-For's from a trusted proxy."""
+    trusted = _networks(tuple(engine_of(request).settings.trusted_proxies))
+    return client_address(request.client.host if request.client else None,
+                          request.headers.getlist("x-forwarded-for"), trusted)
+
+
+@cache
+def _networks(entries: tuple[str, ...]) -> list[Network]:
+    return networks(entries)
 
 
 async def signed_in(request: Request) -> WebSession:
