@@ -6,6 +6,7 @@
     │   ├── CorruptMediaError      recognised, but broken or truncated
     │   └── MediaLimitError        over a size, pixel, frame or duration limit
     ├── InvalidInputError          a field the caller sent that we refuse (which field, why)
+    │   └── InvalidBankError       a bank's name, source, labels or policy
     ├── SignalError                a hash that is malformed or of an unknown type
     ├── ImportFormatError          a bank import file with a bad line (line number given)
     ├── ConversationError          a conversation the engine cannot take
@@ -14,6 +15,8 @@
     ├── InsightsError              research input the insights tools cannot read
     │   ├── RecordsFormatError     a records file: missing column or bad row (file, line)
     │   └── KeywordSetError        a keyword set file that is malformed (file, which entry)
+    ├── DeliveryError              a webhook or report the receiver did not take: retried
+    │                              (reporting.clients.RejectedError: refused for good)
     ├── NotFoundError              unknown bank, entry or key
     ├── ConflictError              already exists, or changed by someone else meanwhile
     ├── AuthError                  missing or wrong credentials
@@ -22,6 +25,11 @@
     │                              verify or parse (`reason`: a stable code; `index`: which
     │                              message of a report)
     └── MissingDependencyError     a feature whose optional extra is not installed
+
+Shells map these (and only these) to answers: a `ValueError` or any other exception is a bug
+and surfaces as one (a 500, a traceback), never as a polite message. The one exception
+outside the tree is `actions.receiver.SignatureError`: the receiver helper is standard
+library only, so platforms can vendor that one file.
 
 This module imports nothing, so the device distribution (`safeguarding-device`) ships it as is.
 """
@@ -63,6 +71,20 @@ class InvalidInputError(SafeguardingError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(f"{field}: {message}")
+
+
+class InvalidBankError(InvalidInputError):
+    """A bank's name, source, labels or policy that we refuse. The message names the
+    value; `field` says which part of the bank, where the caller knows it."""
+
+    def __init__(self, message: str, *, field: str = "bank") -> None:
+        self.field = field
+        SafeguardingError.__init__(self, message)
+
+
+class DeliveryError(SafeguardingError):
+    """The receiver (the platform's webhook endpoint, an authority's API) did not take a
+    delivery: the outbox tries again later."""
 
 
 class SignalError(SafeguardingError):

@@ -9,8 +9,12 @@ on PostgreSQL, instead of failing deep in a driver."""
 from __future__ import annotations
 
 import re
+from enum import Enum
+from typing import TypeVar
 
 from safeguarding.errors import InvalidInputError
+
+E = TypeVar("E", bound=Enum)
 
 #: The longest identifier a platform gives us for content, an account, a conversation, a
 #: message sender or a reporter. One limit for every door, so an id one door accepts is
@@ -69,3 +73,15 @@ def short_text(field: str, value: object, max_chars: int) -> str:
     if has_control(text):
         raise InvalidInputError(field, "must not contain control characters")
     return text
+
+
+def choice(field: str, kind: type[E], value: object) -> E:
+    """One of a closed set (a decision, a role, a format) named by its stored value."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        shown = str(value)[:60]
+        raise InvalidInputError(field, f"must be one of {allowed}, not {shown!r}") from None

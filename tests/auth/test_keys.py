@@ -54,7 +54,7 @@ def test_wrong_secret_for_a_real_key(engine: Engine) -> None:
 
 
 def test_scopes_and_names_are_checked(engine: Engine) -> None:
-    with pytest.raises(ValueError, match="scopes"):
+    with pytest.raises(InvalidInputError, match="scopes"):
         engine.keys.create("k", ["root"], "t")
     with pytest.raises(InvalidInputError, match="name"):
         engine.keys.create(" ", ["match"], "t")

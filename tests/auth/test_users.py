@@ -8,7 +8,7 @@ import pytest
 
 from safeguarding.auth.sessions import WebSessions
 from safeguarding.engine import Engine
-from safeguarding.errors import AuthError, ConflictError, ForbiddenError
+from safeguarding.errors import AuthError, ConflictError, ForbiddenError, InvalidInputError
 
 PASSWORD = "correct horse battery"
 
@@ -23,7 +23,7 @@ def test_passwords_are_argon2_and_sign_in_works(engine: Engine) -> None:
     assert users.authenticate("rita", PASSWORD).username == "rita"
     with pytest.raises(ConflictError):
         users.create("rita", PASSWORD, "admin", "test")
-    with pytest.raises(ValueError, match="12"):
+    with pytest.raises(InvalidInputError, match="12"):
         users.create("bob", "short", "reviewer", "test")
 
 

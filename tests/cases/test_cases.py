@@ -87,9 +87,9 @@ def test_user_reports_open_cases_and_bad_ones_are_refused(engine: Engine) -> Non
     opened = engine.cases.open(intake.from_user_report(
         "grooming", "keeps asking my age", Subject(account_id="acct-1")), "key:test")
     assert opened.created and opened.case.priority is Priority.NORMAL
-    with pytest.raises(ValueError, match="category"):
+    with pytest.raises(InvalidInputError, match="category"):
         intake.from_user_report("spam", "", Subject(account_id="a"))
-    with pytest.raises(ValueError, match="content, account or conversation"):
+    with pytest.raises(InvalidInputError, match="content, account or conversation"):
         engine.cases.open(intake.from_user_report("other", "", Subject()), "key:test")
     with pytest.raises(InvalidInputError, match="1 to 256"):
         Subject(content_id="x" * 257)
@@ -191,10 +191,10 @@ def test_escalated_cases_need_a_senior(engine: Engine) -> None:
 def test_decisions_need_a_reason_and_a_known_verdict(engine: Engine) -> None:
     reviewer, _, _ = users(engine)
     opened = engine.cases.open(intake.from_user_report("other", "", Subject("c1")), "t")
-    with pytest.raises(ValueError, match="reason"):
+    with pytest.raises(InvalidInputError, match="reason"):
         engine.cases.decide(opened.case.id, reviewer, "confirm", "  ", version=1)
-    with pytest.raises(ValueError, match="not a valid Decision"):
+    with pytest.raises(InvalidInputError, match="decision: must be one of"):
         engine.cases.decide(opened.case.id, reviewer, "delete-everything", "x", version=1)
-    with pytest.raises(ValueError, match="not a valid Classification"):
+    with pytest.raises(InvalidInputError, match="classification: must be one of"):
         engine.cases.decide(opened.case.id, reviewer, "confirm", "x", version=1,
                             classification="Z9")

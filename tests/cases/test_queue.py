@@ -9,6 +9,7 @@ import pytest
 from safeguarding.cases import intake
 from safeguarding.cases.model import Priority, Status, Subject
 from safeguarding.engine import Engine
+from safeguarding.errors import InvalidInputError
 from tests.fakes.setup import Fakes, response_engine, users
 
 
@@ -35,5 +36,5 @@ def test_every_open_case_is_on_exactly_one_page(engine: Engine) -> None:
     assert first.by_status[Status.NEW] == 229 and first.by_status[Status.ACTIONED] == 1
     priorities = [c.priority for p in pages for c in p.cases]
     assert priorities == sorted(priorities)  # urgent first across pages
-    with pytest.raises(ValueError, match="per_page"):
+    with pytest.raises(InvalidInputError, match="per_page"):
         engine.cases.queue(per_page=201)

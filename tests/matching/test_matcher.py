@@ -14,6 +14,7 @@ from safeguarding.banks.model import Action, BankPolicy
 from safeguarding.config import Settings
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
+from safeguarding.errors import InvalidInputError
 from safeguarding.matching import QuerySignal
 from tests.conftest import VIDEOS, VPDQ_HASHES, require_shared
 
@@ -200,6 +201,6 @@ def test_a_bad_snapshot_is_refused_clearly(sqlite_url: str, tmp_path: Path) -> N
     with pytest.raises(SafeguardingError, match=r"pdq\.idx"):
         reader.matcher.load()
     (folder / "snapshot.json").write_text('{"format": 99}')
-    with pytest.raises(ValueError, match="unknown snapshot format 99"):
+    with pytest.raises(InvalidInputError, match="unknown snapshot format 99"):
         reader.matcher.load()
     reader.close()

@@ -7,9 +7,15 @@ import threading
 
 import pytest
 
-from safeguarding.banks.model import Action, BankPolicy, InvalidBankError
+from safeguarding.banks.model import Action, BankPolicy
 from safeguarding.engine import Engine
-from safeguarding.errors import ConflictError, ImportFormatError, NotFoundError
+from safeguarding.errors import (
+    ConflictError,
+    ImportFormatError,
+    InvalidBankError,
+    InvalidInputError,
+    NotFoundError,
+)
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 
@@ -135,5 +141,5 @@ def test_do_not_match_list(engine: Engine) -> None:
     assert engine.banks.list_do_not_match() == []
     with pytest.raises(NotFoundError):
         engine.banks.remove_do_not_match(entry.id, "t")
-    with pytest.raises(ValueError, match="reason"):
+    with pytest.raises(InvalidInputError, match="reason"):
         engine.banks.add_do_not_match("pdq", PDQ, "  ", "t")

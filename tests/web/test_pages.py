@@ -66,6 +66,16 @@ def test_decide_in_the_browser_and_twice_is_refused(client: TestClient, web_engi
     assert web_engine.cases.get(case_id).decided_by == "rita"
 
 
+def test_an_unknown_verdict_is_a_clear_error_page(client: TestClient, web_engine: Engine
+                                                  ) -> None:
+    case_id = _case(web_engine)
+    csrf = sign_in(client, "rita")
+    answer = client.post(f"/cases/{case_id}/decision", data={
+        "decision": "maybe", "reason": "x", "version": 1, "csrf_token": csrf})
+    assert answer.status_code == 422 and "decision: must be one of" in answer.text
+    assert web_engine.cases.get(case_id).status is Status.NEW
+
+
 def test_previews_are_blurred_and_a_reveal_is_logged(client: TestClient, web_engine: Engine
                                                      ) -> None:
     case_id = _case(web_engine)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
+from safeguarding.errors import ConflictError
 from safeguarding.store.db import Database
 from safeguarding.store.instance import INSTANCE_ID, instance_value
 from safeguarding.store.models import as_utc, utcnow
@@ -141,6 +142,6 @@ class Outbox:
         with self.db.write() as session:
             row = session.get(OutboxRow, item_id)
             if row is None or row.status != "dead":
-                raise ValueError(f"outbox item {item_id} is not dead")
+                raise ConflictError(f"outbox item {item_id} is not dead")
             row.status, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
             self.audit.record(session, actor, "outbox.retry", f"outbox:{item_id}")

@@ -13,10 +13,7 @@ from safeguarding.actions.receiver import (
     SIGNATURE_HEADER,
     sign,
 )
-
-
-class DeliveryError(Exception):
-    """The receiver did not take it; try again later."""
+from safeguarding.errors import DeliveryError
 
 
 class WebhookSender:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from safeguarding.banks.model import InvalidBankError
 from safeguarding.errors import (
     AuthError,
     ConflictError,
@@ -38,10 +39,8 @@ STATUS: list[tuple[type[Exception], int]] = [
     (SignalError, 422),
     (InvalidInputError, 422),
     (ImportFormatError, 422),
-    (InvalidBankError, 422),
     (MissingDependencyError, 501),
     (SafeguardingError, 400),
-    (ValueError, 422),
 ]
 
 
@@ -66,5 +65,13 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"error": error_body(exc)}, status_code=status, headers=headers)
 
+    async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        # FastAPI's own handler, except that a body that is not UTF-8 is shown with
+        # replacement characters instead of failing (it used to fail into a ValueError)
+        assert isinstance(exc, RequestValidationError)
+        detail = jsonable_encoder(exc.errors(), custom_encoder={
+            bytes: lambda raw: raw.decode("utf-8", "replace")})
+        return JSONResponse({"detail": detail}, status_code=422)
+
     app.add_exception_handler(SafeguardingError, handle)
-    app.add_exception_handler(ValueError, handle)
+    app.add_exception_handler(RequestValidationError, invalid_request)

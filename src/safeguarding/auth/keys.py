@@ -14,7 +14,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from safeguarding.audit.log import AuditLog
-from safeguarding.errors import AuthError, ConflictError, ForbiddenError, NotFoundError
+from safeguarding.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
 from safeguarding.inputs import short_text
 from safeguarding.store.db import Database
 from safeguarding.store.models import ApiKeyRow, utcnow
@@ -62,7 +68,8 @@ def _key(row: ApiKeyRow) -> ApiKey:
 def check_scopes(scopes: list[str]) -> list[str]:
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
-        raise ValueError(f"scopes must be some of {list(SCOPES)}; got {unknown or 'none'}")
+        raise InvalidInputError("scopes", f"must be some of {list(SCOPES)}; got "
+                                f"{unknown or 'none'}")
     return sorted(set(scopes))
 
 

@@ -15,8 +15,14 @@ from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.throttle import ACCOUNT, REFUSED, Attempt, LoginThrottle
-from safeguarding.errors import AuthError, ConflictError, ForbiddenError, NotFoundError
-from safeguarding.inputs import has_control
+from safeguarding.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
+from safeguarding.inputs import choice, has_control
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
 from safeguarding.store.response_models import LoginThrottleRow, UserRow
@@ -81,9 +87,10 @@ class Users:
     def create(self, username: str, password: str, role: Role | str, actor: str) -> User:
         username = username.strip().lower()
         if not _USERNAME.fullmatch(username):
-            raise ValueError("a username is 2-100 lowercase letters, digits, '_', '.', '@', '-'")
+            raise InvalidInputError("username", "2-100 lowercase letters, digits, '_', '.', '@', "
+                                    "'-'")
         self._check_password(password)
-        role = Role(role)
+        role = choice("role", Role, role)
         with self.db.write() as session:
             if session.scalars(select(UserRow).where(UserRow.username == username)).first():
                 raise ConflictError(f"user {username!r} already exists")
@@ -97,7 +104,7 @@ class Users:
 
     def _check_password(self, password: str) -> None:
         if len(password) < MIN_PASSWORD or len(password) > 1000:
-            raise ValueError(f"a password needs {MIN_PASSWORD} to 1000 characters")
+            raise InvalidInputError("password", f"needs {MIN_PASSWORD} to 1000 characters")
 
     def list(self) -> list[User]:
         now = utcnow()
@@ -127,7 +134,7 @@ class Users:
                 raise NotFoundError(f"no user {username!r}")
             changes: dict[str, object] = {}
             if role is not None:
-                row.role = changes["role"] = Role(role).value
+                row.role = changes["role"] = choice("role", Role, role).value
             if active is not None:
                 row.active = changes["active"] = active
             if password is not None:

@@ -22,12 +22,11 @@ from typing import IO, Any
 
 from safeguarding.banks.model import (
     BankEntry,
-    InvalidBankError,
     NewEntry,
     check_labels,
     check_source_ref,
 )
-from safeguarding.errors import ImportFormatError, SignalError
+from safeguarding.errors import ImportFormatError, InvalidBankError, SignalError
 from safeguarding.hashing.registry import validate_signal
 
 MAX_LINE_BYTES = 8 * 1024 * 1024

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from safeguarding.errors import InvalidInputError, SafeguardingError
+from safeguarding.errors import InvalidBankError, InvalidInputError
 from safeguarding.inputs import MAX_FILE_NAME_CHARS, free_text, has_control
 
 _BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -27,10 +27,6 @@ class Action(StrEnum):
     REVIEW = "review"
     BLOCK = "block"
     REPORT = "report"
-
-
-class InvalidBankError(SafeguardingError):
-    pass
 
 
 def is_bank_name(name: object) -> bool:

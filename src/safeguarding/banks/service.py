@@ -20,9 +20,10 @@ from safeguarding.banks.model import (
     check_source,
     check_source_ref,
 )
+from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.hasher import ContentHashes
 from safeguarding.hashing.registry import get_signal_type, validate_signal
-from safeguarding.inputs import free_text
+from safeguarding.inputs import choice, free_text
 from safeguarding.store.banks import BankStore, DoNotMatch
 from safeguarding.store.db import Database
 
@@ -86,7 +87,7 @@ class BankService:
         allowed = {"enabled", "description", "labels", "source", *_POLICY_FIELDS}
         unknown = set(changes) - allowed
         if unknown:
-            raise ValueError(f"cannot change {sorted(unknown)}")
+            raise InvalidInputError("changes", f"cannot change {sorted(unknown)}")
         changes = {k: v for k, v in changes.items() if v is not None}
         if "labels" in changes:
             changes["labels"] = check_labels(changes["labels"])
@@ -170,7 +171,7 @@ class BankService:
         return self.add_entries(name, parse(fmt, stream), actor, action="bank.import")
 
     def export(self, name: str, fmt: BankFormat | str) -> Iterator[str]:
-        fmt = BankFormat(fmt)
+        fmt = choice("format", BankFormat, fmt)
         self.get_bank(name)  # a missing bank fails before the first byte is sent
         with self.db.read() as session:
             yield from export(fmt, self.store.iter_entries(session, name))
@@ -181,7 +182,7 @@ class BankService:
         kind, canonical = validate_signal(signal_type, value)
         reason = free_text("reason", reason, MAX_DESCRIPTION_CHARS)
         if not reason:
-            raise ValueError("a reason is required")
+            raise InvalidInputError("reason", "a reason is required")
         with self.db.write() as session:
             entry = self.store.add_do_not_match(session, kind, canonical, reason, actor)
             self.audit.record(session, actor, "dnm.add", f"dnm:{entry.id}", reason=reason)

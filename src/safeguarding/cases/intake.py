@@ -10,6 +10,7 @@ from safeguarding.cases.evidence import evidence_key
 from safeguarding.cases.model import CaseKind, CaseRequest, Evidence, Priority, Subject
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.conversation.analyzer import Assessment
+from safeguarding.errors import InvalidInputError
 from safeguarding.inputs import free_text, platform_id
 from safeguarding.matching.result import MatchResult
 
@@ -89,7 +90,7 @@ def from_user_report(category: str, reason: str, subject: Subject, *,
     """A case for a user report. More reports of the same category about the same subject
     and hashes are the same evidence: counted, each reporter and reason kept as a sample."""
     if category not in REPORT_CATEGORIES:
-        raise ValueError(f"category must be one of {', '.join(REPORT_CATEGORIES)}")
+        raise InvalidInputError("category", f"must be one of {', '.join(REPORT_CATEGORIES)}")
     if reporter is not None:
         platform_id("reporter_id", reporter)
     reason = free_text("reason", reason, MAX_REASON_CHARS)

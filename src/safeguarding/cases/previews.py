@@ -14,7 +14,7 @@ from PIL import Image, ImageFilter
 from sqlalchemy import delete, select
 
 from safeguarding.audit.log import AuditLog
-from safeguarding.errors import NotFoundError
+from safeguarding.errors import InvalidInputError, NotFoundError
 from safeguarding.inputs import file_name as checked_file_name
 from safeguarding.media.image import decode_image
 from safeguarding.media.limits import MediaLimits
@@ -63,7 +63,8 @@ class Previews:
             count = len(list(session.scalars(select(PreviewRow.id).where(
                 PreviewRow.case_id == case_id))))
             if count >= MAX_PREVIEWS_PER_CASE:
-                raise ValueError(f"a case holds at most {MAX_PREVIEWS_PER_CASE} previews")
+                raise InvalidInputError("file", f"a case holds at most "
+                                        f"{MAX_PREVIEWS_PER_CASE} previews")
             # a confirmed case's preview is kept as long as the case is preserved
             expires = max(utcnow() + self.retention, as_utc(case.preserve_until) or utcnow())
             row = PreviewRow(case_id=case_id, media_type="image/jpeg", data=stored,

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguarding.cases.model import OPEN_STATUSES, Case, Priority, Status
+from safeguarding.errors import InvalidInputError
 from safeguarding.store.response_models import CaseRow
 
 MAX_PER_PAGE = 200
@@ -41,9 +42,9 @@ def read_page(session: Session, to_case: Callable[[CaseRow], Case], *,
               per_page: int = 50) -> QueuePage:
     """Most urgent first, then the nearest deadline."""
     if not 1 <= page <= MAX_PAGE:
-        raise ValueError(f"page must be 1 to {MAX_PAGE}")
+        raise InvalidInputError("page", f"must be 1 to {MAX_PAGE}")
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValueError(f"per_page must be 1 to {MAX_PER_PAGE}")
+        raise InvalidInputError("per_page", f"must be 1 to {MAX_PER_PAGE}")
     shown = [s.value for s in statuses]
     by_status = {Status(status): int(count) for status, count in session.execute(
         select(CaseRow.status, func.count()).group_by(CaseRow.status)).all()}

@@ -33,8 +33,8 @@ from safeguarding.cases.model import (
     Subject,
 )
 from safeguarding.cases.queue import QueuePage, read_page
-from safeguarding.errors import ConflictError, ForbiddenError, NotFoundError
-from safeguarding.inputs import free_text
+from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from safeguarding.inputs import choice, free_text
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
 from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, PreviewRow
@@ -97,7 +97,7 @@ class CaseService:
         """Open a case, or add the evidence to the open case about the same content,
         account or conversation, inside the caller's transaction."""
         if request.subject.empty:
-            raise ValueError("a case needs a content, account or conversation id")
+            raise InvalidInputError("subject", "a case needs a content, account or conversation id")
         _lock_subject(session, request.subject)
         now = utcnow()
         row = self._open_case_for(session, request.subject)
@@ -193,11 +193,12 @@ class CaseService:
 
     def decide(self, case_id: int, user: User, decision: Decision | str, reason: str, *,
                version: int, classification: Classification | str | None = None) -> Case:
-        decision = Decision(decision)
+        decision = choice("decision", Decision, decision)
         reason = free_text("reason", reason, MAX_REASON_CHARS)
         if not reason:
-            raise ValueError("a decision needs a reason")
-        label = Classification(classification) if classification else None
+            raise InvalidInputError("reason", "a decision needs a reason")
+        label = (choice("classification", Classification, classification)
+                 if classification else None)
         with self.db.write() as session:
             row = self._locked(session, case_id)
             if row.status not in (Status.NEW.value, Status.IN_REVIEW.value):

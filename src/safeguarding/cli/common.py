@@ -59,7 +59,7 @@ def engine(ctx: typer.Context) -> Iterator[Engine]:
         fail(f"cannot open database {settings(ctx).database_url!r}: {exc}")
     try:
         yield instance
-    except (SafeguardingError, ValueError) as exc:
+    except SafeguardingError as exc:
         fail(str(exc))
     finally:
         instance.close()

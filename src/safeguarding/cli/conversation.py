@@ -56,7 +56,7 @@ def _lines(stream: TextIO) -> Iterator[tuple[int, Conversation | str]]:
             continue
         try:
             yield number, parse_conversation(json.loads(line))
-        except (ValueError, SafeguardingError) as exc:
+        except (json.JSONDecodeError, SafeguardingError) as exc:
             yield number, f"line {number}: {exc}"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from safeguarding import __version__
 from safeguarding.cli import bank, conversation, index, insights, keys, response
@@ -61,7 +62,7 @@ def main_callback(
 ) -> None:
     try:
         ctx.obj = Settings(database_url=db) if db else Settings()
-    except ValueError as exc:
+    except ValidationError as exc:
         fail(f"invalid settings: {exc}")
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safeguarding.banks.model import Bank, BankEntry
+from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.hasher import ContentHashes
 from safeguarding.hashing.pdq import DIHEDRAL_VARIANTS
 from safeguarding.matching.exact import ExactIndex
@@ -155,7 +156,8 @@ class Matcher:
     def _load_snapshot(self, folder: Path) -> None:
         manifest = json.loads((folder / SNAPSHOT_MANIFEST).read_text())
         if manifest.get("format") != 1:
-            raise ValueError(f"{folder}: unknown snapshot format {manifest.get('format')!r}")
+            raise InvalidInputError("index_dir", f"{folder}: unknown snapshot format "
+                                        f"{manifest.get('format')!r}")
         with self._lock, self.db.read() as session:
             self._indexes = {name: _INDEX_TYPES[name].load(folder / f"{name}.idx")
                              for name in manifest["signal_types"]}

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 import httpx
 
-from safeguarding.actions.webhooks import DeliveryError
+from safeguarding.errors import DeliveryError
 
 
 def _parse(response: httpx.Response, what: str) -> ET.Element:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from safeguarding.actions.outbox import Delivery, enqueue
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
-from safeguarding.errors import ConflictError, NotFoundError
+from safeguarding.errors import ConflictError, InvalidInputError, NotFoundError
 from safeguarding.reporting import nca, ncmec
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient, RejectedError
 from safeguarding.reporting.document import ReportedFile, Reporter, ReportFacts
@@ -67,7 +67,7 @@ class ReportService:
                  authorities: list[str], clients: Callable[[], Clients]) -> None:
         unknown = set(authorities) - set(AUTHORITIES)
         if unknown:
-            raise ValueError(f"unknown report authorities {sorted(unknown)}")
+            raise InvalidInputError("report_authorities", f"unknown: {sorted(unknown)}")
         self.db = db
         self.audit = audit
         self.reporter = reporter
@@ -149,7 +149,7 @@ class ReportService:
 
     def withdraw(self, report_id: int, user: User, reason: str) -> Report:
         if not reason.strip():
-            raise ValueError("withdrawing a report needs a reason")
+            raise InvalidInputError("reason", "withdrawing a report needs a reason")
         with self.db.write() as session:
             row = self._pending(session, report_id, user)
             row.status = "withdrawn"

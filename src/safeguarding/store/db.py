@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from safeguarding.errors import InvalidInputError
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _IMMEDIATE = "safeguarding_immediate"
 
@@ -34,7 +36,8 @@ class Database:
         if self.dialect == "sqlite":
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
             if parsed.database in (None, "", ":memory:"):
-                raise ValueError("use a file for SQLite (sqlite:///path.db): the index and "
+                raise InvalidInputError("database_url", "use a file for SQLite "
+                                        "(sqlite:///path.db): the index and "
                                  "the API share it across threads")
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["poolclass"] = NullPool

@@ -91,5 +91,5 @@ async def act(request: Request, session: WebSession, work: Callable[[], Response
         if check_csrf:
             session.check_csrf(csrf)
         return await run_in_threadpool(work)
-    except (SafeguardingError, ValueError) as exc:
+    except SafeguardingError as exc:
         return error_page(request, exc, session)
