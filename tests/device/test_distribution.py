@@ -8,6 +8,7 @@ import sys
 import textwrap
 import tomllib
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,8 @@ def test_the_wheel_installs_offline_into_a_clean_environment(tmp_path: Path) -> 
                    check=True, capture_output=True, timeout=120)
     built = sorted(wheels.glob("safeguarding_device-*.whl"))
     assert len(built) == 1
+    with zipfile.ZipFile(built[0]) as wheel:  # type checkers read the library's hints
+        assert "safeguarding/py.typed" in wheel.namelist()
     project = tomllib.loads((PACKAGE / "pyproject.toml").read_text())["project"]
     for dist in closure(project["dependencies"]):
         repack(dist, wheels)
