@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from starlette.types import ASGIApp
 
 from safeguarding.api.app import create_app
 from safeguarding.engine import Engine
@@ -66,13 +67,12 @@ class LiveServer:
 
 
 @contextmanager
-def serving(engine: Engine, *, worker: bool = False) -> Iterator[LiveServer]:
-    """The whole service (API, pages, optionally the outbox worker) on a free local port."""
+def serve_app(app: ASGIApp) -> Iterator[str]:
+    """An ASGI app on a free local port, in a thread; yields its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(engine=engine, worker=worker), host="127.0.0.1",
-                            port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -80,10 +80,17 @@ def serving(engine: Engine, *, worker: bool = False) -> Iterator[LiveServer]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", engine)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serving(engine: Engine, *, worker: bool = False) -> Iterator[LiveServer]:
+    """The whole service (API, pages, optionally the outbox worker) on a free local port."""
+    with serve_app(create_app(engine=engine, worker=worker)) as url:
+        yield LiveServer(url, engine)
 
 
 @pytest.fixture
@@ -97,8 +104,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking"]
 
 
-@pytest.fixture
-def browser() -> Iterator[Browser]:
+@contextmanager
+def chromium() -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright (which downloads no browser)."""
     if not CHROMIUM.exists():
         message = "Chromium not found at /usr/bin/chromium (scripts/install-system-deps)"
@@ -114,6 +121,12 @@ def browser() -> Iterator[Browser]:
             yield instance
         finally:
             instance.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with chromium() as instance:
+        yield instance
 
 
 def browser_sign_in(page: Page, base: str, username: str) -> None:

@@ -1,0 +1,135 @@
+"""Hashing in the browser: speed in Debian's Chromium (headless, through Playwright) on the
+shared photos of at least 1000 px, as the self-report portal hashes them (PDQ with the bank
+views, MD5, SHA-256, in the Web Worker), and how far its hashes are from the server's
+pipeline (`bank add`) on every shared photo, Meta's reference images and the sample videos.
+
+    python bench/bench_browser_hash.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the page harness
+from PIL import Image
+from tests.conftest import PDQ_DATA, PHOTOS, VIDEOS
+from tests.web.conftest import CHROMIUM, chromium
+from tests.web.hashing_harness import HashingPage, hashing_page
+
+from common import describe
+from safeguarding.hashing import hash_bytes
+from safeguarding.hashing.pdq import PdqSignal, hamming
+from safeguarding.hashing.vpdq import VpdqSignal, parse_frames
+
+# Fetch every file first, then time only the hashing: one worker, one file after another.
+_TIMED = """async ({urls, repeat}) => {
+  const { Hasher } = await import("/static/hashing/index.js");
+  const files = [];
+  for (const url of urls) files.push(new File([await (await fetch(url)).blob()], url));
+  const hasher = new Hasher();
+  await hasher.hashFile(files[0]);  // start the worker and compile the code
+  const start = performance.now();
+  for (let r = 0; r < repeat; r++) for (const file of files) await hasher.hashFile(file);
+  const seconds = (performance.now() - start) / 1000;
+  hasher.close();
+  return seconds;
+}"""
+
+
+def speed(hp: HashingPage, files: list[Path], repeat: int) -> float:
+    seconds = hp.call(_TIMED, {"urls": [hp.url_of(p) for p in files], "repeat": repeat})
+    return repeat * len(files) / float(seconds)
+
+
+def percentile(values: list[int], share: float) -> int:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def images(hp: HashingPage, name: str, files: list[Path], threshold_each: bool) -> None:
+    answers = hp.hash_files(files)
+    primary: list[int] = []
+    views: list[int] = []
+    exact = view_sets = 0
+    over: list[str] = []
+    for path, answer in zip(files, answers, strict=True):
+        if "error" in answer:
+            print(f"  {path.name}: {answer['error']['message']}")
+            continue
+        data = path.read_bytes()
+        server = {s.view: s.value for s in hash_bytes(data, crops=True).signals
+                  if s.type == "pdq"}
+        ours: dict[Any, str] = {v["view"]: v["hash"] for v in answer["result"]["pdq"]}
+        view_sets += set(ours) == set(server)
+        exact += ours == server
+        distance = hamming(ours[None], server[None])
+        primary.append(distance)
+        views.extend(hamming(ours[v], server[v]) for v in ours if v in server)
+        if distance > PdqSignal.default_threshold:
+            over.append(f"{path.name} ({distance})")
+    print(f"- {name}: {len(primary)} images; the image as it is: median "
+          f"{statistics.median(primary):g} bits, 95th percentile {percentile(primary, 0.95)}, "
+          f"max {max(primary)}; every bank view: max {max(views)}; the same views "
+          f"{view_sets}/{len(primary)}, every view bit for bit {exact}/{len(primary)}")
+    if threshold_each:
+        print(f"  within the match threshold ({PdqSignal.default_threshold}): "
+              f"{len(primary) - len(over)}/{len(primary)}" + (f"; over: {over}" if over else ""))
+
+
+def videos(hp: HashingPage) -> None:
+    files = sorted(VIDEOS.glob("*.mp4"))
+    answers = hp.hash_files(files)
+    print(f"- vPDQ of the {len(files)} sample videos (H.264 MP4, decoded by WebCodecs), "
+          f"against the server's (PyAV) at the default thresholds:")
+    for path, answer in zip(files, answers, strict=True):
+        if "error" in answer or "vpdq" not in answer["result"]:
+            print(f"  {path.name}: {answer.get('error') or answer['result'].get('notice')}")
+            continue
+        ours, theirs = answer["result"]["vpdq"], hash_bytes(path.read_bytes()).primary()["vpdq"]
+        same_frames = [(f.number, f.timestamp) for f in parse_frames(ours)] == [
+            (f.number, f.timestamp) for f in parse_frames(theirs)]
+        a, b = VpdqSignal.compare(ours, theirs), VpdqSignal.compare(theirs, ours)
+        distances = [hamming(x.pdq, y.pdq) for x, y in zip(parse_frames(ours),
+                                                           parse_frames(theirs), strict=False)]
+        print(f"  {path.name}: {len(parse_frames(ours))} frames, same frames and times: "
+              f"{same_frames}; frame distance median {statistics.median(distances):g}, max "
+              f"{max(distances)}; matches both ways: {a.matched and b.matched} (query match "
+              f"{a.detail['query_match_percent']:.0f}% / {b.detail['query_match_percent']:.0f}%)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    chromium_version = subprocess.run([str(CHROMIUM), "--version"], capture_output=True,
+                                      text=True, check=False).stdout.strip()
+    print(describe(["safeguarding", "playwright", "pillow", "numba", "av"]))
+    print(f"browser: {chromium_version}, headless, --disable-gpu")
+    # the machine is shared: say how busy it was, since the speed depends on it
+    print("load average at start (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
+    photos = sorted(PHOTOS.glob("*.jpg"))
+    large = [p for p in photos if max(Image.open(p).size) >= 1000]
+    reference = sorted(p for p in PDQ_DATA.rglob("*") if p.suffix in (".jpg", ".png", ".webp"))
+    with chromium() as browser, hashing_page(browser) as hp:
+        started = time.perf_counter()
+        rate = speed(hp, large, args.repeat)
+        print(f"\n- speed: {rate:.1f} photos/s, {len(large)} JPEGs of at least 1000 px "
+              f"(1024 px on the longer side), PDQ with the bank views, MD5 and SHA-256, one "
+              f"worker, {args.repeat} rounds ({time.perf_counter() - started:.0f} s in all)")
+        print("  load average after: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
+        images(hp, "the shared photos", photos, threshold_each=False)
+        images(hp, "ThreatExchange's PDQ reference images", reference, threshold_each=True)
+        videos(hp)
+
+
+if __name__ == "__main__":
+    main()
