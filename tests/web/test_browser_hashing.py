@@ -281,3 +281,18 @@ def test_hashing_files_is_a_documented_module_api(hp: HashingPage) -> None:
     assert result["kind"] == "image" and result["format"] == "jpeg"
     assert [v["view"] for v in result["pdq"]] == [None, "crop95", "crop90"]
     assert Path(result["name"]).name == "Blinds-00.jpg"
+
+
+def test_videos_it_cannot_read_get_clear_errors_or_a_notice(hp: HashingPage) -> None:
+    video = (VIDEOS / "doorknob-hd-no-bar.mp4").read_bytes()
+    cut = hp.hash_bytes(video[: len(video) // 3], "cut.mp4")
+    assert cut["error"]["code"] == "corrupt" and "cut.mp4" in cut["error"]["message"]
+    long = hp.hash_bytes(video, "long.mp4", limits={"maxVideoSeconds": 2})
+    assert long["error"]["code"] == "too-large" and "video seconds" in long["error"]["message"]
+    many = hp.hash_bytes(video, "many.mp4", limits={"maxVideoFrames": 2})
+    assert many["error"]["code"] == "too-large" and "video frames" in many["error"]["message"]
+    # a WebM is not demuxed here: its exact hashes, and a notice saying so
+    webm = b"\x1a\x45\xdf\xa3" + os.urandom(2000)
+    answer = hp.hash_bytes(webm, "clip.webm")["result"]
+    assert answer["md5"] == md5(webm) and "vpdq" not in answer
+    assert answer["notice"]["code"] == "video-not-decoded"

@@ -20,7 +20,8 @@
 // A file that cannot be hashed at all rejects with a HashError {code, message, detail};
 // codes in errors.js (empty, too-large, unsupported, corrupt, insecure-context, failed).
 // options: onProgress({stage: "digest" | "image" | "video" | "done", fraction 0..1});
-// limits: overrides of limits.js's defaults (the server's configured limits).
+// limits: overrides of limits.js's defaults (the server's configured limits); testing:
+// switches the tests use to reach other paths ({webCryptoMaxBytes, canvasOnly}).
 
 import { HashError } from "./errors.js";
 
