@@ -24,6 +24,7 @@ from safeguarding.hashing import hash_bytes
 from safeguarding.hashing.pdq import PdqSignal, hamming
 from safeguarding.hashing.vpdq import VpdqSignal, parse_frames
 from safeguarding.media import MediaLimits
+from safeguarding.media.image import _DECODER_BYTES
 from tests.conftest import PDQ_DATA, PHOTOS, VIDEOS, require_shared
 from tests.web.conftest import chromium
 from tests.web.hashing_harness import HashingPage, hashing_page
@@ -260,6 +261,9 @@ def test_the_browsers_limits_are_the_servers_defaults(hp: HashingPage) -> None:
     camel = {"".join(w.capitalize() if i else w for i, w in enumerate(f.name.split("_"))): f.name
              for f in fields(MediaLimits)}
     camel["imageMaxSide"] = "image_max_side"
+    decoders = hp.call("""async () => (await import("/static/hashing/limits.js")).DECODER_BYTES""")
+    assert {("HEIF" if k == "heic" else k.upper()): v for k, v in decoders.items()} == \
+        _DECODER_BYTES
     for name, value in ours.items():
         if name == "bankCrops":
             assert value == settings.bank_crop_hashes
@@ -271,14 +275,26 @@ def test_hashing_files_is_a_documented_module_api(hp: HashingPage) -> None:
     """What the portal imports: hashFile, Hasher, HashError and the codes."""
     exported = hp.call("""async () => Object.keys(await import("/static/hashing/index.js"))
                           .sort()""")
-    assert exported == ["CODES", "DEFAULT_LIMITS", "HashError", "Hasher", "NOTICES",
-                        "hashFile"]
+    assert exported == ["CODES", "DEFAULT_LIMITS", "DEFAULT_WORKERS", "HashError", "Hasher",
+                        "NOTICES", "hashFile"]
     result = hp.call("""async () => {
         const { hashFile } = await import("/static/hashing/index.js");
         const blob = await (await fetch("/data/photos/Blinds-00.jpg")).blob();
         return hashFile(new File([blob], "Blinds-00.jpg"));
     }""")
     assert result["kind"] == "image" and result["format"] == "jpeg"
+    # files handed over at once spread over two workers, each answer for its own file
+    photos = sorted(PHOTOS.glob("*.jpg"))[:6]
+    names = hp.call("""async (urls) => {
+        const { Hasher } = await import("/static/hashing/index.js");
+        const hasher = new Hasher({ workers: 2 });
+        const files = await Promise.all(urls.map(async (url) =>
+            new File([await (await fetch(url)).blob()], url.split("/").pop())));
+        const results = await Promise.all(files.map((file) => hasher.hashFile(file)));
+        hasher.close();
+        return results.map((r) => [r.name, r.sha256]);
+    }""", [hp.url_of(p) for p in photos])
+    assert names == [[p.name, hashlib.sha256(p.read_bytes()).hexdigest()] for p in photos]
     assert [v["view"] for v in result["pdq"]] == [None, "crop95", "crop90"]
     assert Path(result["name"]).name == "Blinds-00.jpg"
 

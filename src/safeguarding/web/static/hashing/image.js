@@ -7,16 +7,17 @@
 
 import { CODES, HashError, NOTICES, limitError } from "./errors.js";
 import { jpegLuma } from "./jpeg.js";
+import { allowedPixels } from "./limits.js";
 import { lumaPlane, pdqHash } from "./pdq.js";
 import { declaredSize } from "./sniff.js";
-import { CROPS, TRIMMED, centreCrop, findBorders, orient, reduce, trim } from "./views.js";
+import { CROPS, TRIMMED, centreCrop, findBorders, orient, reduce, reduceDecoded, trim } from "./views.js";
 
 // Above this many pixels the browser is asked to decode at reduced size (twice the longer
 // side PDQ uses, then box-filtered as on the server): a 48-megapixel photo would take 200 MB
 // as RGBA, and iOS refuses canvases over 16.7 million pixels.
 const FULL_DECODE_PIXELS = 4096 * 4096;
 
-async function browserDecode(file, declared, limits, name) {
+async function browserDecode(file, format, declared, limits, name) {
   const options = { imageOrientation: "from-image", colorSpaceConversion: "none", premultiplyAlpha: "none" };
   if (declared && declared[0] * declared[1] > FULL_DECODE_PIXELS && limits.imageMaxSide) {
     const scale = (2 * limits.imageMaxSide) / Math.max(...declared);
@@ -31,7 +32,7 @@ async function browserDecode(file, declared, limits, name) {
   }
   try {
     const { width, height } = bitmap;
-    if (width * height > limits.maxImagePixels) throw limitError("image pixels", width * height, limits.maxImagePixels, name);
+    if (width * height > allowedPixels(limits, format)) throw limitError("image pixels", width * height, allowedPixels(limits, format), name);
     const context = new OffscreenCanvas(width, height).getContext("2d", { willReadFrequently: true });
     context.drawImage(bitmap, 0, 0);
     // canvases keep premultiplied colour, so fully transparent pixels lose theirs (the server
@@ -44,15 +45,16 @@ async function browserDecode(file, declared, limits, name) {
 
 async function decode(file, format, head, limits, name) {
   const declared = declaredSize(format, head);
-  if (declared && declared[0] * declared[1] > limits.maxImagePixels) {
-    throw limitError("image pixels", declared[0] * declared[1], limits.maxImagePixels, name);
+  const allowed = allowedPixels(limits, format);
+  if (declared && declared[0] * declared[1] > allowed) {
+    throw limitError("image pixels", declared[0] * declared[1], allowed, name);
   }
   if (format === "jpeg") {
     const bytes = file instanceof Blob ? new Uint8Array(await file.arrayBuffer()) : file;
     const luma = jpegLuma(bytes, name);
-    if (luma) return orient({ ...luma, channels: 1 }, luma.orientation);
+    if (luma) return { ...luma, channels: 1 };
   }
-  const rgba = await browserDecode(file, declared, limits, name);
+  const rgba = await browserDecode(file, format, declared, limits, name);
   if (!rgba) return null;
   const { width, height, data } = rgba;
   const rgb = new Uint8Array(width * height * 3);
@@ -61,8 +63,12 @@ async function decode(file, format, head, limits, name) {
     rgb[i + 1] = data[k + 1];
     rgb[i + 2] = data[k + 2];
   }
-  return { width, height, channels: 3, data: rgb };
+  return { width, height, channels: 3, data: rgb, orientation: 1 }; // turned by the browser
 }
+
+// The decoded pixels as the server's decoder gives them with a longer-side limit: reduced
+// tile by tile, then turned upright by their EXIF orientation.
+const decodedAt = (full, maxSide) => orient(reduceDecoded(full, maxSide), full.orientation);
 
 const longer = (px) => Math.max(px.width, px.height);
 
@@ -74,7 +80,7 @@ function trimmedView(full, image, maxSide) {
   if (!borders) return null;
   const trimmed = trim(image, borders);
   if (!maxSide || longer(trimmed) >= maxSide || longer(full) <= longer(image)) return trimmed;
-  const larger = reduce(full, Math.ceil((maxSide * longer(image)) / longer(trimmed)));
+  const larger = decodedAt(full, Math.ceil((maxSide * longer(image)) / longer(trimmed)));
   const again = findBorders(larger);
   return again ? reduce(trim(larger, again), maxSide) : trimmed;
 }
@@ -93,7 +99,7 @@ function notDecoded(name, format) {
 export async function hashImage(file, format, head, limits, name) {
   const full = await decode(file, format, head, limits, name);
   if (!full) return notDecoded(name, format);
-  const image = reduce(full, limits.imageMaxSide);
+  const image = decodedAt(full, limits.imageMaxSide);
   const pdq = [{ view: null, ...pdqHash(lumaPlane(image)) }];
   let base = image;
   const trimmed = trimmedView(full, image, limits.imageMaxSide);

@@ -28,22 +28,32 @@ import { HashError } from "./errors.js";
 export { CODES, HashError, NOTICES } from "./errors.js";
 export { DEFAULT_LIMITS } from "./limits.js";
 
-/** One worker and the files sent to it; files are hashed one after another, in order. */
+// Files are spread over a few workers, so the photos a person chooses hash side by side on
+// the device's cores; each worker takes its files one after another. At most two: a phone
+// then holds at most two decoded photos at once.
+export const DEFAULT_WORKERS = Math.max(1, Math.min(2, globalThis.navigator?.hardwareConcurrency ?? 1));
+
+/** Workers and the files sent to them. */
 export class Hasher {
-  constructor(workerUrl = new URL("./worker.js", import.meta.url)) {
-    this.worker = new Worker(workerUrl, { type: "module", name: "hashing" });
+  constructor({ workers = DEFAULT_WORKERS, workerUrl = new URL("./worker.js", import.meta.url) } = {}) {
     this.next = 0;
     this.waiting = new Map();
-    this.worker.onmessage = ({ data }) => this.receive(data);
-    this.worker.onerror = (event) => this.failAll(event.message || "the hashing worker could not start");
+    this.workers = Array.from({ length: workers }, () => {
+      const worker = new Worker(workerUrl, { type: "module", name: "hashing" });
+      worker.onmessage = ({ data }) => this.receive(data);
+      worker.onerror = (event) => this.failAll(event.message || "the hashing worker could not start");
+      return { worker, files: 0 };
+    });
   }
 
   /** Hash one File (or Blob): a promise of its result; see the top of this file. */
   hashFile(file, { onProgress = () => {}, limits = {}, testing = undefined } = {}) {
     const id = this.next++;
+    const slot = this.workers.reduce((a, b) => (b.files < a.files ? b : a));
+    slot.files += 1;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, onProgress });
-      this.worker.postMessage({ id, file, limits, testing });
+      this.waiting.set(id, { resolve, reject, onProgress, slot });
+      slot.worker.postMessage({ id, file, limits, testing });
     });
   }
 
@@ -55,6 +65,7 @@ export class Hasher {
       return;
     }
     this.waiting.delete(id);
+    call.slot.files -= 1;
     if (type === "done") call.resolve(rest.result);
     else call.reject(new HashError(rest.error.code, rest.error.message, rest.error.detail));
   }
@@ -62,18 +73,19 @@ export class Hasher {
   failAll(message) {
     for (const call of this.waiting.values()) call.reject(new HashError("failed", message));
     this.waiting.clear();
+    for (const slot of this.workers) slot.files = 0;
   }
 
-  /** Stop the worker; files still waiting are rejected. */
+  /** Stop the workers; files still waiting are rejected. */
   close() {
-    this.worker.terminate();
+    for (const { worker } of this.workers) worker.terminate();
     this.failAll("hashing was stopped");
   }
 }
 
 let shared = null;
 
-/** Hash one file in a worker shared by the page. */
+/** Hash one file in the workers shared by the page. */
 export function hashFile(file, options) {
   shared ??= new Hasher();
   return shared.hashFile(file, options);

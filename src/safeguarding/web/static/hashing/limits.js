@@ -19,6 +19,16 @@ export const DEFAULT_LIMITS = Object.freeze({
   bankCrops: true,
 });
 
+/** Bytes a decoder holds per pixel where it is more than the 4 of RGBA (media/image.py's
+ * _DECODER_BYTES, compared by a test): such formats get that much smaller a share of
+ * maxImagePixels, as on the server. */
+export const DECODER_BYTES = Object.freeze({ webp: 16, avif: 10, heic: 8 });
+
+/** The most pixels an image of this format may declare. */
+export function allowedPixels(limits, format) {
+  return Math.floor((limits.maxImagePixels * 4) / (DECODER_BYTES[format] ?? 4));
+}
+
 /** The defaults with a page's overrides; an unknown name is a mistake, not ignored. */
 export function withDefaults(overrides = {}) {
   for (const name of Object.keys(overrides)) {

@@ -124,15 +124,16 @@ export function centreCrop(px, keep) {
 
 const PRECISION = 22; // Pillow's PRECISION_BITS for 8-bit images
 
-// Pillow's BOX weights for one axis (Resample.c: precompute_coeffs, normalize_coeffs_8bpc)
-function coefficients(inSize, outSize) {
-  const scale = inSize / outSize;
+// Pillow's BOX weights for one axis (Resample.c: precompute_coeffs, normalize_coeffs_8bpc),
+// over the source interval [in0, in1), which Pillow takes as float32
+function coefficients(inSize, outSize, in0 = 0, in1 = inSize) {
+  const scale = Math.fround(in1 - in0) / outSize;
   const filterscale = Math.max(scale, 1);
   const support = 0.5 * filterscale;
   const ss = 1.0 / filterscale;
   const out = [];
   for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale;
+    const center = in0 + (xx + 0.5) * scale;
     const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
     const count = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
     const weights = new Float64Array(count);
@@ -154,15 +155,17 @@ function coefficients(inSize, outSize) {
 
 const clip8 = (x) => (x >= 255 * 2 ** PRECISION + 2 ** PRECISION ? 255 : x <= 0 ? 0 : x >> PRECISION);
 
-/** Pixels shrunk to width x height as Pillow's resize(BOX) does: rows, then columns, each
- * rounded to 8 bits. */
-export function boxResize(px, width, height) {
+/** Pixels shrunk to width x height as Pillow's resize(BOX, box) does: rows, then columns,
+ * each rounded to 8 bits; `box` [left, top, right, bottom] the source area (float32). */
+export function boxResize(px, width, height, box = [0, 0, px.width, px.height]) {
   const { channels, data } = px;
-  const across = coefficients(px.width, width), down = coefficients(px.height, height);
+  const [left, top, right, bottom] = box.map(Math.fround);
+  const across = coefficients(px.width, width, left, right);
+  const down = coefficients(px.height, height, top, bottom);
   const first = down[0].start;
   const last = down[height - 1].start + down[height - 1].weights.length;
-  let rows = { width: px.width, data, offset: 0 };
-  if (width !== px.width) {
+  let rows = { data, offset: 0 };
+  if (width !== px.width || left !== 0 || right !== width) {
     const temp = new Uint8Array(width * (last - first) * channels);
     for (let y = first; y < last; y++) {
       for (let xx = 0; xx < width; xx++) {
@@ -174,8 +177,8 @@ export function boxResize(px, width, height) {
         }
       }
     }
-    rows = { width, data: temp, offset: first };
-  } else if (height === px.height) return px;
+    rows = { data: temp, offset: first };
+  } else if (height === px.height && top === 0 && bottom === height) return px;
   const out = new Uint8Array(width * height * channels);
   for (let yy = 0; yy < height; yy++) {
     const { start, weights } = down[yy];
@@ -195,10 +198,50 @@ export function reducedSize(width, height, maxSide) {
   return [Math.max(1, roundHalfEven(width * scale)), Math.max(1, roundHalfEven(height * scale))];
 }
 
-/** Pixels reduced so the longer side is at most maxSide (0: as they are). */
+/** Pixels reduced so the longer side is at most maxSide, as one Pillow resize (the server's
+ * reduce_pixels). */
 export function reduce(px, maxSide) {
   const size = reducedSize(px.width, px.height, maxSide);
   return size ? boxResize(px, ...size) : px;
+}
+
+// the decoder's tiles (media/pixels.py): about a megapixel each, cut with a pixel of margin
+const TILE_PIXELS = 1 << 20;
+
+// one axis cut into tiles: [output start, end, source start, end, source interval in tile]
+function spans(size, out, budget) {
+  const scale = size / out;
+  const step = Math.max(1, Math.trunc((budget - 2) / scale));
+  const result = [];
+  for (let start = 0; start < out; start += step) {
+    const end = Math.min(out, start + step);
+    const first = start * scale, last = end * scale;
+    const crop0 = Math.max(0, Math.floor(first) - 1), crop1 = Math.min(size, Math.ceil(last) + 1);
+    result.push([start, end, crop0, crop1, first - crop0, last - crop0]);
+  }
+  return result;
+}
+
+/** Decoded pixels reduced as the server's decoder reduces them (to_pixels): tile by tile,
+ * each tile resized over exactly its share of the source, which rounds a few pixels
+ * differently from one resize of the whole. */
+export function reduceDecoded(px, maxSide) {
+  const size = reducedSize(px.width, px.height, maxSide);
+  if (!size) return px;
+  const [outWidth, outHeight] = size;
+  const cols = Math.min(px.width, Math.max(1, Math.floor(Math.sqrt(TILE_PIXELS))));
+  const rows = Math.max(1, Math.floor(TILE_PIXELS / cols));
+  const out = new Uint8Array(outWidth * outHeight * px.channels);
+  for (const [oy0, oy1, y0, y1, top, bottom] of spans(px.height, outHeight, rows)) {
+    for (const [ox0, ox1, x0, x1, left, right] of spans(px.width, outWidth, cols)) {
+      const tile = boxResize(crop(px, x0, y0, x1 - x0, y1 - y0), ox1 - ox0, oy1 - oy0, [left, top, right, bottom]);
+      for (let r = 0; r < oy1 - oy0; r++) {
+        out.set(tile.data.subarray(r * tile.width * px.channels, (r + 1) * tile.width * px.channels),
+          ((oy0 + r) * outWidth + ox0) * px.channels);
+      }
+    }
+  }
+  return { width: outWidth, height: outHeight, channels: px.channels, data: out };
 }
 
 /** Pixels turned as EXIF orientation 2..8 says (Pillow's exif_transpose); 1 as they are. */
