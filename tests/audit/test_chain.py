@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safeguarding.cli.main import app
 from safeguarding.engine import Engine
+from safeguarding.store.models import AuditEventRow
 
 
 def _record(engine: Engine, n: int, actor: str = "t") -> None:
@@ -42,6 +45,59 @@ def test_a_rolled_back_transaction_leaves_no_event(engine: Engine) -> None:
         pass
     _record(engine, 1)
     assert _verify(engine) == []
+
+
+def _actions(engine: Engine) -> list[str]:
+    with engine.db.read() as session:
+        return list(session.scalars(select(AuditEventRow.action).order_by(AuditEventRow.seq)))
+
+
+def test_events_survive_savepoints_and_only_a_rolled_back_savepoints_own_go(
+        engine: Engine) -> None:
+    with engine.db.write() as session:
+        engine.audit.record(session, "t", "outer.before")
+        with session.begin_nested():
+            engine.audit.record(session, "t", "savepoint.kept")
+            try:
+                with session.begin_nested():
+                    engine.audit.record(session, "t", "inner.doomed")
+                    raise RuntimeError("inner savepoint rolls back")
+            except RuntimeError:
+                pass
+            engine.audit.record(session, "t", "savepoint.after_inner")
+        try:
+            with session.begin_nested():
+                engine.audit.record(session, "t", "second.doomed")
+                raise RuntimeError("second savepoint rolls back")
+        except RuntimeError:
+            pass
+        engine.audit.record(session, "t", "outer.after")
+    assert _actions(engine) == ["outer.before", "savepoint.kept", "savepoint.after_inner",
+                                "outer.after"]
+    assert _verify(engine) == []
+    with engine.db.read() as session:
+        assert session.scalar(select(AuditEventRow.id).where(AuditEventRow.seq.is_(None))) \
+            is None
+
+
+def test_the_chain_hooks_leave_other_sessions_alone(engine: Engine) -> None:
+    """A plain SQLAlchemy session (an application embedding the library) is not ours: its
+    commit takes no chain lock, and it cannot hold audit events that would never chain."""
+    _record(engine, 1)
+    other = create_engine(engine.settings.database_url)
+    try:
+        with Session(other) as session:
+            session.add(AuditEventRow(actor="x", action="foreign", target="", details={}))
+            session.commit()
+            with pytest.raises(TypeError, match="project's sessions"):
+                engine.audit.record(session, "x", "foreign.audit")
+    finally:
+        other.dispose()
+    with engine.db.read() as session:
+        foreign = session.scalars(select(AuditEventRow).where(
+            AuditEventRow.action == "foreign")).one()
+    assert foreign.seq is None  # not chained by our hook: verify calls it out
+    assert any("outside the chain" in p for p in _verify(engine))
 
 
 def test_altered_inserted_and_deleted_events_are_detected(engine: Engine) -> None:

@@ -5,6 +5,12 @@ Events are chained when their transaction commits, under a lock (PostgreSQL: an 
 lock; SQLite: the database write lock every writer already holds), in commit order; `seq`
 is the position. Chaining at commit, not at insert, means a transaction that records an
 event and then waits on some other row lock never holds the chain lock meanwhile.
+
+Pending events live in the session until commit. A savepoint that rolls back (a bank that
+already exists, a duplicate insert) takes with it only the events recorded inside it:
+SQLAlchemy expunges the rows it added, and `_settle` keeps every row still in the session.
+Only the end of the whole transaction without a commit forgets them all. The hooks listen
+on the project's own session class (`StoreSession`), never on every SQLAlchemy session.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
+from safeguarding.store.db import StoreSession
 from safeguarding.store.models import AuditEventRow
 
 GENESIS = "0" * 64
@@ -48,11 +55,14 @@ def json_safe(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def pending(session: Session) -> list[AuditEventRow]:
+    if not isinstance(session, StoreSession):
+        raise TypeError("audit events are chained only in the project's sessions "
+                        "(Database.read()/write())")
     rows: list[AuditEventRow] = session.info.setdefault(PENDING_KEY, [])
     return rows
 
 
-@event.listens_for(Session, "before_commit")
+@event.listens_for(StoreSession, "before_commit")
 def _chain_on_commit(session: Session) -> None:
     rows = session.info.pop(PENDING_KEY, None)
     if not rows:
@@ -73,9 +83,18 @@ def _chain_on_commit(session: Session) -> None:
     session.flush()
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+@event.listens_for(StoreSession, "after_transaction_end")
+def _settle(session: Session, transaction: SessionTransaction) -> None:
+    """A savepoint ended: keep the events still in the session (those it added are
+    expunged if it rolled back). The outermost transaction ended: after a commit the list
+    was already taken; after a rollback every pending event is gone with it."""
+    rows: list[AuditEventRow] | None = session.info.get(PENDING_KEY)
+    if not rows:
+        return
+    if transaction.nested:
+        session.info[PENDING_KEY] = [row for row in rows if row in session]
+    elif transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
 
 
 @dataclass(frozen=True)

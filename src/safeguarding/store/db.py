@@ -21,6 +21,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _IMMEDIATE = "safeguarding_immediate"
 
 
+class StoreSession(Session):
+    """Every session the project opens: hooks that belong to our transactions (the audit
+    chain's, `audit/chain.py`) listen on this class, never on SQLAlchemy's `Session` at
+    large, so an application that embeds the library keeps its own sessions untouched."""
+
+
 class Database:
     """One per process. `read()` and `write()` hand out sessions; writers on SQLite
     take the write lock up front (BEGIN IMMEDIATE) so concurrent writers queue on the
@@ -46,7 +52,8 @@ class Database:
         self.engine: Engine = create_engine(parsed, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, class_=StoreSession,
+                                      expire_on_commit=False)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
