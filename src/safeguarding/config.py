@@ -186,6 +186,19 @@ class Settings(BaseSettings):
     confirmed_bank: str = Field(
         "confirmed", description="Bank that hashes of reviewer-confirmed content are added to."
     )
+    audit_key_file: str | None = Field(
+        None, description="PEM file with the Ed25519 audit key (`safeguarding audit keygen`), "
+        "kept outside the database: events are chained with an HMAC under it and "
+        "checkpoints are signed with it; unset: a plain SHA-256 chain.",
+    )
+    audit_checkpoint_file: str | None = Field(
+        None, description="File outside the database that signed checkpoints of the audit "
+        "chain are appended to (needs audit_key_file); `audit verify` checks against them.",
+    )
+    audit_checkpoint_seconds: float = Field(
+        300.0, gt=0, description="How often the worker appends a checkpoint (when the chain "
+        "has grown since the last one).",
+    )
     webhook_url: str | None = Field(
         None, description="Where decisions and policy actions are sent as signed webhooks; "
         "unset: no webhooks.",
@@ -230,6 +243,13 @@ class Settings(BaseSettings):
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("webhook_url needs webhook_secret (the receiver checks the "
                              "signature)")
+        return self
+
+    @model_validator(mode="after")
+    def _checkpoints_need_key(self) -> Settings:
+        if self.audit_checkpoint_file and not self.audit_key_file:
+            raise ValueError("audit_checkpoint_file needs audit_key_file (checkpoints are "
+                             "signed with the audit key)")
         return self
 
     @property

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import httpx
 
+from safeguarding.actions.worker import Periodic, Worker
+from safeguarding.audit.checkpoint import Checkpoint
+from safeguarding.audit.keys import AuditKey
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.keys import ApiKeys
 from safeguarding.banks.service import BankService
@@ -32,10 +35,13 @@ class Engine:
     def __init__(self, settings: Settings | None = None, *, migrate: bool = True,
                  report_transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings or Settings()
+        s = self.settings
+        # the key first: a bad key file is told before any database is opened
+        key = AuditKey.load(s.audit_key_file) if s.audit_key_file else None
         self.db = Database(self.settings.database_url)
         if migrate:
             self.db.upgrade()
-        self.audit = AuditLog()
+        self.audit = AuditLog(key, s.audit_checkpoint_file)
         self.limits = MediaLimits.from_settings(self.settings)
         self.banks = BankService(self.db, audit=self.audit)
         self.keys = ApiKeys(self.db, self.audit)
@@ -113,6 +119,18 @@ class Engine:
         subject = Subject(content_id or f"sha256:{query['sha256']}", account_id)
         opened = self.open_match_case(result, query, subject, upload, every.every_hash())
         return hashes, result, opened
+
+    def write_checkpoint(self) -> Checkpoint | None:
+        """Append a signed checkpoint of the audit chain's head (when configured)."""
+        with self.db.read() as session:
+            return self.audit.checkpoint(session)
+
+    def worker(self) -> Worker:
+        """The background worker: the outbox, and the audit checkpoint when configured."""
+        s = self.settings
+        jobs = [Periodic("audit checkpoint", s.audit_checkpoint_seconds,
+                         self.write_checkpoint)] if s.audit_checkpoint_file else []
+        return Worker(self.response.outbox, s.worker_interval_seconds, jobs)
 
     def close(self) -> None:
         self.db.dispose()

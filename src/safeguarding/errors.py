@@ -24,6 +24,7 @@
     ├── FrankingError              a franked message, stamp, attachment or report that does not
     │                              verify or parse (`reason`: a stable code; `index`: which
     │                              message of a report)
+    ├── AuditKeyError              an audit key file that is missing, unreadable or not Ed25519
     └── MissingDependencyError     a feature whose optional extra is not installed
 
 Shells map these (and only these) to answers: a `ValueError` or any other exception is a bug
@@ -154,6 +155,10 @@ class FrankingError(SafeguardingError):
         self.index = index
         where = f"message {index}: " if index is not None else ""
         super().__init__(f"{where}{message} ({reason})")
+
+
+class AuditKeyError(SafeguardingError):
+    pass
 
 
 class MissingDependencyError(SafeguardingError):

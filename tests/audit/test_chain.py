@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from safeguarding.cli.main import app
+from safeguarding.config import Settings
 from safeguarding.engine import Engine
+from safeguarding.store.db import alembic_config
 from safeguarding.store.models import AuditEventRow
 
 
@@ -126,3 +130,26 @@ def test_cli_verify_passes_then_fails_and_catches_a_cut_tail(engine: Engine) -> 
         conn.execute(text("UPDATE audit_events SET details = '{\"n\": 7}' WHERE seq = 1"))
     broken = runner.invoke(app, ["--db", engine.settings.database_url, "audit", "verify"])
     assert broken.exit_code == 2 and "altered" in broken.output
+
+
+def test_events_from_before_the_chain_join_it_when_migrated(tmp_path: Path) -> None:
+    """Revision 0003 chains the events an older database already has; it reads the table
+    with the columns it has then, not the model's newer ones (key_id)."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0002")
+    old = create_engine(url)
+    with old.begin() as conn:
+        for i in range(3):
+            conn.execute(text("INSERT INTO audit_events (at, actor, action, target, details) "
+                              "VALUES ('2024-05-01 10:00:00.000000', 'old', 'bank.add', "
+                              ":target, '{\"n\": 1}')"), {"target": f"bank:{i}"})
+    old.dispose()
+    engine = Engine(Settings(database_url=url))
+    try:
+        _record(engine, 1)
+        with engine.db.read() as session:
+            report = engine.audit.verify(session)
+        assert report.ok and report.events == 4
+    finally:
+        engine.close()

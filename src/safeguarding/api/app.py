@@ -10,7 +10,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding import __version__
-from safeguarding.actions.worker import Worker
 from safeguarding.api import errors
 from safeguarding.api.body_limit import BodyLimitMiddleware, BodyTooLarge, too_large
 from safeguarding.api.routes import banks, cases, content, conversations, health
@@ -33,7 +32,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(engine.matcher.load)
-        runner = Worker(engine.response.outbox, engine.settings.worker_interval_seconds)
+        runner = engine.worker()
         if worker:
             runner.start()
         yield

@@ -1,6 +1,6 @@
 """Who did what, when: an append-only record of every write."""
 
-from safeguarding.audit.chain import ChainReport
 from safeguarding.audit.log import AuditEvent, AuditLog
+from safeguarding.audit.verify import ChainReport
 
 __all__ = ["AuditEvent", "AuditLog", "ChainReport"]

@@ -1,16 +1,21 @@
 """Append-only audit events, written in the same transaction as the change they record and
-hash-chained when it commits (audit/chain.py)."""
+hash-chained when it commits (audit/chain.py), keyed and checkpointed when an audit key is
+configured (audit/keys.py, audit/checkpoint.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeguarding.audit.chain import ChainReport, json_safe, pending, verify_chain
+from safeguarding.audit.chain import json_safe, pending
+from safeguarding.audit.checkpoint import Checkpoint, CheckpointLog, read_checkpoints
+from safeguarding.audit.keys import AuditKey
+from safeguarding.audit.verify import ChainReport, verify_chain
 from safeguarding.store.models import AuditEventRow, utcnow
 
 
@@ -31,12 +36,22 @@ def _event(r: AuditEventRow) -> AuditEvent:
 
 
 class AuditLog:
+    """`key`: events are chained keyed (HMAC) and checkpoints are signed with it;
+    `checkpoint_file`: where signed checkpoints are appended (needs the key)."""
+
+    def __init__(self, key: AuditKey | None = None,
+                 checkpoint_file: str | Path | None = None) -> None:
+        if checkpoint_file is not None and key is None:
+            raise ValueError("audit checkpoints are signed: they need an audit key")
+        self.key = key
+        self.checkpoint_file = Path(checkpoint_file) if checkpoint_file else None
+
     def record(self, session: Session, actor: str, action: str, target: str = "",
                **details: Any) -> None:
         row = AuditEventRow(at=utcnow(), actor=actor[:200], action=action,
                             target=target[:300], details=json_safe(details))
         session.add(row)
-        pending(session).append(row)
+        pending(session, self.key).append(row)
 
     def recent(self, session: Session, limit: int = 100, action: str | None = None,
                target: str | None = None) -> list[AuditEvent]:
@@ -48,7 +63,24 @@ class AuditLog:
         return [_event(r) for r in session.scalars(query)]
 
     def verify(self, session: Session) -> ChainReport:
-        return verify_chain(session)
+        checkpoints: list[Checkpoint] = []
+        problems: list[str] = []
+        notes: list[str] = []
+        if self.checkpoint_file is not None and self.key is not None:
+            if self.checkpoint_file.exists():
+                checkpoints, problems = read_checkpoints(self.checkpoint_file, self.key.public)
+            else:
+                notes.append(f"no checkpoints yet at {self.checkpoint_file}")
+        report = verify_chain(session, key=self.key, checkpoints=checkpoints)
+        return replace(report, problems=problems + report.problems,
+                       notes=report.notes + notes)
+
+    def checkpoint(self, session: Session) -> Checkpoint | None:
+        """Append a signed checkpoint of the committed head (None: not configured, or the
+        head has not moved since the last one)."""
+        if self.checkpoint_file is None or self.key is None:
+            return None
+        return CheckpointLog(self.checkpoint_file, self.key).write(session)
 
     def contains(self, session: Session, event_hash: str) -> bool:
         return session.scalar(select(AuditEventRow.id).where(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from safeguarding.actions.worker import Worker
+from safeguarding.audit.keys import AuditKey
 from safeguarding.auth.users import Role
 from safeguarding.cli.common import (
     EXIT_ERROR,
@@ -21,6 +22,7 @@ from safeguarding.cli.common import (
     out,
     print_json,
 )
+from safeguarding.errors import AuditKeyError
 
 users_app = typer.Typer(help="Reviewer accounts for the review pages.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
@@ -75,7 +77,8 @@ def verify(ctx: typer.Context,
            expect_head: Annotated[str | None, typer.Option(
                help="The head hash recorded earlier: catches deleted newest events.")] = None,
            ) -> None:
-    """Recompute the audit chain. Exit 0 intact, 2 broken."""
+    """Recompute the audit chain, with the audit key and its checkpoints when configured.
+    Exit 0 intact, 2 broken."""
     with engine(ctx) as e, e.db.read() as session:
         report = e.audit.verify(session)
         if expect_head:
@@ -83,12 +86,42 @@ def verify(ctx: typer.Context,
             if not known:
                 report.problems.append(f"the recorded head {expect_head[:16]}... is not in "
                                        "the chain (events were deleted or replaced)")
+    for note in report.notes:
+        err.print(f"note: {note}")
     if report.ok:
         out.print(f"audit chain intact: {report.events} events, head {report.head}")
         return
     for problem in report.problems:
         error(problem, "broken:")
     raise typer.Exit(EXIT_ERROR)
+
+
+@audit_app.command("checkpoint")
+def checkpoint(ctx: typer.Context) -> None:
+    """Append a signed checkpoint of the chain's head to audit_checkpoint_file now (the
+    worker does it every audit_checkpoint_seconds)."""
+    with engine(ctx) as e:
+        if e.audit.checkpoint_file is None:
+            fail("set SAFEGUARDING_AUDIT_KEY_FILE and SAFEGUARDING_AUDIT_CHECKPOINT_FILE first")
+        written = e.write_checkpoint()
+    if written is None:
+        out.print("no new events since the last checkpoint")
+    else:
+        out.print(f"checkpoint at event {written.seq}, head {written.hash}")
+
+
+@audit_app.command("keygen")
+def keygen(path: Annotated[Path, typer.Argument(help="Where to write the key (must not "
+                                                 "exist); keep it outside the database.")]
+           ) -> None:
+    """Create an Ed25519 audit key (PEM, mode 0600) and print its public half, which checks
+    checkpoint signatures without the power to make them."""
+    try:
+        key = AuditKey.generate(path)
+    except AuditKeyError as exc:
+        fail(str(exc))
+    out.print(f"wrote {path} (key id {key.id})\npublic key: {key.public_hex}\n"
+              f"set SAFEGUARDING_AUDIT_KEY_FILE={path}")
 
 
 @cases_app.command("purge")
@@ -112,4 +145,4 @@ def worker(ctx: typer.Context,
             return
         err.print("delivering; Ctrl-C stops")
         with contextlib.suppress(KeyboardInterrupt):
-            Worker(e.response.outbox, e.settings.worker_interval_seconds).run_forever()
+            e.worker().run_forever()

@@ -133,6 +133,8 @@ class AuditEventRow(Base):
     seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # the audit key's id when the hash is an HMAC under it (audit/keys.py); None: plain SHA-256
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class ConversationRow(Base):

@@ -142,19 +142,27 @@ def upgrade() -> None:
 
 
 def _chain_existing_events() -> None:
-    """Events written before the chain existed join it in id order."""
-    from sqlalchemy.orm import Session
-
+    """Events written before the chain existed join it in id order. The table is read
+    with the columns it has at this revision (the model has gained columns since)."""
     from safeguarding.audit.chain import GENESIS, event_hash
     from safeguarding.store.models import AuditEventRow
 
-    session = Session(bind=op.get_bind())
+    events = sa.table('audit_events', sa.column('id'),
+                      sa.column('at', sa.DateTime(timezone=True)), sa.column('actor'),
+                      sa.column('action'), sa.column('target'), sa.column('details', sa.JSON),
+                      sa.column('seq'), sa.column('prev_hash'), sa.column('hash'))
+    connection = op.get_bind()
     prev = GENESIS
-    for seq, row in enumerate(session.scalars(sa.select(AuditEventRow)
-                                              .order_by(AuditEventRow.id)), start=1):
-        row.seq, row.prev_hash = seq, prev
-        row.hash = prev = event_hash(row, prev)
-    session.flush()
+    rows = connection.execute(sa.select(events.c.id, events.c.at, events.c.actor,
+                                        events.c.action, events.c.target, events.c.details)
+                              .order_by(events.c.id)).all()
+    for seq, (event_id, at, actor, action, target, details) in enumerate(rows, start=1):
+        row = AuditEventRow(id=event_id, at=at, actor=actor, action=action, target=target,
+                            details=details, seq=seq, key_id=None)
+        digest = event_hash(row, prev)
+        connection.execute(events.update().where(events.c.id == event_id)
+                           .values(seq=seq, prev_hash=prev, hash=digest))
+        prev = digest
 
 
 def downgrade() -> None:
