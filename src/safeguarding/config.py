@@ -160,6 +160,11 @@ class Settings(BaseSettings):
         15, ge=1, description="The window failed sign-ins are counted in, and how long a "
         "refusal lasts.",
     )
+    login_failure_delay_ms: int = Field(
+        1000, ge=0, le=10_000, description="A failed sign-in is answered this long after it "
+        "was decided, without holding a thread or a lock, so each connection can guess about "
+        "once a second and a flood of them leaves the server's time to everyone else.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list, description="Reverse proxies (addresses or CIDR ranges) whose "
         "X-Forwarded-For names the client; from anyone else the header is ignored. JSON "

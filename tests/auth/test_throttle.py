@@ -4,6 +4,7 @@ the password hashed outside any write transaction; refusals that give nothing aw
 from __future__ import annotations
 
 import sqlite3
+import threading
 from typing import Literal
 
 import pytest
@@ -148,3 +149,41 @@ def test_administrators_see_and_lift_an_accounts_refusal(users: Users) -> None:
     users.update("rita", "user:ada", password="a new long password")
     assert next(u for u in users.list() if u.username == "rita").locked_until is None
     assert users.authenticate("rita", "a new long password", source="192.0.2.1")
+
+
+def test_unknown_browsers_take_turns_at_hashing_known_ones_do_not(engine: Engine) -> None:
+    """However many clients flood the form, one password hash at a time is theirs."""
+    hashing, release = threading.Event(), threading.Event()
+
+    class Held(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            if password == "hold":
+                hashing.set()
+                release.wait(30)
+            return super().verify(hash, password)
+
+    users = Users(engine.db, engine.audit, engine.response.users.throttle,
+                  hasher=_fast(Held), busy_after=0.3)
+    users.create("rita", PASSWORD, "reviewer", "test")
+    known = users.sign_in("rita", PASSWORD, source="203.0.113.7").browser
+    outcome: list[str] = []
+
+    def hold() -> None:  # a wrong password, hashed slowly
+        try:
+            users.authenticate("rita", "hold", source="198.51.100.1")
+        except AuthError as exc:
+            outcome.append(str(exc))
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert hashing.wait(30)
+        with pytest.raises(AuthError, match="too many sign-ins at once"):
+            users.authenticate("rita", PASSWORD, source="198.51.100.2")
+        assert users.authenticate("rita", PASSWORD, source="198.51.100.3",
+                                  browser=known).username == "rita"
+    finally:
+        release.set()
+        holder.join(30)
+    assert outcome == ["wrong username or password"]
+    assert users.authenticate("rita", PASSWORD, source="198.51.100.2").username == "rita"

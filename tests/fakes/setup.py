@@ -34,7 +34,9 @@ def response_engine(db_url: str, fakes: Fakes, webhook_url: str | None = None,
         "webhook_secret": SECRET if webhook_url else None,
         "report_authorities": ["ncmec", "nca"], "ncmec_url": f"https://{NCMEC_HOST}/ispws",
         "ncmec_username": "esp", "ncmec_password": "secret",
-        "nca_url": f"https://{NCA_HOST}/reports", "nca_token": "nca-token"}
+        "nca_url": f"https://{NCA_HOST}/reports", "nca_token": "nca-token",
+        # tests sign in wrongly on purpose; tests/web/test_sign_in.py checks the wait
+        "login_failure_delay_ms": 0}
     settings = Settings(**{**values, **overrides})
     return Engine(settings, report_transport=fakes.transport())
 

@@ -91,3 +91,21 @@ def test_page_views_do_not_write(client: TestClient, web_engine: Engine) -> None
         holder.execute("ROLLBACK")
         holder.close()
     assert waited < 9, "the page view waited for the write lock"
+
+
+
+def test_failed_sign_ins_are_answered_late(sqlite_url: str) -> None:
+    """Each connection can guess about once a second, however fast it asks."""
+    engine = response_engine(sqlite_url, Fakes(), login_failure_delay_ms=1000)
+    users(engine)
+    try:
+        with TestClient(create_app(engine=engine), follow_redirects=False) as client:
+            start = time.monotonic()
+            assert "wrong" in _attempt(client, WRONG)
+            assert time.monotonic() - start >= 1.0
+            start = time.monotonic()  # no form token: refused without a database read
+            answer = client.post("/login", data={"username": "rita", "password": PASSWORD})
+            assert answer.status_code == 403 and time.monotonic() - start >= 1.0
+            assert _attempt(client, PASSWORD) == ""
+    finally:
+        engine.close()

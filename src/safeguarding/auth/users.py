@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +30,7 @@ from safeguarding.store.response_models import LoginThrottleRow, UserRow
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.@-]{1,99}")
 MIN_PASSWORD = 12
+BUSY = "too many sign-ins at once: try again in a moment"
 
 
 class Role(StrEnum):
@@ -76,10 +78,13 @@ def user_from_row(row: UserRow, locked_until: datetime | None = None) -> User:
 
 class Users:
     def __init__(self, db: Database, audit: AuditLog, throttle: LoginThrottle, *,
-                 hasher: PasswordHasher | None = None) -> None:
+                 hasher: PasswordHasher | None = None, busy_after: float = 2.0) -> None:
         self.db = db
         self.audit = audit
         self.throttle = throttle
+        #: seconds an unknown browser waits for its turn to have its password hashed
+        self.busy_after = busy_after
+        self._unknown_turn = threading.Lock()
         self._hasher = hasher or PasswordHasher()
         # verified against when the user does not exist, so timing does not tell
         self._dummy = self._hasher.hash("not a password of anyone")
@@ -171,7 +176,7 @@ class Users:
         if until is not None:
             minutes = max(1, math.ceil((until - now).total_seconds() / 60))
             raise AuthError(REFUSED.format(minutes=minutes))
-        verified = self._verify(stored or self._dummy, password) and stored is not None
+        verified = self._check(attempt, stored, password)
         reason = ("unknown user" if stored is None else "wrong password" if not verified
                   else "disabled" if not active else None)
         with self.db.write() as session:
@@ -203,6 +208,20 @@ class Users:
         self.audit.record(session, f"anonymous:{attempt.address}", "login.failure", target,
                           **details)
         return None
+
+    def _check(self, attempt: Attempt, stored: str | None, password: str) -> bool:
+        """Hash and compare. Browsers the account does not know take turns, one hash at a
+        time in this process, so a flood of sign-ins costs at most about one core of argon2
+        however many clients and addresses it comes from; one that waits too long is told
+        to try again, unhashed and unrecorded. Known browsers do not queue."""
+        if attempt.browser is None:
+            if not self._unknown_turn.acquire(timeout=self.busy_after):
+                raise AuthError(BUSY)
+            try:
+                return self._verify(stored or self._dummy, password) and stored is not None
+            finally:
+                self._unknown_turn.release()
+        return self._verify(stored or self._dummy, password) and stored is not None
 
     def _verify(self, stored: str, password: str) -> bool:
         try:

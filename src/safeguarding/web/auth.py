@@ -3,6 +3,7 @@ session yet); once signed in, every form carries the session's token."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from typing import Annotated
@@ -48,6 +49,7 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
     engine = engine_of(request)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
+        await _failed(request)
         return page(request, "login.html", {
             "login_csrf": expected, "next": _safe_next(next),
             "error": "the form's security token is missing or out of date: reload the page"},
@@ -57,6 +59,7 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
             username, password, source=client_of(request),
             browser=request.cookies.get(BROWSER_COOKIE)))
     except AuthError as exc:
+        await _failed(request)
         return page(request, "login.html", {"login_csrf": expected, "next": _safe_next(next),
                                             "error": str(exc)}, status=401)
     started = await run_in_threadpool(engine.response.sessions.start, signed_in.user)
@@ -68,6 +71,14 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
                         path="/login", httponly=True, samesite="strict", secure=secure)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
+
+
+async def _failed(request: Request) -> None:
+    """Answer a failed sign-in late. A client waits for its answer before it tries again, so
+    this bounds each connection to about one guess a second; a refusal costs the server a
+    few milliseconds, and without the wait eight clients sent 126 a second and slowed every
+    API writer (docs/benchmarks.md). The wait holds no thread and no lock."""
+    await asyncio.sleep(engine_of(request).settings.login_failure_delay_ms / 1000)
 
 
 @router.post("/logout")
