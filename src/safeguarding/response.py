@@ -70,7 +70,9 @@ class Response:
             self.outbox.handle(WEBHOOK, lambda d: sender.send(d.event, d.payload,
                                                               d.idempotency_key),
                                self._delivered)
-        self.outbox.handle(REPORT_CHANNEL, self.reports.deliver, self._delivered)
+        # each report stands alone: one failing never holds back another
+        self.outbox.handle(REPORT_CHANNEL, self.reports.deliver, self._delivered,
+                           ordered=False)
 
     def _delivered(self, session: Session, delivery: Delivery) -> None:
         if delivery.case_id is not None:

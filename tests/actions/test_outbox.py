@@ -84,7 +84,7 @@ def test_a_worker_killed_mid_delivery_is_redelivered_and_deduplicated(engine: En
     try:
         delivery = engine.response.outbox._claim("webhook")  # a worker takes it ...
         assert delivery is not None
-        handler, _ = engine.response.outbox._handlers["webhook"]
+        handler, _, _ = engine.response.outbox._handlers["webhook"]
         handler(delivery)  # ... sends it, and dies before recording that it did
         assert engine.response.outbox.run_once() == 0  # the lease still holds
         time.sleep(0.3)

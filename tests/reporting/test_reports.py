@@ -124,3 +124,27 @@ def test_wrong_credentials_are_retried_not_lost(db_url: str) -> None:
         assert item.status == "pending" and "credentials" in (item.last_error or "")
     finally:
         engine.close()
+
+
+def test_a_failing_report_does_not_hold_back_other_cases_or_authorities(
+        engine: Engine, fakes: Fakes) -> None:
+    engine.response.outbox.base_delay = 60.0  # the failed one waits a minute
+    reviewer, senior, _ = users(engine)
+    case_ids = []
+    for i in range(2):
+        opened = engine.cases.open(intake.from_user_report(
+            "sextortion", "threats", Subject(account_id=f"acct-{i}")), "t")
+        engine.cases.decide(opened.case.id, reviewer, "confirm", "threats", version=1)
+        case_ids.append(opened.case.id)
+    first, second = ({r.authority: r for r in engine.response.reports.list(case_id=c)}
+                     for c in case_ids)
+    for report in (first["ncmec"], first["nca"], second["ncmec"]):
+        engine.response.reports.approve(report.id, senior)
+    fakes.ncmec.fail_next = 1  # the CyberTipline is down for the first report only
+    assert engine.response.outbox.run_once("report") == 2
+    assert engine.response.reports.get(first["ncmec"].id).status == "approved"
+    assert engine.response.reports.get(first["nca"].id).status == "accepted"
+    assert engine.response.reports.get(second["ncmec"].id).status == "accepted"
+    assert engine.response.outbox.run_once("report") == 0  # still backing off, not spinning
+    waiting = [i for i in engine.response.outbox.items() if i.status == "pending"]
+    assert len(waiting) == 1 and "503" in (waiting[0].last_error or "")

@@ -1,8 +1,11 @@
 """The durable outbox: deliveries are rows written in the transaction that caused them, and
-a worker sends them. Each channel goes out strictly in order; a delivery that fails waits
-(with backoff) and holds back the ones behind it, so the platform never sees 'restore'
-before 'remove'. A worker that dies mid-delivery leaves a lease that expires; the next
-worker sends it again with the same idempotency key, which the receiver uses to drop it."""
+a worker sends them. An ordered channel (webhooks) goes out strictly in order; a delivery
+that fails waits (with backoff) and holds back the ones behind it, so the platform never
+sees 'restore' before 'remove'. An unordered channel (reports: each item is a whole report
+to one authority, independent of the others) sends whatever is due, so one report that
+keeps failing does not hold back the reports of other cases or other authorities. A worker
+that dies mid-delivery leaves a lease that expires; the next worker sends it again with the
+same idempotency key, which the receiver uses to drop it."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
@@ -59,17 +62,27 @@ class Outbox:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.lease = lease
-        self._handlers: dict[str, tuple[Handler, After | None]] = {}
+        self._handlers: dict[str, tuple[Handler, After | None, bool]] = {}
 
-    def handle(self, channel: str, handler: Handler, after: After | None = None) -> None:
-        self._handlers[channel] = (handler, after)
+    def handle(self, channel: str, handler: Handler, after: After | None = None, *,
+               ordered: bool = True) -> None:
+        self._handlers[channel] = (handler, after, ordered)
 
-    def _claim(self, channel: str) -> Delivery | None:
+    def _claim(self, channel: str, ordered: bool = True,
+               skip: frozenset[int] = frozenset()) -> Delivery | None:
         with self.db.write() as session:
-            row = session.scalars(select(OutboxRow).where(
-                OutboxRow.channel == channel, OutboxRow.status == "pending")
-                .order_by(OutboxRow.id).limit(1).with_for_update()).first()
             now = utcnow()
+            query = select(OutboxRow).where(OutboxRow.channel == channel,
+                                            OutboxRow.status == "pending")
+            if ordered:  # the head of the line, due or not: nothing overtakes it
+                query = query.with_for_update()
+            else:  # the oldest due item no one is delivering; others' locks are skipped
+                query = query.where(OutboxRow.next_attempt_at <= now,
+                                    or_(OutboxRow.lease_until.is_(None),
+                                        OutboxRow.lease_until <= now),
+                                    OutboxRow.id.not_in(skip)
+                                    ).with_for_update(skip_locked=True)
+            row = session.scalars(query.order_by(OutboxRow.id).limit(1)).first()
             if row is None or (as_utc(row.next_attempt_at) or now) > now:
                 return None
             lease = as_utc(row.lease_until)
@@ -108,9 +121,10 @@ class Outbox:
         many were delivered."""
         delivered = 0
         for name in [channel] if channel else list(self._handlers):
-            handler, after = self._handlers[name]
+            handler, after, ordered = self._handlers[name]
+            failed: set[int] = set()  # an unordered channel tries each item once a run
             while delivered < limit:
-                delivery = self._claim(name)
+                delivery = self._claim(name, ordered, frozenset(failed))
                 if delivery is None:
                     break
                 try:
@@ -119,7 +133,10 @@ class Outbox:
                     log.warning("delivery %s failed (attempt %s): %s", delivery.id,
                                 delivery.attempts, exc)
                     self._finish(delivery, f"{type(exc).__name__}: {exc}", after)
-                    break
+                    if ordered:
+                        break
+                    failed.add(delivery.id)
+                    continue
                 self._finish(delivery, None, after)
                 delivered += 1
         return delivered
