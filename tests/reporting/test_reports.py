@@ -15,7 +15,7 @@ from safeguarding.errors import ConflictError, ForbiddenError
 from safeguarding.reporting import ncmec
 from safeguarding.reporting.document import ReportedFile, Reporter, ReportFacts
 from safeguarding.store.models import utcnow
-from tests.fakes.cybertipline import REPORT_SEQUENCE, FakeCyberTipline, in_order
+from tests.fakes.cybertipline import FakeCyberTipline, schema_errors
 from tests.fakes.setup import Fakes, bank_of, response_engine, users
 
 REPORTER = Reporter("Example", "Tess Safety", "ts@example.invalid")
@@ -47,18 +47,34 @@ def _confirmed_match(engine: Engine, image: bytes) -> int:
     return case_id
 
 
-def test_cybertipline_xml_follows_the_schema_order() -> None:
+def test_cybertipline_documents_are_valid_against_ncmecs_schema() -> None:
     facts = ReportFacts(7, "sextortion", utcnow(), "alert", "acct-1", None, "conv-1", 15,
                         [ReportedFile("a.jpg", "0" * 32, "f" * 64, "B2", None, ["hotline"])],
                         urgent=True, reviewed_by="sam")
-    root = ET.fromstring(ncmec.build_report(facts, REPORTER))
-    assert in_order([c.tag for c in root], REPORT_SEQUENCE)
+    report = ncmec.build_report(facts, REPORTER)
+    assert schema_errors(report) == []
+    root = ET.fromstring(report)
     assert root.find("incidentSummary/reportAnnotations/sextortion") is not None
     assert root.findtext("personOrUserReported/espIdentifier") == "acct-1"
     assert root.findtext("victim/victimPerson/age") == "15"
-    details = ET.fromstring(ncmec.build_file_details("9", "f1", facts.files[0]))
+    file_details = ncmec.build_file_details("9", "f1", facts.files[0])
+    assert schema_errors(file_details) == []
+    details = ET.fromstring(file_details)
     assert details.findtext("industryClassification") == "B2"
     assert details.find("originalFileHash").get("hashType") == "MD5"  # type: ignore[union-attr]
+
+
+def test_the_schema_check_catches_what_a_builder_gets_wrong() -> None:
+    """The fake's check is the XSD itself, not a copy of the builder's element lists."""
+    facts = ReportFacts(7, "csam", utcnow(), "match", "acct-1", None, None, None, [],
+                        urgent=False, reviewed_by="sam")
+    good = ncmec.build_report(facts, REPORTER)
+    swapped = good.replace("<reporter>", "<victim><victimPerson /></victim><reporter>", 1)
+    assert any("victim" in e for e in schema_errors(swapped))
+    unknown = good.replace("<incidentType>Child Pornography",
+                           "<incidentType>Child Abuse Imagery", 1)
+    assert schema_errors(unknown) != []
+    assert schema_errors(good.replace("</report>", "")) != []
 
 
 def test_a_senior_approves_and_the_fakes_accept(engine: Engine, fakes: Fakes,
@@ -83,8 +99,9 @@ def test_a_senior_approves_and_the_fakes_accept(engine: Engine, fakes: Fakes,
     assert by_authority["ncmec"].status == "accepted"
     assert by_authority["ncmec"].external_id in fakes.ncmec.reports
     filed = fakes.ncmec.reports[by_authority["ncmec"].external_id or ""]
-    assert filed["finished"] is True
-    assert next(iter(filed["files"].values()))["classification"] == "B2"  # type: ignore[attr-defined]
+    assert filed.state == "finished" and fakes.ncmec.rejected == []
+    details = ET.fromstring(next(iter(filed.files.values()))["details"])
+    assert details.findtext("industryClassification") == "B2"
     assert by_authority["nca"].external_id == "NCA-000001"
     assert fakes.nca.received[0]["category"] == "csea_content"
     assert engine.cases.get(case_id).status is Status.CLOSED
@@ -105,8 +122,9 @@ def test_a_cybertipline_outage_is_retried_without_a_second_report(engine: Engine
     engine.response.outbox.run_once("report")
     report = engine.response.reports.get(ncmec_draft.id)
     assert report.status == "accepted" and len(fakes.ncmec.reports) == 1
-    xml = fakes.ncmec.reports[report.external_id or ""]["xml"]
-    assert "Online Enticement" in str(xml) and "<sextortion />" in str(xml)
+    xml = fakes.ncmec.reports[report.external_id or ""].xml
+    assert "Online Enticement" in xml
+    assert ET.fromstring(xml).find("incidentSummary/reportAnnotations/sextortion") is not None
 
 
 def test_wrong_credentials_are_retried_not_lost(db_url: str) -> None:
