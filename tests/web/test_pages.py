@@ -76,6 +76,32 @@ def test_an_unknown_verdict_is_a_clear_error_page(client: TestClient, web_engine
     assert web_engine.cases.get(case_id).status is Status.NEW
 
 
+def test_each_preview_can_be_classified_on_its_own(client: TestClient, web_engine: Engine
+                                                   ) -> None:
+    case_id = _case(web_engine)
+    preview = web_engine.cases.get(case_id).previews[0]
+    csrf = sign_in(client, "rita")
+    page = client.get(f"/cases/{case_id}")
+    assert f'name="classification_{preview.id}"' in page.text
+    form = {"decision": "confirm", "reason": "clear", "version": 1, "csrf_token": csrf,
+            "classification": "B1", f"classification_{preview.id}": "A1",
+            "classification_99999999999999999999": "A2",  # ignored: not a preview id
+            "classification_\u00b2": "A2", "classification_": "A2"}  # ignored likewise
+    assert client.post(f"/cases/{case_id}/decision", data=form).status_code == 303
+    with web_engine.db.read() as session:
+        decided = web_engine.audit.recent(session, action="case.decide")[0]
+    assert decided.details["file_classifications"] == {str(preview.id): "A1"}
+    other = _case(web_engine, "grooming")
+    wrong = {**form, "version": 1, f"classification_{preview.id}": "A1"}
+    answer = client.post(f"/cases/{other}/decision", data=wrong)
+    assert answer.status_code == 404 and "no preview" in answer.text
+    assert web_engine.cases.get(other).status is Status.NEW  # nothing changed
+    bad = {**form, "version": 1, f"classification_{preview.id}": "Z9"}
+    answer = client.post(f"/cases/{other}/decision", data=bad)
+    assert answer.status_code == 422 and f"classification_{preview.id}: must be one of" \
+        in answer.text
+
+
 def test_previews_are_blurred_and_a_reveal_is_logged(client: TestClient, web_engine: Engine
                                                      ) -> None:
     case_id = _case(web_engine)

@@ -52,6 +52,8 @@ class Previews:
     def add(self, case_id: int, data: bytes, file_name: str, actor: str) -> int:
         """Decode with the media limits (a bomb or corrupt file is refused, nothing kept)."""
         file_name = checked_file_name("file name", file_name)
+        # the report's originalFileHash: of the bytes as given, not of our re-encoding
+        received_md5 = hashlib.md5(data).hexdigest()  # noqa: S324 (NCMEC's hash)
         decoded = decode_image(data, self.limits, source=file_name)
         image = Image.fromarray(np.ascontiguousarray(decoded.pixels))
         image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
@@ -69,7 +71,8 @@ class Previews:
             expires = max(utcnow() + self.retention, as_utc(case.preserve_until) or utcnow())
             row = PreviewRow(case_id=case_id, media_type="image/jpeg", data=stored,
                              md5=hashlib.md5(stored).hexdigest(),  # noqa: S324 (NCMEC's hash)
-                             file_name=file_name, expires_at=expires)
+                             original_md5=received_md5, file_name=file_name,
+                             expires_at=expires)
             session.add(row)
             session.flush()
             self.audit.record(session, actor, "preview.add", f"case:{case_id}",

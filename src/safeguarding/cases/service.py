@@ -5,6 +5,7 @@ once cannot both win."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -192,13 +193,19 @@ class CaseService:
         return row
 
     def decide(self, case_id: int, user: User, decision: Decision | str, reason: str, *,
-               version: int, classification: Classification | str | None = None) -> Case:
+               version: int, classification: Classification | str | None = None,
+               file_classifications: Mapping[int, Classification | str] | None = None
+               ) -> Case:
+        """`classification`: the case's, for every file without its own;
+        `file_classifications`: per preview id, sent with that file in reports."""
         decision = choice("decision", Decision, decision)
         reason = free_text("reason", reason, MAX_REASON_CHARS)
         if not reason:
             raise InvalidInputError("reason", "a decision needs a reason")
         label = (choice("classification", Classification, classification)
                  if classification else None)
+        per_file = {int(k): choice(f"classification_{k}", Classification, v)
+                    for k, v in (file_classifications or {}).items() if v}
         with self.db.write() as session:
             row = self._locked(session, case_id)
             if row.status not in (Status.NEW.value, Status.IN_REVIEW.value):
@@ -217,12 +224,16 @@ class CaseService:
             row.updated_at = now
             self.audit.record(session, user.actor, "case.decide", f"case:{case_id}",
                               decision=decision.value, reason=reason,
-                              classification=label.value if label else None)
+                              classification=label.value if label else None,
+                              **({"file_classifications": {str(k): v.value for k, v in
+                                                           sorted(per_file.items())}}
+                                 if per_file else {}))
             if decision.final:
                 row.status = Status.DECIDED.value
                 row.decision, row.decision_reason = decision.value, reason
                 row.decided_by, row.decided_at = user.username, now
                 row.classification = label.value if label else None
+                self._classify_files(session, case_id, per_file)
             elif decision is Decision.ESCALATE:
                 row.labels = sorted({*row.labels, "escalated"})
                 row.priority = min(row.priority, int(Priority.HIGH))
@@ -234,6 +245,16 @@ class CaseService:
             self.consequences.on_decision(session, row, rows, decision, reason, user)
             self.consequences.advance(session, row)
             return to_case(row)
+
+    def _classify_files(self, session: Session, case_id: int,
+                        per_file: dict[int, Classification]) -> None:
+        previews = {p.id: p for p in session.scalars(select(PreviewRow).where(
+            PreviewRow.case_id == case_id, PreviewRow.id.in_(list(per_file))))}
+        unknown = sorted(set(per_file) - set(previews))
+        if unknown:
+            raise NotFoundError(f"case {case_id} has no preview {unknown[0]}")
+        for preview_id, label in per_file.items():
+            previews[preview_id].classification = label.value
 
     def purge_uploads(self) -> int:
         """Clear upload metadata past its retention (cases under preservation keep it)."""

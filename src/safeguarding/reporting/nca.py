@@ -20,15 +20,19 @@ def build_report(facts: ReportFacts, reporter: Reporter) -> str:
                      "contact_email": reporter.contact_email},
         "category": NCA_CATEGORIES[facts.incident],
         "immediate_risk_to_child": facts.urgent,
-        "detected_at": facts.incident_at.isoformat(timespec="seconds"),
+        "incident_at": facts.incident_at.isoformat(timespec="seconds"),
+        "incident_at_basis": facts.incident_at_basis,
+        "detected_at": (facts.detected_at or facts.incident_at).isoformat(timespec="seconds"),
         "detection": facts.summary,
         "provider_reference": f"case-{facts.case_id}",
-        "reported_user": {"account_id": facts.account_id} if facts.account_id else None,
+        "reported_user": {"account_id": facts.account_id, "screen_name": facts.screen_name}
+        if facts.account_id or facts.screen_name else None,
         "content": {"content_id": facts.content_id,
                     "conversation_id": facts.conversation_id},
         "victim": {"age": facts.victim_age} if facts.victim_age is not None else None,
-        "files": [{"file_name": f.file_name, "md5": f.md5, "pdq": f.pdq,
-                   "classification": f.classification, "matched_lists": f.matched_lists}
+        "files": [{"file_name": f.original_file_name or f.file_name, "md5": f.md5,
+                   "pdq": f.pdq, "classification": f.classification,
+                   "matched_lists": f.matched_lists, "viewed_by_reviewer": f.viewed}
                   for f in facts.files],
         "reviewed_by": facts.reviewed_by,
     }

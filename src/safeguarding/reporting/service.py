@@ -19,7 +19,8 @@ from safeguarding.auth.users import Role, User
 from safeguarding.errors import ConflictError, InvalidInputError, NotFoundError
 from safeguarding.reporting import nca, ncmec
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient, RejectedError
-from safeguarding.reporting.document import ReportedFile, Reporter, ReportFacts
+from safeguarding.reporting.document import Reporter, ReportFacts
+from safeguarding.reporting.facts import gather
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
 from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, PreviewRow, ReportRow
@@ -53,15 +54,6 @@ def _report(row: ReportRow) -> Report:
                   row.external_id, row.last_error)
 
 
-def incident(row: CaseRow, evidence: list[CaseEvidenceRow]) -> str:
-    categories = {str(e.data.get("category") or "") for e in evidence}
-    if "sextortion" in categories:
-        return "sextortion"
-    if row.kind == "conversation" or "grooming" in categories:
-        return "enticement"
-    return "csam"
-
-
 class ReportService:
     def __init__(self, db: Database, audit: AuditLog, reporter: Reporter,
                  authorities: list[str], clients: Callable[[], Clients]) -> None:
@@ -76,23 +68,16 @@ class ReportService:
 
     def facts(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
               reviewer: str) -> ReportFacts:
-        kind = incident(row, evidence)
-        previews = list(session.scalars(select(PreviewRow).where(PreviewRow.case_id == row.id)))
-        lists = sorted({str(e.data["bank"]) for e in evidence if e.data.get("bank")})
-        query: dict[str, str] = {}
-        for item in evidence:
-            query.update({k: v for k, v in (item.data.get("query") or {}).items()
-                          if isinstance(v, str)})
-        files = [ReportedFile(p.file_name or f"preview-{p.id}", p.md5, query.get("pdq"),
-                              row.classification, p.id, lists) for p in previews]
-        if not files and query:
-            files = [ReportedFile(row.content_id or "content", query.get("md5"),
-                                  query.get("pdq"), row.classification, None, lists)]
-        ages = [int(e.data["child_age"]) for e in evidence if e.data.get("child_age")]
-        return ReportFacts(row.id, kind, as_utc(row.created_at) or utcnow(), row.summary,
-                           row.account_id, row.content_id, row.conversation_id,
-                           ages[0] if ages else None, files,
-                           urgent=row.priority == 0, reviewed_by=reviewer)
+        previews = list(session.scalars(select(PreviewRow).where(PreviewRow.case_id == row.id)
+                                        .order_by(PreviewRow.id)))
+        return gather(row, evidence, previews, self.revealed(session, row.id), reviewer)
+
+    def revealed(self, session: Session, case_id: int) -> set[int]:
+        """The previews of a case a reviewer has seen unblurred, from the audit trail."""
+        events = self.audit.recent(session, limit=100_000, action="evidence.reveal",
+                                   target=f"case:{case_id}")
+        return {int(e.details["preview"]) for e in events
+                if isinstance(e.details.get("preview"), int)}
 
     def draft(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
               user: User) -> list[ReportRow]:
@@ -171,9 +156,8 @@ class ReportService:
             if row is None or row.status not in ("approved", "submitting"):
                 return
             authority, document, external_id = row.authority, row.document, row.external_id
-            previews = {p.id: (p.file_name or f"preview-{p.id}", p.data) for p in
-                        session.scalars(select(PreviewRow).where(
-                            PreviewRow.case_id == row.case_id))}
+            previews = {p.id: p.data for p in session.scalars(select(PreviewRow).where(
+                PreviewRow.case_id == row.case_id))}
             case = session.get(CaseRow, row.case_id)
             evidence = list(session.scalars(select(CaseEvidenceRow).where(
                 CaseEvidenceRow.case_id == row.case_id)))
@@ -190,15 +174,15 @@ class ReportService:
         self._set(report_id, "accepted", external_id=external_id)
 
     def _send_ncmec(self, report_id: int, document: str, external_id: str | None,
-                    facts: ReportFacts | None, previews: dict[int, tuple[str, bytes]]) -> str:
+                    facts: ReportFacts | None, previews: dict[int, bytes]) -> str:
         client = self._clients().ncmec()
         if external_id is None:
             external_id = client.submit(document)
             self._set(report_id, "submitting", external_id=external_id)
         for reported in facts.files if facts else []:
             if reported.preview_id in previews:
-                name, data = previews[reported.preview_id]
-                file_id = client.upload(external_id, name, data)
+                data = previews[reported.preview_id]
+                file_id = client.upload(external_id, reported.file_name, data)
                 client.file_info(ncmec.build_file_details(external_id, file_id, reported))
         client.finish(external_id)
         return external_id

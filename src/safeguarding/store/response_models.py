@@ -118,8 +118,12 @@ class PreviewRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     media_type: Mapped[str] = mapped_column(String(50))
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    md5: Mapped[str] = mapped_column(String(32))
+    md5: Mapped[str] = mapped_column(String(32))  # of the stored (re-encoded) bytes
+    # of the bytes as the platform gave them, before re-encoding; None: stored before 0010
+    original_md5: Mapped[str | None] = mapped_column(String(32), nullable=True)
     file_name: Mapped[str] = mapped_column(String(MAX_FILE_NAME_CHARS), default="")
+    # the reviewer's industry classification of this file (A1..B2); None: the case's
+    classification: Mapped[str | None] = mapped_column(String(10), nullable=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

@@ -60,6 +60,9 @@ def _case_page(request: Request, session: Reviewer, case_id: int,
         "max_accounts": MAX_TRACKED_ACCOUNTS}, session=session)
 
 
+FILE_CLASSIFICATION = "classification_"
+
+
 @router.get("/cases/{case_id}")
 async def case_page(request: Request, session: Reviewer, case_id: RowId) -> Response:
     try:
@@ -99,9 +102,20 @@ async def decide(request: Request, session: Reviewer, case_id: RowId,
                  reason: Annotated[str, Form(max_length=5000)] = "",
                  classification: Annotated[str, Form()] = "", csrf_token: Csrf = ""
                  ) -> Response:
+    form = await request.form()
+    # one select per preview: classification_<preview id>
+    per_file: dict[int, str] = {}
+    for name, value in form.multi_items():
+        number = name.removeprefix(FILE_CLASSIFICATION)
+        # ASCII digits only: str.isdigit() also takes '²', which int() refuses
+        if name.startswith(FILE_CLASSIFICATION) and number.isascii() and number.isdigit() \
+                and len(number) < 19 and isinstance(value, str) and value:
+            per_file[int(number)] = value
+
     def work() -> Response:
         engine_of(request).cases.decide(case_id, session.user, decision, reason,
-                                        version=version, classification=classification or None)
+                                        version=version, classification=classification or None,
+                                        file_classifications=per_file)
         return RedirectResponse(f"/cases/{case_id}?msg=decision+recorded", status_code=303)
 
     return await act(request, session, work, csrf_token)
