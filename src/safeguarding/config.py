@@ -230,6 +230,11 @@ class Settings(BaseSettings):
         "https://exttest.cybertip.org/ispws",
         description="CyberTipline reporting API (the test endpoint until you are onboarded).",
     )
+    ncmec_resume_minutes: int = Field(
+        45, ge=1, le=59, description="An unfinished CyberTipline report is carried on only "
+        "this long after our last change to it (NCMEC deletes one an hour after); later "
+        "attempts retract it and open a new report.",
+    )
     ncmec_username: str = Field("", description="CyberTipline API user name.")
     ncmec_password: str = Field("", description="CyberTipline API password.")
     nca_url: str = Field("", description="NCA reporting endpoint given on registration.")

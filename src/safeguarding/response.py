@@ -56,7 +56,8 @@ class Response:
         reporter = Reporter(s.report_org_name, s.report_contact_name, s.report_contact_email)
         clients = ReportClients(s, report_transport)
         self.reports = ReportService(db, audit, reporter, list(s.report_authorities),
-                                     lambda: clients)
+                                     lambda: clients,
+                                     resume_window=timedelta(minutes=s.ncmec_resume_minutes))
         self.cases = CaseService(db, audit, Consequences(
             audit, bank_store, self.reports, webhooks=bool(s.webhook_url),
             preserve_for=timedelta(days=s.evidence_preservation_days),

@@ -99,6 +99,12 @@ class FakeCyberTipline:
     password: str = "secret"
     fail_next: int = 0  # answer 503 this many times first (the service being down)
     corrupt_next_uploads: int = 0  # answer these uploads with an MD5 that is not the file's
+    #: per endpoint, how many calls to answer 503 without doing anything
+    fail_on: dict[str, int] = field(default_factory=dict)
+    #: per endpoint, how many calls to do, then lose the answer (a 504 from a gateway)
+    lose_answer_on: dict[str, int] = field(default_factory=dict)
+    #: per endpoint, how many calls to refuse with 4100 (validation failed)
+    reject_on: dict[str, int] = field(default_factory=dict)
     now: Callable[[], float] = time.monotonic
     reports: dict[str, FiledReport] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (endpoint, report id)
@@ -125,7 +131,22 @@ class FakeCyberTipline:
                    "retract": self._retract}.get(endpoint)
         if handler is None:
             return _response(INVALID_REQUEST, "Invalid request")
-        return handler(request)
+        if self._take(self.fail_on, endpoint):
+            return httpx.Response(503, text="Service Unavailable")
+        if self._take(self.reject_on, endpoint):
+            self.calls.append((endpoint, "refused"))
+            return _response(VALIDATION_FAILED, "Validation failed")
+        answer = handler(request)
+        if self._take(self.lose_answer_on, endpoint):
+            return httpx.Response(504, text="Gateway Timeout")
+        return answer
+
+    @staticmethod
+    def _take(counts: dict[str, int], endpoint: str) -> bool:
+        if counts.get(endpoint, 0) > 0:
+            counts[endpoint] -= 1
+            return True
+        return False
 
     def _expire(self) -> None:
         now = self.now()
@@ -234,5 +255,5 @@ class FakeCyberTipline:
     def finished(self) -> dict[str, FiledReport]:
         return {k: r for k, r in self.reports.items() if r.state == "finished"}
 
-    def uploads(self) -> int:
-        return sum(1 for endpoint, _ in self.calls if endpoint == "upload")
+    def count(self, endpoint: str) -> int:
+        return sum(1 for name, _ in self.calls if name == endpoint)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from safeguarding.reporting import nca, ncmec
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient, RejectedError
 from safeguarding.reporting.document import Reporter, ReportFacts
 from safeguarding.reporting.facts import gather
+from safeguarding.reporting.submission import CyberTiplineSubmission
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
 from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, PreviewRow, ReportRow
@@ -56,7 +57,8 @@ def _report(row: ReportRow) -> Report:
 
 class ReportService:
     def __init__(self, db: Database, audit: AuditLog, reporter: Reporter,
-                 authorities: list[str], clients: Callable[[], Clients]) -> None:
+                 authorities: list[str], clients: Callable[[], Clients], *,
+                 resume_window: timedelta = timedelta(minutes=45)) -> None:
         unknown = set(authorities) - set(AUTHORITIES)
         if unknown:
             raise InvalidInputError("report_authorities", f"unknown: {sorted(unknown)}")
@@ -65,6 +67,9 @@ class ReportService:
         self.reporter = reporter
         self.authorities = authorities
         self._clients = clients
+        #: an unfinished CyberTipline report is carried on only this long after our last
+        #: change to it (NCMEC deletes it an hour after), else a new one is opened
+        self.resume_window = resume_window
 
     def facts(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
               reviewer: str) -> ReportFacts:
@@ -155,7 +160,7 @@ class ReportService:
             row = session.get(ReportRow, report_id)
             if row is None or row.status not in ("approved", "submitting"):
                 return
-            authority, document, external_id = row.authority, row.document, row.external_id
+            authority, document = row.authority, row.document
             previews = {p.id: p.data for p in session.scalars(select(PreviewRow).where(
                 PreviewRow.case_id == row.case_id))}
             case = session.get(CaseRow, row.case_id)
@@ -164,28 +169,17 @@ class ReportService:
             facts = self.facts(session, case, evidence, row.approved_by or "") if case else None
         try:
             if authority == "ncmec":
-                external_id = self._send_ncmec(report_id, document, external_id, facts,
-                                               previews)
+                if facts is None:
+                    raise RejectedError(f"report {report_id}: its case is gone")
+                external_id = CyberTiplineSubmission(
+                    self.db, self.audit, self._clients().ncmec(), self.resume_window
+                ).send(report_id, document, facts, previews)
             else:
                 external_id = self._clients().nca().submit(document)
         except RejectedError as exc:
             self._set(report_id, "rejected", error=str(exc))
             return
         self._set(report_id, "accepted", external_id=external_id)
-
-    def _send_ncmec(self, report_id: int, document: str, external_id: str | None,
-                    facts: ReportFacts | None, previews: dict[int, bytes]) -> str:
-        client = self._clients().ncmec()
-        if external_id is None:
-            external_id = client.submit(document)
-            self._set(report_id, "submitting", external_id=external_id)
-        for reported in facts.files if facts else []:
-            if reported.preview_id in previews:
-                data = previews[reported.preview_id]
-                file_id = client.upload(external_id, reported.file_name, data)
-                client.file_info(ncmec.build_file_details(external_id, file_id, reported))
-        client.finish(external_id)
-        return external_id
 
     def _set(self, report_id: int, status: str, *, external_id: str | None = None,
              error: str | None = None) -> None:
