@@ -16,6 +16,7 @@ from sqlalchemy import update
 
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
+from safeguarding.cases.uploads import UploadInfo
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
 from safeguarding.reporting import ncmec
@@ -213,3 +214,29 @@ def test_control_characters_never_break_the_xml() -> None:
                      ncmec.build_file_details("1", "f1", files[0])):
         assert schema_errors(document) == []
         assert "abcdefghijk" in document
+
+
+def test_upload_metadata_from_the_intake_samples_reaches_the_report(
+        engine: Engine, fakes: Fakes) -> None:
+    """The path a platform uses: metadata on each match call, kept with the samples."""
+    bank_of(engine, IMAGES[:1])
+    hashes, result = engine.match_bytes(IMAGES[0])
+    cases = set()
+    for ip, at in (("198.51.100.20", "2025-05-06T09:08:09+02:00"),
+                   ("2001:db8::7", "2025-05-06T06:00:00+00:00")):
+        opened = engine.open_match_case(result, hashes.primary(), Subject("dm-5", "acct-5"),
+                                        UploadInfo.parse(ip, 40000, "shadow", at, "message"))
+        assert opened is not None
+        cases.add(opened.case.id)
+    [case_id] = cases
+    engine.response.previews.add(case_id, IMAGES[0], "p.jpg", "key:t")
+    _decide(engine, case_id)
+    report, [details] = _send(engine, fakes, case_id)
+    assert report.findtext("incidentSummary/incidentDateTime") == "2025-05-06T06:00:00Z"
+    assert report.find("internetDetails/chatImIncident") is not None
+    user = report.find("personOrUserReported")
+    assert user is not None and user.findtext("screenName") == "shadow"
+    assert [e.findtext("ipAddress") for e in user.findall("ipCaptureEvent")] == [
+        "2001:db8::7", "198.51.100.20"]
+    assert details.findtext("uploadedToEspTimestamp") == "2025-05-06T06:00:00Z"
+    assert details.findtext("ipCaptureEvent/port") == "40000"

@@ -56,7 +56,12 @@ def _upload(meta: dict[str, Any]) -> Upload:
 
 
 def _metadata(item: CaseEvidenceRow) -> Iterator[dict[str, Any]]:
-    """The upload metadata an evidence row carries: under `upload`, or the fields inline."""
+    """The upload metadata behind an evidence row: each sampled upload's (cases/evidence.py,
+    kept until the evidence retention ends, longer for preserved cases), and any the row's
+    own data carries (under `upload`, or inline)."""
+    for sample in item.samples:
+        if sample.upload:
+            yield sample.upload
     nested = item.data.get("upload")
     if isinstance(nested, dict):
         yield nested
