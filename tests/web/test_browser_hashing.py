@@ -11,6 +11,7 @@ import os
 import statistics
 from collections.abc import Iterator
 from dataclasses import fields
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -297,6 +298,53 @@ def test_hashing_files_is_a_documented_module_api(hp: HashingPage) -> None:
     assert names == [[p.name, hashlib.sha256(p.read_bytes()).hexdigest()] for p in photos]
     assert [v["view"] for v in result["pdq"]] == [None, "crop95", "crop90"]
     assert Path(result["name"]).name == "Blinds-00.jpg"
+
+
+def scene_video(codec: str, seconds: int = 3, fps: int = 10) -> bytes:
+    """An MP4 of generated scenes (a new one each second), encoded with `codec` by PyAV."""
+    av = pytest.importorskip("av")
+    if codec not in av.codecs_available:
+        pytest.skip(f"PyAV here has no {codec} encoder")
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        for i in range(seconds * fps):
+            frame = av.VideoFrame.from_ndarray(np.asarray(scene(160, 120, i // fps)),
+                                               format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return out.getvalue()
+
+
+# What Debian's Chromium decodes in an MP4 (software decoders only, --disable-gpu): H.264,
+# VP9 and AV1; not HEVC (no software decoder in Chromium) nor MPEG-4 Part 2, which the
+# server reads. A Chromium that gains one fails here: update docs/self-report.md with it.
+@pytest.mark.parametrize(("codec", "decoded"), [
+    ("libx264", True), ("libvpx-vp9", True), ("libsvtav1", True),
+    ("libx265", False), ("mpeg4", False),
+])
+def test_video_codecs_in_mp4_decoded_or_named_in_a_notice(hp: HashingPage, codec: str,
+                                                          decoded: bool) -> None:
+    data = scene_video(codec)
+    answer = hp.hash_bytes(data, f"{codec}.mp4")
+    assert "error" not in answer, answer
+    result = answer["result"]
+    assert (result["md5"], result["sha256"]) == (md5(data), hashlib.sha256(data).hexdigest())
+    theirs = hash_bytes(data).primary()["vpdq"]
+    if decoded:
+        ours = result["vpdq"]
+        assert [(f.number, f.timestamp) for f in parse_frames(ours)] == [
+            (f.number, f.timestamp) for f in parse_frames(theirs)] == [
+            (0, 0.0), (10, 1.0), (20, 2.0)]
+        assert VpdqSignal.compare(ours, theirs).matched
+        assert VpdqSignal.compare(theirs, ours).matched
+    else:
+        assert "vpdq" not in result and result["notice"]["code"] == "video-not-decoded"
+        codec_tag = {"libx265": "hev1", "mpeg4": "mp4v"}[codec]
+        assert f"codec ({codec_tag}" in result["notice"]["message"]
 
 
 def test_videos_it_cannot_read_get_clear_errors_or_a_notice(hp: HashingPage) -> None:

@@ -67,11 +67,28 @@ const hex2 = (value) => value.toString(16).padStart(2, "0");
 function codecOf(view, entry) {
   const format = String.fromCharCode(...new Uint8Array(view.buffer, view.byteOffset + entry.start - 4, 4));
   const boxes = children(view, entry.start + 78, entry.end); // after the visual sample entry
-  const config = boxes.find((b) => ["avcC", "hvcC"].includes(b.type));
+  const config = boxes.find((b) => ["avcC", "hvcC", "vpcC", "av1C"].includes(b.type));
   if (!config) return { format };
   const description = new Uint8Array(view.buffer, view.byteOffset + config.start, config.end - config.start).slice();
+  const digits2 = (value) => String(value).padStart(2, "0");
   if (config.type === "avcC") {
     return { format, description, codec: `avc1.${hex2(description[1])}${hex2(description[2])}${hex2(description[3])}` };
+  }
+  if (config.type === "vpcC") {
+    // VP codec ISO binding: a full box, then profile, level, bit depth (high nibble);
+    // WebCodecs takes VP9 without a description
+    if (description.length < 7) return { format };
+    const [profile, level, depth] = [description[4], description[5], description[6] >> 4];
+    return { format, codec: `vp09.${digits2(profile)}.${digits2(level)}.${digits2(depth)}` };
+  }
+  if (config.type === "av1C") {
+    // AV1 ISO binding: marker+version, profile+level, tier and bit depth flags; WebCodecs takes
+    // the whole record as the description
+    if (description.length < 4) return { format };
+    const [profile, level] = [description[1] >> 5, description[1] & 0x1f];
+    const tier = description[2] & 0x80 ? "H" : "M";
+    const depth = description[2] & 0x40 ? (description[2] & 0x20 ? 12 : 10) : 8;
+    return { format, description, codec: `av01.${profile}.${digits2(level)}${tier}.${digits2(depth)}` };
   }
   // hvcC (ISO/IEC 14496-15, annex E): profile, compatibility flags reversed, tier+level, constraints
   const d = description;
