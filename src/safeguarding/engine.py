@@ -133,4 +133,5 @@ class Engine:
         return Worker(self.response.outbox, s.worker_interval_seconds, jobs)
 
     def close(self) -> None:
+        self.response.users.close()
         self.db.dispose()

@@ -3,7 +3,9 @@ the password hashed outside any write transaction; refusals that give nothing aw
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import threading
 from typing import Literal
 
@@ -11,7 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from safeguarding.auth.users import Users
+from safeguarding.auth.users import UNKNOWN_NICE, Users
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import AuthError
@@ -187,3 +189,29 @@ def test_unknown_browsers_take_turns_at_hashing_known_ones_do_not(engine: Engine
         holder.join(30)
     assert outcome == ["wrong username or password"]
     assert users.authenticate("rita", PASSWORD, source="198.51.100.2").username == "rita"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are Linux's")
+def test_unknown_browsers_are_hashed_at_lower_cpu_priority(engine: Engine) -> None:
+    """A flood's hashing yields the CPU to the API; a known browser's hashes at once."""
+    priority: dict[str, int] = {}
+
+    class Noting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            priority[str(password)] = os.getpriority(os.PRIO_PROCESS,
+                                                     threading.get_native_id())
+            return super().verify(hash, password)
+
+    users = Users(engine.db, engine.audit, engine.response.users.throttle,
+                  hasher=_fast(Noting))
+    try:
+        users.create("rita", PASSWORD, "reviewer", "test")
+        known = users.sign_in("rita", PASSWORD, source="203.0.113.7").browser
+        with pytest.raises(AuthError):
+            users.authenticate("rita", "wrong, from a known browser", source="203.0.113.7",
+                               browser=known)
+    finally:
+        users.close()
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert priority == {PASSWORD: max(mine, UNKNOWN_NICE),
+                        "wrong, from a known browser": mine}

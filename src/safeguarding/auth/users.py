@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -31,6 +34,8 @@ from safeguarding.store.response_models import LoginThrottleRow, UserRow
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.@-]{1,99}")
 MIN_PASSWORD = 12
 BUSY = "too many sign-ins at once: try again in a moment"
+#: the nice value unknown browsers' passwords are hashed at (0 normal, 19 lowest)
+UNKNOWN_NICE = 10
 
 
 class Role(StrEnum):
@@ -84,7 +89,8 @@ class Users:
         self.throttle = throttle
         #: seconds an unknown browser waits for its turn to have its password hashed
         self.busy_after = busy_after
-        self._unknown_turn = threading.Lock()
+        self._unknown = ThreadPoolExecutor(1, thread_name_prefix="sign-in-unknown",
+                                           initializer=_lower_priority)
         self._hasher = hasher or PasswordHasher()
         # verified against when the user does not exist, so timing does not tell
         self._dummy = self._hasher.hash("not a password of anyone")
@@ -211,20 +217,38 @@ class Users:
 
     def _check(self, attempt: Attempt, stored: str | None, password: str) -> bool:
         """Hash and compare. Browsers the account does not know take turns, one hash at a
-        time in this process, so a flood of sign-ins costs at most about one core of argon2
-        however many clients and addresses it comes from; one that waits too long is told
-        to try again, unhashed and unrecorded. Known browsers do not queue."""
-        if attempt.browser is None:
-            if not self._unknown_turn.acquire(timeout=self.busy_after):
-                raise AuthError(BUSY)
-            try:
-                return self._verify(stored or self._dummy, password) and stored is not None
-            finally:
-                self._unknown_turn.release()
-        return self._verify(stored or self._dummy, password) and stored is not None
+        time in this process, on a thread of lower CPU priority (argon2's own threads inherit
+        it): a flood of sign-ins, from however many clients and addresses, costs at most one
+        hash's memory and yields the CPU to the API. One that waits over `busy_after` for
+        its turn is told to try again, unhashed and unrecorded. Known browsers hash at once,
+        at normal priority."""
+        if attempt.browser is not None:
+            return self._verify(stored or self._dummy, password) and stored is not None
+        turn = self._unknown.submit(self._verify, stored or self._dummy, password)
+        try:
+            verified = turn.result(timeout=self.busy_after)
+        except TimeoutError:
+            if turn.cancel():
+                raise AuthError(BUSY) from None
+            verified = turn.result()  # its hash had begun: at most one hash's wait more
+        return verified and stored is not None
+
+    def close(self) -> None:
+        self._unknown.shutdown(wait=False, cancel_futures=True)
 
     def _verify(self, stored: str, password: str) -> bool:
         try:
             return self._hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):
             return False
+
+
+def _lower_priority() -> None:
+    """Linux gives each thread its own nice value, and threads it starts inherit it; on
+    other systems the call would lower the whole process, so they hash at normal
+    priority."""
+    if sys.platform == "linux":
+        me = threading.get_native_id()
+        # never raise it: a process started at a lower priority keeps its own
+        os.setpriority(os.PRIO_PROCESS, me, max(os.getpriority(os.PRIO_PROCESS, me),
+                                                UNKNOWN_NICE))
