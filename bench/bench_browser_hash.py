@@ -28,7 +28,7 @@ from tests.web.hashing_harness import HashingPage, hashing_page
 
 from common import describe
 from safeguarding.hashing import hash_bytes
-from safeguarding.hashing.pdq import PdqSignal, hamming
+from safeguarding.hashing.pdq import PdqPolicy, hamming
 from safeguarding.hashing.vpdq import VpdqSignal, parse_frames
 
 # Fetch every file first, then time only the hashing: all files handed to the Hasher at
@@ -115,14 +115,14 @@ def images(hp: HashingPage, name: str, files: list[Path], threshold_each: bool) 
         distance = hamming(ours[None], server[None])
         primary.append(distance)
         views.extend(hamming(ours[v], server[v]) for v in ours if v in server)
-        if distance > PdqSignal.default_threshold:
+        if distance > PdqPolicy.threshold:
             over.append(f"{path.name} ({distance})")
     print(f"- {name}: {len(primary)} images; the image as it is: median "
           f"{statistics.median(primary):g} bits, 95th percentile {percentile(primary, 0.95)}, "
           f"max {max(primary)}; every bank view: max {max(views)}; the same views "
           f"{view_sets}/{len(primary)}, every view bit for bit {exact}/{len(primary)}")
     if threshold_each:
-        print(f"  within the match threshold ({PdqSignal.default_threshold}): "
+        print(f"  within the match threshold ({PdqPolicy.threshold}): "
               f"{len(primary) - len(over)}/{len(primary)}" + (f"; over: {over}" if over else ""))
 
 

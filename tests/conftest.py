@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 _counter = itertools.count()
 
 
+@contextmanager
+def postgres_database(server: str, template: str | None = None) -> Iterator[str]:
+    """The URL of a new database on `server` (a copy of `template`, or empty), dropped after."""
+    name = f"sg_test_{os.getpid()}_{next(_counter)}"
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template
+                                                         else "")))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     """A fresh, migrated database on each backend."""
@@ -121,18 +138,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return
-    server: str = request.getfixturevalue("postgres_server")
-    template: str = request.getfixturevalue("postgres_template")
-    name = f"sg_test_{os.getpid()}_{next(_counter)}"
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
-    try:
-        yield f"{server}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    with postgres_database(request.getfixturevalue("postgres_server"),
+                           request.getfixturevalue("postgres_template")) as url:
+        yield url
 
 
 @pytest.fixture

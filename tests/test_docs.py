@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import types
+from dataclasses import fields
 
 import safeguarding
 from safeguarding.config import Settings
+from safeguarding.hashing.registry import signal_types
 from tests.conftest import ROOT
 
 
 def test_every_setting_is_documented() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text()
     missing = [name for name in Settings.model_fields if f"`{name}`" not in text]
+    assert missing == []
+
+
+def test_every_bank_policy_setting_is_documented() -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    missing = [f"{t.name}.{f.name}" for t in signal_types() for f in fields(t.Policy)
+               if f"`{t.name}.{f.name}`" not in text]
     assert missing == []
 
 

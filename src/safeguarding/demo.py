@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from safeguarding.banks.model import BankPolicy
+from safeguarding.banks.policy import BankPolicy
 from safeguarding.engine import Engine
 from safeguarding.errors import ConflictError
 

@@ -48,7 +48,7 @@ class Engine:
         self.matcher = Matcher(
             self.db,
             refresh_seconds=self.settings.index_refresh_seconds,
-            do_not_match_pdq_distance=self.settings.do_not_match_pdq_distance,
+            settings=self.settings,
             store=self.banks.store,
             snapshot_dir=Path(self.settings.index_dir) if self.settings.index_dir else None,
         )

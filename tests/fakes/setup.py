@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from safeguarding.auth.users import User
-from safeguarding.banks.model import Action, BankPolicy
+from safeguarding.banks.model import Action
+from safeguarding.banks.policy import BankPolicy
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from tests.fakes.cybertipline import FakeCyberTipline

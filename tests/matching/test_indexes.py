@@ -140,8 +140,8 @@ def test_vpdq_index_percentages(tmp_path: Path) -> None:
     # the query is the first half of video 1, re-encoded (a few bits flipped per frame)
     query = _video([flip_bits(h, 5, rng) for h in frames[:5]])
     hits = index.query(query, 31)
-    assert [(h.id, h.query_match_percent, h.index_match_percent) for h in hits] == [
-        (1, 100.0, 50.0)]
+    assert [(h.id, h.distance, h.detail()) for h in hits] == [
+        (1, 0.0, {"query_match_percent": 100.0, "index_match_percent": 50.0})]
     path = tmp_path / "vpdq.idx"
     index.save(path)
     assert VpdqIndex.load(path).query(query, 31) == hits

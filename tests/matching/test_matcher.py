@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -10,11 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter, ImageOps
 
-from safeguarding.banks.model import Action, BankPolicy
+from safeguarding.banks.model import Action
+from safeguarding.banks.policy import BankPolicy
 from safeguarding.config import Settings
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
 from safeguarding.errors import InvalidInputError
+from safeguarding.hashing.vpdq import VpdqSignal
 from safeguarding.matching import QuerySignal
 from tests.conftest import VIDEOS, VPDQ_HASHES, require_shared
 
@@ -36,7 +39,7 @@ def jpeg(image: Image.Image, quality: int = 90) -> bytes:
 
 
 def test_threshold_and_quality_follow_the_bank_policy(engine: Engine) -> None:
-    engine.banks.create_bank("strict", "t", policy=BankPolicy(pdq_threshold=4, min_quality=80))
+    engine.banks.create_bank("strict", "t", policy=BankPolicy.of(pdq_threshold=4, min_quality=80))
     engine.banks.create_bank("loose", "t", policy=BankPolicy(action=Action.BLOCK))
     engine.banks.add_signals("strict", [("pdq", PDQ, 100)], "t")
     engine.banks.add_signals("loose", [("pdq", PDQ, 100)], "t")
@@ -204,3 +207,27 @@ def test_a_bad_snapshot_is_refused_clearly(sqlite_url: str, tmp_path: Path) -> N
     with pytest.raises(InvalidInputError, match="unknown snapshot format 99"):
         reader.matcher.load()
     reader.close()
+
+
+def test_a_snapshot_keeps_videos_and_reads_format_1(sqlite_url: str, tmp_path: Path) -> None:
+    video, listed = (VpdqSignal.validate(v) for v in VpdqSignal.examples())
+    folder = tmp_path / "index"
+    writer = Engine(Settings(database_url=sqlite_url))
+    writer.banks.create_bank("b", "t")
+    writer.banks.add_signals("b", [("vpdq", video, None)], "t")
+    writer.banks.add_do_not_match("vpdq", listed, "a benign clip", "t")  # lines in the value
+    writer.matcher.save_snapshot(folder)
+    writer.close()
+    for fmt in (2, 1):
+        if fmt == 1:  # format 1 kept the vPDQ index beside the listed ones
+            manifest = json.loads((folder / "snapshot.json").read_text())
+            manifest["format"], manifest["signal_types"] = 1, ["md5", "pdq", "sha256"]
+            (folder / "snapshot.json").write_text(json.dumps(manifest))
+        reader = Engine(Settings(database_url=sqlite_url, index_dir=str(folder)))
+        try:
+            reader.matcher.load()
+            assert reader.matcher.loaded_from_snapshot
+            assert reader.match_signals([QuerySignal("vpdq", video)]).matched
+            assert reader.match_signals([QuerySignal("vpdq", listed)]).suppressed == ["vpdq"]
+        finally:
+            reader.close()

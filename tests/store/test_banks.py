@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from safeguarding.banks.model import Action, BankPolicy
+from safeguarding.banks.model import Action
+from safeguarding.banks.policy import BankPolicy
 from safeguarding.engine import Engine
 from safeguarding.errors import (
     ConflictError,
@@ -26,15 +27,17 @@ def hma(count: int, start: int = 0) -> bytes:
 
 def test_create_get_list_update_delete(engine: Engine) -> None:
     banks = engine.banks
-    created = banks.create_bank("ncmec-hashes", "tester", source="ncmec",
-                                policy=BankPolicy(20, 60, Action.REPORT), labels=["csam"])
+    policy = BankPolicy.of(Action.REPORT, pdq_threshold=20, min_quality=60)
+    created = banks.create_bank("ncmec-hashes", "tester", source="ncmec", policy=policy,
+                                labels=["csam"])
     assert created.policy.action is Action.REPORT
     assert banks.get_bank("ncmec-hashes").source == "ncmec"
     banks.create_bank("local", "tester")
     assert [b.name for b in banks.list_banks()] == ["local", "ncmec-hashes"]
     updated = banks.update_bank("local", "tester", enabled=False, pdq_threshold=10,
                                 action="block")
-    assert (updated.enabled, updated.policy.pdq_threshold, updated.policy.action) == (
+    assert (updated.enabled, updated.policy.legacy()["pdq_threshold"],
+            updated.policy.action) == (
         False, 10, Action.BLOCK)
     banks.delete_bank("local", "tester")
     with pytest.raises(NotFoundError):

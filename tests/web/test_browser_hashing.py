@@ -22,7 +22,7 @@ from playwright.sync_api import Request
 
 from safeguarding.config import Settings
 from safeguarding.hashing import hash_bytes
-from safeguarding.hashing.pdq import PdqSignal, hamming
+from safeguarding.hashing.pdq import PdqPolicy, hamming
 from safeguarding.hashing.vpdq import VpdqSignal, parse_frames
 from safeguarding.media import MediaLimits
 from safeguarding.media.image import _DECODER_BYTES
@@ -128,7 +128,7 @@ def test_pdq_and_bank_views_equal_the_servers_on_photos_and_reference_images(
         distance = hamming(ours[None][0], theirs[None][0])
         distances.append(distance)
         if path in REFERENCE:
-            assert distance <= PdqSignal.default_threshold, path
+            assert distance <= PdqPolicy.threshold, path
     distances.sort()
     assert statistics.median(distances) <= 2
     assert distances[int(len(distances) * 0.95)] <= 8

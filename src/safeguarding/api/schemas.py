@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from safeguarding.banks.model import Action, Bank
+from safeguarding.banks.policy import LEGACY_FIELDS, BankPolicy, legacy_spec
 from safeguarding.cases.intake import MAX_REASON_CHARS
 from safeguarding.cases.uploads import FIELDS as UPLOAD_FIELDS
 from safeguarding.cases.uploads import MAX_SCREEN_NAME_CHARS, MAX_SURFACE_CHARS, UploadInfo
@@ -54,6 +55,19 @@ class MatchSignalsIn(BaseModel):
     items: list[MatchItemIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
+#: a bank's settings per signal type, each type's own (docs/configuration.md lists them)
+Policies = dict[str, dict[str, int | float]]
+_POLICIES_HELP = ("Settings per signal type, e.g. {\"pdq\": {\"threshold\": 20}}; each "
+                  "type checks its own. The flat fields above set the same PDQ and vPDQ "
+                  "settings; both may be sent if they agree.")
+
+
+def _flat(name: str, *, patch: bool = False) -> Any:
+    """A flat policy field as it always was (its default and limits are its setting's)."""
+    default, low, high = legacy_spec(name)
+    return Field(None if patch else default, ge=low, le=high)
+
+
 class BankIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,11 +75,18 @@ class BankIn(BaseModel):
     description: str = Field("", max_length=2000)
     source: str = "local"
     labels: list[str] = Field(default_factory=list)
-    pdq_threshold: int = Field(31, ge=0, le=128)
-    min_quality: int = Field(50, ge=0, le=100)
+    pdq_threshold: int = _flat("pdq_threshold")
+    min_quality: int = _flat("min_quality")
     action: Action = Action.REVIEW
-    vpdq_query_match_percent: float = Field(80.0, ge=0, le=100)
-    vpdq_index_match_percent: float = Field(0.0, ge=0, le=100)
+    vpdq_query_match_percent: float = _flat("vpdq_query_match_percent")
+    vpdq_index_match_percent: float = _flat("vpdq_index_match_percent")
+    policies: Policies | None = Field(None, description=_POLICIES_HELP)
+
+    def policy(self) -> BankPolicy:
+        """The flat fields count only where sent, so `policies` alone is not overruled by
+        their defaults."""
+        flat = {k: getattr(self, k) for k in LEGACY_FIELDS if k in self.model_fields_set}
+        return BankPolicy.of(self.action, policies=self.policies, **flat)
 
 
 class BankPatch(BaseModel):
@@ -75,11 +96,13 @@ class BankPatch(BaseModel):
     description: str | None = Field(None, max_length=2000)
     source: str | None = None
     labels: list[str] | None = None
-    pdq_threshold: int | None = Field(None, ge=0, le=128)
-    min_quality: int | None = Field(None, ge=0, le=100)
+    pdq_threshold: int | None = _flat("pdq_threshold", patch=True)
+    min_quality: int | None = _flat("min_quality", patch=True)
     action: Action | None = None
-    vpdq_query_match_percent: float | None = Field(None, ge=0, le=100)
-    vpdq_index_match_percent: float | None = Field(None, ge=0, le=100)
+    vpdq_query_match_percent: float | None = _flat("vpdq_query_match_percent", patch=True)
+    vpdq_index_match_percent: float | None = _flat("vpdq_index_match_percent", patch=True)
+    policies: Policies | None = Field(None, description="Settings per signal type to "
+                                      "change; those not named stay as they are.")
 
 
 class BankOut(BaseModel):
@@ -93,6 +116,7 @@ class BankOut(BaseModel):
     action: Action
     vpdq_query_match_percent: float
     vpdq_index_match_percent: float
+    policies: Policies = Field(description="Every signal type's settings in effect.")
     entry_count: int
     created_by: str
     created_at: str
@@ -100,13 +124,10 @@ class BankOut(BaseModel):
 
     @classmethod
     def of(cls, bank: Bank) -> BankOut:
-        p = bank.policy
         return cls(
             name=bank.name, description=bank.description, source=bank.source,
-            enabled=bank.enabled, labels=bank.labels, pdq_threshold=p.pdq_threshold,
-            min_quality=p.min_quality, action=p.action,
-            vpdq_query_match_percent=p.vpdq_query_match_percent,
-            vpdq_index_match_percent=p.vpdq_index_match_percent,
+            enabled=bank.enabled, labels=bank.labels, action=bank.policy.action,
+            **bank.policy.legacy(), policies=bank.policy.settings(),
             entry_count=bank.entry_count, created_by=bank.created_by,
             created_at=bank.created_at.isoformat(), updated_at=bank.updated_at.isoformat(),
         )

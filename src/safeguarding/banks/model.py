@@ -1,4 +1,4 @@
-"""Banks: named hash lists with provenance and a match policy."""
+"""Banks: named hash lists with provenance and a match policy (`banks.policy`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safeguarding.errors import InvalidBankError, InvalidInputError
 from safeguarding.inputs import MAX_FILE_NAME_CHARS, free_text, has_control
+
+if TYPE_CHECKING:
+    from safeguarding.banks.policy import BankPolicy
 
 _BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _SOURCE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,49}")
@@ -78,30 +81,6 @@ def check_description(description: object) -> str:
         return free_text("description", description, MAX_DESCRIPTION_CHARS)
     except InvalidInputError as exc:
         raise InvalidBankError(str(exc)) from None
-
-
-@dataclass(frozen=True)
-class BankPolicy:
-    pdq_threshold: int = 31
-    min_quality: int = 50
-    action: Action = Action.REVIEW
-    vpdq_query_match_percent: float = 80.0
-    vpdq_index_match_percent: float = 0.0
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.pdq_threshold <= 128:
-            raise InvalidBankError("pdq_threshold must be between 0 and 128")
-        if not 0 <= self.min_quality <= 100:
-            raise InvalidBankError("min_quality must be between 0 and 100")
-        for name in ("vpdq_query_match_percent", "vpdq_index_match_percent"):
-            if not 0.0 <= getattr(self, name) <= 100.0:
-                raise InvalidBankError(f"{name} must be between 0 and 100")
-        try:
-            object.__setattr__(self, "action", Action(self.action))
-        except ValueError:
-            allowed = ", ".join(a.value for a in Action)
-            raise InvalidBankError(f"action must be one of {allowed}, not {self.action!r}"
-                                   ) from None
 
 
 @dataclass(frozen=True)

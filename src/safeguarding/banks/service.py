@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO, Any
 
 from safeguarding.audit.log import AuditLog
@@ -12,7 +12,6 @@ from safeguarding.banks.model import (
     MAX_DESCRIPTION_CHARS,
     Bank,
     BankEntry,
-    BankPolicy,
     NewEntry,
     check_bank_name,
     check_description,
@@ -20,6 +19,7 @@ from safeguarding.banks.model import (
     check_source,
     check_source_ref,
 )
+from safeguarding.banks.policy import LEGACY_FIELDS, BankPolicy
 from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.hasher import ContentHashes
 from safeguarding.hashing.registry import get_signal_type, validate_signal
@@ -27,8 +27,8 @@ from safeguarding.inputs import choice, free_text
 from safeguarding.store.banks import BankStore, DoNotMatch
 from safeguarding.store.db import Database
 
-_POLICY_FIELDS = ("pdq_threshold", "min_quality", "action", "vpdq_query_match_percent",
-                  "vpdq_index_match_percent")
+#: what `update_bank` changes in the policy: the action, the flat fields, `policies`
+_POLICY_FIELDS = ("action", "policies", *LEGACY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -65,13 +65,13 @@ class BankService:
         check_bank_name(name)
         check_source(source)
         description = check_description(description)
-        policy = policy or BankPolicy()
+        policy = (policy or BankPolicy()).complete()
         with self.db.write() as session:
             bank = self.store.create(session, name=name, description=description,
                                      source=source, policy=policy,
                                      labels=check_labels(labels), created_by=actor)
             self.audit.record(session, actor, "bank.create", f"bank:{name}", source=source,
-                              policy={k: str(getattr(policy, k)) for k in _POLICY_FIELDS})
+                              policy={"action": policy.action.value, **policy.to_json()})
         self._changed()
         return bank
 
@@ -84,6 +84,9 @@ class BankService:
             return self.store.all(session)
 
     def update_bank(self, name: str, actor: str, **changes: Any) -> Bank:
+        """Change what is given (None: unchanged). The policy takes `action`, the flat fields
+        (`pdq_threshold` ...) and `policies`, settings per signal type merged into the
+        bank's: {"pdq": {"threshold": 20}} leaves the PDQ minimum quality as it was."""
         allowed = {"enabled", "description", "labels", "source", *_POLICY_FIELDS}
         unknown = set(changes) - allowed
         if unknown:
@@ -97,13 +100,13 @@ class BankService:
             changes["description"] = check_description(changes["description"])
         with self.db.write() as session:
             current = self.store.get(session, name)
-            policy_changes = {k: v for k, v in changes.items() if k in _POLICY_FIELDS}
-            policy = replace(current.policy, **policy_changes)  # validates
-            if "action" in changes:
-                changes["action"] = policy.action.value
+            policy_changes = {k: changes.pop(k) for k in _POLICY_FIELDS if k in changes}
+            if policy_changes:
+                policy = current.policy.changed(**policy_changes)  # validates
+                changes["policy"] = policy
             bank = self.store.update(session, name, changes)
-            self.audit.record(session, actor, "bank.update", f"bank:{name}",
-                              changes={k: str(v) for k, v in changes.items()})
+            self.audit.record(session, actor, "bank.update", f"bank:{name}", changes={
+                k: str(v) for k, v in {**changes, **policy_changes}.items() if k != "policy"})
         self._changed()
         return bank
 

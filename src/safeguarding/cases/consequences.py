@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from safeguarding.actions.outbox import enqueue
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import User
-from safeguarding.banks.model import BankPolicy, NewEntry
+from safeguarding.banks.model import NewEntry
+from safeguarding.banks.policy import BankPolicy
+from safeguarding.cases.intake import in_evidence
 from safeguarding.cases.model import CaseKind, CaseRequest, Decision, Status
 from safeguarding.errors import ConflictError
 from safeguarding.reporting.service import ReportService
@@ -38,7 +40,7 @@ def query_signals(evidence: list[CaseEvidenceRow], *, every_view: bool = False
             pairs += [(h.get("type"), h.get("value")) for h in item.data.get("hashes") or []
                       if isinstance(h, dict)]
         for signal_type, value in pairs:
-            if isinstance(value, str) and signal_type in ("pdq", "md5", "sha256"):
+            if isinstance(value, str) and in_evidence(signal_type):
                 found[(signal_type, value)] = None
     return list(found)
 

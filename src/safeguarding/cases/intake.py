@@ -3,6 +3,7 @@ alert, a user report. Decides kind, priority and the evidence kept."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from safeguarding.banks.model import Action
@@ -11,6 +12,7 @@ from safeguarding.cases.model import CaseKind, CaseRequest, Evidence, Priority, 
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.conversation.analyzer import Assessment
 from safeguarding.errors import InvalidInputError
+from safeguarding.hashing.registry import SIGNAL_TYPES
 from safeguarding.inputs import free_text, platform_id
 from safeguarding.matching.result import MatchResult
 
@@ -28,11 +30,23 @@ def _match_priority(result: MatchResult) -> Priority:
     return Priority.HIGH if result.action is Action.BLOCK else Priority.NORMAL
 
 
+def in_evidence(signal_type: object) -> bool:
+    """Whether a case keeps hashes of this type (and a decision acts on them)."""
+    return isinstance(signal_type, str) and signal_type in SIGNAL_TYPES and SIGNAL_TYPES[
+        signal_type].in_evidence
+
+
+def evidence_query(signals: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Type -> value of the content's own hashes that a case keeps."""
+    return {t: v for t, v in signals if in_evidence(t)}
+
+
 def _fingerprint(query: dict[str, str], subject: Subject) -> str:
-    """What identifies the file behind a match: its exact hash when known."""
-    for signal_type in ("sha256", "md5", "pdq"):
-        if query.get(signal_type):
-            return f"{signal_type}:{query[signal_type]}"
+    """What identifies the file behind a match: the hash that names it most surely."""
+    known = [t for t, v in query.items() if v and in_evidence(t)]
+    if known:
+        best = min(known, key=lambda t: SIGNAL_TYPES[t].identity_rank)
+        return f"{best}:{query[best]}"
     return f"content:{subject.content_id or ''}"
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json as jsonlib
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from safeguarding.banks.formats import BankFormat
-from safeguarding.banks.model import Action, BankPolicy
+from safeguarding.banks.model import Action
+from safeguarding.banks.policy import BankPolicy, legacy_spec
 from safeguarding.cli.common import actor, engine, err, error, fail, out, print_json
 from safeguarding.cli.files import expand_paths, hash_many
 
@@ -20,22 +22,56 @@ app = typer.Typer(help="Create, inspect, fill, import and export hash banks.",
                   no_args_is_help=True)
 
 
+def _policies(settings: list[str] | None) -> dict[str, dict[str, Any]]:
+    """`pdq.threshold=20` (repeatable) -> {"pdq": {"threshold": 20}}; the type checks it."""
+    policies: dict[str, dict[str, Any]] = {}
+    for item in settings or []:
+        key, _, raw = item.partition("=")
+        kind, _, setting = key.partition(".")
+        try:
+            value = jsonlib.loads(raw)
+        except ValueError:
+            value = None
+        if not kind or not setting or not isinstance(value, int | float):
+            fail(f"--policy {item!r}: expected TYPE.SETTING=NUMBER, e.g. pdq.threshold=20")
+        policies.setdefault(kind, {})[setting] = value
+    return policies
+
+
 @app.command()
 def create(ctx: typer.Context, name: str,
            description: Annotated[str, typer.Option(help="What the bank holds.")] = "",
            source: Annotated[str, typer.Option(help="ncmec, iwf, stopncii, local...")] = "local",
-           threshold: Annotated[int, typer.Option(help="PDQ distance threshold.")] = 31,
-           min_quality: Annotated[int, typer.Option(help="Minimum PDQ quality.")] = 50,
+           threshold: Annotated[int | None, typer.Option(
+               help="PDQ distance threshold (also vPDQ's frame distance) "
+               f"[default: {legacy_spec('pdq_threshold')[0]}]")] = None,
+           min_quality: Annotated[int | None, typer.Option(
+               help=f"Minimum PDQ quality [default: {legacy_spec('min_quality')[0]}]")] = None,
            action: Annotated[Action, typer.Option(help="What a match asks for.")] = Action.REVIEW,
            label: Annotated[list[str] | None, typer.Option(help="A label (repeatable).")] = None,
+           policy: Annotated[list[str] | None, typer.Option(
+               help="A setting of one signal type, TYPE.SETTING=NUMBER (repeatable), e.g. "
+               "vpdq.query_match_percent=90; docs/configuration.md lists them.")] = None,
            ) -> None:
     """Create an empty bank."""
     with engine(ctx) as e:
-        bank = e.banks.create_bank(name, actor(), description=description, source=source,
-                                   policy=BankPolicy(threshold, min_quality, action),
-                                   labels=label or [])
-    out.print(f"created bank {bank.name} (source {bank.source}, threshold "
-              f"{bank.policy.pdq_threshold}, action {bank.policy.action.value})")
+        bank = e.banks.create_bank(
+            name, actor(), description=description, source=source, labels=label or [],
+            policy=BankPolicy.of(action, policies=_policies(policy), pdq_threshold=threshold,
+                                 min_quality=min_quality))
+    out.print(f"created bank {bank.name} (source {bank.source}, action "
+              f"{bank.policy.action.value}; {bank.policy.describe()})")
+
+
+@app.command("set-policy")
+def set_policy(ctx: typer.Context, name: str,
+               settings: Annotated[list[str], typer.Argument(
+                   help="TYPE.SETTING=NUMBER, e.g. pdq.threshold=20")],
+               ) -> None:
+    """Change settings of a bank's policy; those not named stay as they are."""
+    with engine(ctx) as e:
+        bank = e.banks.update_bank(name, actor(), policies=_policies(settings))
+    out.print(f"{bank.name}: {bank.policy.describe()}")
 
 
 @app.command("list")
@@ -45,15 +81,16 @@ def list_banks(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")]
         banks = e.banks.list_banks()
     if json:
         for b in banks:
+            legacy = b.policy.legacy()
             print_json({"name": b.name, "source": b.source, "enabled": b.enabled,
-                        "entries": b.entry_count, "pdq_threshold": b.policy.pdq_threshold,
-                        "min_quality": b.policy.min_quality, "action": b.policy.action.value})
+                        "entries": b.entry_count, "pdq_threshold": legacy["pdq_threshold"],
+                        "min_quality": legacy["min_quality"], "action": b.policy.action.value,
+                        "policies": b.policy.settings()})
         return
-    table = Table("name", "source", "enabled", "entries", "threshold", "min quality", "action")
+    table = Table("name", "source", "enabled", "entries", "action", "policy")
     for b in banks:
         table.add_row(b.name, b.source, "yes" if b.enabled else "no", str(b.entry_count),
-                      str(b.policy.pdq_threshold), str(b.policy.min_quality),
-                      b.policy.action.value)
+                      b.policy.action.value, b.policy.describe())
     out.print(table)
 
 
@@ -68,14 +105,16 @@ def show(ctx: typer.Context, name: str,
     if json:
         print_json({"name": bank.name, "description": bank.description, "source": bank.source,
                     "enabled": bank.enabled, "entries": bank.entry_count,
-                    "policy": {k: str(v) for k, v in vars(bank.policy).items()},
+                    "policy": {**{k: str(v) for k, v in bank.policy.legacy().items()},
+                               "action": bank.policy.action.value},
+                    "policies": bank.policy.settings(),
                     "created_by": bank.created_by, "created_at": bank.created_at,
                     "first_entries": [x.as_dict() for x in first]})
         return
     out.print(Text(bank.name, "bold"), end="")
     out.print(f"  source={bank.source} enabled={bank.enabled} "
-              f"entries={bank.entry_count}\n  policy: threshold={bank.policy.pdq_threshold} "
-              f"min_quality={bank.policy.min_quality} action={bank.policy.action.value}\n"
+              f"entries={bank.entry_count}\n  policy: action={bank.policy.action.value}; "
+              f"{bank.policy.describe()}\n"
               f"  created by {bank.created_by} at {bank.created_at:%Y-%m-%d %H:%M}")
     for x in first:
         out.print(f"  #{x.id} {x.signal_type} {x.value[:64]} {x.source_ref or ''}")

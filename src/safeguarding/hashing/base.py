@@ -1,6 +1,12 @@
-"""What a signal type is: a stable name, validation, comparison of two values, examples.
+"""What a signal type is: the one place that says everything the rest needs of it.
 
-How to search many values fast is a different concern: see `safeguarding.matching`.
+A stable name, validation, comparison of two values and examples (as python-threatexchange's
+`SignalType`); how many values are searched (`get_index_cls`: indexes live in
+`safeguarding.matching`, imported only when asked for, so hashing never loads them); a bank's
+settings for it and their defaults (`Policy`); what a query searches besides the value (its
+rotations and views); whether it is kept with a case's evidence, how surely it names a file,
+and at what distance a do-not-match entry suppresses a query. The matcher, cases, API and CLI
+iterate over the registry (`hashing.registry`) and ask these; none of them names a type.
 """
 
 from __future__ import annotations
@@ -8,7 +14,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+from safeguarding.hashing.policy import SignalPolicy
+
+if TYPE_CHECKING:
+    from safeguarding.config import Settings
+    from safeguarding.matching.index import SignalIndex
 
 
 @dataclass(frozen=True)
@@ -32,12 +44,46 @@ class Comparison:
 
 
 class SignalType(ABC):
-    """A kind of hash. `name` is stored in databases and files: never rename it."""
+    """A kind of hash. `name` is stored in databases and files: never rename it (1-20
+    lowercase letters, digits or '_')."""
 
     name: ClassVar[str]
-    #: threshold used when a bank does not set its own; 0 for exact types
-    default_threshold: ClassVar[int] = 0
     perceptual: ClassVar[bool] = False
+    #: a bank's settings for this type, with their defaults (no fields: exact types)
+    Policy: ClassVar[type[SignalPolicy]] = SignalPolicy
+    #: names of `Signal.rotations`, in order; stored in match results, so never reorder
+    rotation_names: ClassVar[tuple[str, ...]] = ()
+    #: kept with a case's evidence, so a decision can put it on the confirmed bank or the
+    #: do-not-match list; False for values too large to keep (a vPDQ has thousands of frames)
+    in_evidence: ClassVar[bool] = True
+    #: which of a file's hashes names it, lowest first: collision-resistant digests first
+    identity_rank: ClassVar[int] = 100
+
+    @classmethod
+    @abstractmethod
+    def get_index_cls(cls) -> type[SignalIndex]:
+        """The index that searches many values of this type (see `matching.index`)."""
+
+    @classmethod
+    def get_do_not_match_index_cls(cls) -> type[SignalIndex]:
+        """The index of the type's do-not-match entries: by default the same."""
+        return cls.get_index_cls()
+
+    @classmethod
+    def do_not_match_distance(cls, settings: Settings) -> int:
+        """A query this close to a do-not-match value is suppressed (0: the same value)."""
+        return 0
+
+    @classmethod
+    def variants(cls, signal: Signal) -> tuple[tuple[str, str], ...]:
+        """The (name, value) pairs a query searches for `signal`: each rotation and flip
+        (`rotate90`, or `trimmed/rotate90` for a view), or a view's value as `trimmed/original`.
+        Empty: the value alone, unnamed."""
+        prefix = f"{signal.view}/" if signal.view else ""
+        if signal.rotations:
+            return tuple((prefix + name, value) for name, value in
+                         zip(cls.rotation_names, signal.rotations, strict=True))
+        return ((f"{prefix}original", signal.value),) if signal.view else ()
 
     @classmethod
     @abstractmethod

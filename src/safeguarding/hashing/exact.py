@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from safeguarding.errors import SignalError
 from safeguarding.hashing.base import Comparison, SignalType
 
+if TYPE_CHECKING:
+    from safeguarding.matching.index import SignalIndex
+
 
 class HexDigestSignal(SignalType):
     hex_length: ClassVar[int]
+
+    @classmethod
+    def get_index_cls(cls) -> type[SignalIndex]:
+        from safeguarding.matching.exact import ExactIndex
+
+        return ExactIndex
 
     @classmethod
     def validate(cls, value: str) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 from safeguarding.errors import MediaLimitError, UnsupportedMediaError
 from safeguarding.hashing.base import Signal
 from safeguarding.hashing.md5 import Md5Signal
-from safeguarding.hashing.pdq import DIHEDRAL_VARIANTS, pdq_dihedral, pdq_hash
+from safeguarding.hashing.pdq import PdqSignal, pdq_dihedral, pdq_hash
+from safeguarding.hashing.registry import get_signal_type
 from safeguarding.hashing.sha256 import Sha256Signal
 from safeguarding.hashing.views import CROPS, FRAME, RGB, TRIMMED, centre_crop, trim_borders
 from safeguarding.hashing.vpdq import VpdqFrame, VpdqSignal, format_frames
@@ -35,7 +36,7 @@ class ContentHashes:
     @property
     def pdq_variants(self) -> tuple[str, ...]:
         """The 8 rotation and flip hashes of the image, in DIHEDRAL_VARIANTS order."""
-        signal = self.get("pdq")
+        signal = self.get(PdqSignal.name)
         return signal.rotations if signal else ()
 
     def primary(self) -> dict[str, str]:
@@ -52,9 +53,8 @@ class ContentHashes:
             if not s.rotations:
                 out.append({"type": s.type, "view": s.view, "value": s.value})
                 continue
-            prefix = f"{s.view}/" if s.view else ""
-            out.extend({"type": s.type, "view": prefix + name, "value": value}
-                       for name, value in zip(DIHEDRAL_VARIANTS, s.rotations, strict=True))
+            out.extend({"type": s.type, "view": name, "value": value}
+                       for name, value in get_signal_type(s.type).variants(s))
         return out
 
     def as_dict(self) -> dict[str, object]:
@@ -150,9 +150,9 @@ def _hash_image(
     def pdq(pixels: RGB, view: str | None) -> Signal:
         if dihedral:
             rotations, quality = pdq_dihedral(pixels)
-            return Signal("pdq", rotations[0], quality, view, tuple(rotations))
+            return Signal(PdqSignal.name, rotations[0], quality, view, tuple(rotations))
         value, quality = pdq_hash(pixels)
-        return Signal("pdq", value, quality, view)
+        return Signal(PdqSignal.name, value, quality, view)
 
     signals = [pdq(image.pixels, None)]
     base = image.pixels

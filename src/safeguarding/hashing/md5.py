@@ -10,6 +10,7 @@ from safeguarding.hashing.exact import HexDigestSignal
 class Md5Signal(HexDigestSignal):
     name = "md5"
     hex_length = 32
+    identity_rank = 10  # collisions can be made, but not by accident
 
     @staticmethod
     def of(data: bytes) -> str:

@@ -7,6 +7,8 @@ Hex strings are the reference encoding: the first hex digit holds bits 255..252.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +16,11 @@ import numpy.typing as npt
 from safeguarding.errors import SignalError
 from safeguarding.hashing import _pdq_kernels as kernels
 from safeguarding.hashing.base import Comparison, SignalType
+from safeguarding.hashing.policy import Candidate, SignalPolicy, setting
+
+if TYPE_CHECKING:
+    from safeguarding.config import Settings
+    from safeguarding.matching.index import SignalIndex
 
 #: order of `pdqhash.compute_dihedral`; stored in match results, so never reorder
 DIHEDRAL_VARIANTS: tuple[str, ...] = (
@@ -29,10 +36,41 @@ DIHEDRAL_VARIANTS: tuple[str, ...] = (
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
+@dataclass(frozen=True)
+class PdqPolicy(SignalPolicy):
+    """A match is within `threshold` bits, of a query of at least `min_quality` (a query
+    without a quality, as precomputed signals may be sent, is not held to it)."""
+
+    threshold: int = setting(31, 0, 128, "largest Hamming distance, in bits, that matches")
+    min_quality: int = setting(50, 0, 100, "smallest PDQ quality of the query that matches")
+
+    def search_threshold(self) -> int:
+        return self.threshold
+
+    def accepts(self, candidate: Candidate) -> bool:
+        quality_ok = candidate.quality is None or candidate.quality >= self.min_quality
+        return quality_ok and candidate.distance <= self.threshold
+
+    def describe(self) -> str:
+        return f"distance <= {self.threshold}, quality >= {self.min_quality}"
+
+
 class PdqSignal(SignalType):
     name = "pdq"
-    default_threshold = 31
     perceptual = True
+    Policy = PdqPolicy
+    rotation_names = DIHEDRAL_VARIANTS
+    identity_rank = 50  # a perceptual hash: the same picture, perhaps not the same file
+
+    @classmethod
+    def get_index_cls(cls) -> type[SignalIndex]:
+        from safeguarding.matching.pdq_index import PDQIndex
+
+        return PDQIndex
+
+    @classmethod
+    def do_not_match_distance(cls, settings: Settings) -> int:
+        return settings.do_not_match_pdq_distance
 
     @classmethod
     def validate(cls, value: str) -> str:
@@ -45,7 +83,7 @@ class PdqSignal(SignalType):
 
     @classmethod
     def compare(cls, a: str, b: str, threshold: int | None = None) -> Comparison:
-        limit = cls.default_threshold if threshold is None else threshold
+        limit = PdqPolicy.threshold if threshold is None else threshold
         distance = hamming(cls.validate(a), cls.validate(b))
         return Comparison(matched=distance <= limit, distance=distance)
 

@@ -10,6 +10,7 @@ from safeguarding.hashing.exact import HexDigestSignal
 class Sha256Signal(HexDigestSignal):
     name = "sha256"
     hex_length = 64
+    identity_rank = 0  # collision-resistant: names the file best
 
     @staticmethod
     def of(data: bytes) -> str:

@@ -10,15 +10,46 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from safeguarding.errors import SignalError
 from safeguarding.hashing.base import Comparison, SignalType
-from safeguarding.hashing.pdq import PdqSignal, hamming
+from safeguarding.hashing.pdq import PdqPolicy, PdqSignal, hamming
+from safeguarding.hashing.policy import Candidate, SignalPolicy, setting
 
+if TYPE_CHECKING:
+    from safeguarding.matching.index import SignalIndex
+
+#: frames of lower PDQ quality are left out of both sides (vpdq's default)
 QUALITY_THRESHOLD = 50
-QUERY_MATCH_PERCENT = 80.0
-INDEX_MATCH_PERCENT = 0.0
 MAX_FRAMES = 1_000_000
+
+
+@dataclass(frozen=True)
+class VpdqPolicy(SignalPolicy):
+    """Two videos match when enough of the query's distinct frames have a bank frame within
+    `frame_threshold` (and, optionally, enough of the bank video's frames are found).
+
+    The index counts frames at the largest `frame_threshold` of the enabled banks, so a
+    bank with a smaller one sees percentages counted at that larger distance."""
+
+    frame_threshold: int = setting(PdqPolicy.threshold, 0, 128,
+                                   "largest PDQ distance, in bits, at which two frames match")
+    query_match_percent: float = setting(
+        80.0, 0, 100, "smallest share of the query's distinct frames found in the video")
+    index_match_percent: float = setting(
+        0.0, 0, 100, "smallest share of the bank video's frames found in the query")
+
+    def search_threshold(self) -> int:
+        return self.frame_threshold
+
+    def accepts(self, candidate: Candidate) -> bool:
+        return (candidate.detail["query_match_percent"] >= self.query_match_percent
+                and candidate.detail["index_match_percent"] >= self.index_match_percent)
+
+    def describe(self) -> str:
+        return (f"frames within {self.frame_threshold}, query >= "
+                f"{self.query_match_percent:g}%, video >= {self.index_match_percent:g}%")
 
 
 @dataclass(frozen=True)
@@ -89,8 +120,21 @@ def match_percentages(
 
 class VpdqSignal(SignalType):
     name = "vpdq"
-    default_threshold = 31
     perceptual = True
+    Policy = VpdqPolicy
+    in_evidence = False  # thousands of frames: the case keeps the file's other hashes
+
+    @classmethod
+    def get_index_cls(cls) -> type[SignalIndex]:
+        from safeguarding.matching.vpdq_index import VpdqIndex
+
+        return VpdqIndex
+
+    @classmethod
+    def get_do_not_match_index_cls(cls) -> type[SignalIndex]:
+        from safeguarding.matching.exact import ExactIndex
+
+        return ExactIndex  # only the very same value: re-encoded videos differ in frames
 
     @classmethod
     def validate(cls, value: str) -> str:
@@ -100,19 +144,15 @@ class VpdqSignal(SignalType):
 
     @classmethod
     def compare(cls, a: str, b: str, threshold: int | None = None) -> Comparison:
-        pdq_threshold = cls.default_threshold if threshold is None else threshold
+        policy = VpdqPolicy() if threshold is None else VpdqPolicy(frame_threshold=threshold)
         result = match_percentages(
-            distinct_hashes(parse_frames(a)), distinct_hashes(parse_frames(b)), pdq_threshold
-        )
-        return Comparison(
-            matched=result.query_match_percent >= QUERY_MATCH_PERCENT
-            and result.index_match_percent >= INDEX_MATCH_PERCENT,
-            distance=100.0 - result.query_match_percent,
-            detail={
-                "query_match_percent": result.query_match_percent,
-                "index_match_percent": result.index_match_percent,
-            },
-        )
+            distinct_hashes(parse_frames(a)), distinct_hashes(parse_frames(b)),
+            policy.frame_threshold)
+        detail = {"query_match_percent": result.query_match_percent,
+                  "index_match_percent": result.index_match_percent}
+        distance = 100.0 - result.query_match_percent
+        return Comparison(matched=policy.accepts(Candidate(distance, None, detail)),
+                          distance=distance, detail=detail)
 
     @classmethod
     def examples(cls) -> list[str]:

@@ -1,7 +1,10 @@
-"""Exact lookup for cryptographic digests (MD5, SHA-256): a dictionary.
+"""Exact lookup for cryptographic digests (MD5, SHA-256), and for any value that only matches
+itself (a vPDQ on the do-not-match list): a dictionary.
 
-File format: UTF-8 text, one `<id>\t<value>` per line, after a first line
-`safeguarding-exact-index 1 <signal_type>`.
+File format: UTF-8 text, a first line `safeguarding-exact-index 2 <label>`, then one
+`<id>\t<value>` per line, the value with Python's `unicode_escape` (a line break is `\\n`,
+a backslash `\\\\`; hex digests are unchanged). Version 1 wrote values as they were, which
+broke on a value with a line break; it is still read.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from typing import Self
 from safeguarding.errors import SafeguardingError
 from safeguarding.matching.index import IndexHit
 
-_MAGIC = "safeguarding-exact-index 1"
+_MAGIC = "safeguarding-exact-index"
+_VERSION = 2
 
 
 class ExactIndex:
@@ -53,19 +57,20 @@ class ExactIndex:
 
     def save(self, path: Path) -> None:
         with path.open("w", encoding="utf-8") as out:
-            out.write(f"{_MAGIC} {self.signal_type}\n")
+            out.write(f"{_MAGIC} {_VERSION} {self.signal_type}\n")
             for entry_id, value in self._by_id.items():
-                out.write(f"{entry_id}\t{value}\n")
+                out.write(f"{entry_id}\t{_escape(value)}\n")
 
     @classmethod
     def load(cls, path: Path) -> Self:
         with path.open(encoding="utf-8") as stream:
-            header = stream.readline().rstrip("\n")
-            if not header.startswith(_MAGIC + " "):
+            header = stream.readline().rstrip("\n").split(" ", 2)
+            if len(header) < 2 or header[0] != _MAGIC or header[1] not in ("1", "2"):
                 raise SafeguardingError(f"{path}: not an exact index file")
-            index = cls(header[len(_MAGIC) + 1:])
+            index = cls(header[2] if len(header) > 2 else "")
             pairs = (line.rstrip("\n").split("\t", 1) for line in stream if line.strip())
-            index.add((int(i), v) for i, v in pairs)
+            read = _unescape if header[1] == "2" else str
+            index.add((int(i), read(v)) for i, v in pairs)
         return index
 
     def __len__(self) -> int:
@@ -73,3 +78,11 @@ class ExactIndex:
 
     def __contains__(self, entry_id: object) -> bool:
         return entry_id in self._by_id
+
+
+def _escape(value: str) -> str:
+    return value.encode("unicode_escape").decode("ascii")
+
+
+def _unescape(text: str) -> str:
+    return text.encode("ascii").decode("unicode_escape")

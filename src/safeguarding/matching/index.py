@@ -2,6 +2,8 @@
 
 Indexes hold entry ids and values only. What an id means (bank, policy, labels) is looked
 up for the few hits, so disabling a bank or changing its threshold needs no index change.
+A signal type names its index class (`SignalType.get_index_cls`); the matcher builds, feeds,
+queries, saves and loads every index through this protocol alone.
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ from typing import Protocol, Self
 
 @dataclass(frozen=True, slots=True)
 class IndexHit:
+    """An entry within the threshold, and its distance in the signal type's unit (bits for
+    PDQ). An index with more to say (vPDQ's match percentages) returns a subclass."""
+
     id: int
-    distance: int
+    distance: float
+
+    def detail(self) -> dict[str, float]:
+        """Figures beyond the distance that a bank policy may judge (none here)."""
+        return {}
 
 
 class SignalIndex(Protocol):
-    signal_type: str
-
     @classmethod
     def build(cls, items: Iterable[tuple[int, str]]) -> Self:
         """A new index over (id, canonical value) pairs."""

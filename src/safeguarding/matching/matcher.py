@@ -2,6 +2,9 @@
 
 Reads follow `bank_changes` incrementally (no rebuilds), so a bank write made by this
 process, the CLI or another API replica shows in matches within `refresh_seconds`.
+Everything that differs between signal types comes from the type (`hashing.base`): its
+index class, how far its index searches for the enabled banks, what a query searches, how a
+bank's policy judges a hit, its do-not-match index and distance. No type is named here.
 """
 
 from __future__ import annotations
@@ -18,20 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safeguarding.banks.model import Bank, BankEntry
+from safeguarding.banks.policy import BankPolicy
+from safeguarding.config import Settings
 from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.hasher import ContentHashes
-from safeguarding.hashing.pdq import DIHEDRAL_VARIANTS
-from safeguarding.matching.exact import ExactIndex
+from safeguarding.hashing.policy import Candidate
+from safeguarding.hashing.registry import SIGNAL_TYPES, get_signal_type, signal_types
 from safeguarding.matching.index import IndexHit, SignalIndex
-from safeguarding.matching.pdq_index import PDQIndex
 from safeguarding.matching.result import Match, MatchResult
-from safeguarding.matching.vpdq_index import VpdqIndex
 from safeguarding.store.banks import BankStore, Change
 from safeguarding.store.db import Database
 
 SNAPSHOT_MANIFEST = "snapshot.json"
-_INDEX_TYPES: dict[str, type[PDQIndex] | type[ExactIndex]] = {
-    "pdq": PDQIndex, "md5": ExactIndex, "sha256": ExactIndex}
+#: 2: every signal type's index listed in `signal_types` (1 kept vPDQ's apart)
+SNAPSHOT_FORMAT = 2
 
 #: a change id missing from the log may belong to a transaction still committing
 #: (PostgreSQL sequences); such gaps are re-read for this long before given up as rollbacks
@@ -43,7 +46,7 @@ class QuerySignal:
     type: str
     value: str
     quality: int | None = None
-    #: (variant name, value) pairs searched in addition to `value` (dihedral PDQ)
+    #: (variant name, value) pairs searched instead of `value` alone (rotations, views)
     variants: tuple[tuple[str, str], ...] = ()
 
     def searched(self) -> list[tuple[str | None, str]]:
@@ -51,18 +54,10 @@ class QuerySignal:
 
 
 def query_from_hashes(hashes: ContentHashes) -> list[QuerySignal]:
-    """Every signal of the content, each PDQ view with its rotations and flips, named
-    `rotate90` or `trimmed/rotate90` in match results."""
-    out = []
-    for signal in hashes.signals:
-        prefix = f"{signal.view}/" if signal.view else ""
-        variants: tuple[tuple[str, str], ...] = ((f"{prefix}original", signal.value),) if (
-            signal.view) else ()
-        if signal.rotations:
-            variants = tuple((prefix + name, value) for name, value in
-                             zip(DIHEDRAL_VARIANTS, signal.rotations, strict=True))
-        out.append(QuerySignal(signal.type, signal.value, signal.quality, variants))
-    return out
+    """Every signal of the content with what its type searches for it (each PDQ view with
+    its rotations and flips, named `rotate90` or `trimmed/rotate90` in match results)."""
+    return [QuerySignal(s.type, s.value, s.quality, get_signal_type(s.type).variants(s))
+            for s in hashes.signals]
 
 
 @dataclass
@@ -83,29 +78,27 @@ class _Gaps:
 
 
 class Matcher:
+    """`settings`: what signal types read at match time (the do-not-match distances)."""
+
     def __init__(self, db: Database, *, refresh_seconds: float = 0.5,
-                 do_not_match_pdq_distance: int = 10, store: BankStore | None = None,
+                 settings: Settings | None = None, store: BankStore | None = None,
                  snapshot_dir: Path | None = None) -> None:
         self.db = db
+        self.settings = settings or Settings()
         self.snapshot_dir = snapshot_dir
         self.loaded_from_snapshot = False
         self.store = store or BankStore()
         self.refresh_seconds = refresh_seconds
-        self.dnm_pdq_distance = do_not_match_pdq_distance
         self._lock = threading.RLock()
         self._indexes: dict[str, SignalIndex] = {}
-        self._vpdq = VpdqIndex()
         self._dnm: dict[str, SignalIndex] = {}
+        #: per signal type, how far its index searches: the most any enabled bank needs
+        self._thresholds: dict[str, int] = {}
         self._last_change = 0
         self._gaps = _Gaps()
-        self._max_pdq_threshold = 0
         self._checked_at = 0.0
         self._dirty = True
         self.loaded = False
-
-    @staticmethod
-    def _new_index(signal_type: str) -> SignalIndex:
-        return PDQIndex() if signal_type == "pdq" else ExactIndex(signal_type)
 
     # --- keeping current ---------------------------------------------------------------
     def load(self) -> None:
@@ -117,13 +110,13 @@ class Matcher:
             return
         with self._lock, self.db.read() as session:
             self._last_change = self.store.last_change_id(session)
-            for signal_type in ("pdq", "md5", "sha256"):
-                self._indexes[signal_type] = self._new_index(signal_type)
-                self._indexes[signal_type].add(self.store.index_values(session, signal_type))
-                self._dnm[signal_type] = self._new_index(signal_type)
-                self._dnm[signal_type].add(self.store.do_not_match_values(session, signal_type))
-            self._vpdq = VpdqIndex.build(self.store.index_values(session, "vpdq"))
-            self._max_pdq_threshold = self.store.max_thresholds(session)
+            for signal_type in signal_types():
+                name = signal_type.name
+                self._indexes[name] = signal_type.get_index_cls().build(
+                    self.store.index_values(session, name))
+                self._dnm[name] = signal_type.get_do_not_match_index_cls().build(
+                    self.store.do_not_match_values(session, name))
+            self._thresholds = _search_thresholds(self.store.enabled_policies(session))
             self._checked_at = time.monotonic()
             self._dirty = False
             self.loaded = True
@@ -140,8 +133,7 @@ class Matcher:
                 index.save(work / f"{name}.idx")
             for name, index in self._dnm.items():
                 index.save(work / f"dnm-{name}.idx")
-            self._vpdq.save(work / "vpdq.idx")
-            manifest = {"format": 1, "last_change": self._last_change,
+            manifest = {"format": SNAPSHOT_FORMAT, "last_change": self._last_change,
                         "pending_gaps": sorted(self._gaps.first_seen),
                         "signal_types": sorted(self._indexes), "dnm": sorted(self._dnm)}
             (work / SNAPSHOT_MANIFEST).write_text(json.dumps(manifest))
@@ -155,19 +147,22 @@ class Matcher:
 
     def _load_snapshot(self, folder: Path) -> None:
         manifest = json.loads((folder / SNAPSHOT_MANIFEST).read_text())
-        if manifest.get("format") != 1:
+        if manifest.get("format") not in (1, SNAPSHOT_FORMAT):
             raise InvalidInputError("index_dir", f"{folder}: unknown snapshot format "
                                         f"{manifest.get('format')!r}")
+        names = list(manifest["signal_types"])
+        if manifest["format"] == 1:  # it kept vPDQ's index beside the others, unlisted
+            names += [t.name for t in signal_types() if t.name not in names
+                      and (folder / f"{t.name}.idx").is_file()]
         with self._lock, self.db.read() as session:
-            self._indexes = {name: _INDEX_TYPES[name].load(folder / f"{name}.idx")
-                             for name in manifest["signal_types"]}
-            self._dnm = {name: _INDEX_TYPES[name].load(folder / f"dnm-{name}.idx")
-                         for name in manifest["dnm"]}
-            self._vpdq = VpdqIndex.load(folder / "vpdq.idx")
+            self._indexes = {name: get_signal_type(name).get_index_cls().load(
+                folder / f"{name}.idx") for name in names}
+            self._dnm = {name: get_signal_type(name).get_do_not_match_index_cls().load(
+                folder / f"dnm-{name}.idx") for name in manifest["dnm"]}
             self._last_change = int(manifest["last_change"])
             now = time.monotonic()
             self._gaps.first_seen = {int(g): now for g in manifest["pending_gaps"]}
-            self._max_pdq_threshold = self.store.max_thresholds(session)
+            self._thresholds = _search_thresholds(self.store.enabled_policies(session))
             self._checked_at = now
             self.loaded = self.loaded_from_snapshot = True
 
@@ -185,8 +180,13 @@ class Matcher:
             dnm_adds: dict[str, list[int]] = defaultdict(list)
             bank_changed = False
             for change in changes:
+                self._last_change = max(self._last_change, change.id)
                 kind = change.signal_type or ""
-                if change.op == "add":
+                if change.op == "bank":
+                    bank_changed = True
+                elif kind not in SIGNAL_TYPES:
+                    continue  # a type this process has not registered: it cannot be queried
+                elif change.op == "add":
                     adds[kind].append(change.entry_id or 0)
                 elif change.op == "remove":
                     self._index(kind).remove([change.entry_id or 0])
@@ -195,15 +195,12 @@ class Matcher:
                     dnm_adds[kind].append(change.entry_id or 0)
                 elif change.op == "dnm_remove":
                     self._dnm_index(kind).remove([change.entry_id or 0])
-                elif change.op == "bank":
-                    bank_changed = True
-                self._last_change = max(self._last_change, change.id)
             for kind, ids in adds.items():
                 self._index(kind).add(self.store.index_values(session, kind, ids))
             for kind, ids in dnm_adds.items():
                 self._dnm_index(kind).add(self.store.do_not_match_values(session, kind, ids))
             if bank_changed:
-                self._max_pdq_threshold = self.store.max_thresholds(session)
+                self._thresholds = _search_thresholds(self.store.enabled_policies(session))
             self._checked_at = now
             self._dirty = False
             return len(changes)
@@ -214,23 +211,23 @@ class Matcher:
         elif self._dirty or time.monotonic() - self._checked_at >= self.refresh_seconds:
             self.refresh()
 
-    def _index(self, signal_type: str) -> SignalIndex:
-        if signal_type == "vpdq":
-            return self._vpdq  # type: ignore[return-value]  # same add/remove surface
-        return self._indexes.setdefault(signal_type, self._new_index(signal_type))
+    def _index(self, name: str) -> SignalIndex:
+        if name not in self._indexes:
+            self._indexes[name] = SIGNAL_TYPES[name].get_index_cls().build([])
+        return self._indexes[name]
 
-    def _dnm_index(self, signal_type: str) -> SignalIndex:
-        return self._dnm.setdefault(signal_type, self._new_index(signal_type))
+    def _dnm_index(self, name: str) -> SignalIndex:
+        if name not in self._dnm:
+            self._dnm[name] = SIGNAL_TYPES[name].get_do_not_match_index_cls().build([])
+        return self._dnm[name]
 
     def size(self) -> dict[str, int]:
-        sizes = {name: len(index) for name, index in self._indexes.items()}
-        sizes["vpdq"] = len(self._vpdq)
-        return sizes
+        return {name: len(index) for name, index in self._indexes.items()}
 
     # --- matching ----------------------------------------------------------------------
     def match(self, signals: Iterable[QuerySignal]) -> MatchResult:
         self.maybe_refresh()
-        candidates: list[tuple[QuerySignal, str | None, int, float, dict[str, float]]] = []
+        candidates: list[tuple[QuerySignal, str | None, IndexHit]] = []
         suppressed: list[str] = []
         with self._lock:
             for signal in signals:
@@ -242,64 +239,52 @@ class Matcher:
             return MatchResult([], suppressed)
         with self.db.read() as session:
             live = {entry.id: (entry, bank) for entry, bank in
-                    self.store.entries_with_banks(session, {c[2] for c in candidates})}
+                    self.store.entries_with_banks(session, {c[2].id for c in candidates})}
         best: dict[int, Match] = {}
-        for signal, variant, entry_id, distance, detail in candidates:
-            if entry_id not in live:
+        for signal, variant, hit in candidates:
+            if hit.id not in live:
                 continue  # removed since the index last refreshed
-            entry, bank = live[entry_id]
-            if not _passes(bank, signal, distance, detail):
+            entry, bank = live[hit.id]
+            candidate = Candidate(float(hit.distance), signal.quality, hit.detail())
+            if not bank.enabled or not bank.policy.for_type(signal.type).accepts(candidate):
                 continue
-            found = _match(entry, bank, signal, variant, distance, detail)
-            if entry_id not in best or found.distance < best[entry_id].distance:
-                best[entry_id] = found
+            found = _match(entry, bank, signal, variant, candidate)
+            if hit.id not in best or found.distance < best[hit.id].distance:
+                best[hit.id] = found
         matches = sorted(best.values(), key=lambda m: (m.distance, m.bank, m.entry_id))
         return MatchResult(matches, suppressed)
 
     def _candidates(self, signal: QuerySignal
-                    ) -> Iterable[tuple[QuerySignal, str | None, int, float, dict[str, float]]]:
-        if signal.type == "vpdq":
-            for video in self._vpdq.query(signal.value, self._max_pdq_threshold):
-                detail = {"query_match_percent": video.query_match_percent,
-                          "index_match_percent": video.index_match_percent}
-                yield signal, None, video.id, 100.0 - video.query_match_percent, detail
-            return
+                    ) -> Iterable[tuple[QuerySignal, str | None, IndexHit]]:
         index = self._indexes.get(signal.type)
         if index is None:
             return
         searched = signal.searched()
-        threshold = self._max_pdq_threshold if signal.type == "pdq" else 0
+        threshold = self._thresholds.get(signal.type, 0)
         hits: list[list[IndexHit]] = index.query_many([v for _, v in searched], threshold)
         for (variant, _), variant_hits in zip(searched, hits, strict=True):
             for hit in variant_hits:
-                yield signal, variant, hit.id, float(hit.distance), {}
+                yield signal, variant, hit
 
     def _suppressed(self, signal: QuerySignal) -> bool:
         index = self._dnm.get(signal.type)
         if index is None or len(index) == 0:
             return False
-        threshold = self.dnm_pdq_distance if signal.type == "pdq" else 0
+        threshold = SIGNAL_TYPES[signal.type].do_not_match_distance(self.settings)
         return any(index.query(value, threshold) for _, value in signal.searched())
 
 
-def _passes(bank: Bank, signal: QuerySignal, distance: float, detail: dict[str, float]) -> bool:
-    if not bank.enabled:
-        return False
-    policy = bank.policy
-    if signal.type == "pdq":
-        quality_ok = signal.quality is None or signal.quality >= policy.min_quality
-        return quality_ok and distance <= policy.pdq_threshold
-    if signal.type == "vpdq":
-        return (detail["query_match_percent"] >= policy.vpdq_query_match_percent
-                and detail["index_match_percent"] >= policy.vpdq_index_match_percent)
-    return True
+def _search_thresholds(policies: list[BankPolicy]) -> dict[str, int]:
+    """Per signal type, the largest distance any enabled bank's policy needs searched."""
+    return {t.name: max((p.for_type(t.name).search_threshold() for p in policies), default=0)
+            for t in signal_types()}
 
 
 def _match(entry: BankEntry, bank: Bank, signal: QuerySignal, variant: str | None,
-           distance: float, detail: dict[str, float]) -> Match:
+           candidate: Candidate) -> Match:
     return Match(
-        bank=bank.name, entry_id=entry.id, signal_type=entry.signal_type, distance=distance,
-        action=bank.policy.action, quality=signal.quality, variant=variant,
-        labels=entry.labels, source=bank.source, source_ref=entry.source_ref, detail=detail,
-        entry_view=entry.metadata.get("view"),
+        bank=bank.name, entry_id=entry.id, signal_type=entry.signal_type,
+        distance=candidate.distance, action=bank.policy.action, quality=signal.quality,
+        variant=variant, labels=entry.labels, source=bank.source, source_ref=entry.source_ref,
+        detail=dict(candidate.detail), entry_view=entry.metadata.get("view"),
     )

@@ -195,8 +195,6 @@ class _Tables:
 class PDQIndex:
     """Exact PDQ search for millions of hashes: build, add, remove, query, save, load."""
 
-    signal_type = "pdq"
-
     def __init__(self, *, min_delta: int = MIN_DELTA) -> None:
         self._tables: _Tables | None = None
         self._delta = LinearPDQIndex()

@@ -32,8 +32,6 @@ def hex_to_words(values: Sequence[str]) -> Words:
 
 
 class LinearPDQIndex:
-    signal_type = "pdq"
-
     def __init__(self) -> None:
         self._hashes: Words = np.zeros((0, 4), dtype=np.uint64)
         self._ids: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)

@@ -1,8 +1,9 @@
 """vPDQ index: every distinct good-quality frame hash of every bank video in one PDQ index.
 
-A query video's distinct frames are looked up once each; per bank video we count how many
-query frames found one of its frames (query match percent) and how many of its frames were
-found (index match percent), as Meta's vpdq matcher does.
+A query video's distinct frames are looked up once each, within the threshold (a frame
+distance in bits); per bank video we count how many query frames found one of its frames
+(query match percent) and how many of its frames were found (index match percent), as Meta's
+vpdq matcher does. A hit's distance is 100 minus the query match percent.
 
 File format: UTF-8 text, first line `safeguarding-vpdq-index 1`, then `<id>\t<value>` with the
 frames of the value separated by `;`.
@@ -11,28 +12,30 @@ frames of the value separated by `;`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.vpdq import QUALITY_THRESHOLD, distinct_hashes, parse_frames
+from safeguarding.matching.index import IndexHit
 from safeguarding.matching.pdq_index import PDQIndex
 
 _MAGIC = "safeguarding-vpdq-index 1"
 
 
 @dataclass(frozen=True, slots=True)
-class VpdqHit:
-    id: int
+class VpdqHit(IndexHit):
     query_match_percent: float
     index_match_percent: float
 
+    def detail(self) -> dict[str, float]:
+        return {"query_match_percent": self.query_match_percent,
+                "index_match_percent": self.index_match_percent}
+
 
 class VpdqIndex:
-    signal_type = "vpdq"
-
     def __init__(self) -> None:
         self._frames = PDQIndex()
         self._values: dict[int, str] = {}
@@ -71,29 +74,30 @@ class VpdqIndex:
                 del self._slot_entry[slot]
             self._frames.remove(slots)
 
-    def query(self, value: str, pdq_threshold: int, min_quality: int = QUALITY_THRESHOLD
-              ) -> list[VpdqHit]:
-        query_hashes = sorted(distinct_hashes(parse_frames(value), min_quality))
+    def query(self, value: str, threshold: int) -> list[IndexHit]:
+        query_hashes = sorted(distinct_hashes(parse_frames(value), QUALITY_THRESHOLD))
         if not query_hashes:
             return []
         matched_query: dict[int, int] = defaultdict(int)
         matched_slots: dict[int, set[int]] = defaultdict(set)
-        for hits in self._frames.query_many(query_hashes, pdq_threshold):
+        for frame_hits in self._frames.query_many(query_hashes, threshold):
             entries_hit = set()
-            for hit in hits:
+            for hit in frame_hits:
                 entry_id = self._slot_entry[hit.id]
                 matched_slots[entry_id].add(hit.id)
                 entries_hit.add(entry_id)
             for entry_id in entries_hit:
                 matched_query[entry_id] += 1
-        return [
-            VpdqHit(
-                entry_id,
-                100.0 * matched_query[entry_id] / len(query_hashes),
-                100.0 * len(matched_slots[entry_id]) / max(1, len(self._slots[entry_id])),
-            )
-            for entry_id in sorted(matched_query)
-        ]
+        hits: list[IndexHit] = []
+        for entry_id in sorted(matched_query):
+            query_percent = 100.0 * matched_query[entry_id] / len(query_hashes)
+            index_percent = (100.0 * len(matched_slots[entry_id])
+                             / max(1, len(self._slots[entry_id])))
+            hits.append(VpdqHit(entry_id, 100.0 - query_percent, query_percent, index_percent))
+        return hits
+
+    def query_many(self, values: Sequence[str], threshold: int) -> list[list[IndexHit]]:
+        return [self.query(value, threshold) for value in values]
 
     def save(self, path: Path) -> None:
         with path.open("w", encoding="utf-8") as out:

@@ -14,7 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from safeguarding.banks.model import Bank, BankEntry, BankPolicy, NewEntry, is_bank_name
+from safeguarding.banks.model import Bank, BankEntry, NewEntry, is_bank_name
+from safeguarding.banks.policy import BankPolicy
 from safeguarding.errors import ConflictError, NotFoundError
 from safeguarding.store.models import (
     BankChangeRow,
@@ -56,13 +57,7 @@ def _bank(row: BankRow, count: int = 0) -> Bank:
         description=row.description,
         source=row.source,
         enabled=row.enabled,
-        policy=BankPolicy(
-            pdq_threshold=row.pdq_threshold,
-            min_quality=row.min_quality,
-            action=row.action,  # type: ignore[arg-type]  # validated by BankPolicy
-            vpdq_query_match_percent=row.vpdq_query_match_percent,
-            vpdq_index_match_percent=row.vpdq_index_match_percent,
-        ),
+        policy=BankPolicy.from_json(row.action, row.policies),
         labels=list(row.labels),
         created_by=row.created_by,
         created_at=row.created_at,
@@ -95,12 +90,12 @@ class BankStore:
     # --- banks -------------------------------------------------------------------------
     def create(self, session: Session, *, name: str, description: str, source: str,
                policy: BankPolicy, labels: list[str], created_by: str) -> Bank:
+        # every registered type's settings written out: a later change of a default
+        # never changes an existing bank
+        policy = policy.complete()
         row = BankRow(
             name=name, description=description, source=source, enabled=True,
-            pdq_threshold=policy.pdq_threshold, min_quality=policy.min_quality,
-            action=policy.action.value,
-            vpdq_query_match_percent=policy.vpdq_query_match_percent,
-            vpdq_index_match_percent=policy.vpdq_index_match_percent,
+            action=policy.action.value, policies=policy.to_json(),
             labels=labels, created_by=created_by,
         )
         try:
@@ -136,9 +131,13 @@ class BankStore:
         return [_bank(row, counts.get(row.id, 0)) for row in rows]
 
     def update(self, session: Session, name: str, changes: dict[str, Any]) -> Bank:
+        """Set columns by name; `policy` (a BankPolicy) sets the action and the settings."""
         row = self._row(session, name, lock=True)
         for key, value in changes.items():
-            setattr(row, key, value)
+            if key == "policy":
+                row.action, row.policies = value.action.value, value.to_json()
+            else:
+                setattr(row, key, value)
         row.updated_at = utcnow()
         session.flush()
         self._log(session, [{"op": "bank", "bank_id": row.id}])
@@ -233,13 +232,17 @@ class BankStore:
         """The live entries among `entry_ids` with their banks (for turning hits into matches)."""
         ids = list(entry_ids)
         result: list[tuple[BankEntry, Bank]] = []
+        banks: dict[int, Bank] = {}  # a bank's policy is read once, however many hits
         for start in range(0, len(ids), BATCH):
             rows = session.execute(
                 select(BankEntryRow, BankRow)
                 .join(BankRow, BankRow.id == BankEntryRow.bank_id)
                 .where(BankEntryRow.id.in_(ids[start:start + BATCH]))
             )
-            result.extend((_entry(e, b.name), _bank(b)) for e, b in rows)
+            for e, b in rows:
+                if b.id not in banks:
+                    banks[b.id] = _bank(b)
+                result.append((_entry(e, b.name), banks[b.id]))
         return result
 
     def index_values(self, session: Session, signal_type: str,
@@ -315,6 +318,8 @@ class BankStore:
     def last_change_id(self, session: Session) -> int:
         return session.scalar(select(func.max(BankChangeRow.id))) or 0
 
-    def max_thresholds(self, session: Session) -> int:
-        return session.scalar(
-            select(func.max(BankRow.pdq_threshold)).where(BankRow.enabled.is_(True))) or 0
+    def enabled_policies(self, session: Session) -> list[BankPolicy]:
+        """The policies of the enabled banks (what the indexes must search for)."""
+        rows = session.execute(select(BankRow.action, BankRow.policies)
+                               .where(BankRow.enabled.is_(True)))
+        return [BankPolicy.from_json(action, policies) for action, policies in rows]

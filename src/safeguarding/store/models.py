@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -47,11 +46,9 @@ class BankRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(50), default="local")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    pdq_threshold: Mapped[int] = mapped_column(Integer, default=31)
-    min_quality: Mapped[int] = mapped_column(Integer, default=50)
     action: Mapped[str] = mapped_column(String(20), default="review")
-    vpdq_query_match_percent: Mapped[float] = mapped_column(Float, default=80.0)
-    vpdq_index_match_percent: Mapped[float] = mapped_column(Float, default=0.0)
+    # settings per signal type ({"pdq": {"threshold": 31, ...}}): see banks/policy.py
+    policies: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,7 +27,6 @@ from safeguarding.api.schemas import (
     ImportOut,
 )
 from safeguarding.banks.formats import BankFormat
-from safeguarding.banks.model import BankPolicy
 from safeguarding.errors import NotFoundError
 from safeguarding.inputs import MAX_ROW_ID
 
@@ -43,8 +42,7 @@ async def list_banks(engine: EngineDep, key: ReadKey) -> list[BankOut]:
 
 @router.post("/banks", status_code=201)
 async def create_bank(body: BankIn, engine: EngineDep, key: WriteKey) -> BankOut:
-    policy = BankPolicy(body.pdq_threshold, body.min_quality, body.action,
-                        body.vpdq_query_match_percent, body.vpdq_index_match_percent)
+    policy = body.policy()
     bank = await run_in_threadpool(
         lambda: engine.banks.create_bank(body.name, key.actor, description=body.description,
                                          source=body.source, policy=policy, labels=body.labels))

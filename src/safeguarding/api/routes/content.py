@@ -11,6 +11,7 @@ from safeguarding.api.deps import EngineDep, KeyFirstRoute, MatchKey
 from safeguarding.api.errors import error_body, status_for
 from safeguarding.api.routes.cases import case_ref
 from safeguarding.api.schemas import MAX_BATCH, MatchSignalsIn
+from safeguarding.cases.intake import evidence_query
 from safeguarding.cases.model import Subject
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.engine import Engine
@@ -108,7 +109,7 @@ def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
         result = engine.match_signals(signals)
         out = {"id": item.id, **result.as_dict()}
         if item.id or item.account_id:
-            query = {s.type: s.value for s in signals if s.type in ("pdq", "md5", "sha256")}
+            query = evidence_query((s.type, s.value) for s in signals)
             given = [{"type": s.type, "view": None, "value": s.value} for s in signals]
             opened = engine.open_match_case(result, query, Subject(item.id, item.account_id),
                                             upload, given)
