@@ -1,5 +1,7 @@
 # Two commands do the whole set-up on a fresh Debian machine with Python 3.11+:
-#   make run    install, then serve the API on SQLite with a demo bank (http://127.0.0.1:8000/docs)
+#   make run    install, then serve the API on SQLite with a demo bank (http://127.0.0.1:8000/docs);
+#               `serve --demo` creates or migrates safeguarding.db, as `safeguarding db upgrade`
+#               does: no other command creates or migrates a database
 #   make test   install everything (PostgreSQL included), lint, type-check and run every test
 PYTHON ?= python3
 VENV ?= .venv
@@ -25,6 +27,7 @@ system-deps:
 	bash scripts/install-system-deps
 
 run: install
+	@echo "serve --demo: creates or migrates the demo database (elsewhere: safeguarding db upgrade)"
 	$(BIN)/safeguarding serve --demo
 
 lint: install

@@ -34,6 +34,7 @@ from safeguarding.banks.model import NewEntry
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.matching import QuerySignal
+from safeguarding.store.db import Database
 
 VARIANTS = ("original", "rotate90", "rotate180", "rotate270", "flip_x", "flip_y",
             "flip_plus1", "flip_minus1")
@@ -118,7 +119,11 @@ def main() -> None:
     print(describe(["safeguarding", "numpy", "fastapi", "sqlalchemy"]))
     rng = np.random.default_rng(42)
     with tempfile.TemporaryDirectory() as folder:
-        engine = Engine(Settings(database_url=f"sqlite:///{folder}/bench.db"))
+        url = f"sqlite:///{folder}/bench.db"
+        database = Database(url)
+        database.upgrade()  # as `safeguarding db upgrade` does: the engine never migrates
+        database.dispose()
+        engine = Engine(Settings(database_url=url))
         started = time.perf_counter()
         pdqs = fill(engine, args.entries, rng)
         filled = time.perf_counter() - started

@@ -62,7 +62,7 @@ def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo"
         pass  # already seeded on an earlier run
     password: str | None = secrets.token_urlsafe(12)
     try:
-        engine.response.users.create("admin", password or "", "admin", actor)
+        engine.users.create("admin", password or "", "admin", actor)
     except ConflictError:
         password = None
     return engine.keys.create("demo", ["admin"], actor).token, password

@@ -1,5 +1,6 @@
 """The engine: the domain services wired to one database. The library's entry point, and
-what the API and CLI shells are built on."""
+what the API, the pages and the CLI are built on: every service is an attribute of it
+(`engine.cases`, `engine.outbox` ...), built here and nowhere else."""
 
 from __future__ import annotations
 
@@ -8,16 +9,24 @@ from functools import cached_property
 from pathlib import Path
 
 import httpx
+from sqlalchemy.orm import Session
 
+from safeguarding.actions.outbox import Delivery, Outbox
+from safeguarding.actions.webhooks import WebhookSender
 from safeguarding.actions.worker import Periodic, Worker
 from safeguarding.audit.checkpoint import Checkpoint
 from safeguarding.audit.keys import AuditKey
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.keys import ApiKeys
+from safeguarding.auth.sessions import WebSessions
+from safeguarding.auth.throttle import LoginThrottle
+from safeguarding.auth.users import Users
 from safeguarding.banks.service import BankService
 from safeguarding.cases import intake
+from safeguarding.cases.consequences import WEBHOOK, Consequences
 from safeguarding.cases.model import Subject
-from safeguarding.cases.service import Opened
+from safeguarding.cases.previews import Previews
+from safeguarding.cases.service import CaseService, Opened
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.config import Settings
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits
@@ -27,20 +36,48 @@ from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
 from safeguarding.media.limits import MediaLimits
-from safeguarding.response import Response
+from safeguarding.reporting.clients import CyberTiplineClient, NcaClient
+from safeguarding.reporting.document import Reporter
+from safeguarding.reporting.service import REPORT_CHANNEL, ReportService
 from safeguarding.store.db import Database
 
 
+class _ReportClients:
+    """Submission clients, made when a report is sent (so settings read at that time)."""
+
+    def __init__(self, settings: Settings, transport: httpx.BaseTransport | None) -> None:
+        self.settings = settings
+        self.transport = transport
+
+    def ncmec(self) -> CyberTiplineClient:
+        s = self.settings
+        return CyberTiplineClient(s.ncmec_url, s.ncmec_username, s.ncmec_password,
+                                  transport=self.transport)
+
+    def nca(self) -> NcaClient:
+        return NcaClient(self.settings.nca_url, self.settings.nca_token,
+                         transport=self.transport)
+
+
 class Engine:
-    def __init__(self, settings: Settings | None = None, *, migrate: bool = True,
+    """The domain services over one database, as the API, the pages and the CLI use them.
+
+    It never creates or migrates the database: one that `safeguarding db upgrade` has not
+    made, or that is at another schema, is refused with DatabaseNotReadyError naming that
+    command. `report_transport` carries report submissions (tests pass a fake authority)."""
+
+    def __init__(self, settings: Settings | None = None, *,
                  report_transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings or Settings()
         s = self.settings
         # the key first: a bad key file is told before any database is opened
         key = AuditKey.load(s.audit_key_file) if s.audit_key_file else None
         self.db = Database(self.settings.database_url)
-        if migrate:
-            self.db.upgrade()
+        try:
+            self.db.check_current()
+        except BaseException:
+            self.db.dispose()
+            raise
         self.audit = AuditLog(key, s.audit_checkpoint_file)
         self.limits = MediaLimits.from_settings(self.settings)
         self.banks = BankService(self.db, audit=self.audit)
@@ -53,9 +90,45 @@ class Engine:
             snapshot_dir=Path(self.settings.index_dir) if self.settings.index_dir else None,
         )
         self.banks.on_change(self.matcher.mark_dirty)
-        self.response = Response(self.settings, self.db, self.audit, self.banks.store,
-                                 self.limits, report_transport=report_transport)
-        self.cases = self.response.cases
+        self._response_side(report_transport)
+
+    def _response_side(self, report_transport: httpx.BaseTransport | None) -> None:
+        """Reviewers and their sessions, reports, cases with their consequences, previews,
+        and the outbox with its webhook and report channels."""
+        s = self.settings
+        self.users = Users(self.db, self.audit, LoginThrottle(
+            max_failures=s.login_max_failures,
+            account_max_failures=s.login_account_max_failures,
+            window=timedelta(minutes=s.login_lockout_minutes)))
+        self.sessions = WebSessions(self.db, self.audit,
+                                    idle=timedelta(minutes=s.web_session_idle_minutes),
+                                    lifetime=timedelta(hours=s.web_session_hours))
+        reporter = Reporter(s.report_org_name, s.report_contact_name, s.report_contact_email)
+        clients = _ReportClients(s, report_transport)
+        self.reports = ReportService(self.db, self.audit, reporter, list(s.report_authorities),
+                                     lambda: clients,
+                                     resume_window=timedelta(minutes=s.ncmec_resume_minutes))
+        self.cases = CaseService(self.db, self.audit, Consequences(
+            self.audit, self.banks.store, self.reports, webhooks=bool(s.webhook_url),
+            preserve_for=timedelta(days=s.evidence_preservation_days),
+            confirmed_bank=s.confirmed_bank),
+            upload_retention=timedelta(days=s.preview_retention_days),
+            lease_idle=timedelta(minutes=s.review_lease_minutes))
+        self.previews = Previews(self.db, self.audit, self.limits,
+                                 timedelta(days=s.preview_retention_days))
+        self.outbox = Outbox(self.db, self.audit, max_attempts=s.webhook_max_attempts)
+        if s.webhook_url and s.webhook_secret:
+            sender = WebhookSender(s.webhook_url, s.webhook_secret)
+            self.outbox.handle(WEBHOOK, lambda d: sender.send(d.event, d.payload,
+                                                              d.idempotency_key),
+                               self._delivered)
+        # each report stands alone: one failing never holds back another
+        self.outbox.handle(REPORT_CHANNEL, self.reports.deliver, self._delivered,
+                           ordered=False)
+
+    def _delivered(self, session: Session, delivery: Delivery) -> None:
+        if delivery.case_id is not None:
+            self.cases.outcome_delivered(session, delivery.case_id)
 
     @cached_property
     def conversations(self) -> ConversationService:
@@ -130,8 +203,8 @@ class Engine:
         s = self.settings
         jobs = [Periodic("audit checkpoint", s.audit_checkpoint_seconds,
                          self.write_checkpoint)] if s.audit_checkpoint_file else []
-        return Worker(self.response.outbox, s.worker_interval_seconds, jobs)
+        return Worker(self.outbox, s.worker_interval_seconds, jobs)
 
     def close(self) -> None:
-        self.response.users.close()
+        self.users.close()
         self.db.dispose()

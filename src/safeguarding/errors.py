@@ -17,6 +17,8 @@
     │   └── KeywordSetError        a keyword set file that is malformed (file, which entry)
     ├── DeliveryError              a webhook or report the receiver did not take: retried
     │                              (reporting.clients.RejectedError: refused for good)
+    ├── DatabaseNotReadyError      no database, or not at this version's schema: names
+    │                              `safeguarding db upgrade`, the command that fixes it
     ├── NotFoundError              unknown bank, entry or key
     ├── ConflictError              already exists, or changed by someone else meanwhile
     ├── AuthError                  missing or wrong credentials
@@ -127,6 +129,11 @@ class RecordsFormatError(InsightsError):
 
 class KeywordSetError(InsightsError):
     pass
+
+
+class DatabaseNotReadyError(SafeguardingError):
+    """The database is missing, cannot be opened, or is at another schema. Only
+    `safeguarding db upgrade` (and `serve --demo`) create or migrate one."""
 
 
 class NotFoundError(SafeguardingError):

@@ -48,7 +48,7 @@ def port() -> int:
 def engine(db_url: str, port: int) -> Iterator[Engine]:
     instance = response_engine(db_url, Fakes(), webhook_url=f"http://127.0.0.1:{port}/hooks",
                                webhook_max_attempts=50)
-    instance.response.outbox.base_delay = 0.0  # retry at once in tests
+    instance.outbox.base_delay = 0.0  # retry at once in tests
     yield instance
     instance.close()
 
@@ -64,11 +64,11 @@ def test_receiver_down_then_back_gets_each_action_once_in_order(engine: Engine, 
     ids = _open(engine, 3)
     for case_id in ids:
         engine.cases.decide(case_id, reviewer, "confirm", "seen", version=1)
-    assert engine.response.outbox.run_once() == 0  # nobody listening: nothing lost
-    assert engine.response.outbox.run_once() == 0
+    assert engine.outbox.run_once() == 0  # nobody listening: nothing lost
+    assert engine.outbox.run_once() == 0
     receiver = ReceiverServer(SECRET, port).start()
     try:
-        delivered = engine.response.outbox.run_once()
+        delivered = engine.outbox.run_once()
     finally:
         receiver.stop()
     assert delivered == 6  # case.opened and case.decided for each of three cases
@@ -84,33 +84,33 @@ def test_a_worker_killed_mid_delivery_is_redelivered_and_deduplicated(engine: En
     _open(engine, 1)
     receiver = ReceiverServer(SECRET, port).start()
     try:
-        delivery = engine.response.outbox._claim("webhook")  # a worker takes it ...
+        delivery = engine.outbox._claim("webhook")  # a worker takes it ...
         assert delivery is not None
-        handler, _, _ = engine.response.outbox._handlers["webhook"]
+        handler, _, _ = engine.outbox._handlers["webhook"]
         handler(delivery)  # ... sends it, and dies before recording that it did
-        assert engine.response.outbox.run_once() == 0  # the lease still holds
+        assert engine.outbox.run_once() == 0  # the lease still holds
         # its lease runs out (moved back, not waited for: a loaded machine can take longer
         # than a short lease between two lines)
         with engine.db.write() as session:
             session.execute(update(OutboxRow).values(lease_until=utcnow()
                                                      - timedelta(seconds=1)))
-        assert engine.response.outbox.run_once() == 1  # lease expired: sent again
+        assert engine.outbox.run_once() == 1  # lease expired: sent again
     finally:
         receiver.stop()
     assert receiver.requests == 2 and len(receiver.events) == 1
-    assert engine.response.outbox.counts() == {"delivered": 1}
+    assert engine.outbox.counts() == {"delivered": 1}
 
 
 def test_a_receiver_that_never_answers_ends_dead_and_can_be_retried(engine: Engine) -> None:
-    engine.response.outbox.max_attempts = 2
+    engine.outbox.max_attempts = 2
     _open(engine, 1)
-    engine.response.outbox.run_once()
-    engine.response.outbox.run_once()
-    assert engine.response.outbox.counts() == {"dead": 1}
-    dead = engine.response.outbox.items(status="dead")[0]
+    engine.outbox.run_once()
+    engine.outbox.run_once()
+    assert engine.outbox.counts() == {"dead": 1}
+    dead = engine.outbox.items(status="dead")[0]
     assert "ConnectError" in (dead.last_error or "")
-    engine.response.outbox.retry(dead.id, "user:ada")
-    assert engine.response.outbox.counts() == {"pending": 1}
+    engine.outbox.retry(dead.id, "user:ada")
+    assert engine.outbox.counts() == {"pending": 1}
 
 
 def _signed(body: bytes, secret: str = SECRET, at: int | None = None) -> dict[str, str]:
@@ -156,7 +156,7 @@ def test_two_installations_never_send_the_same_idempotency_key(
     try:
         for installation in (engine, other):
             _open(installation, 1)
-            assert installation.response.outbox.run_once() == 1
+            assert installation.outbox.run_once() == 1
     finally:
         receiver.stop()
         other.close()

@@ -187,7 +187,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 def test_every_route_refuses_hostile_ids_and_names(engine: Engine) -> None:
     case_id = engine.cases.open(intake.from_user_report("csam", "", Subject("c1")),
                                 "key:t").case.id
-    preview_id = engine.response.previews.add(case_id, IMAGE, "a.jpg", "key:t")
+    preview_id = engine.previews.add(case_id, IMAGE, "a.jpg", "key:t")
     token = engine.keys.create("all", ["admin"], "test").token
     app = create_app(engine=engine)
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
@@ -208,11 +208,11 @@ def test_every_route_refuses_hostile_ids_and_names(engine: Engine) -> None:
 
 
 def test_a_preview_for_a_confirmed_case(engine: Engine) -> None:
-    reviewer = engine.response.users.list()[0]
+    reviewer = engine.users.list()[0]
     case_id = engine.cases.open(intake.from_user_report("csam", "", Subject("c2")),
                                 "key:t").case.id
     engine.cases.decide(case_id, reviewer, "confirm", "seen", version=1)
-    preview_id = engine.response.previews.add(case_id, IMAGE, "late.jpg", "key:t")
+    preview_id = engine.previews.add(case_id, IMAGE, "late.jpg", "key:t")
     preview = next(p for p in engine.cases.get(case_id).previews if p.id == preview_id)
     preserved = engine.cases.get(case_id).preserve_until
     assert preserved is not None and preview.expires_at == preserved

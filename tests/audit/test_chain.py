@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from safeguarding.cli.main import app
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
-from safeguarding.store.db import alembic_config
+from safeguarding.store.db import Database, alembic_config
 from safeguarding.store.models import AuditEventRow
 
 
@@ -145,6 +145,9 @@ def test_events_from_before_the_chain_join_it_when_migrated(tmp_path: Path) -> N
                               "VALUES ('2024-05-01 10:00:00.000000', 'old', 'bank.add', "
                               ":target, '{\"n\": 1}')"), {"target": f"bank:{i}"})
     old.dispose()
+    database = Database(url)
+    database.upgrade()  # what `safeguarding db upgrade` does
+    database.dispose()
     engine = Engine(Settings(database_url=url))
     try:
         _record(engine, 1)

@@ -32,7 +32,7 @@ def _fast(kind: type[PasswordHasher] = PasswordHasher) -> PasswordHasher:
 
 @pytest.fixture
 def users(engine: Engine) -> Users:
-    made = Users(engine.db, engine.audit, engine.response.users.throttle,
+    made = Users(engine.db, engine.audit, engine.users.throttle,
                  hasher=_fast())
     made.create("rita", PASSWORD, "reviewer", "test")
     return made
@@ -98,7 +98,7 @@ def test_limits_hold_across_processes(users: Users, engine: Engine) -> None:
     other = Engine(Settings(database_url=engine.settings.database_url))
     try:
         with pytest.raises(AuthError, match="too many failed sign-ins"):
-            other.response.users.authenticate("rita", PASSWORD, source="198.51.100.1")
+            other.users.authenticate("rita", PASSWORD, source="198.51.100.1")
     finally:
         other.close()
 
@@ -164,7 +164,7 @@ def test_unknown_browsers_take_turns_at_hashing_known_ones_do_not(engine: Engine
                 release.wait(30)
             return super().verify(hash, password)
 
-    users = Users(engine.db, engine.audit, engine.response.users.throttle,
+    users = Users(engine.db, engine.audit, engine.users.throttle,
                   hasher=_fast(Held), busy_after=0.3)
     users.create("rita", PASSWORD, "reviewer", "test")
     known = users.sign_in("rita", PASSWORD, source="203.0.113.7").browser
@@ -202,7 +202,7 @@ def test_unknown_browsers_are_hashed_at_lower_cpu_priority(engine: Engine) -> No
                                                      threading.get_native_id())
             return super().verify(hash, password)
 
-    users = Users(engine.db, engine.audit, engine.response.users.throttle,
+    users = Users(engine.db, engine.audit, engine.users.throttle,
                   hasher=_fast(Noting))
     try:
         users.create("rita", PASSWORD, "reviewer", "test")

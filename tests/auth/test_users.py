@@ -14,7 +14,7 @@ PASSWORD = "correct horse battery"
 
 
 def test_passwords_are_argon2_and_sign_in_works(engine: Engine) -> None:
-    users = engine.response.users
+    users = engine.users
     users.create("Rita", PASSWORD, "reviewer", "test")
     with engine.db.read() as session:
         stored = session.execute(__import__("sqlalchemy").text(
@@ -28,7 +28,7 @@ def test_passwords_are_argon2_and_sign_in_works(engine: Engine) -> None:
 
 
 def test_failures_are_audited_and_refusals_give_no_name_away(engine: Engine) -> None:
-    users = engine.response.users
+    users = engine.users
     users.create("rita", PASSWORD, "reviewer", "test")
     for _ in range(5):
         with pytest.raises(AuthError, match="wrong username or password"):
@@ -43,31 +43,31 @@ def test_failures_are_audited_and_refusals_give_no_name_away(engine: Engine) -> 
 
 
 def test_sessions_expire_when_idle_and_check_csrf(engine: Engine) -> None:
-    user = engine.response.users.create("rita", PASSWORD, "reviewer", "test")
+    user = engine.users.create("rita", PASSWORD, "reviewer", "test")
     sessions = WebSessions(engine.db, engine.audit, idle=timedelta(seconds=-1))
     started = sessions.start(user)
     with pytest.raises(AuthError, match="expired"):
         sessions.resume(started.token)
-    live = engine.response.sessions.start(user)
-    resumed = engine.response.sessions.resume(live.token)
+    live = engine.sessions.start(user)
+    resumed = engine.sessions.resume(live.token)
     with pytest.raises(ForbiddenError):
         resumed.check_csrf(None)
     with pytest.raises(ForbiddenError):
         resumed.check_csrf("forged")
     resumed.check_csrf(live.session.csrf_token)
-    engine.response.sessions.end(live.token)
+    engine.sessions.end(live.token)
     with pytest.raises(AuthError):
-        engine.response.sessions.resume(live.token)
+        engine.sessions.resume(live.token)
 
 
 def test_disabled_reviewers_lose_their_sessions(engine: Engine) -> None:
-    user = engine.response.users.create("rita", PASSWORD, "reviewer", "test")
-    live = engine.response.sessions.start(user)
-    engine.response.users.update("rita", "user:ada", active=False)
+    user = engine.users.create("rita", PASSWORD, "reviewer", "test")
+    live = engine.sessions.start(user)
+    engine.users.update("rita", "user:ada", active=False)
     with pytest.raises(AuthError):
-        engine.response.sessions.resume(live.token)
+        engine.sessions.resume(live.token)
     with pytest.raises(AuthError):
-        engine.response.users.authenticate("rita", PASSWORD)
+        engine.users.authenticate("rita", PASSWORD)
 
 
 def test_cli_users_create_refuses_a_short_password(engine: Engine,
@@ -85,4 +85,4 @@ def test_cli_users_create_refuses_a_short_password(engine: Engine,
     made = runner.invoke(app, ["--db", engine.settings.database_url, "users", "create",
                                "rita", "--role", "senior", "--password-env", "SG_TEST_PW"])
     assert made.exit_code == 0 and "created senior rita" in made.output
-    assert [u.username for u in engine.response.users.list()] == ["rita"]
+    assert [u.username for u in engine.users.list()] == ["rita"]

@@ -50,7 +50,7 @@ def engine(db_url: str, clock: Clock) -> Iterator[Engine]:
 def team(engine: Engine) -> tuple[User, User, User]:
     """Two reviewers and a senior."""
     rita, sam, _ = users(engine)
-    ron = engine.response.users.create("ron", PASSWORD, "reviewer", "test")
+    ron = engine.users.create("ron", PASSWORD, "reviewer", "test")
     return rita, ron, sam
 
 
@@ -138,7 +138,7 @@ def _at_once(jobs: list[Callable[[], T]]) -> list[T | Exception]:
 
 
 def _reviewers(engine: Engine, count: int) -> list[User]:
-    return [engine.response.users.create(f"reviewer{i}", PASSWORD, "reviewer", "t")
+    return [engine.users.create(f"reviewer{i}", PASSWORD, "reviewer", "t")
             for i in range(count)]
 
 

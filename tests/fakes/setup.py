@@ -46,7 +46,7 @@ def users(engine: Engine) -> tuple[User, User, User]:
     """A reviewer, a senior reviewer and an admin."""
     made = []
     for name, role in (("rita", "reviewer"), ("sam", "senior"), ("ada", "admin")):
-        made.append(engine.response.users.create(name, PASSWORD, role, "test"))
+        made.append(engine.users.create(name, PASSWORD, role, "test"))
     return made[0], made[1], made[2]
 
 

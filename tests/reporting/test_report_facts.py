@@ -38,7 +38,7 @@ def fakes() -> Fakes:
 @pytest.fixture
 def engine(db_url: str, fakes: Fakes) -> Iterator[Engine]:
     instance = response_engine(db_url, fakes, report_authorities=["ncmec"])
-    instance.response.outbox.base_delay = 0.0
+    instance.outbox.base_delay = 0.0
     users(instance)  # rita (reviewer, id 1), sam (senior, id 2), ada
     yield instance
     instance.close()
@@ -63,11 +63,11 @@ def _with_upload(engine: Engine, case_id: int, upload: dict[str, Any]) -> None:
 
 
 def _send(engine: Engine, fakes: Fakes, case_id: int) -> tuple[ET.Element, list[ET.Element]]:
-    senior = engine.response.users.get(2)
-    report = engine.response.reports.list(case_id=case_id)[0]
-    engine.response.reports.approve(report.id, senior)
-    engine.response.outbox.run_once("report")
-    sent = engine.response.reports.get(report.id)
+    senior = engine.users.get(2)
+    report = engine.reports.list(case_id=case_id)[0]
+    engine.reports.approve(report.id, senior)
+    engine.outbox.run_once("report")
+    sent = engine.reports.get(report.id)
     assert sent.status == "accepted", sent.last_error
     assert fakes.ncmec.rejected == []
     filed = fakes.ncmec.reports[sent.external_id or ""]
@@ -76,7 +76,7 @@ def _send(engine: Engine, fakes: Fakes, case_id: int) -> tuple[ET.Element, list[
 
 
 def _decide(engine: Engine, case_id: int, **kwargs: Any) -> None:
-    reviewer = engine.response.users.get(1)
+    reviewer = engine.users.get(1)
     version = engine.cases.get(case_id).version
     engine.cases.decide(case_id, reviewer, "confirm", "matches", version=version, **kwargs)
 
@@ -85,7 +85,7 @@ def test_the_original_files_md5_is_sent_and_the_preview_named_as_such(
         engine: Engine, fakes: Fakes) -> None:
     bank_of(engine, IMAGES[:1])
     case_id = _match_case(engine, IMAGES[0])
-    preview_id = engine.response.previews.add(case_id, IMAGES[0], "holiday.jpg", "key:t")
+    preview_id = engine.previews.add(case_id, IMAGES[0], "holiday.jpg", "key:t")
     _decide(engine, case_id, classification="B2")
     _, [details] = _send(engine, fakes, case_id)
     stored = engine.cases.get(case_id).previews[0]
@@ -105,7 +105,7 @@ def test_a_preview_of_another_rendition_still_reports_the_matched_files_md5(
     bank_of(engine, IMAGES[:1])
     case_id = _match_case(engine, IMAGES[0])
     thumbnail = generated_image(21, (160, 120))
-    engine.response.previews.add(case_id, thumbnail, "thumb.jpg", "key:t")
+    engine.previews.add(case_id, thumbnail, "thumb.jpg", "key:t")
     _decide(engine, case_id)
     _, [details] = _send(engine, fakes, case_id)
     assert details.findtext("originalFileHash") == _md5(IMAGES[0]) != _md5(thumbnail)
@@ -115,10 +115,10 @@ def test_file_viewed_by_esp_only_for_a_file_a_reviewer_revealed(engine: Engine,
                                                                  fakes: Fakes) -> None:
     case_id = engine.cases.open(intake.from_user_report(
         "csam", "reported", Subject("post-2", "acct-2")), "key:t").case.id
-    shown = engine.response.previews.add(case_id, IMAGES[0], "a.jpg", "key:t")
-    blurred = engine.response.previews.add(case_id, IMAGES[1], "b.jpg", "key:t")
-    engine.response.previews.render(case_id, shown, "user:rita", reveal=True)
-    engine.response.previews.render(case_id, blurred, "user:rita", reveal=False)
+    shown = engine.previews.add(case_id, IMAGES[0], "a.jpg", "key:t")
+    blurred = engine.previews.add(case_id, IMAGES[1], "b.jpg", "key:t")
+    engine.previews.render(case_id, shown, "user:rita", reveal=True)
+    engine.previews.render(case_id, blurred, "user:rita", reveal=False)
     _decide(engine, case_id, classification="B1", file_classifications={shown: "A2"})
     _, files = _send(engine, fakes, case_id)
     by_name = {f.findtext("originalFileName"): f for f in files}
@@ -134,7 +134,7 @@ def test_file_viewed_by_esp_only_for_a_file_a_reviewer_revealed(engine: Engine,
 def test_upload_metadata_reaches_the_report(engine: Engine, fakes: Fakes) -> None:
     bank_of(engine, IMAGES[:1])
     case_id = _match_case(engine, IMAGES[0])
-    engine.response.previews.add(case_id, IMAGES[0], "p.jpg", "key:t")
+    engine.previews.add(case_id, IMAGES[0], "p.jpg", "key:t")
     _with_upload(engine, case_id, {"uploader_ip": "203.0.113.7", "uploader_port": 51234,
                                    "screen_name": "sunny\x07day", "uploaded_at": UPLOADED_AT,
                                    "surface": "profile_photo"})
@@ -229,7 +229,7 @@ def test_upload_metadata_from_the_intake_samples_reaches_the_report(
         assert opened is not None
         cases.add(opened.case.id)
     [case_id] = cases
-    engine.response.previews.add(case_id, IMAGES[0], "p.jpg", "key:t")
+    engine.previews.add(case_id, IMAGES[0], "p.jpg", "key:t")
     _decide(engine, case_id)
     report, [details] = _send(engine, fakes, case_id)
     assert report.findtext("incidentSummary/incidentDateTime") == "2025-05-06T06:00:00Z"

@@ -38,7 +38,7 @@ def fakes(clock: list[float]) -> Fakes:
 @pytest.fixture
 def engine(db_url: str, fakes: Fakes) -> Iterator[Engine]:
     instance = response_engine(db_url, fakes, report_authorities=["ncmec"])
-    instance.response.outbox.base_delay = 0.0
+    instance.outbox.base_delay = 0.0
     users(instance)
     yield instance
     instance.close()
@@ -49,15 +49,15 @@ def _approved(engine: Engine) -> int:
     case_id = engine.cases.open(intake.from_user_report(
         "csam", "reported", Subject("post-1", "acct-1")), "key:t").case.id
     for i, image in enumerate(IMAGES):
-        engine.response.previews.add(case_id, image, f"f{i}.jpg", "key:t")
-    engine.cases.decide(case_id, engine.response.users.get(1), "confirm", "seen", version=1)
-    report = engine.response.reports.list(case_id=case_id)[0]
-    engine.response.reports.approve(report.id, engine.response.users.get(2))
+        engine.previews.add(case_id, image, f"f{i}.jpg", "key:t")
+    engine.cases.decide(case_id, engine.users.get(1), "confirm", "seen", version=1)
+    report = engine.reports.list(case_id=case_id)[0]
+    engine.reports.approve(report.id, engine.users.get(2))
     return report.id
 
 
 def _status(engine: Engine, report_id: int) -> str:
-    return engine.response.reports.get(report_id).status
+    return engine.reports.get(report_id).status
 
 
 def _untouched_for(engine: Engine, report_id: int, minutes: int) -> None:
@@ -70,14 +70,14 @@ def test_a_retry_carries_on_the_same_report_without_uploading_twice(
         engine: Engine, fakes: Fakes) -> None:
     report_id = _approved(engine)
     fakes.ncmec.fail_on = {"finish": 1}
-    engine.response.outbox.run_once("report")
+    engine.outbox.run_once("report")
     assert _status(engine, report_id) == "submitting"
     from safeguarding.store.response_models import ReportFileRow
 
     with engine.db.read() as session:
         files = list(session.scalars(select(ReportFileRow)))
     assert len(files) == 2 and all(f.details_sent_at for f in files)  # a fileId per file
-    engine.response.outbox.run_once("report")
+    engine.outbox.run_once("report")
     assert _status(engine, report_id) == "accepted"
     assert fakes.ncmec.count("submit") == 1 and fakes.ncmec.count("upload") == 2
     assert fakes.ncmec.count("fileinfo") == 2
@@ -89,12 +89,12 @@ def test_after_ncmecs_hour_a_new_report_is_opened(engine: Engine, fakes: Fakes,
                                                   clock: list[float]) -> None:
     report_id = _approved(engine)
     fakes.ncmec.fail_on = {"finish": 1}
-    engine.response.outbox.run_once("report")
-    first = engine.response.reports.get(report_id).external_id
+    engine.outbox.run_once("report")
+    first = engine.reports.get(report_id).external_id
     clock[0] += 2 * 3600  # the outage lasted two hours: NCMEC deleted the unfinished one
     _untouched_for(engine, report_id, 120)
-    engine.response.outbox.run_once("report")
-    report = engine.response.reports.get(report_id)
+    engine.outbox.run_once("report")
+    report = engine.reports.get(report_id)
     assert report.status == "accepted" and report.external_id != first
     assert first not in fakes.ncmec.reports
     assert list(fakes.ncmec.finished()) == [report.external_id]
@@ -107,12 +107,12 @@ def test_within_our_window_but_gone_at_ncmec_a_new_report_follows(
         engine: Engine, fakes: Fakes, clock: list[float]) -> None:
     report_id = _approved(engine)
     fakes.ncmec.fail_on = {"finish": 1}
-    engine.response.outbox.run_once("report")
+    engine.outbox.run_once("report")
     clock[0] += 3601  # NCMEC's clock says gone; ours says 0 minutes
-    engine.response.outbox.run_once("report")  # finish: 5001, the report is forgotten
+    engine.outbox.run_once("report")  # finish: 5001, the report is forgotten
     assert _status(engine, report_id) == "submitting"
-    assert engine.response.reports.get(report_id).external_id is None
-    engine.response.outbox.run_once("report")
+    assert engine.reports.get(report_id).external_id is None
+    engine.outbox.run_once("report")
     assert _status(engine, report_id) == "accepted"
     assert fakes.ncmec.count("submit") == 2 and len(fakes.ncmec.finished()) == 1
 
@@ -120,20 +120,20 @@ def test_within_our_window_but_gone_at_ncmec_a_new_report_follows(
 def test_a_report_refused_for_good_is_retracted(engine: Engine, fakes: Fakes) -> None:
     report_id = _approved(engine)
     fakes.ncmec.reject_on = {"fileinfo": 1}
-    engine.response.outbox.run_once("report")
-    report = engine.response.reports.get(report_id)
+    engine.outbox.run_once("report")
+    report = engine.reports.get(report_id)
     assert report.status == "rejected" and "4100" in (report.last_error or "")
     [filed] = fakes.ncmec.reports.values()
     assert filed.state == "retracted"  # no half report left at NCMEC
-    assert engine.response.outbox.run_once("report") == 0
+    assert engine.outbox.run_once("report") == 0
 
 
 def test_already_finished_counts_as_finished(engine: Engine, fakes: Fakes) -> None:
     report_id = _approved(engine)
     fakes.ncmec.lose_answer_on = {"finish": 1}  # finished, but the answer never came
-    engine.response.outbox.run_once("report")
+    engine.outbox.run_once("report")
     assert _status(engine, report_id) == "submitting"
-    engine.response.outbox.run_once("report")  # finish again: 5102
+    engine.outbox.run_once("report")  # finish again: 5102
     assert _status(engine, report_id) == "accepted"
     assert fakes.ncmec.count("submit") == 1 and len(fakes.ncmec.finished()) == 1
 
@@ -150,12 +150,12 @@ def test_already_retracted_counts_as_retracted(fakes: Fakes) -> None:
 def test_a_damaged_upload_retracts_and_files_anew(engine: Engine, fakes: Fakes) -> None:
     report_id = _approved(engine)
     fakes.ncmec.corrupt_next_uploads = 1
-    engine.response.outbox.run_once("report")
-    report = engine.response.reports.get(report_id)
+    engine.outbox.run_once("report")
+    report = engine.reports.get(report_id)
     assert report.status == "submitting" and report.external_id is None
-    item = engine.response.outbox.items()[0]
+    item = engine.outbox.items()[0]
     assert "MD5" in (item.last_error or "")
-    engine.response.outbox.run_once("report")
+    engine.outbox.run_once("report")
     assert _status(engine, report_id) == "accepted"
     states = sorted(r.state for r in fakes.ncmec.reports.values())
     assert states == ["finished", "retracted"]

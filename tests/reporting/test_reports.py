@@ -29,7 +29,7 @@ def fakes() -> Fakes:
 @pytest.fixture
 def engine(db_url: str, fakes: Fakes) -> Iterator[Engine]:
     instance = response_engine(db_url, fakes)
-    instance.response.outbox.base_delay = 0.0
+    instance.outbox.base_delay = 0.0
     yield instance
     instance.close()
 
@@ -41,7 +41,7 @@ def _confirmed_match(engine: Engine, image: bytes) -> int:
     opened = engine.open_match_case(result, hashes.primary(), Subject("post-1", "acct-1"))
     assert opened is not None
     case_id = opened.case.id
-    engine.response.previews.add(case_id, image, "upload.jpg", "key:test")
+    engine.previews.add(case_id, image, "upload.jpg", "key:test")
     engine.cases.decide(case_id, reviewer, "confirm", "matches", version=1,
                         classification="B2")
     return case_id
@@ -83,19 +83,19 @@ def test_a_senior_approves_and_the_fakes_accept(engine: Engine, fakes: Fakes,
 
     image = Path(str(photos[0])).read_bytes()
     case_id = _confirmed_match(engine, image)
-    reviewer = engine.response.users.get(1)
-    senior = engine.response.users.get(2)
-    drafts = engine.response.reports.list(case_id=case_id)
+    reviewer = engine.users.get(1)
+    senior = engine.users.get(2)
+    drafts = engine.reports.list(case_id=case_id)
     assert sorted(r.authority for r in drafts) == ["nca", "ncmec"]
     with pytest.raises(ForbiddenError, match="senior"):
-        engine.response.reports.approve(drafts[0].id, reviewer)
-    assert engine.response.outbox.run_once() == 0  # nothing goes before approval
+        engine.reports.approve(drafts[0].id, reviewer)
+    assert engine.outbox.run_once() == 0  # nothing goes before approval
     for report in drafts:
-        engine.response.reports.approve(report.id, senior)
+        engine.reports.approve(report.id, senior)
     with pytest.raises(ConflictError, match="already approved"):
-        engine.response.reports.approve(drafts[0].id, senior)
-    assert engine.response.outbox.run_once() == 2
-    by_authority = {r.authority: r for r in engine.response.reports.list(case_id=case_id)}
+        engine.reports.approve(drafts[0].id, senior)
+    assert engine.outbox.run_once() == 2
+    by_authority = {r.authority: r for r in engine.reports.list(case_id=case_id)}
     assert by_authority["ncmec"].status == "accepted"
     assert by_authority["ncmec"].external_id in fakes.ncmec.reports
     filed = fakes.ncmec.reports[by_authority["ncmec"].external_id or ""]
@@ -114,13 +114,13 @@ def test_a_cybertipline_outage_is_retried_without_a_second_report(engine: Engine
     opened = engine.cases.open(intake.from_user_report(
         "sextortion", "threatening me", Subject(account_id="acct-2")), "t")
     engine.cases.decide(opened.case.id, reviewer, "confirm", "threats", version=1)
-    ncmec_draft = next(r for r in engine.response.reports.list() if r.authority == "ncmec")
-    engine.response.reports.approve(ncmec_draft.id, senior)
-    engine.response.outbox.run_once("report")
-    engine.response.outbox.run_once("report")
-    assert engine.response.reports.get(ncmec_draft.id).status == "approved"
-    engine.response.outbox.run_once("report")
-    report = engine.response.reports.get(ncmec_draft.id)
+    ncmec_draft = next(r for r in engine.reports.list() if r.authority == "ncmec")
+    engine.reports.approve(ncmec_draft.id, senior)
+    engine.outbox.run_once("report")
+    engine.outbox.run_once("report")
+    assert engine.reports.get(ncmec_draft.id).status == "approved"
+    engine.outbox.run_once("report")
+    report = engine.reports.get(ncmec_draft.id)
     assert report.status == "accepted" and len(fakes.ncmec.reports) == 1
     xml = fakes.ncmec.reports[report.external_id or ""].xml
     assert "Online Enticement" in xml
@@ -134,11 +134,11 @@ def test_wrong_credentials_are_retried_not_lost(db_url: str) -> None:
         reviewer, senior, _ = users(engine)
         opened = engine.cases.open(intake.from_user_report("csam", "", Subject("c1")), "t")
         engine.cases.decide(opened.case.id, reviewer, "confirm", "seen", version=1)
-        report = engine.response.reports.list()[0]
-        engine.response.reports.approve(report.id, senior)
-        engine.response.outbox.run_once()
-        assert engine.response.reports.get(report.id).status == "approved"
-        item = engine.response.outbox.items()[0]
+        report = engine.reports.list()[0]
+        engine.reports.approve(report.id, senior)
+        engine.outbox.run_once()
+        assert engine.reports.get(report.id).status == "approved"
+        item = engine.outbox.items()[0]
         assert item.status == "pending" and "credentials" in (item.last_error or "")
     finally:
         engine.close()
@@ -146,7 +146,7 @@ def test_wrong_credentials_are_retried_not_lost(db_url: str) -> None:
 
 def test_a_failing_report_does_not_hold_back_other_cases_or_authorities(
         engine: Engine, fakes: Fakes) -> None:
-    engine.response.outbox.base_delay = 60.0  # the failed one waits a minute
+    engine.outbox.base_delay = 60.0  # the failed one waits a minute
     reviewer, senior, _ = users(engine)
     case_ids = []
     for i in range(2):
@@ -154,15 +154,15 @@ def test_a_failing_report_does_not_hold_back_other_cases_or_authorities(
             "sextortion", "threats", Subject(account_id=f"acct-{i}")), "t")
         engine.cases.decide(opened.case.id, reviewer, "confirm", "threats", version=1)
         case_ids.append(opened.case.id)
-    first, second = ({r.authority: r for r in engine.response.reports.list(case_id=c)}
+    first, second = ({r.authority: r for r in engine.reports.list(case_id=c)}
                      for c in case_ids)
     for report in (first["ncmec"], first["nca"], second["ncmec"]):
-        engine.response.reports.approve(report.id, senior)
+        engine.reports.approve(report.id, senior)
     fakes.ncmec.fail_next = 1  # the CyberTipline is down for the first report only
-    assert engine.response.outbox.run_once("report") == 2
-    assert engine.response.reports.get(first["ncmec"].id).status == "approved"
-    assert engine.response.reports.get(first["nca"].id).status == "accepted"
-    assert engine.response.reports.get(second["ncmec"].id).status == "accepted"
-    assert engine.response.outbox.run_once("report") == 0  # still backing off, not spinning
-    waiting = [i for i in engine.response.outbox.items() if i.status == "pending"]
+    assert engine.outbox.run_once("report") == 2
+    assert engine.reports.get(first["ncmec"].id).status == "approved"
+    assert engine.reports.get(first["nca"].id).status == "accepted"
+    assert engine.reports.get(second["ncmec"].id).status == "accepted"
+    assert engine.outbox.run_once("report") == 0  # still backing off, not spinning
+    waiting = [i for i in engine.outbox.items() if i.status == "pending"]
     assert len(waiting) == 1 and "503" in (waiting[0].last_error or "")

@@ -66,7 +66,7 @@ def test_bank_policies_carry_over_to_settings_per_signal_type(empty_url: str) ->
         connection.execute(_ENTRY, {"value": PDQ, "bank": "tuned",
                                     "digest": hashlib.sha256(PDQ.encode()).hexdigest()})
     db.upgrade()
-    engine = Engine(Settings(database_url=empty_url), migrate=False)
+    engine = Engine(Settings(database_url=empty_url))
     try:
         tuned = engine.banks.get_bank("tuned")
         assert tuned.entry_count == 1  # the table was altered in place, never re-created

@@ -17,7 +17,7 @@ def _case(server: LiveServer) -> int:
     engine = server.engine
     case_id = engine.cases.open(intake.from_user_report(
         "csam", "reported by a user", Subject("post-7", "acct-7")), "t").case.id
-    engine.response.previews.add(case_id, generated_image(3), "post-7.jpg", "key:t")
+    engine.previews.add(case_id, generated_image(3), "post-7.jpg", "key:t")
     return case_id
 
 

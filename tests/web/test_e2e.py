@@ -78,8 +78,8 @@ def test_match_to_review_to_webhook_to_report(browser: Browser, sqlite_url: str,
             page.click("table a[href^='/reports/']")
             page.click("#approve")
             page.wait_for_selector("text=queued for sending")
-            _eventually(lambda: engine.response.reports.list()[0].status == "accepted")
-            report = engine.response.reports.list()[0]
+            _eventually(lambda: engine.reports.list()[0].status == "accepted")
+            report = engine.reports.list()[0]
             assert report.external_id in fakes.ncmec.reports
             assert fakes.ncmec.reports[report.external_id or ""].state == "finished"
             _eventually(lambda: engine.cases.get(case_id).status.value == "closed")

@@ -45,7 +45,7 @@ def test_a_false_positive_is_never_removed_again(platform: Engine, receiver: Rec
                             data={"content_id": "post-1", "account_id": "acct-1"})
         result = first.json()["results"][0]
         assert result["action"] == "block" and result["case"]["created"]
-        platform.response.outbox.run_once()
+        platform.outbox.run_once()
         assert [(e["event"], e["actions"]) for e in receiver.events] == [
             ("case.policy_action", ["remove_content"])]
 
@@ -58,7 +58,7 @@ def test_a_false_positive_is_never_removed_again(platform: Engine, receiver: Rec
             "decision": "false_positive", "reason": "a holiday photo", "csrf_token": csrf,
             "version": version.group(1)})
         assert decided.status_code == 303, decided.text
-        platform.response.outbox.run_once()
+        platform.outbox.run_once()
         assert receiver.events[-1]["event"] == "case.decided"
         assert receiver.events[-1]["actions"] == ["restore_content"]
 
@@ -67,7 +67,7 @@ def test_a_false_positive_is_never_removed_again(platform: Engine, receiver: Rec
             answer = client.post("/v1/match", headers=api, files={"file": ("v.jpg", data)},
                                  data={"content_id": f"post-{i + 2}"}).json()["results"][0]
             assert not answer["matched"] and "case" not in answer, name
-        platform.response.outbox.run_once()
+        platform.outbox.run_once()
     removals = [e for e in receiver.events if "remove_content" in e.get("actions", [])]
     assert [e["content_id"] for e in removals] == ["post-1"]
     assert receiver.rejected == 0

@@ -17,7 +17,7 @@ from tests.web.conftest import sign_in
 def _case(engine: Engine, category: str = "csam") -> int:
     case_id = engine.cases.open(intake.from_user_report(category, "reported", Subject("c1")),
                                 "t").case.id
-    engine.response.previews.add(case_id, generated_image(1), "upload.jpg", "key:t")
+    engine.previews.add(case_id, generated_image(1), "upload.jpg", "key:t")
     return case_id
 
 
@@ -126,7 +126,7 @@ def test_a_reviewer_cannot_use_admin_pages(client: TestClient, web_engine: Engin
     answer = client.post("/admin/users", data={"username": "mallory", "password": "p" * 14,
                                                "role": "admin", "csrf_token": csrf})
     assert answer.status_code == 403
-    assert "mallory" not in [u.username for u in web_engine.response.users.list()]
+    assert "mallory" not in [u.username for u in web_engine.users.list()]
 
 
 def test_an_admin_manages_reviewers_and_sees_the_chain(client: TestClient, web_engine: Engine
@@ -192,7 +192,7 @@ def test_the_queue_pages_through_every_case_with_counts(client: TestClient,
 def test_a_case_held_by_another_reviewer_and_signing_out(client: TestClient,
                                                           web_engine: Engine) -> None:
     case_id = _case(web_engine)
-    rita = web_engine.response.users.list()[0]
+    rita = web_engine.users.list()[0]
     web_engine.cases.leases.claim(case_id, rita)
     csrf = sign_in(client, "sam")  # a senior
     page = client.get(f"/cases/{case_id}").text

@@ -1,4 +1,5 @@
-"""What every command shares: settings from --db, the engine, errors as exit code 2."""
+"""What every command shares: settings from --db, the engine (which refuses a database
+`db upgrade` has not made), errors as exit code 2."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rich.text import Text
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import SafeguardingError
+from safeguarding.store.db import Database, head_revision
 
 # No markup: what we print is data (file names, bank names, messages), and a file named
 # "b[/x].jpg" must print as itself, not crash Rich's markup parser. Colour is asked for
@@ -46,6 +48,29 @@ def error(message: str, label: str = "error:") -> None:
 def fail(message: str) -> NoReturn:
     error(message)
     raise typer.Exit(EXIT_ERROR)
+
+
+def upgrade_database(ctx: typer.Context) -> str:
+    """Create or migrate the chosen database (`db upgrade`, `serve --demo`: the only
+    commands that do); returns what was done, in words."""
+    try:
+        database = Database(settings(ctx).database_url)
+    except SafeguardingError as exc:
+        fail(str(exc))
+    try:
+        exists = database.path is None or database.path.is_file()
+        before = database.revision() if exists else None
+        database.upgrade()
+    except Exception as exc:  # an unreachable server or a bad URL, told plainly
+        fail(f"cannot open or migrate the database at {database.shown}: {exc}")
+    finally:
+        database.dispose()
+    head = head_revision()
+    if before == head:
+        return f"the database at {database.shown} is up to date (schema {head})"
+    if before is None:
+        return f"created the database at {database.shown} (schema {head})"
+    return f"migrated the database at {database.shown} from schema {before} to {head}"
 
 
 @contextmanager

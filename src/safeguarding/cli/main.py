@@ -22,6 +22,7 @@ from safeguarding.cli.common import (
     out,
     print_json,
     settings,
+    upgrade_database,
 )
 from safeguarding.cli.files import expand_paths, hash_many
 from safeguarding.config import Settings
@@ -137,7 +138,8 @@ def serve(ctx: typer.Context,
           host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
           port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
           demo: Annotated[bool, typer.Option(
-              help="Seed a demo bank of benign photos and print an admin key.")] = False,
+              help="Create or migrate the database (as `db upgrade` does), seed a demo bank "
+              "of benign photos and print an admin key.")] = False,
           demo_dir: Annotated[Path, typer.Option(help="Photos for the demo bank.")
                               ] = DEFAULT_DEMO_DIR,
           ) -> None:
@@ -151,6 +153,8 @@ def serve(ctx: typer.Context,
     config = settings(ctx)
     if demo and config.environment == "production":
         fail("--demo is refused when SAFEGUARDING_ENVIRONMENT=production")
+    if demo:  # the one command besides `db upgrade` that makes a database
+        err.print(f"--demo: {upgrade_database(ctx)}")
     with engine(ctx) as e:
         if demo:
             token, password = seed_demo(e, demo_dir)
@@ -167,10 +171,9 @@ def serve(ctx: typer.Context,
 
 @db_app.command()
 def upgrade(ctx: typer.Context) -> None:
-    """Create or upgrade the database schema."""
-    with engine(ctx) as e:
-        e.db.upgrade()
-    out.print(f"database at {settings(ctx).database_url} is up to date")
+    """Create the database or migrate it to this version's schema. With `serve --demo`, the
+    only command that does: every other command refuses a missing or older database."""
+    out.print(upgrade_database(ctx))
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ def create_user(ctx: typer.Context, username: str,
         if getpass.getpass("again: ") != password:
             fail("the passwords differ")
     with engine(ctx) as e:
-        user = e.response.users.create(username, password, role, actor())
+        user = e.users.create(username, password, role, actor())
     out.print(f"created {user.role.value} {user.username}")
 
 
@@ -52,7 +52,7 @@ def create_user(ctx: typer.Context, username: str,
 def list_users(ctx: typer.Context,
                json: Annotated[bool, typer.Option("--json")] = False) -> None:
     with engine(ctx) as e:
-        for user in e.response.users.list():
+        for user in e.users.list():
             if json:
                 print_json({"username": user.username, "role": user.role.value,
                             "active": user.active, "locked_until": user.locked_until})
@@ -68,7 +68,7 @@ def set_user(ctx: typer.Context, username: str,
              ) -> None:
     """Change a reviewer's role, or disable them."""
     with engine(ctx) as e:
-        user = e.response.users.update(username, actor(), role=role, active=active)
+        user = e.users.update(username, actor(), role=role, active=active)
     out.print(f"{user.username}: {user.role.value}, {'active' if user.active else 'disabled'}")
 
 
@@ -130,7 +130,7 @@ def purge(ctx: typer.Context) -> None:
     """Delete previews and clear upload metadata past the evidence retention period
     (`preview_retention_days`; cases under preservation keep both). Run it daily."""
     with engine(ctx) as e:
-        removed = e.response.previews.purge()
+        removed = e.previews.purge()
         cleared = e.cases.purge_uploads()
     out.print(f"removed {removed} previews, cleared upload metadata from {cleared} samples")
 
@@ -141,7 +141,7 @@ def worker(ctx: typer.Context,
     """Deliver the outbox (webhooks, reports) until stopped."""
     with engine(ctx) as e:
         if once:
-            out.print(f"delivered {e.response.outbox.run_once()}")
+            out.print(f"delivered {e.outbox.run_once()}")
             return
         err.print("delivering; Ctrl-C stops")
         with contextlib.suppress(KeyboardInterrupt):

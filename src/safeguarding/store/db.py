@@ -1,7 +1,14 @@
-"""Engine set-up, sessions and migrations for SQLite (default) and PostgreSQL."""
+"""Engine set-up, sessions and migrations for SQLite (default) and PostgreSQL.
+
+Only `safeguarding db upgrade` and `safeguarding serve --demo` create or migrate a database
+(`Database.upgrade`). Everything else opens it with `check_current`, which refuses a missing
+database or one at another schema, naming the command to run: an SQLite path with a typo must
+not become a silent empty database that answers "no match".
+"""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,12 +19,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from safeguarding.errors import InvalidInputError
+from safeguarding.errors import DatabaseNotReadyError, InvalidInputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+UPGRADE_HINT = "run `safeguarding db upgrade` (with the same --db) to create or migrate it"
 _IMMEDIATE = "safeguarding_immediate"
 
 
@@ -43,12 +52,14 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
             if parsed.database in (None, "", ":memory:"):
                 raise InvalidInputError("database_url", "use a file for SQLite "
-                                        "(sqlite:///path.db): the index and "
-                                 "the API share it across threads")
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                                        "(sqlite:///path.db): the index and the API share "
+                                        "it across threads")
+            self.path: Path | None = Path(parsed.database)
             kwargs["poolclass"] = NullPool
         else:
+            self.path = None
             kwargs["pool_pre_ping"] = True
+        self.shown = parsed.render_as_string(hide_password=True)
         self.engine: Engine = create_engine(parsed, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
@@ -73,19 +84,49 @@ class Database:
                 raise
 
     def upgrade(self) -> None:
-        """Apply every migration up to the newest (idempotent)."""
+        """Create the database (an SQLite file) or apply every migration up to this
+        version's schema; idempotent. Only `db upgrade` and `serve --demo` call it."""
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.engine.begin() as connection:
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
-    def is_current(self) -> bool:
+    def revision(self) -> str | None:
+        """The schema revision the database is at; None when it has no schema yet."""
         from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
 
         with self.engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-        return current == ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def is_current(self) -> bool:
+        return self.revision() == head_revision()
+
+    def check_current(self) -> None:
+        """Refuse (DatabaseNotReadyError, naming `safeguarding db upgrade`) a database that
+        does not exist, cannot be opened, or is not at this version's schema. Never creates
+        anything: an SQLite path is checked before SQLite would make an empty file there."""
+        if self.path is not None and not self.path.is_file():
+            raise DatabaseNotReadyError(f"no database at {self.path}: {UPGRADE_HINT}")
+        try:
+            current = self.revision()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseNotReadyError(f"cannot open the database at {self.shown} ({reason}); "
+                                        f"if it does not exist yet, {UPGRADE_HINT}") from None
+        head = head_revision()
+        if current == head:
+            return
+        if current is None:
+            raise DatabaseNotReadyError(f"the database at {self.shown} has no schema yet: "
+                                        f"{UPGRADE_HINT}")
+        if current not in known_revisions():
+            raise DatabaseNotReadyError(
+                f"the database at {self.shown} is at schema {current}, which this version "
+                f"does not know (it needs {head}): was it made by a newer safeguarding?")
+        raise DatabaseNotReadyError(f"the database at {self.shown} is at schema {current}; "
+                                    f"this version needs {head}: {UPGRADE_HINT}")
 
     def ping(self) -> bool:
         with self.engine.connect() as connection:
@@ -102,6 +143,23 @@ def insert_for(session: Session) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+@functools.cache
+def _scripts() -> Any:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(""))
+
+
+def head_revision() -> str:
+    """The newest schema revision this version knows (read once per process)."""
+    head: str = _scripts().get_current_head()
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {script.revision for script in _scripts().walk_revisions()}
 
 
 def alembic_config(url: str) -> Config:

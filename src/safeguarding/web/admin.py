@@ -30,10 +30,10 @@ async def admin_home(request: Request, session: Reviewer) -> Response:
             chain = engine.audit.verify(db_session)
             events = engine.audit.recent(db_session, limit=50)
         return page(request, "admin.html", {
-            "users": engine.response.users.list(), "banks": engine.banks.list_banks(),
+            "users": engine.users.list(), "banks": engine.banks.list_banks(),
             "keys": engine.keys.list(), "scopes": SCOPES, "roles": list(Role),
-            "outbox": engine.response.outbox.counts(),
-            "dead": engine.response.outbox.items(status="dead", limit=20),
+            "outbox": engine.outbox.counts(),
+            "dead": engine.outbox.items(status="dead", limit=20),
             "chain": chain, "events": events}, session=session)
 
     return await act(request, session, work, check_csrf=False)
@@ -46,7 +46,7 @@ async def create_user(request: Request, session: Reviewer,
                       role: Annotated[str, Form()], csrf_token: Csrf = "") -> Response:
     def work() -> Response:
         _admin(session)
-        engine_of(request).response.users.create(username, password, role, session.user.actor)
+        engine_of(request).users.create(username, password, role, session.user.actor)
         return RedirectResponse("/admin?msg=user+created", status_code=303)
 
     return await act(request, session, work, csrf_token)
@@ -58,7 +58,7 @@ async def update_user(request: Request, session: Reviewer, username: str,
                       csrf_token: Csrf = "") -> Response:
     def work() -> Response:
         _admin(session)
-        engine_of(request).response.users.update(
+        engine_of(request).users.update(
             username, session.user.actor, role=role or None,
             active={"yes": True, "no": False}.get(active))
         return RedirectResponse("/admin?msg=user+updated", status_code=303)
@@ -107,7 +107,7 @@ async def retry(request: Request, session: Reviewer, item_id: RowId, csrf_token:
                 ) -> Response:
     def work() -> Response:
         _admin(session)
-        engine_of(request).response.outbox.retry(item_id, session.user.actor)
+        engine_of(request).outbox.retry(item_id, session.user.actor)
         return RedirectResponse("/admin?msg=delivery+queued+again", status_code=303)
 
     return await act(request, session, work, csrf_token)

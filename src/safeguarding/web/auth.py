@@ -55,14 +55,14 @@ async def login(request: Request, username: Annotated[str, Form(max_length=200)]
             "error": "the form's security token is missing or out of date: reload the page"},
             status=403)
     try:
-        signed_in = await run_in_threadpool(lambda: engine.response.users.sign_in(
+        signed_in = await run_in_threadpool(lambda: engine.users.sign_in(
             username, password, source=client_of(request),
             browser=request.cookies.get(BROWSER_COOKIE)))
     except AuthError as exc:
         await _failed(request)
         return page(request, "login.html", {"login_csrf": expected, "next": _safe_next(next),
                                             "error": str(exc)}, status=401)
-    started = await run_in_threadpool(engine.response.sessions.start, signed_in.user)
+    started = await run_in_threadpool(engine.sessions.start, signed_in.user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     secure = engine.settings.cookies_secure
     response.set_cookie(SESSION_COOKIE, started.token, httponly=True, samesite="strict",
@@ -88,7 +88,7 @@ async def logout(request: Request, session: Reviewer,
     engine = engine_of(request)
     # the cases they were holding go back to the queue now, not when their leases lapse
     await run_in_threadpool(engine.cases.leases.release_all, session.user)
-    await run_in_threadpool(engine.response.sessions.end, request.cookies.get(SESSION_COOKIE))
+    await run_in_threadpool(engine.sessions.end, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login?msg=signed+out", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -51,7 +51,7 @@ def _case_page(request: Request, session: Reviewer, case_id: int,
                revealed: dict[int, str] | None = None) -> HTMLResponse:
     engine = engine_of(request)
     case = engine.cases.view(case_id, session.user)
-    reports = engine.response.reports.list(case_id=case_id)
+    reports = engine.reports.list(case_id=case_id)
     return page(request, "case.html", {
         "case": case, "reports": reports, "revealed": revealed or {},
         "holder": case.held_by(utcnow()),
@@ -125,7 +125,7 @@ async def decide(request: Request, session: Reviewer, case_id: RowId,
 async def blurred_preview(request: Request, session: Reviewer, case_id: RowId, preview_id: RowId
                           ) -> Response:
     def work() -> Response:
-        data = engine_of(request).response.previews.render(case_id, preview_id,
+        data = engine_of(request).previews.render(case_id, preview_id,
                                                            session.user.actor, reveal=False)
         return Response(data, media_type="image/jpeg", headers=SECURITY_HEADERS)
 
@@ -137,7 +137,7 @@ async def reveal(request: Request, session: Reviewer, case_id: RowId, preview_id
                  csrf_token: Csrf = "") -> Response:
     """The unblurred image, inline in this one response: no URL to cache or share."""
     def work() -> Response:
-        data = engine_of(request).response.previews.render(case_id, preview_id,
+        data = engine_of(request).previews.render(case_id, preview_id,
                                                            session.user.actor, reveal=True)
         inline = "data:image/jpeg;base64," + base64.b64encode(data).decode()
         return _case_page(request, session, case_id, {preview_id: inline})
@@ -147,14 +147,14 @@ async def reveal(request: Request, session: Reviewer, case_id: RowId, preview_id
 
 @router.get("/reports")
 async def reports(request: Request, session: Reviewer) -> HTMLResponse:
-    items = await run_in_threadpool(engine_of(request).response.reports.list)
+    items = await run_in_threadpool(engine_of(request).reports.list)
     return page(request, "reports.html", {"reports": items}, session=session)
 
 
 @router.get("/reports/{report_id}")
 async def report_page(request: Request, session: Reviewer, report_id: RowId) -> Response:
     def work() -> Response:
-        report = engine_of(request).response.reports.get(report_id)
+        report = engine_of(request).reports.get(report_id)
         return page(request, "report.html", {"report": report}, session=session)
 
     return await act(request, session, work, check_csrf=False)
@@ -164,7 +164,7 @@ async def report_page(request: Request, session: Reviewer, report_id: RowId) -> 
 async def approve(request: Request, session: Reviewer, report_id: RowId, csrf_token: Csrf = ""
                   ) -> Response:
     def work() -> Response:
-        engine_of(request).response.reports.approve(report_id, session.user)
+        engine_of(request).reports.approve(report_id, session.user)
         return RedirectResponse(f"/reports/{report_id}?msg=approved:+queued+for+sending",
                                 status_code=303)
 
@@ -176,7 +176,7 @@ async def withdraw(request: Request, session: Reviewer, report_id: RowId,
                    reason: Annotated[str, Form(max_length=2000)] = "", csrf_token: Csrf = ""
                    ) -> Response:
     def work() -> Response:
-        engine_of(request).response.reports.withdraw(report_id, session.user, reason)
+        engine_of(request).reports.withdraw(report_id, session.user, reason)
         return RedirectResponse(f"/reports/{report_id}?msg=withdrawn", status_code=303)
 
     return await act(request, session, work, csrf_token)

@@ -57,7 +57,7 @@ async def signed_in(request: Request) -> WebSession:
     """The reviewer's session, or a redirect to the sign-in page."""
     engine = engine_of(request)
     try:
-        return await run_in_threadpool(engine.response.sessions.resume,
+        return await run_in_threadpool(engine.sessions.resume,
                                        request.cookies.get(SESSION_COOKIE))
     except AuthError as exc:
         target = quote(request.url.path) if request.method == "GET" else "/"

@@ -54,6 +54,6 @@ async def add_preview(case_id: RowId, file: UploadFile, engine: EngineDep, key: 
     """Supply the image for review. Kept re-encoded at 1024 px for the preview retention
     period (longer once a case is confirmed and preserved); shown blurred by default."""
     data = await file.read()
-    preview_id = await run_in_threadpool(engine.response.previews.add, case_id, data,
+    preview_id = await run_in_threadpool(engine.previews.add, case_id, data,
                                          file.filename or "upload", key.actor)
     return {"case": case_id, "preview": preview_id}
