@@ -23,12 +23,12 @@ from safeguarding.actions.receiver import (
     sign,
     verify,
 )
+from safeguarding.actions.tables import OutboxRow
 from safeguarding.cases import intake
 from safeguarding.cases.model import Status, Subject
 from safeguarding.engine import Engine
 from safeguarding.store.instance import INSTANCE_ID, stored_value
 from safeguarding.store.models import utcnow
-from safeguarding.store.response_models import OutboxRow
 from tests.fakes.receiver import ReceiverServer
 from tests.fakes.setup import SECRET, Fakes, response_engine, users
 

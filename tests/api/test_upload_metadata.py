@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from safeguarding.cases.tables import CaseRow
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
-from safeguarding.store.response_models import CaseRow
 from tests.api.conftest import _headers
 
 IMAGE = generated_image(11)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from safeguarding.actions.tables import OutboxRow
 from safeguarding.banks.model import Action
 from safeguarding.cases import intake
 from safeguarding.cases.model import Decision, Priority, Status, Subject
@@ -16,7 +17,7 @@ from safeguarding.conversation.analyzer import Message
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
 from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError
-from safeguarding.store.response_models import OutboxRow, ReportRow
+from safeguarding.reporting.tables import ReportRow
 from tests.fakes.setup import Fakes, bank_of, response_engine, users
 
 IMAGES = [generated_image(i) for i in range(3)]

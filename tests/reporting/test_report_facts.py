@@ -16,13 +16,13 @@ from sqlalchemy import update
 
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
+from safeguarding.cases.tables import CaseEvidenceRow
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
 from safeguarding.reporting import ncmec
 from safeguarding.reporting.document import ReportedFile, Reporter, ReportFacts, Upload
 from safeguarding.store.models import utcnow
-from safeguarding.store.response_models import CaseEvidenceRow
 from tests.fakes.cybertipline import schema_errors
 from tests.fakes.setup import Fakes, bank_of, response_engine, users
 

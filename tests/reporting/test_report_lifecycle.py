@@ -16,8 +16,8 @@ from safeguarding.cases.model import Subject
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
 from safeguarding.reporting.clients import CyberTiplineClient
+from safeguarding.reporting.tables import ReportRow
 from safeguarding.store.models import utcnow
-from safeguarding.store.response_models import ReportRow
 from tests.fakes.setup import NCMEC_HOST, Fakes, response_engine, users
 
 IMAGES = [generated_image(i, (200, 150)) for i in (31, 32)]
@@ -72,7 +72,7 @@ def test_a_retry_carries_on_the_same_report_without_uploading_twice(
     fakes.ncmec.fail_on = {"finish": 1}
     engine.outbox.run_once("report")
     assert _status(engine, report_id) == "submitting"
-    from safeguarding.store.response_models import ReportFileRow
+    from safeguarding.reporting.tables import ReportFileRow
 
     with engine.db.read() as session:
         files = list(session.scalars(select(ReportFileRow)))

@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from safeguarding.actions.tables import OutboxRow
 from safeguarding.audit.log import AuditLog
 from safeguarding.errors import ConflictError
 from safeguarding.store.db import Database
 from safeguarding.store.instance import INSTANCE_ID, instance_value
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,19 @@ def enqueue(session: Session, channel: str, event: str, payload: dict[str, Any],
             idempotency_key: str, *, case_id: int | None = None) -> None:
     session.add(OutboxRow(channel=channel, event=event, payload=payload, case_id=case_id,
                           idempotency_key=idempotency_key[:100]))
+
+
+def sent_payloads(session: Session, case_id: int, event: str) -> list[dict[str, Any]]:
+    """The payloads of every delivery of `event` written for a case, sent or not."""
+    return list(session.scalars(select(OutboxRow.payload).where(
+        OutboxRow.case_id == case_id, OutboxRow.event == event)))
+
+
+def any_pending(session: Session, case_id: int, channel: str) -> bool:
+    """Whether a delivery on `channel` for the case is still to be made."""
+    return session.scalar(select(OutboxRow.id).where(
+        OutboxRow.case_id == case_id, OutboxRow.channel == channel,
+        OutboxRow.status == "pending").limit(1)) is not None
 
 
 class Outbox:

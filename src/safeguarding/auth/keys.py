@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from safeguarding.audit.log import AuditLog
+from safeguarding.auth.tables import ApiKeyRow
 from safeguarding.errors import (
     AuthError,
     ConflictError,
@@ -23,7 +24,7 @@ from safeguarding.errors import (
 )
 from safeguarding.inputs import short_text
 from safeguarding.store.db import Database
-from safeguarding.store.models import ApiKeyRow, utcnow
+from safeguarding.store.models import utcnow
 
 #: stored with each key: never rename. `admin` implies every other scope.
 SCOPES = ("match", "conversations", "cases", "banks:read", "banks:write", "admin")

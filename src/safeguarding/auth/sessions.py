@@ -12,11 +12,11 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from safeguarding.audit.log import AuditLog
+from safeguarding.auth.tables import UserRow, WebSessionRow
 from safeguarding.auth.users import User, user_from_row
 from safeguarding.errors import AuthError, ForbiddenError
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import UserRow, WebSessionRow
 
 #: a page view restarts the session's idle clock by writing at most this often
 TOUCH_EVERY = timedelta(minutes=1)

@@ -27,10 +27,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from safeguarding.auth.tables import LoginThrottleRow
 from safeguarding.store.db import insert_for
 from safeguarding.store.instance import BROWSER_KEY, instance_value, stored_value
 from safeguarding.store.models import as_utc
-from safeguarding.store.response_models import LoginThrottleRow
 
 #: a browser stays known to an account this long after it last signed in to it
 BROWSER_DAYS = 180

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
+from safeguarding.auth.tables import LoginThrottleRow, UserRow
 from safeguarding.auth.throttle import ACCOUNT, REFUSED, Attempt, LoginThrottle
 from safeguarding.errors import (
     AuthError,
@@ -29,7 +30,6 @@ from safeguarding.errors import (
 from safeguarding.inputs import choice, has_control
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import LoginThrottleRow, UserRow
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.@-]{1,99}")
 MIN_PASSWORD = 12

@@ -9,21 +9,21 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from safeguarding.actions.outbox import enqueue
+from safeguarding.actions.outbox import any_pending, enqueue, sent_payloads
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import User
 from safeguarding.banks.model import NewEntry
 from safeguarding.banks.policy import BankPolicy
 from safeguarding.cases.intake import in_evidence
 from safeguarding.cases.model import CaseKind, CaseRequest, Decision, Status
+from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
 from safeguarding.errors import ConflictError
 from safeguarding.reporting.service import ReportService
 from safeguarding.store.banks import BankStore
 from safeguarding.store.models import utcnow
-from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, OutboxRow, PreviewRow
 
 WEBHOOK = "webhook"
 FINAL_REPORT_STATES = ("accepted", "withdrawn")
@@ -73,8 +73,7 @@ class Consequences:
             # once per piece of content: the same upload matching again (the platform
             # checking it twice, a bot re-posting it under the same id) asks for nothing new
             content = request.subject.content_id or row.content_id or None
-            sent = session.scalars(select(OutboxRow.payload).where(
-                OutboxRow.case_id == row.id, OutboxRow.event == "case.policy_action"))
+            sent = sent_payloads(session, row.id, "case.policy_action")
             if all(payload.get("content_id") != content for payload in sent):
                 digest = hashlib.sha256((content or "").encode()).hexdigest()[:32]
                 self._send(session, row, "case.policy_action", key=f"case-{row.id}-policy-"
@@ -137,13 +136,9 @@ class Consequences:
     def advance(self, session: Session, row: CaseRow) -> None:
         """decided -> actioned once every webhook for the case is out; actioned -> closed
         once every report is accepted (or withdrawn)."""
-        if row.status == Status.DECIDED.value:
-            waiting = session.scalar(select(OutboxRow.id).where(
-                OutboxRow.case_id == row.id, OutboxRow.channel == WEBHOOK,
-                OutboxRow.status == "pending").limit(1))
-            if waiting is None:
-                row.status = Status.ACTIONED.value
-                self.audit.record(session, "system", "case.actioned", f"case:{row.id}")
+        if row.status == Status.DECIDED.value and not any_pending(session, row.id, WEBHOOK):
+            row.status = Status.ACTIONED.value
+            self.audit.record(session, "system", "case.actioned", f"case:{row.id}")
         if row.status == Status.ACTIONED.value and self.reports.all_final(session, row.id):
             row.status = Status.CLOSED.value
             self.audit.record(session, "system", "case.closed", f"case:{row.id}")

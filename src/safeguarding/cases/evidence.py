@@ -23,13 +23,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from safeguarding.cases.model import CaseRequest, Evidence, Sample
-from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import (
+from safeguarding.cases.tables import (
     CaseEvidenceRow,
     CaseRow,
     EvidenceAccountRow,
     EvidenceSampleRow,
 )
+from safeguarding.store.models import as_utc, utcnow
 
 FIRST_SAMPLES = 3
 LAST_SAMPLES = 3

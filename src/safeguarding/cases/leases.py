@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases.model import OPEN_STATUSES, CaseKind, Status
+from safeguarding.cases.tables import CaseRow
 from safeguarding.errors import ConflictError, NotFoundError
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import CaseRow
 
 Clock = Callable[[], datetime]
 

@@ -132,7 +132,7 @@ class CaseRequest:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Preview:
     id: int
     media_type: str
@@ -141,7 +141,7 @@ class Preview:
     expires_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Case:
     id: int
     kind: CaseKind

@@ -14,13 +14,13 @@ from PIL import Image, ImageFilter
 from sqlalchemy import delete, select
 
 from safeguarding.audit.log import AuditLog
+from safeguarding.cases.tables import CaseRow, PreviewRow
 from safeguarding.errors import InvalidInputError, NotFoundError
 from safeguarding.inputs import file_name as checked_file_name
 from safeguarding.media.image import decode_image
 from safeguarding.media.limits import MediaLimits
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import CaseRow, PreviewRow
 
 PREVIEW_SIDE = 1024
 BLURRED_SIDE = 480

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguarding.cases.model import OPEN_STATUSES, Case, Priority, Status
+from safeguarding.cases.tables import CaseRow
 from safeguarding.errors import InvalidInputError
-from safeguarding.store.response_models import CaseRow
 
 MAX_PER_PAGE = 200
 #: deep enough for any queue; an offset past it would only make the database work

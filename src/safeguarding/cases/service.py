@@ -34,11 +34,11 @@ from safeguarding.cases.model import (
     Subject,
 )
 from safeguarding.cases.queue import QueuePage, read_page
+from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
 from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from safeguarding.inputs import choice, free_text
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, PreviewRow
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,24 @@ class Opened:
 
 def to_case(row: CaseRow, items: list[Evidence] | None = None,
             previews: list[PreviewRow] | None = None) -> Case:
+    """The case a row holds, with the evidence and previews the caller loaded (a queue
+    page loads neither)."""
     return Case(
-        row.id, CaseKind(row.kind), Priority(row.priority), Status(row.status), row.assignee,
-        Subject(row.content_id, row.account_id, row.conversation_id), row.summary,
-        list(row.labels), Decision(row.decision) if row.decision else None,
-        row.decision_reason, row.decided_by, as_utc(row.decided_at),
-        Classification(row.classification) if row.classification else None, row.version,
-        as_utc(row.due_at) or utcnow(), as_utc(row.created_at) or utcnow(),
-        as_utc(row.updated_at) or utcnow(), as_utc(row.preserve_until),
-        list(items or []),
-        [Preview(p.id, p.media_type, p.file_name, p.md5, as_utc(p.expires_at) or utcnow())
-         for p in previews or []], as_utc(row.lease_until))
+        id=row.id, kind=CaseKind(row.kind), priority=Priority(row.priority),
+        status=Status(row.status), assignee=row.assignee, lease_until=as_utc(row.lease_until),
+        subject=Subject(row.content_id, row.account_id, row.conversation_id),
+        summary=row.summary, labels=list(row.labels),
+        decision=Decision(row.decision) if row.decision else None,
+        decision_reason=row.decision_reason, decided_by=row.decided_by,
+        decided_at=as_utc(row.decided_at),
+        classification=Classification(row.classification) if row.classification else None,
+        version=row.version, due_at=as_utc(row.due_at) or utcnow(),
+        created_at=as_utc(row.created_at) or utcnow(),
+        updated_at=as_utc(row.updated_at) or utcnow(),
+        preserve_until=as_utc(row.preserve_until), evidence=list(items or []),
+        previews=[Preview(id=p.id, media_type=p.media_type, file_name=p.file_name, md5=p.md5,
+                          expires_at=as_utc(p.expires_at) or utcnow())
+                  for p in previews or []])
 
 
 def _lock_subject(session: Session, subject: Subject) -> None:

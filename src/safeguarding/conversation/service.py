@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from safeguarding.audit.log import AuditLog
 from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Message
 from safeguarding.conversation.state import ConversationState
+from safeguarding.conversation.store import ConversationStore
 from safeguarding.errors import NotFoundError
 from safeguarding.inputs import platform_id
-from safeguarding.store.conversations import ConversationStore
 from safeguarding.store.db import Database
 
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
 from safeguarding.reporting.document import ReportedFile, ReportFacts, Upload
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, PreviewRow
 
 #: IP capture events in one report: the uploads a case samples, and no more
 MAX_UPLOADS = 20

@@ -16,15 +16,16 @@ from sqlalchemy.orm import Session
 from safeguarding.actions.outbox import Delivery, enqueue
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
+from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
 from safeguarding.errors import ConflictError, InvalidInputError, NotFoundError
 from safeguarding.reporting import nca, ncmec
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient, RejectedError
 from safeguarding.reporting.document import Reporter, ReportFacts
 from safeguarding.reporting.facts import gather
 from safeguarding.reporting.submission import CyberTiplineSubmission
+from safeguarding.reporting.tables import ReportRow
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import CaseEvidenceRow, CaseRow, PreviewRow, ReportRow
 
 REPORT_CHANNEL = "report"
 AUTHORITIES = ("ncmec", "nca")

@@ -33,9 +33,9 @@ from safeguarding.reporting.clients import (
     Uploaded,
 )
 from safeguarding.reporting.document import ReportFacts
+from safeguarding.reporting.tables import ReportFileRow, ReportRow
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
-from safeguarding.store.response_models import ReportFileRow, ReportRow
 
 log = logging.getLogger(__name__)
 

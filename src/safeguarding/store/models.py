@@ -1,4 +1,7 @@
-"""SQLAlchemy tables. Column and table names are persistent: change them only by migration."""
+"""The declarative base every table builds on, the time helpers, and the tables still
+kept here: banks (with their entries, change log and do-not-match list) and audit events,
+until their packages take them as the other domains did (`store/schema.py` lists every
+owner). Column and table names are persistent: change them only by migration."""
 
 from __future__ import annotations
 
@@ -18,8 +21,6 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from safeguarding.inputs import MAX_ID_CHARS
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -102,20 +103,6 @@ class DoNotMatchRow(Base):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ApiKeyRow(Base):
-    __tablename__ = "api_keys"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    key_id: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    secret_hash: Mapped[str] = mapped_column(String(128))
-    scopes: Mapped[list[str]] = mapped_column(JSON)
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
-
-
 class AuditEventRow(Base):
     __tablename__ = "audit_events"
     __table_args__ = (UniqueConstraint("seq", name="uq_audit_seq"),)
@@ -132,23 +119,6 @@ class AuditEventRow(Base):
     hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # the audit key's id when the hash is an HMAC under it (audit/keys.py); None: plain SHA-256
     key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
-
-
-class ConversationRow(Base):
-    """One row per conversation: the engine's bounded state (conversation/state.py) as JSON,
-    with the headline fields beside it for queues and queries. No message text."""
-
-    __tablename__ = "conversations"
-
-    id: Mapped[str] = mapped_column(String(MAX_ID_CHARS), primary_key=True)
-    state: Mapped[dict[str, Any]] = mapped_column(JSON)
-    messages: Mapped[int] = mapped_column(BigInteger, default=0)
-    alert: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    category: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    tier: Mapped[str] = mapped_column(String(20), default="none")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    alerted_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class InstanceValueRow(Base):

@@ -5,15 +5,14 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from safeguarding.store import response_models  # noqa: F401  (registers its tables)
-from safeguarding.store.models import Base
+from safeguarding.store.schema import metadata
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is not None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
@@ -21,6 +20,6 @@ if connection is not None:
 else:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.begin() as conn:
-        context.configure(connection=conn, target_metadata=Base.metadata)
+        context.configure(connection=conn, target_metadata=metadata)
         with context.begin_transaction():
             context.run_migrations()

@@ -12,7 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from safeguarding.store.models import ConversationRow, utcnow
+from safeguarding.conversation.tables import ConversationRow
+from safeguarding.store.models import utcnow
 
 
 class ConversationStore:

@@ -1,5 +1,6 @@
-"""Tables of the response side: cases, reviewers and their sessions, previews, the outbox
-of deliveries, and reports. Names are persistent: change them only by migration."""
+"""The tables the cases package owns: cases, their evidence (with samples and distinct
+accounts) and previews. Only `cases/` reads or writes them. Names are persistent: change
+them only by migration."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,104 +126,3 @@ class PreviewRow(Base):
     classification: Mapped[str | None] = mapped_column(String(10), nullable=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class UserRow(Base):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    username: Mapped[str] = mapped_column(String(100), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))
-    active: Mapped[bool] = mapped_column(default=True)
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
-
-
-class LoginThrottleRow(Base):
-    """Failed sign-ins counted under one key (auth/throttle.py): `address:<ip>`,
-    `account:<name>` or `browser:<cookie digest>`."""
-
-    __tablename__ = "login_throttles"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started: Mapped[datetime] = mapped_column(index=True)
-    blocked_until: Mapped[datetime | None] = mapped_column(nullable=True)
-
-
-class WebSessionRow(Base):
-    __tablename__ = "web_sessions"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column()
-
-
-class OutboxRow(Base):
-    """A delivery owed to the outside world, written in the transaction that caused it.
-    Each channel is delivered in id order; `lease_until` marks a worker mid-delivery."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "channel", "status", "id"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(30))  # webhook, report
-    case_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
-    event: Mapped[str] = mapped_column(String(50))
-    payload: Mapped[dict[str, Any]] = mapped_column()
-    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # delivered, dead
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
-
-
-class ReportRow(Base):
-    __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("case_id", "authority", name="uq_report_case"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    authority: Mapped[str] = mapped_column(String(20))  # ncmec, nca
-    status: Mapped[str] = mapped_column(String(20), default="draft")
-    document: Mapped[str] = mapped_column(Text)  # the report as it will be sent
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    approved_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    attempts: Mapped[int] = mapped_column(BigInteger, default=0)
-    # our last successful change to the open report at the authority: NCMEC deletes an
-    # unfinished report an hour after its last change (reporting/submission.py)
-    external_touched_at: Mapped[datetime | None] = mapped_column(nullable=True)
-
-
-class ReportFileRow(Base):
-    """A file uploaded to an open CyberTipline report: its fileId, so a retry never uploads
-    it twice, and whether its fileDetails went too. Rows of an abandoned report stay as
-    history; only those of the report's current `external_id` count."""
-
-    __tablename__ = "report_files"
-    __table_args__ = (UniqueConstraint("report_id", "external_id", "preview_id",
-                                       name="uq_report_file"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           index=True)
-    external_id: Mapped[str] = mapped_column(String(100))
-    preview_id: Mapped[int] = mapped_column(BigInteger)
-    file_id: Mapped[str] = mapped_column(String(100))
-    md5: Mapped[str] = mapped_column(String(32))  # as NCMEC computed it, equal to ours
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    details_sent_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -1,0 +1,18 @@
+"""Every table, in one metadata, for Alembic and the tests' schema checks. Each domain
+package owns its tables (`cases/tables.py`, `auth/tables.py` ...) and is the only code that
+reads or writes them; importing the modules here registers them all on `Base.metadata`."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from safeguarding.actions import tables as _actions
+from safeguarding.auth import tables as _auth
+from safeguarding.cases import tables as _cases
+from safeguarding.conversation import tables as _conversation
+from safeguarding.reporting import tables as _reporting
+from safeguarding.store import instance as _instance
+from safeguarding.store.models import Base
+
+OWNERS = (_actions, _auth, _cases, _conversation, _reporting, _instance)
+metadata: MetaData = Base.metadata
