@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from safeguarding.api.body_limit import LIMIT_KEY
-from safeguarding.auth.keys import ApiKey
+from safeguarding.auth.keys import ApiKey, Scope
 from safeguarding.engine import Engine
 from safeguarding.inputs import MAX_ROW_ID
 
@@ -49,7 +49,7 @@ class Require:
     """The dependency `Depends(Require("match"))`: the caller's API key, which must have the
     scope. Under `KeyFirstRoute` it was checked before the body was read."""
 
-    def __init__(self, scope: str) -> None:
+    def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
     async def check(self, request: Request) -> ApiKey:
@@ -94,9 +94,9 @@ class KeyFirstRoute(APIRoute):
         return key_first
 
 
-MatchKey = Annotated[ApiKey, Depends(Require("match"))]
-ConversationKey = Annotated[ApiKey, Depends(Require("conversations"))]
-CaseKey = Annotated[ApiKey, Depends(Require("cases"))]
-ReadKey = Annotated[ApiKey, Depends(Require("banks:read"))]
-WriteKey = Annotated[ApiKey, Depends(Require("banks:write"))]
-AdminKey = Annotated[ApiKey, Depends(Require("admin"))]
+MatchKey = Annotated[ApiKey, Depends(Require(Scope.MATCH))]
+ConversationKey = Annotated[ApiKey, Depends(Require(Scope.CONVERSATIONS))]
+CaseKey = Annotated[ApiKey, Depends(Require(Scope.CASES))]
+ReadKey = Annotated[ApiKey, Depends(Require(Scope.BANKS_READ))]
+WriteKey = Annotated[ApiKey, Depends(Require(Scope.BANKS_WRITE))]
+AdminKey = Annotated[ApiKey, Depends(Require(Scope.ADMIN))]

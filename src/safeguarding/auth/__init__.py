@@ -1,5 +1,6 @@
-"""API keys with scopes: who may call what."""
+"""Who may do what: API keys with scopes (keys), reviewer accounts with roles (users),
+sign-in limits (throttle, clients) and browser sessions with CSRF tokens (sessions)."""
 
-from safeguarding.auth.keys import SCOPES, ApiKey, ApiKeys, CreatedKey
+from safeguarding.auth.keys import ApiKey, ApiKeys, CreatedKey, Scope
 
-__all__ = ["SCOPES", "ApiKey", "ApiKeys", "CreatedKey"]
+__all__ = ["ApiKey", "ApiKeys", "CreatedKey", "Scope"]

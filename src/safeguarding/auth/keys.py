@@ -10,6 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 
@@ -26,8 +27,19 @@ from safeguarding.inputs import short_text
 from safeguarding.store.db import Database
 from safeguarding.store.models import utcnow
 
-#: stored with each key: never rename. `admin` implies every other scope.
-SCOPES = ("match", "conversations", "cases", "banks:read", "banks:write", "admin")
+
+class Scope(StrEnum):
+    """What a key may call. Stored with each key: never rename. `admin` implies every
+    other scope."""
+
+    MATCH = "match"
+    CONVERSATIONS = "conversations"
+    CASES = "cases"
+    BANKS_READ = "banks:read"
+    BANKS_WRITE = "banks:write"
+    ADMIN = "admin"
+
+
 _TOKEN = re.compile(r"sg_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
 _KEY_ID = re.compile(r"[a-z0-9]{12}")
 MAX_KEY_NAME_CHARS = 200
@@ -48,7 +60,7 @@ class ApiKey:
         return f"key:{self.key_id}:{self.name}"
 
     def allows(self, scope: str) -> bool:
-        return "admin" in self.scopes or scope in self.scopes
+        return Scope.ADMIN in self.scopes or scope in self.scopes
 
 
 @dataclass(frozen=True)
@@ -67,9 +79,9 @@ def _key(row: ApiKeyRow) -> ApiKey:
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
-    unknown = sorted(set(scopes) - set(SCOPES))
+    unknown = sorted(set(scopes) - set(Scope))
     if unknown or not scopes:
-        raise InvalidInputError("scopes", f"must be some of {list(SCOPES)}; got "
+        raise InvalidInputError("scopes", f"must be some of {[s.value for s in Scope]}; got "
                                 f"{unknown or 'none'}")
     return sorted(set(scopes))
 

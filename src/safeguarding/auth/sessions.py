@@ -100,7 +100,3 @@ class WebSessions:
         with self.db.write() as session:
             session.execute(delete(WebSessionRow).where(
                 WebSessionRow.token_hash == _digest(token)))
-
-    def end_all(self, user_id: int) -> None:
-        with self.db.write() as session:
-            session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))

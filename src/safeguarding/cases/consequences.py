@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import update
@@ -26,7 +27,15 @@ from safeguarding.store.banks import BankStore
 from safeguarding.store.models import utcnow
 
 WEBHOOK = "webhook"
-FINAL_REPORT_STATES = ("accepted", "withdrawn")
+
+
+class WebhookEvent(StrEnum):
+    """What the platform is told (docs/response.md): names it dispatches on, never rename."""
+
+    OPENED = "case.opened"
+    POLICY_ACTION = "case.policy_action"
+    DECIDED = "case.decided"
+    INFO_REQUESTED = "case.info_requested"
 
 
 def query_signals(evidence: list[CaseEvidenceRow], *, every_view: bool = False
@@ -60,7 +69,7 @@ class Consequences:
         self.preserve_for = preserve_for
         self.confirmed_bank = confirmed_bank
 
-    def _send(self, session: Session, row: CaseRow, event: str, *, key: str | None = None,
+    def _send(self, session: Session, row: CaseRow, event: WebhookEvent, *, key: str | None = None,
               **payload: Any) -> None:
         if not self.webhooks:
             return
@@ -73,26 +82,26 @@ class Consequences:
             # once per piece of content: the same upload matching again (the platform
             # checking it twice, a bot re-posting it under the same id) asks for nothing new
             content = request.subject.content_id or row.content_id or None
-            sent = sent_payloads(session, row.id, "case.policy_action")
+            sent = sent_payloads(session, row.id, WebhookEvent.POLICY_ACTION)
             if all(payload.get("content_id") != content for payload in sent):
                 digest = hashlib.sha256((content or "").encode()).hexdigest()[:32]
-                self._send(session, row, "case.policy_action", key=f"case-{row.id}-policy-"
+                self._send(session, row, WebhookEvent.POLICY_ACTION, key=f"case-{row.id}-policy-"
                            f"{digest}", actions=request.immediate_actions,
                            priority=row.priority, content_id=content)
         elif created:
-            self._send(session, row, "case.opened", priority=row.priority)
+            self._send(session, row, WebhookEvent.OPENED, priority=row.priority)
 
     def on_decision(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
                     decision: Decision, reason: str, user: User) -> None:
         if decision is Decision.CONFIRM:
-            self._send(session, row, "case.decided", decision=decision.value,
+            self._send(session, row, WebhookEvent.DECIDED, decision=decision.value,
                        actions=self._actions(row), classification=row.classification)
             self._preserve(session, row)
             self._bank_confirmed(session, row, evidence, user)
             self.reports.draft(session, row, evidence, user)
         elif decision is Decision.FALSE_POSITIVE:
             blocked = any(e.data.get("action") in ("block", "report") for e in evidence)
-            self._send(session, row, "case.decided", decision=decision.value,
+            self._send(session, row, WebhookEvent.DECIDED, decision=decision.value,
                        actions=["restore_content"] if blocked and row.content_id else [])
             # every view of the file: its trimmed picture or a rotation matching again
             # would send the platform the same wrong removal
@@ -101,7 +110,7 @@ class Consequences:
                                                  f"case {row.id}: {reason}"[:2000],
                                                  user.actor)
         elif decision is Decision.NEEDS_INFO:
-            self._send(session, row, "case.info_requested", question=reason)
+            self._send(session, row, WebhookEvent.INFO_REQUESTED, question=reason)
 
     def _actions(self, row: CaseRow) -> list[str]:
         actions = []

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from safeguarding.auth.keys import SCOPES
+from safeguarding.auth.keys import Scope
 from safeguarding.cli.common import actor, engine, err, out, print_json
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
@@ -16,7 +16,7 @@ app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True
 @app.command()
 def create(ctx: typer.Context, name: str,
            scope: Annotated[list[str], typer.Option(
-               help=f"Scope (repeatable): {', '.join(SCOPES)}.")],
+               help=f"Scope (repeatable): {', '.join(Scope)}.")],
            json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Create a key. Its token is shown once and never stored."""
     with engine(ctx) as e:

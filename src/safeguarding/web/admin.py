@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from safeguarding.api.deps import RowId
-from safeguarding.auth.keys import SCOPES
+from safeguarding.auth.keys import Scope
 from safeguarding.auth.sessions import WebSession
 from safeguarding.auth.users import Role
 from safeguarding.web.common import Reviewer, act, engine_of, page
@@ -31,7 +31,7 @@ async def admin_home(request: Request, session: Reviewer) -> Response:
             events = engine.audit.recent(db_session, limit=50)
         return page(request, "admin.html", {
             "users": engine.users.list(), "banks": engine.banks.list_banks(),
-            "keys": engine.keys.list(), "scopes": SCOPES, "roles": list(Role),
+            "keys": engine.keys.list(), "scopes": list(Scope), "roles": list(Role),
             "outbox": engine.outbox.counts(),
             "dead": engine.outbox.items(status="dead", limit=20),
             "chain": chain, "events": events}, session=session)
