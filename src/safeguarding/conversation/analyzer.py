@@ -39,11 +39,14 @@ class Message:
     ts: str | None = None
 
 
+_DEFAULT = Settings.model_fields  # each limit's default is the setting's, defined once
+
+
 @dataclass(frozen=True)
 class Limits:
-    max_message_chars: int = 100_000
-    max_participants: int = 50
-    max_messages: int = 1_000_000
+    max_message_chars: int = _DEFAULT["conversation_max_message_chars"].default
+    max_participants: int = _DEFAULT["conversation_max_participants"].default
+    max_messages: int = _DEFAULT["conversation_max_messages"].default
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
