@@ -29,11 +29,11 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import describe
-from safeguarding.api import create_app
 from safeguarding.banks.model import NewEntry
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.matching import QuerySignal
+from safeguarding.server import create_app
 from safeguarding.store.db import Database
 
 VARIANTS = ("original", "rotate90", "rotate180", "rotate270", "flip_x", "flip_y",

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from safeguarding.api import create_app
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
+from safeguarding.server import create_app
 from tests.api.conftest import _headers
 
 

@@ -15,11 +15,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from safeguarding.api.app import create_app
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
+from safeguarding.server import create_app
 from tests.fakes.setup import Fakes, response_engine, users
 from tests.web.conftest import sign_in
 

@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
-from safeguarding.api import create_app
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.hashing.vpdq import VpdqFrame, format_frames
+from safeguarding.server import create_app
 
 PDQ = "f" * 64
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from safeguarding.api.app import create_app
 from safeguarding.conversation.analyzer import Message
 from safeguarding.engine import Engine
 from safeguarding.inputs import MAX_ID_CHARS
+from safeguarding.server import create_app
 from tests.fakes.setup import Fakes, response_engine
 
 LONGEST = "c" * MAX_ID_CHARS

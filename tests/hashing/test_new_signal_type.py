@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from safeguarding.api import create_app
 from safeguarding.cases.model import Decision
 from safeguarding.cli.main import app as cli
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.hashing.registry import register, unregister
+from safeguarding.server import create_app
 from tests.fakes.setup import users
 from tests.hashing.test_signal_types import check_signal_type
 from tests.hashing.toy import ToyHistSignal

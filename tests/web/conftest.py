@@ -19,8 +19,8 @@ import uvicorn
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 
-from safeguarding.api.app import create_app
 from safeguarding.engine import Engine
+from safeguarding.server import create_app
 from tests.fakes.setup import PASSWORD, Fakes, response_engine, users
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from safeguarding.api.app import create_app
 from safeguarding.banks.model import Action
 from safeguarding.engine import Engine
+from safeguarding.server import create_app
 from tests.cases.test_do_not_match import LISTED, PADDED, VARIANTS
 from tests.fakes.receiver import ReceiverServer
 from tests.fakes.setup import SECRET, Fakes, bank_of, response_engine, users

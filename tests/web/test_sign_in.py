@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from safeguarding.api.app import create_app
 from safeguarding.engine import Engine
+from safeguarding.server import create_app
 from tests.fakes.setup import PASSWORD, Fakes, response_engine, users
 from tests.web.conftest import sign_in
 

@@ -1,5 +1,12 @@
-"""The HTTP API (FastAPI): a thin shell over `safeguarding.engine.Engine`."""
+"""The HTTP API (FastAPI): a thin shell over `safeguarding.engine.Engine`, mounted under
+/v1 by `safeguarding.server`."""
 
-from safeguarding.api.app import create_app
+from fastapi import APIRouter
 
-__all__ = ["create_app"]
+from safeguarding.api.routes import banks, cases, content, conversations, health
+
+router = APIRouter()
+for _module in (health, content, banks, conversations, cases):
+    router.include_router(_module.router)
+
+__all__ = ["router"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Path, Request, params
+from fastapi import Depends, Header, Request, params
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -21,20 +21,14 @@ from starlette.responses import Response
 from safeguarding.api.body_limit import LIMIT_KEY
 from safeguarding.auth.keys import ApiKey, Scope
 from safeguarding.engine import Engine
-from safeguarding.inputs import MAX_ROW_ID
+from safeguarding.shells import RowId as RowId  # the API's path ids, as the pages'
+from safeguarding.shells import engine_of
 
 _KEY = "safeguarding.api_key"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def get_engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-EngineDep = Annotated[Engine, Depends(get_engine)]
-#: a row id in a path: larger than a 64-bit id is a 422 here, never a database error
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+EngineDep = Annotated[Engine, Depends(engine_of)]
 
 
 def _token(authorization: str | None, api_key: str | None) -> str | None:
@@ -54,7 +48,7 @@ class Require:
 
     async def check(self, request: Request) -> ApiKey:
         token = _token(request.headers.get("authorization"), request.headers.get("x-api-key"))
-        return await run_in_threadpool(get_engine(request).keys.authenticate, token,
+        return await run_in_threadpool(engine_of(request).keys.authenticate, token,
                                        self.scope)
 
     async def __call__(
@@ -84,7 +78,7 @@ class KeyFirstRoute(APIRoute):
             self.body_field is not None and isinstance(self.body_field.field_info, params.File))
 
         async def key_first(request: Request) -> Response:
-            settings = get_engine(request).settings
+            settings = engine_of(request).settings
             request.scope[LIMIT_KEY] = (settings.max_upload_bytes if upload
                                         else settings.max_json_bytes)
             if requirement is not None:

@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
@@ -45,6 +46,11 @@ from safeguarding.store.models import as_utc, utcnow
 class Opened:
     case: Case
     created: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """What the caller that caused it is told: which case, and whether it is new."""
+        return {"id": self.case.id, "created": self.created,
+                "status": self.case.status.value, "priority": self.case.priority.label}
 
 
 def to_case(row: CaseRow, items: list[Evidence] | None = None,

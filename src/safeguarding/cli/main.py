@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -26,6 +26,7 @@ from safeguarding.cli.common import (
 )
 from safeguarding.cli.files import expand_paths, hash_many
 from safeguarding.config import Settings
+from safeguarding.hashing.hasher import read_regular_file
 from safeguarding.media.limits import MediaLimits
 
 app = typer.Typer(help="Safeguarding: find known abuse material by hash, manage the lists, and "
@@ -104,10 +105,18 @@ def match(ctx: typer.Context, paths: list[Path],
           json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
           workers: Annotated[int, typer.Option(help="Hashing processes (0: one per core).")
                              ] = 0,
+          content_id: Annotated[str | None, typer.Option(
+              help="Your id for the one file given: a match opens (or joins) its review "
+              "case, as POST /v1/match does.")] = None,
+          account_id: Annotated[str | None, typer.Option(
+              help="The uploader's account, for the case (with one file).")] = None,
           ) -> None:
-    """Match files or directories against every enabled bank.
+    """Match files or directories against every enabled bank. With --content-id or
+    --account-id (one file), a match opens or joins a review case as the API does.
 
     Exit status: 0 nothing matched, 1 something matched, 2 an error."""
+    if content_id is not None or account_id is not None:
+        _match_one_upload(ctx, paths, json, content_id, account_id)
     matched = failed = False
     with engine(ctx) as e:
         e.matcher.load()
@@ -133,6 +142,32 @@ def match(ctx: typer.Context, paths: list[Path],
     raise typer.Exit(EXIT_ERROR if failed else EXIT_MATCHED if matched else EXIT_OK)
 
 
+def _match_one_upload(ctx: typer.Context, paths: list[Path], json: bool,
+                      content_id: str | None, account_id: str | None) -> NoReturn:
+    files = expand_paths(paths)
+    if len(files) != 1:
+        fail("--content-id and --account-id name one file: give exactly one")
+    path = files[0]
+    with engine(ctx) as e:
+        e.matcher.load()
+        try:
+            data = read_regular_file(path, max(e.limits.max_image_bytes,
+                                               e.limits.max_video_bytes))
+        except OSError as exc:
+            fail(f"{path}: {exc.strerror or exc}")
+        _, result, opened = e.match_upload(data, source=str(path), content_id=content_id,
+                                           account_id=account_id)
+        case = opened.as_dict() if opened else None
+        if json:
+            print_json({"path": str(path), **result.as_dict(), "case": case})
+        elif case:
+            state = "opened" if case["created"] else "joined"
+            out.print(f"{path}\tMATCH\tcase {case['id']} {state} ({case['priority']})")
+        else:
+            out.print(f"{path}\t{'MATCH' if result.matched else 'no match'}")
+    raise typer.Exit(EXIT_MATCHED if result.matched else EXIT_OK)
+
+
 @app.command()
 def serve(ctx: typer.Context,
           host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
@@ -147,8 +182,8 @@ def serve(ctx: typer.Context,
     worker."""
     import uvicorn
 
-    from safeguarding.api.app import create_app
     from safeguarding.demo import seed_demo
+    from safeguarding.server import create_app
 
     config = settings(ctx)
     if demo and config.environment == "production":

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from safeguarding.api.deps import RowId
 from safeguarding.auth.keys import Scope
 from safeguarding.auth.sessions import WebSession
 from safeguarding.auth.users import Role
-from safeguarding.web.common import Reviewer, act, engine_of, page
+from safeguarding.shells import RowId, engine_of
+from safeguarding.web.common import Reviewer, act, page
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Csrf = Annotated[str, Form()]

@@ -14,13 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.auth.throttle import BROWSER_DAYS
 from safeguarding.errors import AuthError
+from safeguarding.shells import engine_of
 from safeguarding.web.common import (
     BROWSER_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     Reviewer,
     client_of,
-    engine_of,
     page,
 )
 

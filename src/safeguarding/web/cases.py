@@ -9,15 +9,15 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from safeguarding.api.deps import RowId
 from safeguarding.cases.evidence import MAX_TRACKED_ACCOUNTS
 from safeguarding.cases.model import CaseKind, Classification, Decision, Status
 from safeguarding.cases.queue import MAX_PAGE, MAX_PER_PAGE
 from safeguarding.cases.service import due_soon
 from safeguarding.errors import SafeguardingError
 from safeguarding.inputs import free_text
+from safeguarding.shells import RowId, engine_of
 from safeguarding.store.models import utcnow
-from safeguarding.web.common import SECURITY_HEADERS, Reviewer, act, engine_of, error_page, page
+from safeguarding.web.common import SECURITY_HEADERS, Reviewer, act, error_page, page
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form()]

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from safeguarding.auth.clients import Network, client_address, networks
 from safeguarding.auth.sessions import WebSession
 from safeguarding.auth.users import Role
-from safeguarding.engine import Engine
 from safeguarding.errors import AuthError, SafeguardingError
+from safeguarding.shells import engine_of, status_for
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -34,11 +34,6 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                "frame-ancestors 'none'; form-action 'self'",
 }
-
-
-def engine_of(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
 
 
 def client_of(request: Request) -> str:
@@ -78,9 +73,8 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     return response
 
 
-def error_page(request: Request, exc: Exception, session: WebSession | None) -> HTMLResponse:
-    from safeguarding.api.errors import status_for
-
+def error_page(request: Request, exc: SafeguardingError, session: WebSession | None
+               ) -> HTMLResponse:
     return page(request, "error.html", {"message": str(exc)}, status_for(exc), session)
 
 

@@ -19,8 +19,7 @@ router = APIRouter(tags=["cases"], route_class=KeyFirstRoute)
 
 
 def case_ref(opened: Opened) -> dict[str, Any]:
-    return {"id": opened.case.id, "created": opened.created,
-            "status": opened.case.status.value, "priority": opened.case.priority.label}
+    return opened.as_dict()
 
 
 def _report(engine: Engine, body: UserReportIn, actor: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, HTTPException, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.api.deps import EngineDep, KeyFirstRoute, MatchKey
-from safeguarding.api.errors import error_body, status_for
 from safeguarding.api.routes.cases import case_ref
 from safeguarding.api.schemas import MAX_BATCH, MatchSignalsIn
 from safeguarding.cases.intake import evidence_query
@@ -19,6 +18,7 @@ from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.registry import validate_signal
 from safeguarding.inputs import MAX_ID_CHARS
 from safeguarding.matching.matcher import QuerySignal
+from safeguarding.shells import error_body, status_for
 
 router = APIRouter(tags=["matching"], route_class=KeyFirstRoute)
 
