@@ -59,7 +59,7 @@ def test_bank_lifecycle_and_match_exit_codes(sqlite_url: str, tmp_path: Path) ->
     code, out, _ = run(sqlite_url, "bank", "add", "mine", str(originals), "--label", "test")
     assert code == 0 and "added 30 signals from 6 files" in out
     code, out, _ = run(sqlite_url, "bank", "list", "--json")
-    assert json.loads(out)["entries"] == 30
+    assert json.loads(out)["entry_count"] == 30
     assert "mine" in run(sqlite_url, "bank", "show", "mine")[1]
 
     queries = tmp_path / "queries"
@@ -130,7 +130,7 @@ def test_bank_add_refuses_partial_input(sqlite_url: str, tmp_path: Path) -> None
     bad = write(tmp_path / "bad.jpg", b"not an image")
     code, _, err = run(sqlite_url, "bank", "add", "b", str(good), str(bad))
     assert code == 2 and "nothing was added" in err
-    assert json.loads(run(sqlite_url, "bank", "list", "--json")[1])["entries"] == 0
+    assert json.loads(run(sqlite_url, "bank", "list", "--json")[1])["entry_count"] == 0
 
 
 def test_keys(sqlite_url: str) -> None:

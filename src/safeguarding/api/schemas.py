@@ -124,13 +124,7 @@ class BankOut(BaseModel):
 
     @classmethod
     def of(cls, bank: Bank) -> BankOut:
-        return cls(
-            name=bank.name, description=bank.description, source=bank.source,
-            enabled=bank.enabled, labels=bank.labels, action=bank.policy.action,
-            **bank.policy.legacy(), policies=bank.policy.settings(),
-            entry_count=bank.entry_count, created_by=bank.created_by,
-            created_at=bank.created_at.isoformat(), updated_at=bank.updated_at.isoformat(),
-        )
+        return cls.model_validate(bank.as_dict())
 
 
 class EntriesIn(BaseModel):
@@ -217,3 +211,148 @@ class CaseRef(BaseModel):
     created: bool = Field(description="False when the evidence joined an open case.")
     status: str
     priority: str
+
+
+# --- what the other routes answer (every route has a response model) -------------------
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+
+
+class ReadyChecks(BaseModel):
+    database: bool
+    schema_current: bool | None = None
+    error: str | None = None
+    index_loaded: bool
+    index_sizes: dict[str, int] = Field(description="Entries per signal type's index.")
+
+
+class ReadyOut(BaseModel):
+    ready: bool
+    checks: ReadyChecks
+
+
+class SignalOut(BaseModel):
+    type: str
+    value: str
+    quality: int | None
+    view: str | None = Field(description="null: the file itself; else trimmed, crop95 ...")
+
+
+class HashesOut(BaseModel):
+    kind: str = Field(description="image or video")
+    width: int
+    height: int
+    signals: list[SignalOut]
+
+
+class MatchOut(BaseModel):
+    bank: str
+    entry: int
+    signal_type: str
+    distance: float
+    quality: int | None
+    variant: str | None = Field(description="The query's rotation or view that matched.")
+    action: Action
+    labels: list[str]
+    source: str
+    source_ref: str | None
+    entry_view: str | None
+    detail: dict[str, Any] | None = Field(None, description="Per signal type (vPDQ: how "
+                                          "much of each video matched); absent when none.")
+
+
+class ErrorOut(BaseModel):
+    type: str
+    message: str
+    field: str | None = None
+    line: int | None = None
+    limit: str | None = None
+
+
+class FileResult(BaseModel):
+    """One file of a batch: its hashes (and, for /match, its matches and the case it opened
+    or joined), or the error that file alone met (`error`, `status`)."""
+
+    name: str
+    hashes: HashesOut | None = None
+    matched: bool | None = None
+    action: Action | None = None
+    matches: list[MatchOut] | None = None
+    suppressed: list[str] | None = Field(None, description="Signal types whose matches the "
+                                         "do-not-match list suppressed.")
+    case: CaseRef | None = None
+    error: ErrorOut | None = None
+    status: int | None = None
+
+
+class FileResults(BaseModel):
+    results: list[FileResult]
+
+
+class SignalsResult(BaseModel):
+    id: str | None
+    matched: bool
+    action: Action | None
+    matches: list[MatchOut]
+    suppressed: list[str]
+    case: CaseRef | None = None
+
+
+class SignalsResults(BaseModel):
+    results: list[SignalsResult]
+
+
+class EntryOut(BaseModel):
+    id: int
+    bank: str
+    signal_type: str
+    value: str
+    quality: int | None
+    labels: list[str]
+    metadata: dict[str, Any]
+    source_ref: str | None
+    added_by: str
+    added_at: str
+
+
+class EntriesOut(BaseModel):
+    entries: list[EntryOut]
+    next_after: int | None = Field(description="Pass as `after` for the next page; null at "
+                                   "the end.")
+
+
+class DoNotMatchAdded(BaseModel):
+    id: int
+    type: str
+    value: str
+
+
+class DoNotMatchOut(DoNotMatchAdded):
+    reason: str
+    added_by: str
+
+
+class CaseOut(BaseModel):
+    id: int
+    kind: str
+    priority: str
+    status: str
+    assignee: str | None
+    content_id: str | None
+    account_id: str | None
+    conversation_id: str | None
+    summary: str
+    labels: list[str]
+    decision: str | None
+    decided_at: str | None
+    version: int
+    due_at: str
+    created_at: str
+
+
+class PreviewOut(BaseModel):
+    case: int
+    preview: int

@@ -97,6 +97,19 @@ class Bank:
     updated_at: datetime
     entry_count: int = 0
 
+    def as_dict(self) -> dict[str, Any]:
+        """The one JSON shape of a bank, as the API (`BankOut`) and `bank list/show --json`
+        give it: the policy flat (the PDQ and vPDQ fields older clients read) and per
+        signal type (`policies`)."""
+        return {
+            "name": self.name, "description": self.description, "source": self.source,
+            "enabled": self.enabled, "labels": self.labels,
+            "action": self.policy.action.value, **self.policy.legacy(),
+            "policies": self.policy.settings(), "entry_count": self.entry_count,
+            "created_by": self.created_by, "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
 
 @dataclass(frozen=True)
 class NewEntry:

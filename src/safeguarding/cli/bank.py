@@ -81,11 +81,7 @@ def list_banks(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")]
         banks = e.banks.list_banks()
     if json:
         for b in banks:
-            legacy = b.policy.legacy()
-            print_json({"name": b.name, "source": b.source, "enabled": b.enabled,
-                        "entries": b.entry_count, "pdq_threshold": legacy["pdq_threshold"],
-                        "min_quality": legacy["min_quality"], "action": b.policy.action.value,
-                        "policies": b.policy.settings()})
+            print_json(b.as_dict())
         return
     table = Table("name", "source", "enabled", "entries", "action", "policy")
     for b in banks:
@@ -103,13 +99,7 @@ def show(ctx: typer.Context, name: str,
         bank = e.banks.get_bank(name)
         first = e.banks.entries(name, limit=max(1, entries)) if entries else []
     if json:
-        print_json({"name": bank.name, "description": bank.description, "source": bank.source,
-                    "enabled": bank.enabled, "entries": bank.entry_count,
-                    "policy": {**{k: str(v) for k, v in bank.policy.legacy().items()},
-                               "action": bank.policy.action.value},
-                    "policies": bank.policy.settings(),
-                    "created_by": bank.created_by, "created_at": bank.created_at,
-                    "first_entries": [x.as_dict() for x in first]})
+        print_json({**bank.as_dict(), "first_entries": [x.as_dict() for x in first]})
         return
     out.print(Text(bank.name, "bold"), end="")
     out.print(f"  source={bank.source} enabled={bank.enabled} "

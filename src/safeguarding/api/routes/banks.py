@@ -22,8 +22,11 @@ from safeguarding.api.schemas import (
     BankIn,
     BankOut,
     BankPatch,
+    DoNotMatchAdded,
     DoNotMatchIn,
+    DoNotMatchOut,
     EntriesIn,
+    EntriesOut,
     ImportOut,
 )
 from safeguarding.banks.formats import BankFormat
@@ -66,7 +69,7 @@ async def delete_bank(name: str, engine: EngineDep, key: AdminKey) -> None:
     await run_in_threadpool(engine.banks.delete_bank, name, key.actor)
 
 
-@router.get("/banks/{name}/entries")
+@router.get("/banks/{name}/entries", response_model=EntriesOut)
 async def list_entries(name: str, engine: EngineDep, key: ReadKey,
                        after: int = Query(0, ge=0, le=MAX_ROW_ID),
                        limit: int = Query(100, ge=1, le=1000),
@@ -135,14 +138,14 @@ async def export_entries(name: str, engine: EngineDep, key: ReadKey,
         headers={"Content-Disposition": f'attachment; filename="{name}.{format.value}"'})
 
 
-@router.get("/do-not-match")
+@router.get("/do-not-match", response_model=list[DoNotMatchOut])
 async def list_do_not_match(engine: EngineDep, key: ReadKey) -> list[dict[str, Any]]:
     entries = await run_in_threadpool(engine.banks.list_do_not_match)
     return [{"id": e.id, "type": e.signal_type, "value": e.value, "reason": e.reason,
              "added_by": e.added_by} for e in entries]
 
 
-@router.post("/do-not-match", status_code=201)
+@router.post("/do-not-match", response_model=DoNotMatchAdded, status_code=201)
 async def add_do_not_match(body: DoNotMatchIn, engine: EngineDep, key: WriteKey
                            ) -> dict[str, Any]:
     entry = await run_in_threadpool(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from safeguarding.api.deps import CaseKey, EngineDep, KeyFirstRoute, RowId
-from safeguarding.api.schemas import CaseRef, UserReportIn
+from safeguarding.api.schemas import CaseOut, CaseRef, PreviewOut, UserReportIn
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
 from safeguarding.cases.service import Opened
@@ -38,7 +38,7 @@ async def user_report(body: UserReportIn, engine: EngineDep, key: CaseKey) -> di
     return await run_in_threadpool(_report, engine, body, key.actor)
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id}", response_model=CaseOut)
 async def case_status(case_id: RowId, engine: EngineDep, key: CaseKey) -> dict[str, Any]:
     """A case's status and decision (evidence excerpts stay in the review tool)."""
     case = await run_in_threadpool(engine.cases.get, case_id)
@@ -47,7 +47,7 @@ async def case_status(case_id: RowId, engine: EngineDep, key: CaseKey) -> dict[s
     return out
 
 
-@router.post("/cases/{case_id}/preview", status_code=201)
+@router.post("/cases/{case_id}/preview", response_model=PreviewOut, status_code=201)
 async def add_preview(case_id: RowId, file: UploadFile, engine: EngineDep, key: CaseKey
                       ) -> dict[str, Any]:
     """Supply the image for review. Kept re-encoded at 1024 px for the preview retention

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.api.deps import EngineDep, KeyFirstRoute, MatchKey
 from safeguarding.api.routes.cases import case_ref
-from safeguarding.api.schemas import MAX_BATCH, MatchSignalsIn
+from safeguarding.api.schemas import MAX_BATCH, FileResults, MatchSignalsIn, SignalsResults
 from safeguarding.cases.intake import evidence_query
 from safeguarding.cases.model import Subject
 from safeguarding.cases.uploads import UploadInfo
@@ -43,7 +43,7 @@ async def _each(files: list[UploadFile], work: Any) -> dict[str, Any]:
     return {"results": results}
 
 
-@router.post("/hash")
+@router.post("/hash", response_model=FileResults, response_model_exclude_unset=True)
 async def hash_upload(file: list[UploadFile], engine: EngineDep, key: MatchKey
                       ) -> dict[str, Any]:
     """Hash uploaded images (PDQ, MD5, SHA-256) or videos (vPDQ, MD5, SHA-256)."""
@@ -61,7 +61,7 @@ def _match_upload(engine: Engine, data: bytes, name: str, content_id: str | None
     return out
 
 
-@router.post("/match")
+@router.post("/match", response_model=FileResults, response_model_exclude_unset=True)
 async def match_upload(
     file: list[UploadFile], engine: EngineDep, key: MatchKey,
     content_id: Annotated[list[str] | None, Form(
@@ -119,7 +119,8 @@ def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
     return {"results": results}
 
 
-@router.post("/match/signals")
+@router.post("/match/signals", response_model=SignalsResults,
+             response_model_exclude_unset=True)
 async def match_signals(body: MatchSignalsIn, engine: EngineDep, key: MatchKey
                         ) -> dict[str, Any]:
     """Match precomputed signals (a batch of up to 1000 items)."""

@@ -11,18 +11,20 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding import __version__
 from safeguarding.api.deps import EngineDep, KeyFirstRoute
+from safeguarding.api.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["health"], route_class=KeyFirstRoute)
 log = logging.getLogger(__name__)
 
 
-@router.get("/health")
+@router.get("/health", response_model=HealthOut)
 def health() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready")
+@router.get("/ready", response_model=ReadyOut, response_model_exclude_unset=True,
+            responses={503: {"model": ReadyOut, "description": "Not ready"}})
 async def ready(engine: EngineDep) -> JSONResponse:
     """The database answers, its schema is current and the index is loaded."""
     checks: dict[str, Any] = {}
