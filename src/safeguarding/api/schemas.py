@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from safeguarding.banks.model import Action, Bank
+from safeguarding.banks.model import Action, Bank, BankSource
 from safeguarding.banks.policy import LEGACY_FIELDS, BankPolicy, legacy_spec
 from safeguarding.cases.intake import MAX_REASON_CHARS
 from safeguarding.cases.uploads import FIELDS as UPLOAD_FIELDS
@@ -73,7 +73,7 @@ class BankIn(BaseModel):
 
     name: str
     description: str = Field("", max_length=2000)
-    source: str = "local"
+    source: str = BankSource.LOCAL
     labels: list[str] = Field(default_factory=list)
     pdq_threshold: int = _flat("pdq_threshold")
     min_quality: int = _flat("min_quality")

@@ -20,8 +20,18 @@ MAX_LABELS = 50
 MAX_LABEL_LENGTH = 100
 MAX_DESCRIPTION_CHARS = 2000
 
-#: sources with a meaning elsewhere in the system; any other lowercase name is allowed
-KNOWN_SOURCES = ("local", "ncmec", "iwf", "stopncii", "takeitdown", "selfreport")
+
+
+class BankSource(StrEnum):
+    """Where a bank's hashes come from, for the sources the system knows (stored: never
+    rename); a bank may also name any other source in lowercase (`check_source`)."""
+
+    LOCAL = "local"  # decided here (the confirmed bank, hand-added lists)
+    NCMEC = "ncmec"
+    IWF = "iwf"
+    STOPNCII = "stopncii"
+    TAKEITDOWN = "takeitdown"
+    SELF_REPORT = "self_report"  # hashed in a person's own browser (docs/self-report.md)
 
 
 class Action(StrEnum):

@@ -12,6 +12,7 @@ from safeguarding.banks.model import (
     MAX_DESCRIPTION_CHARS,
     Bank,
     BankEntry,
+    BankSource,
     NewEntry,
     check_bank_name,
     check_description,
@@ -60,7 +61,7 @@ class BankService:
 
     # --- banks -------------------------------------------------------------------------
     def create_bank(self, name: str, actor: str, *, description: str = "",
-                    source: str = "local", policy: BankPolicy | None = None,
+                    source: str = BankSource.LOCAL, policy: BankPolicy | None = None,
                     labels: list[str] | None = None) -> Bank:
         check_bank_name(name)
         check_source(source)

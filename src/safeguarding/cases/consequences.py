@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from safeguarding.actions.outbox import any_pending, enqueue, sent_payloads
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import User
-from safeguarding.banks.model import NewEntry
+from safeguarding.banks.model import BankSource, NewEntry
 from safeguarding.banks.policy import BankPolicy
 from safeguarding.cases.intake import in_evidence
 from safeguarding.cases.model import CaseKind, CaseRequest, Decision, Status
@@ -133,7 +133,7 @@ class Consequences:
             return
         with contextlib.suppress(ConflictError):
             self.bank_store.create(session, name=self.confirmed_bank, description=(
-                "Content confirmed by a reviewer"), source="local", policy=BankPolicy(),
+                "Content confirmed by a reviewer"), source=BankSource.LOCAL, policy=BankPolicy(),
                 labels=["confirmed"], created_by="system")
         entries = [NewEntry(t, v, None, ["confirmed"], {"case": row.id}, f"case:{row.id}")
                    for t, v in signals]

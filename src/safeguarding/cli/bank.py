@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from safeguarding.banks.formats import BankFormat
-from safeguarding.banks.model import Action
+from safeguarding.banks.model import Action, BankSource
 from safeguarding.banks.policy import BankPolicy, legacy_spec
 from safeguarding.cli.common import actor, engine, err, error, fail, out, print_json
 from safeguarding.cli.files import expand_paths, hash_many
@@ -41,7 +41,8 @@ def _policies(settings: list[str] | None) -> dict[str, dict[str, Any]]:
 @app.command()
 def create(ctx: typer.Context, name: str,
            description: Annotated[str, typer.Option(help="What the bank holds.")] = "",
-           source: Annotated[str, typer.Option(help="ncmec, iwf, stopncii, local...")] = "local",
+           source: Annotated[str, typer.Option(
+               help=f"{', '.join(BankSource)}, or another name")] = BankSource.LOCAL,
            threshold: Annotated[int | None, typer.Option(
                help="PDQ distance threshold (also vPDQ's frame distance) "
                f"[default: {legacy_spec('pdq_threshold')[0]}]")] = None,
