@@ -174,6 +174,32 @@ class Settings(BaseSettings):
         15, ge=1, le=24 * 60, description="A reviewer's hold on a case they claimed lapses "
         "after this many minutes without activity on it, so another reviewer can take it.",
     )
+    self_report_enabled: bool = Field(
+        True, description="Serve the self-report portal at /report-remove (docs/self-report.md)."
+    )
+    self_report_bank: str = Field(
+        "self-report", description="Bank that self-reported hashes go into (made on the first "
+        "submission: source self_report, action review)."
+    )
+    self_report_max_files: int = Field(
+        20, ge=1, le=100, description="Most files one self-report may list."
+    )
+    self_report_window_minutes: int = Field(
+        60, ge=1, description="The window the self-report limits below are counted in, and "
+        "how long a refusal lasts."
+    )
+    self_report_max_guesses: int = Field(
+        10, ge=1, description="Wrong case numbers or PINs from one client address (within "
+        "self_report_window_minutes) before it is refused; a case itself is never locked."
+    )
+    self_report_address_submissions: int = Field(
+        5, ge=1, description="Self-reports one client address may submit within "
+        "self_report_window_minutes."
+    )
+    self_report_global_submissions: int = Field(
+        500, ge=1, description="Self-reports the whole portal takes within "
+        "self_report_window_minutes (a flood from many addresses)."
+    )
     secure_cookies: bool | None = Field(
         None,
         description="Mark session cookies Secure (HTTPS only); default: on in production.",

@@ -39,6 +39,7 @@ from safeguarding.media.limits import MediaLimits
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient
 from safeguarding.reporting.document import Reporter
 from safeguarding.reporting.service import REPORT_CHANNEL, ReportService
+from safeguarding.selfreport import SelfReports
 from safeguarding.store.db import Database
 
 
@@ -91,6 +92,8 @@ class Engine:
         )
         self.banks.on_change(self.matcher.mark_dirty)
         self._response_side(report_transport)
+        self.self_reports = SelfReports(self.db, self.banks.store, self.audit, self.settings,
+                                        on_change=self.matcher.mark_dirty)
 
     def _response_side(self, report_transport: httpx.BaseTransport | None) -> None:
         """Reviewers and their sessions, reports, cases with their consequences, previews,

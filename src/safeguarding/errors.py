@@ -23,6 +23,7 @@
     ├── ConflictError              already exists, or changed by someone else meanwhile
     ├── AuthError                  missing or wrong credentials
     │   └── ForbiddenError         credentials lack the scope
+    ├── RateLimitedError           too many attempts from one client or in all (retry_after)
     ├── FrankingError              a franked message, stamp, attachment or report that does not
     │                              verify or parse (`reason`: a stable code; `index`: which
     │                              message of a report)
@@ -142,6 +143,15 @@ class NotFoundError(SafeguardingError):
 
 class ConflictError(SafeguardingError):
     pass
+
+
+class RateLimitedError(SafeguardingError):
+    """Too many attempts (from one client address, or in all): try again after
+    `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class AuthError(SafeguardingError):

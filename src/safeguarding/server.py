@@ -18,7 +18,7 @@ from safeguarding import __version__, api, web
 from safeguarding.api.body_limit import BodyLimitMiddleware, BodyTooLarge, too_large
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
-from safeguarding.errors import SafeguardingError
+from safeguarding.errors import RateLimitedError, SafeguardingError
 from safeguarding.shells import error_body, status_for
 
 DESCRIPTION = (
@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_exception_handler(BodyTooLarge, too_large)
     app.include_router(api.router, prefix="/v1")
     app.include_router(web.router)
+    if settings.self_report_enabled:
+        app.include_router(web.portal.router)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
     return app
 
@@ -65,6 +67,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SafeguardingError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse({"error": error_body(exc)}, status_code=status, headers=headers)
 
 

@@ -64,7 +64,9 @@ def _routes(app: FastAPI) -> set[str]:
 
 #: routes that take no id, name or text worth probing
 NO_INPUT = {"GET /v1/health", "GET /v1/ready", "GET /v1/banks", "GET /v1/do-not-match",
-            "GET /", "POST /logout", "GET /reports", "GET /admin"}
+            "GET /", "POST /logout", "GET /reports", "GET /admin",
+            "GET /report-remove", "GET /report-remove/adult", "GET /report-remove/someone-else",
+            "GET /report-remove/report", "GET /report-remove/status"}
 
 
 def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
@@ -171,6 +173,18 @@ def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
         Probe("POST /admin/keys/{key_id}/revoke", f"/admin/keys/{NUL_PATH}/revoke", {"data": form}),
         Probe("POST /admin/outbox/{item_id}/retry", f"/admin/outbox/{BIG}/retry",
               {"data": form}),
+        # the self-report portal (no account: no form token)
+        Probe("POST /report-remove/submissions", "/report-remove/submissions", {"json": {
+            "submission_id": "0" * 32, "category": NUL, "files": [{"md5": "0" * 32}]}}),
+        Probe("POST /report-remove/submissions", "/report-remove/submissions", {"json": {
+            "submission_id": "0" * 32, "category": "nude", "files": [
+                {"md5": NUL * 11, "sha256": "0" * 64}]}}),
+        Probe("POST /report-remove/status", "/report-remove/status",
+              {"data": {"case_number": NUL * 6, "pin": "12345678"}}),
+        Probe("POST /report-remove/status", "/report-remove/status",
+              {"data": {"case_number": "K7QM-2XJD-9PFA-R3TZ", "pin": NUL}}),
+        Probe("POST /report-remove/withdraw", "/report-remove/withdraw",
+              {"data": {"case_number": NUL, "pin": "12345678", "confirm": "yes"}}),
     ]
     return probes
 

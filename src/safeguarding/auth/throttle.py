@@ -36,6 +36,7 @@ from safeguarding.store.models import as_utc
 BROWSER_DAYS = 180
 REFUSED = "too many failed sign-ins: try again in {minutes} minutes, or ask an administrator"
 ACCOUNT = "account:"
+LOGIN_PREFIXES = ("address:", ACCOUNT, "browser:")
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,10 @@ class Attempt:
 
 class LoginThrottle:
     def __init__(self, *, max_failures: int, account_max_failures: int,
-                 window: timedelta) -> None:
+                 window: timedelta, prefixes: tuple[str, ...] = LOGIN_PREFIXES) -> None:
         self.max_failures = max_failures
+        #: the keys this throttle counts start with one of these: it forgets only its own
+        self.prefixes = prefixes
         self.account_max_failures = account_max_failures
         self.window = window
 
@@ -74,28 +77,41 @@ class LoginThrottle:
 
     def failed(self, session: Session, attempt: Attempt, now: datetime) -> list[str]:
         """Count a failure under each of the attempt's keys; the keys it made refused."""
-        # Forget windows that are over and not refusing: guessed names and addresses would
-        # otherwise pile up without end.
+        self.forget_expired(session, now)
+        refused = []
+        for key in attempt.keys:
+            limit = (self.account_max_failures if key.startswith(ACCOUNT)
+                     else self.max_failures)
+            if self.count(session, key, limit, now):
+                refused.append(key)
+        return refused
+
+    def count(self, session: Session, key: str, limit: int, now: datetime) -> bool:
+        """Count one event under `key`; True when it reaches `limit` within the window,
+        which refuses the key for the window (the self-report portal counts its guesses
+        and submissions this way too)."""
+        session.execute(insert_for(session)(LoginThrottleRow.__table__).values(
+            key=key, failures=0, window_started=now)
+            .on_conflict_do_nothing(index_elements=["key"]))
+        row = session.scalars(select(LoginThrottleRow).where(LoginThrottleRow.key == key)
+                              .with_for_update()).one()
+        if (as_utc(row.window_started) or now) + self.window <= now:
+            row.failures, row.window_started = 0, now
+        row.failures += 1
+        if row.failures >= limit:
+            row.blocked_until, row.failures = now + self.window, 0
+            return True
+        return False
+
+    def forget_expired(self, session: Session, now: datetime) -> None:
+        """Forget windows that are over and not refusing: guessed names and addresses would
+        otherwise pile up without end."""
         session.execute(delete(LoginThrottleRow).where(
             LoginThrottleRow.window_started <= now - self.window,
             or_(LoginThrottleRow.blocked_until.is_(None),
-                LoginThrottleRow.blocked_until <= now)))
-        refused = []
-        for key in attempt.keys:
-            session.execute(insert_for(session)(LoginThrottleRow.__table__).values(
-                key=key, failures=0, window_started=now)
-                .on_conflict_do_nothing(index_elements=["key"]))
-            row = session.scalars(select(LoginThrottleRow).where(LoginThrottleRow.key == key)
-                                  .with_for_update()).one()
-            if (as_utc(row.window_started) or now) + self.window <= now:
-                row.failures, row.window_started = 0, now
-            row.failures += 1
-            limit = (self.account_max_failures if key.startswith(ACCOUNT)
-                     else self.max_failures)
-            if row.failures >= limit:
-                row.blocked_until, row.failures = now + self.window, 0
-                refused.append(key)
-        return refused
+                LoginThrottleRow.blocked_until <= now),
+            or_(*(LoginThrottleRow.key.startswith(p, autoescape=True)
+                  for p in self.prefixes))))
 
     def succeeded(self, session: Session, attempt: Attempt) -> None:
         """Forget this browser's or this address's failures; not the account's, which may

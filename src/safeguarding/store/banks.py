@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import delete, func, insert, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -209,6 +209,18 @@ class BankStore:
             for i, t in found
         ])
         return len(found)
+
+    def remove_digests(self, session: Session, bank_name: str,
+                       digests: Sequence[tuple[str, str]]) -> int:
+        """Remove the entries with these (signal type, `value_digest`) pairs."""
+        bank = self._row(session, bank_name)
+        ids: list[int] = []
+        for start in range(0, len(digests), BATCH):
+            chunk = digests[start:start + BATCH]
+            ids += session.scalars(select(BankEntryRow.id).where(
+                BankEntryRow.bank_id == bank.id,
+                tuple_(BankEntryRow.signal_type, BankEntryRow.value_digest).in_(chunk)))
+        return self.remove_entries(session, bank_name, ids) if ids else 0
 
     def entries(self, session: Session, bank_name: str, *, after_id: int = 0,
                 limit: int = 100, signal_type: str | None = None) -> list[BankEntry]:

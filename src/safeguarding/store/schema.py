@@ -11,8 +11,9 @@ from safeguarding.auth import tables as _auth
 from safeguarding.cases import tables as _cases
 from safeguarding.conversation import tables as _conversation
 from safeguarding.reporting import tables as _reporting
+from safeguarding.selfreport import tables as _selfreport
 from safeguarding.store import instance as _instance
 from safeguarding.store.models import Base
 
-OWNERS = (_actions, _auth, _cases, _conversation, _reporting, _instance)
+OWNERS = (_actions, _auth, _cases, _conversation, _reporting, _selfreport, _instance)
 metadata: MetaData = Base.metadata

@@ -3,7 +3,7 @@ mounted by `safeguarding.server`."""
 
 from fastapi import APIRouter
 
-from safeguarding.web import admin, auth, cases
+from safeguarding.web import admin, auth, cases, portal
 from safeguarding.web.common import HERE
 
 STATIC = HERE / "static"
@@ -11,4 +11,4 @@ router = APIRouter()
 for _module in (auth, cases, admin):
     router.include_router(_module.router)
 
-__all__ = ["STATIC", "router"]
+__all__ = ["STATIC", "portal", "router"]

@@ -1,0 +1,167 @@
+"""The self-report route's operations: submit, look up, withdraw. Each is one transaction
+with its audit events; each refuses too many attempts before doing any costly work.
+
+Limits are counted per client address and in all (auth/throttle.py's counters, keys under
+`selfreport:`), never per case: someone who has seen a case number can slow themselves
+down, not lock its owner out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from safeguarding.audit.log import AuditLog
+from safeguarding.auth.throttle import LoginThrottle
+from safeguarding.banks.model import BankSource, NewEntry
+from safeguarding.banks.policy import BankPolicy
+from safeguarding.config import Settings
+from safeguarding.errors import AuthError, ConflictError, NotFoundError, RateLimitedError
+from safeguarding.selfreport import codes
+from safeguarding.selfreport.model import CaseView, Receipt, Status, Submission, parse_submission
+from safeguarding.selfreport.store import SelfReportStore
+from safeguarding.store.banks import BankStore, value_digest
+from safeguarding.store.db import Database
+from safeguarding.store.models import utcnow
+
+ACTOR = "self-report"
+PREFIX = "selfreport:"
+NOT_RECOGNISED = "that case number and PIN do not match a case: check them and try again"
+SLOW_DOWN = "too many tries from here: try again in {minutes} minutes"
+BUSY = "the portal is taking a lot of reports right now: try again in {minutes} minutes"
+
+
+class SelfReports:
+    def __init__(self, db: Database, banks: BankStore, audit: AuditLog, settings: Settings,
+                 *, on_change: Callable[[], None] = lambda: None,
+                 clock: Callable[[], datetime] = utcnow,
+                 hasher: PasswordHasher | None = None) -> None:
+        self.db = db
+        self.banks = banks
+        self.audit = audit
+        self.store = SelfReportStore()
+        self.bank = settings.self_report_bank
+        self.max_files = settings.self_report_max_files
+        self.max_guesses = settings.self_report_max_guesses
+        self.address_submissions = settings.self_report_address_submissions
+        self.global_submissions = settings.self_report_global_submissions
+        self.window = timedelta(minutes=settings.self_report_window_minutes)
+        self.throttle = LoginThrottle(max_failures=self.max_guesses,
+                                      account_max_failures=self.max_guesses,
+                                      window=self.window, prefixes=(PREFIX,))
+        self.on_change = on_change
+        self.clock = clock
+        self._hasher = hasher or PasswordHasher()
+        # verified against for unknown case numbers, so timing does not tell
+        self._dummy = self._hasher.hash("00000000")
+
+    # --- submit ------------------------------------------------------------------------
+    def submit(self, body: object, address: str) -> Receipt:
+        """Check the body, give the case a number and a PIN, and put its hashes in the
+        self-report bank; all or nothing."""
+        submission = parse_submission(body, max_files=self.max_files)
+        keys = [f"{PREFIX}submit:{address[:100]}", f"{PREFIX}submit:*"]
+        with self.db.read() as session:
+            self._refuse(session, keys, BUSY)
+        number, pin = codes.new_case_number(), codes.new_pin()
+        pin_hash = self._hasher.hash(pin)  # outside the write transaction: it takes a while
+        now = self.clock()
+        with self.db.write() as session:
+            self._refuse(session, keys, BUSY)
+            if self.store.submitted(session, _digest(submission.submission_id)):
+                raise ConflictError("this report was already received: it has its case "
+                                    "number and PIN already")
+            self.throttle.forget_expired(session, now)
+            self.throttle.count(session, keys[0], self.address_submissions, now)
+            self.throttle.count(session, keys[1], self.global_submissions, now)
+            case = self._store(session, submission, number, pin_hash, now)
+        self.on_change()
+        return Receipt(case.case_id, number, pin)
+
+    def _store(self, session: Session, submission: Submission, number: str, pin_hash: str,
+               now: datetime) -> CaseView:
+        self._ensure_bank(session)
+        signals = submission.signals
+        case = self.store.create(
+            session, number_digest=codes.number_digest(number), pin_hash=pin_hash,
+            submission_digest=_digest(submission.submission_id),
+            category=submission.category, files=len(submission.files),
+            digests={(s.type, value_digest(s.value)) for s in signals}, now=now)
+        ref = f"self-report:{case.case_id}"
+        entries = [NewEntry(s.type, s.value, s.quality, [submission.category.value],
+                            {"view": s.view} if s.view else {}, ref) for s in signals]
+        added, present = self.banks.add_entries(session, self.bank, entries, ACTOR)
+        self.audit.record(session, ACTOR, "selfreport.submit", ref, files=case.files,
+                          category=case.category.value, added=added, already_present=present)
+        return case
+
+    def _ensure_bank(self, session: Session) -> None:
+        try:
+            self.banks.get(session, self.bank)
+        except NotFoundError:
+            policy = BankPolicy()  # action review: a person looks before anything is blocked
+            self.banks.create(session, name=self.bank, source=BankSource.SELF_REPORT, policy=policy,
+                              labels=[], created_by=ACTOR,
+                              description="Hashes young people reported through the "
+                              "self-report portal (/report-remove).")
+            self.audit.record(session, ACTOR, "bank.create", f"bank:{self.bank}",
+                              source=BankSource.SELF_REPORT.value,
+                              policy={"action": policy.action.value})
+
+    # --- the owner's view --------------------------------------------------------------
+    def status(self, case_number: object, pin: object, address: str) -> CaseView:
+        number, typed_pin = codes.read_case_number(case_number), codes.read_pin(pin)
+        key = f"{PREFIX}guess:{address[:100]}"
+        with self.db.read() as session:
+            self._refuse(session, [key], SLOW_DOWN)
+            found = self.store.find(session, codes.number_digest(number))
+        # an unknown number costs the same hash as a known one, so timing does not tell
+        if not self._verify(found.pin_hash if found else self._dummy, typed_pin) or not found:
+            with self.db.write() as session:
+                now = self.clock()
+                self.throttle.forget_expired(session, now)
+                self.throttle.count(session, key, self.max_guesses, now)
+            raise AuthError(NOT_RECOGNISED)
+        return found.view
+
+    def withdraw(self, case_number: object, pin: object, address: str) -> CaseView:
+        """The case's hashes leave the bank at once (the index drops them on its next
+        refresh, at once in this process); values another live report holds stay."""
+        view = self.status(case_number, pin, address)
+        digest = codes.number_digest(codes.read_case_number(case_number))
+        with self.db.write() as session:
+            found = self.store.find(session, digest, lock=True)
+            assert found is not None  # cases are never deleted
+            if found.view.status is Status.WITHDRAWN:
+                return found.view
+            released = self.store.release_hashes(session, view.case_id)
+            removed = self.banks.remove_digests(session, self.bank, released)
+            view = self.store.set_status(session, view.case_id, Status.WITHDRAWN, self.clock())
+            self.audit.record(session, ACTOR, "selfreport.withdraw",
+                              f"self-report:{view.case_id}", removed=removed)
+        self.on_change()
+        return view
+
+    # --- helpers -----------------------------------------------------------------------
+    def _refuse(self, session: Session, keys: list[str], message: str) -> None:
+        now = self.clock()
+        until = self.throttle.refused_until(session, keys, now)
+        if until is not None:
+            seconds = max(1, int((until - now).total_seconds()))
+            raise RateLimitedError(message.format(minutes=-(-seconds // 60)),
+                                   retry_after=seconds)
+
+    def _verify(self, pin_hash: str, pin: str) -> bool:
+        try:
+            return self._hasher.verify(pin_hash, pin)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def _digest(submission_id: str) -> str:
+    return hashlib.sha256(submission_id.encode()).hexdigest()

@@ -1,0 +1,80 @@
+"""The self-report tables' queries. Each method takes the caller's session, so a case, its
+bank entries and its audit events commit together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from safeguarding.errors import ConflictError
+from safeguarding.selfreport.model import CaseView, Category, Status
+from safeguarding.selfreport.tables import SelfReportHashRow, SelfReportRow
+from safeguarding.store.models import as_utc
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    view: CaseView
+    pin_hash: str
+
+
+def _view(row: SelfReportRow) -> CaseView:
+    return CaseView(row.id, Status(row.status), Category(row.category), row.files,
+                    as_utc(row.created_at) or row.created_at,
+                    as_utc(row.updated_at) or row.updated_at)
+
+
+class SelfReportStore:
+    def create(self, session: Session, *, number_digest: str, pin_hash: str,
+               submission_digest: str, category: Category, files: int,
+               digests: set[tuple[str, str]], now: datetime) -> CaseView:
+        row = SelfReportRow(number_digest=number_digest, pin_hash=pin_hash,
+                            submission_digest=submission_digest, category=category.value,
+                            status=Status.RECEIVED.value, files=files, created_at=now,
+                            updated_at=now)
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            # the submission id (a 2^-80 chance for the case number): a replay
+            raise ConflictError("this report was already received: it has its case number "
+                                "and PIN already") from None
+        session.add_all(SelfReportHashRow(report_id=row.id, signal_type=kind, value_digest=d)
+                        for kind, d in sorted(digests))
+        return _view(row)
+
+    def submitted(self, session: Session, submission_digest: str) -> bool:
+        return session.scalar(select(exists().where(
+            SelfReportRow.submission_digest == submission_digest))) or False
+
+    def find(self, session: Session, number_digest: str, *, lock: bool = False
+             ) -> StoredCase | None:
+        query = select(SelfReportRow).where(SelfReportRow.number_digest == number_digest)
+        if lock:
+            query = query.with_for_update()
+        row = session.scalars(query).one_or_none()
+        return StoredCase(_view(row), row.pin_hash) if row else None
+
+    def set_status(self, session: Session, case_id: int, status: Status, now: datetime
+                   ) -> CaseView:
+        row = session.get_one(SelfReportRow, case_id)
+        row.status, row.updated_at = status.value, now
+        session.flush()
+        return _view(row)
+
+    def release_hashes(self, session: Session, case_id: int) -> list[tuple[str, str]]:
+        """Forget the case's values; those no other live report holds (to leave the bank)."""
+        other = aliased(SelfReportHashRow)
+        mine = select(SelfReportHashRow.signal_type, SelfReportHashRow.value_digest).where(
+            SelfReportHashRow.report_id == case_id,
+            ~exists().where(other.report_id != case_id,
+                            other.signal_type == SelfReportHashRow.signal_type,
+                            other.value_digest == SelfReportHashRow.value_digest))
+        alone = [(kind, digest) for kind, digest in session.execute(mine)]
+        session.execute(delete(SelfReportHashRow).where(SelfReportHashRow.report_id == case_id))
+        return alone
