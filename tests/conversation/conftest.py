@@ -17,8 +17,9 @@ needs_model = pytest.mark.skipif(default_model_dir() is None,
 
 
 @pytest.fixture(scope="session")
-def rules() -> ConversationAnalyzer:
-    return ConversationAnalyzer(MessageDetector(None))
+def lexical() -> ConversationAnalyzer:
+    """The shipped lexical bundle: no embedding model."""
+    return ConversationAnalyzer(load_detector("none"))
 
 
 @pytest.fixture(scope="session")

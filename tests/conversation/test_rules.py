@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from safeguarding.conversation.ages import stated_age
+from safeguarding.conversation.ages import minor_cue, stated_age
 from safeguarding.conversation.normalize import normalize
 from safeguarding.conversation.rules import addresses_family, is_disclosure, rule_scores
 from safeguarding.conversation.tactics import Tactic
@@ -82,6 +82,24 @@ def test_family_address() -> None:
     ("13 u?", False, None), ("i'm 15 minutes away", False, None), ("f16", False, 16),
     ("im in 8th grade", False, 13), ("16 too", False, 16), ("i'm 24", False, 24),
     ("i have 3 cats", False, None),
+    ("year 8 is so boring", False, 12), ("im in year 10", False, 14),
+    ("i'm in 7th grade", False, 12), ("im a 6th grader", False, 11),
+    ("13 y tu?", True, 13), ("14 e vc?", True, 14),
+    ("tengo 13 años", False, 13), ("ya cumplo 12 el lunes", False, 12),
+    ("voy en 2do de secundaria", False, 13), ("estoy en sexto de primaria", False, 11),
+    ("tenho 12 anos", False, 12), ("to no 8 ano", False, 13), ("estou no 7º ano", False, 12),
+    ("tengo 20 pesos", False, None), ("tenho 3 dias", False, None),
 ])
 def test_stated_age(text: str, answering: bool, age: int | None) -> None:
     assert stated_age(normalize(text), answering_age_question=answering) == age
+
+
+@pytest.mark.parametrize(("text", "child"), [
+    ("my mum says i have to go to bed", True), ("cant, homework", True),
+    ("mi mamá no me deja salir", True), ("tengo que hacer la tarea", True),
+    ("minha mãe não deixa", True), ("to na escola ainda", True),
+    ("my mum is a nurse", False), ("meeting ran late at work", False),
+    ("mi jefe me dijo que no", False), ("vou trabalhar amanha", False),
+])
+def test_minor_cues(text: str, child: bool) -> None:
+    assert minor_cue(normalize(text)) is child

@@ -24,7 +24,7 @@ def rules_engine(db_url: str) -> Iterator[Engine]:
     instance.close()
 
 
-THREAT = chat("x: i have your pics", "x: i'll post them for all your followers unless you pay",
+THREAT = chat("x: hey whats up", "x: i'll post your pics for all your followers unless you pay",
               "k: please no")
 
 

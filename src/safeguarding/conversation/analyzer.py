@@ -3,22 +3,19 @@ and keeps a running assessment in a ConversationState."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from safeguarding.config import Settings
-from safeguarding.conversation.ages import stated_age
-from safeguarding.conversation.assess import (
-    GROOMING_ALERT,
-    SEXTORTION_ALERT,
-    TIERS,
-    scores,
-    tier_for,
-)
+from safeguarding.conversation.ages import minor_cue, stated_age
+from safeguarding.conversation.assess import TIERS, scores, tier_for
 from safeguarding.conversation.detector import MessageDetector, MessageSignals
 from safeguarding.conversation.state import (
     EVIDENCE_PER_TACTIC,
+    EVIDENCE_SCORE,
     EXCERPT_CHARS,
     ConversationState,
     EvidenceMessage,
@@ -28,6 +25,9 @@ from safeguarding.conversation.tactics import GROOMING_STAGE, HARM_REQUESTS, Tac
 from safeguarding.errors import ConversationFormatError, ConversationLimitError
 from safeguarding.inputs import MAX_ID_CHARS, has_control
 
+# "how old r u" may be answered a few messages later: a bare number within this many
+# messages of the question, from someone else, is taken as an age.
+AGE_ANSWER_WINDOW = 6
 # Messages embedded per model call: full batches, bounded memory.
 DETECT_SLICE = 1024
 
@@ -120,7 +120,7 @@ class ConversationAnalyzer:
             part = work[start:start + DETECT_SLICE]
             signals = self.detector.detect([m.text for _, m in part])
             for (state, message), signal in zip(part, signals, strict=True):
-                self._update(state, message, signal)
+                self.update(state, message, signal)
 
     def score_many(self, conversations: Sequence[tuple[str, Sequence[Message],
                                                      Mapping[str, Mapping[str, Any]] | None]]
@@ -164,18 +164,33 @@ class ConversationAnalyzer:
             state.participants[pid] = Participant(id=pid)
         return state.participants[pid]
 
-    def _update(self, state: ConversationState, message: Message, signal: MessageSignals
-                ) -> None:
+    def update(self, state: ConversationState, message: Message, signal: MessageSignals
+               ) -> None:
+        """Adds one validated message with its signals and reassesses."""
+        self.record(state, message, signal)
+        self._reassess(state, state.messages - 1)
+
+    def record(self, state: ConversationState, message: Message, signal: MessageSignals
+               ) -> None:
+        """Adds one validated message to the state without reassessing (training replays
+        labelled conversations through here, with out-of-source signals)."""
         index = state.messages
         state.messages += 1
         sender = self._participant(state, message.sender)
         sender.messages += 1
+        when = _seconds(message.ts)
+        if when is not None:
+            state.first_ts = when if state.first_ts is None else min(state.first_ts, when)
+            state.last_ts = when if state.last_ts is None else max(state.last_ts, when)
         sender.questions += signal.question
         if sender.age_source != "platform":
-            answering = state.last_age_probe_by not in (None, sender.id)
+            answering = state.last_age_probe_by not in (None, sender.id) and (
+                index - (state.age_probe_index or 0) <= AGE_ANSWER_WINDOW)
             age = stated_age(signal.text, answering_age_question=answering)
             if age is not None:
                 sender.age, sender.age_source = age, "stated"
+        if minor_cue(signal.text):
+            sender.minor_cues += 1
         if signal.disclosure:
             sender.disclosures += 1
         if signal.family:
@@ -183,10 +198,8 @@ class ConversationAnalyzer:
         kept = signal.disclosure and sender.disclosures <= EVIDENCE_PER_TACTIC
         for tactic, value in signal.tactics.items():
             kept = sender.record(tactic.value, value, index) or kept
-        if Tactic.AGE_PROBE in signal.tactics:
-            state.last_age_probe_by = sender.id
-        elif state.last_age_probe_by not in (None, sender.id):
-            state.last_age_probe_by = None
+        if signal.tactics.get(Tactic.AGE_PROBE, 0.0) >= EVIDENCE_SCORE:
+            state.last_age_probe_by, state.age_probe_index = sender.id, index
         harmful = {t for t, v in signal.tactics.items() if v >= 0.5}
         for tactic in harmful & GROOMING_STAGE.keys():
             sender.stage_first.setdefault(GROOMING_STAGE[tactic].value, index)
@@ -195,10 +208,9 @@ class ConversationAnalyzer:
         if kept:
             state.evidence[index] = EvidenceMessage(
                 index, sender.id, message.ts,
-                {t.value: v for t, v in signal.tactics.items()},
+                {t.value: v for t, v in signal.tactics.items() if v >= EVIDENCE_SCORE},
                 excerpt=message.text[:EXCERPT_CHARS] if harmful or signal.disclosure else None)
         state.last_sender = sender.id
-        self._reassess(state, index)
 
     @staticmethod
     def _note_family(state: ConversationState, sender: Participant, text: str) -> None:
@@ -216,18 +228,19 @@ class ConversationAnalyzer:
                 listed.append(kin)
 
     def _reassess(self, state: ConversationState, index: int) -> None:
-        grooming, sextortion, roles = scores(state)
+        model = self.detector.risk
+        grooming, sextortion, roles = scores(state, model)
         state.grooming_score = max(state.grooming_score, grooming)
         state.sextortion_score = max(state.sextortion_score, sextortion)
-        tier = tier_for(state, state.grooming_score, state.sextortion_score, roles)
+        tier = tier_for(state, state.grooming_score, state.sextortion_score, roles, model)
         # Alerts and tiers only ever rise: a conversation does not flicker back to "fine"
         # because its latest messages are ordinary.
         if TIERS.index(tier) > TIERS.index(state.tier):
             state.tier = tier
         category = None
-        if state.sextortion_score >= SEXTORTION_ALERT:
+        if state.sextortion_score >= model.thresholds["sextortion_alert"]:
             category = "sextortion"
-        elif state.grooming_score >= GROOMING_ALERT:
+        elif state.grooming_score >= model.thresholds["grooming_alert"]:
             category = "grooming"
         if category and (not state.alert or (category == "sextortion"
                                             and state.category != "sextortion")):
@@ -237,7 +250,7 @@ class ConversationAnalyzer:
             state.first_alert_index = index
 
     def assessment(self, state: ConversationState) -> Assessment:
-        _, _, roles = scores(state)
+        _, _, roles = scores(state, self.detector.risk)
         tactics: dict[str, list[int]] = {}
         for participant in state.participants.values():
             for tactic, indices in participant.evidence.items():
@@ -281,3 +294,18 @@ def _given_age(info: Mapping[str, Any]) -> int | None:
         raise ConversationLimitError(f"participant age must be an integer 0-130, not {age!r}")
     return age
 
+
+
+def _seconds(ts: str | None) -> float | None:
+    """A message time as seconds since the epoch: ISO 8601 or a number; else unknown."""
+    if ts is None:
+        return None
+    try:
+        value = float(ts)
+        return value if math.isfinite(value) else None
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(ts).timestamp()
+    except ValueError:
+        return None

@@ -1,20 +1,28 @@
-"""Per-message signals: the tactics a message shows, with explicit patterns and (when the
-model is installed) semantic similarity combined."""
+"""Per-message signals: the probability of each tactic from the learned tactic model
+(tactic_model.py, over lexical features, the sentence embedding when installed, and the
+explicit patterns), whether the message tells of a threat received (a disclosure), asks a
+question, or addresses family."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
+from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.normalize import normalize
-from safeguarding.conversation.rules import addresses_family, is_disclosure, rule_scores
-from safeguarding.conversation.semantic import TACTICS, SemanticScorer
+from safeguarding.conversation.risk_model import RiskModel
+from safeguarding.conversation.rules import addresses_family, is_disclosure
+from safeguarding.conversation.semantic import SemanticScorer
+from safeguarding.conversation.tactic_model import TacticModel
 from safeguarding.conversation.tactics import SEXTORTION_TACTICS, Tactic
 
-# A semantic match alone is capped below a sure explicit pattern: the model knows what a
-# message is about, not always who does what to whom.
-SEMANTIC_CAP = 0.8
 # Analysis reads at most this much of one message; the rest costs nothing.
 MAX_ANALYSED_CHARS = 4000
+# Probabilities below this are dropped from a message's signals (they add nothing the
+# conversation model can use, and keep the state small).
+KEEP = 0.05
 
 
 @dataclass(frozen=True)
@@ -26,41 +34,65 @@ class MessageSignals:
     family: bool = False
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What the models read of a batch of messages."""
+    normalised: list[str]
+    embeddings: npt.NDArray[np.float32] | None
+    semantic_disclosure: npt.NDArray[np.bool_] | None
+
+
 class MessageDetector:
-    def __init__(self, semantic: SemanticScorer | None = None) -> None:
+    def __init__(self, tactics: TacticModel, risk: RiskModel,
+                 embedder: Embedder | None = None,
+                 semantic: SemanticScorer | None = None) -> None:
+        if (tactics.embedding_dim > 0) != (embedder is not None):
+            raise ValueError("the tactic model and the embedder do not go together")
+        self.tactic_model = tactics
+        self.risk = risk
+        self.embedder = embedder
         self.semantic = semantic
 
     @property
     def model_name(self) -> str | None:
-        return self.semantic.embedder.name if self.semantic else None
+        return self.embedder.name if self.embedder else None
 
     @property
-    def phrases_version(self) -> str | None:
-        return self.semantic.phrases.version if self.semantic else None
+    def version(self) -> str:
+        return f"{self.tactic_model.version}/{self.risk.version}"
 
     def detect(self, texts: list[str]) -> list[MessageSignals]:
-        clipped = [t[:MAX_ANALYSED_CHARS] for t in texts]
-        normalised = [normalize(t) for t in clipped]
-        semantic = disclosures = None
-        if self.semantic is not None and texts:
-            semantic, disclosures = self.semantic.scores(
-                [normalize(t, numbers=False) for t in clipped])
-        out = []
-        for i, text in enumerate(normalised):
-            tactics = rule_scores(text)
-            disclosure = is_disclosure(text)
-            if semantic is not None and disclosures is not None:
-                row = semantic[i]
-                for column, tactic in enumerate(TACTICS):
-                    value = float(row[column]) * SEMANTIC_CAP
-                    if value > tactics.get(tactic, 0.0):
-                        tactics[tactic] = value
-                disclosure = disclosure or bool(disclosures[i])
-            if disclosure:
-                # Someone describing a threat they received is not making one.
-                for tactic in SEXTORTION_TACTICS:
-                    tactics.pop(tactic, None)
-            tactics = {t: round(v, 3) for t, v in tactics.items() if v >= 0.2}
-            out.append(MessageSignals(text, tactics, disclosure, "?" in text,
-                                      addresses_family(text)))
-        return out
+        if not texts:
+            return []
+        prepared = prepare(texts, self.embedder, self.semantic)
+        probabilities = self.tactic_model.predict(prepared.normalised, prepared.embeddings)
+        return signals(prepared, probabilities, self.tactic_model.tactics)
+
+
+def prepare(texts: list[str], embedder: Embedder | None, semantic: SemanticScorer | None
+            ) -> Prepared:
+    clipped = [t[:MAX_ANALYSED_CHARS] for t in texts]
+    normalised = [normalize(t) for t in clipped]
+    embeddings = disclosure = None
+    if embedder is not None and texts:
+        embeddings = embedder.embed([normalize(t, numbers=False) for t in clipped])
+        if semantic is not None:
+            disclosure = semantic.disclosures(embeddings)
+    return Prepared(normalised, embeddings, disclosure)
+
+
+def signals(prepared: Prepared, probabilities: npt.NDArray[np.float32], columns: list[Tactic]
+            ) -> list[MessageSignals]:
+    out = []
+    for i, text in enumerate(prepared.normalised):
+        disclosure = is_disclosure(text) or bool(
+            prepared.semantic_disclosure is not None and prepared.semantic_disclosure[i])
+        tactics = {t: round(float(p), 3) for t, p in zip(columns, probabilities[i],
+                                                         strict=True) if p >= KEEP}
+        if disclosure:
+            # Someone describing a threat they received is not making one.
+            for tactic in SEXTORTION_TACTICS:
+                tactics.pop(tactic, None)
+        out.append(MessageSignals(text, tactics, disclosure, "?" in text,
+                                  addresses_family(text)))
+    return out

@@ -27,6 +27,7 @@ _LEET_WORD = re.compile(r"(?<![\w@$!|+])(?=[\w@$!|+]*[a-z])(?=[\w@$!|+]*[0134579
                         r"[\w@$!|+]{2,}")
 # Runs of single characters separated by the same kind of gap: "s n a p", "s.n.a.p", "s-n-a-p".
 _SPACED = re.compile(r"(?<!\w)(?:[a-z0-9][ .\-_*]{1,3}){2,}[a-z0-9](?!\w)")
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th|o|a|er|ro|do|to|vo|mo|no)")
 _REPEATS = re.compile(r"(.)\1{2,}")
 _SPACES = re.compile(r"\s+")
 
@@ -64,8 +65,11 @@ def normalize(text: str, *, numbers: bool = True) -> str:
 
 def _unleet(match: re.Match[str]) -> str:
     word = match.group()
-    # Two digits in a row are a number, not leet: "f16" (age/sex), "500k", "24h".
-    return word if re.search(r"\d\d", word) else word.translate(_LEET)
+    # Two digits in a row are a number, not leet: "f16" (age/sex), "500k", "24h"; so is an
+    # ordinal: "7th", "1st", "5to", "7o" (Spanish and Portuguese "7º" after NFKC).
+    if re.search(r"\d\d", word) or _ORDINAL.fullmatch(word):
+        return word
+    return word.translate(_LEET)
 
 
 def _number_value(match: re.Match[str]) -> str:

@@ -1,9 +1,9 @@
-"""Semantic similarity of messages to a curated, versioned set of example phrases per tactic.
+"""Semantic similarity of messages to a curated, versioned set of example phrases.
 
-Like Roblox's Sentinel, a message is compared with harmful and with ordinary example phrases;
-unlike it, the comparison is per tactic, so a message can show "secrecy" without showing
-"threat", and the conversation logic can reason about stages. A tactic counts only where
-the message is closer to that tactic than to every ordinary phrase."""
+The tactics themselves are scored by the learned tactic model (tactic_model.py); what is
+used from here is whether a message reads as a disclosure (someone telling of a threat they
+received), which the writers' tags do not mark: closer to a disclosure phrase than to every
+tactic and ordinary phrase."""
 
 from __future__ import annotations
 
@@ -19,9 +19,8 @@ from safeguarding.conversation.embedding.base import Embedder, Vectors
 from safeguarding.conversation.tactics import Tactic
 
 TACTICS = list(Tactic)
-# Cosine similarity below LOW says nothing; at HIGH and above the tactic is as sure as a
-# semantic match gets. Set on the development set with the int8 model (docs/conversation.md).
-LOW, HIGH = 0.50, 0.72
+# Cosine similarity below LOW says nothing (set on the development set with the int8 model).
+LOW = 0.50
 
 
 @dataclass(frozen=True)
@@ -77,14 +76,11 @@ class SemanticScorer:
                 out[:, column] = sims[:, mask].max(axis=1)
         return out
 
-    def scores(self, texts: list[str]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
-        """Per message: a [tactics] score in [0, 1], and whether it reads as a disclosure."""
-        sims = self.similarities(self.embedder.embed(texts))
-        tactic = sims[:, :len(TACTICS)]
-        benign = sims[:, -1:]
+    def disclosures(self, vectors: Vectors) -> npt.NDArray[np.bool_]:
+        """Whether each embedded message reads as telling of a threat received: closer to a
+        disclosure phrase than to any tactic or ordinary phrase."""
+        sims = self.similarities(vectors)
         disclosure = sims[:, -2]
-        scores = np.clip((tactic - LOW) / (HIGH - LOW), 0.0, 1.0)
-        scores[tactic <= benign] = 0.0
-        return scores.astype(np.float32), (disclosure > np.maximum(tactic.max(axis=1),
-                                                                   benign[:, 0])) & (
-            disclosure >= LOW + 0.1)
+        others = np.maximum(sims[:, :len(TACTICS)].max(axis=1), sims[:, -1])
+        result: npt.NDArray[np.bool_] = (disclosure > others) & (disclosure >= LOW + 0.1)
+        return result

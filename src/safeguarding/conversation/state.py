@@ -16,6 +16,8 @@ from typing import Any
 # alert, bounded however long the conversation runs.
 EVIDENCE_PER_TACTIC = 3
 EXCERPT_CHARS = 200
+# A message is kept as evidence of a tactic from this probability on.
+EVIDENCE_SCORE = 0.5
 
 
 @dataclass
@@ -26,8 +28,12 @@ class Participant:
     age: int | None = None
     age_source: str | None = None          # "platform" (given) or "stated" (in a message)
     best: dict[str, float] = field(default_factory=dict)
+    # Per tactic, the sum of the message probabilities: how much, not just how sure
+    soft: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, list[int]] = field(default_factory=dict)
     disclosures: int = 0
+    # Messages that sound like a child's: a parent's permission, school as their day
+    minor_cues: int = 0
     # Participants this one knows as family ("thanks mum", "it's grandma"): not strangers.
     calls_family: list[str] = field(default_factory=list)
     # Grooming stage -> the index of the first message that surely showed it
@@ -37,6 +43,9 @@ class Participant:
         """Notes the tactic; True if this message is kept as evidence of it."""
         if score > self.best.get(tactic, 0.0):
             self.best[tactic] = score
+        self.soft[tactic] = round(self.soft.get(tactic, 0.0) + score, 4)
+        if score < EVIDENCE_SCORE:
+            return False
         indices = self.evidence.setdefault(tactic, [])
         if len(indices) < EVIDENCE_PER_TACTIC:
             indices.append(index)
@@ -67,7 +76,11 @@ class ConversationState:
     sextortion_score: float = 0.0
     first_harm_index: int | None = None
     last_age_probe_by: str | None = None
+    age_probe_index: int | None = None
     last_sender: str | None = None
+    # Seconds since the epoch of the first and latest timestamped message, where given
+    first_ts: float | None = None
+    last_ts: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -11,7 +11,8 @@ from enum import StrEnum
 
 
 class Tactic(StrEnum):
-    RAPPORT = "rapport"                  # compliments, flattery, "you're so mature"
+    RAPPORT = "rapport"                  # friendliness, shared interests, "i get you"
+    COMPLIMENT = "compliment"            # flattery, "you're so mature", "ur so pretty"
     AGE_PROBE = "age_probe"              # "how old are you?", "what grade are you in?"
     PERSONAL_INFO = "personal_info"      # where they live, their school, their number
     RISK_CHECK = "risk_check"            # "are your parents around?", "are you alone?"
@@ -36,6 +37,7 @@ class Stage(StrEnum):
 
 GROOMING_STAGE: dict[Tactic, Stage] = {
     Tactic.RAPPORT: Stage.TRUST,
+    Tactic.COMPLIMENT: Stage.TRUST,
     Tactic.GIFTS: Stage.TRUST,
     Tactic.AGE_PROBE: Stage.TARGETING,
     Tactic.PERSONAL_INFO: Stage.TARGETING,
@@ -51,3 +53,14 @@ GROOMING_STAGE: dict[Tactic, Stage] = {
 SEXTORTION_TACTICS = (Tactic.THREAT, Tactic.PAYMENT_DEMAND)
 # The "explicit harm" a grooming alert should come before (the earliness measure).
 HARM_REQUESTS = (Tactic.IMAGE_REQUEST, Tactic.MEETING_REQUEST)
+
+# The shared labelled format's tag names (../shared/data/conversations/README.md).
+TAG_TACTIC: dict[str, Tactic] = {
+    "rapport": Tactic.RAPPORT, "compliment": Tactic.COMPLIMENT, "age_probe": Tactic.AGE_PROBE,
+    "personal_info_probe": Tactic.PERSONAL_INFO, "risk_check": Tactic.RISK_CHECK,
+    "secrecy": Tactic.SECRECY, "isolation": Tactic.ISOLATION, "gift_offer": Tactic.GIFTS,
+    "platform_switch": Tactic.PLATFORM_SWITCH, "image_request": Tactic.IMAGE_REQUEST,
+    "meeting_request": Tactic.MEETING_REQUEST, "threat": Tactic.THREAT,
+    "payment_demand": Tactic.PAYMENT_DEMAND, "desensitisation": Tactic.DESENSITISATION,
+    "guilt_pressure": Tactic.PRESSURE,
+}

@@ -1,0 +1,146 @@
+"""The learned conversation model: from what the state holds after each message to a
+calibrated probability that the conversation is grooming, and that it is sextortion.
+
+Features are computed per participant, as the possible offender, towards the other
+participant most likely to be the child (assess.likely_target): how sure and how much of
+each tactic they have shown, how many grooming stages, whether in grooming order, their
+share of the messages and questions, ages known or stated, family, disclosures, and how long
+the conversation has run. A logistic regression per category (chosen over gradient-boosted
+trees by leave-one-source-out measurement, docs/conversation.md) gives a logit; Platt
+scaling fitted on out-of-source predictions makes it a probability. The conversation's
+score is the highest over its participants.
+
+File format: UTF-8 JSON
+  {"version": str, "features": [names], "mean": [..], "scale": [..],
+   "heads": {"grooming": {"weights": [..], "bias": b, "platt": [a, c]}, "sextortion": ...},
+   "thresholds": {"grooming_alert": t, "sextortion_alert": t, "nudge": t, ...},
+   "budget": {...how the thresholds were chosen...}}
+probability = sigmoid(a * (weights . (x - mean) / scale + bias) + c), with a > 0 (so the
+calibration never reverses the ranking)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from safeguarding.conversation.state import ConversationState, Participant
+from safeguarding.conversation.tactics import GROOMING_STAGE, Stage, Tactic
+from safeguarding.errors import ConversationError
+
+TACTICS = list(Tactic)
+SURE = 0.5
+FEATURES = (
+    [f"best:{t.value}" for t in TACTICS] + [f"amount:{t.value}" for t in TACTICS]
+    + ["stages_sure", "stages_soft", "escalates", "message_share", "log_messages",
+       "question_rate", "target_question_rate", "adult", "minor", "target_minor",
+       "target_adult", "family", "disclosure_any", "disclosed", "threat_and_demand",
+       "log_hours", "minor_cues", "target_minor_cues"])
+CATEGORIES = ("grooming", "sextortion")
+
+
+def features(state: ConversationState, sender: Participant, target: Participant | None
+             ) -> npt.NDArray[np.float64]:
+    best = [sender.best.get(t.value, 0.0) for t in TACTICS]
+    amount = [math.log1p(sender.soft.get(t.value, 0.0)) for t in TACTICS]
+    stage_best: dict[Stage, float] = {}
+    for tactic, stage in GROOMING_STAGE.items():
+        stage_best[stage] = max(stage_best.get(stage, 0.0), sender.best.get(tactic.value, 0.0))
+    sure = sum(v >= SURE for v in stage_best.values())
+    order = [sender.stage_first[s.value] for s in Stage if s.value in sender.stage_first]
+    escalates = len(order) >= 3 and order == sorted(order)
+    t_age = target.age if target is not None else None
+    hours = 0.0
+    if state.first_ts is not None and state.last_ts is not None:
+        hours = max(0.0, state.last_ts - state.first_ts) / 3600
+    threat = sender.best.get(Tactic.THREAT.value, 0.0)
+    demand = sender.best.get(Tactic.PAYMENT_DEMAND.value, 0.0)
+    row = [
+        *best, *amount,
+        sure / 4, sum(stage_best.values()) / 4, float(escalates),
+        sender.messages / max(1, state.messages), math.log1p(state.messages),
+        sender.questions / max(1, sender.messages),
+        (target.questions / max(1, target.messages)) if target is not None else 0.0,
+        float(sender.age is not None and sender.age >= 18),
+        float(sender.age is not None and sender.age < 18),
+        float(t_age is not None and t_age < 18), float(t_age is not None and t_age >= 18),
+        float(target is not None and sender.id in target.calls_family),
+        float(any(p.disclosures for p in state.participants.values())),
+        float(sender.disclosures > 0), threat * demand, math.log1p(hours),
+        math.log1p(sender.minor_cues),
+        math.log1p(target.minor_cues) if target is not None else 0.0,
+    ]
+    return np.array(row, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Head:
+    weights: npt.NDArray[np.float64]
+    bias: float
+    platt: tuple[float, float] = (1.0, 0.0)
+
+    def logit(self, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        raw: npt.NDArray[np.float64] = z @ self.weights + self.bias
+        return raw
+
+    def probability(self, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        a, c = self.platt
+        return 1.0 / (1.0 + np.exp(-(a * self.logit(z) + c)))
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    mean: npt.NDArray[np.float64]
+    scale: npt.NDArray[np.float64]
+    heads: dict[str, Head]
+    thresholds: dict[str, float]
+    version: str
+    budget: dict[str, Any] = field(default_factory=dict)
+
+    def standardise(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return (x - self.mean) / self.scale
+
+    def probabilities(self, x: npt.NDArray[np.float64]) -> dict[str, npt.NDArray[np.float64]]:
+        """Per category, the probability of each feature row (one row per participant)."""
+        z = self.standardise(np.atleast_2d(x))
+        return {name: head.probability(z) for name, head in self.heads.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "features": FEATURES,
+                "mean": [round(float(v), 6) for v in self.mean],
+                "scale": [round(float(v), 6) for v in self.scale],
+                "heads": {name: {"weights": [round(float(w), 6) for w in h.weights],
+                                 "bias": round(h.bias, 6),
+                                 "platt": [round(h.platt[0], 6), round(h.platt[1], 6)]}
+                          for name, h in self.heads.items()},
+                "thresholds": {k: round(v, 6) for k, v in self.thresholds.items()},
+                "budget": self.budget}
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RiskModel:
+        if data.get("features") != FEATURES:
+            raise ConversationError("conversation model was trained on other features")
+        heads = {}
+        for name in CATEGORIES:
+            raw = data["heads"][name]
+            a, c = (float(v) for v in raw["platt"])
+            if a <= 0:
+                raise ConversationError("conversation model calibration must keep the order")
+            heads[name] = Head(np.array(raw["weights"], dtype=np.float64), float(raw["bias"]),
+                               (a, c))
+        return cls(np.array(data["mean"], dtype=np.float64),
+                   np.array(data["scale"], dtype=np.float64), heads,
+                   {k: float(v) for k, v in data["thresholds"].items()},
+                   str(data["version"]), dict(data.get("budget", {})))
+
+    @classmethod
+    def load(cls, path: Path | Any) -> RiskModel:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,88 @@
+"""Logistic regressions fitted with L-BFGS: many tactics at once over sparse message
+features, and one category at a time over dense conversation features; Platt scaling.
+
+Deterministic: full-batch optimisation from zeros, so the same data gives the same weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from safeguarding.errors import MissingDependencyError
+
+
+def _scipy() -> tuple[Any, Any]:
+    try:
+        from scipy import optimize, sparse
+    except ImportError:
+        raise MissingDependencyError("scipy", "train", "Training") from None
+    return optimize, sparse
+
+
+def _loss(x: Any, y: npt.NDArray[np.float64], weights: npt.NDArray[np.float64],
+          lam: float, theta: npt.NDArray[np.float64], d: int, k: int
+          ) -> tuple[float, npt.NDArray[np.float64]]:
+    w = theta[:d * k].reshape(d, k)
+    b = theta[d * k:]
+    z = _product(x, w) + b
+    # log(1 + e^z) - y z, stable for any z
+    loss = (np.logaddexp(0.0, z) - y * z) * weights[:, None]
+    p = 0.5 * (1.0 + np.tanh(0.5 * z))
+    g = (p - y) * weights[:, None]
+    grad_w = _product_t(x, g) + lam * w
+    total = float(loss.sum() + 0.5 * lam * float((w * w).sum()))
+    return total, np.concatenate([grad_w.ravel(), g.sum(axis=0)])
+
+
+def _product(x: Any, w: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """x @ w, where x may be a (sparse, dense) pair of column blocks: BLAS for the dense
+    block instead of a sparse product over its every cell."""
+    if isinstance(x, tuple):
+        sparse_part, dense_part = x
+        width = sparse_part.shape[1]
+        product: npt.NDArray[np.float64] = np.asarray(sparse_part @ w[:width]) + (
+            dense_part @ w[width:])
+        return product
+    return np.asarray(x @ w)
+
+
+def _product_t(x: Any, g: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    if isinstance(x, tuple):
+        sparse_part, dense_part = x
+        return np.vstack([np.asarray(sparse_part.T @ g), dense_part.T @ g])
+    return np.asarray(x.T @ g)
+
+
+def fit_logistic(x: Any, y: npt.NDArray[np.float64], *, lam: float,
+                 weights: npt.NDArray[np.float64] | None = None, max_iter: int = 400
+                 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Weights [d, k] and biases [k] of k independent logistic regressions (y: [n, k] of 0/1)
+    sharing the inputs x ([n, d], dense, scipy sparse, or a (sparse, dense) pair of column
+    blocks); row weights scale each row's loss."""
+    optimize, _ = _scipy()
+    n, d = (x[0].shape[0], x[0].shape[1] + x[1].shape[1]) if isinstance(x, tuple) else x.shape
+    y = y.reshape(n, -1).astype(np.float64)
+    k = y.shape[1]
+    row_weights = np.ones(n) if weights is None else weights.astype(np.float64)
+    result = optimize.minimize(
+        lambda t: _loss(x, y, row_weights, lam, t, d, k), np.zeros(d * k + k), jac=True,
+        method="L-BFGS-B", options={"maxiter": max_iter})
+    theta = result.x
+    return theta[:d * k].reshape(d, k), theta[d * k:]
+
+
+def platt(logits: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
+          weights: npt.NDArray[np.float64] | None = None) -> tuple[float, float]:
+    """(a, c) so that sigmoid(a * logit + c) is calibrated on these held-out predictions;
+    a is kept positive, so calibration never reverses the ranking."""
+    w, b = fit_logistic(logits.reshape(-1, 1), y, lam=1e-6, weights=weights)
+    return max(float(w[0, 0]), 1e-3), float(b[0])
+
+
+def sparse_rows(pointers: npt.NDArray[np.int64], indices: npt.NDArray[np.int64],
+                values: npt.NDArray[np.float32], width: int) -> Any:
+    _, sparse = _scipy()
+    return sparse.csr_matrix((values.astype(np.float64), indices, pointers),
+                             shape=(len(pointers) - 1, width))

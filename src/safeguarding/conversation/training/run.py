@@ -1,0 +1,78 @@
+"""`safeguarding conversation train`: fit the shipped bundles on every source, and report
+leave-one-source-out (each source scored by a bundle that never saw it) and leave-one-
+language-out figures beside them.
+
+A source's language is read from its file name: `es-*` Spanish, `pt-*` Portuguese, anything
+else English; a new file in data/conversations/sources/ is one more source, no code change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from safeguarding.conversation.embedding.base import Embedder
+from safeguarding.conversation.evaluate import Scored, report
+from safeguarding.conversation.labelled import Labelled
+from safeguarding.conversation.semantic import SemanticScorer, load_phrases
+from safeguarding.conversation.training.corpus import build_corpus
+from safeguarding.conversation.training.trainer import TACTIC_ITERATIONS, Trainer
+
+LANGUAGES = {"es": "Spanish", "pt": "Portuguese"}
+
+
+def language(source: str) -> str:
+    return LANGUAGES.get(source.split("-", 1)[0], "English")
+
+
+@dataclass
+class Outcome:
+    bundle: str
+    loso: dict[str, Any]            # report() of every source scored out of source
+    lolo: dict[str, Any] | None     # report() of Spanish/Portuguese scored without that language
+    pooled_in_sample: dict[str, Any]
+    thresholds: dict[str, float]
+    comparison: dict[str, Any] | None = None
+
+
+def train(items: list[Labelled], embedder: Embedder | None, out: Path, name: str,
+          version: str, *, loso: bool = True, compare: bool = False,
+          iterations: int = TACTIC_ITERATIONS,
+          progress: Callable[[str], object] = lambda _: None) -> Outcome:
+    semantic = SemanticScorer(embedder, load_phrases()) if embedder is not None else None
+    progress(f"{name}: preparing {sum(len(i.conversation.messages) for i in items)} messages")
+    corpus = build_corpus(items, embedder, semantic)
+    trainer = Trainer(corpus, embedder, semantic, version, iterations=iterations)
+    sources = frozenset(corpus.sources)
+    if len(sources) < 3:
+        raise ValueError("training needs at least three sources (out-of-source thresholds)")
+    held: list[Scored] = []
+    if loso:
+        for source in corpus.sources:
+            progress(f"{name}: leave out {source}")
+            held += trainer.score([source], sources - {source})
+    lolo = None
+    languages = {language(s) for s in sources} - {"English"}
+    if loso and languages:
+        lolo_scored: list[Scored] = []
+        for lang in sorted(languages):
+            left = frozenset(s for s in sources if language(s) == lang)
+            if len(sources - left) >= 3:
+                progress(f"{name}: leave out {lang}")
+                lolo_scored += trainer.score(left, sources - left)
+        lolo = report(lolo_scored) if lolo_scored else None
+    progress(f"{name}: fitting on all {len(sources)} sources")
+    tactics, risk = trainer.bundle(sources)
+    out.mkdir(parents=True, exist_ok=True)
+    tactics.save(out / f"tactics-{name}.npz")
+    risk.save(out / f"risk-{name}.json")
+    in_sample = report(trainer.score(sources, sources))
+    comparison = None
+    if compare:
+        from safeguarding.conversation.training.compare import compare as run_comparison
+
+        progress(f"{name}: comparing model families")
+        comparison = run_comparison(trainer)
+    return Outcome(name, report(held) if held else {}, lolo, in_sample, risk.thresholds,
+                   comparison)

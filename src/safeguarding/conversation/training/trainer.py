@@ -1,0 +1,258 @@
+"""Fitting a bundle (tactic model + conversation model + thresholds) on some sources, with
+every figure that chooses something computed out of source:
+
+1. The tactic model is a multi-label logistic regression over the tagged messages.
+2. The conversation model trains on feature rows (one per message and participant) made by
+   replaying each training source's conversations with tactic probabilities from a tactic
+   model that never saw that source, so its inputs look like those on new data. (Those
+   tactic models are the corpus's leave-one-source-out fits: in a leave-one-source-out
+   estimate, the rows of the other sources come from tactic models that did see the
+   held-out source's messages; the held-out source itself is scored only by models that
+   never saw it. One fit per source instead of one per pair of sources.)
+3. Platt scaling and the thresholds use each training source's conversation scores from a
+   conversation model fitted without that source; thresholds are set so that at most the
+   budget's share of benign conversations would alert (or nudge).
+
+Fits are cached by the set of sources they saw: leave-one-source-out reuses them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from safeguarding.conversation import lexical
+from safeguarding.conversation.analyzer import ConversationAnalyzer
+from safeguarding.conversation.assess import likely_target
+from safeguarding.conversation.detector import MessageDetector, signals
+from safeguarding.conversation.embedding.base import Embedder
+from safeguarding.conversation.evaluate import Scored
+from safeguarding.conversation.metrics import threshold_at_rate
+from safeguarding.conversation.risk_model import FEATURES, Head, RiskModel, features
+from safeguarding.conversation.semantic import SemanticScorer
+from safeguarding.conversation.tactic_model import RULE_TACTICS, TacticModel, rule_matrix
+from safeguarding.conversation.training.corpus import TACTICS, Corpus
+from safeguarding.conversation.training.fit import fit_logistic, platt, sparse_rows
+
+# Shares of benign conversations allowed to reach each tier, on out-of-source scores.
+BUDGETS = {"alert": 0.01, "sextortion_share": 0.3, "nudge_age_unknown": 0.05, "nudge": 0.10,
+           "sextortion_nudge": 0.05}
+TACTIC_L2 = 1.0
+# L-BFGS iterations for the tactic model: the held-out tactic AP no longer moves after this.
+TACTIC_ITERATIONS = 100
+RISK_L2 = 1.0
+
+
+@dataclass
+class Rows:
+    x: npt.NDArray[np.float64]
+    grooming: npt.NDArray[np.float64]
+    sextortion: npt.NDArray[np.float64]
+    weight: npt.NDArray[np.float64]
+    conversation: npt.NDArray[np.int64]   # index into the corpus
+
+    @staticmethod
+    def concat(parts: list[Rows]) -> Rows:
+        return Rows(*(np.concatenate([getattr(p, f) for p in parts])
+                      for f in ("x", "grooming", "sextortion", "weight", "conversation")))
+
+
+class Trainer:
+    def __init__(self, corpus: Corpus, embedder: Embedder | None,
+                 semantic: SemanticScorer | None, version: str, *,
+                 iterations: int = TACTIC_ITERATIONS) -> None:
+        self.corpus = corpus
+        self.iterations = iterations
+        self.embedder = embedder
+        self.semantic = semantic
+        self.version = version
+        self._tactics: dict[frozenset[str], TacticModel] = {}
+        self._rows: dict[str, Rows] = {}
+        self._risk: dict[frozenset[str], RiskModel] = {}
+        self._inputs = self._tactic_inputs()
+
+    # -- messages -----------------------------------------------------------------------
+    def _tactic_inputs(self) -> tuple[Any, npt.NDArray[np.float64]]:
+        p = self.corpus.prepared
+        pointers, indices, values = lexical.matrix(p.normalised)
+        dense = rule_matrix(p.normalised).astype(np.float64)
+        if p.embeddings is not None:
+            dense = np.hstack([p.embeddings.astype(np.float64), dense])
+        return sparse_rows(pointers, indices, values, lexical.BUCKETS), dense
+
+    def tactics(self, sources: frozenset[str]) -> TacticModel:
+        if sources not in self._tactics:
+            rows = np.isin(self.corpus.message_source, list(sources)) & self.corpus.tagged
+            sparse_part, dense_part = self._inputs
+            w, b = fit_logistic((sparse_part[rows], dense_part[rows]), self.corpus.tags[rows],
+                                lam=TACTIC_L2,
+                                max_iter=self.iterations)
+            e = 0 if self.corpus.prepared.embeddings is None else (
+                self.corpus.prepared.embeddings.shape[1])
+            assert w.shape[0] == lexical.BUCKETS + e + len(RULE_TACTICS)
+            self._tactics[sources] = TacticModel(
+                TACTICS, w[:lexical.BUCKETS].astype(np.float32),
+                w[lexical.BUCKETS:].astype(np.float32), b.astype(np.float32),
+                self.embedder.name if self.embedder else None, self.version)
+        return self._tactics[sources]
+
+    def probabilities(self, model: TacticModel, conversation: int) -> npt.NDArray[np.float32]:
+        part = self.corpus.slice(conversation)
+        return model.predict(part.normalised, part.embeddings)
+
+    # -- conversations ------------------------------------------------------------------
+    def rows(self, sources: frozenset[str]) -> Rows:
+        """Feature rows of these sources' conversations, each source replayed with tactic
+        probabilities from the tactic model fitted on every other source of the corpus, so
+        the conversation model learns from inputs like those it meets on new data."""
+        everything = frozenset(self.corpus.sources)
+        parts = []
+        for source in sorted(sources):
+            if source not in self._rows:
+                model = self.tactics(everything - {source})
+                self._rows[source] = Rows.concat([
+                    self._replay(c, self.probabilities(model, c), model.tactics)
+                    for c in self.corpus.conversations([source])])
+            parts.append(self._rows[source])
+        return Rows.concat(parts)
+
+    def _replay(self, c: int, probabilities: npt.NDArray[np.float32], columns: list[Any]
+                ) -> Rows:
+        item = self.corpus.items[c]
+        analyzer = ConversationAnalyzer(_NO_DETECTOR)
+        state = analyzer.new_state(item.conversation.id, item.conversation.participants)
+        found = signals(self.corpus.slice(c), probabilities, columns)
+        xs, ids = [], []
+        for message, signal in zip(item.conversation.messages, found, strict=True):
+            analyzer.record(state, message, signal)
+            for pid, participant in state.participants.items():
+                xs.append(features(state, participant, likely_target(state, pid)))
+                ids.append(pid)
+        offender = {pid for pid, role in item.roles.items() if role == "adult"}
+        is_offender = np.array([pid in offender for pid in ids], dtype=np.float64)
+        per_participant: dict[str, int] = {}
+        for pid in ids:
+            per_participant[pid] = per_participant.get(pid, 0) + 1
+        weight = np.array([1.0 / per_participant[pid] for pid in ids])
+        return Rows(np.array(xs), is_offender * (item.label == "grooming"),
+                    is_offender * (item.label == "sextortion"), weight,
+                    np.full(len(ids), c, dtype=np.int64))
+
+    def _fit_heads(self, rows: Rows) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
+                                              dict[str, Head]]:
+        mean = rows.x.mean(axis=0)
+        scale = np.maximum(rows.x.std(axis=0), 1e-3)
+        z = (rows.x - mean) / scale
+        heads = {}
+        for name in ("grooming", "sextortion"):
+            w, b = fit_logistic(z, getattr(rows, name), lam=RISK_L2, weights=rows.weight)
+            heads[name] = Head(w[:, 0], float(b[0]))
+        return mean, scale, heads
+
+    def risk(self, sources: frozenset[str]) -> RiskModel:
+        """The conversation model for these sources, calibrated and with thresholds, all from
+        out-of-source predictions within them."""
+        if sources in self._risk:
+            return self._risk[sources]
+        all_rows = self.rows(sources)
+        source_of = np.array([self.corpus.items[c].source for c in all_rows.conversation])
+        held: list[Rows] = []
+        logits: dict[str, list[npt.NDArray[np.float64]]] = {"grooming": [], "sextortion": []}
+        for source in sorted(sources):
+            inside = source_of == source
+            mean, scale, heads = self._fit_heads(_subset(all_rows, ~inside))
+            test = _subset(all_rows, inside)
+            held.append(test)
+            for name, head in heads.items():
+                logits[name].append(head.logit((test.x - mean) / scale))
+        oof = Rows.concat(held)
+        mean, scale, heads = self._fit_heads(all_rows)
+        calibrated = {}
+        probabilities = {}
+        for name, head in heads.items():
+            raw = np.concatenate(logits[name])
+            a, c = platt(raw, getattr(oof, name), oof.weight)
+            calibrated[name] = Head(head.weights, head.bias, (a, c))
+            probabilities[name] = 1 / (1 + np.exp(-(a * raw + c)))
+        thresholds, budget = self._thresholds(oof, probabilities)
+        model = RiskModel(mean, scale, calibrated, thresholds, self.version, budget)
+        self._risk[sources] = model
+        return model
+
+    def _thresholds(self, oof: Rows, probabilities: dict[str, npt.NDArray[np.float64]]
+                    ) -> tuple[dict[str, float], dict[str, Any]]:
+        benign = [c for c in dict.fromkeys(oof.conversation.tolist())
+                  if self.corpus.items[c].label == "benign"]
+        top = {name: _per_conversation(oof.conversation, p) for name, p in probabilities.items()}
+        g = [top["grooming"][c] for c in benign]
+        s = [top["sextortion"][c] for c in benign]
+        # Sextortion takes a share of the alert budget; grooming the rest of it, counting
+        # conversations either would alert once.
+        sext = threshold_at_rate(s, BUDGETS["alert"] * BUDGETS["sextortion_share"])
+        allowed = int(np.floor(BUDGETS["alert"] * len(benign) + 1e-9))
+        remaining = sorted((gv for gv, sv in zip(g, s, strict=True) if sv < sext), reverse=True)
+        spent = len(benign) - len(remaining)
+        room = max(0, allowed - spent)
+        groom = (np.nextafter(remaining[room], 1.0) if room < len(remaining) else 0.0)
+        thresholds = {
+            "grooming_alert": max(float(groom), 0.05), "sextortion_alert": max(sext, 0.05),
+            "nudge": threshold_at_rate(g, BUDGETS["nudge"]),
+            "nudge_age_unknown": threshold_at_rate(g, BUDGETS["nudge_age_unknown"]),
+            "sextortion_nudge": threshold_at_rate(s, BUDGETS["sextortion_nudge"]),
+        }
+        for key in ("nudge", "nudge_age_unknown"):
+            thresholds[key] = min(thresholds[key], thresholds["grooming_alert"])
+        thresholds["sextortion_nudge"] = min(thresholds["sextortion_nudge"],
+                                             thresholds["sextortion_alert"])
+        budget = {"benign_conversations": len(benign), "shares": BUDGETS,
+                  "chosen_on": "out-of-source predictions of the training sources"}
+        return thresholds, budget
+
+    def bundle(self, sources: Iterable[str]) -> tuple[TacticModel, RiskModel]:
+        chosen = frozenset(sources)
+        return self.tactics(chosen), self.risk(chosen)
+
+    # -- held-out scoring ---------------------------------------------------------------
+    def score(self, held_out: Iterable[str], trained: frozenset[str]) -> list[Scored]:
+        """Held-out conversations scored by the engine with a bundle fitted on `trained`."""
+        tactics, risk = self.bundle(trained)
+        analyzer = ConversationAnalyzer(MessageDetector(tactics, risk, self.embedder,
+                                                        self.semantic))
+        out = []
+        for c in self.corpus.conversations(frozenset(held_out)):
+            item = self.corpus.items[c]
+            found = signals(self.corpus.slice(c), self.probabilities(tactics, c),
+                            tactics.tactics)
+            state = analyzer.new_state(item.conversation.id, item.conversation.participants)
+            for message, signal in zip(item.conversation.messages, found, strict=True):
+                analyzer.update(state, message, signal)
+            a = analyzer.assessment(state)
+            out.append(Scored(item.source, item.label, item.kind, item.first_harm_index,
+                              a.alert, a.category, a.first_alert_index, a.grooming_score,
+                              a.sextortion_score, a.tier, a.disclosure))
+        return out
+
+
+def _subset(rows: Rows, mask: npt.NDArray[np.bool_]) -> Rows:
+    return Rows(rows.x[mask], rows.grooming[mask], rows.sextortion[mask], rows.weight[mask],
+                rows.conversation[mask])
+
+
+def _per_conversation(conversation: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
+                      ) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for c, v in zip(conversation.tolist(), values.tolist(), strict=True):
+        if v > out.get(c, -1.0):
+            out[c] = v
+    return out
+
+
+class _NoDetector:
+    """Replay records state only; nothing is detected or assessed."""
+
+
+_NO_DETECTOR: Any = _NoDetector()
+assert len(FEATURES) == 2 * len(TACTICS) + 18

@@ -1,0 +1,110 @@
+"""Training on a tiny set (a few conversations of three shared files), the saved formats,
+loading the shipped bundles, and calibration that never reverses the ranking."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safeguarding.conversation.labelled import Labelled, read_labelled
+from safeguarding.conversation.loader import load_bundle, load_detector
+from safeguarding.conversation.risk_model import FEATURES, RiskModel
+from safeguarding.conversation.tactic_model import TacticModel
+from safeguarding.conversation.training.run import language, train
+from safeguarding.errors import ConversationError
+from tests.conftest import SHARED, require_shared
+
+CONVERSATIONS = SHARED / "conversations"
+# Enough for a tiny set; the shipped models use training.trainer.TACTIC_ITERATIONS.
+ITERATIONS = 15
+
+
+def _tiny() -> list[Labelled]:
+    require_shared()
+    items: list[Labelled] = []
+    for name in ("gaming", "uk-teens", "sextortion-scripts"):
+        every = read_labelled(CONVERSATIONS / f"{name}.jsonl")
+        for label in ("grooming", "sextortion", "benign"):
+            items += [i for i in every if i.label == label][:3]
+    return items
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bundle")
+    outcome = train(_tiny(), None, out, "lexical", "test", loso=True, iterations=ITERATIONS)
+    assert set(outcome.loso["sources"]) == {"gaming", "uk-teens", "sextortion-scripts"}
+    assert outcome.loso["all"]["conversations"] == 27
+    return out
+
+
+def test_training_writes_documented_files_that_load(trained: Path) -> None:
+    with np.load(trained / "tactics-lexical.npz", allow_pickle=False) as data:
+        assert set(data.files) == {"lexical", "dense", "bias", "meta"}
+        meta = json.loads(bytes(data["meta"]).decode())
+    assert meta["embedder"] is None and meta["version"] == "test"
+    risk = json.loads((trained / "risk-lexical.json").read_text())
+    assert risk["features"] == FEATURES
+    assert set(risk["thresholds"]) == {"grooming_alert", "sextortion_alert", "nudge",
+                                       "nudge_age_unknown", "sextortion_nudge"}
+    tactics, model = load_bundle("lexical", trained)
+    assert tactics.version == model.version == "test"
+    probabilities = tactics.predict(["are your parents home tonight?", "see you at practice"],
+                                    None)
+    assert probabilities.shape == (2, len(tactics.tactics))
+    assert ((probabilities > 0) & (probabilities < 1)).all()
+
+
+def test_training_is_reproducible(trained: Path, tmp_path: Path) -> None:
+    train(_tiny(), None, tmp_path, "lexical", "test", loso=False, iterations=ITERATIONS)
+    first = TacticModel.load(trained / "tactics-lexical.npz")
+    again = TacticModel.load(tmp_path / "tactics-lexical.npz")
+    assert np.array_equal(first.lexical, again.lexical)
+    assert np.array_equal(first.dense, again.dense)
+    assert (trained / "risk-lexical.json").read_text() == (
+        tmp_path / "risk-lexical.json").read_text()
+
+
+@pytest.mark.parametrize("name", ["lexical", "minilm"])
+def test_calibration_keeps_the_order_of_the_shipped_models(name: str) -> None:
+    _, model = load_bundle(name)
+    rows = np.random.default_rng(7).normal(size=(500, len(FEATURES))) * model.scale + model.mean
+    for category, head in model.heads.items():
+        z = model.standardise(rows)
+        order = np.argsort(head.logit(z))
+        probability = model.probabilities(rows)[category][order]
+        assert (np.diff(probability) >= 0).all()
+        assert 0 < model.thresholds[f"{category}_alert"] < 1
+
+
+def test_a_calibration_that_reverses_the_ranking_is_refused() -> None:
+    _, model = load_bundle("lexical")
+    data = model.to_json()
+    data["heads"]["grooming"]["platt"] = [-1.0, 0.0]
+    with pytest.raises(ConversationError, match="keep the order"):
+        RiskModel.from_json(data)
+    data = model.to_json()
+    data["features"] = data["features"][:-1]
+    with pytest.raises(ConversationError, match="other features"):
+        RiskModel.from_json(data)
+
+
+def test_a_tactic_model_needs_its_embeddings() -> None:
+    tactics, _ = load_bundle("minilm")
+    with pytest.raises(ConversationError, match="needs"):
+        tactics.predict(["hello"], None)
+
+
+def test_shipped_detector_loads_without_the_embedding_model() -> None:
+    detector = load_detector("none")
+    assert detector.model_name is None and detector.tactic_model.embedding_dim == 0
+    [signal] = detector.detect(["r ur parents home? delete this chat after"])
+    assert signal.tactics  # the tactic model sees something in it
+
+
+def test_language_is_read_from_the_source_name() -> None:
+    assert [language(s) for s in ("es-latam", "pt-br", "uk-teens", "espresso")] == [
+        "Spanish", "Portuguese", "English", "English"]
