@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 
 from safeguarding.engine import Engine
 
-SEXTORTION = [{"sender": "x", "text": "i have your pics", "ts": "2026-11-01T10:00:00Z"},
+SEXTORTION = [{"sender": "x", "text": "hey cutie add me on snap", "ts": "2026-11-01T10:00:00Z"},
               {"sender": "x", "text": "pay $200 or everyone at your school will see them"}]
 
 
