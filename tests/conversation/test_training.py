@@ -68,7 +68,7 @@ def test_training_is_reproducible(trained: Path, tmp_path: Path) -> None:
         tmp_path / "risk-lexical.json").read_text()
 
 
-@pytest.mark.parametrize("name", ["lexical", "minilm"])
+@pytest.mark.parametrize("name", ["lexical", "use"])
 def test_calibration_keeps_the_order_of_the_shipped_models(name: str) -> None:
     _, model = load_bundle(name)
     rows = np.random.default_rng(7).normal(size=(500, len(FEATURES))) * model.scale + model.mean
@@ -93,7 +93,7 @@ def test_a_calibration_that_reverses_the_ranking_is_refused() -> None:
 
 
 def test_a_tactic_model_needs_its_embeddings() -> None:
-    tactics, _ = load_bundle("minilm")
+    tactics, _ = load_bundle("use")
     with pytest.raises(ConversationError, match="needs"):
         tactics.predict(["hello"], None)
 

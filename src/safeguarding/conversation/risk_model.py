@@ -37,6 +37,7 @@ TACTICS = list(Tactic)
 SURE = 0.5
 FEATURES = (
     [f"best:{t.value}" for t in TACTICS] + [f"amount:{t.value}" for t in TACTICS]
+    + [f"others:{t.value}" for t in TACTICS]
     + ["stages_sure", "stages_soft", "escalates", "message_share", "log_messages",
        "question_rate", "target_question_rate", "adult", "minor", "target_minor",
        "target_adult", "family", "disclosure_any", "disclosed", "threat_and_demand",
@@ -47,6 +48,10 @@ CATEGORIES = ("grooming", "sextortion")
 def features(state: ConversationState, sender: Participant, target: Participant | None
              ) -> npt.NDArray[np.float64]:
     best = [sender.best.get(t.value, 0.0) for t in TACTICS]
+    # What the others have shown: a tactic one-sided in a chat (only this sender flatters,
+    # asks for secrecy) tells more than the same words traded back and forth between peers.
+    others = [max((p.best.get(t.value, 0.0) for p in state.participants.values()
+                   if p.id != sender.id), default=0.0) for t in TACTICS]
     amount = [math.log1p(sender.soft.get(t.value, 0.0)) for t in TACTICS]
     stage_best: dict[Stage, float] = {}
     for tactic, stage in GROOMING_STAGE.items():
@@ -61,7 +66,7 @@ def features(state: ConversationState, sender: Participant, target: Participant 
     threat = sender.best.get(Tactic.THREAT.value, 0.0)
     demand = sender.best.get(Tactic.PAYMENT_DEMAND.value, 0.0)
     row = [
-        *best, *amount,
+        *best, *amount, *others,
         sure / 4, sum(stage_best.values()) / 4, float(escalates),
         sender.messages / max(1, state.messages), math.log1p(state.messages),
         sender.questions / max(1, sender.messages),

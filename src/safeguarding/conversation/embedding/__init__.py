@@ -1,1 +1,1 @@
-"""Sentence embeddings for the semantic detectors: all-MiniLM-L6-v2 without torch."""
+"""Sentence embeddings for the tactic model: the multilingual Universal Sentence Encoder."""

@@ -73,6 +73,39 @@ def fit_logistic(x: Any, y: npt.NDArray[np.float64], *, lam: float,
     return theta[:d * k].reshape(d, k), theta[d * k:]
 
 
+def fit_tactics(x: Any, y: npt.NDArray[np.float64], *, alpha: float, epochs: int
+                ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Weights [d, k] and biases [k] of k logistic regressions over many sparse features
+    (x: a (sparse, dense) pair of column blocks), by stochastic gradient descent.
+
+    Chosen over full-batch L-BFGS (fit_logistic) by measurement: on the tagged messages it
+    ranks held-out sources' tactics as well and fits in seconds, not many minutes, which is
+    what makes a leave-one-source-out run (one fit per source) practical. A fixed seed and a
+    fixed number of epochs (no early stopping) make it deterministic."""
+    _, sparse = _scipy()
+    try:
+        from sklearn.linear_model import SGDClassifier
+    except ImportError:
+        raise MissingDependencyError("scikit-learn", "train", "Training") from None
+    sparse_part, dense_part = x
+    inputs = sparse.hstack([sparse_part, sparse.csr_matrix(dense_part)]).tocsr()
+    k = y.shape[1]
+    weights = np.zeros((inputs.shape[1], k))
+    biases = np.zeros(k)
+    for column in range(k):
+        target = y[:, column] > 0.5
+        if target.all() or not target.any():
+            # Nothing to learn from one class: a constant, as a fit would approach.
+            biases[column] = 10.0 if target.all() else -10.0
+            continue
+        model = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=epochs, tol=None,
+                              random_state=0)
+        model.fit(inputs, target)
+        weights[:, column] = model.coef_[0]
+        biases[column] = model.intercept_[0]
+    return weights, biases
+
+
 def platt(logits: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
           weights: npt.NDArray[np.float64] | None = None) -> tuple[float, float]:
     """(a, c) so that sigmoid(a * logit + c) is calibrated on these held-out predictions;
