@@ -11,11 +11,11 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from safeguarding.audit.tables import AuditEventRow
 from safeguarding.cli.main import app
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.store.db import Database, alembic_config
-from safeguarding.store.models import AuditEventRow
 
 
 def _record(engine: Engine, n: int, actor: str = "t") -> None:

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from safeguarding.audit.tables import AuditEventRow
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
 from safeguarding.cli.main import app
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
-from safeguarding.store.models import AuditEventRow
 from tests.fakes.setup import Fakes, bank_of, response_engine, users
 
 RUN = 36

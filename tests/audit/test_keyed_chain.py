@@ -19,11 +19,12 @@ from typer.testing import CliRunner
 from safeguarding.audit.chain import GENESIS, event_hash
 from safeguarding.audit.checkpoint import read_checkpoints
 from safeguarding.audit.keys import AuditKey, public_key_from_hex
+from safeguarding.audit.tables import AuditEventRow
 from safeguarding.cli.main import app
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import AuditKeyError
-from safeguarding.store.models import AuditEventRow, utcnow
+from safeguarding.store.models import utcnow
 
 
 @pytest.fixture

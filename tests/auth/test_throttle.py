@@ -13,11 +13,11 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
+from safeguarding.audit.tables import AuditEventRow
 from safeguarding.auth.users import UNKNOWN_NICE, Users
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import AuthError
-from safeguarding.store.models import AuditEventRow
 
 PASSWORD = "correct horse battery"
 WRONG = "a wrong guess, again"

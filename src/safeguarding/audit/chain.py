@@ -29,8 +29,8 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from safeguarding.audit.keys import AuditKey
+from safeguarding.audit.tables import AuditEventRow
 from safeguarding.store.db import StoreSession
-from safeguarding.store.models import AuditEventRow
 
 GENESIS = "0" * 64
 PENDING_KEY = "safeguarding_audit_pending"

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from safeguarding.audit.chain import json_safe, pending
 from safeguarding.audit.checkpoint import Checkpoint, CheckpointLog, read_checkpoints
 from safeguarding.audit.keys import AuditKey
+from safeguarding.audit.tables import AuditEventRow
 from safeguarding.audit.verify import ChainReport, verify_chain
-from safeguarding.store.models import AuditEventRow, utcnow
+from safeguarding.store.models import utcnow
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from safeguarding.audit.chain import GENESIS, event_hash, head
 from safeguarding.audit.checkpoint import Checkpoint
 from safeguarding.audit.keys import AuditKey
-from safeguarding.store.models import AuditEventRow
+from safeguarding.audit.tables import AuditEventRow
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from safeguarding.banks.model import (
     check_source_ref,
 )
 from safeguarding.banks.policy import LEGACY_FIELDS, BankPolicy
+from safeguarding.banks.store import BankStore, DoNotMatch
 from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.hasher import ContentHashes
 from safeguarding.hashing.registry import get_signal_type, validate_signal
 from safeguarding.inputs import choice, free_text
-from safeguarding.store.banks import BankStore, DoNotMatch
 from safeguarding.store.db import Database
 
 #: what `update_bank` changes in the policy: the action, the flat fields, `policies`

@@ -18,12 +18,13 @@ from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import User
 from safeguarding.banks.model import BankSource, NewEntry
 from safeguarding.banks.policy import BankPolicy
+from safeguarding.banks.store import BankStore
+from safeguarding.cases import records
 from safeguarding.cases.intake import in_evidence
 from safeguarding.cases.model import CaseKind, CaseRequest, Decision, Status
 from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
 from safeguarding.errors import ConflictError
 from safeguarding.reporting.service import ReportService
-from safeguarding.store.banks import BankStore
 from safeguarding.store.models import utcnow
 
 WEBHOOK = "webhook"
@@ -98,7 +99,9 @@ class Consequences:
                        actions=self._actions(row), classification=row.classification)
             self._preserve(session, row)
             self._bank_confirmed(session, row, evidence, user)
-            self.reports.draft(session, row, evidence, user)
+            case = records.load(session, row.id)
+            assert case is not None  # the row being decided, locked by the caller
+            self.reports.draft(session, case, user)
         elif decision is Decision.FALSE_POSITIVE:
             blocked = any(e.data.get("action") in ("block", "report") for e in evidence)
             self._send(session, row, WebhookEvent.DECIDED, decision=decision.value,

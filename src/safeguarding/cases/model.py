@@ -137,8 +137,12 @@ class Preview:
     id: int
     media_type: str
     file_name: str
-    md5: str
+    md5: str  # of the stored (re-encoded) bytes
     expires_at: datetime
+    #: of the bytes as the platform gave them, before re-encoding; None: stored before 0010
+    original_md5: str | None = None
+    #: the reviewer's classification of this file; None: the case's applies
+    classification: Classification | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
-from safeguarding.cases import evidence
+from safeguarding.cases import evidence, records
 from safeguarding.cases.consequences import Consequences
 from safeguarding.cases.intake import MAX_REASON_CHARS
 from safeguarding.cases.leases import Clock, Leases, check_not_held
@@ -24,17 +24,15 @@ from safeguarding.cases.model import (
     DEADLINES,
     OPEN_STATUSES,
     Case,
-    CaseKind,
     CaseRequest,
     Classification,
     Decision,
-    Evidence,
-    Preview,
     Priority,
     Status,
     Subject,
 )
 from safeguarding.cases.queue import QueuePage, read_page
+from safeguarding.cases.records import to_case
 from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
 from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from safeguarding.inputs import choice, free_text
@@ -51,28 +49,6 @@ class Opened:
         """What the caller that caused it is told: which case, and whether it is new."""
         return {"id": self.case.id, "created": self.created,
                 "status": self.case.status.value, "priority": self.case.priority.label}
-
-
-def to_case(row: CaseRow, items: list[Evidence] | None = None,
-            previews: list[PreviewRow] | None = None) -> Case:
-    """The case a row holds, with the evidence and previews the caller loaded (a queue
-    page loads neither)."""
-    return Case(
-        id=row.id, kind=CaseKind(row.kind), priority=Priority(row.priority),
-        status=Status(row.status), assignee=row.assignee, lease_until=as_utc(row.lease_until),
-        subject=Subject(row.content_id, row.account_id, row.conversation_id),
-        summary=row.summary, labels=list(row.labels),
-        decision=Decision(row.decision) if row.decision else None,
-        decision_reason=row.decision_reason, decided_by=row.decided_by,
-        decided_at=as_utc(row.decided_at),
-        classification=Classification(row.classification) if row.classification else None,
-        version=row.version, due_at=as_utc(row.due_at) or utcnow(),
-        created_at=as_utc(row.created_at) or utcnow(),
-        updated_at=as_utc(row.updated_at) or utcnow(),
-        preserve_until=as_utc(row.preserve_until), evidence=list(items or []),
-        previews=[Preview(id=p.id, media_type=p.media_type, file_name=p.file_name, md5=p.md5,
-                          expires_at=as_utc(p.expires_at) or utcnow())
-                  for p in previews or []])
 
 
 def _lock_subject(session: Session, subject: Subject) -> None:
@@ -191,12 +167,10 @@ class CaseService:
             return case
 
     def _load(self, session: Session, case_id: int) -> Case:
-        row = session.get(CaseRow, case_id)
-        if row is None:
+        case = records.load(session, case_id)
+        if case is None:
             raise NotFoundError(f"no case {case_id}")
-        previews = list(session.scalars(select(PreviewRow).where(
-            PreviewRow.case_id == case_id).order_by(PreviewRow.id)))
-        return to_case(row, evidence.load(session, case_id), previews)
+        return case
 
     # --- review ------------------------------------------------------------------------
     def _locked(self, session: Session, case_id: int) -> CaseRow:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from safeguarding.banks.model import Bank, BankEntry
 from safeguarding.banks.policy import BankPolicy
+from safeguarding.banks.store import BankStore, Change
 from safeguarding.config import Settings
 from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.hasher import ContentHashes
@@ -29,7 +30,6 @@ from safeguarding.hashing.policy import Candidate
 from safeguarding.hashing.registry import SIGNAL_TYPES, get_signal_type, signal_types
 from safeguarding.matching.index import IndexHit, SignalIndex
 from safeguarding.matching.result import Match, MatchResult
-from safeguarding.store.banks import BankStore, Change
 from safeguarding.store.db import Database
 
 SNAPSHOT_MANIFEST = "snapshot.json"

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
+from safeguarding.cases.model import Case, CaseKind, Classification, Evidence, Preview, Priority
 from safeguarding.reporting.document import ReportedFile, ReportFacts, Upload
-from safeguarding.store.models import as_utc, utcnow
+from safeguarding.store.models import as_utc
 
 #: IP capture events in one report: the uploads a case samples, and no more
 MAX_UPLOADS = 20
@@ -21,11 +21,11 @@ SEEN_BASIS = ("The platform gave no upload or message time: when it first sent t
               "or report for checking (UTC)")
 
 
-def incident(row: CaseRow, evidence: list[CaseEvidenceRow]) -> str:
-    categories = {str(e.data.get("category") or "") for e in evidence}
+def incident(case: Case) -> str:
+    categories = {str(e.data.get("category") or "") for e in case.evidence}
     if "sextortion" in categories:
         return "sextortion"
-    if row.kind == "conversation" or "grooming" in categories:
+    if case.kind == CaseKind.CONVERSATION or "grooming" in categories:
         return "enticement"
     return "csam"
 
@@ -42,6 +42,10 @@ def _time(value: object) -> datetime | None:
     return at.astimezone(UTC) if at.tzinfo else None  # a time without an offset is unknown
 
 
+def _label(classification: Classification | None) -> str | None:
+    return classification.value if classification else None
+
+
 def _port(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and (
         1 <= value <= 65535) else None
@@ -55,7 +59,7 @@ def _upload(meta: dict[str, Any]) -> Upload:
                   text.get("surface"))
 
 
-def _metadata(item: CaseEvidenceRow) -> Iterator[dict[str, Any]]:
+def _metadata(item: Evidence) -> Iterator[dict[str, Any]]:
     """The upload metadata behind an evidence row: each sampled upload's (cases/evidence.py,
     kept until the evidence retention ends, longer for preserved cases), and any the row's
     own data carries (under `upload`, or inline)."""
@@ -69,7 +73,7 @@ def _metadata(item: CaseEvidenceRow) -> Iterator[dict[str, Any]]:
         yield item.data
 
 
-def uploads(evidence: Iterable[CaseEvidenceRow]) -> list[tuple[str | None, Upload]]:
+def uploads(evidence: Iterable[Evidence]) -> list[tuple[str | None, Upload]]:
     """Every upload the evidence describes, with its file's MD5 when known, oldest first."""
     found: dict[tuple[Any, ...], tuple[str | None, Upload]] = {}
     for item in evidence:
@@ -82,23 +86,22 @@ def uploads(evidence: Iterable[CaseEvidenceRow]) -> list[tuple[str | None, Uploa
     return sorted(found.values(), key=lambda pair: pair[1].uploaded_at or oldest)
 
 
-def incident_time(row: CaseRow, evidence: list[CaseEvidenceRow],
-                  known: list[tuple[str | None, Upload]]) -> tuple[datetime, str]:
+def incident_time(case: Case, known: list[tuple[str | None, Upload]]) -> tuple[datetime, str]:
     """When it happened, and on what that rests: the upload time the platform gave, else the
     earliest evidence message's time, else when the evidence first reached us."""
     times = [u.uploaded_at for _, u in known if u.uploaded_at]
     if times:
         return min(times), UPLOAD_BASIS
-    messages = [_time(x.get("ts")) for e in evidence if e.kind == "alert"
+    messages = [_time(x.get("ts")) for e in case.evidence if e.kind == "alert"
                 for x in e.data.get("excerpts") or [] if isinstance(x, dict)]
     stamped = [t for t in messages if t is not None]
     if stamped:
         return min(stamped), MESSAGE_BASIS
-    seen = [t for t in (as_utc(e.added_at) for e in evidence) if t is not None]
-    return (min(seen) if seen else as_utc(row.created_at) or utcnow()), SEEN_BASIS
+    seen = [t for t in (as_utc(e.added_at) for e in case.evidence) if t is not None]
+    return (min(seen) if seen else case.created_at), SEEN_BASIS
 
 
-def _hashes(evidence: list[CaseEvidenceRow]) -> list[dict[str, str]]:
+def _hashes(evidence: list[Evidence]) -> list[dict[str, str]]:
     """The distinct files behind the evidence, by their hashes as matched or reported."""
     files: dict[str, dict[str, str]] = {}
     for item in evidence:
@@ -110,7 +113,7 @@ def _hashes(evidence: list[CaseEvidenceRow]) -> list[dict[str, str]]:
     return list(files.values())
 
 
-def _original_md5(preview: PreviewRow, hashes: list[dict[str, str]]) -> str | None:
+def _original_md5(preview: Preview, hashes: list[dict[str, str]]) -> str | None:
     """The MD5 of the file as the platform received it: the matched file's when the preview
     has its bytes or the case is about that one file; else the MD5 of the bytes the platform
     gave as the preview, before we re-encoded them. Never the re-encoded preview's."""
@@ -122,10 +125,10 @@ def _original_md5(preview: PreviewRow, hashes: list[dict[str, str]]) -> str | No
     return preview.original_md5
 
 
-def gather(row: CaseRow, evidence: list[CaseEvidenceRow], previews: list[PreviewRow],
-           revealed: set[int], reviewer: str) -> ReportFacts:
+def gather(case: Case, revealed: set[int], reviewer: str) -> ReportFacts:
+    evidence, subject = case.evidence, case.subject
     known = uploads(evidence)
-    at, basis = incident_time(row, evidence, known)
+    at, basis = incident_time(case, known)
     lists = sorted({str(e.data["bank"]) for e in evidence if e.data.get("bank")})
     hashes = _hashes(evidence)
 
@@ -145,23 +148,24 @@ def gather(row: CaseRow, evidence: list[CaseEvidenceRow], previews: list[Preview
             if isinstance(m.get("publicly_available"), bool)}
     public = said.pop() if len(said) == 1 else None  # only when the platform said so
     files = []
-    for p in previews:
+    for p in case.previews:
         md5 = _original_md5(p, hashes)
         files.append(ReportedFile(
-            f"preview-{p.id}.jpg", md5, pdq_of(md5), p.classification or row.classification,
-            p.id, lists, p.file_name or None, p.id in revealed,
-            public, first_upload(md5)))
+            f"preview-{p.id}.jpg", md5, pdq_of(md5),
+            _label(p.classification or case.classification), p.id, lists,
+            p.file_name or None, p.id in revealed, public, first_upload(md5)))
     if not files:  # no preview: the hashes alone, stated in the report's text
-        files = [ReportedFile(row.content_id or "content", h.get("md5"), h.get("pdq"),
-                              row.classification, None, lists,
+        files = [ReportedFile(subject.content_id or "content", h.get("md5"), h.get("pdq"),
+                              _label(case.classification), None, lists,
                               upload=first_upload(h.get("md5"))) for h in hashes]
     ages = [int(e.data["child_age"]) for e in evidence if e.data.get("child_age")]
     names = [u.screen_name for _, u in reversed(known) if u.screen_name]
     surfaces = [u.surface for _, u in known if u.surface]
     return ReportFacts(
-        row.id, incident(row, evidence), at, row.summary, row.account_id, row.content_id,
-        row.conversation_id, ages[0] if ages else None, files, urgent=row.priority == 0,
+        case.id, incident(case), at, case.summary, subject.account_id, subject.content_id,
+        subject.conversation_id, ages[0] if ages else None, files,
+        urgent=case.priority is Priority.URGENT,
         reviewed_by=reviewer, incident_at_basis=basis,
-        detected_at=as_utc(row.created_at), screen_name=names[0] if names else None,
+        detected_at=case.created_at, screen_name=names[0] if names else None,
         uploads=[u for _, u in known if u.ip][:MAX_UPLOADS],
         surface=surfaces[0] if surfaces else None)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from safeguarding.actions.outbox import Delivery, enqueue
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
-from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
+from safeguarding.cases import records
+from safeguarding.cases.model import Case
 from safeguarding.errors import ConflictError, InvalidInputError, NotFoundError
 from safeguarding.reporting import nca, ncmec
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient, RejectedError
@@ -72,11 +73,8 @@ class ReportService:
         #: change to it (NCMEC deletes it an hour after), else a new one is opened
         self.resume_window = resume_window
 
-    def facts(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
-              reviewer: str) -> ReportFacts:
-        previews = list(session.scalars(select(PreviewRow).where(PreviewRow.case_id == row.id)
-                                        .order_by(PreviewRow.id)))
-        return gather(row, evidence, previews, self.revealed(session, row.id), reviewer)
+    def facts(self, session: Session, case: Case, reviewer: str) -> ReportFacts:
+        return gather(case, self.revealed(session, case.id), reviewer)
 
     def revealed(self, session: Session, case_id: int) -> set[int]:
         """The previews of a case a reviewer has seen unblurred, from the audit trail."""
@@ -85,21 +83,21 @@ class ReportService:
         return {int(e.details["preview"]) for e in events
                 if isinstance(e.details.get("preview"), int)}
 
-    def draft(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
-              user: User) -> list[ReportRow]:
-        facts = self.facts(session, row, evidence, user.username)
+    def draft(self, session: Session, case: Case, user: User) -> list[int]:
+        """A draft per configured authority, in the caller's transaction; their ids."""
+        facts = self.facts(session, case, user.username)
         drafts = []
         for authority in self.authorities:
             builder = ncmec.build_report if authority == "ncmec" else nca.build_report
-            report = ReportRow(case_id=row.id, authority=authority, status="draft",
+            report = ReportRow(case_id=case.id, authority=authority, status="draft",
                                document=builder(facts, self.reporter), created_by=user.actor)
             session.add(report)
             drafts.append(report)
         session.flush()
         for report in drafts:
             self.audit.record(session, user.actor, "report.draft", f"report:{report.id}",
-                              case=row.id, authority=report.authority)
-        return drafts
+                              case=case.id, authority=report.authority)
+        return [report.id for report in drafts]
 
     def list(self, *, status: str | None = None, case_id: int | None = None,
              limit: int = 200) -> list[Report]:
@@ -162,12 +160,9 @@ class ReportService:
             if row is None or row.status not in ("approved", "submitting"):
                 return
             authority, document = row.authority, row.document
-            previews = {p.id: p.data for p in session.scalars(select(PreviewRow).where(
-                PreviewRow.case_id == row.case_id))}
-            case = session.get(CaseRow, row.case_id)
-            evidence = list(session.scalars(select(CaseEvidenceRow).where(
-                CaseEvidenceRow.case_id == row.case_id)))
-            facts = self.facts(session, case, evidence, row.approved_by or "") if case else None
+            previews = records.preview_files(session, row.case_id)
+            case = records.load(session, row.case_id)
+            facts = self.facts(session, case, row.approved_by or "") if case else None
         try:
             if authority == "ncmec":
                 if facts is None:

@@ -20,12 +20,12 @@ from safeguarding.audit.log import AuditLog
 from safeguarding.auth.throttle import LoginThrottle
 from safeguarding.banks.model import BankSource, NewEntry
 from safeguarding.banks.policy import BankPolicy
+from safeguarding.banks.store import BankStore, value_digest
 from safeguarding.config import Settings
 from safeguarding.errors import AuthError, ConflictError, NotFoundError, RateLimitedError
 from safeguarding.selfreport import codes
 from safeguarding.selfreport.model import CaseView, Receipt, Status, Submission, parse_submission
 from safeguarding.selfreport.store import SelfReportStore
-from safeguarding.store.banks import BankStore, value_digest
 from safeguarding.store.db import Database
 from safeguarding.store.models import utcnow
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from safeguarding.actions import tables as _actions
+from safeguarding.audit import tables as _audit
 from safeguarding.auth import tables as _auth
+from safeguarding.banks import tables as _banks
 from safeguarding.cases import tables as _cases
 from safeguarding.conversation import tables as _conversation
 from safeguarding.reporting import tables as _reporting
@@ -15,5 +17,6 @@ from safeguarding.selfreport import tables as _selfreport
 from safeguarding.store import instance as _instance
 from safeguarding.store.models import Base
 
-OWNERS = (_actions, _auth, _cases, _conversation, _reporting, _selfreport, _instance)
+OWNERS = (_actions, _audit, _auth, _banks, _cases, _conversation, _reporting, _selfreport,
+          _instance)
 metadata: MetaData = Base.metadata

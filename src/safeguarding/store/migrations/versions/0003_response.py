@@ -145,7 +145,7 @@ def _chain_existing_events() -> None:
     """Events written before the chain existed join it in id order. The table is read
     with the columns it has at this revision (the model has gained columns since)."""
     from safeguarding.audit.chain import GENESIS, event_hash
-    from safeguarding.store.models import AuditEventRow
+    from safeguarding.audit.tables import AuditEventRow
 
     events = sa.table('audit_events', sa.column('id'),
                       sa.column('at', sa.DateTime(timezone=True)), sa.column('actor'),

@@ -16,14 +16,9 @@ from sqlalchemy.orm import Session
 
 from safeguarding.banks.model import Bank, BankEntry, NewEntry, is_bank_name
 from safeguarding.banks.policy import BankPolicy
+from safeguarding.banks.tables import BankChangeRow, BankEntryRow, BankRow, DoNotMatchRow
 from safeguarding.errors import ConflictError, NotFoundError
-from safeguarding.store.models import (
-    BankChangeRow,
-    BankEntryRow,
-    BankRow,
-    DoNotMatchRow,
-    utcnow,
-)
+from safeguarding.store.models import utcnow
 
 BATCH = 1000
 
