@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -229,6 +229,15 @@ class Settings(BaseSettings):
     audit_checkpoint_seconds: float = Field(
         300.0, gt=0, description="How often the worker appends a checkpoint (when the chain "
         "has grown since the last one).",
+    )
+    exchange_key: SecretStr | None = Field(
+        None, description="Fernet key (`safeguarding exchange keygen`) that exchange "
+        "credentials are encrypted with in the database; unset: exchanges that need "
+        "credentials cannot be added or fetched. Keep it outside the database.",
+    )
+    exchange_interval_seconds: int = Field(
+        3600, ge=60, description="How often the worker fetches an exchange that was added "
+        "without --interval.",
     )
     webhook_url: str | None = Field(
         None, description="Where decisions and policy actions are sent as signed webhooks; "

@@ -32,6 +32,8 @@ from safeguarding.config import Settings
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits
 from safeguarding.conversation.loader import load_detector
 from safeguarding.conversation.service import ConversationService
+from safeguarding.exchanges.service import ExchangeService
+from safeguarding.exchanges.vault import Vault
 from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
@@ -73,6 +75,7 @@ class Engine:
         s = self.settings
         # the key first: a bad key file is told before any database is opened
         key = AuditKey.load(s.audit_key_file) if s.audit_key_file else None
+        vault = Vault(s.exchange_key.get_secret_value() if s.exchange_key else None)
         self.db = Database(self.settings.database_url)
         try:
             self.db.check_current()
@@ -91,6 +94,9 @@ class Engine:
             snapshot_dir=Path(self.settings.index_dir) if self.settings.index_dir else None,
         )
         self.banks.on_change(self.matcher.mark_dirty)
+        self.exchanges = ExchangeService(
+            self.db, vault, default_interval=s.exchange_interval_seconds, banks=self.banks.store,
+            audit=self.audit)
         self._response_side(report_transport)
         self.self_reports = SelfReports(self.db, self.banks.store, self.audit, self.settings,
                                         on_change=self.matcher.mark_dirty)

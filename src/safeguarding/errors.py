@@ -16,6 +16,9 @@
     │   ├── RecordsFormatError     a records file: missing column or bad row (file, line)
     │   └── KeywordSetError        a keyword set file that is malformed (file, which entry)
     ├── DeliveryError              a webhook or report the receiver did not take: retried
+    ├── ExchangeError              an exchange that cannot fetch (upstream refused or broken,
+    │                              a page that fails verification, sealed credentials that do
+    │                              not open); nothing of the failing page is applied
     │                              (reporting.clients.RejectedError: refused for good)
     ├── DatabaseNotReadyError      no database, or not at this version's schema: names
     │                              `safeguarding db upgrade`, the command that fixes it
@@ -89,6 +92,15 @@ class InvalidBankError(InvalidInputError):
 class DeliveryError(SafeguardingError):
     """The receiver (the platform's webhook endpoint, an authority's API) did not take a
     delivery: the outbox tries again later."""
+
+
+class ExchangeError(SafeguardingError):
+    """An exchange's fetch failed; `exchange` names it. Nothing of the failing page was
+    applied and its checkpoint did not move."""
+
+    def __init__(self, message: str, *, exchange: str | None = None) -> None:
+        self.exchange = exchange
+        super().__init__(f"exchange {exchange!r}: {message}" if exchange else message)
 
 
 class SignalError(SafeguardingError):

@@ -18,6 +18,7 @@ from safeguarding.errors import (
     ConversationFormatError,
     ConversationLimitError,
     CorruptMediaError,
+    ExchangeError,
     ForbiddenError,
     ImportFormatError,
     InvalidInputError,
@@ -47,6 +48,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (InvalidInputError, 422),
     (ImportFormatError, 422),
     (MissingDependencyError, 501),
+    (ExchangeError, 502),
     (SafeguardingError, 400),
 ]
 

@@ -64,6 +64,7 @@ def _routes(app: FastAPI) -> set[str]:
 
 #: routes that take no id, name or text worth probing
 NO_INPUT = {"GET /v1/health", "GET /v1/ready", "GET /v1/banks", "GET /v1/do-not-match",
+            "GET /v1/exchanges",
             "GET /", "POST /logout", "GET /reports", "GET /admin",
             "GET /report-remove", "GET /report-remove/adult", "GET /report-remove/someone-else",
             "GET /report-remove/report", "GET /report-remove/status"}
@@ -113,6 +114,22 @@ def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
         Probe("POST /v1/do-not-match", "/v1/do-not-match",
               {"json": {"type": NUL, "value": PDQ, "reason": "r"}}),
         Probe("DELETE /v1/do-not-match/{dnm_id}", f"/v1/do-not-match/{BIG}"),
+        Probe("POST /v1/exchanges", "/v1/exchanges", {"json": {
+            "name": NUL, "kind": "file", "bank": "b", "options": {"url": "https://a.b/c"}}}),
+        Probe("POST /v1/exchanges", "/v1/exchanges", {"json": {
+            "name": "x", "kind": NUL, "bank": "b", "options": {"url": "https://a.b/c"}}}),
+        Probe("POST /v1/exchanges", "/v1/exchanges", {"json": {
+            "name": "x", "kind": "file", "bank": NUL, "options": {"url": "https://a.b/c"}}}),
+        Probe("POST /v1/exchanges", "/v1/exchanges", {"json": {
+            "name": "x", "kind": "file", "bank": "b", "options": {"url": NUL}}}),
+        Probe("POST /v1/exchanges", "/v1/exchanges", {"json": {
+            "name": "x", "kind": "file", "bank": "b", "options": {NUL: "v"}}}),
+        Probe("GET /v1/exchanges/{name}", f"/v1/exchanges/{NUL_PATH}"),
+        Probe("PATCH /v1/exchanges/{name}", f"/v1/exchanges/{NUL_PATH}",
+              {"json": {"enabled": False}}),
+        Probe("PATCH /v1/exchanges/{name}", "/v1/exchanges/x",
+              {"json": {"interval_seconds": BIG}}),
+        Probe("DELETE /v1/exchanges/{name}", f"/v1/exchanges/{NUL_PATH}"),
         Probe("POST /v1/conversations/{conversation_id}/messages",
               f"/v1/conversations/{NUL_PATH}/messages",
               {"json": {"messages": [{"sender": "a", "text": "hi"}]}}),

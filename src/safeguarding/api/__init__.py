@@ -3,10 +3,10 @@
 
 from fastapi import APIRouter
 
-from safeguarding.api.routes import banks, cases, content, conversations, health
+from safeguarding.api.routes import banks, cases, content, conversations, exchanges, health
 
 router = APIRouter()
-for _module in (health, content, banks, conversations, cases):
+for _module in (health, content, banks, exchanges, conversations, cases):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -1,0 +1,113 @@
+"""`safeguarding exchange ...`: configure the exchanges that fill banks."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from safeguarding.cli.common import actor, engine, fail, out, print_json
+from safeguarding.exchanges.kinds import KINDS
+from safeguarding.exchanges.model import Exchange
+from safeguarding.exchanges.vault import new_key
+
+app = typer.Typer(help="Configure exchanges: sources that fill a bank (hash lists, other "
+                  "Safeguarding instances' feeds).", no_args_is_help=True)
+
+
+def parse_options(pairs: list[str]) -> dict[str, str]:
+    """`k=v` pairs; `k=-` reads the value from standard input (a credential kept out of the
+    shell's history)."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            fail(f"--option {pair[:60]!r}: expected NAME=VALUE")
+        if value == "-":
+            value = sys.stdin.readline().rstrip("\r\n")
+        options[name.strip()] = value
+    return options
+
+
+@app.command()
+def keygen() -> None:
+    """Print a new key for SAFEGUARDING_EXCHANGE_KEY (credentials are sealed with it)."""
+    out.print(new_key())
+
+
+@app.command()
+def add(ctx: typer.Context, name: str,
+        kind: Annotated[str, typer.Option(help=f"One of: {', '.join(KINDS)}.")],
+        bank: Annotated[str, typer.Option(help="The bank it fills.")],
+        option: Annotated[list[str] | None, typer.Option(
+            help="NAME=VALUE (repeatable); NAME=- reads the value from standard input. "
+            "docs/exchanges.md lists each kind's options.")] = None,
+        interval: Annotated[int | None, typer.Option(
+            help="Seconds between fetches by the worker (default: "
+            "exchange_interval_seconds).")] = None,
+        enabled: Annotated[bool, typer.Option(help="Fetched by the worker.")] = True,
+        ) -> None:
+    """Add an exchange as a source of a bank. Credentials are stored encrypted."""
+    options = parse_options(option or [])
+    with engine(ctx) as e:
+        exchange = e.exchanges.add(name, kind, bank, options, actor(),
+                                   interval_seconds=interval, enabled=enabled)
+    sealed = f", credentials {', '.join(exchange.credentials)} sealed" if (
+        exchange.credentials) else ""
+    out.print(f"added exchange {exchange.name} ({exchange.kind} -> bank {exchange.bank}, "
+              f"every {exchange.interval_seconds} s{sealed})")
+
+
+@app.command("list")
+def list_exchanges(ctx: typer.Context,
+                   json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List exchanges with their status."""
+    with engine(ctx) as e:
+        exchanges = e.exchanges.list()
+    if json:
+        for x in exchanges:
+            print_json(x.as_dict())
+        return
+    table = Table("name", "kind", "bank", "enabled", "last fetch", "entries added",
+                  "removed", "skipped", "last error")
+    for x in exchanges:
+        table.add_row(x.name, x.kind, x.bank, "yes" if x.enabled else "no",
+                      f"{x.last_fetch_at:%Y-%m-%d %H:%M}" if x.last_fetch_at else "never",
+                      str(x.added), str(x.removed), str(x.skipped), x.last_error or "")
+    out.print(table)
+
+
+def _print(x: Exchange) -> None:
+    out.print(f"{x.name}  kind={x.kind} bank={x.bank} enabled={x.enabled} "
+              f"interval={x.interval_seconds}s")
+    for key, value in x.as_dict()["options"].items():
+        out.print(f"  option {key}={value}")
+    out.print(f"  checkpoint: {x.checkpoint}")
+    out.print(f"  last fetch: {x.last_fetch_at or 'never'}; last success: "
+              f"{x.last_success_at or 'never'}")
+    out.print(f"  fetched {x.fetched}, added {x.added}, removed {x.removed}, skipped "
+              f"{x.skipped}")
+    if x.last_error:
+        out.print(f"  last error: {x.last_error}")
+
+
+@app.command()
+def show(ctx: typer.Context, name: str,
+         json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show an exchange: options (credentials redacted), checkpoint, counts, last error."""
+    with engine(ctx) as e:
+        exchange = e.exchanges.get(name)
+    if json:
+        print_json(exchange.as_dict())
+    else:
+        _print(exchange)
+
+
+@app.command()
+def remove(ctx: typer.Context, name: str) -> None:
+    """Remove an exchange and its sealed credentials."""
+    with engine(ctx) as e:
+        e.exchanges.remove(name, actor())
+    out.print(f"removed exchange {name}")

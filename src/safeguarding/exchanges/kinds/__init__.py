@@ -1,0 +1,21 @@
+"""Exchange kinds by their stored name."""
+
+from __future__ import annotations
+
+from safeguarding.errors import InvalidInputError
+from safeguarding.exchanges.kinds.base import ExchangeKind, Option
+from safeguarding.exchanges.kinds.feed import FeedExchange
+from safeguarding.exchanges.kinds.file import FileExchange
+
+KINDS: dict[str, type[ExchangeKind]] = {k.name: k for k in (FileExchange, FeedExchange)}
+
+
+def get_kind(name: object) -> type[ExchangeKind]:
+    found = KINDS.get(name) if isinstance(name, str) else None
+    if found is None:
+        raise InvalidInputError("kind", f"must be one of {', '.join(KINDS)}, not "
+                                f"{str(name)[:60]!r}")
+    return found
+
+
+__all__ = ["KINDS", "ExchangeKind", "Option", "get_kind"]

@@ -1,0 +1,94 @@
+"""Exchanges as a user manages them: each operation validated, one transaction, audited,
+credentials sealed before they reach the database and never handed back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from safeguarding.audit.log import AuditLog
+from safeguarding.exchanges.kinds import get_kind
+from safeguarding.exchanges.model import (
+    REDACTED,
+    Exchange,
+    check_exchange_name,
+    check_interval,
+)
+from safeguarding.exchanges.store import ExchangeStore
+from safeguarding.exchanges.vault import Vault
+from safeguarding.store.banks import BankStore
+from safeguarding.store.db import Database
+
+
+class ExchangeService:
+    def __init__(self, db: Database, vault: Vault, *, default_interval: int,
+                 banks: BankStore | None = None, audit: AuditLog | None = None,
+                 store: ExchangeStore | None = None) -> None:
+        self.db = db
+        self.vault = vault
+        self.default_interval = default_interval
+        self.banks = banks or BankStore()
+        self.audit = audit or AuditLog()
+        self.store = store or ExchangeStore()
+
+    def _named(self, session: Session, exchanges: list[Exchange]) -> list[Exchange]:
+        names = {bank.id: bank.name for bank in self.banks.all(session)}
+        return [replace(x, bank=names.get(x.bank_id, "")) for x in exchanges]
+
+    def add(self, name: str, kind: str, bank: str, options: dict[str, str], actor: str, *,
+            interval_seconds: int | None = None, enabled: bool = True,
+            remote_only: bool = False) -> Exchange:
+        """Configure an exchange as a source of `bank`. Options the kind marks as credentials
+        are sealed with the vault; the rest are stored as given. `remote_only`: refuse local
+        files (the API sets it)."""
+        check_exchange_name(name)
+        spec = get_kind(kind)
+        plain, secret = spec.split_options(options, remote_only=remote_only)
+        interval = check_interval(interval_seconds if interval_seconds is not None
+                                  else self.default_interval)
+        sealed = self.vault.seal(secret)
+        with self.db.write() as session:
+            target = self.banks.get(session, bank)
+            exchange = self.store.create(
+                session, name=name, kind=spec.name, bank_id=target.id, options=plain,
+                credentials=sealed, credential_names=sorted(secret),
+                interval_seconds=interval, enabled=enabled, created_by=actor)
+            self.audit.record(session, actor, "exchange.add", f"exchange:{name}",
+                              kind=spec.name, bank=bank, interval_seconds=interval,
+                              options={**plain, **dict.fromkeys(secret, REDACTED)})
+        return replace(exchange, bank=bank)
+
+    def get(self, name: str) -> Exchange:
+        with self.db.read() as session:
+            return self._named(session, [self.store.get(session, name)])[0]
+
+    def list(self) -> list[Exchange]:
+        with self.db.read() as session:
+            return self._named(session, self.store.all(session))
+
+    def update(self, name: str, actor: str, *, enabled: bool | None = None,
+               interval_seconds: int | None = None) -> Exchange:
+        changes: dict[str, object] = {}
+        if enabled is not None:
+            changes["enabled"] = bool(enabled)
+        if interval_seconds is not None:
+            changes["interval_seconds"] = check_interval(interval_seconds)
+        with self.db.write() as session:
+            exchange = self.store.update(session, name, changes)
+            self.audit.record(session, actor, "exchange.update", f"exchange:{name}",
+                              changes={k: str(v) for k, v in changes.items()})
+            return self._named(session, [exchange])[0]
+
+    def remove(self, name: str, actor: str) -> None:
+        with self.db.write() as session:
+            exchange = self.store.get(session, name, lock=True)
+            self.store.delete(session, name)
+            self.audit.record(session, actor, "exchange.remove", f"exchange:{name}",
+                              kind=exchange.kind)
+
+    def credentials(self, name: str) -> dict[str, str]:
+        """The plain credentials, for a fetch in this process only."""
+        with self.db.read() as session:
+            return self.vault.open(self.store.sealed_credentials(session, name),
+                                   exchange=name)

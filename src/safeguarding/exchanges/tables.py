@@ -1,0 +1,44 @@
+"""The tables the exchanges package owns: configured exchanges with their checkpoint and
+status. Only `exchanges/` reads or writes them. Names are persistent: change them only by
+migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safeguarding.store.models import Base, BigId, utcnow
+
+
+class ExchangeRow(Base):
+    """One configured source of a bank. `credentials` is a Fernet token (exchanges/vault.py)
+    of the secret options as JSON, never the plain values."""
+
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"),
+                                         index=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    credentials: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # which options are sealed in `credentials` (names only), so `show` can say so
+    credential_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    # the kind's opaque position upstream (a cursor, a token, a line count), as JSON
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    last_fetch_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fetched: Mapped[int] = mapped_column(BigInteger, default=0)
+    added: Mapped[int] = mapped_column(BigInteger, default=0)
+    removed: Mapped[int] = mapped_column(BigInteger, default=0)
+    skipped: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,51 @@
+"""`safeguarding exchange ...`: add (a credential read from standard input), list, show,
+remove, keygen."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from safeguarding.cli.main import app
+from safeguarding.config import Settings
+from safeguarding.engine import Engine
+from safeguarding.exchanges.vault import new_key
+
+SECRET = "tok-5d2a-not-a-real-token"
+
+
+def test_exchange_commands(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFEGUARDING_EXCHANGE_KEY", new_key())
+    runner = CliRunner()
+    db = ["--db", sqlite_url]
+    assert runner.invoke(app, [*db, "bank", "create", "partner"]).exit_code == 0
+    added = runner.invoke(app, [*db, "exchange", "add", "hotline", "--kind", "safeguarding",
+                                "--bank", "partner", "--option", "url=https://h.example",
+                                "--option", "feed=shared", "--option", "token=-",
+                                "--interval", "600"], input=SECRET + "\n")
+    assert added.exit_code == 0, added.output
+    assert "credentials token sealed" in added.stdout and SECRET not in added.output
+    listed = runner.invoke(app, [*db, "exchange", "list", "--json"])
+    assert listed.exit_code == 0 and SECRET not in listed.output
+    assert json.loads(listed.stdout)["options"]["token"] == "[redacted]"
+    shown = runner.invoke(app, [*db, "exchange", "show", "hotline"])
+    assert "option token=[redacted]" in shown.stdout and SECRET not in shown.output
+    engine = Engine(Settings(database_url=sqlite_url))
+    assert engine.exchanges.credentials("hotline") == {"token": SECRET}
+    engine.close()
+    bad = runner.invoke(app, [*db, "exchange", "add", "x", "--kind", "file", "--bank",
+                              "partner", "--option", "url"])
+    assert bad.exit_code == 2 and "expected NAME=VALUE" in bad.output
+    missing = runner.invoke(app, [*db, "exchange", "show", "nope"])
+    assert missing.exit_code == 2 and "not found" in missing.output
+    removed = runner.invoke(app, [*db, "exchange", "remove", "hotline"])
+    assert removed.exit_code == 0
+    assert runner.invoke(app, [*db, "exchange", "list", "--json"]).stdout == ""
+
+
+def test_keygen_makes_a_usable_key(sqlite_url: str) -> None:
+    made = CliRunner().invoke(app, ["exchange", "keygen"])
+    assert made.exit_code == 0
+    Engine(Settings(database_url=sqlite_url, exchange_key=made.stdout.strip())).close()
