@@ -239,6 +239,22 @@ class Settings(BaseSettings):
         3600, ge=60, description="How often the worker fetches an exchange that was added "
         "without --interval.",
     )
+    exchange_max_bytes: int = Field(
+        512 * MiB, ge=1, description="Largest answer read from an exchange's upstream (a "
+        "list, a feed page), counted after decompression; more fails the fetch.",
+    )
+    exchange_timeout_seconds: float = Field(
+        300.0, gt=0, description="Longest an exchange's upstream may take over one answer, "
+        "body included; slower fails the fetch.",
+    )
+    feed_key_file: str | None = Field(
+        None, description="PEM file with the Ed25519 key (`safeguarding feed keygen`) that "
+        "signs every page of this instance's published feeds; unset: no feeds published.",
+    )
+    feed_previous_key_file: str | None = Field(
+        None, description="During a key rotation: the previous feed key, whose signature "
+        "over the new key lets subscribers pinned to it move to the new one.",
+    )
     webhook_url: str | None = Field(
         None, description="Where decisions and policy actions are sent as signed webhooks; "
         "unset: no webhooks.",

@@ -32,8 +32,12 @@ from safeguarding.config import Settings
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits
 from safeguarding.conversation.loader import load_detector
 from safeguarding.conversation.service import ConversationService
+from safeguarding.exchanges.fetcher import Fetcher
+from safeguarding.exchanges.http import HttpLimits
 from safeguarding.exchanges.service import ExchangeService
 from safeguarding.exchanges.vault import Vault
+from safeguarding.feeds.publisher import FeedService
+from safeguarding.feeds.signing import FeedKey
 from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
@@ -76,6 +80,9 @@ class Engine:
         # the key first: a bad key file is told before any database is opened
         key = AuditKey.load(s.audit_key_file) if s.audit_key_file else None
         vault = Vault(s.exchange_key.get_secret_value() if s.exchange_key else None)
+        feed_key = FeedKey.load(s.feed_key_file) if s.feed_key_file else None
+        previous_feed_key = FeedKey.load(s.feed_previous_key_file, "feed_previous_key_file"
+                                         ) if s.feed_previous_key_file else None
         self.db = Database(self.settings.database_url)
         try:
             self.db.check_current()
@@ -97,6 +104,12 @@ class Engine:
         self.exchanges = ExchangeService(
             self.db, vault, default_interval=s.exchange_interval_seconds, banks=self.banks.store,
             audit=self.audit)
+        self.fetcher = Fetcher(
+            self.db, self.exchanges, audit=self.audit, confirmed_bank=s.confirmed_bank,
+            limits=HttpLimits(s.exchange_max_bytes, s.exchange_timeout_seconds),
+            on_change=self.matcher.mark_dirty)
+        self.feeds = FeedService(self.db, self.banks.store, self.audit, feed_key,
+                                 previous_feed_key)
         self._response_side(report_transport)
         self.self_reports = SelfReports(self.db, self.banks.store, self.audit, self.settings,
                                         on_change=self.matcher.mark_dirty)
@@ -216,4 +229,5 @@ class Engine:
 
     def close(self) -> None:
         self.users.close()
+        self.fetcher.close()
         self.db.dispose()

@@ -3,10 +3,18 @@
 
 from fastapi import APIRouter
 
-from safeguarding.api.routes import banks, cases, content, conversations, exchanges, health
+from safeguarding.api.routes import (
+    banks,
+    cases,
+    content,
+    conversations,
+    exchanges,
+    feeds,
+    health,
+)
 
 router = APIRouter()
-for _module in (health, content, banks, exchanges, conversations, cases):
+for _module in (health, content, banks, exchanges, feeds, conversations, cases):
     router.include_router(_module.router)
 
 __all__ = ["router"]

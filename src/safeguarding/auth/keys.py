@@ -37,6 +37,8 @@ class Scope(StrEnum):
     CASES = "cases"
     BANKS_READ = "banks:read"
     BANKS_WRITE = "banks:write"
+    #: a subscriber reading the feeds it was granted (feeds/publisher.py)
+    FEEDS_READ = "feeds:read"
     ADMIN = "admin"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select, tuple_
@@ -34,6 +35,21 @@ class Change:
     bank_id: int | None
     entry_id: int | None
     signal_type: str | None
+
+
+@dataclass(frozen=True)
+class LoggedChange:
+    """A change with the value it concerns: an add's from its entry (None once the entry
+    is gone), a removal's as it was logged; an add's labels."""
+
+    id: int
+    op: str
+    bank_id: int | None
+    entry_id: int | None
+    signal_type: str | None
+    value: str | None
+    labels: list[str]
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -142,9 +158,9 @@ class BankStore:
         row = self._row(session, name, lock=True)
         session.execute(
             insert(BankChangeRow).from_select(
-                ["op", "bank_id", "entry_id", "signal_type", "at"],
+                ["op", "bank_id", "entry_id", "signal_type", "value", "at"],
                 select(literal("remove"), BankEntryRow.bank_id, BankEntryRow.id,
-                       BankEntryRow.signal_type, literal(utcnow()))
+                       BankEntryRow.signal_type, BankEntryRow.value, literal(utcnow()))
                 .where(BankEntryRow.bank_id == row.id),
             )
         )
@@ -192,18 +208,44 @@ class BankStore:
 
     def remove_entries(self, session: Session, bank_name: str, entry_ids: Sequence[int]) -> int:
         bank = self._row(session, bank_name, lock=True)
-        found = session.execute(
-            select(BankEntryRow.id, BankEntryRow.signal_type)
-            .where(BankEntryRow.bank_id == bank.id, BankEntryRow.id.in_(entry_ids))
-        ).all()
-        if not found:
-            return 0
-        session.execute(delete(BankEntryRow).where(BankEntryRow.id.in_([i for i, _ in found])))
-        self._log(session, [
-            {"op": "remove", "bank_id": bank.id, "entry_id": i, "signal_type": t}
-            for i, t in found
-        ])
-        return len(found)
+        removed = 0
+        for start in range(0, len(entry_ids), BATCH):
+            found = session.execute(
+                select(BankEntryRow.id, BankEntryRow.signal_type, BankEntryRow.value)
+                .where(BankEntryRow.bank_id == bank.id,
+                       BankEntryRow.id.in_(entry_ids[start:start + BATCH]))
+            ).all()
+            if not found:
+                continue
+            session.execute(delete(BankEntryRow).where(
+                BankEntryRow.id.in_([i for i, _, _ in found])))
+            self._log(session, [
+                {"op": "remove", "bank_id": bank.id, "entry_id": i, "signal_type": t,
+                 "value": v}
+                for i, t, v in found
+            ])
+            removed += len(found)
+        return removed
+
+    def entry_ids(self, session: Session, bank_name: str,
+                  values: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The ids of the bank's entries with these (signal type, canonical value)s."""
+        bank = self._row(session, bank_name)
+        by_type: dict[str, dict[str, str]] = {}
+        for signal_type, value in values:
+            by_type.setdefault(signal_type, {})[value_digest(value)] = value
+        found: dict[tuple[str, str], int] = {}
+        for signal_type, digests in by_type.items():
+            wanted = list(digests)
+            for start in range(0, len(wanted), BATCH):
+                rows = session.execute(  # the unique index (bank, type, digest) finds them
+                    select(BankEntryRow.id, BankEntryRow.value_digest)
+                    .where(BankEntryRow.bank_id == bank.id,
+                           BankEntryRow.signal_type == signal_type,
+                           BankEntryRow.value_digest.in_(wanted[start:start + BATCH])))
+                for entry_id, digest in rows:
+                    found[(signal_type, digests[digest])] = entry_id
+        return found
 
     def remove_digests(self, session: Session, bank_name: str,
                        digests: Sequence[tuple[str, str]]) -> int:
@@ -321,6 +363,18 @@ class BankStore:
                 (BankChangeRow.id > after_id) | BankChangeRow.id.in_(extra))
         rows = session.scalars(query.order_by(BankChangeRow.id).limit(limit))
         return [Change(r.id, r.op, r.bank_id, r.entry_id, r.signal_type) for r in rows]
+
+    def changes_with_values(self, session: Session, after_id: int, limit: int
+                            ) -> list[LoggedChange]:
+        """Changes after `after_id` in id order, with the value each concerns."""
+        rows = session.execute(
+            select(BankChangeRow, BankEntryRow.value, BankEntryRow.labels)
+            .outerjoin(BankEntryRow, (BankChangeRow.op == "add")
+                       & (BankEntryRow.id == BankChangeRow.entry_id))
+            .where(BankChangeRow.id > after_id).order_by(BankChangeRow.id).limit(limit))
+        return [LoggedChange(c.id, c.op, c.bank_id, c.entry_id, c.signal_type,
+                             value if c.op == "add" else c.value, list(labels or []), c.at)
+                for c, value, labels in rows]
 
     def last_change_id(self, session: Session) -> int:
         return session.scalar(select(func.max(BankChangeRow.id))) or 0

@@ -72,6 +72,8 @@ class BankChangeRow(Base):
     bank_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     entry_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     signal_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # a removal keeps the value it removed, so a published feed's tombstone can name it
+    value: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

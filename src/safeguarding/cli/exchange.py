@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from safeguarding.cli.common import actor, engine, fail, out, print_json
+from safeguarding.cli.common import EXIT_ERROR, actor, engine, error, fail, out, print_json
+from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.kinds import KINDS
 from safeguarding.exchanges.model import Exchange
 from safeguarding.exchanges.vault import new_key
@@ -111,3 +112,25 @@ def remove(ctx: typer.Context, name: str) -> None:
     with engine(ctx) as e:
         e.exchanges.remove(name, actor())
     out.print(f"removed exchange {name}")
+
+
+@app.command()
+def fetch(ctx: typer.Context, name: Annotated[str | None, typer.Argument(
+              help="The exchange; none: every enabled one.")] = None) -> None:
+    """Fetch now: pages applied one transaction each, from the checkpoint on. Exit 2 when
+    any fetch failed (the failing page is not applied; the exchange shows the error)."""
+    failed = False
+    with engine(ctx) as e:
+        names = [name] if name else [x.name for x in e.exchanges.list() if x.enabled]
+        for each in names:
+            try:
+                result = e.fetcher.fetch(each)
+            except ExchangeError as exc:
+                failed = True
+                error(str(exc))
+                continue
+            c = result.counts
+            out.print(f"{each}: {result.pages} pages, fetched {c.fetched}, added {c.added}, "
+                      f"removed {c.removed}, skipped {c.skipped} (unknown signal types)")
+    if failed:
+        raise typer.Exit(EXIT_ERROR)

@@ -10,7 +10,16 @@ import typer
 from pydantic import ValidationError
 
 from safeguarding import __version__
-from safeguarding.cli import bank, conversation, exchange, index, insights, keys, response
+from safeguarding.cli import (
+    bank,
+    conversation,
+    exchange,
+    feed,
+    index,
+    insights,
+    keys,
+    response,
+)
 from safeguarding.cli.common import (
     EXIT_ERROR,
     EXIT_MATCHED,
@@ -35,6 +44,7 @@ app = typer.Typer(help="Safeguarding: find known abuse material by hash, manage 
 app.add_typer(bank.app, name="bank")
 app.add_typer(keys.app, name="keys")
 app.add_typer(exchange.app, name="exchange")
+app.add_typer(feed.app, name="feed")
 app.add_typer(index.app, name="index")
 app.add_typer(conversation.app, name="conversation")
 app.add_typer(insights.app, name="insights")

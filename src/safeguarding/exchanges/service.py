@@ -8,6 +8,7 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
+from safeguarding.banks.store import BankStore
 from safeguarding.exchanges.kinds import get_kind
 from safeguarding.exchanges.model import (
     REDACTED,
@@ -17,7 +18,6 @@ from safeguarding.exchanges.model import (
 )
 from safeguarding.exchanges.store import ExchangeStore
 from safeguarding.exchanges.vault import Vault
-from safeguarding.store.banks import BankStore
 from safeguarding.store.db import Database
 
 

@@ -75,6 +75,18 @@ class ExchangeStore:
         session.flush()
         return self.get(session, name)
 
+    def advance(self, session: Session, name: str, checkpoint: dict[str, Any], fetched: int,
+                added: int, removed: int, skipped: int) -> None:
+        """Move the checkpoint past a page and add its counts (in the page's transaction)."""
+        row = self._row(session, name)
+        row.checkpoint = checkpoint
+        row.fetched += fetched
+        row.added += added
+        row.removed += removed
+        row.skipped += skipped
+        row.updated_at = utcnow()
+        session.flush()
+
     def delete(self, session: Session, name: str) -> None:
         session.delete(self._row(session, name, lock=True))
         session.flush()

@@ -7,7 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguarding.store.models import Base, BigId, utcnow
@@ -42,3 +52,21 @@ class ExchangeRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExchangeClaimRow(Base):
+    """Provenance per entry and source: this exchange lists this bank entry. A tombstone
+    from one exchange withdraws only its claim; an entry leaves the bank when no exchange
+    claims it any more (and it came from an exchange in the first place)."""
+
+    __tablename__ = "exchange_claims"
+    __table_args__ = (UniqueConstraint("exchange_id", "entry_id", name="uq_claim"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id", ondelete="CASCADE"),
+                                          index=True)
+    upstream_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)

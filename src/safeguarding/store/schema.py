@@ -13,11 +13,13 @@ from safeguarding.banks import tables as _banks
 from safeguarding.cases import tables as _cases
 from safeguarding.conversation import tables as _conversation
 from safeguarding.exchanges import tables as _exchanges
+from safeguarding.feeds import tables as _feeds
 from safeguarding.reporting import tables as _reporting
 from safeguarding.selfreport import tables as _selfreport
 from safeguarding.store import instance as _instance
 from safeguarding.store.models import Base
 
-OWNERS = (_actions, _audit, _auth, _banks, _cases, _conversation, _exchanges, _reporting,
+OWNERS = (_actions, _audit, _auth, _banks, _cases, _conversation, _exchanges, _feeds,
+          _reporting,
           _selfreport, _instance)
 metadata: MetaData = Base.metadata

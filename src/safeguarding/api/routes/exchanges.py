@@ -93,6 +93,23 @@ async def update_exchange(name: str, body: ExchangePatch, engine: EngineDep, key
     return ExchangeOut.of(exchange)
 
 
+class FetchOut(CountsOut):
+    exchange: str
+    pages: int
+    checkpoint: dict[str, Any] | None
+
+
+@router.post("/exchanges/{name}/fetch")
+async def fetch_exchange(name: str, engine: EngineDep, key: WriteKey) -> FetchOut:
+    """Fetch now (the worker also fetches on the interval). An upstream failure is a 502
+    naming it; the pages applied before it stay, the failing one is not applied."""
+    result = await run_in_threadpool(engine.fetcher.fetch, name)
+    c = result.counts
+    return FetchOut(exchange=result.exchange, pages=result.pages,
+                    checkpoint=result.checkpoint, fetched=c.fetched, added=c.added,
+                    removed=c.removed, skipped=c.skipped)
+
+
 @router.delete("/exchanges/{name}", status_code=204)
 async def remove_exchange(name: str, engine: EngineDep, key: WriteKey) -> None:
     await run_in_threadpool(engine.exchanges.remove, name, key.actor)

@@ -1,13 +1,21 @@
 """What an exchange kind is: a stable name, the options it takes (which of them are
-credentials) and their checks. One small file per kind implements it; `kinds/__init__.py`
-lists them by name."""
+credentials) and their checks, and `pages`: the source read from a checkpoint as pages of
+adds and removals, each carrying the checkpoint after it. One small file per kind implements
+it; `kinds/__init__.py` lists them by name.
+
+The fetcher applies each page in one transaction together with its checkpoint, so a crash
+loses at most the page in flight, and the next fetch starts from the last page applied.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from safeguarding.errors import InvalidInputError
+from safeguarding.exchanges.http import BoundedHttp
 from safeguarding.inputs import has_control
 
 MAX_OPTION_CHARS = 2000
@@ -22,7 +30,43 @@ class Option:
     secret: bool = False
 
 
-class ExchangeKind:
+@dataclass(frozen=True)
+class Update:
+    """One hash the upstream lists (or, `removed`, no longer lists). The signal type is the
+    upstream's name for it; the fetcher converts it, counting and skipping unknown ones."""
+
+    signal_type: str
+    value: str
+    upstream_id: str | None = None
+    labels: tuple[str, ...] = ()
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    updates: list[Update]
+    #: the position after this page, stored with it (JSON)
+    checkpoint: dict[str, Any]
+    #: a full list ends: this exchange's claims not seen since this time (ISO 8601) are
+    #: withdrawn, as the list no longer names them
+    sweep_before: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a kind reads with: the exchange's name (for errors), options and credentials,
+    and bounded HTTP."""
+
+    exchange: str
+    options: dict[str, str]
+    credentials: dict[str, str]
+    http: BoundedHttp
+    max_bytes: int
+    page_size: int = 10_000
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ExchangeKind(ABC):
     """A kind of exchange. `name` is stored with each exchange: never rename it."""
 
     name: ClassVar[str]
@@ -60,5 +104,12 @@ class ExchangeKind:
         return plain, secret
 
     @classmethod
+    @abstractmethod
     def check(cls, options: dict[str, str], *, remote_only: bool = False) -> None:
         """Further checks of the plain options (a URL's scheme, a format's name)."""
+
+    @classmethod
+    @abstractmethod
+    def pages(cls, source: Source, checkpoint: dict[str, Any] | None) -> Iterator[Page]:
+        """The upstream's changes after `checkpoint` (None: from the start), a page at a
+        time. Raises ExchangeError for anything the upstream got wrong."""

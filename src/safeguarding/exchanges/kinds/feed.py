@@ -4,12 +4,26 @@ checked against the publisher's pinned key."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from safeguarding.banks.model import is_bank_name
-from safeguarding.errors import InvalidInputError
-from safeguarding.exchanges.kinds.base import ExchangeKind, Option
+from safeguarding.errors import ExchangeError, InvalidInputError
+from safeguarding.exchanges.http import check_status
+from safeguarding.exchanges.kinds.base import ExchangeKind, Option, Page, Source, Update
+from safeguarding.feeds.signing import (
+    KEY_HEADER,
+    PREVIOUS_KEY_HEADER,
+    ROTATION_HEADER,
+    ROTATION_LABEL,
+    SIGNATURE_HEADER,
+    fingerprint,
+    verify,
+)
 
 #: a publisher key's fingerprint: the SHA-256 of its 32 raw bytes, in hex
 FINGERPRINT = re.compile(r"[0-9a-f]{64}")
@@ -37,3 +51,95 @@ class FeedExchange(ExchangeKind):
         fingerprint = options.get("fingerprint")
         if fingerprint is not None and not FINGERPRINT.fullmatch(fingerprint):
             raise InvalidInputError("options", "fingerprint must be 64 lowercase hex digits")
+
+    @classmethod
+    def pages(cls, source: Source, checkpoint: dict[str, Any] | None) -> Iterator[Page]:
+        position = dict(checkpoint or {})
+        cursor = int(position.get("cursor", 0))
+        pinned = position.get("fingerprint") or source.options.get("fingerprint")
+        url = f"{source.options['url'].rstrip('/')}/v1/feeds/{source.options['feed']}/changes"
+        headers = {"Authorization": f"Bearer {source.credentials.get('token', '')}"}
+        while True:
+            answer = source.http.get(url, exchange=source.exchange, headers=headers, params={
+                "cursor": str(cursor), "limit": str(source.page_size)})
+            check_status(answer.status, answer.headers, source.exchange)
+            pinned = _verified(answer.headers, answer.body, pinned, source.exchange)
+            page = _parse(answer.body, source.options["feed"], cursor, source.exchange)
+            cursor = page["next_cursor"]
+            yield Page([_update(c) for c in page["changes"]],
+                       {"cursor": cursor, "fingerprint": pinned})
+            if not page["more"]:
+                return
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return lowered.get(name.lower())
+
+
+def _key(headers: Mapping[str, str], name: str, exchange: str) -> bytes:
+    value = _header(headers, name)
+    try:
+        raw = base64.b64decode(value or "", validate=True)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise ExchangeError(f"the page's {name} header is not an Ed25519 key",
+                            exchange=exchange)
+    return raw
+
+
+def _verified(headers: Mapping[str, str], body: bytes, pinned: str | None,
+              exchange: str) -> str:
+    """The fingerprint to pin after this page, or ExchangeError: a signature that does not
+    verify, a key other than the pinned one without a rotation signed by the pinned one."""
+    raw = _key(headers, KEY_HEADER, exchange)
+    if not verify(raw, _header(headers, SIGNATURE_HEADER) or "", body):
+        raise ExchangeError("the page's signature does not verify: refused, nothing applied",
+                            exchange=exchange)
+    current = fingerprint(raw)
+    if pinned is None or current == pinned:
+        return current
+    previous = _key(headers, PREVIOUS_KEY_HEADER, exchange) if _header(
+        headers, PREVIOUS_KEY_HEADER) else None
+    if previous is None or fingerprint(previous) != pinned:
+        raise ExchangeError(f"the publisher's key {current[:16]}... is not the pinned key "
+                            f"{pinned[:16]}... and no rotation signed by the pinned key came "
+                            "with it: refused, nothing applied", exchange=exchange)
+    if not verify(previous, _header(headers, ROTATION_HEADER) or "", ROTATION_LABEL + raw):
+        raise ExchangeError("the key rotation's signature by the pinned key does not verify",
+                            exchange=exchange)
+    return current
+
+
+def _parse(body: bytes, feed: str, cursor: int, exchange: str) -> dict[str, Any]:
+    def bad(why: str) -> ExchangeError:
+        return ExchangeError(f"a malformed page ({why}): refused, nothing applied",
+                             exchange=exchange)
+
+    try:
+        page = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad("not JSON") from None
+    if not isinstance(page, dict) or page.get("format") != 1:
+        raise bad("not format 1")
+    if page.get("feed") != feed or page.get("cursor") != cursor:
+        raise bad("another feed or cursor than asked for")
+    after, more, changes = page.get("next_cursor"), page.get("more"), page.get("changes")
+    if not isinstance(after, int) or isinstance(after, bool) or after < cursor:
+        raise bad("next_cursor")
+    if not isinstance(more, bool) or not isinstance(changes, list):
+        raise bad("more or changes")
+    for change in changes:
+        if (not isinstance(change, dict) or change.get("op") not in ("add", "remove")
+                or not all(isinstance(change.get(k), str) for k in ("signal_type", "value"))
+                or not isinstance(change.get("id", ""), str)
+                or not isinstance(change.get("labels", []), list)
+                or not all(isinstance(x, str) for x in change.get("labels", []))):
+            raise bad("a change without op, signal_type, value, id or labels")
+    return page
+
+
+def _update(change: dict[str, Any]) -> Update:
+    return Update(change["signal_type"], change["value"], change.get("id"),
+                  tuple(change.get("labels", [])), change["op"] == "remove")

@@ -1,0 +1,141 @@
+"""One page of an exchange applied to its bank, inside the caller's transaction (which also
+moves the checkpoint): hashes converted to our signal types, entries added, claims recorded,
+tombstones withdrawing only this exchange's claims.
+
+An entry leaves the bank only when no exchange claims it any more and an exchange put it
+there (a hash a person added stays, whatever an upstream says), and never from the bank
+named `confirmed_bank`: what reviewers confirmed is not an upstream's to take back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from safeguarding.banks.model import NewEntry, check_labels
+from safeguarding.banks.store import BankStore, value_digest
+from safeguarding.errors import ExchangeError, InvalidBankError, SignalError
+from safeguarding.exchanges.claims import ClaimStore
+from safeguarding.exchanges.kinds.base import Page, Update
+from safeguarding.hashing.registry import get_signal_type
+
+#: how an entry an exchange added names its source (`added_by`)
+ACTOR_PREFIX = "exchange:"
+MAX_UPSTREAM_ID_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Counts:
+    fetched: int = 0
+    added: int = 0
+    removed: int = 0
+    skipped: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.fetched + other.fetched, self.added + other.added,
+                      self.removed + other.removed, self.skipped + other.skipped)
+
+
+@dataclass(frozen=True)
+class Target:
+    exchange_id: int
+    exchange: str
+    bank: str
+    #: the confirmed bank: entries are never removed from it by an exchange
+    protected: bool
+
+    @property
+    def actor(self) -> str:
+        return f"{ACTOR_PREFIX}{self.exchange}"
+
+
+def _convert(update: Update, exchange: str) -> tuple[str, str] | None:
+    """(our type, canonical value); None for a type we do not know (counted, skipped)."""
+    try:
+        signal_type = get_signal_type(update.signal_type)
+    except SignalError:
+        return None
+    try:
+        return signal_type.name, signal_type.validate(update.value)
+    except SignalError as exc:
+        raise ExchangeError(f"a malformed {signal_type.name} value in the page: {exc}",
+                            exchange=exchange) from None
+
+
+class PageApplier:
+    def __init__(self, banks: BankStore, claims: ClaimStore) -> None:
+        self.banks = banks
+        self.claims = claims
+
+    def apply(self, session: Session, target: Target, page: Page, now: datetime) -> Counts:
+        listed: dict[tuple[str, str], Update] = {}
+        dropped: dict[tuple[str, str], Update] = {}
+        skipped = 0
+        for update in page.updates:
+            converted = _convert(update, target.exchange)
+            if converted is None:
+                skipped += 1
+                continue
+            # a later record about the same hash wins
+            (dropped if update.removed else listed)[converted] = update
+            (listed if update.removed else dropped).pop(converted, None)
+        added = self._add(session, target, listed, now)
+        removed = 0
+        if dropped:
+            ids = list(self.banks.entry_ids(session, target.bank, list(dropped)).values())
+            self.claims.withdraw(session, target.exchange_id, ids)
+            removed += self._drop_unclaimed(session, target, ids)
+        if page.sweep_before is not None:
+            before = datetime.fromisoformat(page.sweep_before)
+            ids = self.claims.withdraw_unseen(session, target.exchange_id, before)
+            removed += self._drop_unclaimed(session, target, ids)
+        return Counts(len(page.updates), added, removed, skipped)
+
+    def _add(self, session: Session, target: Target,
+             listed: dict[tuple[str, str], Update], now: datetime) -> int:
+        if not listed:
+            return 0
+        entries = []
+        for (signal_type, value), update in listed.items():
+            upstream_id = _upstream_id(update.upstream_id, target.exchange)
+            entries.append(NewEntry(signal_type, value, labels=_labels(update, target.exchange),
+                                    source_ref=upstream_id))
+        added, _ = self.banks.add_entries(session, target.bank, entries, target.actor)
+        ids = self.banks.entry_ids(session, target.bank, list(listed))
+        self.claims.claim(session, target.exchange_id, [
+            (ids[key], _upstream_id(update.upstream_id, target.exchange),
+             _labels(update, target.exchange))
+            for key, update in listed.items()], now)
+        return added
+
+    def _drop_unclaimed(self, session: Session, target: Target, ids: Sequence[int]) -> int:
+        """Remove the entries among `ids` that no exchange claims and an exchange added."""
+        if target.protected or not ids:
+            return 0
+        still = self.claims.claimed(session, ids)
+        gone = [entry.id for entry, _ in self.banks.entries_with_banks(
+                    session, [i for i in ids if i not in still])
+                if entry.added_by.startswith(ACTOR_PREFIX)]
+        return self.banks.remove_entries(session, target.bank, gone) if gone else 0
+
+
+def _labels(update: Update, exchange: str) -> list[str]:
+    try:
+        return check_labels(list(update.labels))
+    except InvalidBankError as exc:
+        raise ExchangeError(f"bad labels in the page: {exc}", exchange=exchange) from None
+
+
+def _upstream_id(upstream_id: str | None, exchange: str) -> str | None:
+    if upstream_id is None:
+        return None
+    if len(upstream_id) > MAX_UPSTREAM_ID_CHARS or any(ord(c) < 32 for c in upstream_id):
+        raise ExchangeError(f"an upstream id longer than {MAX_UPSTREAM_ID_CHARS} characters "
+                            "or with control characters", exchange=exchange)
+    return upstream_id
+
+
+__all__ = ["ACTOR_PREFIX", "Counts", "PageApplier", "Target", "value_digest"]

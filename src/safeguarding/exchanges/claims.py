@@ -1,0 +1,67 @@
+"""Claims: which exchange lists which bank entry, with the upstream's id and labels, and
+when it first and last listed it. Methods take the caller's session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from safeguarding.exchanges.tables import ExchangeClaimRow
+from safeguarding.store.db import insert_for
+
+BATCH = 1000
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), BATCH):
+        yield ids[start:start + BATCH]
+
+
+class ClaimStore:
+    def claim(self, session: Session, exchange_id: int,
+              claims: Sequence[tuple[int, str | None, list[str]]], now: datetime) -> None:
+        """Record (entry id, upstream id, labels) as listed by the exchange now."""
+        table = ExchangeClaimRow.__table__
+        for start in range(0, len(claims), BATCH):
+            rows = [{"exchange_id": exchange_id, "entry_id": entry_id,
+                     "upstream_id": upstream_id, "labels": labels, "first_seen": now,
+                     "last_seen": now}
+                    for entry_id, upstream_id, labels in claims[start:start + BATCH]]
+            statement = insert_for(session)(table).values(rows)
+            session.execute(statement.on_conflict_do_update(
+                index_elements=["exchange_id", "entry_id"],
+                set_={"last_seen": statement.excluded.last_seen,
+                      "upstream_id": statement.excluded.upstream_id,
+                      "labels": statement.excluded.labels}))
+
+    def withdraw(self, session: Session, exchange_id: int, entry_ids: Sequence[int]) -> None:
+        for chunk in _chunks(entry_ids):
+            session.execute(delete(ExchangeClaimRow).where(
+                ExchangeClaimRow.exchange_id == exchange_id,
+                ExchangeClaimRow.entry_id.in_(chunk)))
+
+    def withdraw_unseen(self, session: Session, exchange_id: int, before: datetime
+                        ) -> list[int]:
+        """Withdraw the exchange's claims last listed before `before`; their entry ids."""
+        unseen = ExchangeClaimRow.exchange_id == exchange_id, ExchangeClaimRow.last_seen < before
+        ids = list(session.scalars(select(ExchangeClaimRow.entry_id).where(*unseen)))
+        session.execute(delete(ExchangeClaimRow).where(*unseen))
+        return ids
+
+    def withdraw_all(self, session: Session, exchange_id: int) -> list[int]:
+        return self.withdraw_unseen(session, exchange_id, datetime.max)
+
+    def claimed(self, session: Session, entry_ids: Sequence[int]) -> set[int]:
+        """Those of `entry_ids` some exchange still claims."""
+        found: set[int] = set()
+        for chunk in _chunks(entry_ids):
+            found.update(session.scalars(select(ExchangeClaimRow.entry_id).where(
+                ExchangeClaimRow.entry_id.in_(chunk)).distinct()))
+        return found
+
+    def count(self, session: Session, exchange_id: int) -> int:
+        return session.scalar(select(func.count()).where(
+            ExchangeClaimRow.exchange_id == exchange_id)) or 0

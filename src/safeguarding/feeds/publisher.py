@@ -1,0 +1,141 @@
+"""A bank published as a feed: `page(bank, cursor)` returns the bank's adds and removals
+after `cursor` in commit order, from the banks' change log, as signed JSON bytes.
+
+The cursor is a change-log id. On PostgreSQL ids are taken when a row is inserted but seen
+when its transaction commits, so a later id can be visible while an earlier one is still
+in flight; a page stops before any missing id whose successor was logged less than
+GAP_SECONDS ago (the matcher's rule: a gap older than that was a rollback), so a subscriber
+never passes a change that is about to appear. SQLite writers are serialised: no gaps.
+
+A page: `{"format": 1, "feed", "publisher" (key fingerprint), "cursor", "next_cursor",
+"more", "changes": [{"op": "add"|"remove", "signal_type", "value", "id", "labels"}]}`. A
+removal names the value it removed (the log keeps it), so the subscriber can withdraw it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from safeguarding.audit.log import AuditLog
+from safeguarding.auth.keys import ApiKey
+from safeguarding.banks.store import BankStore
+from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from safeguarding.feeds.signing import FeedKey
+from safeguarding.feeds.tables import FeedGrantRow
+from safeguarding.matching.matcher import GAP_SECONDS
+from safeguarding.store.db import Database
+from safeguarding.store.models import as_utc, utcnow
+
+FORMAT = 1
+MAX_PAGE = 10_000
+#: change-log rows read per page at most (other banks' changes are passed over)
+SCAN_FACTOR = 4
+_KEY_ID = re.compile(r"[a-z0-9]{12}")
+
+
+@dataclass(frozen=True)
+class Grant:
+    key_id: str
+    bank: str
+    granted_by: str
+    granted_at: datetime
+
+
+@dataclass(frozen=True)
+class SignedPage:
+    body: bytes
+    headers: dict[str, str]
+    changes: int
+    next_cursor: int
+
+
+class FeedService:
+    def __init__(self, db: Database, banks: BankStore, audit: AuditLog,
+                 key: FeedKey | None = None, previous_key: FeedKey | None = None) -> None:
+        self.db = db
+        self.banks = banks
+        self.audit = audit
+        self.key = key
+        self.previous_key = previous_key
+
+    # --- grants ------------------------------------------------------------------------
+    def grant(self, key_id: str, bank: str, actor: str) -> Grant:
+        if not _KEY_ID.fullmatch(key_id):
+            raise InvalidInputError("key_id", "must be an API key id (12 lowercase letters "
+                                    "and digits)")
+        with self.db.write() as session:
+            target = self.banks.get(session, bank)
+            row = FeedGrantRow(key_id=key_id, bank_id=target.id, granted_by=actor)
+            try:
+                with session.begin_nested():
+                    session.add(row)
+                    session.flush()
+            except IntegrityError:
+                raise ConflictError(f"key {key_id} already reads feed {bank!r}") from None
+            self.audit.record(session, actor, "feed.grant", f"bank:{bank}", key_id=key_id)
+            return Grant(key_id, bank, actor, row.granted_at)
+
+    def revoke(self, key_id: str, bank: str, actor: str) -> None:
+        with self.db.write() as session:
+            target = self.banks.get(session, bank)
+            gone = session.execute(delete(FeedGrantRow).where(
+                FeedGrantRow.key_id == key_id, FeedGrantRow.bank_id == target.id))
+            if not gone.rowcount:  # type: ignore[attr-defined]
+                raise NotFoundError(f"key {key_id[:20]!r} has no grant on feed {bank!r}")
+            self.audit.record(session, actor, "feed.revoke", f"bank:{bank}", key_id=key_id)
+
+    def grants(self) -> list[Grant]:
+        with self.db.read() as session:
+            names = {b.id: b.name for b in self.banks.all(session)}
+            rows = session.scalars(select(FeedGrantRow).order_by(FeedGrantRow.id))
+            return [Grant(r.key_id, names.get(r.bank_id, ""), r.granted_by,
+                          as_utc(r.granted_at) or r.granted_at) for r in rows]
+
+    # --- pages -------------------------------------------------------------------------
+    def page(self, bank: str, cursor: int, limit: int, key: ApiKey) -> SignedPage:
+        if self.key is None:
+            raise NotFoundError("this instance publishes no feeds (feed_key_file is unset)")
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInputError("limit", f"must be 1 to {MAX_PAGE}")
+        with self.db.write() as session:
+            try:
+                target = self.banks.get(session, bank)
+            except NotFoundError:
+                target = None
+            granted = target is not None and ("admin" in key.scopes or session.scalar(
+                select(FeedGrantRow.id).where(FeedGrantRow.key_id == key.key_id,
+                                              FeedGrantRow.bank_id == target.id)) is not None)
+            if target is None or not granted:
+                # the same answer whether the bank exists or not
+                raise ForbiddenError(f"this key is not granted the feed {str(bank)[:100]!r}")
+            postgres = session.get_bind().dialect.name == "postgresql"
+            rows = self.banks.changes_with_values(session, cursor, limit * SCAN_FACTOR)
+            changes: list[dict[str, object]] = []
+            last, more = cursor, len(rows) == limit * SCAN_FACTOR
+            now = utcnow()
+            for row in rows:
+                if postgres and row.id > last + 1 and (
+                        now - (as_utc(row.at) or now)).total_seconds() < GAP_SECONDS:
+                    more = False  # an earlier change may still commit: stop before it
+                    break
+                last = row.id
+                if row.bank_id == target.id and row.op in ("add", "remove") and row.value:
+                    changes.append({"op": row.op, "signal_type": row.signal_type,
+                                    "value": row.value, "id": str(row.entry_id),
+                                    "labels": row.labels})
+                    if len(changes) >= limit:
+                        more = True
+                        break
+            body = json.dumps({
+                "format": FORMAT, "feed": bank, "publisher": self.key.fingerprint,
+                "cursor": cursor, "next_cursor": last, "more": more, "changes": changes,
+            }, separators=(",", ":")).encode()
+            self.audit.record(session, key.actor, "feed.read", f"bank:{bank}",
+                              cursor=cursor, next_cursor=last, changes=len(changes))
+        return SignedPage(body, self.key.headers(body, self.previous_key), len(changes), last)
