@@ -102,8 +102,9 @@ class Engine:
         )
         self.banks.on_change(self.matcher.mark_dirty)
         self.exchanges = ExchangeService(
-            self.db, vault, default_interval=s.exchange_interval_seconds, banks=self.banks.store,
-            audit=self.audit)
+            self.db, vault, default_interval=s.exchange_interval_seconds,
+            confirmed_bank=s.confirmed_bank, banks=self.banks.store, audit=self.audit,
+            on_change=self.matcher.mark_dirty)
         self.fetcher = Fetcher(
             self.db, self.exchanges, audit=self.audit, confirmed_bank=s.confirmed_bank,
             limits=HttpLimits(s.exchange_max_bytes, s.exchange_timeout_seconds),

@@ -21,10 +21,28 @@ def test_exchange_commands(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> 
     runner = CliRunner()
     db = ["--db", sqlite_url]
     assert runner.invoke(app, [*db, "bank", "create", "partner"]).exit_code == 0
-    added = runner.invoke(app, [*db, "exchange", "add", "hotline", "--kind", "safeguarding",
-                                "--bank", "partner", "--option", "url=https://h.example",
-                                "--option", "feed=shared", "--option", "token=-",
-                                "--interval", "600"], input=SECRET + "\n")
+    added = runner.invoke(
+        app,
+        [
+            *db,
+            "exchange",
+            "add",
+            "hotline",
+            "--kind",
+            "safeguarding",
+            "--bank",
+            "partner",
+            "--option",
+            "url=https://h.example",
+            "--option",
+            "feed=shared",
+            "--option",
+            "token=-",
+            "--interval",
+            "600",
+        ],
+        input=SECRET + "\n",
+    )
     assert added.exit_code == 0, added.output
     assert "credentials token sealed" in added.stdout and SECRET not in added.output
     listed = runner.invoke(app, [*db, "exchange", "list", "--json"])
@@ -35,13 +53,15 @@ def test_exchange_commands(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> 
     engine = Engine(Settings(database_url=sqlite_url))
     assert engine.exchanges.credentials("hotline") == {"token": SECRET}
     engine.close()
-    bad = runner.invoke(app, [*db, "exchange", "add", "x", "--kind", "file", "--bank",
-                              "partner", "--option", "url"])
+    bad = runner.invoke(
+        app, [*db, "exchange", "add", "x", "--kind", "file", "--bank", "partner", "--option", "url"]
+    )
     assert bad.exit_code == 2 and "expected NAME=VALUE" in bad.output
     missing = runner.invoke(app, [*db, "exchange", "show", "nope"])
     assert missing.exit_code == 2 and "not found" in missing.output
     removed = runner.invoke(app, [*db, "exchange", "remove", "hotline"])
     assert removed.exit_code == 0
+    assert "withdrew 0 claims; 0 entries left bank partner, 0 stayed" in removed.stdout
     assert runner.invoke(app, [*db, "exchange", "list", "--json"]).stdout == ""
 
 

@@ -14,8 +14,11 @@ from safeguarding.exchanges.kinds import KINDS
 from safeguarding.exchanges.model import Exchange
 from safeguarding.exchanges.vault import new_key
 
-app = typer.Typer(help="Configure exchanges: sources that fill a bank (hash lists, other "
-                  "Safeguarding instances' feeds).", no_args_is_help=True)
+app = typer.Typer(
+    help="Configure exchanges: sources that fill a bank (hash lists, other "
+    "Safeguarding instances' feeds).",
+    no_args_is_help=True,
+)
 
 
 def parse_options(pairs: list[str]) -> dict[str, str]:
@@ -39,31 +42,45 @@ def keygen() -> None:
 
 
 @app.command()
-def add(ctx: typer.Context, name: str,
-        kind: Annotated[str, typer.Option(help=f"One of: {', '.join(KINDS)}.")],
-        bank: Annotated[str, typer.Option(help="The bank it fills.")],
-        option: Annotated[list[str] | None, typer.Option(
+def add(
+    ctx: typer.Context,
+    name: str,
+    kind: Annotated[str, typer.Option(help=f"One of: {', '.join(KINDS)}.")],
+    bank: Annotated[str, typer.Option(help="The bank it fills.")],
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
             help="NAME=VALUE (repeatable); NAME=- reads the value from standard input. "
-            "docs/exchanges.md lists each kind's options.")] = None,
-        interval: Annotated[int | None, typer.Option(
-            help="Seconds between fetches by the worker (default: "
-            "exchange_interval_seconds).")] = None,
-        enabled: Annotated[bool, typer.Option(help="Fetched by the worker.")] = True,
-        ) -> None:
+            "docs/exchanges.md lists each kind's options."
+        ),
+    ] = None,
+    interval: Annotated[
+        int | None,
+        typer.Option(
+            help="Seconds between fetches by the worker (default: exchange_interval_seconds)."
+        ),
+    ] = None,
+    enabled: Annotated[bool, typer.Option(help="Fetched by the worker.")] = True,
+) -> None:
     """Add an exchange as a source of a bank. Credentials are stored encrypted."""
     options = parse_options(option or [])
     with engine(ctx) as e:
-        exchange = e.exchanges.add(name, kind, bank, options, actor(),
-                                   interval_seconds=interval, enabled=enabled)
-    sealed = f", credentials {', '.join(exchange.credentials)} sealed" if (
-        exchange.credentials) else ""
-    out.print(f"added exchange {exchange.name} ({exchange.kind} -> bank {exchange.bank}, "
-              f"every {exchange.interval_seconds} s{sealed})")
+        exchange = e.exchanges.add(
+            name, kind, bank, options, actor(), interval_seconds=interval, enabled=enabled
+        )
+    sealed = (
+        f", credentials {', '.join(exchange.credentials)} sealed" if (exchange.credentials) else ""
+    )
+    out.print(
+        f"added exchange {exchange.name} ({exchange.kind} -> bank {exchange.bank}, "
+        f"every {exchange.interval_seconds} s{sealed})"
+    )
 
 
 @app.command("list")
-def list_exchanges(ctx: typer.Context,
-                   json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_exchanges(
+    ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """List exchanges with their status."""
     with engine(ctx) as e:
         exchanges = e.exchanges.list()
@@ -71,32 +88,51 @@ def list_exchanges(ctx: typer.Context,
         for x in exchanges:
             print_json(x.as_dict())
         return
-    table = Table("name", "kind", "bank", "enabled", "last fetch", "entries added",
-                  "removed", "skipped", "last error")
+    table = Table(
+        "name",
+        "kind",
+        "bank",
+        "enabled",
+        "last fetch",
+        "entries added",
+        "removed",
+        "skipped",
+        "last error",
+    )
     for x in exchanges:
-        table.add_row(x.name, x.kind, x.bank, "yes" if x.enabled else "no",
-                      f"{x.last_fetch_at:%Y-%m-%d %H:%M}" if x.last_fetch_at else "never",
-                      str(x.added), str(x.removed), str(x.skipped), x.last_error or "")
+        table.add_row(
+            x.name,
+            x.kind,
+            x.bank,
+            "yes" if x.enabled else "no",
+            f"{x.last_fetch_at:%Y-%m-%d %H:%M}" if x.last_fetch_at else "never",
+            str(x.added),
+            str(x.removed),
+            str(x.skipped),
+            x.last_error or "",
+        )
     out.print(table)
 
 
 def _print(x: Exchange) -> None:
-    out.print(f"{x.name}  kind={x.kind} bank={x.bank} enabled={x.enabled} "
-              f"interval={x.interval_seconds}s")
+    out.print(
+        f"{x.name}  kind={x.kind} bank={x.bank} enabled={x.enabled} interval={x.interval_seconds}s"
+    )
     for key, value in x.as_dict()["options"].items():
         out.print(f"  option {key}={value}")
     out.print(f"  checkpoint: {x.checkpoint}")
-    out.print(f"  last fetch: {x.last_fetch_at or 'never'}; last success: "
-              f"{x.last_success_at or 'never'}")
-    out.print(f"  fetched {x.fetched}, added {x.added}, removed {x.removed}, skipped "
-              f"{x.skipped}")
+    out.print(
+        f"  last fetch: {x.last_fetch_at or 'never'}; last success: {x.last_success_at or 'never'}"
+    )
+    out.print(f"  fetched {x.fetched}, added {x.added}, removed {x.removed}, skipped {x.skipped}")
     if x.last_error:
         out.print(f"  last error: {x.last_error}")
 
 
 @app.command()
-def show(ctx: typer.Context, name: str,
-         json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def show(
+    ctx: typer.Context, name: str, json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Show an exchange: options (credentials redacted), checkpoint, counts, last error."""
     with engine(ctx) as e:
         exchange = e.exchanges.get(name)
@@ -108,15 +144,24 @@ def show(ctx: typer.Context, name: str,
 
 @app.command()
 def remove(ctx: typer.Context, name: str) -> None:
-    """Remove an exchange and its sealed credentials."""
+    """Remove an exchange and its sealed credentials, and withdraw its claims: entries only
+    it listed leave the bank; those a person added or another exchange lists stay."""
     with engine(ctx) as e:
-        e.exchanges.remove(name, actor())
-    out.print(f"removed exchange {name}")
+        r = e.exchanges.remove(name, actor())
+    out.print(
+        f"removed exchange {name}: withdrew {r.withdrawn} claims; {r.removed} entries "
+        f"left bank {r.bank}, {r.kept} stayed (added by a person, listed by another "
+        "exchange, or in the confirmed bank)"
+    )
 
 
 @app.command()
-def fetch(ctx: typer.Context, name: Annotated[str | None, typer.Argument(
-              help="The exchange; none: every enabled one.")] = None) -> None:
+def fetch(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="The exchange; none: every enabled one.")
+    ] = None,
+) -> None:
     """Fetch now: pages applied one transaction each, from the checkpoint on. Exit 2 when
     any fetch failed (the failing page is not applied; the exchange shows the error)."""
     failed = False
@@ -130,7 +175,9 @@ def fetch(ctx: typer.Context, name: Annotated[str | None, typer.Argument(
                 error(str(exc))
                 continue
             c = result.counts
-            out.print(f"{each}: {result.pages} pages, fetched {c.fetched}, added {c.added}, "
-                      f"removed {c.removed}, skipped {c.skipped} (unknown signal types)")
+            out.print(
+                f"{each}: {result.pages} pages, fetched {c.fetched}, added {c.added}, "
+                f"removed {c.removed}, skipped {c.skipped} (unknown signal types)"
+            )
     if failed:
         raise typer.Exit(EXIT_ERROR)

@@ -35,8 +35,12 @@ class Counts:
     skipped: int = 0
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(self.fetched + other.fetched, self.added + other.added,
-                      self.removed + other.removed, self.skipped + other.skipped)
+        return Counts(
+            self.fetched + other.fetched,
+            self.added + other.added,
+            self.removed + other.removed,
+            self.skipped + other.skipped,
+        )
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,9 @@ def _convert(update: Update, exchange: str) -> tuple[str, str] | None:
     try:
         return signal_type.name, signal_type.validate(update.value)
     except SignalError as exc:
-        raise ExchangeError(f"a malformed {signal_type.name} value in the page: {exc}",
-                            exchange=exchange) from None
+        raise ExchangeError(
+            f"a malformed {signal_type.name} value in the page: {exc}", exchange=exchange
+        ) from None
 
 
 class PageApplier:
@@ -87,38 +92,59 @@ class PageApplier:
         if dropped:
             ids = list(self.banks.entry_ids(session, target.bank, list(dropped)).values())
             self.claims.withdraw(session, target.exchange_id, ids)
-            removed += self._drop_unclaimed(session, target, ids)
+            removed += self.drop_unclaimed(session, target, ids)
         if page.sweep_before is not None:
             before = datetime.fromisoformat(page.sweep_before)
             ids = self.claims.withdraw_unseen(session, target.exchange_id, before)
-            removed += self._drop_unclaimed(session, target, ids)
+            removed += self.drop_unclaimed(session, target, ids)
         return Counts(len(page.updates), added, removed, skipped)
 
-    def _add(self, session: Session, target: Target,
-             listed: dict[tuple[str, str], Update], now: datetime) -> int:
+    def _add(
+        self, session: Session, target: Target, listed: dict[tuple[str, str], Update], now: datetime
+    ) -> int:
         if not listed:
             return 0
         entries = []
         for (signal_type, value), update in listed.items():
             upstream_id = _upstream_id(update.upstream_id, target.exchange)
-            entries.append(NewEntry(signal_type, value, labels=_labels(update, target.exchange),
-                                    source_ref=upstream_id))
+            entries.append(
+                NewEntry(
+                    signal_type,
+                    value,
+                    labels=_labels(update, target.exchange),
+                    source_ref=upstream_id,
+                )
+            )
         added, _ = self.banks.add_entries(session, target.bank, entries, target.actor)
         ids = self.banks.entry_ids(session, target.bank, list(listed))
-        self.claims.claim(session, target.exchange_id, [
-            (ids[key], _upstream_id(update.upstream_id, target.exchange),
-             _labels(update, target.exchange))
-            for key, update in listed.items()], now)
+        self.claims.claim(
+            session,
+            target.exchange_id,
+            [
+                (
+                    ids[key],
+                    _upstream_id(update.upstream_id, target.exchange),
+                    _labels(update, target.exchange),
+                )
+                for key, update in listed.items()
+            ],
+            now,
+        )
         return added
 
-    def _drop_unclaimed(self, session: Session, target: Target, ids: Sequence[int]) -> int:
-        """Remove the entries among `ids` that no exchange claims and an exchange added."""
+    def drop_unclaimed(self, session: Session, target: Target, ids: Sequence[int]) -> int:
+        """Remove the entries among `ids` that no exchange claims and an exchange added
+        (after a tombstone, a sweep, or the exchange's removal)."""
         if target.protected or not ids:
             return 0
         still = self.claims.claimed(session, ids)
-        gone = [entry.id for entry, _ in self.banks.entries_with_banks(
-                    session, [i for i in ids if i not in still])
-                if entry.added_by.startswith(ACTOR_PREFIX)]
+        gone = [
+            entry.id
+            for entry, _ in self.banks.entries_with_banks(
+                session, [i for i in ids if i not in still]
+            )
+            if entry.added_by.startswith(ACTOR_PREFIX)
+        ]
         return self.banks.remove_entries(session, target.bank, gone) if gone else 0
 
 
@@ -133,8 +159,11 @@ def _upstream_id(upstream_id: str | None, exchange: str) -> str | None:
     if upstream_id is None:
         return None
     if len(upstream_id) > MAX_UPSTREAM_ID_CHARS or any(ord(c) < 32 for c in upstream_id):
-        raise ExchangeError(f"an upstream id longer than {MAX_UPSTREAM_ID_CHARS} characters "
-                            "or with control characters", exchange=exchange)
+        raise ExchangeError(
+            f"an upstream id longer than {MAX_UPSTREAM_ID_CHARS} characters "
+            "or with control characters",
+            exchange=exchange,
+        )
     return upstream_id
 
 

@@ -22,18 +22,38 @@ def is_exchange_name(name: object) -> bool:
 
 def check_exchange_name(name: object) -> str:
     if not is_exchange_name(name):
-        raise InvalidInputError("name", f"invalid exchange name {str(name)[:120]!r}: 1-100 "
-                                "letters, digits, '_', '.', '-'")
+        raise InvalidInputError(
+            "name",
+            f"invalid exchange name {str(name)[:120]!r}: 1-100 letters, digits, '_', '.', '-'",
+        )
     assert isinstance(name, str)
     return name
 
 
 def check_interval(seconds: object) -> int:
-    if (not isinstance(seconds, int) or isinstance(seconds, bool)
-            or not MIN_INTERVAL <= seconds <= MAX_INTERVAL):
-        raise InvalidInputError("interval", f"must be {MIN_INTERVAL} to {MAX_INTERVAL} "
-                                "seconds")
+    if (
+        not isinstance(seconds, int)
+        or isinstance(seconds, bool)
+        or not MIN_INTERVAL <= seconds <= MAX_INTERVAL
+    ):
+        raise InvalidInputError("interval", f"must be {MIN_INTERVAL} to {MAX_INTERVAL} seconds")
     return seconds
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing an exchange did to its bank: the claims it withdrew, the entries that
+    left with them, and those that stayed (a person added them, another exchange still
+    lists them, or the bank is the confirmed one)."""
+
+    exchange: str
+    bank: str
+    withdrawn: int
+    removed: int
+
+    @property
+    def kept(self) -> int:
+        return self.withdrawn - self.removed
 
 
 @dataclass(frozen=True)
@@ -66,17 +86,28 @@ class Exchange:
 
     def as_dict(self) -> dict[str, Any]:
         """For `show --json` and the API: credentials by name, values redacted."""
+
         def when(at: datetime | None) -> str | None:
             return at.isoformat() if at else None
 
         return {
-            "name": self.name, "kind": self.kind, "bank": self.bank,
+            "name": self.name,
+            "kind": self.kind,
+            "bank": self.bank,
             "options": {**self.options, **dict.fromkeys(self.credentials, REDACTED)},
-            "credentials": self.credentials, "enabled": self.enabled,
-            "interval_seconds": self.interval_seconds, "checkpoint": self.checkpoint,
+            "credentials": self.credentials,
+            "enabled": self.enabled,
+            "interval_seconds": self.interval_seconds,
+            "checkpoint": self.checkpoint,
             "last_fetch_at": when(self.last_fetch_at),
-            "last_success_at": when(self.last_success_at), "last_error": self.last_error,
-            "counts": {"fetched": self.fetched, "added": self.added, "removed": self.removed,
-                       "skipped": self.skipped},
-            "created_by": self.created_by, "created_at": when(self.created_at),
+            "last_success_at": when(self.last_success_at),
+            "last_error": self.last_error,
+            "counts": {
+                "fetched": self.fetched,
+                "added": self.added,
+                "removed": self.removed,
+                "skipped": self.skipped,
+            },
+            "created_by": self.created_by,
+            "created_at": when(self.created_at),
         }
