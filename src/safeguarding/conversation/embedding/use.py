@@ -18,9 +18,12 @@ import numpy as np
 from safeguarding.conversation.embedding.base import Vectors
 from safeguarding.errors import MissingDependencyError
 
-# The encoder's matrix products run on numpy's BLAS; two threads is what the 2-core
-# deployment target has (more only contend with the web workers).
-THREADS = 2
+# The encoder's matrix products run on numpy's BLAS in one thread. Its micro-batches are
+# small (a streamed message is a few tokens), so a second OpenBLAS thread only waits on the
+# first: measured on the 2-core machine (docs/benchmarks.md), two threads gave one message
+# in 10 ms median, 455 ms p99 and 289 messages/s batch; one thread 1.4 ms, 9.5 ms and 1,348
+# messages/s. Scale across cores with processes (web workers), not BLAS threads.
+THREADS = 1
 
 
 class UseEmbedder:
