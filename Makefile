@@ -20,7 +20,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --no-deps 'nudenet==3.4.2'
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core for the accessibility tests, from npm at the version package-lock.json pins
+AXE = tests/web/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/web/axe/package-lock.json
+	command -v npm >/dev/null || bash scripts/install-system-deps npm
+	cd tests/web/axe && npm ci --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed $(AXE)
 
 system-deps:
 	bash scripts/install-system-deps

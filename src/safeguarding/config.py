@@ -200,6 +200,14 @@ class Settings(BaseSettings):
         500, ge=1, description="Self-reports the whole portal takes within "
         "self_report_window_minutes (a flood from many addresses)."
     )
+    review_reveals_per_hour: int = Field(
+        20, ge=1, le=10_000, description="A soft limit: past this many revealed images in an "
+        "hour, the reveal prompt suggests a break (it never refuses: a case may need it).",
+    )
+    review_break_minutes: int = Field(
+        90, ge=5, le=24 * 60, description="After this many minutes signed in, the review "
+        "pages suggest a break.",
+    )
     secure_cookies: bool | None = Field(
         None,
         description="Mark session cookies Secure (HTTPS only); default: on in production.",

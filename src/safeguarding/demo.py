@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,10 +49,19 @@ def demo_images(folder: Path | None, count: int = DEMO_COUNT) -> list[tuple[str,
     return [(f"generated-{i:02d}.jpg", generated_image(i)) for i in range(count)]
 
 
-def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo"
-              ) -> tuple[str, str | None]:
-    """Create the demo bank and an `admin` reviewer (once) and a fresh all-scopes key;
-    returns the key's token and the reviewer's password (None if it existed already)."""
+@dataclass(frozen=True)
+class DemoSeed:
+    """What to tell the person running the demo: None where nothing new was made."""
+
+    token: str | None  # an all-scopes API key, shown once
+    password: str | None  # the `admin` reviewer's password
+
+
+def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo", *,
+              reset: bool = False) -> DemoSeed:
+    """Create the demo bank, an `admin` reviewer and a `demo` API key, once: a second run
+    makes nothing new (so `make run` does not mint a key each time). `reset` gives the
+    admin a new password and replaces the demo key, for whoever lost the first ones."""
     try:
         engine.banks.create_bank(DEMO_BANK, actor, description="Benign demo photos",
                                  policy=BankPolicy(), labels=["demo"])
@@ -64,5 +74,13 @@ def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo"
     try:
         engine.users.create("admin", password or "", "admin", actor)
     except ConflictError:
-        password = None
-    return engine.keys.create("demo", ["admin"], actor).token, password
+        if reset:
+            engine.users.update("admin", actor, password=password, active=True)
+        else:
+            password = None
+    live = [k for k in engine.keys.list() if k.name == "demo" and k.revoked_at is None]
+    if live and not reset:
+        return DemoSeed(None, password)
+    for key in live:
+        engine.keys.revoke(key.key_id, actor)
+    return DemoSeed(engine.keys.create("demo", ["admin"], actor).token, password)

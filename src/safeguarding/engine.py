@@ -28,6 +28,7 @@ from safeguarding.cases.model import Subject
 from safeguarding.cases.previews import Previews
 from safeguarding.cases.service import CaseService, Opened
 from safeguarding.cases.uploads import UploadInfo
+from safeguarding.cases.wellbeing import Wellbeing
 from safeguarding.config import Settings
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits
 from safeguarding.conversation.loader import load_detector
@@ -139,6 +140,8 @@ class Engine:
             lease_idle=timedelta(minutes=s.review_lease_minutes))
         self.previews = Previews(self.db, self.audit, self.limits,
                                  timedelta(days=s.preview_retention_days))
+        #: reviewers' viewing settings and reveal counts (cases/wellbeing.py)
+        self.wellbeing = Wellbeing(self.db, self.audit)
         self.outbox = Outbox(self.db, self.audit, max_attempts=s.webhook_max_attempts)
         if s.webhook_url and s.webhook_secret:
             sender = WebhookSender(s.webhook_url, s.webhook_secret)

@@ -48,7 +48,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             engine.close()
 
     app = FastAPI(title="Safeguarding", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan,
+                  # served from packaged assets by web/docs.py, never from a CDN
+                  docs_url=None, redoc_url=None)
     app.state.engine = engine
     # JSON and forms by default; API routes that take uploads raise it (api/deps.py)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_json_bytes)

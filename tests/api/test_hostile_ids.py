@@ -67,7 +67,8 @@ NO_INPUT = {"GET /v1/health", "GET /v1/ready", "GET /v1/banks", "GET /v1/do-not-
             "GET /v1/exchanges",
             "GET /", "POST /logout", "GET /reports", "GET /admin",
             "GET /report-remove", "GET /report-remove/adult", "GET /report-remove/someone-else",
-            "GET /report-remove/report", "GET /report-remove/status"}
+            "GET /report-remove/report", "GET /report-remove/status", "GET /docs", "GET /redoc",
+            "GET /settings"}
 
 
 def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
@@ -173,12 +174,29 @@ def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
         Probe("POST /cases/{case_id}/release", f"/cases/{BIG}/release", {"data": form}),
         Probe("POST /cases/{case_id}/release", f"/cases/{case_id}/release",
               {"data": {**form, "reason": NUL}}),
+        Probe("POST /cases/{case_id}/release", f"/cases/{case_id}/release",
+              {"data": {**form, "reason": "r", "queue": NUL}}),
+        Probe("POST /cases/{case_id}/decision", f"/cases/{case_id}/decision", {"data": {
+            **form, "decision": "confirm", "reason": "r", "version": BIG, "queue": NUL}}),
+        Probe("POST /review/{queue}", f"/review/{NUL_PATH}", {"data": form}),
+        Probe("GET /docs/assets/{name}", f"/docs/assets/{NUL_PATH}"),
+        Probe("GET /docs/assets/{name}", "/docs/assets/..%2f..%2fconfig.py"),
+        Probe("POST /review/{queue}", "/review/" + "q" * 41, {"data": form}),
         Probe("GET /cases/{case_id}/previews/{preview_id}/blurred",
               f"/cases/{case_id}/previews/{BIG}/blurred"),
         Probe("GET /cases/{case_id}/previews/{preview_id}/blurred",
               f"/cases/{BIG}/previews/{preview_id}/blurred"),
         Probe("POST /cases/{case_id}/previews/{preview_id}/reveal",
-              f"/cases/{case_id}/previews/{BIG}/reveal", {"data": form}),
+              f"/cases/{case_id}/previews/{BIG}/reveal", {"data": {**form, "confirmed": "yes"}}),
+        Probe("POST /cases/{case_id}/previews/{preview_id}/reveal",
+              f"/cases/{case_id}/previews/{preview_id}/reveal",
+              {"data": {**form, "confirmed": "yes", "region": NUL}}),
+        Probe("GET /cases/{case_id}/previews/{preview_id}/reveal",
+              f"/cases/{case_id}/previews/{BIG}/reveal"),
+        Probe("GET /cases/{case_id}/previews/{preview_id}/reveal",
+              f"/cases/{BIG}/previews/{preview_id}/reveal"),
+        Probe("POST /settings", "/settings", {"data": {**form, "blur": NUL}}),
+        Probe("POST /settings", "/settings", {"data": {**form, "reblur_seconds": "١٢"}}),
         Probe("GET /reports/{report_id}", f"/reports/{BIG}"),
         Probe("POST /reports/{report_id}/approve", f"/reports/{BIG}/approve", {"data": form}),
         Probe("POST /reports/{report_id}/withdraw", f"/reports/{BIG}/withdraw",

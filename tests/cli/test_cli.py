@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,28 @@ def test_bank_add_refuses_partial_input(sqlite_url: str, tmp_path: Path) -> None
     code, _, err = run(sqlite_url, "bank", "add", "b", str(good), str(bad))
     assert code == 2 and "nothing was added" in err
     assert json.loads(run(sqlite_url, "bank", "list", "--json")[1])["entry_count"] == 0
+    code, out, err = run(sqlite_url, "bank", "add", "b", str(good), str(bad),
+                         "--skip-unreadable")
+    assert code == 0 and "1 file(s) could not be hashed and were skipped" in err
+    assert "from 2 files" in out
+    assert json.loads(run(sqlite_url, "bank", "list", "--json")[1])["entry_count"] > 0
+
+
+def test_match_keeps_matched_apart_from_unreadable(sqlite_url: str, tmp_path: Path) -> None:
+    known = write(tmp_path / "known.jpg", generated_image(1))
+    bad = write(tmp_path / "bad.jpg", b"not an image")
+    other = write(tmp_path / "other.jpg", generated_image(50))
+    run(sqlite_url, "bank", "create", "b")
+    assert run(sqlite_url, "bank", "add", "b", str(known))[0] == 0
+    for files, plain, skipping in (([known, bad], 3, 1), ([other, bad], 2, 0),
+                                   ([known], 1, 1), ([other], 0, 0)):
+        names = [str(f) for f in files]
+        assert run(sqlite_url, "match", *names)[0] == plain, names
+        assert run(sqlite_url, "match", "--skip-unreadable", *names)[0] == skipping, names
+    code, out, err = run(sqlite_url, "match", "--json", str(known), str(bad))
+    rows = [json.loads(line) for line in out.splitlines()]  # stdout is JSON only
+    assert code == 3 and {bool(r.get("error")) for r in rows} == {True, False}
+    assert "bad.jpg" in err
 
 
 def test_keys(sqlite_url: str) -> None:
@@ -181,3 +204,13 @@ def test_index_snapshot(sqlite_url: str, tmp_path: Path) -> None:
     assert (tmp_path / "snap" / "pdq.idx").is_file()
     code, _, err = run(sqlite_url, "index", "snapshot")
     assert code == 2 and "--dir" in err
+
+
+def test_serve_on_a_busy_port_says_how_to_pick_another(sqlite_url: str) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, _, err = run(sqlite_url, "serve", "--host", "127.0.0.1", "--port", str(port))
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err
+    assert f"--port {port + 1}" in err

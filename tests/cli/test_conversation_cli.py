@@ -122,3 +122,22 @@ def test_eval_plot_without_matplotlib_says_which_extra(tmp_path: Path,
                                  "--plot", str(tmp_path / "plots")])
     assert result.exit_code == 2
     assert "plot" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    ("missing.jsonl", None, "cannot read"),
+    ("folder", "dir", "cannot read"),
+    ("latin1.jsonl", b"\xff\xfe not utf-8\n", "is not UTF-8 text"),
+])
+def test_a_file_that_cannot_be_read_is_a_clear_error(tmp_path: Path, name: str,
+                                                      content: bytes | str | None,
+                                                      said: str) -> None:
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    result = runner.invoke(app, ["conversation", "score", str(path), "--model", "none"])
+    assert result.exit_code == 2 and said in result.stderr
+    assert "Traceback" not in result.output  # a message, no traceback
+    assert isinstance(result.exception, SystemExit)

@@ -31,7 +31,8 @@ def test_queue_decision_with_shortcuts_and_reveal(browser: Browser, live_server:
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/cases/{case_id}")
     assert page.locator("img.blurred").count() == 1
-    page.click("button.reveal")
+    page.click("a.reveal")
+    page.click("#confirm-reveal")
     page.wait_for_selector("img.revealed")
     page.goto(f"{live_server.url}/cases/{case_id}")
     page.keyboard.press("c")  # selects "confirm" and moves to the reason

@@ -111,9 +111,20 @@ def test_previews_are_blurred_and_a_reveal_is_logged(client: TestClient, web_eng
     assert blurred.status_code == 200 and blurred.headers["content-type"] == "image/jpeg"
     refused = client.post(f"/cases/{case_id}/previews/{preview.id}/reveal")
     assert refused.status_code == 403
-    revealed = client.post(f"/cases/{case_id}/previews/{preview.id}/reveal",
-                           data={"csrf_token": csrf})
+    url = f"/cases/{case_id}/previews/{preview.id}/reveal"
+    prompt = client.get(url).text  # reveal asks first, and says how many so far
+    assert "You have revealed 0 images in the last hour" in prompt
+    assert "Reveal for 15 seconds" in prompt and 'value="top-left" checked' in prompt
+    unconfirmed = client.post(url, data={"csrf_token": csrf})
+    assert unconfirmed.status_code == 422 and "confirm the reveal" in unconfirmed.text
+    assert client.post(url, data={"csrf_token": csrf, "confirmed": "yes",
+                                  "region": "middle"}).status_code == 422
+    revealed = client.post(url, data={"csrf_token": csrf, "confirmed": "yes",
+                                      "region": "bottom-right"})
     assert revealed.status_code == 200 and "data:image/jpeg;base64," in revealed.text
+    assert 'class="reveal-frame region-bottom-right"' in revealed.text
+    assert 'data-reblur-seconds="15"' in revealed.text
+    assert "You have revealed 1 image in the last hour" in client.get(url).text
     with web_engine.db.read() as session:
         reveals = web_engine.audit.recent(session, action="evidence.reveal")
         views = web_engine.audit.recent(session, action="evidence.view")
@@ -218,3 +229,47 @@ def test_skip_in_the_browser(client: TestClient, web_engine: Engine) -> None:
                                                               "reason": "I know them"})
     assert skipped.status_code == 303 and "back+in+the+queue" in skipped.headers["location"]
     assert web_engine.cases.get(case_id).held_by(utcnow()) is None
+
+
+def test_start_reviewing_a_queue_case_after_case(client: TestClient, web_engine: Engine
+                                                 ) -> None:
+    ids = [web_engine.cases.open(intake.from_user_report(category, "", Subject(f"r{i}")),
+                                 "t").case.id
+           for i, category in enumerate(["other", "sextortion", "csam"])]
+    csrf = sign_in(client, "rita")
+    queue = client.get("/queue").text
+    assert "3</strong> waiting (1 urgent)" in queue and "Oldest waiting: 0 min" in queue
+    assert 'action="/review/escalated"' not in queue  # a senior's queue
+    started = client.post("/review/reports", data={"csrf_token": csrf})
+    assert started.status_code == 303
+    assert started.headers["location"] == f"/cases/{ids[1]}?queue=reports"  # urgent first
+    page = client.get(started.headers["location"]).text
+    assert "Reviewing <strong>User reports</strong>" in page
+    assert 'name="queue" value="reports"' in page
+
+    # a skip needs a reason, then the next case opens
+    refused = client.post(f"/cases/{ids[1]}/release", data={"csrf_token": csrf,
+                                                             "queue": "reports"})
+    assert refused.status_code == 422 and "say why you skip" in refused.text
+    assert web_engine.cases.get(ids[1]).held_by(utcnow()) == "rita"
+    skipped = client.post(f"/cases/{ids[1]}/release", data={
+        "csrf_token": csrf, "queue": "reports", "reason": "It needs a specialist",
+        "detail": "needs a translator"})
+    assert skipped.headers["location"].startswith(f"/cases/{ids[2]}?queue=reports&skipped="
+                                                  f"{ids[1]}&msg=Case+{ids[1]}+is+back")
+    with web_engine.db.read() as session:
+        released = web_engine.audit.recent(session, action="case.release")
+    assert released[0].details["reason"] == "It needs a specialist: needs a translator"
+
+    # after a decision the next case opens, the skipped one stays skipped this round
+    decided = client.post(f"/cases/{ids[2]}/decision", data={
+        "decision": "false_positive", "reason": "nothing wrong", "version": 1,
+        "csrf_token": csrf, "queue": "reports", "skipped": str(ids[1])})
+    assert decided.headers["location"].startswith(f"/cases/{ids[0]}?queue=reports")
+    last = client.post(f"/cases/{ids[0]}/decision", data={
+        "decision": "false_positive", "reason": "fine", "version": 1, "csrf_token": csrf,
+        "queue": "reports", "skipped": str(ids[1])})
+    assert "Nothing+else+waits+in+User+reports" in last.headers["location"]
+    assert client.post("/review/everything", data={"csrf_token": csrf}).status_code == 404
+    assert client.post("/review/escalated", data={"csrf_token": csrf}).status_code == 403
+    assert client.post("/review/reports", data={"csrf_token": "x"}).status_code == 403

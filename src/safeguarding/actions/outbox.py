@@ -58,6 +58,12 @@ def sent_payloads(session: Session, case_id: int, event: str) -> list[dict[str, 
         OutboxRow.case_id == case_id, OutboxRow.event == event)))
 
 
+def for_case(session: Session, case_id: int) -> list[OutboxRow]:
+    """Every delivery written for a case, oldest first: what the case has set off."""
+    return list(session.scalars(select(OutboxRow).where(OutboxRow.case_id == case_id)
+                                .order_by(OutboxRow.id)))
+
+
 def any_pending(session: Session, case_id: int, channel: str) -> bool:
     """Whether a delivery on `channel` for the case is still to be made."""
     return session.scalar(select(OutboxRow.id).where(

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
@@ -31,6 +31,8 @@ class WebSession:
     id: int
     user: User
     csrf_token: str
+    #: when the reviewer signed in: the review pages prompt a break after a while
+    started_at: datetime | None = None
 
     def check_csrf(self, submitted: str | None) -> None:
         if not submitted or not hmac.compare_digest(submitted, self.csrf_token):
@@ -61,7 +63,7 @@ class WebSessions:
                                 created_at=now, last_seen_at=now, expires_at=now + self.lifetime)
             session.add(row)
             session.flush()
-            return NewSession(WebSession(row.id, user, csrf), token)
+            return NewSession(WebSession(row.id, user, csrf, now), token)
 
     def resume(self, token: str | None) -> WebSession:
         """The live session behind a cookie, its idle clock restarted; AuthError if none.
@@ -82,7 +84,8 @@ class WebSessions:
             expires = min(as_utc(row.expires_at) or now, last_seen + self.idle)
             user_row = session.get(UserRow, row.user_id)
             live = expires > now and user_row is not None and user_row.active
-            found = (WebSession(row.id, user_from_row(user_row), row.csrf_token)
+            found = (WebSession(row.id, user_from_row(user_row), row.csrf_token,
+                                as_utc(row.created_at))
                      if live and user_row is not None else None)
         if found is None:
             with self.db.write() as session:

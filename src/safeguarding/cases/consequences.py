@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -21,7 +22,7 @@ from safeguarding.banks.policy import BankPolicy
 from safeguarding.banks.store import BankStore
 from safeguarding.cases import records
 from safeguarding.cases.intake import in_evidence
-from safeguarding.cases.model import CaseKind, CaseRequest, Decision, Status
+from safeguarding.cases.model import Case, CaseKind, CaseRequest, Decision, Evidence, Status
 from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
 from safeguarding.errors import ConflictError
 from safeguarding.reporting.service import ReportService
@@ -39,7 +40,7 @@ class WebhookEvent(StrEnum):
     INFO_REQUESTED = "case.info_requested"
 
 
-def query_signals(evidence: list[CaseEvidenceRow], *, every_view: bool = False
+def query_signals(evidence: Iterable[CaseEvidenceRow | Evidence], *, every_view: bool = False
                   ) -> list[tuple[str, str]]:
     """The (type, value) hashes of the content behind a case, as matched or reported; with
     `every_view`, also each view, crop, rotation and flip the evidence holds."""
@@ -115,13 +116,50 @@ class Consequences:
         elif decision is Decision.NEEDS_INFO:
             self._send(session, row, WebhookEvent.INFO_REQUESTED, question=reason)
 
-    def _actions(self, row: CaseRow) -> list[str]:
+    @staticmethod
+    def _actions(row: CaseRow | Case) -> list[str]:
+        subject = row.subject if isinstance(row, Case) else row
         actions = []
-        if row.content_id and row.kind != CaseKind.CONVERSATION:
+        if subject.content_id and row.kind != CaseKind.CONVERSATION:
             actions.append("remove_content")
-        if row.account_id:
+        if subject.account_id:
             actions.append("restrict_account")
         return actions
+
+    def foreseen(self, case: Case) -> dict[Decision, list[str]]:
+        """What each verdict would set off, in plain words, as `on_decision` does it: shown
+        beside the decision buttons so a reviewer knows before they choose."""
+        said = {"remove_content": f"remove content {case.subject.content_id}",
+                "restrict_account": f"restrict account {case.subject.account_id}"}
+        confirm, wrong = [], []
+        actions = [said[a] for a in self._actions(case)]
+        if self.webhooks:
+            confirm.append("Tells the platform " + (" and ".join(actions) if actions else
+                                                     "the case is confirmed") + ".")
+        hashes = query_signals(case.evidence)
+        if hashes:
+            confirm.append(f"Adds the file's {len(hashes)} hash{'es' if len(hashes) > 1 else ''}"
+                           f" to the list {self.confirmed_bank!r}, so copies match from now on.")
+        confirm += [f"Drafts a report to {a.upper()}; a senior approves it before it is sent."
+                    for a in self.reports.authorities]
+        confirm.append(f"Keeps the evidence for {self.preserve_for.days} days (preservation).")
+        blocked = any(e.data.get("action") in ("block", "report") for e in case.evidence)
+        if self.webhooks:
+            wrong.append("Tells the platform " + (
+                f"to restore content {case.subject.content_id}." if blocked and
+                case.subject.content_id else "nothing was wrong."))
+        if query_signals(case.evidence, every_view=True):
+            wrong.append("Puts the file's hashes on the do-not-match list, so it never "
+                         "matches again.")
+        return {
+            Decision.CONFIRM: confirm,
+            Decision.FALSE_POSITIVE: wrong or ["Closes the case; nothing is sent."],
+            Decision.ESCALATE: ["Passes the case to a senior reviewer (the escalated queue);"
+                                " nothing is sent."],
+            Decision.NEEDS_INFO: (["Asks the platform for more information: your reason is "
+                                   "the question. The case stays open."] if self.webhooks
+                                  else ["Keeps the case open, in review."]),
+        }
 
     def _preserve(self, session: Session, row: CaseRow) -> None:
         """Keep what the platform gave us for the legal preservation period."""

@@ -19,12 +19,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, case, cast, or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases.model import OPEN_STATUSES, CaseKind, Status
+from safeguarding.cases.queues import is_escalated
 from safeguarding.cases.tables import CaseRow
 from safeguarding.errors import ConflictError, NotFoundError
 from safeguarding.store.db import Database
@@ -101,10 +102,13 @@ class Leases:
                               override=override)
 
     def next(self, user: User, *, kinds: Collection[CaseKind] = (),
-             exclude: Collection[int] = ()) -> Lease | None:
+             exclude: Collection[int] = (), escalated: bool | None = None) -> Lease | None:
         """Hold the most urgent open case nobody else holds (the reviewer's own first, so a
         reload resumes it): None when there is none. Escalated cases go to seniors only;
+        `escalated` True or False takes only escalated cases, or none (a queue's filter);
         `exclude` skips cases the caller has just passed over."""
+        if escalated:
+            user.require(Role.SENIOR)
         now = self.clock()
         with self.db.write() as session:
             query = (select(CaseRow)
@@ -119,10 +123,10 @@ class Leases:
                 query = query.where(CaseRow.kind.in_([k.value for k in kinds]))
             if exclude:
                 query = query.where(CaseRow.id.not_in(list(exclude)))
-            if not user.role.at_least(Role.SENIOR):
-                # labels are a JSON list of validated strings: '"escalated"' matches only
-                # that label, on both databases
-                query = query.where(~cast(CaseRow.labels, String).contains('"escalated"'))
+            if escalated:
+                query = query.where(is_escalated())
+            elif escalated is False or not user.role.at_least(Role.SENIOR):
+                query = query.where(~is_escalated())
             row = session.scalars(query).first()
             return None if row is None else self._take(session, row, user, now)
 

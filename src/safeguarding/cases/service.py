@@ -5,7 +5,7 @@ once cannot both win."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
+from safeguarding.cases import context as case_context
 from safeguarding.cases import evidence, records
+from safeguarding.cases import queues as named_queues
 from safeguarding.cases.consequences import Consequences
 from safeguarding.cases.intake import MAX_REASON_CHARS
-from safeguarding.cases.leases import Clock, Leases, check_not_held
+from safeguarding.cases.leases import Clock, Lease, Leases, check_not_held
 from safeguarding.cases.leases import end as end_lease
 from safeguarding.cases.model import (
     DEADLINES,
@@ -38,6 +40,14 @@ from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError
 from safeguarding.inputs import choice, free_text
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
+
+
+@dataclass(frozen=True)
+class Review:
+    case: Case
+    context: case_context.Context
+    #: what each verdict would set off, in plain words
+    foreseen: dict[Decision, list[str]]
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,24 @@ class CaseService:
             return read_page(session, to_case, statuses=statuses, page=page,
                              per_page=per_page)
 
+    def summaries(self, cases: list[Case]) -> dict[int, str]:
+        """Each case of a queue page in one plain sentence (cases/explain.py)."""
+        with self.db.read() as session:
+            return case_context.summaries(session, cases)
+
+    def queues(self, user: User) -> list[named_queues.QueueCounts]:
+        """The queues the reviewer's role works, with their counts."""
+        with self.db.read() as session:
+            return named_queues.count(session, named_queues.for_role(user.role),
+                                      self.leases.clock())
+
+    def start(self, queue: str, user: User, *, exclude: Collection[int] = ()) -> Lease | None:
+        """The next case of a queue, held for the reviewer: None when nothing waits."""
+        chosen = named_queues.named(queue)
+        user.require(chosen.role)
+        return self.leases.next(user, kinds=chosen.kinds, escalated=chosen.escalated,
+                                exclude=exclude)
+
     def get(self, case_id: int) -> Case:
         """The case with its evidence."""
         with self.db.read() as session:
@@ -160,11 +188,17 @@ class CaseService:
 
     def view(self, case_id: int, user: User) -> Case:
         """A reviewer opens the case: recorded, and their hold on it (if any) renewed."""
+        return self.review(case_id, user).case
+
+    def review(self, case_id: int, user: User) -> Review:
+        """`view`, with what the reviewer needs beside the case (cases/context.py) and what
+        each verdict would set off."""
         with self.db.write() as session:
             self.leases.renew(session, case_id, user)
             case = self._load(session, case_id)
             self.audit.record(session, user.actor, "case.view", f"case:{case_id}")
-            return case
+            found = case_context.gather(session, case)
+        return Review(case, found, self.consequences.foreseen(case))
 
     def _load(self, session: Session, case_id: int) -> Case:
         case = records.load(session, case_id)

@@ -126,3 +126,15 @@ class PreviewRow(Base):
     classification: Mapped[str | None] = mapped_column(String(10), nullable=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ReviewerSettingsRow(Base):
+    """How a reviewer wants evidence shown (cases/wellbeing.py): one JSON object, so a new
+    setting needs no migration; absent fields take their defaults."""
+
+    __tablename__ = "reviewer_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

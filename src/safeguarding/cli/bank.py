@@ -114,6 +114,9 @@ def show(ctx: typer.Context, name: str,
 @app.command()
 def add(ctx: typer.Context, name: str, paths: list[Path],
         label: Annotated[list[str] | None, typer.Option(help="A label (repeatable).")] = None,
+        skip_unreadable: Annotated[bool, typer.Option(
+            "--skip-unreadable", help="Add the files that can be read and report the others "
+            "(by default one unreadable file adds nothing).")] = False,
         ) -> None:
     """Hash files (or directories, recursively) and add their signals to a bank."""
     with engine(ctx) as e:
@@ -129,9 +132,12 @@ def add(ctx: typer.Context, name: str, paths: list[Path],
                 error(str(message))
                 continue
             contents.append((hashes, path.name))
-        if failed:
-            err.print(f"{failed} file(s) could not be hashed; nothing was added")
+        if failed and not skip_unreadable:
+            err.print(f"{failed} file(s) could not be hashed; nothing was added "
+                      "(--skip-unreadable adds the others)")
             raise typer.Exit(2)
+        if failed:
+            err.print(f"{failed} file(s) could not be hashed and were skipped")
         result = e.banks.add_hashes(name, contents, actor(), labels=label or [])
     out.print(f"{name}: added {result.added} signals from {len(files)} files "
               f"({result.already_present} already present)")

@@ -26,6 +26,8 @@ out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 EXIT_OK, EXIT_MATCHED, EXIT_ERROR = 0, 1, 2
+#: `match`: something matched, and some files could not be read (neither hides the other)
+EXIT_MATCHED_WITH_ERRORS = 3
 
 
 def settings(ctx: typer.Context) -> Settings:

@@ -110,20 +110,27 @@ def score(
     Exit 0: no alerts; 1: at least one alert; 2: a line could not be scored."""
     analyzer = _analyzer(ctx, model)
     alerts = errors = 0
-    stream = sys.stdin if file == "-" else Path(file).open(encoding="utf-8")  # noqa: SIM115
+    try:
+        stream = sys.stdin if file == "-" else Path(file).open(encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:  # missing, a folder, unreadable: say so, no traceback
+        fail(f"cannot read {file}: {exc.strerror or exc}")
     with stream:
-        for chunk in _chunks(stream):
-            for result in _score_chunk(analyzer, chunk):
-                if "error" in result:
-                    errors += 1
-                elif result["alert"]:
-                    alerts += 1
-                if as_json:
-                    sys.stdout.write(json.dumps(result) + "\n")
-                elif "error" in result:
-                    out.print(Text.assemble(("error", "red"), " ", str(result["error"])))
-                else:
-                    _print_human(result)
+        try:
+            for chunk in _chunks(stream):
+                for result in _score_chunk(analyzer, chunk):
+                    if "error" in result:
+                        errors += 1
+                    elif result["alert"]:
+                        alerts += 1
+                    if as_json:
+                        sys.stdout.write(json.dumps(result) + "\n")
+                    elif "error" in result:
+                        out.print(Text.assemble(("error", "red"), " ", str(result["error"])))
+                    else:
+                        _print_human(result)
+        except UnicodeDecodeError:
+            fail(f"{file} is not UTF-8 text: conversations are JSON Lines, one JSON object "
+                 "per line")
     raise typer.Exit(EXIT_ERROR if errors else EXIT_MATCHED if alerts else EXIT_OK)
 
 

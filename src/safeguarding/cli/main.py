@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -23,6 +25,7 @@ from safeguarding.cli import (
 from safeguarding.cli.common import (
     EXIT_ERROR,
     EXIT_MATCHED,
+    EXIT_MATCHED_WITH_ERRORS,
     EXIT_OK,
     engine,
     err,
@@ -79,9 +82,18 @@ def main_callback(
         fail(f"invalid settings: {exc}")
 
 
+class HashOutput(StrEnum):
+    TEXT = "text"  # path, type, value (and quality) per line
+    JSON = "json"  # JSON Lines, as --json
+    HMA = "hma"  # what `bank import` reads: "<type> <value>" per line, "# path" before each
+
+
 @app.command("hash")
 def hash_command(ctx: typer.Context, files: list[Path],
                  json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
+                 format: Annotated[HashOutput, typer.Option(
+                     help="text, json, or hma: the lines `bank import` reads.")
+                                   ] = HashOutput.TEXT,
                  full_resolution: Annotated[bool, typer.Option(
                      "--full-resolution",
                      help="PDQ of the full-size colour image, bit for bit as pdqhash "
@@ -89,6 +101,7 @@ def hash_command(ctx: typer.Context, files: list[Path],
                      "hashed from their luma plane.")] = False,
                  ) -> None:
     """Print the signals of image and video files."""
+    json = json or format is HashOutput.JSON
     limits = MediaLimits.from_settings(settings(ctx))
     if full_resolution:
         limits = replace(limits, image_max_side=0, jpeg_luma=False)
@@ -103,6 +116,10 @@ def hash_command(ctx: typer.Context, files: list[Path],
             continue
         if json:
             print_json({"path": str(path), **hashes.as_dict()})
+        elif format is HashOutput.HMA:
+            # bank import reads it back; a vPDQ's frames go on one line, as bank export does
+            sys.stdout.write(f"# {str(path).replace(chr(10), ' ')}\n" + "".join(
+                f"{s.type} {s.value.replace(chr(10), ';')}\n" for s in hashes.signals))
         else:
             for s in hashes.signals:
                 quality = f" quality={s.quality}" if s.quality is not None else ""
@@ -121,11 +138,17 @@ def match(ctx: typer.Context, paths: list[Path],
               "case, as POST /v1/match does.")] = None,
           account_id: Annotated[str | None, typer.Option(
               help="The uploader's account, for the case (with one file).")] = None,
+          skip_unreadable: Annotated[bool, typer.Option(
+              "--skip-unreadable", help="Files that cannot be read are reported and "
+              "otherwise ignored: the exit status says only whether something matched.")
+                                     ] = False,
           ) -> None:
     """Match files or directories against every enabled bank. With --content-id or
     --account-id (one file), a match opens or joins a review case as the API does.
 
-    Exit status: 0 nothing matched, 1 something matched, 2 an error."""
+    Exit status: 0 nothing matched, 1 something matched, 2 some files could not be read and
+    nothing matched, 3 something matched and some files could not be read (with
+    --skip-unreadable: 0 or 1 only)."""
     if content_id is not None or account_id is not None:
         _match_one_upload(ctx, paths, json, content_id, account_id)
     matched = failed = False
@@ -150,7 +173,9 @@ def match(ctx: typer.Context, paths: list[Path],
                               f"distance={m.distance:g}\t{m.variant or ''}\t{m.action.value}")
             else:
                 out.print(f"{path}\tno match")
-    raise typer.Exit(EXIT_ERROR if failed else EXIT_MATCHED if matched else EXIT_OK)
+    failed = failed and not skip_unreadable
+    raise typer.Exit(EXIT_MATCHED_WITH_ERRORS if failed and matched else EXIT_ERROR if failed
+                     else EXIT_MATCHED if matched else EXIT_OK)
 
 
 def _match_one_upload(ctx: typer.Context, paths: list[Path], json: bool,
@@ -188,6 +213,8 @@ def serve(ctx: typer.Context,
               "of benign photos and print an admin key.")] = False,
           demo_dir: Annotated[Path, typer.Option(help="Photos for the demo bank.")
                               ] = DEFAULT_DEMO_DIR,
+          reset_demo: Annotated[bool, typer.Option(
+              help="With --demo: a new admin password and a new demo API key.")] = False,
           ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs), the review pages (/queue) and the outbox
     worker."""
@@ -199,20 +226,42 @@ def serve(ctx: typer.Context,
     config = settings(ctx)
     if demo and config.environment == "production":
         fail("--demo is refused when SAFEGUARDING_ENVIRONMENT=production")
+    listen_host, listen_port = host or config.host, port or config.port
+    free_port(listen_host, listen_port)  # before anything is seeded or printed
     if demo:  # the one command besides `db upgrade` that makes a database
         err.print(f"--demo: {upgrade_database(ctx)}")
     with engine(ctx) as e:
         if demo:
-            token, password = seed_demo(e, demo_dir)
-            err.print(f"demo bank ready; admin API key (shown once):\n{token}")
-            if password:
-                err.print(f"review pages: sign in as 'admin' with password {password}")
+            seeded = seed_demo(e, demo_dir, reset=reset_demo)
+            if seeded.token:
+                err.print(f"demo bank ready; admin API key (shown once):\n{seeded.token}")
+            else:
+                err.print("demo bank ready; the demo API key was shown on the first run "
+                          "(a new one: serve --demo --reset-demo)")
+            if seeded.password:
+                err.print(f"review pages: sign in as 'admin' with password {seeded.password}")
+            else:
+                err.print("review pages: sign in as 'admin' with the password shown on the "
+                          "first run (a new one: serve --demo --reset-demo)")
         app_ = create_app(engine=e, worker=True)
-        listen_host, listen_port = host or config.host, port or config.port
         err.print(f"serving on http://{listen_host}:{listen_port} (docs at /docs)")
         # proxy_headers off: X-Forwarded-For counts only from `trusted_proxies` (web/common)
         uvicorn.run(app_, host=listen_host, port=listen_port, log_level="info",
                     proxy_headers=False)
+
+
+def free_port(host: str, port: int) -> None:
+    """A clear error for a port in use (uvicorn's is a traceback-like log line)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port} ({exc.strerror}): is another server "
+                 f"running there? Pick another port with --port {port + 1} (or "
+                 "SAFEGUARDING_PORT)")
 
 
 @db_app.command()

@@ -44,6 +44,8 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         parsed = make_url(url)
+        if parsed.drivername == "postgres":  # Heroku's and many hosts' spelling
+            parsed = parsed.set(drivername="postgresql")
         self.dialect = parsed.get_backend_name()
         if self.dialect == "postgresql" and parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")

@@ -9,14 +9,15 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from safeguarding.cases import explain, queues
 from safeguarding.cases.evidence import MAX_TRACKED_ACCOUNTS
 from safeguarding.cases.model import CaseKind, Classification, Decision, Status
 from safeguarding.cases.queue import MAX_PAGE, MAX_PER_PAGE
 from safeguarding.cases.service import due_soon
-from safeguarding.errors import SafeguardingError
-from safeguarding.inputs import free_text
+from safeguarding.errors import InvalidInputError, NotFoundError, SafeguardingError
 from safeguarding.shells import RowId, engine_of
 from safeguarding.store.models import utcnow
+from safeguarding.web import review
 from safeguarding.web.common import SECURITY_HEADERS, Reviewer, act, error_page, page
 
 router = APIRouter(include_in_schema=False)
@@ -40,20 +41,34 @@ async def queue(request: Request, session: Reviewer, show: str = "open",
     show = show if show in TABS else "open"
     listed = await run_in_threadpool(lambda: engine.cases.queue(
         statuses=TABS[show], page=page_number, per_page=per_page))
+    rounds = await run_in_threadpool(engine.cases.queues, session.user)
+    plain = await run_in_threadpool(engine.cases.summaries, listed.cases)
     tabs = {name: sum(listed.by_status[s] for s in statuses)
             for name, statuses in TABS.items()}
     return page(request, "queue.html", {"queue": listed, "cases": listed.cases, "show": show,
-                                        "tabs": tabs, "due_soon": due_soon, "now": utcnow()},
+                                        "tabs": tabs, "due_soon": due_soon, "now": utcnow(),
+                                        "rounds": rounds, "waited": review.waited,
+                                        "plain": plain},
                 session=session)
 
 
 def _case_page(request: Request, session: Reviewer, case_id: int,
-               revealed: dict[int, str] | None = None) -> HTMLResponse:
+               revealed: dict[int, str] | None = None, region: str = "whole"
+               ) -> HTMLResponse:
     engine = engine_of(request)
-    case = engine.cases.view(case_id, session.user)
+    reviewed = engine.cases.review(case_id, session.user)
+    case = reviewed.case
     reports = engine.reports.list(case_id=case_id)
+    # in a round of "start reviewing": the queue, and the cases skipped in it so far
+    flow = request.query_params.get("queue", "")
+    current = queues.BY_NAME.get(flow)
     return page(request, "case.html", {
-        "case": case, "reports": reports, "revealed": revealed or {},
+        "case": case, "reports": reports, "revealed": revealed or {}, "region": region,
+        "context": reviewed.context, "foreseen": reviewed.foreseen,
+        "verdict_names": VERDICT_NAMES, "tactic_label": explain.tactic_label,
+        "round": current, "skipped": review.parse_skipped(
+            request.query_params.get("skipped", "")) if current else [],
+        "skip_reasons": review.SKIP_REASONS,
         "holder": case.held_by(utcnow()),
         "decisions": list(Decision), "classifications": list(Classification),
         "is_match": case.kind in (CaseKind.MATCH, CaseKind.USER_REPORT),
@@ -61,6 +76,8 @@ def _case_page(request: Request, session: Reviewer, case_id: int,
 
 
 FILE_CLASSIFICATION = "classification_"
+VERDICT_NAMES = {"confirm": "Confirm", "false_positive": "False positive",
+                 "escalate": "Escalate to a senior", "needs_info": "Ask the platform"}
 
 
 @router.get("/cases/{case_id}")
@@ -85,11 +102,20 @@ async def claim(request: Request, session: Reviewer, case_id: RowId, csrf_token:
 
 @router.post("/cases/{case_id}/release")
 async def release(request: Request, session: Reviewer, case_id: RowId, csrf_token: Csrf = "",
-                  reason: Annotated[str, Form(max_length=500)] = "") -> Response:
-    """Skip: give the case back to the queue."""
+                  reason: Annotated[str, Form(max_length=100)] = "",
+                  detail: Annotated[str, Form(max_length=400)] = "",
+                  queue: Annotated[str, Form(max_length=40)] = "",
+                  skipped: Annotated[str, Form(max_length=1000)] = "") -> Response:
+    """Skip, with a reason: give the case back to the queue; in a round, open the next."""
     def work() -> Response:
+        if queue:
+            queues.named(queue)  # a wrong name fails before the case is let go
         engine_of(request).cases.leases.release(case_id, session.user,
-                                                free_text("reason", reason, 500))
+                                                review.skip_reason(reason, detail))
+        if queue:
+            return review.next_case(request, session, queue,
+                                    [*review.parse_skipped(skipped), case_id],
+                                    f"Case {case_id} is back in the queue.")
         return RedirectResponse(f"/queue?msg=case+{case_id}+is+back+in+the+queue",
                                 status_code=303)
 
@@ -100,8 +126,9 @@ async def release(request: Request, session: Reviewer, case_id: RowId, csrf_toke
 async def decide(request: Request, session: Reviewer, case_id: RowId,
                  decision: Annotated[str, Form()], version: Annotated[int, Form()],
                  reason: Annotated[str, Form(max_length=5000)] = "",
-                 classification: Annotated[str, Form()] = "", csrf_token: Csrf = ""
-                 ) -> Response:
+                 classification: Annotated[str, Form()] = "", csrf_token: Csrf = "",
+                 queue: Annotated[str, Form(max_length=40)] = "",
+                 skipped: Annotated[str, Form(max_length=1000)] = "") -> Response:
     form = await request.form()
     # one select per preview: classification_<preview id>
     per_file: dict[int, str] = {}
@@ -113,9 +140,16 @@ async def decide(request: Request, session: Reviewer, case_id: RowId,
             per_file[int(number)] = value
 
     def work() -> Response:
-        engine_of(request).cases.decide(case_id, session.user, decision, reason,
-                                        version=version, classification=classification or None,
-                                        file_classifications=per_file)
+        if queue:
+            queues.named(queue)
+        decided = engine_of(request).cases.decide(
+            case_id, session.user, decision, reason, version=version,
+            classification=classification or None, file_classifications=per_file)
+        if queue:  # in a round: the next case opens
+            verdict = decided.decision or Decision(decision)
+            return review.next_case(request, session, queue, review.parse_skipped(skipped),
+                                    f"Case {case_id}: {verdict.value.replace('_', ' ')} "
+                                    "recorded.")
         return RedirectResponse(f"/cases/{case_id}?msg=decision+recorded", status_code=303)
 
     return await act(request, session, work, csrf_token)
@@ -132,15 +166,42 @@ async def blurred_preview(request: Request, session: Reviewer, case_id: RowId, p
     return await act(request, session, work, check_csrf=False)
 
 
+REGIONS = {"whole": "the whole image", "top-left": "the top left quarter",
+           "top-right": "the top right quarter", "bottom-left": "the bottom left quarter",
+           "bottom-right": "the bottom right quarter"}
+
+
+@router.get("/cases/{case_id}/previews/{preview_id}/reveal")
+async def reveal_prompt(request: Request, session: Reviewer, case_id: RowId, preview_id: RowId
+                        ) -> Response:
+    """Reveal asks first: how long it stays, how many this hour, which part to show."""
+    def work() -> Response:
+        engine = engine_of(request)
+        case = engine.cases.get(case_id)
+        if not any(p.id == preview_id for p in case.previews):
+            raise NotFoundError(f"no preview {preview_id} in case {case_id}")
+        counts = engine.wellbeing.reveals(session.user)
+        return page(request, "reveal.html", {
+            "case": case, "preview_id": preview_id, "counts": counts, "regions": REGIONS,
+            "limit": engine.settings.review_reveals_per_hour}, session=session)
+
+    return await act(request, session, work, check_csrf=False)
+
+
 @router.post("/cases/{case_id}/previews/{preview_id}/reveal")
 async def reveal(request: Request, session: Reviewer, case_id: RowId, preview_id: RowId,
-                 csrf_token: Csrf = "") -> Response:
+                 csrf_token: Csrf = "", confirmed: Annotated[str, Form()] = "",
+                 region: Annotated[str, Form(max_length=20)] = "whole") -> Response:
     """The unblurred image, inline in this one response: no URL to cache or share."""
     def work() -> Response:
+        if confirmed != "yes":
+            raise InvalidInputError("confirmed", "confirm the reveal on its prompt first")
+        if region not in REGIONS:
+            raise InvalidInputError("region", f"must be one of {', '.join(REGIONS)}")
         data = engine_of(request).previews.render(case_id, preview_id,
                                                            session.user.actor, reveal=True)
         inline = "data:image/jpeg;base64," + base64.b64encode(data).decode()
-        return _case_page(request, session, case_id, {preview_id: inline})
+        return _case_page(request, session, case_id, {preview_id: inline}, region)
 
     return await act(request, session, work, csrf_token)
 

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from safeguarding.auth.clients import Network, client_address, networks
 from safeguarding.auth.sessions import WebSession
 from safeguarding.auth.users import Role
+from safeguarding.cases.wellbeing import ViewingSettings
 from safeguarding.errors import AuthError, SafeguardingError
 from safeguarding.shells import engine_of, status_for
 
@@ -51,9 +52,15 @@ def _networks(entries: tuple[str, ...]) -> list[Network]:
 async def signed_in(request: Request) -> WebSession:
     """The reviewer's session, or a redirect to the sign-in page."""
     engine = engine_of(request)
+
+    def resume() -> WebSession:
+        found = engine.sessions.resume(request.cookies.get(SESSION_COOKIE))
+        # how this reviewer wants evidence shown, for every page they see
+        request.state.viewing = engine.wellbeing.settings(found.user)
+        return found
+
     try:
-        return await run_in_threadpool(engine.sessions.resume,
-                                       request.cookies.get(SESSION_COOKIE))
+        return await run_in_threadpool(resume)
     except AuthError as exc:
         target = quote(request.url.path) if request.method == "GET" else "/"
         raise HTTPException(303, str(exc), headers={
@@ -65,9 +72,12 @@ Reviewer = Annotated[WebSession, Depends(signed_in)]
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200,
          session: WebSession | None = None) -> HTMLResponse:
+    settings = engine_of(request).settings
     context = {"session": session, "user": session.user if session else None,
                "csrf": session.csrf_token if session else "", "Role": Role,
-               "msg": request.query_params.get("msg", "")[:300], **context}
+               "msg": request.query_params.get("msg", "")[:300],
+               "viewing": getattr(request.state, "viewing", None) or ViewingSettings(),
+               "break_minutes": settings.review_break_minutes, **context}
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers.update(SECURITY_HEADERS)
     return response
