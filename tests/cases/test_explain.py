@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from safeguarding.cases import explain
+from safeguarding.conversation.tactics import Tactic
 
 
 def _match(bank: str, signal: str, distance: float, source: str = "local",
@@ -55,3 +56,8 @@ def test_reports_in_plain_words() -> None:
     assert explain.report_summary([{"category": "csam"}, {"category": "grooming"}], 3) == (
         "Reported by people on the platform as child sexual abuse material and grooming, "
         "3 times.")
+
+
+def test_every_tactic_has_plain_words() -> None:
+    for tactic in Tactic:  # a tactic added to the detector needs its words here
+        assert tactic in explain.TACTIC_DEEDS and tactic in explain.TACTIC_LABELS

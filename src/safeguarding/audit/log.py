@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from safeguarding.audit.chain import json_safe, pending
@@ -62,6 +62,18 @@ class AuditLog:
         if target:
             query = query.where(AuditEventRow.target == target)
         return [_event(r) for r in session.scalars(query)]
+
+    def counts(self, session: Session, action: str, actors: list[str],
+               since: list[datetime]) -> dict[str, list[int]]:
+        """How many `action` events each actor recorded since each of the times (one query);
+        actors without any are left out."""
+        if not actors or not since:
+            return {}
+        within = [func.sum(case((AuditEventRow.at >= t, 1), else_=0)) for t in since]
+        rows = session.execute(select(AuditEventRow.actor, *within).where(
+            AuditEventRow.action == action, AuditEventRow.actor.in_(actors),
+            AuditEventRow.at >= min(since)).group_by(AuditEventRow.actor)).all()
+        return {row[0]: [int(n or 0) for n in row[1:]] for row in rows}
 
     def verify(self, session: Session) -> ChainReport:
         checkpoints: list[Checkpoint] = []

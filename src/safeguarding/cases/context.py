@@ -17,11 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguarding.actions.outbox import for_case
+from safeguarding.banks.model import Bank, BankEntry
+from safeguarding.banks.store import BankStore
 from safeguarding.cases import explain
 from safeguarding.cases.model import OPEN_STATUSES, Case, CaseKind, Evidence
 from safeguarding.cases.tables import CaseEvidenceRow, CaseRow
 from safeguarding.conversation.store import ConversationStore
-from safeguarding.store.models import BankEntryRow, BankRow, as_utc
+from safeguarding.store.models import as_utc
 
 #: the account's other cases listed (newest first); the count says how many there are
 MAX_HISTORY = 20
@@ -95,7 +97,7 @@ class Context:
     sent: list[Sent] = field(default_factory=list)
 
 
-def gather(session: Session, case: Case) -> Context:
+def gather(session: Session, case: Case, banks: BankStore) -> Context:
     matches = [e.data for e in case.evidence if e.kind == "match"]
     alerts = [e.data for e in case.evidence if e.kind == "alert"]
     ages = _ages(session, case.subject.conversation_id) if alerts else {}
@@ -106,7 +108,7 @@ def gather(session: Session, case: Case) -> Context:
     timeline, people = _timeline(alerts[-1], ages) if alerts else ([], {})
     sent = [Sent(r.channel, r.event, [str(a) for a in r.payload.get("actions") or []],
                  r.status) for r in for_case(session, case.id)]
-    return Context(summary, _lists(session, matches), history, total, open_content, timeline,
+    return Context(summary, _lists(session, banks, matches), history, total, open_content, timeline,
                    ages, people, sent)
 
 
@@ -138,15 +140,14 @@ def summaries(session: Session, cases: list[Case]) -> dict[int, str]:
                             if c.kind is CaseKind.CONVERSATION else {}) for c in cases}
 
 
-def _lists(session: Session, matches: list[dict[str, Any]]) -> list[ListMatched]:
+def _lists(session: Session, banks: BankStore, matches: list[dict[str, Any]]
+           ) -> list[ListMatched]:
     entries = {int(m["entry"]): m for m in matches if isinstance(m.get("entry"), int)}
     if not entries:
         return []
-    rows = session.execute(select(BankEntryRow, BankRow).join(
-        BankRow, BankRow.id == BankEntryRow.bank_id).where(BankEntryRow.id.in_(list(entries)))
-        .order_by(BankRow.name, BankEntryRow.id))
-    by_bank: dict[str, list[tuple[BankEntryRow, BankRow]]] = {}
-    for entry, bank in rows:
+    by_bank: dict[str, list[tuple[BankEntry, Bank]]] = {}
+    for entry, bank in sorted(banks.entries_with_banks(session, entries),
+                              key=lambda pair: (pair[1].name, pair[0].id)):
         by_bank.setdefault(bank.name, []).append((entry, bank))
     found = []
     for pairs in by_bank.values():

@@ -19,7 +19,8 @@ from safeguarding.hashing.vpdq import VpdqSignal
 
 #: what someone did, to finish "Account u1 ..."; in the order grooming usually runs
 TACTIC_DEEDS: dict[str, str] = {
-    Tactic.RAPPORT: "flattered them", Tactic.GIFTS: "offered gifts or money",
+    Tactic.RAPPORT: "built up a friendship", Tactic.COMPLIMENT: "flattered them",
+    Tactic.GIFTS: "offered gifts or money",
     Tactic.AGE_PROBE: "asked their age",
     Tactic.PERSONAL_INFO: "asked where they live, their school or their number",
     Tactic.RISK_CHECK: "checked whether an adult was around",
@@ -35,7 +36,8 @@ TACTIC_DEEDS: dict[str, str] = {
 }
 #: a tactic as a label beside a message
 TACTIC_LABELS: dict[str, str] = {
-    Tactic.RAPPORT: "Flattery", Tactic.GIFTS: "Gifts or money", Tactic.AGE_PROBE: "Asks age",
+    Tactic.RAPPORT: "Befriending", Tactic.COMPLIMENT: "Flattery",
+    Tactic.GIFTS: "Gifts or money", Tactic.AGE_PROBE: "Asks age",
     Tactic.PERSONAL_INFO: "Asks personal details", Tactic.RISK_CHECK: "Checks for adults",
     Tactic.SECRECY: "Secrecy", Tactic.ISOLATION: "Isolating",
     Tactic.PLATFORM_SWITCH: "Move to another app", Tactic.DESENSITISATION: "Normalising sex",

@@ -197,7 +197,7 @@ class CaseService:
             self.leases.renew(session, case_id, user)
             case = self._load(session, case_id)
             self.audit.record(session, user.actor, "case.view", f"case:{case_id}")
-            found = case_context.gather(session, case)
+            found = case_context.gather(session, case, self.consequences.bank_store)
         return Review(case, found, self.consequences.foreseen(case))
 
     def _load(self, session: Session, case_id: int) -> Case:

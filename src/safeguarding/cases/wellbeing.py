@@ -17,15 +17,13 @@ from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
-
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases.leases import Clock
 from safeguarding.cases.tables import ReviewerSettingsRow
 from safeguarding.errors import InvalidInputError
 from safeguarding.store.db import Database
-from safeguarding.store.models import AuditEventRow, utcnow
+from safeguarding.store.models import utcnow
 
 BLURS = ("light", "medium", "strong")
 SIZES = ("small", "medium", "large")
@@ -117,11 +115,7 @@ class Wellbeing:
         windows = (now - timedelta(hours=1), now - timedelta(days=1), now - timedelta(days=7))
         if not actors:
             return {}
-        within = [func.sum(case((AuditEventRow.at >= since, 1), else_=0)) for since in windows]
         with self.db.read() as session:
-            rows = session.execute(select(AuditEventRow.actor, *within).where(
-                AuditEventRow.action == REVEAL, AuditEventRow.actor.in_(actors),
-                AuditEventRow.at >= windows[2]).group_by(AuditEventRow.actor)).all()
-        return {actor: RevealCounts(int(h or 0), int(d or 0), int(w or 0))
-                for actor, h, d, w in rows}
+            found = self.audit.counts(session, REVEAL, actors, list(windows))
+        return {actor: RevealCounts(*counts) for actor, counts in found.items()}
 
