@@ -20,7 +20,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --no-deps 'nudenet==3.4.2'
 	touch $@
 
-# axe-core for the accessibility tests, from npm at the version package-lock.json pins
+# axe-core for the accessibility tests (review pages and portal; one helper,
+# tests/web/conftest.py), from npm at the version package-lock.json pins
 AXE = tests/web/axe/node_modules/axe-core/axe.min.js
 $(AXE): tests/web/axe/package-lock.json
 	command -v npm >/dev/null || bash scripts/install-system-deps npm

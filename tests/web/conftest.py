@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
@@ -51,8 +51,15 @@ def sign_in(client: TestClient, username: str) -> str:
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token
-    answer = client.post("/login", data={"username": username, "password": PASSWORD,
-                                         "csrf_token": token.group(1), "next": "/queue"})
+    answer = client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "csrf_token": token.group(1),
+            "next": "/queue",
+        },
+    )
     assert answer.status_code == 303, answer.text
     page = client.get("/queue")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -100,8 +107,7 @@ def live_server(web_engine: Engine) -> Iterator[LiveServer]:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking"]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @contextmanager
@@ -115,8 +121,7 @@ def chromium() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             yield instance
         finally:
@@ -135,3 +140,33 @@ def browser_sign_in(page: Page, base: str, username: str) -> None:
     page.fill('input[name="password"]', PASSWORD)
     page.click('button[type="submit"]')
     page.wait_for_url(f"{base}/queue")
+
+
+#: axe-core from npm, at the version tests/web/axe/package-lock.json pins (make install)
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe() -> str:
+    """axe-core's script, for serious(); missing, it skips (fails where the suite must be
+    whole, as when landing)."""
+    if not AXE.exists():
+        message = "axe-core not installed: make install (npm ci in tests/web/axe)"
+        if os.environ.get("SAFEGUARDING_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE.read_text()
+
+
+def serious(page: Page, axe: str) -> list[str]:
+    """Each serious or critical axe-core violation on the page, with the elements it names.
+    axe is evaluated, not added as a script tag, so the page keeps its real
+    Content-Security-Policy (which rightly refuses inline scripts)."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(axe)
+    result: dict[str, Any] = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -4,42 +4,17 @@ with the keyboard alone."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any
-
 import pytest
 from playwright.sync_api import Browser, Page
 
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
-from tests.web.conftest import LiveServer, browser_sign_in
+from tests.web.conftest import LiveServer, browser_sign_in, serious
 from tests.web.kinds import Kinds, open_each_kind
 
 pytestmark = pytest.mark.e2e
 
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {1280: 900, 390: 844}
-
-
-@pytest.fixture
-def axe() -> Path:
-    if not AXE.exists():
-        message = "axe-core not installed: make install (npm ci in tests/web/axe)"
-        if os.environ.get("SAFEGUARDING_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return AXE
-
-
-def serious(page: Page, axe: Path) -> list[str]:
-    """Each serious or critical violation, with the elements it names."""
-    page.add_script_tag(path=str(axe))
-    result: dict[str, Any] = page.evaluate(
-        "axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at "
-            f"{[n['target'] for n in v['nodes']][:5]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture
@@ -48,8 +23,9 @@ def seeded(live_server: LiveServer) -> tuple[LiveServer, Kinds, int]:
     engine = live_server.engine
     kinds = open_each_kind(engine)
     sam = next(u for u in engine.users.list() if u.username == "sam")
-    confirmed = engine.cases.open(intake.from_user_report(
-        "csam", "reported", Subject("post-60", "acct-60")), "key:t").case.id
+    confirmed = engine.cases.open(
+        intake.from_user_report("csam", "reported", Subject("post-60", "acct-60")), "key:t"
+    ).case.id
     engine.cases.decide(confirmed, sam, "confirm", "seen", version=1)
     return live_server, kinds, engine.reports.list(case_id=confirmed)[0].id
 
@@ -64,8 +40,15 @@ def _states(kinds: Kinds, report_id: int) -> list[tuple[str, str, list[str]]]:
         ("match case, verdict chosen", "rita", [match, "check:#verdict-confirm"]),
         ("conversation case", "rita", [chat]),
         ("user report case", "rita", [f"goto:/cases/{kinds.report}"]),
-        ("in a round, skip open", "rita", ["goto:/queue", "click:form[action='/review/"
-                                           "reports'] button", "click:details.skip summary"]),
+        (
+            "in a round, skip open",
+            "rita",
+            [
+                "goto:/queue",
+                "click:form[action='/review/reports'] button",
+                "click:details.skip summary",
+            ],
+        ),
         ("reveal prompt", "rita", [match, "click:a.reveal"]),
         ("revealed", "rita", [match, "click:a.reveal", "click:#confirm-reveal"]),
         ("decided case", "sam", [f"goto:/cases/{kinds.earlier}"]),
@@ -89,16 +72,16 @@ def _do(page: Page, base: str, steps: list[str]) -> None:
     page.wait_for_load_state()
 
 
-def test_no_serious_violation_on_any_page_state(browser: Browser, seeded: tuple[
-        LiveServer, Kinds, int], axe: Path) -> None:
+def test_no_serious_violation_on_any_page_state(
+    browser: Browser, seeded: tuple[LiveServer, Kinds, int], axe: str
+) -> None:
     server, kinds, report_id = seeded
     found: list[str] = []
     for width, height in WIDTHS.items():
         pages: dict[str, Page] = {}
         for name, who, steps in _states(kinds, report_id):
             if who not in pages:
-                pages[who] = browser.new_page(viewport={"width": width, "height": height},
-                                              bypass_csp=True)  # to inject axe
+                pages[who] = browser.new_page(viewport={"width": width, "height": height})
                 if who:
                     browser_sign_in(pages[who], server.url, who)
             _do(pages[who], server.url, steps)

@@ -7,32 +7,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.conftest import PHOTOS, require_shared
-from tests.web.conftest import LiveServer, serving
+from tests.web.conftest import LiveServer, serious, serving
 from tests.web.test_portal import portal_engine
 from tests.web.test_portal_browser import wait_until
 
 pytestmark = pytest.mark.e2e
 
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {390: 844, 1280: 900}
 #: where the screenshots go when SAFEGUARDING_SCREENSHOTS names a folder (to look at them)
 SHOTS = os.environ.get("SAFEGUARDING_SCREENSHOTS")
-
-
-@pytest.fixture
-def axe() -> str:
-    if not AXE.exists():
-        message = "axe-core not installed: make install (npm ci in tests/web/axe)"
-        if os.environ.get("SAFEGUARDING_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return AXE.read_text()
 
 
 @pytest.fixture
@@ -43,27 +31,24 @@ def portal_server(sqlite_url: str) -> Iterator[LiveServer]:
     engine.close()
 
 
-def serious(page: Page, axe: str) -> list[str]:
-    """Each serious or critical violation, with the elements it names. axe is evaluated,
-    not added as a script tag: the portal's CSP rightly refuses inline scripts."""
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.evaluate(axe)
-    result: dict[str, Any] = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-
 def _states(page: Page, base: str, photos: list[Path]) -> Iterator[str]:
     """Walk every page and state of the portal, yielding each one's name."""
-    for path, name in (("", "start"), ("/adult", "adult"), ("/someone-else", "someone else"),
-                       ("/status", "status form")):
+    for path, name in (
+        ("", "start"),
+        ("/adult", "adult"),
+        ("/someone-else", "someone else"),
+        ("/status", "status form"),
+    ):
         page.goto(f"{base}/report-remove{path}")
         yield name
     page.goto(f"{base}/report-remove/report")
     yield "report, empty"
     page.set_input_files("#files", [str(p) for p in photos])
-    wait_until(page, "[...document.querySelectorAll('#file-list .state')]"
-               ".filter(s => s.textContent.startsWith('Done')).length === 2")
+    wait_until(
+        page,
+        "[...document.querySelectorAll('#file-list .state')]"
+        ".filter(s => s.textContent.startsWith('Done')).length === 2",
+    )
     page.check('input[value="nude"]')
     page.check("#consent")
     yield "report, hashed and ready"
@@ -86,8 +71,9 @@ def _states(page: Page, base: str, photos: list[Path]) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_no_serious_violation_on_any_portal_page(browser: Browser, portal_server: LiveServer,
-                                                 axe: str, width: int) -> None:
+def test_no_serious_violation_on_any_portal_page(
+    browser: Browser, portal_server: LiveServer, axe: str, width: int
+) -> None:
     require_shared()
     photos = sorted(PHOTOS.glob("*.jpg"))[2:4]
     page = browser.new_page(viewport={"width": width, "height": WIDTHS[width]})
@@ -97,8 +83,9 @@ def test_no_serious_violation_on_any_portal_page(browser: Browser, portal_server
         seen.append(state)
         if SHOTS:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{SHOTS}/portal-{width}-{state.replace(' ', '-')}.png",
-                            full_page=True)
+            page.screenshot(
+                path=f"{SHOTS}/portal-{width}-{state.replace(' ', '-')}.png", full_page=True
+            )
         if problems := serious(page, axe):
             found[state] = problems
         # the content is never wider than the screen (no sideways scrolling on a phone)
