@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import base64
+import io
+import re
 
-from safeguarding.cases import intake
+import numpy as np
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from safeguarding.cases import intake, records
 from safeguarding.cases.model import Status, Subject
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.demo import generated_image
@@ -123,12 +129,23 @@ def test_previews_are_blurred_and_a_reveal_is_logged(client: TestClient, web_eng
                                       "region": "bottom-right"})
     assert revealed.status_code == 200 and "data:image/jpeg;base64," in revealed.text
     assert 'class="reveal-frame region-bottom-right"' in revealed.text
+    # the page carries only the bottom right quarter's pixels, cut on the server
+    inline = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', revealed.text)
+    with web_engine.db.read() as session:
+        stored = Image.open(io.BytesIO(records.preview_files(session, case_id)[preview.id]))
+    assert len(inline) == 1
+    shown = Image.open(io.BytesIO(base64.b64decode(inline[0])))
+    assert shown.size == (stored.width // 2, stored.height // 2)
+    assert np.array_equal(np.asarray(shown), np.asarray(Image.open(io.BytesIO(
+        web_engine.previews.render(case_id, preview.id, "user:test", reveal=True,
+                                   region="bottom-right")))))
     assert 'data-reblur-seconds="15"' in revealed.text
     assert "You have revealed 1 image in the last hour" in client.get(url).text
     with web_engine.db.read() as session:
         reveals = web_engine.audit.recent(session, action="evidence.reveal")
         views = web_engine.audit.recent(session, action="evidence.view")
-    assert [e.actor for e in reveals] == ["user:rita"] and len(views) == 1
+    assert [(e.actor, e.details["region"]) for e in reveals] == [
+        ("user:test", "bottom-right"), ("user:rita", "bottom-right")] and len(views) == 1
 
 
 def test_a_reviewer_cannot_use_admin_pages(client: TestClient, web_engine: Engine) -> None:

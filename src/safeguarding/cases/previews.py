@@ -1,6 +1,7 @@
 """Media previews the platform supplies for review. We keep a re-encoded copy (at most
 1024 px, no metadata) until its retention ends; reviewers get a blurred greyscale rendering
-unless they explicitly reveal it, and every rendering is audited."""
+unless they explicitly reveal it, the whole or one quarter, and every rendering is audited
+(a reveal with the part shown)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ from safeguarding.store.models import as_utc, utcnow
 PREVIEW_SIDE = 1024
 BLURRED_SIDE = 480
 MAX_PREVIEWS_PER_CASE = 20
+#: what a reveal can show: the whole preview or one quarter, as (left, top, right, bottom)
+#: fractions of its width and height
+REGIONS: dict[str, tuple[float, float, float, float]] = {
+    "whole": (0, 0, 1, 1), "top-left": (0, 0, .5, .5), "top-right": (.5, 0, 1, .5),
+    "bottom-left": (0, .5, .5, 1), "bottom-right": (.5, .5, 1, 1)}
 
 
 def _jpeg(image: Image.Image, quality: int = 85) -> bytes:
@@ -39,6 +45,20 @@ def blurred(data: bytes) -> bytes:
     image.thumbnail((BLURRED_SIDE, BLURRED_SIDE))
     radius = max(image.size) / 18
     return _jpeg(image.filter(ImageFilter.GaussianBlur(radius)), quality=70)
+
+
+def region_of(data: bytes, region: str) -> bytes:
+    """Only the region's pixels, cut here, so the rest of the image never leaves the server
+    (hiding it in the page would still send it to the reviewer's browser)."""
+    if region not in REGIONS:
+        raise InvalidInputError("region", f"must be one of {', '.join(REGIONS)}")
+    if region == "whole":
+        return data
+    image = Image.open(io.BytesIO(data))
+    left, top, right, bottom = REGIONS[region]
+    width, height = image.size
+    return _jpeg(image.crop((round(left * width), round(top * height),
+                             round(right * width), round(bottom * height))))
 
 
 class Previews:
@@ -79,14 +99,21 @@ class Previews:
                               preview=row.id, bytes=len(stored))
             return row.id
 
-    def render(self, case_id: int, preview_id: int, viewer: str, *, reveal: bool) -> bytes:
+    def render(self, case_id: int, preview_id: int, viewer: str, *, reveal: bool,
+               region: str = "whole") -> bytes:
+        """Blurred, or revealed: the whole or one of `REGIONS` (a reveal records which)."""
         with self.db.write() as session:
             row = session.get(PreviewRow, preview_id)
             if row is None or row.case_id != case_id:
                 raise NotFoundError(f"no preview {preview_id} in case {case_id}")
-            self.audit.record(session, viewer, "evidence.reveal" if reveal else
-                              "evidence.view", f"case:{case_id}", preview=preview_id)
-            return row.data if reveal else blurred(row.data)
+            if not reveal:
+                self.audit.record(session, viewer, "evidence.view", f"case:{case_id}",
+                                  preview=preview_id)
+                return blurred(row.data)
+            shown = region_of(row.data, region)  # a wrong region records nothing
+            self.audit.record(session, viewer, "evidence.reveal", f"case:{case_id}",
+                              preview=preview_id, region=region)
+            return shown
 
     def purge(self) -> int:
         """Delete previews past retention, except those of cases under preservation."""

@@ -64,6 +64,7 @@ def _case_page(request: Request, session: Reviewer, case_id: int,
     current = queues.BY_NAME.get(flow)
     return page(request, "case.html", {
         "case": case, "reports": reports, "revealed": revealed or {}, "region": region,
+        "regions": REGIONS,
         "context": reviewed.context, "foreseen": reviewed.foreseen,
         "verdict_names": VERDICT_NAMES, "tactic_label": explain.tactic_label,
         "round": current, "skipped": review.parse_skipped(
@@ -166,6 +167,7 @@ async def blurred_preview(request: Request, session: Reviewer, case_id: RowId, p
     return await act(request, session, work, check_csrf=False)
 
 
+#: the words for cases/previews.py's REGIONS
 REGIONS = {"whole": "the whole image", "top-left": "the top left quarter",
            "top-right": "the top right quarter", "bottom-left": "the bottom left quarter",
            "bottom-right": "the bottom right quarter"}
@@ -192,14 +194,14 @@ async def reveal_prompt(request: Request, session: Reviewer, case_id: RowId, pre
 async def reveal(request: Request, session: Reviewer, case_id: RowId, preview_id: RowId,
                  csrf_token: Csrf = "", confirmed: Annotated[str, Form()] = "",
                  region: Annotated[str, Form(max_length=20)] = "whole") -> Response:
-    """The unblurred image, inline in this one response: no URL to cache or share."""
+    """The unblurred image, or only the quarter chosen, inline in this one response: no URL
+    to cache or share."""
     def work() -> Response:
         if confirmed != "yes":
             raise InvalidInputError("confirmed", "confirm the reveal on its prompt first")
-        if region not in REGIONS:
-            raise InvalidInputError("region", f"must be one of {', '.join(REGIONS)}")
-        data = engine_of(request).previews.render(case_id, preview_id,
-                                                           session.user.actor, reveal=True)
+        # only the chosen part's pixels come back (cut on the server), and nowhere else
+        data = engine_of(request).previews.render(case_id, preview_id, session.user.actor,
+                                                  reveal=True, region=region)
         inline = "data:image/jpeg;base64," + base64.b64encode(data).decode()
         return _case_page(request, session, case_id, {preview_id: inline}, region)
 
