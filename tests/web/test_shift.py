@@ -1,7 +1,8 @@
 """A moderator's shift in Chromium, with the keyboard only and time driven by Playwright's
-clock: sign in, set blur and greyscale, start reviewing, reveal an image (confirmed, blurred
-again after the set time), decide three cases of different kinds, take the break prompt,
-and see what each decision set off."""
+clock: sign in, set blur and greyscale, start reviewing, reveal one quarter of an image
+(confirmed, only that quarter sent, blurred again after the set time), decide three cases of
+different kinds (one with a video, shown as keyframes that never play), take the break
+prompt, and see what each decision set off."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from tests.web.kinds import open_each_kind
 
 pytestmark = pytest.mark.e2e
 
+#: the match's preview as stored (tests/web/kinds.py: a 640 x 480 picture, kept whole)
+PREVIEW_WIDTH = 640
+
 
 @pytest.fixture
 def server(sqlite_url: str) -> Iterator[LiveServer]:
@@ -32,8 +36,9 @@ def server(sqlite_url: str) -> Iterator[LiveServer]:
 def tab_to(page: Page, selector: str, presses: int = 60) -> None:
     """Tab until the element has the focus: it is reachable by keyboard, in order."""
     for _ in range(presses):
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)",
-                         selector):
+        if page.evaluate(
+            "s => document.activeElement && document.activeElement.matches(s)", selector
+        ):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} cannot be reached with Tab")
@@ -88,19 +93,34 @@ def test_a_moderators_shift_by_keyboard(browser: Browser, server: LiveServer) ->
         page.keyboard.press("Enter")
     assert page.url.startswith(f"{base}/cases/{kinds.match}?queue=matches")
 
-    # reveal the preview: asked first, blurred again after 10 seconds
+    # reveal one quarter of the preview: asked first, blurred again after 10 seconds
     with page.expect_navigation():
         page.keyboard.press("r")
     tab_to(page, "input[name=region]")  # a radio group: Tab enters it, arrows choose
-    page.keyboard.press("ArrowUp")  # a quarter (the default) -> the whole image
-    assert page.is_checked("input[value=whole]")
+    page.keyboard.press("ArrowDown")  # the top left quarter (the default) -> top right
+    assert page.is_checked("input[value=top-right]")
     tab_to(page, "#confirm-reveal")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.locator("img.revealed").count() == 1
+    # the browser holds only that quarter's pixels (cut on the server), over the blurred whole
+    revealed = page.evaluate(
+        "[document.querySelector('img.revealed').naturalWidth, "
+        "document.querySelector('img.under').naturalWidth]"
+    )
+    assert revealed[0] == PREVIEW_WIDTH // 2 and revealed[1] < PREVIEW_WIDTH
+    # ... and drawn over the top right quarter of the blurred picture, not beside it
+    part, whole = (page.locator(s).bounding_box() for s in ("img.revealed", "img.under"))
+    assert part and whole
+    assert part["x"] + part["width"] == pytest.approx(whole["x"] + whole["width"], abs=1)
+    assert part["y"] == pytest.approx(whole["y"], abs=1)
+    assert part["width"] == pytest.approx(whole["width"] / 2, abs=1)
     page.clock.run_for(10_500)
     assert page.locator("img.revealed").count() == 0
     assert "grey" in (page.get_attribute("body", "class") or "")
+    with engine.db.read() as session:
+        reveal = engine.audit.recent(session, action="evidence.reveal")[0]
+    assert (reveal.actor, reveal.details["region"]) == ("user:rita", "top-right")
 
     # three decisions, three kinds of case; the next case opens, or the queue when none
     page.goto(f"{base}/cases/{kinds.match}?queue=matches")
@@ -115,6 +135,9 @@ def test_a_moderators_shift_by_keyboard(browser: Browser, server: LiveServer) ->
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert f"/cases/{kinds.report}?queue=reports" in page.url
+    # its video: four blurred keyframes, nothing that could play or make a sound
+    assert "A video, shown as four keyframes" in page.inner_text("main")
+    assert page.locator("video, audio").count() == 0
     decide(page, "f", "ordinary chat, nothing wrong")
     assert "Case " in page.inner_text("main")
 
@@ -125,11 +148,11 @@ def test_a_moderators_shift_by_keyboard(browser: Browser, server: LiveServer) ->
     assert not page.is_visible("#break-prompt")
 
     # what each decision set off
-    for case_id, expected in ((kinds.match, "To the platform: decided (remove content, "
-                               "restrict account), pending"),
-                              (kinds.conversation, "To the platform: decided (restrict "
-                               "account), pending"),
-                              (kinds.report, "To the platform: decided, pending")):
+    for case_id, expected in (
+        (kinds.match, "To the platform: decided (remove content, restrict account), pending"),
+        (kinds.conversation, "To the platform: decided (restrict account), pending"),
+        (kinds.report, "To the platform: decided, pending"),
+    ):
         assert engine.cases.get(case_id).status is Status.DECIDED
         page.goto(f"{base}/cases/{case_id}")
         assert expected in page.inner_text("ul.sent")

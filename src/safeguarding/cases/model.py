@@ -13,15 +13,15 @@ from safeguarding.inputs import platform_id
 
 
 class CaseKind(StrEnum):
-    MATCH = "match"                     # a hash matched a bank
-    CONVERSATION = "conversation"       # a grooming or sextortion alert
-    USER_REPORT = "user_report"         # someone on the platform reported content or a user
+    MATCH = "match"  # a hash matched a bank
+    CONVERSATION = "conversation"  # a grooming or sextortion alert
+    USER_REPORT = "user_report"  # someone on the platform reported content or a user
 
 
 class Priority(IntEnum):
-    URGENT = 0   # sextortion in progress; a match to a confirmed-abuse list
-    HIGH = 1     # grooming alert; a match to a blocking bank
-    NORMAL = 2   # a match for review; a user report
+    URGENT = 0  # sextortion in progress; a match to a confirmed-abuse list
+    HIGH = 1  # grooming alert; a match to a blocking bank
+    NORMAL = 2  # a match for review; a user report
     LOW = 3
 
     @property
@@ -30,8 +30,12 @@ class Priority(IntEnum):
 
 
 #: how long each priority may wait for a decision
-DEADLINES = {Priority.URGENT: timedelta(hours=1), Priority.HIGH: timedelta(hours=24),
-             Priority.NORMAL: timedelta(hours=72), Priority.LOW: timedelta(days=7)}
+DEADLINES = {
+    Priority.URGENT: timedelta(hours=1),
+    Priority.HIGH: timedelta(hours=24),
+    Priority.NORMAL: timedelta(hours=72),
+    Priority.LOW: timedelta(days=7),
+}
 
 
 class Status(StrEnum):
@@ -132,6 +136,10 @@ class CaseRequest:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+#: a preview kept from a video: JPEG bytes, four keyframes on one sheet (cases/keyframes.py)
+KEYFRAMES_TYPE = "image/jpeg; source=video"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Preview:
     id: int
@@ -143,6 +151,11 @@ class Preview:
     original_md5: str | None = None
     #: the reviewer's classification of this file; None: the case's applies
     classification: Classification | None = None
+
+    @property
+    def video(self) -> bool:
+        """Kept from a video, as keyframes (it never plays: there is nothing to play)."""
+        return self.media_type == KEYFRAMES_TYPE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,17 +194,30 @@ class Case:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "kind": self.kind.value, "priority": self.priority.label,
-            "status": self.status.value, "assignee": self.assignee,
-            "content_id": self.subject.content_id, "account_id": self.subject.account_id,
-            "conversation_id": self.subject.conversation_id, "summary": self.summary,
+            "id": self.id,
+            "kind": self.kind.value,
+            "priority": self.priority.label,
+            "status": self.status.value,
+            "assignee": self.assignee,
+            "content_id": self.subject.content_id,
+            "account_id": self.subject.account_id,
+            "conversation_id": self.subject.conversation_id,
+            "summary": self.summary,
             "labels": self.labels,
             "decision": self.decision.value if self.decision else None,
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
-            "version": self.version, "due_at": self.due_at.isoformat(),
+            "version": self.version,
+            "due_at": self.due_at.isoformat(),
             "created_at": self.created_at.isoformat(),
-            "evidence": [{"kind": e.kind, **e.data, "count": e.count, "accounts": e.accounts,
-                          "first_seen": e.added_at.isoformat() if e.added_at else None,
-                          "last_seen": e.last_seen.isoformat() if e.last_seen else None}
-                         for e in self.evidence],
+            "evidence": [
+                {
+                    "kind": e.kind,
+                    **e.data,
+                    "count": e.count,
+                    "accounts": e.accounts,
+                    "first_seen": e.added_at.isoformat() if e.added_at else None,
+                    "last_seen": e.last_seen.isoformat() if e.last_seen else None,
+                }
+                for e in self.evidence
+            ],
         }

@@ -2,12 +2,12 @@
 have seen.
 
 Moderators of child-abuse material carry a heavy load; what they see, and for how long, is
-a safety matter for them. Each reviewer chooses the blur, greyscale and size of previews,
-and whether video plays by itself or with sound (both off unless they turn them on); a
-revealed image blurs again after `reblur_seconds`. Reveals are counted from the audit
-trail (every reveal is an `evidence.reveal` event), so the count cannot drift from what was
-actually shown: the reviewer sees their own, and seniors see everyone's, as a duty-of-care
-measure, never as a target.
+a safety matter for them. Each reviewer chooses the blur, greyscale and size of previews; a
+revealed image blurs again after `reblur_seconds`. Video is never played, so there is no
+autoplay or sound to choose: a video's preview is four keyframes (cases/keyframes.py).
+Reveals are counted from the audit trail (every reveal is an `evidence.reveal` event), so
+the count cannot drift from what was actually shown: the reviewer sees their own, and
+seniors see everyone's, as a duty-of-care measure, never as a target.
 """
 
 from __future__ import annotations
@@ -33,13 +33,12 @@ REVEAL = "evidence.reveal"
 
 @dataclass(frozen=True)
 class ViewingSettings:
-    """Defaults protect: strong blur, greyscale, nothing plays by itself, no sound."""
+    """Defaults protect: strong blur, greyscale. Fields once stored and since dropped
+    (autoplay, sound: video never plays) are ignored when read."""
 
     blur: str = "strong"
     greyscale: bool = True
     size: str = "medium"
-    autoplay: bool = False
-    sound: bool = False
     reblur_seconds: int = 15
 
     @classmethod
@@ -57,10 +56,14 @@ class ViewingSettings:
         text = str(seconds)
         low, high = REBLUR_SECONDS
         if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
-            raise InvalidInputError("reblur_seconds", f"must be a whole number of seconds "
-                                    f"from {low} to {high}")
-        flags = {f.name: _flag(values.get(f.name, getattr(defaults, f.name)))
-                 for f in fields(cls) if f.type in ("bool", bool)}
+            raise InvalidInputError(
+                "reblur_seconds", f"must be a whole number of seconds from {low} to {high}"
+            )
+        flags = {
+            f.name: _flag(values.get(f.name, getattr(defaults, f.name)))
+            for f in fields(cls)
+            if f.type in ("bool", bool)
+        }
         return cls(blur=blur, size=size, reblur_seconds=int(text), **flags)
 
 
@@ -94,8 +97,9 @@ class Wellbeing:
                 row = ReviewerSettingsRow(user_id=user.id)
                 session.add(row)
             row.values, row.updated_at = asdict(chosen), self.clock()
-            self.audit.record(session, user.actor, "reviewer.settings", f"user:{user.username}",
-                              **asdict(chosen))
+            self.audit.record(
+                session, user.actor, "reviewer.settings", f"user:{user.username}", **asdict(chosen)
+            )
         return chosen
 
     def reveals(self, user: User) -> RevealCounts:
@@ -118,4 +122,3 @@ class Wellbeing:
         with self.db.read() as session:
             found = self.audit.counts(session, REVEAL, actors, list(windows))
         return {actor: RevealCounts(*counts) for actor, counts in found.items()}
-

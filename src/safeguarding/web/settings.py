@@ -21,29 +21,44 @@ async def settings_page(request: Request, session: Reviewer) -> Response:
     def work() -> Response:
         engine = engine_of(request)
         wellbeing = engine.wellbeing
-        team = (wellbeing.team(session.user, engine.users.list())
-                if session.user.role.at_least(Role.SENIOR) else {})
-        return page(request, "settings.html", {
-            "counts": wellbeing.reveals(session.user), "team": team, "blurs": BLURS,
-            "sizes": SIZES, "reblur_range": REBLUR_SECONDS,
-            "limit": engine_of(request).settings.review_reveals_per_hour}, session=session)
+        team = (
+            wellbeing.team(session.user, engine.users.list())
+            if session.user.role.at_least(Role.SENIOR)
+            else {}
+        )
+        return page(
+            request,
+            "settings.html",
+            {
+                "counts": wellbeing.reveals(session.user),
+                "team": team,
+                "blurs": BLURS,
+                "sizes": SIZES,
+                "reblur_range": REBLUR_SECONDS,
+                "limit": engine_of(request).settings.review_reveals_per_hour,
+            },
+            session=session,
+        )
 
     return await act(request, session, work, check_csrf=False)
 
 
 @router.post("/settings")
-async def save(request: Request, session: Reviewer, csrf_token: Annotated[str, Form()] = "",
-               blur: Annotated[str, Form(max_length=20)] = "",
-               size: Annotated[str, Form(max_length=20)] = "",
-               reblur_seconds: Annotated[str, Form(max_length=10)] = "",
-               greyscale: Annotated[str, Form(max_length=5)] = "",
-               autoplay: Annotated[str, Form(max_length=5)] = "",
-               sound: Annotated[str, Form(max_length=5)] = "") -> Response:
+async def save(
+    request: Request,
+    session: Reviewer,
+    csrf_token: Annotated[str, Form()] = "",
+    blur: Annotated[str, Form(max_length=20)] = "",
+    size: Annotated[str, Form(max_length=20)] = "",
+    reblur_seconds: Annotated[str, Form(max_length=10)] = "",
+    greyscale: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
     def work() -> Response:
         # an unticked box is absent from the form: off
-        engine_of(request).wellbeing.save(session.user, {
-            "blur": blur, "size": size, "reblur_seconds": reblur_seconds,
-            "greyscale": greyscale, "autoplay": autoplay, "sound": sound})
+        engine_of(request).wellbeing.save(
+            session.user,
+            {"blur": blur, "size": size, "reblur_seconds": reblur_seconds, "greyscale": greyscale},
+        )
         return RedirectResponse("/settings?msg=settings+saved", status_code=303)
 
     return await act(request, session, work, csrf_token)

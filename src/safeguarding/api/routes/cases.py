@@ -25,9 +25,13 @@ def case_ref(opened: Opened) -> dict[str, Any]:
 def _report(engine: Engine, body: UserReportIn, actor: str) -> dict[str, Any]:
     query = dict(validate_signal(s.type, s.value) for s in body.signals)
     request = intake.from_user_report(
-        body.category, body.reason,
+        body.category,
+        body.reason,
         Subject(body.content_id, body.account_id, body.conversation_id),
-        reporter=body.reporter_id, query=query, upload=body.upload())
+        reporter=body.reporter_id,
+        query=query,
+        upload=body.upload(),
+    )
     return case_ref(engine.cases.open(request, actor))
 
 
@@ -48,11 +52,14 @@ async def case_status(case_id: RowId, engine: EngineDep, key: CaseKey) -> dict[s
 
 
 @router.post("/cases/{case_id}/preview", response_model=PreviewOut, status_code=201)
-async def add_preview(case_id: RowId, file: UploadFile, engine: EngineDep, key: CaseKey
-                      ) -> dict[str, Any]:
-    """Supply the image for review. Kept re-encoded at 1024 px for the preview retention
+async def add_preview(
+    case_id: RowId, file: UploadFile, engine: EngineDep, key: CaseKey
+) -> dict[str, Any]:
+    """Supply the image or video for review. An image is kept re-encoded at 1024 px, a
+    video as four keyframes spread over it (never the video itself), for the preview retention
     period (longer once a case is confirmed and preserved); shown blurred by default."""
     data = await file.read()
-    preview_id = await run_in_threadpool(engine.previews.add, case_id, data,
-                                         file.filename or "upload", key.actor)
+    preview_id = await run_in_threadpool(
+        engine.previews.add, case_id, data, file.filename or "upload", key.actor
+    )
     return {"case": case_id, "preview": preview_id}
