@@ -33,9 +33,10 @@ install: $(VENV)/.installed $(AXE)
 system-deps:
 	bash scripts/install-system-deps
 
+# make run RESET_DEMO=1: a new admin password and demo API key (a plain second run makes none)
 run: install
 	@echo "serve --demo: creates or migrates the demo database (elsewhere: safeguarding db upgrade)"
-	$(BIN)/safeguarding serve --demo
+	$(BIN)/safeguarding serve --demo$(if $(RESET_DEMO), --reset-demo)
 
 lint: install
 	$(BIN)/ruff check src tests $(wildcard bench)

@@ -29,16 +29,22 @@ from safeguarding.conversation.loader import ModelChoice, load_detector, load_em
 from safeguarding.conversation.plots import write_plots
 from safeguarding.errors import ConversationError, SafeguardingError
 
-app = typer.Typer(help="Conversation safety: grooming and sextortion in chats.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Conversation safety: grooming and sextortion in chats.", no_args_is_help=True
+)
 # Conversations embedded together: big enough for full model batches, small enough that a
 # file of any length streams.
 CHUNK_MESSAGES = 2000
 
-ModelOption = Annotated[str | None, typer.Option(
-    "--model", help="auto, use (the multilingual sentence encoder) or none (lexical "
-    "features only); "
-    "default: SAFEGUARDING_CONVERSATION_MODEL.")]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="auto, use (the multilingual sentence encoder) or none (lexical "
+        "features only); "
+        "default: SAFEGUARDING_CONVERSATION_MODEL.",
+    ),
+]
 
 
 def _analyzer(ctx: typer.Context, model: str | None) -> ConversationAnalyzer:
@@ -56,8 +62,19 @@ def _lines(stream: TextIO) -> Iterator[tuple[int, Conversation | str]]:
         if not line.strip():
             continue
         try:
-            yield number, parse_conversation(json.loads(line))
-        except (json.JSONDecodeError, SafeguardingError) as exc:
+            parsed = json.loads(line)
+        except json.JSONDecodeError as exc:  # a CSV, a log, a pretty-printed JSON file
+            yield (
+                number,
+                (
+                    f"line {number}: not JSON ({exc.msg} at column {exc.colno}); "
+                    "conversations are JSON Lines, one JSON object per line"
+                ),
+            )
+            continue
+        try:
+            yield number, parse_conversation(parsed)
+        except SafeguardingError as exc:
             yield number, f"line {number}: {exc}"
 
 
@@ -74,14 +91,18 @@ def _chunks(stream: TextIO) -> Iterator[list[tuple[int, Conversation | str]]]:
         yield chunk
 
 
-def _score_chunk(analyzer: ConversationAnalyzer, chunk: list[tuple[int, Conversation | str]]
-                 ) -> Iterator[dict[str, Any]]:
+def _score_chunk(
+    analyzer: ConversationAnalyzer, chunk: list[tuple[int, Conversation | str]]
+) -> Iterator[dict[str, Any]]:
     good = [(n, c) for n, c in chunk if isinstance(c, Conversation)]
     try:
-        scored: dict[int, Assessment | str] = dict(zip(
-            (n for n, _ in good),
-            analyzer.score_many([(c.id, c.messages, c.participants) for _, c in good]),
-            strict=True))
+        scored: dict[int, Assessment | str] = dict(
+            zip(
+                (n for n, _ in good),
+                analyzer.score_many([(c.id, c.messages, c.participants) for _, c in good]),
+                strict=True,
+            )
+        )
     except ConversationError:
         # One bad conversation in the chunk: score them one by one to name it.
         scored = {}
@@ -129,20 +150,25 @@ def score(
                     else:
                         _print_human(result)
         except UnicodeDecodeError:
-            fail(f"{file} is not UTF-8 text: conversations are JSON Lines, one JSON object "
-                 "per line")
+            fail(
+                f"{file} is not UTF-8 text: conversations are JSON Lines, one JSON object per line"
+            )
     raise typer.Exit(EXIT_ERROR if errors else EXIT_MATCHED if alerts else EXIT_OK)
 
 
 def _print_human(result: dict[str, Any]) -> None:
     if not result["alert"]:
-        out.print(f"{result['id']}: no alert (tier {result['tier']}, grooming "
-                  f"{result['grooming_score']:.2f}, sextortion {result['sextortion_score']:.2f})")
+        out.print(
+            f"{result['id']}: no alert (tier {result['tier']}, grooming "
+            f"{result['grooming_score']:.2f}, sextortion {result['sextortion_score']:.2f})"
+        )
         return
     out.print(Text(f"{result['id']}: {result['category']} alert", "bold red"), end="")
-    out.print(f" after message {result['first_alert_index']} (tier {result['tier']}, offender "
-              f"{result['offender']}, grooming {result['grooming_score']:.2f}, sextortion "
-              f"{result['sextortion_score']:.2f})")
+    out.print(
+        f" after message {result['first_alert_index']} (tier {result['tier']}, offender "
+        f"{result['offender']}, grooming {result['grooming_score']:.2f}, sextortion "
+        f"{result['sextortion_score']:.2f})"
+    )
     for item in result["evidence"]:
         tactics = ", ".join(sorted(item["tactics"]))
         excerpt = f": {item['excerpt']!r}" if item.get("excerpt") else ""
@@ -152,14 +178,25 @@ def _print_human(result: dict[str, Any]) -> None:
 @app.command("eval")
 def evaluate(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(
-        exists=True, help="Labelled JSONL files or folders of them; each file is a source.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True, help="Labelled JSONL files or folders of them; each file is a source."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    with_ages: Annotated[bool, typer.Option(
-        "--with-ages", help="Pass the participants' true ages (withheld by default, as most "
-        "platforms do not know them).")] = False,
-    plot: Annotated[Path | None, typer.Option(
-        "--plot", file_okay=False, help="Write PNG curves here (the plot extra).")] = None,
+    with_ages: Annotated[
+        bool,
+        typer.Option(
+            "--with-ages",
+            help="Pass the participants' true ages (withheld by default, as most "
+            "platforms do not know them).",
+        ),
+    ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", file_okay=False, help="Write PNG curves here (the plot extra)."),
+    ] = None,
     model: ModelOption = None,
 ) -> None:
     """Per source and pooled: grooming alert recall (shipped threshold, 1% and 0.1% of benign
@@ -198,24 +235,32 @@ def evaluate(
 
 
 def _print_table(result: dict[str, Any]) -> None:
-    out.print(f"{'source':<22} {'benign':>6} {'alerted':>7} {'/1000':>6} {'nudged':>6} | "
-              f"{'groom':>5} {'recall':>6} {'@1%':>5} {'@0.1%':>5} {'early':>7} {'AUC':>5} "
-              f"{'AP':>5} | {'sext':>4} {'on time':>7} {'AUC':>5} {'AP':>5}")
+    out.print(
+        f"{'source':<22} {'benign':>6} {'alerted':>7} {'/1000':>6} {'nudged':>6} | "
+        f"{'groom':>5} {'recall':>6} {'@1%':>5} {'@0.1%':>5} {'early':>7} {'AUC':>5} "
+        f"{'AP':>5} | {'sext':>4} {'on time':>7} {'AUC':>5} {'AP':>5}"
+    )
     for source, s in [*result["sources"].items(), (POOLED, result[POOLED])]:
         g, x = s.get("grooming"), s.get("sextortion")
-        row = (f"{source[:22]:<22} {s['benign']:>6} {s['benign_alerted']:>7} "
-               f"{s['benign_alerts_per_1000']:>6} {s['benign_nudged_per_1000']:>6} | ")
+        row = (
+            f"{source[:22]:<22} {s['benign']:>6} {s['benign_alerted']:>7} "
+            f"{s['benign_alerts_per_1000']:>6} {s['benign_nudged_per_1000']:>6} | "
+        )
         if g:
-            row += (f"{g['conversations']:>5} {_f(g['alert_recall']):>6} "
-                    f"{_f(g['recall_at_1pct_benign']):>5} {_f(g['recall_at_0.1pct_benign']):>5} "
-                    f"{g['flagged_before_first_harm']:>3}/{g['with_harm_step']:<3} "
-                    f"{_f(g['roc_auc']):>5} {_f(g['average_precision']):>5} | ")
+            row += (
+                f"{g['conversations']:>5} {_f(g['alert_recall']):>6} "
+                f"{_f(g['recall_at_1pct_benign']):>5} {_f(g['recall_at_0.1pct_benign']):>5} "
+                f"{g['flagged_before_first_harm']:>3}/{g['with_harm_step']:<3} "
+                f"{_f(g['roc_auc']):>5} {_f(g['average_precision']):>5} | "
+            )
         else:
             row += f"{'-':>5} {'':>6} {'':>5} {'':>5} {'':>7} {'':>5} {'':>5} | "
         if x:
-            row += (f"{x['conversations']:>4} {x['alerted_within_1_message']:>3}/"
-                    f"{x['conversations']:<3} {_f(x['roc_auc']):>5} "
-                    f"{_f(x['average_precision']):>5}")
+            row += (
+                f"{x['conversations']:>4} {x['alerted_within_1_message']:>3}/"
+                f"{x['conversations']:<3} {_f(x['roc_auc']):>5} "
+                f"{_f(x['average_precision']):>5}"
+            )
         else:
             row += f"{'-':>4}"
         out.print(row)
@@ -227,21 +272,39 @@ def _f(value: float | None) -> str:
 
 @app.command("train")
 def train_command(
-    files: Annotated[list[Path], typer.Argument(
-        exists=True, help="Tagged labelled JSONL files or folders (each file a source).")],
-    destination: Annotated[Path, typer.Option(
-        "--out", file_okay=False, help="Where the bundles go (the shipped ones: "
-        "src/safeguarding/conversation/data/model).")],
-    bundles: Annotated[str, typer.Option(
-        "--bundles", help="Comma-separated: use (with the sentence encoder), lexical.")
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True, help="Tagged labelled JSONL files or folders (each file a source)."
+        ),
+    ],
+    destination: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            file_okay=False,
+            help="Where the bundles go (the shipped ones: "
+            "src/safeguarding/conversation/data/model).",
+        ),
+    ],
+    bundles: Annotated[
+        str,
+        typer.Option(
+            "--bundles", help="Comma-separated: use (with the sentence encoder), lexical."
+        ),
     ] = "use,lexical",
-    loso: Annotated[bool, typer.Option(
-        "--loso/--no-loso", help="Also report leave-one-source-out figures.")] = True,
-    version: Annotated[str, typer.Option("--version", help="Stored in the bundles.")
-                       ] = "dev",
-    compare: Annotated[bool, typer.Option(
-        "--compare", help="Also measure gradient-boosted trees against the shipped "
-        "logistic regression, leave one source out.")] = False,
+    loso: Annotated[
+        bool, typer.Option("--loso/--no-loso", help="Also report leave-one-source-out figures.")
+    ] = True,
+    version: Annotated[str, typer.Option("--version", help="Stored in the bundles.")] = "dev",
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Also measure gradient-boosted trees against the shipped "
+            "logistic regression, leave one source out.",
+        ),
+    ] = False,
 ) -> None:
     """Fit the tactic and conversation models (the train extra) and print
     leave-one-source-out figures per source; writes tactics-NAME.npz, risk-NAME.json and
@@ -257,16 +320,34 @@ def train_command(
             fail(f"unknown bundle {name!r}: use or lexical")
         embedder = load_embedder("use" if name == "use" else "none")
         try:
-            outcome = train(items, embedder, destination, name, version, loso=loso, compare=compare,
-                            progress=lambda line: err.print(line))
+            outcome = train(
+                items,
+                embedder,
+                destination,
+                name,
+                version,
+                loso=loso,
+                compare=compare,
+                progress=lambda line: err.print(line),
+            )
         except (SafeguardingError, ValueError) as exc:
             fail(str(exc))
-        (destination / f"report-{name}.json").write_text(json.dumps({
-            "bundle": name, "version": version, "thresholds": outcome.thresholds,
-            "leave_one_source_out": outcome.loso,
-            "leave_one_language_out": outcome.lolo,
-            "in_sample": outcome.pooled_in_sample, "model_families": outcome.comparison},
-            indent=1) + "\n", encoding="utf-8")
+        (destination / f"report-{name}.json").write_text(
+            json.dumps(
+                {
+                    "bundle": name,
+                    "version": version,
+                    "thresholds": outcome.thresholds,
+                    "leave_one_source_out": outcome.loso,
+                    "leave_one_language_out": outcome.lolo,
+                    "in_sample": outcome.pooled_in_sample,
+                    "model_families": outcome.comparison,
+                },
+                indent=1,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         if outcome.loso:
             out.print(f"== {name}: leave one source out (ages withheld)")
             _print_table(outcome.loso)

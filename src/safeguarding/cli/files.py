@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -23,10 +24,14 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".")
-                                           for part in p.relative_to(path).parts)))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
         else:
             files.append(path)
     return files
@@ -43,13 +48,31 @@ def _hash_one(path: Path, limits: MediaLimits, dihedral: bool, crops: bool) -> O
         return path, None, f"{path}: cannot hash ({type(exc).__name__}: {exc})"
 
 
-def hash_many(files: Sequence[Path], limits: MediaLimits, workers: int = 0, *,
-              dihedral: bool = True, crops: bool = False) -> Iterator[Outcome]:
+def hash_many(
+    files: Sequence[Path],
+    limits: MediaLimits,
+    workers: int = 0,
+    *,
+    dihedral: bool = True,
+    crops: bool = False,
+) -> Iterator[Outcome]:
     """Yield (path, hashes, error) in input order."""
     workers = workers or os.cpu_count() or 1
-    progress = Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
-                        TimeRemainingColumn(), console=err, transient=True,
-                        disable=not err.is_terminal or len(files) < 2)
+    # The bar goes to stderr, and only there: Rich would otherwise capture what is written
+    # to stdout while it runs and print it on stderr too, so `--json` in a terminal lost its
+    # JSON to stderr. When stdout is a terminal as well, the results scrolling by are the
+    # progress, and a bar drawn between them would garble both: no bar.
+    progress = Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+        disable=not err.is_terminal or sys.stdout.isatty() or len(files) < 2,
+    )
     with progress:
         task = progress.add_task("hashing", total=len(files))
         if workers == 1 or len(files) < 4:
@@ -59,8 +82,14 @@ def hash_many(files: Sequence[Path], limits: MediaLimits, workers: int = 0, *,
             return
         with ProcessPoolExecutor(max_workers=workers) as pool:
             chunk = max(1, min(32, len(files) // (workers * 4)))
-            results = pool.map(_hash_one, files, [limits] * len(files),
-                               [dihedral] * len(files), [crops] * len(files), chunksize=chunk)
+            results = pool.map(
+                _hash_one,
+                files,
+                [limits] * len(files),
+                [dihedral] * len(files),
+                [crops] * len(files),
+                chunksize=chunk,
+            )
             for outcome in results:
                 yield outcome
                 progress.advance(task)

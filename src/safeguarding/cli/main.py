@@ -41,9 +41,12 @@ from safeguarding.config import Settings
 from safeguarding.hashing.hasher import read_regular_file
 from safeguarding.media.limits import MediaLimits
 
-app = typer.Typer(help="Safeguarding: find known abuse material by hash, manage the lists, and "
-                  "assess conversations for grooming and sextortion.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Safeguarding: find known abuse material by hash, manage the lists, and "
+    "assess conversations for grooming and sextortion.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(bank.app, name="bank")
 app.add_typer(keys.app, name="keys")
 app.add_typer(exchange.app, name="exchange")
@@ -59,6 +62,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 DEFAULT_DEMO_DIR = Path("../shared/data/photos")
+#: how to get a new demo password and key, in the words of both ways in
+RESET_HOW = "serve --demo --reset-demo, or make run RESET_DEMO=1"
 
 
 def _version(value: bool) -> None:
@@ -70,11 +75,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_callback(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option(
-        "--db", envvar="SAFEGUARDING_DATABASE_URL",
-        help="Database URL (default: sqlite:///safeguarding.db in this folder).")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version,
-                                          is_eager=True)] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="SAFEGUARDING_DATABASE_URL",
+            help="Database URL (default: sqlite:///safeguarding.db in this folder).",
+        ),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
     try:
         ctx.obj = Settings(database_url=db) if db else Settings()
@@ -89,25 +98,32 @@ class HashOutput(StrEnum):
 
 
 @app.command("hash")
-def hash_command(ctx: typer.Context, files: list[Path],
-                 json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
-                 format: Annotated[HashOutput, typer.Option(
-                     help="text, json, or hma: the lines `bank import` reads.")
-                                   ] = HashOutput.TEXT,
-                 full_resolution: Annotated[bool, typer.Option(
-                     "--full-resolution",
-                     help="PDQ of the full-size colour image, bit for bit as pdqhash "
-                     "computes it (slower): not reduced to pdq_max_side, and JPEGs not "
-                     "hashed from their luma plane.")] = False,
-                 ) -> None:
+def hash_command(
+    ctx: typer.Context,
+    files: list[Path],
+    json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
+    format: Annotated[
+        HashOutput, typer.Option(help="text, json, or hma: the lines `bank import` reads.")
+    ] = HashOutput.TEXT,
+    full_resolution: Annotated[
+        bool,
+        typer.Option(
+            "--full-resolution",
+            help="PDQ of the full-size colour image, bit for bit as pdqhash "
+            "computes it (slower): not reduced to pdq_max_side, and JPEGs not "
+            "hashed from their luma plane.",
+        ),
+    ] = False,
+) -> None:
     """Print the signals of image and video files."""
     json = json or format is HashOutput.JSON
     limits = MediaLimits.from_settings(settings(ctx))
     if full_resolution:
         limits = replace(limits, image_max_side=0, jpeg_luma=False)
     failed = False
-    for path, hashes, message in hash_many(expand_paths(files), limits,
-                                           settings(ctx).hash_workers, dihedral=False):
+    for path, hashes, message in hash_many(
+        expand_paths(files), limits, settings(ctx).hash_workers, dihedral=False
+    ):
         if message or hashes is None:
             failed = True
             if json:
@@ -118,8 +134,10 @@ def hash_command(ctx: typer.Context, files: list[Path],
             print_json({"path": str(path), **hashes.as_dict()})
         elif format is HashOutput.HMA:
             # bank import reads it back; a vPDQ's frames go on one line, as bank export does
-            sys.stdout.write(f"# {str(path).replace(chr(10), ' ')}\n" + "".join(
-                f"{s.type} {s.value.replace(chr(10), ';')}\n" for s in hashes.signals))
+            sys.stdout.write(
+                f"# {str(path).replace(chr(10), ' ')}\n"
+                + "".join(f"{s.type} {s.value.replace(chr(10), ';')}\n" for s in hashes.signals)
+            )
         else:
             for s in hashes.signals:
                 quality = f" quality={s.quality}" if s.quality is not None else ""
@@ -129,20 +147,30 @@ def hash_command(ctx: typer.Context, files: list[Path],
 
 
 @app.command()
-def match(ctx: typer.Context, paths: list[Path],
-          json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
-          workers: Annotated[int, typer.Option(help="Hashing processes (0: one per core).")
-                             ] = 0,
-          content_id: Annotated[str | None, typer.Option(
-              help="Your id for the one file given: a match opens (or joins) its review "
-              "case, as POST /v1/match does.")] = None,
-          account_id: Annotated[str | None, typer.Option(
-              help="The uploader's account, for the case (with one file).")] = None,
-          skip_unreadable: Annotated[bool, typer.Option(
-              "--skip-unreadable", help="Files that cannot be read are reported and "
-              "otherwise ignored: the exit status says only whether something matched.")
-                                     ] = False,
-          ) -> None:
+def match(
+    ctx: typer.Context,
+    paths: list[Path],
+    json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
+    workers: Annotated[int, typer.Option(help="Hashing processes (0: one per core).")] = 0,
+    content_id: Annotated[
+        str | None,
+        typer.Option(
+            help="Your id for the one file given: a match opens (or joins) its review "
+            "case, as POST /v1/match does."
+        ),
+    ] = None,
+    account_id: Annotated[
+        str | None, typer.Option(help="The uploader's account, for the case (with one file).")
+    ] = None,
+    skip_unreadable: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unreadable",
+            help="Files that cannot be read are reported and "
+            "otherwise ignored: the exit status says only whether something matched.",
+        ),
+    ] = False,
+) -> None:
     """Match files or directories against every enabled bank. With --content-id or
     --account-id (one file), a match opens or joins a review case as the API does.
 
@@ -155,8 +183,7 @@ def match(ctx: typer.Context, paths: list[Path],
     with engine(ctx) as e:
         e.matcher.load()
         files = expand_paths(paths)
-        for path, hashes, message in hash_many(files, e.limits,
-                                               workers or e.settings.hash_workers):
+        for path, hashes, message in hash_many(files, e.limits, workers or e.settings.hash_workers):
             if message or hashes is None:
                 failed = True
                 if json:
@@ -169,17 +196,31 @@ def match(ctx: typer.Context, paths: list[Path],
                 print_json({"path": str(path), **result.as_dict()})
             elif result.matched:
                 for m in result.matches:
-                    out.print(f"{path}\tMATCH\t{m.bank}#{m.entry_id}\t{m.signal_type}\t"
-                              f"distance={m.distance:g}\t{m.variant or ''}\t{m.action.value}")
+                    out.print(
+                        f"{path}\tMATCH\t{m.bank}#{m.entry_id}\t{m.signal_type}\t"
+                        f"distance={m.distance:g}\t{m.variant or ''}\t{m.action.value}"
+                    )
             else:
                 out.print(f"{path}\tno match")
     failed = failed and not skip_unreadable
-    raise typer.Exit(EXIT_MATCHED_WITH_ERRORS if failed and matched else EXIT_ERROR if failed
-                     else EXIT_MATCHED if matched else EXIT_OK)
+    raise typer.Exit(
+        EXIT_MATCHED_WITH_ERRORS
+        if failed and matched
+        else EXIT_ERROR
+        if failed
+        else EXIT_MATCHED
+        if matched
+        else EXIT_OK
+    )
 
 
-def _match_one_upload(ctx: typer.Context, paths: list[Path], json: bool,
-                      content_id: str | None, account_id: str | None) -> NoReturn:
+def _match_one_upload(
+    ctx: typer.Context,
+    paths: list[Path],
+    json: bool,
+    content_id: str | None,
+    account_id: str | None,
+) -> NoReturn:
     files = expand_paths(paths)
     if len(files) != 1:
         fail("--content-id and --account-id name one file: give exactly one")
@@ -187,12 +228,12 @@ def _match_one_upload(ctx: typer.Context, paths: list[Path], json: bool,
     with engine(ctx) as e:
         e.matcher.load()
         try:
-            data = read_regular_file(path, max(e.limits.max_image_bytes,
-                                               e.limits.max_video_bytes))
+            data = read_regular_file(path, max(e.limits.max_image_bytes, e.limits.max_video_bytes))
         except OSError as exc:
             fail(f"{path}: {exc.strerror or exc}")
-        _, result, opened = e.match_upload(data, source=str(path), content_id=content_id,
-                                           account_id=account_id)
+        _, result, opened = e.match_upload(
+            data, source=str(path), content_id=content_id, account_id=account_id
+        )
         case = opened.as_dict() if opened else None
         if json:
             print_json({"path": str(path), **result.as_dict(), "case": case})
@@ -205,17 +246,22 @@ def _match_one_upload(ctx: typer.Context, paths: list[Path], json: bool,
 
 
 @app.command()
-def serve(ctx: typer.Context,
-          host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
-          port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
-          demo: Annotated[bool, typer.Option(
-              help="Create or migrate the database (as `db upgrade` does), seed a demo bank "
-              "of benign photos and print an admin key.")] = False,
-          demo_dir: Annotated[Path, typer.Option(help="Photos for the demo bank.")
-                              ] = DEFAULT_DEMO_DIR,
-          reset_demo: Annotated[bool, typer.Option(
-              help="With --demo: a new admin password and a new demo API key.")] = False,
-          ) -> None:
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="Create or migrate the database (as `db upgrade` does), seed a demo bank "
+            "of benign photos and print an admin key."
+        ),
+    ] = False,
+    demo_dir: Annotated[Path, typer.Option(help="Photos for the demo bank.")] = DEFAULT_DEMO_DIR,
+    reset_demo: Annotated[
+        bool, typer.Option(help="With --demo: a new admin password and a new demo API key.")
+    ] = False,
+) -> None:
     """Run the HTTP API (OpenAPI docs at /docs), the review pages (/queue) and the outbox
     worker."""
     import uvicorn
@@ -236,18 +282,21 @@ def serve(ctx: typer.Context,
             if seeded.token:
                 err.print(f"demo bank ready; admin API key (shown once):\n{seeded.token}")
             else:
-                err.print("demo bank ready; the demo API key was shown on the first run "
-                          "(a new one: serve --demo --reset-demo)")
+                err.print(
+                    "demo bank ready; the demo API key was shown on the first run "
+                    f"(a new one: {RESET_HOW})"
+                )
             if seeded.password:
                 err.print(f"review pages: sign in as 'admin' with password {seeded.password}")
             else:
-                err.print("review pages: sign in as 'admin' with the password shown on the "
-                          "first run (a new one: serve --demo --reset-demo)")
+                err.print(
+                    "review pages: sign in as 'admin' with the password shown on the "
+                    f"first run (a new one: {RESET_HOW})"
+                )
         app_ = create_app(engine=e, worker=True)
         err.print(f"serving on http://{listen_host}:{listen_port} (docs at /docs)")
         # proxy_headers off: X-Forwarded-For counts only from `trusted_proxies` (web/common)
-        uvicorn.run(app_, host=listen_host, port=listen_port, log_level="info",
-                    proxy_headers=False)
+        uvicorn.run(app_, host=listen_host, port=listen_port, log_level="info", proxy_headers=False)
 
 
 def free_port(host: str, port: int) -> None:
@@ -259,9 +308,11 @@ def free_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            fail(f"cannot listen on {host}:{port} ({exc.strerror}): is another server "
-                 f"running there? Pick another port with --port {port + 1} (or "
-                 "SAFEGUARDING_PORT)")
+            fail(
+                f"cannot listen on {host}:{port} ({exc.strerror}): is another server "
+                f"running there? Pick another port with --port {port + 1} (or "
+                "SAFEGUARDING_PORT)"
+            )
 
 
 @db_app.command()
