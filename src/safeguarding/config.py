@@ -255,6 +255,23 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Longest an exchange's upstream may take over one answer, "
         "body included; slower fails the fetch.",
     )
+    exchange_worker: bool = Field(
+        False, description="`safeguarding serve` also fetches exchanges on their intervals, "
+        "in a thread; off: run `safeguarding exchange worker` (any number of them: a lease "
+        "keeps each exchange to one fetch at a time).",
+    )
+    exchange_poll_seconds: float = Field(
+        60.0, gt=0, description="Longest the exchange worker sleeps between passes (how soon "
+        "it sees an exchange added by another process).",
+    )
+    exchange_backoff_seconds: float = Field(
+        60.0, gt=0, description="Wait after an exchange's first failed fetch; it doubles with "
+        "each failure in a row (with jitter), up to exchange_backoff_max_seconds.",
+    )
+    exchange_backoff_max_seconds: float = Field(
+        6 * 3600.0, gt=0, description="Longest wait after failed fetches, and the most of an "
+        "upstream's Retry-After that is honoured.",
+    )
     feed_key_file: str | None = Field(
         None, description="PEM file with the Ed25519 key (`safeguarding feed keygen`) that "
         "signs every page of this instance's published feeds; unset: no feeds published.",

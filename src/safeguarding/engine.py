@@ -35,8 +35,10 @@ from safeguarding.conversation.loader import load_detector
 from safeguarding.conversation.service import ConversationService
 from safeguarding.exchanges.fetcher import Fetcher
 from safeguarding.exchanges.http import HttpLimits
+from safeguarding.exchanges.schedule import Backoff
 from safeguarding.exchanges.service import ExchangeService
 from safeguarding.exchanges.vault import Vault
+from safeguarding.exchanges.worker import ExchangeWorker
 from safeguarding.feeds.publisher import FeedService
 from safeguarding.feeds.signing import FeedKey
 from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
@@ -109,6 +111,7 @@ class Engine:
         self.fetcher = Fetcher(
             self.db, self.exchanges, audit=self.audit, confirmed_bank=s.confirmed_bank,
             limits=HttpLimits(s.exchange_max_bytes, s.exchange_timeout_seconds),
+            backoff=Backoff(s.exchange_backoff_seconds, s.exchange_backoff_max_seconds),
             on_change=self.matcher.mark_dirty)
         self.feeds = FeedService(self.db, self.banks.store, self.audit, feed_key,
                                  previous_feed_key)
@@ -230,6 +233,11 @@ class Engine:
         jobs = [Periodic("audit checkpoint", s.audit_checkpoint_seconds,
                          self.write_checkpoint)] if s.audit_checkpoint_file else []
         return Worker(self.outbox, s.worker_interval_seconds, jobs)
+
+    def exchange_worker(self) -> ExchangeWorker:
+        """The worker that fetches exchanges on their intervals."""
+        return ExchangeWorker(self.db, self.fetcher,
+                              poll_seconds=self.settings.exchange_poll_seconds)
 
     def close(self) -> None:
         self.users.close()

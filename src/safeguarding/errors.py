@@ -96,10 +96,13 @@ class DeliveryError(SafeguardingError):
 
 class ExchangeError(SafeguardingError):
     """An exchange's fetch failed; `exchange` names it. Nothing of the failing page was
-    applied and its checkpoint did not move."""
+    applied and its checkpoint did not move. `retry_after`: seconds the upstream asked us to
+    wait (Retry-After), for the worker's backoff."""
 
-    def __init__(self, message: str, *, exchange: str | None = None) -> None:
+    def __init__(self, message: str, *, exchange: str | None = None,
+                 retry_after: float | None = None) -> None:
         self.exchange = exchange
+        self.retry_after = retry_after
         super().__init__(f"exchange {exchange!r}: {message}" if exchange else message)
 
 

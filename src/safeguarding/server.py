@@ -31,7 +31,8 @@ DESCRIPTION = (
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
                worker: bool = False) -> FastAPI:
     """`worker`: also deliver the outbox (webhooks, reports) from a background thread, as
-    `safeguarding serve` does; tests drive the outbox themselves."""
+    `safeguarding serve` does, and fetch exchanges in another when `exchange_worker` is set;
+    tests drive the outbox themselves."""
     settings = settings or (engine.settings if engine else Settings())
     owned = engine is None
     engine = engine or Engine(settings)
@@ -40,9 +41,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(engine.matcher.load)
         runner = engine.worker()
+        fetching = engine.exchange_worker()
         if worker:
             runner.start()
+            if settings.exchange_worker:
+                fetching.start()
         yield
+        fetching.stop()
         runner.stop()
         if owned:
             engine.close()

@@ -4,6 +4,7 @@ remove, keygen."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -69,3 +70,35 @@ def test_keygen_makes_a_usable_key(sqlite_url: str) -> None:
     made = CliRunner().invoke(app, ["exchange", "keygen"])
     assert made.exit_code == 0
     Engine(Settings(database_url=sqlite_url, exchange_key=made.stdout.strip())).close()
+
+
+def test_worker_once_fetches_what_is_due(sqlite_url: str, tmp_path: Path) -> None:
+    listing = tmp_path / "list.jsonl"
+    listing.write_text('{"signal_type": "pdq", "value": "' + "ab" * 32 + '", "id": "u1"}\n')
+    runner = CliRunner()
+    db = ["--db", sqlite_url]
+    assert runner.invoke(app, [*db, "bank", "create", "partner"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app,
+            [
+                *db,
+                "exchange",
+                "add",
+                "list",
+                "--kind",
+                "file",
+                "--bank",
+                "partner",
+                "--option",
+                f"url={listing}",
+            ],
+        ).exit_code
+        == 0
+    )
+    first = runner.invoke(app, [*db, "exchange", "worker", "--once"])
+    assert first.exit_code == 0 and "added 1, removed 0" in first.stdout
+    again = runner.invoke(app, [*db, "exchange", "worker", "--once"])
+    assert again.exit_code == 0 and again.stdout == ""  # next due in an hour
+    shown = runner.invoke(app, [*db, "exchange", "show", "list"])
+    assert "failures in a row: 0" in shown.stdout and "next fetch: 20" in shown.stdout

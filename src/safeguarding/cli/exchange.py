@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from safeguarding.cli.common import EXIT_ERROR, actor, engine, error, fail, out, print_json
-from safeguarding.errors import ExchangeError
+from safeguarding.errors import ConflictError, ExchangeError
 from safeguarding.exchanges.kinds import KINDS
 from safeguarding.exchanges.model import Exchange
 from safeguarding.exchanges.vault import new_key
@@ -94,6 +94,7 @@ def list_exchanges(
         "bank",
         "enabled",
         "last fetch",
+        "next fetch",
         "entries added",
         "removed",
         "skipped",
@@ -106,6 +107,7 @@ def list_exchanges(
             x.bank,
             "yes" if x.enabled else "no",
             f"{x.last_fetch_at:%Y-%m-%d %H:%M}" if x.last_fetch_at else "never",
+            f"{x.next_fetch_at:%Y-%m-%d %H:%M}" if x.next_fetch_at else "due",
             str(x.added),
             str(x.removed),
             str(x.skipped),
@@ -125,6 +127,9 @@ def _print(x: Exchange) -> None:
         f"  last fetch: {x.last_fetch_at or 'never'}; last success: {x.last_success_at or 'never'}"
     )
     out.print(f"  fetched {x.fetched}, added {x.added}, removed {x.removed}, skipped {x.skipped}")
+    out.print(f"  next fetch: {x.next_fetch_at or 'due now'}; failures in a row: {x.failures}")
+    if x.lease_owner:
+        out.print(f"  being fetched by {x.lease_owner} (lease until {x.lease_until})")
     if x.last_error:
         out.print(f"  last error: {x.last_error}")
 
@@ -170,7 +175,7 @@ def fetch(
         for each in names:
             try:
                 result = e.fetcher.fetch(each)
-            except ExchangeError as exc:
+            except (ExchangeError, ConflictError) as exc:
                 failed = True
                 error(str(exc))
                 continue
@@ -181,3 +186,37 @@ def fetch(
             )
     if failed:
         raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass over the exchanges due now, then exit.")
+    ] = False,
+) -> None:
+    """Fetch each enabled exchange on its interval, until stopped (Ctrl-C). Run as many as
+    you like: a lease in the database keeps each exchange to one fetch at a time; a failing
+    upstream is backed off (Retry-After honoured) and never stops the others."""
+    with engine(ctx) as e:
+        fetching = e.exchange_worker()
+        if once:
+            for o in fetching.run_once():
+                if o.result is not None:
+                    c = o.result.counts
+                    out.print(
+                        f"{o.exchange}: {o.result.pages} pages, added {c.added}, "
+                        f"removed {c.removed}"
+                    )
+                else:
+                    error(o.error or "failed")
+            return
+        out.print(f"exchange worker {e.fetcher.owner} running (Ctrl-C stops)")
+        fetching.start()
+        try:
+            while fetching.alive():
+                fetching.join(1.0)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            fetching.stop()

@@ -21,6 +21,7 @@ from typing import IO
 import httpx
 
 from safeguarding.errors import ExchangeError
+from safeguarding.exchanges.schedule import retry_after
 
 _STEP = 1024 * 1024  # most bytes inflated by one zlib call
 
@@ -43,11 +44,12 @@ def _inflater(encoding: str, exchange: str) -> Callable[[bytes, int], bytes] | N
     if encoding in ("", "identity"):
         return None
     if encoding not in ("gzip", "x-gzip", "deflate"):
-        raise ExchangeError(f"upstream sent Content-Encoding {encoding[:40]!r}; only gzip and "
-                            "deflate are read", exchange=exchange)
+        raise ExchangeError(
+            f"upstream sent Content-Encoding {encoding[:40]!r}; only gzip and deflate are read",
+            exchange=exchange,
+        )
     # gzip: a gzip header; deflate: zlib-wrapped (or, from broken servers, raw: tried below)
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if "gzip" in encoding
-                                  else zlib.MAX_WBITS)
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS)
 
     def inflate(chunk: bytes, room: int) -> bytes:
         out = bytearray()
@@ -56,8 +58,9 @@ def _inflater(encoding: str, exchange: str) -> Callable[[bytes, int], bytes] | N
             try:
                 piece = inflater.decompress(data, min(_STEP, room - len(out) + 1))
             except zlib.error as exc:
-                raise ExchangeError(f"a body that does not decompress: {exc}",
-                                    exchange=exchange) from None
+                raise ExchangeError(
+                    f"a body that does not decompress: {exc}", exchange=exchange
+                ) from None
             out += piece
             if len(out) > room:
                 break
@@ -73,45 +76,61 @@ class BoundedHttp:
         self.limits = limits
 
     @contextmanager
-    def _stream(self, url: str, headers: Mapping[str, str], params: Mapping[str, str],
-                exchange: str) -> Iterator[tuple[httpx.Response, Iterator[bytes]]]:
+    def _stream(
+        self, url: str, headers: Mapping[str, str], params: Mapping[str, str], exchange: str
+    ) -> Iterator[tuple[httpx.Response, Iterator[bytes]]]:
         deadline = time.monotonic() + self.limits.timeout_seconds
         try:
-            with self.client.stream("GET", url, headers={**headers,
-                                    "Accept-Encoding": "gzip, deflate"},
-                                    params=params, follow_redirects=False) as response:
+            with self.client.stream(
+                "GET",
+                url,
+                headers={**headers, "Accept-Encoding": "gzip, deflate"},
+                params=params,
+                follow_redirects=False,
+            ) as response:
                 yield response, self._body(response, deadline, exchange)
         except httpx.TimeoutException:
             raise ExchangeError(f"{_where(url)} timed out", exchange=exchange) from None
         except httpx.HTTPError as exc:
-            raise ExchangeError(f"{_where(url)}: {type(exc).__name__}: {exc}",
-                                exchange=exchange) from None
+            raise ExchangeError(
+                f"{_where(url)}: {type(exc).__name__}: {exc}", exchange=exchange
+            ) from None
 
-    def _body(self, response: httpx.Response, deadline: float, exchange: str
-              ) -> Iterator[bytes]:
+    def _body(self, response: httpx.Response, deadline: float, exchange: str) -> Iterator[bytes]:
         inflate = _inflater(response.headers.get("content-encoding", ""), exchange)
         total = 0
         cap = self.limits.max_bytes
         for raw in response.iter_raw():  # as received: a chunk size would wait to fill it
             if time.monotonic() > deadline:
-                raise ExchangeError(f"the response took longer than "
-                                    f"{self.limits.timeout_seconds:g} s", exchange=exchange)
+                raise ExchangeError(
+                    f"the response took longer than {self.limits.timeout_seconds:g} s",
+                    exchange=exchange,
+                )
             data = inflate(raw, cap - total) if inflate else raw
             total += len(data)
             if total > cap:
-                raise ExchangeError(f"the response is larger than {cap} bytes "
-                                    "(exchange_max_bytes)", exchange=exchange)
+                raise ExchangeError(
+                    f"the response is larger than {cap} bytes (exchange_max_bytes)",
+                    exchange=exchange,
+                )
             yield data
 
-    def get(self, url: str, *, exchange: str, headers: Mapping[str, str] | None = None,
-            params: Mapping[str, str] | None = None) -> Answer:
+    def get(
+        self,
+        url: str,
+        *,
+        exchange: str,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Answer:
         """The whole answer, its body capped."""
         with self._stream(url, headers or {}, params or {}, exchange) as (response, body):
             data = b"".join(body)
             return Answer(response.status_code, dict(response.headers), data)
 
-    def download(self, url: str, sink: IO[bytes], *, exchange: str,
-                 headers: Mapping[str, str] | None = None) -> None:
+    def download(
+        self, url: str, sink: IO[bytes], *, exchange: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         """Stream a 200 answer's body into `sink`; any other status is an ExchangeError."""
         with self._stream(url, headers or {}, {}, exchange) as (response, body):
             check_status(response.status_code, dict(response.headers), exchange)
@@ -123,17 +142,28 @@ def check_status(status: int, headers: Mapping[str, str], exchange: str) -> None
     if status == 200:
         return
     if status in (401, 403):
-        raise ExchangeError(f"the upstream refused our credentials (HTTP {status})",
-                            exchange=exchange)
+        raise ExchangeError(
+            f"the upstream refused our credentials (HTTP {status})", exchange=exchange
+        )
+    wait = retry_after(headers.get("retry-after"))
     if status == 429:
         after = headers.get("retry-after", "")
-        raise ExchangeError("rate limited by the upstream (HTTP 429"
-                            + (f", retry after {after[:20]} s)" if after else ")"),
-                            exchange=exchange)
+        raise ExchangeError(
+            "rate limited by the upstream (HTTP 429"
+            + (f", retry after {after[:20]} s)" if after else ")"),
+            exchange=exchange,
+            retry_after=wait,
+        )
     if 300 <= status < 400:
-        raise ExchangeError(f"redirected (HTTP {status}); redirects are not followed: "
-                            "configure the final URL", exchange=exchange)
-    raise ExchangeError(f"the upstream answered HTTP {status}", exchange=exchange)
+        raise ExchangeError(
+            f"redirected (HTTP {status}); redirects are not followed: configure the final URL",
+            exchange=exchange,
+        )
+    raise ExchangeError(
+        f"the upstream answered HTTP {status}",
+        exchange=exchange,
+        retry_after=wait if status == 503 else None,
+    )
 
 
 def _where(url: str) -> str:

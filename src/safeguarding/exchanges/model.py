@@ -77,6 +77,13 @@ class Exchange:
     skipped: int
     created_by: str
     created_at: datetime
+    #: when the worker fetches it next (None: at its next pass)
+    next_fetch_at: datetime | None = None
+    #: fetches in a row that failed (the backoff grows with them)
+    failures: int = 0
+    #: the process fetching it, and until when its lease holds
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
     #: the bank's name (filled in by the service, which asks the banks package)
     bank: str = ""
 
@@ -110,4 +117,9 @@ class Exchange:
             },
             "created_by": self.created_by,
             "created_at": when(self.created_at),
+            "next_fetch_at": when(self.next_fetch_at),
+            "failures": self.failures,
+            "lease": {"owner": self.lease_owner, "until": when(self.lease_until)}
+            if self.lease_owner
+            else None,
         }

@@ -32,8 +32,7 @@ class ExchangeRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"),
-                                         index=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     credentials: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     # which options are sealed in `credentials` (names only), so `show` can say so
@@ -49,6 +48,14 @@ class ExchangeRow(Base):
     added: Mapped[int] = mapped_column(BigInteger, default=0)
     removed: Mapped[int] = mapped_column(BigInteger, default=0)
     skipped: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the schedule: when the worker fetches next (None: now) and how many fetches in a row
+    # failed (the backoff grows with it)
+    next_fetch_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the process fetching it now, until when (renewed each page): one fetch at a time per
+    # exchange across processes; a lapsed lease is anyone's (its holder died)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -64,8 +71,9 @@ class ExchangeClaimRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
-    entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id", ondelete="CASCADE"),
-                                          index=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("bank_entries.id", ondelete="CASCADE"), index=True
+    )
     upstream_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
