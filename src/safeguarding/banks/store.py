@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from safeguarding.banks import bulk
 from safeguarding.banks.model import Bank, BankEntry, NewEntry, is_bank_name
 from safeguarding.banks.policy import BankPolicy
 from safeguarding.banks.tables import BankChangeRow, BankEntryRow, BankRow, DoNotMatchRow
@@ -175,12 +176,13 @@ class BankStore:
         bank = self._row(session, bank_name, lock=True)  # serialises imports into one bank
         added = seen = 0
         batch: list[dict[str, Any]] = []
+        now = utcnow()  # one time for the call: every entry is added in one transaction
         for entry in entries:
             batch.append({
                 "bank_id": bank.id, "signal_type": entry.signal_type, "value": entry.value,
                 "value_digest": value_digest(entry.value), "quality": entry.quality,
                 "labels": entry.labels, "metadata": entry.metadata,
-                "source_ref": entry.source_ref, "added_by": added_by, "added_at": utcnow(),
+                "source_ref": entry.source_ref, "added_by": added_by, "added_at": now,
             })
             if len(batch) >= BATCH:
                 added += self._insert_batch(session, bank.id, batch)
@@ -191,15 +193,32 @@ class BankStore:
             seen += len(batch)
         return added, seen - added
 
+    def add_listed(self, session: Session, bank_name: str, entries: Sequence[NewEntry],
+                   added_by: str) -> tuple[int, dict[tuple[str, str], int]]:
+        """Insert the entries the bank lacks, set-based (banks/bulk.py), and return (how many
+        were added, the id of every entry given by (signal type, value)). Entries must be
+        distinct by (signal type, value), values canonical (an exchange page)."""
+        bank = self._row(session, bank_name, lock=True)  # serialises imports into one bank
+        if not entries:
+            return 0, {}
+        bulk.stage(session, entries, [value_digest(e.value) for e in entries])
+        inserted = bulk.insert_staged(session, bank.id, added_by, utcnow())
+        self._log(session, [
+            {"op": "add", "bank_id": bank.id, "entry_id": i, "signal_type": t}
+            for i, t in inserted
+        ])
+        return len(inserted), bulk.staged_ids(session, bank.id)
+
     def _insert_batch(self, session: Session, bank_id: int, rows: list[dict[str, Any]]) -> int:
         table = BankEntryRow.__table__
+        # one statement run over the rows (SQLAlchemy batches them into multi-row INSERTs):
+        # compiled once and cached, where .values(rows) compiled 1,000 rows' SQL each time
         statement = (
             _insert(session)(table)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=["bank_id", "signal_type", "value_digest"])
             .returning(table.c.id, table.c.signal_type)
         )
-        inserted = session.execute(statement).all()
+        inserted = session.execute(statement, rows).all()
         self._log(session, [
             {"op": "add", "bank_id": bank_id, "entry_id": i, "signal_type": t}
             for i, t in inserted
@@ -367,14 +386,15 @@ class BankStore:
     def changes_with_values(self, session: Session, after_id: int, limit: int
                             ) -> list[LoggedChange]:
         """Changes after `after_id` in id order, with the value each concerns."""
-        rows = session.execute(
-            select(BankChangeRow, BankEntryRow.value, BankEntryRow.labels)
-            .outerjoin(BankEntryRow, (BankChangeRow.op == "add")
-                       & (BankEntryRow.id == BankChangeRow.entry_id))
-            .where(BankChangeRow.id > after_id).order_by(BankChangeRow.id).limit(limit))
-        return [LoggedChange(c.id, c.op, c.bank_id, c.entry_id, c.signal_type,
-                             value if c.op == "add" else c.value, list(labels or []), c.at)
-                for c, value, labels in rows]
+        c = BankChangeRow
+        rows = session.execute(  # columns, not ORM objects: a feed page reads 40,000 rows
+            select(c.id, c.op, c.bank_id, c.entry_id, c.signal_type, c.value, c.at,
+                   BankEntryRow.value, BankEntryRow.labels)
+            .outerjoin(BankEntryRow, (c.op == "add") & (BankEntryRow.id == c.entry_id))
+            .where(c.id > after_id).order_by(c.id).limit(limit))
+        return [LoggedChange(i, op, bank_id, entry_id, signal_type,
+                             value if op == "add" else removed, list(labels or []), at)
+                for i, op, bank_id, entry_id, signal_type, removed, at, value, labels in rows]
 
     def last_change_id(self, session: Session) -> int:
         return session.scalar(select(func.max(BankChangeRow.id))) or 0

@@ -104,30 +104,21 @@ class PageApplier:
     ) -> int:
         if not listed:
             return 0
-        entries = []
-        for (signal_type, value), update in listed.items():
-            upstream_id = _upstream_id(update.upstream_id, target.exchange)
-            entries.append(
-                NewEntry(
-                    signal_type,
-                    value,
-                    labels=_labels(update, target.exchange),
-                    source_ref=upstream_id,
-                )
-            )
-        added, _ = self.banks.add_entries(session, target.bank, entries, target.actor)
-        ids = self.banks.entry_ids(session, target.bank, list(listed))
+        # each update's labels and upstream id checked once, for its entry and its claim
+        name = target.exchange
+        checked = {
+            key: (_upstream_id(update.upstream_id, name), _labels(update, name))
+            for key, update in listed.items()
+        }
+        entries = [
+            NewEntry(signal_type, value, labels=labels, source_ref=upstream_id)
+            for (signal_type, value), (upstream_id, labels) in checked.items()
+        ]
+        added, ids = self.banks.add_listed(session, target.bank, entries, target.actor)
         self.claims.claim(
             session,
             target.exchange_id,
-            [
-                (
-                    ids[key],
-                    _upstream_id(update.upstream_id, target.exchange),
-                    _labels(update, target.exchange),
-                )
-                for key, update in listed.items()
-            ],
+            [(ids[key], upstream_id, labels) for key, (upstream_id, labels) in checked.items()],
             now,
         )
         return added
@@ -149,6 +140,8 @@ class PageApplier:
 
 
 def _labels(update: Update, exchange: str) -> list[str]:
+    if not update.labels:  # most lists carry none: skip the checks
+        return []
     try:
         return check_labels(list(update.labels))
     except InvalidBankError as exc:

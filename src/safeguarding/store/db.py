@@ -181,6 +181,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # 64 MiB of pages (negative: KiB), used as needed: a big bank's unique index on
+        # random digests missed the 2 MB default on nearly every insert (docs/benchmarks.md)
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")
