@@ -6,15 +6,17 @@ from safeguarding.errors import InvalidInputError
 from safeguarding.exchanges.kinds.base import ExchangeKind, Option
 from safeguarding.exchanges.kinds.feed import FeedExchange
 from safeguarding.exchanges.kinds.file import FileExchange
+from safeguarding.exchanges.kinds.stopncii import StopNcii
 
-KINDS: dict[str, type[ExchangeKind]] = {k.name: k for k in (FileExchange, FeedExchange)}
+KINDS: dict[str, type[ExchangeKind]] = {k.name: k for k in (FileExchange, FeedExchange, StopNcii)}
 
 
 def get_kind(name: object) -> type[ExchangeKind]:
     found = KINDS.get(name) if isinstance(name, str) else None
     if found is None:
-        raise InvalidInputError("kind", f"must be one of {', '.join(KINDS)}, not "
-                                f"{str(name)[:60]!r}")
+        raise InvalidInputError(
+            "kind", f"must be one of {', '.join(KINDS)}, not {str(name)[:60]!r}"
+        )
     return found
 
 

@@ -1,0 +1,95 @@
+"""An in-process fake of StopNCII.org's FetchHashes, written from python-threatexchange's
+client and StopNCII's API documentation: the two keys, pages by `pageSize` and
+`nextPageToken`, records changed since `startTimestamp`, `nextSetTimestamp` for the next
+pass, and 429 with Retry-After when told to throttle."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class FakeStopNcii:
+    subscription_key: str = "sub-key"
+    fetch_key: str = "fetch-key"
+    now: int = 1_700_000_000
+    records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: answer 429 this many times before serving again
+    throttle: int = 0
+    #: answer 500 to the request with this number (1-based), once
+    fail_request: int | None = None
+    #: the next page answered is this body instead (a malformed page)
+    broken: bytes | None = None
+    requests: list[httpx.Request] = field(default_factory=list)
+    _tokens: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def put(self, signal_type: str, value: str, cases: list[str], status: str = "Active") -> None:
+        """A person submits a hash, or its status changes (Withdrawn, Deleted)."""
+        self.now += 1
+        self.records[(signal_type, value)] = {
+            "lastModtimestamp": self.now,
+            "signalType": signal_type,
+            "hashValue": value,
+            "hashStatus": status,
+            "caseNumbers": dict.fromkeys(cases, status),
+            "CSPFeedbacks": [],
+        }
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.url.path != "/v1/FetchHashes":
+            return _answer(404)
+        if (
+            request.headers.get("Ocp-Apim-Subscription-Key") != self.subscription_key
+            or request.headers.get("x-functions-key") != self.fetch_key
+        ):
+            return _answer(401, {"statusCode": 401, "message": "Access denied"})
+        if self.throttle:
+            self.throttle -= 1
+            return _answer(429, headers={"Retry-After": "30"})
+        if self.fail_request == len(self.requests):
+            return _answer(500)
+        if self.broken is not None:
+            body, self.broken = self.broken, None
+            return httpx.Response(200, stream=httpx.ByteStream(body))  # as it came
+        params = request.url.params
+        size = int(params.get("pageSize", "800"))
+        token = params.get("nextPageToken", "")
+        if token and token not in self._tokens:
+            return _answer(400, {"message": "invalid nextPageToken"})
+        start, offset = (
+            self._tokens[token] if token else (int(params.get("startTimestamp", "10")), 0)
+        )
+        changed = sorted(
+            (r for r in self.records.values() if r["lastModtimestamp"] >= start),
+            key=lambda r: r["lastModtimestamp"],
+        )
+        chunk = changed[offset : offset + size]
+        more = offset + size < len(changed)
+        following = ""
+        if more:
+            following = f"t{len(self._tokens) + 1}"
+            self._tokens[following] = (start, offset + size)
+        page = {
+            "count": len(chunk),
+            "nextPageToken": following,
+            "nextSetTimestamp": self.now + 1,
+            "hasMoreRecords": more,
+            "hashRecords": chunk,
+        }
+        return _answer(200, page)
+
+
+def _answer(
+    status: int, body: object = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """An answer as it comes off the network (a stream, not content already read)."""
+    data = json.dumps(body).encode() if body is not None else b""
+    return httpx.Response(status, stream=httpx.ByteStream(data), headers=headers)
