@@ -44,22 +44,30 @@ def test_wilson_interval_matches_published_values() -> None:
     assert wilson(0, 140)[0] == 0.0 and wilson(0, 140)[1] == pytest.approx(0.0267, abs=1e-4)
 
 
-def _scored(source: str, label: str, alert_at: int | None, harm: int | None, g: float,
-            s: float = 0.0, tier: str = "none") -> Scored:
+def _scored(
+    source: str,
+    label: str,
+    alert_at: int | None,
+    harm: int | None,
+    g: float,
+    s: float = 0.0,
+    tier: str = "none",
+) -> Scored:
     category = None if alert_at is None else ("sextortion" if s > g else "grooming")
-    return Scored(source, label, label, harm, alert_at is not None, category, alert_at,
-                  g, s, tier, False)
+    return Scored(
+        source, label, label, harm, alert_at is not None, category, alert_at, g, s, tier, False
+    )
 
 
 SAMPLE = [
-    _scored("a", "grooming", 5, 10, 0.9),       # warned 5 messages before the request
-    _scored("a", "grooming", 12, 10, 0.8),      # alerted, but after the request
-    _scored("a", "grooming", 3, None, 0.85),    # no harm step: counts for recall only
-    _scored("a", "grooming", None, 8, 0.2),     # missed
+    _scored("a", "grooming", 5, 10, 0.9),  # warned 5 messages before the request
+    _scored("a", "grooming", 12, 10, 0.8),  # alerted, but after the request
+    _scored("a", "grooming", 3, None, 0.85),  # no harm step: counts for recall only
+    _scored("a", "grooming", None, 8, 0.2),  # missed
     _scored("a", "sextortion", 4, 3, 0.1, 0.95),  # one message after the threat: on time
-    _scored("b", "sextortion", 6, 3, 0.1, 0.9),   # three after: late
+    _scored("b", "sextortion", 6, 3, 0.1, 0.9),  # three after: late
     _scored("b", "benign", None, None, 0.1, tier="nudge"),
-    _scored("b", "benign", 2, None, 0.82),      # a false alert
+    _scored("b", "benign", 2, None, 0.82),  # a false alert
     _scored("b", "benign", None, None, 0.3, 0.2),
     _scored("a", "benign", None, None, 0.05),
 ]
@@ -92,19 +100,56 @@ def test_eval_numbers_on_a_fixed_sample() -> None:
     assert lines[5].endswith("ages withheld")
 
 
+def test_sextortion_is_timed_from_the_first_threat_not_an_earlier_request() -> None:
+    # an image request at message 2, the first threat at 4, the alert after message 5
+    late_for_harm = Scored(
+        "a", "sextortion", "s", 2, True, "sextortion", 5, 0.1, 0.9, "urgent", False, 4
+    )
+    late = Scored("a", "sextortion", "s", 2, True, "sextortion", 6, 0.1, 0.9, "urgent", False, 4)
+    untagged = Scored(
+        "a", "sextortion", "s", 2, True, "sextortion", 3, 0.1, 0.9, "urgent", False
+    )  # no tags: timed from first_harm_index
+    x = report([late_for_harm, late, untagged])[POOLED]["sextortion"]
+    assert x["alerted_within_1_message"] == 2
+    assert x["alerted_within_1_message_of_first_harm"] == 1
+
+
+def test_first_threat_index_comes_from_the_tags(tmp_path: Path) -> None:
+    messages = [
+        {"sender": "a", "text": "hi", "tags": ["none"]},
+        {"sender": "a", "text": "send a pic", "tags": ["image_request"]},
+        {"sender": "b", "text": "no", "tags": ["none"]},
+        {"sender": "a", "text": "or else", "tags": ["threat"]},
+    ]
+    row = {"id": "s1", "label": "sextortion", "first_harm_index": 1, "messages": messages}
+    plain = {
+        **row,
+        "id": "s2",
+        "messages": [{k: v for k, v in m.items() if k != "tags"} for m in messages],
+    }
+    tagged, untagged = read_labelled(_write(tmp_path / "s.jsonl", row, plain))
+    assert (tagged.first_harm_index, tagged.first_threat_index) == (1, 3)
+    assert untagged.first_threat_index == 1
+
+
 def _write(path: Path, *rows: dict[str, Any] | str) -> Path:
     path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
     return path
 
 
-GOOD = {"id": "c1", "label": "grooming", "first_harm_index": 1,
-        "participants": {"u1": {"age": 30, "role": "adult"}, "u2": {"age": 13, "role": "child"}},
-        "messages": [{"sender": "u1", "text": "hi", "tags": ["rapport"]},
-                     {"sender": "u1", "text": "meet up?", "tags": ["meeting_request"]}]}
+GOOD = {
+    "id": "c1",
+    "label": "grooming",
+    "first_harm_index": 1,
+    "participants": {"u1": {"age": 30, "role": "adult"}, "u2": {"age": 13, "role": "child"}},
+    "messages": [
+        {"sender": "u1", "text": "hi", "tags": ["rapport"]},
+        {"sender": "u1", "text": "meet up?", "tags": ["meeting_request"]},
+    ],
+}
 
 
-def test_ages_are_withheld_unless_asked_and_roles_never_reach_the_engine(tmp_path: Path
-                                                                        ) -> None:
+def test_ages_are_withheld_unless_asked_and_roles_never_reach_the_engine(tmp_path: Path) -> None:
     file = _write(tmp_path / "mine.jsonl", GOOD)
     [withheld] = read_labelled(file)
     assert withheld.source == "mine"
@@ -116,15 +161,24 @@ def test_ages_are_withheld_unless_asked_and_roles_never_reach_the_engine(tmp_pat
     assert [i.source for i in read_sources([tmp_path])] == ["mine"]
 
 
-@pytest.mark.parametrize(("bad", "reason"), [
-    ("not json", "not JSON"),
-    ({**GOOD, "label": "spam"}, "'label'"),
-    ({**GOOD, "first_harm_index": 9}, "first_harm_index"),
-    ({**GOOD, "first_harm_index": "1"}, "first_harm_index"),
-    ({**GOOD, "first_harm_index": None,
-      "messages": [{"sender": "u1", "text": "x", "tags": ["flirt"]}]}, "unknown tag"),
-    ({**GOOD, "messages": "x"}, "'messages'"),
-])
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("not json", "not JSON"),
+        ({**GOOD, "label": "spam"}, "'label'"),
+        ({**GOOD, "first_harm_index": 9}, "first_harm_index"),
+        ({**GOOD, "first_harm_index": "1"}, "first_harm_index"),
+        (
+            {
+                **GOOD,
+                "first_harm_index": None,
+                "messages": [{"sender": "u1", "text": "x", "tags": ["flirt"]}],
+            },
+            "unknown tag",
+        ),
+        ({**GOOD, "messages": "x"}, "'messages'"),
+    ],
+)
 def test_a_bad_line_is_named(tmp_path: Path, bad: dict[str, Any] | str, reason: str) -> None:
     file = _write(tmp_path / "bad.jsonl", GOOD, bad)
     with pytest.raises(ConversationFormatError, match="bad: line 2") as caught:

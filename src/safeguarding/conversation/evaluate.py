@@ -39,25 +39,52 @@ class Scored:
     sextortion_score: float
     tier: str
     disclosure: bool
+    #: the first threat or payment demand (sextortion's clock); None: first_harm_index
+    first_threat_index: int | None = None
+
+    @property
+    def threat_index(self) -> int | None:
+        return (
+            self.first_harm_index if self.first_threat_index is None else (self.first_threat_index)
+        )
 
     def score(self, category: str) -> float:
         return self.grooming_score if category == "grooming" else self.sextortion_score
 
 
-def score_labelled(analyzer: ConversationAnalyzer, items: Sequence[Labelled],
-                   progress: Callable[[int, int], object] | None = None,
-                   batch: int = 64) -> list[Scored]:
+def score_labelled(
+    analyzer: ConversationAnalyzer,
+    items: Sequence[Labelled],
+    progress: Callable[[int, int], object] | None = None,
+    batch: int = 64,
+) -> list[Scored]:
     """Scores whole conversations, a batch at a time (the model runs on full batches)."""
     out: list[Scored] = []
     for start in range(0, len(items), batch):
-        part = items[start:start + batch]
-        assessments = analyzer.score_many([
-            (i.conversation.id, i.conversation.messages, i.conversation.participants)
-            for i in part])
+        part = items[start : start + batch]
+        assessments = analyzer.score_many(
+            [
+                (i.conversation.id, i.conversation.messages, i.conversation.participants)
+                for i in part
+            ]
+        )
         for item, a in zip(part, assessments, strict=True):
-            out.append(Scored(item.source, item.label, item.kind, item.first_harm_index,
-                              a.alert, a.category, a.first_alert_index, a.grooming_score,
-                              a.sextortion_score, a.tier, a.disclosure))
+            out.append(
+                Scored(
+                    item.source,
+                    item.label,
+                    item.kind,
+                    item.first_harm_index,
+                    a.alert,
+                    a.category,
+                    a.first_alert_index,
+                    a.grooming_score,
+                    a.sextortion_score,
+                    a.tier,
+                    a.disclosure,
+                    item.first_threat_index,
+                )
+            )
         if progress is not None:
             progress(len(out), len(items))
     return out
@@ -66,8 +93,9 @@ def score_labelled(analyzer: ConversationAnalyzer, items: Sequence[Labelled],
 def report(results: Sequence[Scored]) -> dict[str, Any]:
     """Figures per source (in first-seen order) and pooled over all of them."""
     sources = list(dict.fromkeys(r.source for r in results))
-    out: dict[str, Any] = {"sources": {s: section([r for r in results if r.source == s])
-                                       for s in sources}}
+    out: dict[str, Any] = {
+        "sources": {s: section([r for r in results if r.source == s]) for s in sources}
+    }
     out[POOLED] = section(results)
     return out
 
@@ -88,7 +116,8 @@ def section(results: Sequence[Scored]) -> dict[str, Any]:
         # a participant telling of a threat they received is nudged by design (safety
         # information for a victim); the rate that costs platforms is the rest
         "benign_nudged_without_disclosure_per_1000": _per_1000(
-            sum(not r.disclosure for r in nudged), len(benign)),
+            sum(not r.disclosure for r in nudged), len(benign)
+        ),
     }
     for category in CATEGORIES:
         positives = [r for r in results if r.label == category]
@@ -107,26 +136,34 @@ def _category(category: str, positives: list[Scored], benign: list[Scored]) -> d
         "alerted": len(alerted),
         "alert_recall": _ratio(len(alerted), len(positives)),
         "alert_recall_right_category": _ratio(
-            sum(r.category == category for r in alerted), len(positives)),
+            sum(r.category == category for r in alerted), len(positives)
+        ),
         "recall_at_1pct_benign": round(recall_at_rate(pos, neg, 0.01), 4) if neg else None,
         "recall_at_0.1pct_benign": round(recall_at_rate(pos, neg, 0.001), 4) if neg else None,
         "roc_auc": round(roc_auc(pos, neg), 4) if neg else None,
         "average_precision": round(average_precision(pos, neg), 4) if neg else None,
     }
     if category == "grooming":
-        early = [r.first_harm_index - r.first_alert_index for r in with_harm
-                 if r.first_alert_index is not None and r.first_harm_index is not None
-                 and r.first_alert_index < r.first_harm_index]
+        early = [
+            r.first_harm_index - r.first_alert_index
+            for r in with_harm
+            if r.first_alert_index is not None
+            and r.first_harm_index is not None
+            and r.first_alert_index < r.first_harm_index
+        ]
         out["with_harm_step"] = len(with_harm)
         out["flagged_before_first_harm"] = len(early)
         out["flagged_before_first_harm_ratio"] = _ratio(len(early), len(with_harm))
         out["median_messages_of_warning"] = median(early) if early else None
     else:
-        on_time = [r for r in with_harm if r.first_alert_index is not None
-                   and r.first_harm_index is not None
-                   and r.first_alert_index <= r.first_harm_index + 1]
+        # The issue's measure: alerted no later than one message after the first threat or
+        # payment demand. Timed from the first harm step instead (an image request often
+        # comes first) it is stricter; both are reported.
+        on_time = [r for r in positives if _within(r.first_alert_index, r.threat_index, 1)]
+        strict = [r for r in positives if _within(r.first_alert_index, r.first_harm_index, 1)]
         out["alerted_within_1_message"] = len(on_time)
         out["alerted_within_1_message_ratio"] = _ratio(len(on_time), len(positives))
+        out["alerted_within_1_message_of_first_harm"] = len(strict)
     return out
 
 
@@ -136,33 +173,50 @@ def headline(result: dict[str, Any], model: str, ages: bool) -> list[str]:
     g, x = s.get("grooming"), s.get("sextortion")
     lines = []
     if g:
-        lines.append(f"grooming alert recall {g['alert_recall']:.3f} ({g['alerted']}/"
-                     f"{g['conversations']}) at the shipped threshold; "
-                     f"{_fmt(g['recall_at_1pct_benign'])} at 1% and "
-                     f"{_fmt(g['recall_at_0.1pct_benign'])} at 0.1% of benign alerted")
+        lines.append(
+            f"grooming alert recall {g['alert_recall']:.3f} ({g['alerted']}/"
+            f"{g['conversations']}) at the shipped threshold; "
+            f"{_fmt(g['recall_at_1pct_benign'])} at 1% and "
+            f"{_fmt(g['recall_at_0.1pct_benign'])} at 0.1% of benign alerted"
+        )
         warning = g["median_messages_of_warning"]
-        lines.append(f"grooming flagged before the first harm step "
-                     f"{_fmt(g['flagged_before_first_harm_ratio'])} "
-                     f"({g['flagged_before_first_harm']}/{g['with_harm_step']}), median "
-                     f"{warning if warning is not None else '-'} messages of warning")
+        lines.append(
+            f"grooming flagged before the first harm step "
+            f"{_fmt(g['flagged_before_first_harm_ratio'])} "
+            f"({g['flagged_before_first_harm']}/{g['with_harm_step']}), median "
+            f"{warning if warning is not None else '-'} messages of warning"
+        )
     else:
         lines += ["grooming: none in this set", "grooming early warning: none in this set"]
     if x:
-        lines.append(f"sextortion alerted within one message of the first threat or demand "
-                     f"{x['alerted_within_1_message_ratio']:.3f} "
-                     f"({x['alerted_within_1_message']}/{x['conversations']})")
+        lines.append(
+            f"sextortion alerted within one message of the first threat or demand "
+            f"{x['alerted_within_1_message_ratio']:.3f} "
+            f"({x['alerted_within_1_message']}/{x['conversations']})"
+        )
     else:
         lines.append("sextortion: none in this set")
     low, high = s["benign_alerts_wilson95_per_1000"]
-    lines.append(f"benign alerted {s['benign_alerted']}/{s['benign']} = "
-                 f"{s['benign_alerts_per_1000']} per 1,000 (Wilson 95% {low}-{high}); "
-                 f"nudged {s['benign_nudged_per_1000']} per 1,000")
-    ranks = [f"{name} {_fmt(c['roc_auc'])} / {_fmt(c['average_precision'])}"
-             for name, c in (("grooming", g), ("sextortion", x)) if c]
+    lines.append(
+        f"benign alerted {s['benign_alerted']}/{s['benign']} = "
+        f"{s['benign_alerts_per_1000']} per 1,000 (Wilson 95% {low}-{high}); "
+        f"nudged {s['benign_nudged_per_1000']} per 1,000"
+    )
+    ranks = [
+        f"{name} {_fmt(c['roc_auc'])} / {_fmt(c['average_precision'])}"
+        for name, c in (("grooming", g), ("sextortion", x))
+        if c
+    ]
     lines.append(f"ROC AUC / AP: {', '.join(ranks) or '-'}")
-    lines.append(f"{s['conversations']} conversations from {len(result['sources'])} source(s); "
-                 f"model: {model}; ages {'given' if ages else 'withheld'}")
+    lines.append(
+        f"{s['conversations']} conversations from {len(result['sources'])} source(s); "
+        f"model: {model}; ages {'given' if ages else 'withheld'}"
+    )
     return lines
+
+
+def _within(alert: int | None, event: int | None, messages: int) -> bool:
+    return alert is not None and event is not None and alert <= event + messages
 
 
 def _fmt(value: float | None) -> str:

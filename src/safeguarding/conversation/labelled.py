@@ -2,6 +2,8 @@
 "label" (grooming, sextortion or benign), "first_harm_index" (the first image or meeting
 request, threat or payment demand; null where there is none) and, where the writers gave
 them, per-message "tags" (the offender tactics a message shows) and participants' "role".
+Sextortion is timed from the first threat or payment demand (first_threat_index), which is
+later than first_harm_index where an image request came first.
 
 One file is one source: results are reported per file (its name without `.jsonl`), and a
 model is judged on sources it never trained on. Ages are withheld unless asked for, as most
@@ -20,9 +22,24 @@ from safeguarding.errors import ConversationFormatError
 
 LABELS = ("grooming", "sextortion", "benign")
 # The shared format's tag names, and "none" for a message that shows no offender tactic.
-TAGS = ("rapport", "compliment", "age_probe", "personal_info_probe", "risk_check", "secrecy",
-        "isolation", "gift_offer", "platform_switch", "image_request", "meeting_request",
-        "threat", "payment_demand", "desensitisation", "guilt_pressure")
+TAGS = (
+    "rapport",
+    "compliment",
+    "age_probe",
+    "personal_info_probe",
+    "risk_check",
+    "secrecy",
+    "isolation",
+    "gift_offer",
+    "platform_switch",
+    "image_request",
+    "meeting_request",
+    "threat",
+    "payment_demand",
+    "desensitisation",
+    "guilt_pressure",
+)
+THREAT_TAGS = frozenset({"threat", "payment_demand"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,14 @@ class Labelled:
     #: participant -> "adult" / "child" / "bot" where the writer said
     roles: dict[str, str]
 
+    @property
+    def first_threat_index(self) -> int | None:
+        """The first message tagged threat or payment_demand; without tags, first_harm_index
+        (the best the file says)."""
+        if self.tags is None:
+            return self.first_harm_index
+        return next((i for i, tags in enumerate(self.tags) if tags & THREAT_TAGS), None)
+
 
 def parse_labelled(raw: Any, source: str, line: int, *, with_ages: bool = False) -> Labelled:
     where = f"{source}: line {line}"
@@ -49,23 +74,39 @@ def parse_labelled(raw: Any, source: str, line: int, *, with_ages: bool = False)
     if label not in LABELS:
         raise ConversationFormatError(f"{where}: 'label' must be grooming, sextortion or benign")
     harm = raw.get("first_harm_index")
-    if harm is not None and (not isinstance(harm, int) or isinstance(harm, bool)
-                             or not 0 <= harm < len(conversation.messages)):
+    if harm is not None and (
+        not isinstance(harm, int)
+        or isinstance(harm, bool)
+        or not 0 <= harm < len(conversation.messages)
+    ):
         raise ConversationFormatError(
-            f"{where}: 'first_harm_index' must be null or the index of a message")
+            f"{where}: 'first_harm_index' must be null or the index of a message"
+        )
     tags = _tags(raw["messages"], where)
-    roles = {pid: str(info["role"]) for pid, info in conversation.participants.items()
-             if isinstance(info.get("role"), str)}
+    roles = {
+        pid: str(info["role"])
+        for pid, info in conversation.participants.items()
+        if isinstance(info.get("role"), str)
+    }
     participants = conversation.participants
     if not with_ages:
         participants = {pid: {} for pid in participants}
     else:
-        participants = {pid: {"age": info["age"]} if isinstance(info.get("age"), int) else {}
-                        for pid, info in participants.items()}
+        participants = {
+            pid: {"age": info["age"]} if isinstance(info.get("age"), int) else {}
+            for pid, info in participants.items()
+        }
     kind = raw.get("category", raw.get("kind", label))
-    return Labelled(source, line, Conversation(conversation.id, conversation.messages,
-                                               participants),
-                    str(label), str(kind), harm, tags, roles)
+    return Labelled(
+        source,
+        line,
+        Conversation(conversation.id, conversation.messages, participants),
+        str(label),
+        str(kind),
+        harm,
+        tags,
+        roles,
+    )
 
 
 def _tags(messages: list[Any], where: str) -> tuple[frozenset[str], ...] | None:
@@ -79,7 +120,8 @@ def _tags(messages: list[Any], where: str) -> tuple[frozenset[str], ...] | None:
         unknown = set(tags) - {*TAGS, "none"}
         if unknown:
             raise ConversationFormatError(
-                f"{where}: message {i}: unknown tag {sorted(unknown)[0]!r}")
+                f"{where}: message {i}: unknown tag {sorted(unknown)[0]!r}"
+            )
         out.append(frozenset(t for t in tags if t != "none"))
     return tuple(out)
 

@@ -38,8 +38,13 @@ from safeguarding.conversation.training.corpus import TACTICS, Corpus
 from safeguarding.conversation.training.fit import fit_logistic, fit_tactics, platt, sparse_rows
 
 # Shares of benign conversations allowed to reach each tier, on out-of-source scores.
-BUDGETS = {"alert": 0.01, "sextortion_share": 0.6, "nudge_age_unknown": 0.05, "nudge": 0.10,
-           "sextortion_nudge": 0.05}
+BUDGETS = {
+    "alert": 0.01,
+    "sextortion_share": 0.6,
+    "nudge_age_unknown": 0.05,
+    "nudge": 0.10,
+    "sextortion_nudge": 0.05,
+}
 # The tactic model's L2 penalty and epochs of stochastic gradient descent (fit_tactics):
 # chosen by held-out mean average precision over tactics, leave-one-source-out.
 TACTIC_ALPHA = 1e-5
@@ -53,18 +58,28 @@ class Rows:
     grooming: npt.NDArray[np.float64]
     sextortion: npt.NDArray[np.float64]
     weight: npt.NDArray[np.float64]
-    conversation: npt.NDArray[np.int64]   # index into the corpus
+    conversation: npt.NDArray[np.int64]  # index into the corpus
 
     @staticmethod
     def concat(parts: list[Rows]) -> Rows:
-        return Rows(*(np.concatenate([getattr(p, f) for p in parts])
-                      for f in ("x", "grooming", "sextortion", "weight", "conversation")))
+        return Rows(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("x", "grooming", "sextortion", "weight", "conversation")
+            )
+        )
 
 
 class Trainer:
-    def __init__(self, corpus: Corpus, embedder: Embedder | None,
-                 semantic: SemanticScorer | None, version: str, *,
-                 iterations: int = TACTIC_ITERATIONS) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        embedder: Embedder | None,
+        semantic: SemanticScorer | None,
+        version: str,
+        *,
+        iterations: int = TACTIC_ITERATIONS,
+    ) -> None:
         self.corpus = corpus
         self.iterations = iterations
         self.embedder = embedder
@@ -88,15 +103,26 @@ class Trainer:
         if sources not in self._tactics:
             rows = np.isin(self.corpus.message_source, list(sources)) & self.corpus.tagged
             sparse_part, dense_part = self._inputs
-            w, b = fit_tactics((sparse_part[rows], dense_part[rows]), self.corpus.tags[rows],
-                               alpha=TACTIC_ALPHA, epochs=self.iterations)
-            e = 0 if self.corpus.prepared.embeddings is None else (
-                self.corpus.prepared.embeddings.shape[1])
+            w, b = fit_tactics(
+                (sparse_part[rows], dense_part[rows]),
+                self.corpus.tags[rows],
+                alpha=TACTIC_ALPHA,
+                epochs=self.iterations,
+            )
+            e = (
+                0
+                if self.corpus.prepared.embeddings is None
+                else (self.corpus.prepared.embeddings.shape[1])
+            )
             assert w.shape[0] == lexical.BUCKETS + e + len(RULE_TACTICS)
             self._tactics[sources] = TacticModel(
-                TACTICS, w[:lexical.BUCKETS].astype(np.float32),
-                w[lexical.BUCKETS:].astype(np.float32), b.astype(np.float32),
-                self.embedder.name if self.embedder else None, self.version)
+                TACTICS,
+                w[: lexical.BUCKETS].astype(np.float32),
+                w[lexical.BUCKETS :].astype(np.float32),
+                b.astype(np.float32),
+                self.embedder.name if self.embedder else None,
+                self.version,
+            )
         return self._tactics[sources]
 
     def probabilities(self, model: TacticModel, conversation: int) -> npt.NDArray[np.float32]:
@@ -113,14 +139,16 @@ class Trainer:
         for source in sorted(sources):
             if source not in self._rows:
                 model = self.tactics(everything - {source})
-                self._rows[source] = Rows.concat([
-                    self._replay(c, self.probabilities(model, c), model.tactics)
-                    for c in self.corpus.conversations([source])])
+                self._rows[source] = Rows.concat(
+                    [
+                        self._replay(c, self.probabilities(model, c), model.tactics)
+                        for c in self.corpus.conversations([source])
+                    ]
+                )
             parts.append(self._rows[source])
         return Rows.concat(parts)
 
-    def _replay(self, c: int, probabilities: npt.NDArray[np.float32], columns: list[Any]
-                ) -> Rows:
+    def _replay(self, c: int, probabilities: npt.NDArray[np.float32], columns: list[Any]) -> Rows:
         item = self.corpus.items[c]
         analyzer = ConversationAnalyzer(_NO_DETECTOR)
         state = analyzer.new_state(item.conversation.id, item.conversation.participants)
@@ -137,12 +165,17 @@ class Trainer:
         for pid in ids:
             per_participant[pid] = per_participant.get(pid, 0) + 1
         weight = np.array([1.0 / per_participant[pid] for pid in ids])
-        return Rows(np.array(xs), is_offender * (item.label == "grooming"),
-                    is_offender * (item.label == "sextortion"), weight,
-                    np.full(len(ids), c, dtype=np.int64))
+        return Rows(
+            np.array(xs),
+            is_offender * (item.label == "grooming"),
+            is_offender * (item.label == "sextortion"),
+            weight,
+            np.full(len(ids), c, dtype=np.int64),
+        )
 
-    def _fit_heads(self, rows: Rows) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
-                                              dict[str, Head]]:
+    def _fit_heads(
+        self, rows: Rows
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], dict[str, Head]]:
         mean = rows.x.mean(axis=0)
         scale = np.maximum(rows.x.std(axis=0), 1e-3)
         z = (rows.x - mean) / scale
@@ -182,10 +215,14 @@ class Trainer:
         self._risk[sources] = model
         return model
 
-    def _thresholds(self, oof: Rows, probabilities: dict[str, npt.NDArray[np.float64]]
-                    ) -> tuple[dict[str, float], dict[str, Any]]:
-        benign = [c for c in dict.fromkeys(oof.conversation.tolist())
-                  if self.corpus.items[c].label == "benign"]
+    def _thresholds(
+        self, oof: Rows, probabilities: dict[str, npt.NDArray[np.float64]]
+    ) -> tuple[dict[str, float], dict[str, Any]]:
+        benign = [
+            c
+            for c in dict.fromkeys(oof.conversation.tolist())
+            if self.corpus.items[c].label == "benign"
+        ]
         top = {name: _per_conversation(oof.conversation, p) for name, p in probabilities.items()}
         g = [top["grooming"][c] for c in benign]
         s = [top["sextortion"][c] for c in benign]
@@ -196,19 +233,24 @@ class Trainer:
         remaining = sorted((gv for gv, sv in zip(g, s, strict=True) if sv < sext), reverse=True)
         spent = len(benign) - len(remaining)
         room = max(0, allowed - spent)
-        groom = (np.nextafter(remaining[room], 1.0) if room < len(remaining) else 0.0)
+        groom = np.nextafter(remaining[room], 1.0) if room < len(remaining) else 0.0
         thresholds = {
-            "grooming_alert": max(float(groom), 0.05), "sextortion_alert": max(sext, 0.05),
+            "grooming_alert": max(float(groom), 0.05),
+            "sextortion_alert": max(sext, 0.05),
             "nudge": threshold_at_rate(g, BUDGETS["nudge"]),
             "nudge_age_unknown": threshold_at_rate(g, BUDGETS["nudge_age_unknown"]),
             "sextortion_nudge": threshold_at_rate(s, BUDGETS["sextortion_nudge"]),
         }
         for key in ("nudge", "nudge_age_unknown"):
             thresholds[key] = min(thresholds[key], thresholds["grooming_alert"])
-        thresholds["sextortion_nudge"] = min(thresholds["sextortion_nudge"],
-                                             thresholds["sextortion_alert"])
-        budget = {"benign_conversations": len(benign), "shares": BUDGETS,
-                  "chosen_on": "out-of-source predictions of the training sources"}
+        thresholds["sextortion_nudge"] = min(
+            thresholds["sextortion_nudge"], thresholds["sextortion_alert"]
+        )
+        budget = {
+            "benign_conversations": len(benign),
+            "shares": BUDGETS,
+            "chosen_on": "out-of-source predictions of the training sources",
+        }
         return thresholds, budget
 
     def bundle(self, sources: Iterable[str]) -> tuple[TacticModel, RiskModel]:
@@ -219,30 +261,49 @@ class Trainer:
     def score(self, held_out: Iterable[str], trained: frozenset[str]) -> list[Scored]:
         """Held-out conversations scored by the engine with a bundle fitted on `trained`."""
         tactics, risk = self.bundle(trained)
-        analyzer = ConversationAnalyzer(MessageDetector(tactics, risk, self.embedder,
-                                                        self.semantic))
+        analyzer = ConversationAnalyzer(
+            MessageDetector(tactics, risk, self.embedder, self.semantic)
+        )
         out = []
         for c in self.corpus.conversations(frozenset(held_out)):
             item = self.corpus.items[c]
-            found = signals(self.corpus.slice(c), self.probabilities(tactics, c),
-                            tactics.tactics)
+            found = signals(self.corpus.slice(c), self.probabilities(tactics, c), tactics.tactics)
             state = analyzer.new_state(item.conversation.id, item.conversation.participants)
             for message, signal in zip(item.conversation.messages, found, strict=True):
                 analyzer.update(state, message, signal)
             a = analyzer.assessment(state)
-            out.append(Scored(item.source, item.label, item.kind, item.first_harm_index,
-                              a.alert, a.category, a.first_alert_index, a.grooming_score,
-                              a.sextortion_score, a.tier, a.disclosure))
+            out.append(
+                Scored(
+                    item.source,
+                    item.label,
+                    item.kind,
+                    item.first_harm_index,
+                    a.alert,
+                    a.category,
+                    a.first_alert_index,
+                    a.grooming_score,
+                    a.sextortion_score,
+                    a.tier,
+                    a.disclosure,
+                    item.first_threat_index,
+                )
+            )
         return out
 
 
 def _subset(rows: Rows, mask: npt.NDArray[np.bool_]) -> Rows:
-    return Rows(rows.x[mask], rows.grooming[mask], rows.sextortion[mask], rows.weight[mask],
-                rows.conversation[mask])
+    return Rows(
+        rows.x[mask],
+        rows.grooming[mask],
+        rows.sextortion[mask],
+        rows.weight[mask],
+        rows.conversation[mask],
+    )
 
 
-def _per_conversation(conversation: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
-                      ) -> dict[int, float]:
+def _per_conversation(
+    conversation: npt.NDArray[np.int64], values: npt.NDArray[np.float64]
+) -> dict[int, float]:
     out: dict[int, float] = {}
     for c, v in zip(conversation.tolist(), values.tolist(), strict=True):
         if v > out.get(c, -1.0):
