@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.store.db import Database
+from tests.stored import unknown_stored_values
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -154,7 +155,10 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 def engine(db_url: str) -> Iterator[Engine]:
     instance = Engine(Settings(database_url=db_url, index_refresh_seconds=0.2))
     yield instance
-    instance.close()
+    try:
+        assert unknown_stored_values(instance) == []  # persistent keys stay members
+    finally:
+        instance.close()
 
 
 @pytest.fixture(scope="session")

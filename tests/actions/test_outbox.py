@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from safeguarding.actions.model import DeliveryStatus
 from safeguarding.actions.receiver import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -107,7 +108,7 @@ def test_a_receiver_that_never_answers_ends_dead_and_can_be_retried(engine: Engi
     engine.outbox.run_once()
     engine.outbox.run_once()
     assert engine.outbox.counts() == {"dead": 1}
-    dead = engine.outbox.items(status="dead")[0]
+    dead = engine.outbox.items(status=DeliveryStatus.DEAD)[0]
     assert "ConnectError" in (dead.last_error or "")
     engine.outbox.retry(dead.id, "user:ada")
     assert engine.outbox.counts() == {"pending": 1}

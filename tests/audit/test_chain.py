@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.tables import AuditEventRow
 from safeguarding.cli.main import app
 from safeguarding.config import Settings
@@ -21,7 +22,7 @@ from safeguarding.store.db import Database, alembic_config
 def _record(engine: Engine, n: int, actor: str = "t") -> None:
     for i in range(n):
         with engine.db.write() as session:
-            engine.audit.record(session, actor, "test.event", f"item:{i}", n=i)
+            engine.audit.record(session, actor, Event.CASE_VIEW, f"item:{i}", n=i)
 
 
 def _verify(engine: Engine) -> list[str]:
@@ -43,7 +44,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(engine: Engine) -> None:
 def test_a_rolled_back_transaction_leaves_no_event(engine: Engine) -> None:
     try:
         with engine.db.write() as session:
-            engine.audit.record(session, "t", "doomed")
+            engine.audit.record(session, "t", Event.CASE_VIEW, "doomed")
             raise RuntimeError("boom")
     except RuntimeError:
         pass
@@ -51,32 +52,32 @@ def test_a_rolled_back_transaction_leaves_no_event(engine: Engine) -> None:
     assert _verify(engine) == []
 
 
-def _actions(engine: Engine) -> list[str]:
+def _targets(engine: Engine) -> list[str]:
     with engine.db.read() as session:
-        return list(session.scalars(select(AuditEventRow.action).order_by(AuditEventRow.seq)))
+        return list(session.scalars(select(AuditEventRow.target).order_by(AuditEventRow.seq)))
 
 
 def test_events_survive_savepoints_and_only_a_rolled_back_savepoints_own_go(
         engine: Engine) -> None:
     with engine.db.write() as session:
-        engine.audit.record(session, "t", "outer.before")
+        engine.audit.record(session, "t", Event.CASE_VIEW, "outer.before")
         with session.begin_nested():
-            engine.audit.record(session, "t", "savepoint.kept")
+            engine.audit.record(session, "t", Event.CASE_VIEW, "savepoint.kept")
             try:
                 with session.begin_nested():
-                    engine.audit.record(session, "t", "inner.doomed")
+                    engine.audit.record(session, "t", Event.CASE_VIEW, "inner.doomed")
                     raise RuntimeError("inner savepoint rolls back")
             except RuntimeError:
                 pass
-            engine.audit.record(session, "t", "savepoint.after_inner")
+            engine.audit.record(session, "t", Event.CASE_VIEW, "savepoint.after_inner")
         try:
             with session.begin_nested():
-                engine.audit.record(session, "t", "second.doomed")
+                engine.audit.record(session, "t", Event.CASE_VIEW, "second.doomed")
                 raise RuntimeError("second savepoint rolls back")
         except RuntimeError:
             pass
-        engine.audit.record(session, "t", "outer.after")
-    assert _actions(engine) == ["outer.before", "savepoint.kept", "savepoint.after_inner",
+        engine.audit.record(session, "t", Event.CASE_VIEW, "outer.after")
+    assert _targets(engine) == ["outer.before", "savepoint.kept", "savepoint.after_inner",
                                 "outer.after"]
     assert _verify(engine) == []
     with engine.db.read() as session:
@@ -94,7 +95,7 @@ def test_the_chain_hooks_leave_other_sessions_alone(engine: Engine) -> None:
             session.add(AuditEventRow(actor="x", action="foreign", target="", details={}))
             session.commit()
             with pytest.raises(TypeError, match="project's sessions"):
-                engine.audit.record(session, "x", "foreign.audit")
+                engine.audit.record(session, "x", Event.CASE_VIEW, "foreign")
     finally:
         other.dispose()
     with engine.db.read() as session:

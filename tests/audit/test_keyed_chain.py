@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from safeguarding.audit.chain import GENESIS, event_hash
 from safeguarding.audit.checkpoint import read_checkpoints
+from safeguarding.audit.events import Event
 from safeguarding.audit.keys import AuditKey, public_key_from_hex
 from safeguarding.audit.tables import AuditEventRow
 from safeguarding.cli.main import app
@@ -47,7 +48,7 @@ def keyed(db_url: str, key_file: Path, tmp_path: Path) -> Iterator[Engine]:
 def _record(engine: Engine, n: int) -> None:
     for i in range(n):
         with engine.db.write() as session:
-            engine.audit.record(session, "t", "test.event", f"item:{i}", n=i)
+            engine.audit.record(session, "t", Event.CASE_VIEW, f"item:{i}", n=i)
 
 
 def _problems(engine: Engine) -> list[str]:

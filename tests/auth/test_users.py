@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from safeguarding.audit.events import Event
 from safeguarding.auth.sessions import WebSessions
 from safeguarding.engine import Engine
 from safeguarding.errors import AuthError, ConflictError, ForbiddenError, InvalidInputError
@@ -38,7 +39,7 @@ def test_failures_are_audited_and_refusals_give_no_name_away(engine: Engine) -> 
     with pytest.raises(AuthError, match="wrong username or password"):
         users.authenticate("nobody", PASSWORD)  # same words: names are not disclosed
     with engine.db.read() as session:
-        failures = engine.audit.recent(session, action="login.failure")
+        failures = engine.audit.recent(session, action=Event.LOGIN_FAILURE)
     assert len(failures) == 6
 
 

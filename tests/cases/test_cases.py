@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from safeguarding.actions.tables import OutboxRow
+from safeguarding.audit.events import Event
 from safeguarding.banks.model import Action
 from safeguarding.cases import intake
 from safeguarding.cases.model import Decision, Priority, Status, Subject
@@ -141,7 +142,7 @@ def test_a_decision_submitted_twice_is_refused_the_second_time(engine: Engine) -
     with pytest.raises(ConflictError, match="already decided"):
         engine.cases.decide(opened.case.id, reviewer, "confirm", "seen", version=1)
     with engine.db.read() as session:
-        events = engine.audit.recent(session, action="case.decide")
+        events = engine.audit.recent(session, action=Event.CASE_DECIDE)
     assert len(events) == 1
 
 

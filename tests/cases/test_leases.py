@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import pytest
 
+from safeguarding.audit.events import Event
 from safeguarding.auth.users import User
 from safeguarding.cases import intake
 from safeguarding.cases.model import Priority, Status, Subject
@@ -114,7 +115,7 @@ def test_a_senior_can_take_a_case_over(engine: Engine, team: tuple[User, User, U
     with pytest.raises(ConflictError, match="being reviewed by sam"):
         engine.cases.decide(case_id, rita, "confirm", "mine", version=1)
     with engine.db.read() as session:
-        takeover = engine.audit.recent(session, action="case.takeover")
+        takeover = engine.audit.recent(session, action=Event.CASE_TAKEOVER)
     assert [(e.actor, e.details["previous"]) for e in takeover] == [("user:sam", "rita")]
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from safeguarding.audit.events import Event
 from safeguarding.cases import intake
 from safeguarding.cases.keyframes import keyframe_sheet, spread
 from safeguarding.cases.model import KEYFRAMES_TYPE, Subject
@@ -66,7 +67,7 @@ def test_a_quarter_reveal_sends_only_that_quarter(engine: Engine) -> None:
     with pytest.raises(InvalidInputError, match="region"):
         engine.previews.render(case_id, preview, "user:rita", reveal=True, region="middle")
     with engine.db.read() as session:
-        reveals = engine.audit.recent(session, action="evidence.reveal")
+        reveals = engine.audit.recent(session, action=Event.EVIDENCE_REVEAL)
     # newest first; the refused one recorded nothing
     assert [e.details["region"] for e in reversed(reveals)] == ["whole", *COLOURS]
     assert {e.details["preview"] for e in reveals} == {preview}
@@ -97,7 +98,7 @@ def test_a_video_is_kept_as_four_keyframes_spread_over_it(engine: Engine) -> Non
     # one keyframe per quarter, in time order, from the start to the end of the video
     assert greys == sorted(greys) and greys[0] < 20 and greys[-1] > 180, greys
     with engine.db.read() as session:
-        added = engine.audit.recent(session, action="preview.add")[0]
+        added = engine.audit.recent(session, action=Event.PREVIEW_ADD)[0]
     # sampled 4 times a second (0, 0.3, 0.5, 0.8 ... 2.8 at 10 fps), four spread over them
     assert added.details["keyframes"] == [0.0, 1.0, 1.8, 2.8]
     blurred = _open(engine.previews.render(case_id, preview, "user:rita", reveal=False))

@@ -18,6 +18,7 @@ from safeguarding.conversation.metrics import (
     threshold_at_rate,
     wilson,
 )
+from safeguarding.conversation.state import Tier
 from safeguarding.errors import ConversationFormatError
 
 
@@ -51,7 +52,7 @@ def _scored(
     harm: int | None,
     g: float,
     s: float = 0.0,
-    tier: str = "none",
+    tier: Tier = Tier.NONE,
 ) -> Scored:
     category = None if alert_at is None else ("sextortion" if s > g else "grooming")
     return Scored(
@@ -66,7 +67,7 @@ SAMPLE = [
     _scored("a", "grooming", None, 8, 0.2),  # missed
     _scored("a", "sextortion", 4, 3, 0.1, 0.95),  # one message after the threat: on time
     _scored("b", "sextortion", 6, 3, 0.1, 0.9),  # three after: late
-    _scored("b", "benign", None, None, 0.1, tier="nudge"),
+    _scored("b", "benign", None, None, 0.1, tier=Tier.NUDGE),
     _scored("b", "benign", 2, None, 0.82),  # a false alert
     _scored("b", "benign", None, None, 0.3, 0.2),
     _scored("a", "benign", None, None, 0.05),
@@ -103,11 +104,11 @@ def test_eval_numbers_on_a_fixed_sample() -> None:
 def test_sextortion_is_timed_from_the_first_threat_not_an_earlier_request() -> None:
     # an image request at message 2, the first threat at 4, the alert after message 5
     late_for_harm = Scored(
-        "a", "sextortion", "s", 2, True, "sextortion", 5, 0.1, 0.9, "urgent", False, 4
+        "a", "sextortion", "s", 2, True, "sextortion", 5, 0.1, 0.9, Tier.URGENT, False, 4
     )
-    late = Scored("a", "sextortion", "s", 2, True, "sextortion", 6, 0.1, 0.9, "urgent", False, 4)
+    late = Scored("a", "sextortion", "s", 2, True, "sextortion", 6, 0.1, 0.9, Tier.URGENT, False, 4)
     untagged = Scored(
-        "a", "sextortion", "s", 2, True, "sextortion", 3, 0.1, 0.9, "urgent", False
+        "a", "sextortion", "s", 2, True, "sextortion", 3, 0.1, 0.9, Tier.URGENT, False
     )  # no tags: timed from first_harm_index
     x = report([late_for_harm, late, untagged])[POOLED]["sextortion"]
     assert x["alerted_within_1_message"] == 2

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from safeguarding.audit.events import Event
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
@@ -97,7 +98,7 @@ def test_first_fetch_delta_and_tombstones(engine: Engine, tmp_path: Path) -> Non
     assert (shown.added, shown.removed, shown.skipped, shown.last_error) == (4, 2, 1, None)
     assert shown.last_success_at is not None and shown.checkpoint is not None
     with engine.db.read() as session:
-        pages = engine.audit.recent(session, action="exchange.page")
+        pages = engine.audit.recent(session, action=Event.EXCHANGE_PAGE)
     assert sum(p.details["added"] for p in pages) == 4
 
 
@@ -155,7 +156,7 @@ def test_removing_an_exchange_withdraws_its_claims(engine: Engine, tmp_path: Pat
     assert not _matches(engine, PDQS[0]) and _matches(engine, PDQS[1])
     with engine.db.read() as session:
         changes = engine.banks.store.changes_with_values(session, before, 100)
-        event = engine.audit.recent(session, action="exchange.remove")[0]
+        event = engine.audit.recent(session, action=Event.EXCHANGE_REMOVE)[0]
         assert ClaimStore().count(session, a_id) == 0
     assert sorted((c.op, c.value) for c in changes) == [("remove", PDQS[0]), ("remove", PDQS[2])]
     assert (event.details["withdrawn"], event.details["removed"], event.details["kept"]) == (

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from safeguarding.audit.events import Event
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import (
@@ -54,7 +55,7 @@ def test_credentials_are_sealed_at_rest_and_not_audited(engine: Engine) -> None:
     engine.exchanges.add("hotline", "safeguarding", "partner", FEED, "alice")
     with engine.db.read() as session:
         row = session.scalars(select(ExchangeRow)).one()
-        events = engine.audit.recent(session, action="exchange.add")
+        events = engine.audit.recent(session, action=Event.EXCHANGE_ADD)
     assert row.credentials is not None and SECRET.encode() not in row.credentials
     assert SECRET not in str(row.options) and row.credential_names == ["token"]
     assert len(events) == 1 and SECRET not in str(events[0].details)

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from safeguarding.audit.events import Event
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
 from safeguarding.demo import generated_image
@@ -99,7 +100,7 @@ def test_after_ncmecs_hour_a_new_report_is_opened(engine: Engine, fakes: Fakes,
     assert first not in fakes.ncmec.reports
     assert list(fakes.ncmec.finished()) == [report.external_id]
     with engine.db.read() as session:
-        abandoned = engine.audit.recent(session, action="report.abandoned")
+        abandoned = engine.audit.recent(session, action=Event.REPORT_ABANDONED)
     assert abandoned and abandoned[0].details["external_id"] == first
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from safeguarding.audit.events import Event
 from safeguarding.config import Settings
 from safeguarding.conversation.analyzer import Message
 from safeguarding.engine import Engine
@@ -39,7 +40,7 @@ def test_state_survives_a_restart(db_url: str, rules_engine: Engine) -> None:
         assert second.first_alert_index == 1 and second.messages == 3
         assert restarted.conversations.risk("c1").to_json() == second.to_json()
         with restarted.db.read() as session:
-            events = restarted.audit.recent(session, action="conversation.alert")
+            events = restarted.audit.recent(session, action=Event.CONVERSATION_ALERT)
         assert [e.target for e in events] == ["c1"]
     finally:
         restarted.close()

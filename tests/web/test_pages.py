@@ -10,6 +10,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from safeguarding.audit.events import Event
 from safeguarding.cases import intake, records
 from safeguarding.cases.model import Status, Subject
 from safeguarding.cases.uploads import UploadInfo
@@ -109,7 +110,7 @@ def test_each_preview_can_be_classified_on_its_own(client: TestClient, web_engin
     }  # ignored likewise
     assert client.post(f"/cases/{case_id}/decision", data=form).status_code == 303
     with web_engine.db.read() as session:
-        decided = web_engine.audit.recent(session, action="case.decide")[0]
+        decided = web_engine.audit.recent(session, action=Event.CASE_DECIDE)[0]
     assert decided.details["file_classifications"] == {str(preview.id): "A1"}
     other = _case(web_engine, "grooming")
     wrong = {**form, "version": 1, f"classification_{preview.id}": "A1"}
@@ -172,8 +173,8 @@ def test_previews_are_blurred_and_a_reveal_is_logged(
     assert 'data-reblur-seconds="15"' in revealed.text
     assert "You have revealed 1 image in the last hour" in client.get(url).text
     with web_engine.db.read() as session:
-        reveals = web_engine.audit.recent(session, action="evidence.reveal")
-        views = web_engine.audit.recent(session, action="evidence.view")
+        reveals = web_engine.audit.recent(session, action=Event.EVIDENCE_REVEAL)
+        views = web_engine.audit.recent(session, action=Event.EVIDENCE_VIEW)
     assert [(e.actor, e.details["region"]) for e in reveals] == [
         ("user:test", "bottom-right"),
         ("user:rita", "bottom-right"),
@@ -350,7 +351,7 @@ def test_start_reviewing_a_queue_case_after_case(client: TestClient, web_engine:
         f"/cases/{ids[2]}?queue=reports&skipped={ids[1]}&msg=Case+{ids[1]}+is+back"
     )
     with web_engine.db.read() as session:
-        released = web_engine.audit.recent(session, action="case.release")
+        released = web_engine.audit.recent(session, action=Event.CASE_RELEASE)
     assert released[0].details["reason"] == "It needs a specialist: needs a translator"
 
     # after a decision the next case opens, the skipped one stays skipped this round

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
+from safeguarding.audit.events import Event
 from safeguarding.cases.model import Status
 from safeguarding.engine import Engine
 from tests.fakes.setup import PASSWORD, Fakes, response_engine, users
@@ -119,7 +120,7 @@ def test_a_moderators_shift_by_keyboard(browser: Browser, server: LiveServer) ->
     assert page.locator("img.revealed").count() == 0
     assert "grey" in (page.get_attribute("body", "class") or "")
     with engine.db.read() as session:
-        reveal = engine.audit.recent(session, action="evidence.reveal")[0]
+        reveal = engine.audit.recent(session, action=Event.EVIDENCE_REVEAL)[0]
     assert (reveal.actor, reveal.details["region"]) == ("user:rita", "top-right")
 
     # three decisions, three kinds of case; the next case opens, or the queue when none

@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from safeguarding.actions.model import DeliveryStatus
 from safeguarding.actions.tables import OutboxRow
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.errors import ConflictError
 from safeguarding.store.db import Database
@@ -38,6 +40,27 @@ class Delivery:
     #: `<instance id>:<key>`: the same in every attempt, different in every installation
     idempotency_key: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """An outbox item as the admin page shows it."""
+
+    id: int
+    case_id: int | None
+    channel: str
+    event: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def _item(row: OutboxRow) -> OutboxItem:
+    return OutboxItem(row.id, row.case_id, row.channel, row.event, DeliveryStatus(row.status),
+                      row.attempts, row.last_error, as_utc(row.created_at) or utcnow(),
+                      as_utc(row.delivered_at))
 
 
 #: a handler delivers one item or raises; on success `after(session, delivery)` runs in the
@@ -68,7 +91,7 @@ def any_pending(session: Session, case_id: int, channel: str) -> bool:
     """Whether a delivery on `channel` for the case is still to be made."""
     return session.scalar(select(OutboxRow.id).where(
         OutboxRow.case_id == case_id, OutboxRow.channel == channel,
-        OutboxRow.status == "pending").limit(1)) is not None
+        OutboxRow.status == DeliveryStatus.PENDING).limit(1)) is not None
 
 
 class Outbox:
@@ -92,7 +115,7 @@ class Outbox:
         with self.db.write() as session:
             now = utcnow()
             query = select(OutboxRow).where(OutboxRow.channel == channel,
-                                            OutboxRow.status == "pending")
+                                            OutboxRow.status == DeliveryStatus.PENDING)
             if ordered:  # the head of the line, due or not: nothing overtakes it
                 query = query.with_for_update()
             else:  # the oldest due item no one is delivering; others' locks are skipped
@@ -118,18 +141,19 @@ class Outbox:
     def _finish(self, delivery: Delivery, error: str | None, after: After | None) -> None:
         with self.db.write() as session:
             row = session.get(OutboxRow, delivery.id, with_for_update=True)
-            if row is None or row.status != "pending":
+            if row is None or row.status != DeliveryStatus.PENDING:
                 return
             row.lease_until = None
             if error is None:
-                row.status, row.delivered_at, row.last_error = "delivered", utcnow(), None
+                row.status, row.delivered_at = DeliveryStatus.DELIVERED, utcnow()
+                row.last_error = None
                 if after is not None:
                     after(session, delivery)
                 return
             row.last_error = error[:2000]
             if row.attempts >= self.max_attempts:
-                row.status = "dead"
-                self.audit.record(session, "worker", "outbox.dead", f"outbox:{row.id}",
+                row.status = DeliveryStatus.DEAD
+                self.audit.record(session, "worker", Event.OUTBOX_DEAD, f"outbox:{row.id}",
                                   channel=row.channel, event=row.event, error=row.last_error)
                 return
             delay = min(self.base_delay * 2 ** (row.attempts - 1), self.max_delay)
@@ -160,24 +184,24 @@ class Outbox:
                 delivered += 1
         return delivered
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[DeliveryStatus, int]:
         with self.db.read() as session:
             rows = session.execute(select(OutboxRow.status, func.count())
                                    .group_by(OutboxRow.status))
-            return {str(status): int(count) for status, count in rows.all()}
+            return {DeliveryStatus(status): int(count) for status, count in rows.all()}
 
-    def items(self, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
+    def items(self, status: DeliveryStatus | None = None, limit: int = 100) -> list[OutboxItem]:
         with self.db.read() as session:
             query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
             if status:
                 query = query.where(OutboxRow.status == status)
-            return list(session.scalars(query))
+            return [_item(row) for row in session.scalars(query)]
 
     def retry(self, item_id: int, actor: str) -> None:
         """Put a dead delivery back in line (after the receiver is fixed)."""
         with self.db.write() as session:
             row = session.get(OutboxRow, item_id)
-            if row is None or row.status != "dead":
+            if row is None or row.status != DeliveryStatus.DEAD:
                 raise ConflictError(f"outbox item {item_id} is not dead")
-            row.status, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
-            self.audit.record(session, actor, "outbox.retry", f"outbox:{item_id}")
+            row.status, row.attempts, row.next_attempt_at = DeliveryStatus.PENDING, 0, utcnow()
+            self.audit.record(session, actor, Event.OUTBOX_RETRY, f"outbox:{item_id}")

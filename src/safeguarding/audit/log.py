@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from safeguarding.audit.chain import json_safe, pending
 from safeguarding.audit.checkpoint import Checkpoint, CheckpointLog, read_checkpoints
+from safeguarding.audit.events import Event
 from safeguarding.audit.keys import AuditKey
 from safeguarding.audit.tables import AuditEventRow
 from safeguarding.audit.verify import ChainReport, verify_chain
@@ -47,14 +48,15 @@ class AuditLog:
         self.key = key
         self.checkpoint_file = Path(checkpoint_file) if checkpoint_file else None
 
-    def record(self, session: Session, actor: str, action: str, target: str = "",
+    def record(self, session: Session, actor: str, action: Event, target: str = "",
                **details: Any) -> None:
-        row = AuditEventRow(at=utcnow(), actor=actor[:200], action=action,
+        # Event(...) refuses a name outside the list (a bug), so every stored one is a member
+        row = AuditEventRow(at=utcnow(), actor=actor[:200], action=Event(action).value,
                             target=target[:300], details=json_safe(details))
         session.add(row)
         pending(session, self.key).append(row)
 
-    def recent(self, session: Session, limit: int = 100, action: str | None = None,
+    def recent(self, session: Session, limit: int = 100, action: Event | None = None,
                target: str | None = None) -> list[AuditEvent]:
         query = select(AuditEventRow).order_by(AuditEventRow.id.desc()).limit(limit)
         if action:

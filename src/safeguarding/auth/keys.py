@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.tables import ApiKeyRow
 from safeguarding.errors import (
@@ -104,7 +105,7 @@ class ApiKeys:
                             scopes=scopes, created_by=actor)
             session.add(row)
             session.flush()
-            self.audit.record(session, actor, "key.create", f"key:{key_id}", name=name,
+            self.audit.record(session, actor, Event.KEY_CREATE, f"key:{key_id}", name=name,
                               scopes=scopes)
             key = _key(row)
         return CreatedKey(key, f"sg_{key_id}_{secret}")
@@ -123,7 +124,7 @@ class ApiKeys:
             if row.revoked_at is not None:
                 raise ConflictError(f"API key {key_id!r} is already revoked")
             row.revoked_at = utcnow()
-            self.audit.record(session, actor, "key.revoke", f"key:{key_id}")
+            self.audit.record(session, actor, Event.KEY_REVOKE, f"key:{key_id}")
             return _key(row)
 
     def authenticate(self, token: str | None, scope: str) -> ApiKey:

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.tables import LoginThrottleRow, UserRow
 from safeguarding.auth.throttle import ACCOUNT, REFUSED, Attempt, LoginThrottle
@@ -109,7 +110,7 @@ class Users:
                           role=role.value, created_by=actor)
             session.add(row)
             session.flush()
-            self.audit.record(session, actor, "user.create", f"user:{username}",
+            self.audit.record(session, actor, Event.USER_CREATE, f"user:{username}",
                               role=role.value)
             return user_from_row(row)
 
@@ -153,7 +154,7 @@ class Users:
                 row.password_hash = self._hasher.hash(password)
                 self.throttle.clear_account(session, username)
                 changes["password_changed"] = True
-            self.audit.record(session, actor, "user.update", f"user:{username}", **changes)
+            self.audit.record(session, actor, Event.USER_UPDATE, f"user:{username}", **changes)
             return user_from_row(row)
 
     def authenticate(self, username: str, password: str, *, source: str = "",
@@ -202,7 +203,7 @@ class Users:
                 if self._hasher.check_needs_rehash(row.password_hash):
                     row.password_hash = self._hasher.hash(password)
                 self.throttle.succeeded(session, attempt)
-                self.audit.record(session, target, "login.success", target,
+                self.audit.record(session, target, Event.LOGIN_SUCCESS, target,
                                   source=attempt.address)
                 return SignedIn(user_from_row(row),
                                 self.throttle.browser_cookie(session, attempt.account))
@@ -211,7 +212,7 @@ class Users:
         refused = self.throttle.failed(session, attempt, now)
         if refused:
             details["refusing"] = refused  # these keys are refused for the window now
-        self.audit.record(session, f"anonymous:{attempt.address}", "login.failure", target,
+        self.audit.record(session, f"anonymous:{attempt.address}", Event.LOGIN_FAILURE, target,
                           **details)
         return None
 

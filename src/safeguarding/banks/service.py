@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.banks.formats import BankFormat, export, parse
 from safeguarding.banks.model import (
@@ -71,7 +72,7 @@ class BankService:
             bank = self.store.create(session, name=name, description=description,
                                      source=source, policy=policy,
                                      labels=check_labels(labels), created_by=actor)
-            self.audit.record(session, actor, "bank.create", f"bank:{name}", source=source,
+            self.audit.record(session, actor, Event.BANK_CREATE, f"bank:{name}", source=source,
                               policy={"action": policy.action.value, **policy.to_json()})
         self._changed()
         return bank
@@ -106,7 +107,7 @@ class BankService:
                 policy = current.policy.changed(**policy_changes)  # validates
                 changes["policy"] = policy
             bank = self.store.update(session, name, changes)
-            self.audit.record(session, actor, "bank.update", f"bank:{name}", changes={
+            self.audit.record(session, actor, Event.BANK_UPDATE, f"bank:{name}", changes={
                 k: str(v) for k, v in {**changes, **policy_changes}.items() if k != "policy"})
         self._changed()
         return bank
@@ -115,12 +116,12 @@ class BankService:
         with self.db.write() as session:
             count = self.store.get(session, name).entry_count
             self.store.delete(session, name)
-            self.audit.record(session, actor, "bank.delete", f"bank:{name}", entries=count)
+            self.audit.record(session, actor, Event.BANK_DELETE, f"bank:{name}", entries=count)
         self._changed()
 
     # --- entries -----------------------------------------------------------------------
     def add_entries(self, name: str, entries: Iterable[NewEntry], actor: str,
-                    *, action: str = "bank.add") -> ImportResult:
+                    *, action: Event = Event.BANK_ADD) -> ImportResult:
         with self.db.write() as session:
             added, present = self.store.add_entries(session, name, entries, actor)
             self.audit.record(session, actor, action, f"bank:{name}", added=added,
@@ -156,7 +157,7 @@ class BankService:
     def remove_entries(self, name: str, entry_ids: list[int], actor: str) -> int:
         with self.db.write() as session:
             removed = self.store.remove_entries(session, name, entry_ids)
-            self.audit.record(session, actor, "bank.remove", f"bank:{name}",
+            self.audit.record(session, actor, Event.BANK_REMOVE, f"bank:{name}",
                               entry_ids=entry_ids[:1000], removed=removed)
         self._changed()
         return removed
@@ -172,7 +173,7 @@ class BankService:
     def import_file(self, name: str, fmt: BankFormat | str, stream: IO[bytes],
                     actor: str) -> ImportResult:
         """All or nothing: a bad line rolls back the whole file. Re-importing adds nothing."""
-        return self.add_entries(name, parse(fmt, stream), actor, action="bank.import")
+        return self.add_entries(name, parse(fmt, stream), actor, action=Event.BANK_IMPORT)
 
     def export(self, name: str, fmt: BankFormat | str) -> Iterator[str]:
         fmt = choice("format", BankFormat, fmt)
@@ -189,14 +190,14 @@ class BankService:
             raise InvalidInputError("reason", "a reason is required")
         with self.db.write() as session:
             entry = self.store.add_do_not_match(session, kind, canonical, reason, actor)
-            self.audit.record(session, actor, "dnm.add", f"dnm:{entry.id}", reason=reason)
+            self.audit.record(session, actor, Event.DNM_ADD, f"dnm:{entry.id}", reason=reason)
         self._changed()
         return entry
 
     def remove_do_not_match(self, dnm_id: int, actor: str) -> None:
         with self.db.write() as session:
             self.store.remove_do_not_match(session, dnm_id)
-            self.audit.record(session, actor, "dnm.remove", f"dnm:{dnm_id}")
+            self.audit.record(session, actor, Event.DNM_REMOVE, f"dnm:{dnm_id}")
         self._changed()
 
     def list_do_not_match(self) -> list[DoNotMatch]:

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from safeguarding.actions.outbox import any_pending, enqueue, sent_payloads
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import User
 from safeguarding.banks.model import BankSource, NewEntry
@@ -180,7 +181,7 @@ class Consequences:
                    for t, v in signals]
         added, _ = self.bank_store.add_entries(session, self.confirmed_bank, entries,
                                                user.actor)
-        self.audit.record(session, user.actor, "bank.add", f"bank:{self.confirmed_bank}",
+        self.audit.record(session, user.actor, Event.BANK_ADD, f"bank:{self.confirmed_bank}",
                           added=added, case=row.id)
 
     def advance(self, session: Session, row: CaseRow) -> None:
@@ -188,7 +189,7 @@ class Consequences:
         once every report is accepted (or withdrawn)."""
         if row.status == Status.DECIDED.value and not any_pending(session, row.id, WEBHOOK):
             row.status = Status.ACTIONED.value
-            self.audit.record(session, "system", "case.actioned", f"case:{row.id}")
+            self.audit.record(session, "system", Event.CASE_ACTIONED, f"case:{row.id}")
         if row.status == Status.ACTIONED.value and self.reports.all_final(session, row.id):
             row.status = Status.CLOSED.value
-            self.audit.record(session, "system", "case.closed", f"case:{row.id}")
+            self.audit.record(session, "system", Event.CASE_CLOSED, f"case:{row.id}")

@@ -11,6 +11,7 @@ from safeguarding.cases.evidence import evidence_key
 from safeguarding.cases.model import CaseKind, CaseRequest, Evidence, Priority, Subject
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.conversation.analyzer import Assessment
+from safeguarding.conversation.state import Tier
 from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.registry import SIGNAL_TYPES
 from safeguarding.inputs import free_text, platform_id
@@ -80,7 +81,7 @@ def from_match(result: MatchResult, query: dict[str, str], subject: Subject,
 def from_alert(assessment: Assessment, account_id: str | None = None) -> CaseRequest:
     """A case for a conversation alert; the likely offender is the account."""
     sextortion = assessment.category == "sextortion"
-    priority = Priority.URGENT if sextortion or assessment.tier == "urgent" else Priority.HIGH
+    priority = Priority.URGENT if sextortion or assessment.tier == Tier.URGENT else Priority.HIGH
     data: dict[str, Any] = {
         "category": assessment.category, "tier": assessment.tier,
         "grooming_score": round(assessment.grooming_score, 3),

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases.model import OPEN_STATUSES, CaseKind, Status
@@ -85,10 +86,10 @@ class Leases:
             if not override:
                 check_not_held(row, user, now)
             user.require(Role.SENIOR)
-            self.audit.record(session, user.actor, "case.takeover", f"case:{row.id}",
+            self.audit.record(session, user.actor, Event.CASE_TAKEOVER, f"case:{row.id}",
                               previous=previous)
         elif previous is None:
-            self.audit.record(session, user.actor, "case.claim", f"case:{row.id}",
+            self.audit.record(session, user.actor, Event.CASE_CLAIM, f"case:{row.id}",
                               lapsed=row.assignee if row.assignee != user.username else None)
         row.assignee, row.status = user.username, Status.IN_REVIEW.value
         row.lease_until = now + self.idle
@@ -151,7 +152,7 @@ class Leases:
             if current != user.username:
                 user.require(Role.SENIOR)
             self._free(row)
-            self.audit.record(session, user.actor, "case.release", f"case:{row.id}",
+            self.audit.record(session, user.actor, Event.CASE_RELEASE, f"case:{row.id}",
                               holder=current, reason=reason[:500])
 
     def release_all(self, user: User) -> int:
@@ -162,7 +163,7 @@ class Leases:
                 .with_for_update()))
             for row in rows:
                 self._free(row)
-                self.audit.record(session, user.actor, "case.release", f"case:{row.id}",
+                self.audit.record(session, user.actor, Event.CASE_RELEASE, f"case:{row.id}",
                                   holder=user.username, reason="signed out")
             return len(rows)
 

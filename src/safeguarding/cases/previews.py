@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 from sqlalchemy import delete, select
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.cases.keyframes import keyframe_sheet
 from safeguarding.cases.model import KEYFRAMES_TYPE
@@ -122,7 +123,7 @@ class Previews:
             self.audit.record(
                 session,
                 actor,
-                "preview.add",
+                Event.PREVIEW_ADD,
                 f"case:{case_id}",
                 preview=row.id,
                 bytes=len(stored),
@@ -140,14 +141,14 @@ class Previews:
                 raise NotFoundError(f"no preview {preview_id} in case {case_id}")
             if not reveal:
                 self.audit.record(
-                    session, viewer, "evidence.view", f"case:{case_id}", preview=preview_id
+                    session, viewer, Event.EVIDENCE_VIEW, f"case:{case_id}", preview=preview_id
                 )
                 return blurred(row.data)
             shown = region_of(row.data, region)  # a wrong region records nothing
             self.audit.record(
                 session,
                 viewer,
-                "evidence.reveal",
+                Event.EVIDENCE_REVEAL,
                 f"case:{case_id}",
                 preview=preview_id,
                 region=region,
@@ -166,5 +167,5 @@ class Previews:
             )
             removed = int(result.rowcount or 0)  # type: ignore[attr-defined]
             if removed:
-                self.audit.record(session, "system", "preview.purge", "", removed=removed)
+                self.audit.record(session, "system", Event.PREVIEW_PURGE, "", removed=removed)
             return removed

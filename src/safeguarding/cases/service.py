@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases import context as case_context
@@ -121,7 +122,7 @@ class CaseService:
         if not created and (changed or any(new_evidence)):
             # a reviewer's open form no longer shows everything: their decision is stale
             row.version += 1
-        self.audit.record(session, actor, "case.open" if created else "case.join",
+        self.audit.record(session, actor, Event.CASE_OPEN if created else Event.CASE_JOIN,
                           f"case:{row.id}", kind=request.kind.value,
                           priority=Priority(row.priority).label, evidence=len(request.evidence),
                           new_evidence=sum(new_evidence))
@@ -196,7 +197,7 @@ class CaseService:
         with self.db.write() as session:
             self.leases.renew(session, case_id, user)
             case = self._load(session, case_id)
-            self.audit.record(session, user.actor, "case.view", f"case:{case_id}")
+            self.audit.record(session, user.actor, Event.CASE_VIEW, f"case:{case_id}")
             found = case_context.gather(session, case, self.consequences.bank_store)
         return Review(case, found, self.consequences.foreseen(case))
 
@@ -243,7 +244,7 @@ class CaseService:
             end_lease(row)
             row.version += 1
             row.updated_at = now
-            self.audit.record(session, user.actor, "case.decide", f"case:{case_id}",
+            self.audit.record(session, user.actor, Event.CASE_DECIDE, f"case:{case_id}",
                               decision=decision.value, reason=reason,
                               classification=label.value if label else None,
                               **({"file_classifications": {str(k): v.value for k, v in
@@ -282,7 +283,7 @@ class CaseService:
         with self.db.write() as session:
             cleared = evidence.purge_uploads(session, self.upload_retention)
             if cleared:
-                self.audit.record(session, "system", "evidence.purge_uploads", "",
+                self.audit.record(session, "system", Event.EVIDENCE_PURGE_UPLOADS, "",
                                   cleared=cleared)
             return cleared
 

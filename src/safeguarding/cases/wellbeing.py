@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from typing import Any
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases.leases import Clock
@@ -28,7 +29,7 @@ from safeguarding.store.models import utcnow
 BLURS = ("light", "medium", "strong")
 SIZES = ("small", "medium", "large")
 REBLUR_SECONDS = (5, 300)
-REVEAL = "evidence.reveal"
+REVEAL = Event.EVIDENCE_REVEAL
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class Wellbeing:
                 session.add(row)
             row.values, row.updated_at = asdict(chosen), self.clock()
             self.audit.record(
-                session, user.actor, "reviewer.settings", f"user:{user.username}", **asdict(chosen)
+                session, user.actor, Event.REVIEWER_SETTINGS, f"user:{user.username}",
+                **asdict(chosen),
             )
         return chosen
 

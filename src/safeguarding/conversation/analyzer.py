@@ -11,7 +11,7 @@ from typing import Any
 
 from safeguarding.config import Settings
 from safeguarding.conversation.ages import minor_cue, stated_age
-from safeguarding.conversation.assess import TIERS, scores, threatened, tier_for
+from safeguarding.conversation.assess import scores, threatened, tier_for
 from safeguarding.conversation.detector import MessageDetector, MessageSignals
 from safeguarding.conversation.state import (
     EVIDENCE_PER_TACTIC,
@@ -20,6 +20,7 @@ from safeguarding.conversation.state import (
     ConversationState,
     EvidenceMessage,
     Participant,
+    Tier,
 )
 from safeguarding.conversation.tactics import GROOMING_STAGE, HARM_REQUESTS, Tactic
 from safeguarding.errors import ConversationFormatError, ConversationLimitError
@@ -63,7 +64,7 @@ class Assessment:
     first_alert_index: int | None
     grooming_score: float
     sextortion_score: float
-    tier: str
+    tier: Tier
     offender: str | None
     child: str | None
     messages: int
@@ -235,7 +236,7 @@ class ConversationAnalyzer:
         tier = tier_for(state, state.grooming_score, state.sextortion_score, roles, model)
         # Alerts and tiers only ever rise: a conversation does not flicker back to "fine"
         # because its latest messages are ordinary.
-        if TIERS.index(tier) > TIERS.index(state.tier):
+        if tier.rank > state.tier.rank:
             state.tier = tier
         category = None
         if state.sextortion_score >= model.thresholds["sextortion_alert"]:

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from safeguarding.conversation.risk_model import SURE, RiskModel, features
-from safeguarding.conversation.state import ConversationState, Participant
+from safeguarding.conversation.state import ConversationState, Participant, Tier
 from safeguarding.conversation.tactics import Tactic
-
-TIERS = ("none", "nudge", "review", "urgent")
 
 
 @dataclass(frozen=True)
@@ -71,22 +69,22 @@ def threatened(state: ConversationState) -> bool:
 
 
 def tier_for(state: ConversationState, grooming: float, sextortion: float, roles: Roles,
-             model: RiskModel) -> str:
+             model: RiskModel) -> Tier:
     t = model.thresholds
     if sextortion >= t["sextortion_alert"]:
-        return "urgent" if threatened(state) else "review"
+        return Tier.URGENT if threatened(state) else Tier.REVIEW
     if grooming >= t["grooming_alert"]:
         offender = state.participants.get(roles.offender or "")
         meeting = offender is not None and offender.best.get(
             Tactic.MEETING_REQUEST.value, 0) >= 0.5
         child = state.participants.get(roles.child or "")
         minor = child is not None and child.age is not None and child.age < 18
-        return "urgent" if meeting and minor else "review"
+        return Tier.URGENT if meeting and minor else Tier.REVIEW
     disclosed = any(p.disclosures for p in state.participants.values())
     if sextortion >= t["sextortion_nudge"] or disclosed or grooming >= _nudge_threshold(
             state, roles, model):
-        return "nudge"
-    return "none"
+        return Tier.NUDGE
+    return Tier.NONE
 
 
 def _nudge_threshold(state: ConversationState, roles: Roles, model: RiskModel) -> float:

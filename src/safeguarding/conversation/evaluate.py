@@ -21,6 +21,7 @@ from safeguarding.conversation.metrics import (
     roc_auc,
     wilson,
 )
+from safeguarding.conversation.state import Tier
 
 CATEGORIES = ("grooming", "sextortion")
 POOLED = "all"
@@ -37,7 +38,7 @@ class Scored:
     first_alert_index: int | None
     grooming_score: float
     sextortion_score: float
-    tier: str
+    tier: Tier
     disclosure: bool
     #: the first threat or payment demand (sextortion's clock); None: first_harm_index
     first_threat_index: int | None = None
@@ -103,7 +104,7 @@ def report(results: Sequence[Scored]) -> dict[str, Any]:
 def section(results: Sequence[Scored]) -> dict[str, Any]:
     benign = [r for r in results if r.label == "benign"]
     alerted = [r for r in benign if r.alert]
-    nudged = [r for r in benign if r.tier != "none"]
+    nudged = [r for r in benign if r.tier != Tier.NONE]
     low, high = wilson(len(alerted), len(benign))
     out: dict[str, Any] = {
         "conversations": len(results),

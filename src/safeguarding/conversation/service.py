@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Message
 from safeguarding.conversation.state import ConversationState
@@ -48,7 +49,7 @@ class ConversationService:
             assessment = self.analyzer.observe(state, messages)
             self.store.save(row, state.to_json())
             if assessment.alert and not was_alert:
-                self.audit.record(session, actor, "conversation.alert", conversation_id,
+                self.audit.record(session, actor, Event.CONVERSATION_ALERT, conversation_id,
                                   category=assessment.category, tier=assessment.tier,
                                   first_alert_index=assessment.first_alert_index)
                 if self.on_alert is not None:

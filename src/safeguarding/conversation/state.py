@@ -10,6 +10,7 @@ if it has."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 # Per participant and tactic, the first few messages that showed it: enough to explain an
@@ -18,6 +19,23 @@ EVIDENCE_PER_TACTIC = 3
 EXCERPT_CHARS = 200
 # A message is kept as evidence of a tactic from this probability on.
 EVIDENCE_SCORE = 0.5
+
+
+class Tier(StrEnum):
+    """What a conversation calls for, in rising order; stored (`conversations.tier`,
+    the state's JSON), so the values are persistent keys."""
+
+    NONE = "none"
+    NUDGE = "nudge"  # safety information for the child
+    REVIEW = "review"  # a human looks
+    URGENT = "urgent"  # act now
+
+    @property
+    def rank(self) -> int:
+        return _TIER_ORDER.index(self)
+
+
+_TIER_ORDER = list(Tier)
 
 
 @dataclass
@@ -71,7 +89,7 @@ class ConversationState:
     alert: bool = False
     category: str | None = None
     first_alert_index: int | None = None
-    tier: str = "none"
+    tier: Tier = Tier.NONE
     grooming_score: float = 0.0
     sextortion_score: float = 0.0
     first_harm_index: int | None = None
@@ -92,4 +110,5 @@ class ConversationState:
         data = dict(data)
         participants = {k: Participant(**v) for k, v in data.pop("participants").items()}
         evidence = {int(e["index"]): EvidenceMessage(**e) for e in data.pop("evidence")}
-        return cls(participants=participants, evidence=evidence, **data)
+        tier = Tier(data.pop("tier", Tier.NONE))
+        return cls(participants=participants, evidence=evidence, tier=tier, **data)

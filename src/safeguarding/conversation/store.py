@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from safeguarding.conversation.state import Tier
 from safeguarding.conversation.tables import ConversationRow
 from safeguarding.store.models import utcnow
 
@@ -24,7 +25,7 @@ class ConversationStore:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
         session.execute(insert(ConversationRow).values(
-            id=conversation_id, state={}, messages=0, alert=False, tier="none",
+            id=conversation_id, state={}, messages=0, alert=False, tier=Tier.NONE.value,
             created_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["id"]))
         return session.scalars(select(ConversationRow)
                                .where(ConversationRow.id == conversation_id)
@@ -42,7 +43,7 @@ class ConversationStore:
             row.alerted_at = now
         row.alert = bool(state["alert"])
         row.category = state["category"]
-        row.tier = str(state["tier"])
+        row.tier = Tier(state["tier"]).value
         row.updated_at = now
         return row
 

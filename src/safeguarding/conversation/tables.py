@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from safeguarding.conversation.state import Tier
 from safeguarding.inputs import MAX_ID_CHARS
 from safeguarding.store.models import Base, utcnow
 
@@ -25,7 +26,7 @@ class ConversationRow(Base):
     messages: Mapped[int] = mapped_column(BigInteger, default=0)
     alert: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     category: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    tier: Mapped[str] = mapped_column(String(20), default="none")
+    tier: Mapped[str] = mapped_column(String(20), default=Tier.NONE.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     alerted_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.errors import ConflictError, ExchangeError
 from safeguarding.exchanges.apply import Counts, PageApplier, Target
@@ -158,7 +159,7 @@ class Fetcher:
             self.audit.record(
                 session,
                 target.actor,
-                "exchange.page",
+                Event.EXCHANGE_PAGE,
                 f"exchange:{exchange.name}",
                 bank=exchange.bank,
                 fetched=counts.fetched,
@@ -190,7 +191,7 @@ class Fetcher:
             self.audit.record(
                 session,
                 f"exchange:{name}",
-                "exchange.fail",
+                Event.EXCHANGE_FAIL,
                 f"exchange:{name}",
                 error=message,
                 failures=failures,

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.banks.store import BankStore
 from safeguarding.exchanges.apply import PageApplier, Target
@@ -91,7 +92,7 @@ class ExchangeService:
             self.audit.record(
                 session,
                 actor,
-                "exchange.add",
+                Event.EXCHANGE_ADD,
                 f"exchange:{name}",
                 kind=spec.name,
                 bank=bank,
@@ -126,7 +127,7 @@ class ExchangeService:
             self.audit.record(
                 session,
                 actor,
-                "exchange.update",
+                Event.EXCHANGE_UPDATE,
                 f"exchange:{name}",
                 changes={k: str(v) for k, v in changes.items()},
             )
@@ -149,7 +150,7 @@ class ExchangeService:
             self.audit.record(
                 session,
                 actor,
-                "exchange.remove",
+                Event.EXCHANGE_REMOVE,
                 f"exchange:{name}",
                 kind=exchange.kind,
                 bank=exchange.bank,

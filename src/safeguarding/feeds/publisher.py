@@ -22,6 +22,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.keys import ApiKey
 from safeguarding.banks.store import BankStore
@@ -78,7 +79,7 @@ class FeedService:
                     session.flush()
             except IntegrityError:
                 raise ConflictError(f"key {key_id} already reads feed {bank!r}") from None
-            self.audit.record(session, actor, "feed.grant", f"bank:{bank}", key_id=key_id)
+            self.audit.record(session, actor, Event.FEED_GRANT, f"bank:{bank}", key_id=key_id)
             return Grant(key_id, bank, actor, row.granted_at)
 
     def revoke(self, key_id: str, bank: str, actor: str) -> None:
@@ -88,7 +89,7 @@ class FeedService:
                 FeedGrantRow.key_id == key_id, FeedGrantRow.bank_id == target.id))
             if not gone.rowcount:  # type: ignore[attr-defined]
                 raise NotFoundError(f"key {key_id[:20]!r} has no grant on feed {bank!r}")
-            self.audit.record(session, actor, "feed.revoke", f"bank:{bank}", key_id=key_id)
+            self.audit.record(session, actor, Event.FEED_REVOKE, f"bank:{bank}", key_id=key_id)
 
     def grants(self) -> list[Grant]:
         with self.db.read() as session:
@@ -136,6 +137,6 @@ class FeedService:
                 "format": FORMAT, "feed": bank, "publisher": self.key.fingerprint,
                 "cursor": cursor, "next_cursor": last, "more": more, "changes": changes,
             }, separators=(",", ":")).encode()
-            self.audit.record(session, key.actor, "feed.read", f"bank:{bank}",
+            self.audit.record(session, key.actor, Event.FEED_READ, f"bank:{bank}",
                               cursor=cursor, next_cursor=last, changes=len(changes))
         return SignedPage(body, self.key.headers(body, self.previous_key), len(changes), last)

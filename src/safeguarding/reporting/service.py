@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguarding.actions.outbox import Delivery, enqueue
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases import records
@@ -23,6 +24,7 @@ from safeguarding.reporting import nca, ncmec
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient, RejectedError
 from safeguarding.reporting.document import Reporter, ReportFacts
 from safeguarding.reporting.facts import gather
+from safeguarding.reporting.model import FINAL, ReportStatus
 from safeguarding.reporting.submission import CyberTiplineSubmission
 from safeguarding.reporting.tables import ReportRow
 from safeguarding.store.db import Database
@@ -30,6 +32,9 @@ from safeguarding.store.models import as_utc, utcnow
 
 REPORT_CHANNEL = "report"
 AUTHORITIES = ("ncmec", "nca")
+#: the authority's answers, and the audit event each is recorded as
+_OUTCOMES = {ReportStatus.ACCEPTED: Event.REPORT_ACCEPTED,
+             ReportStatus.REJECTED: Event.REPORT_REJECTED}
 
 
 class Clients(Protocol):
@@ -42,7 +47,7 @@ class Report:
     id: int
     case_id: int
     authority: str
-    status: str
+    status: ReportStatus
     document: str
     created_by: str
     created_at: datetime
@@ -52,7 +57,7 @@ class Report:
 
 
 def _report(row: ReportRow) -> Report:
-    return Report(row.id, row.case_id, row.authority, row.status, row.document,
+    return Report(row.id, row.case_id, row.authority, ReportStatus(row.status), row.document,
                   row.created_by, as_utc(row.created_at) or utcnow(), row.approved_by,
                   row.external_id, row.last_error)
 
@@ -78,7 +83,7 @@ class ReportService:
 
     def revealed(self, session: Session, case_id: int) -> set[int]:
         """The previews of a case a reviewer has seen unblurred, from the audit trail."""
-        events = self.audit.recent(session, limit=100_000, action="evidence.reveal",
+        events = self.audit.recent(session, limit=100_000, action=Event.EVIDENCE_REVEAL,
                                    target=f"case:{case_id}")
         return {int(e.details["preview"]) for e in events
                 if isinstance(e.details.get("preview"), int)}
@@ -89,17 +94,17 @@ class ReportService:
         drafts = []
         for authority in self.authorities:
             builder = ncmec.build_report if authority == "ncmec" else nca.build_report
-            report = ReportRow(case_id=case.id, authority=authority, status="draft",
+            report = ReportRow(case_id=case.id, authority=authority, status=ReportStatus.DRAFT,
                                document=builder(facts, self.reporter), created_by=user.actor)
             session.add(report)
             drafts.append(report)
         session.flush()
         for report in drafts:
-            self.audit.record(session, user.actor, "report.draft", f"report:{report.id}",
+            self.audit.record(session, user.actor, Event.REPORT_DRAFT, f"report:{report.id}",
                               case=case.id, authority=report.authority)
         return [report.id for report in drafts]
 
-    def list(self, *, status: str | None = None, case_id: int | None = None,
+    def list(self, *, status: ReportStatus | None = None, case_id: int | None = None,
              limit: int = 200) -> list[Report]:
         with self.db.read() as session:
             query = select(ReportRow).order_by(ReportRow.id.desc()).limit(limit)
@@ -121,7 +126,7 @@ class ReportService:
         row = session.get(ReportRow, report_id, with_for_update=True)
         if row is None:
             raise NotFoundError(f"no report {report_id}")
-        if row.status != "draft":
+        if row.status != ReportStatus.DRAFT:
             raise ConflictError(f"report {report_id} is already {row.status}")
         return row
 
@@ -129,10 +134,11 @@ class ReportService:
         """A senior reviewer's approval queues the report for sending."""
         with self.db.write() as session:
             row = self._pending(session, report_id, user)
-            row.status, row.approved_by, row.approved_at = "approved", user.username, utcnow()
+            row.status, row.approved_by = ReportStatus.APPROVED, user.username
+            row.approved_at = utcnow()
             enqueue(session, REPORT_CHANNEL, "report.submit", {"report_id": row.id},
                     f"report-{row.id}", case_id=row.case_id)
-            self.audit.record(session, user.actor, "report.approve", f"report:{row.id}",
+            self.audit.record(session, user.actor, Event.REPORT_APPROVE, f"report:{row.id}",
                               authority=row.authority, case=row.case_id)
             return _report(row)
 
@@ -141,15 +147,15 @@ class ReportService:
             raise InvalidInputError("reason", "withdrawing a report needs a reason")
         with self.db.write() as session:
             row = self._pending(session, report_id, user)
-            row.status = "withdrawn"
-            self.audit.record(session, user.actor, "report.withdraw", f"report:{row.id}",
+            row.status = ReportStatus.WITHDRAWN
+            self.audit.record(session, user.actor, Event.REPORT_WITHDRAW, f"report:{row.id}",
                               reason=reason)
             return _report(row)
 
     def all_final(self, session: Session, case_id: int) -> bool:
         open_report = session.scalar(select(ReportRow.id).where(
             ReportRow.case_id == case_id,
-            ReportRow.status.not_in(("accepted", "withdrawn", "rejected"))).limit(1))
+            ReportRow.status.not_in(FINAL)).limit(1))
         return open_report is None
 
     # --- sending (the outbox worker) ---------------------------------------------------
@@ -157,7 +163,8 @@ class ReportService:
         report_id = int(delivery.payload["report_id"])
         with self.db.read() as session:
             row = session.get(ReportRow, report_id)
-            if row is None or row.status not in ("approved", "submitting"):
+            if row is None or row.status not in (ReportStatus.APPROVED,
+                                                          ReportStatus.SUBMITTING):
                 return
             authority, document = row.authority, row.document
             previews = records.preview_files(session, row.case_id)
@@ -173,11 +180,11 @@ class ReportService:
             else:
                 external_id = self._clients().nca().submit(document)
         except RejectedError as exc:
-            self._set(report_id, "rejected", error=str(exc))
+            self._set(report_id, ReportStatus.REJECTED, error=str(exc))
             return
-        self._set(report_id, "accepted", external_id=external_id)
+        self._set(report_id, ReportStatus.ACCEPTED, external_id=external_id)
 
-    def _set(self, report_id: int, status: str, *, external_id: str | None = None,
+    def _set(self, report_id: int, status: ReportStatus, *, external_id: str | None = None,
              error: str | None = None) -> None:
         with self.db.write() as session:
             row = session.get(ReportRow, report_id, with_for_update=True)
@@ -186,8 +193,8 @@ class ReportService:
             row.status, row.attempts = status, row.attempts + 1
             if external_id:
                 row.external_id = external_id
-            if status in ("accepted", "rejected"):
+            if status in _OUTCOMES:
                 row.submitted_at, row.last_error = utcnow(), error
-                self.audit.record(session, "worker", f"report.{status}", f"report:{row.id}",
+                self.audit.record(session, "worker", _OUTCOMES[status], f"report:{row.id}",
                                   authority=row.authority, external_id=row.external_id,
                                   error=error)

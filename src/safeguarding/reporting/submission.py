@@ -22,6 +22,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.errors import DeliveryError
 from safeguarding.reporting import ncmec
@@ -33,6 +34,7 @@ from safeguarding.reporting.clients import (
     Uploaded,
 )
 from safeguarding.reporting.document import ReportFacts
+from safeguarding.reporting.model import ReportStatus
 from safeguarding.reporting.tables import ReportFileRow, ReportRow
 from safeguarding.store.db import Database
 from safeguarding.store.models import as_utc, utcnow
@@ -145,8 +147,8 @@ class CyberTiplineSubmission:
         with self.db.write() as session:
             row = self._touch(session, report_id)
             if row is not None:
-                row.external_id, row.status = external_id, "submitting"
-                self.audit.record(session, "worker", "report.opened", f"report:{row.id}",
+                row.external_id, row.status = external_id, ReportStatus.SUBMITTING
+                self.audit.record(session, "worker", Event.REPORT_OPENED, f"report:{row.id}",
                                   authority=row.authority, external_id=external_id)
 
     def _details_sent(self, report_id: int, external_id: str, preview_id: int) -> None:
@@ -163,7 +165,7 @@ class CyberTiplineSubmission:
             row = session.get(ReportRow, report_id, with_for_update=True)
             if row is None or row.external_id is None:
                 return
-            self.audit.record(session, "worker", "report.abandoned", f"report:{row.id}",
+            self.audit.record(session, "worker", Event.REPORT_ABANDONED, f"report:{row.id}",
                               authority=row.authority, external_id=row.external_id,
                               reason=why)
             row.external_id, row.external_touched_at = None, None

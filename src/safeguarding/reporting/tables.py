@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from safeguarding.reporting.model import ReportStatus
 from safeguarding.store.models import Base, BigId, utcnow
 
 
@@ -25,7 +26,7 @@ class ReportRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     authority: Mapped[str] = mapped_column(String(20))  # ncmec, nca
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.DRAFT.value)
     document: Mapped[str] = mapped_column(Text)  # the report as it will be sent
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.throttle import LoginThrottle
 from safeguarding.banks.model import BankSource, NewEntry
@@ -96,7 +97,7 @@ class SelfReports:
         entries = [NewEntry(s.type, s.value, s.quality, [submission.category.value],
                             {"view": s.view} if s.view else {}, ref) for s in signals]
         added, present = self.banks.add_entries(session, self.bank, entries, ACTOR)
-        self.audit.record(session, ACTOR, "selfreport.submit", ref, files=case.files,
+        self.audit.record(session, ACTOR, Event.SELFREPORT_SUBMIT, ref, files=case.files,
                           category=case.category.value, added=added, already_present=present)
         return case
 
@@ -109,7 +110,7 @@ class SelfReports:
                               labels=[], created_by=ACTOR,
                               description="Hashes young people reported through the "
                               "self-report portal (/report-remove).")
-            self.audit.record(session, ACTOR, "bank.create", f"bank:{self.bank}",
+            self.audit.record(session, ACTOR, Event.BANK_CREATE, f"bank:{self.bank}",
                               source=BankSource.SELF_REPORT.value,
                               policy={"action": policy.action.value})
 
@@ -142,7 +143,7 @@ class SelfReports:
             released = self.store.release_hashes(session, view.case_id)
             removed = self.banks.remove_digests(session, self.bank, released)
             view = self.store.set_status(session, view.case_id, Status.WITHDRAWN, self.clock())
-            self.audit.record(session, ACTOR, "selfreport.withdraw",
+            self.audit.record(session, ACTOR, Event.SELFREPORT_WITHDRAW,
                               f"self-report:{view.case_id}", removed=removed)
         self.on_change()
         return view

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from safeguarding.actions.model import DeliveryStatus
 from safeguarding.auth.keys import Scope
 from safeguarding.auth.sessions import WebSession
 from safeguarding.auth.users import Role
@@ -33,7 +34,7 @@ async def admin_home(request: Request, session: Reviewer) -> Response:
             "users": engine.users.list(), "banks": engine.banks.list_banks(),
             "keys": engine.keys.list(), "scopes": list(Scope), "roles": list(Role),
             "outbox": engine.outbox.counts(),
-            "dead": engine.outbox.items(status="dead", limit=20),
+            "dead": engine.outbox.items(status=DeliveryStatus.DEAD, limit=20),
             "chain": chain, "events": events}, session=session)
 
     return await act(request, session, work, check_csrf=False)
