@@ -40,17 +40,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(engine.matcher.load)
-        runner = engine.worker()
-        fetching = engine.exchange_worker()
+        runner = await run_in_threadpool(engine.worker)
+        fetching = await run_in_threadpool(engine.exchange_worker)
         if worker:
             runner.start()
             if settings.exchange_worker:
                 fetching.start()
         yield
-        fetching.stop()
-        runner.stop()
+        await run_in_threadpool(fetching.stop)  # each joins its thread
+        await run_in_threadpool(runner.stop)
         if owned:
-            engine.close()
+            await run_in_threadpool(engine.close)
 
     app = FastAPI(title="Safeguarding", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan,

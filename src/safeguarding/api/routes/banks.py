@@ -132,7 +132,7 @@ async def import_entries(name: str, request: Request, engine: EngineDep, key: Wr
 async def export_entries(name: str, engine: EngineDep, key: ReadKey,
                          format: BankFormat = Query(BankFormat.HMA)) -> StreamingResponse:
     await run_in_threadpool(engine.banks.get_bank, name)
-    lines = engine.banks.export(name, format)
+    lines = await run_in_threadpool(engine.banks.export, name, format)
     return StreamingResponse(
         iterate_in_threadpool(lines), media_type=_MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="{name}.{format.value}"'})

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 @router.get("/health", response_model=HealthOut)
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok", "version": __version__}
 
@@ -38,6 +38,6 @@ async def ready(engine: EngineDep) -> JSONResponse:
         checks["database"] = False
         checks["error"] = "the database is not reachable or not usable (see the server log)"
     checks["index_loaded"] = engine.matcher.loaded
-    checks["index_sizes"] = engine.matcher.size()
+    checks["index_sizes"] = await run_in_threadpool(engine.matcher.size)
     ok = bool(checks.get("database") and checks.get("schema_current") and checks["index_loaded"])
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
