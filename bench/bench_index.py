@@ -90,12 +90,12 @@ class BenchIndex(Protocol):
 
 
 class Ours:
-    name = "safeguarding PDQIndex"
+    name = "safeguarding PdqIndex"
 
     def __init__(self, ids: Any, hashes: Words) -> None:
-        from safeguarding.matching.pdq_index import PDQIndex
+        from safeguarding.matching.pdq_index import PdqIndex
 
-        self.index = PDQIndex.from_arrays(ids, hashes)
+        self.index = PdqIndex.from_arrays(ids, hashes)
 
     def query(self, hexes: list[str]) -> list[set[int]]:
         return [{h.id for h in hits} for hits in self.index.query_many(hexes, THRESHOLD)]

@@ -25,7 +25,7 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import describe
 from safeguarding.hashing import ContentHashes, hash_bytes
-from safeguarding.matching.pdq_index import PDQIndex
+from safeguarding.matching.pdq_index import PdqIndex
 from safeguarding.media import MediaLimits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def jpeg(image: Image.Image, quality: int = 85) -> bytes:
 class Setup:
     def __init__(self, name: str, limits: MediaLimits, plain: bool) -> None:
         self.name, self.limits, self.plain = name, limits, plain
-        self.index = PDQIndex()
+        self.index = PdqIndex()
         self.owner: dict[int, str] = {}
 
     def bank(self, photos: list[tuple[str, bytes]]) -> None:

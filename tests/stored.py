@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from safeguarding.actions.model import DeliveryStatus
-from safeguarding.actions.tables import OutboxRow
 from safeguarding.audit.events import Event
 from safeguarding.audit.tables import AuditEventRow
 from safeguarding.conversation.state import Tier
 from safeguarding.conversation.tables import ConversationRow
+from safeguarding.delivery.model import DeliveryStatus
+from safeguarding.delivery.tables import OutboxRow
 from safeguarding.engine import Engine
 from safeguarding.reporting.model import ReportStatus
 from safeguarding.reporting.tables import ReportRow

@@ -9,10 +9,10 @@ from enum import StrEnum
 
 import pytest
 
-from safeguarding.actions.model import DeliveryStatus
-from safeguarding.actions.tables import OutboxRow
 from safeguarding.audit.events import Event
 from safeguarding.conversation.state import Tier
+from safeguarding.delivery.model import DeliveryStatus
+from safeguarding.delivery.tables import OutboxRow
 from safeguarding.engine import Engine
 from safeguarding.reporting.model import FINAL, ReportStatus
 from tests.stored import unknown_stored_values

@@ -11,9 +11,6 @@ from pathlib import Path
 import httpx
 from sqlalchemy.orm import Session
 
-from safeguarding.actions.outbox import Delivery, Outbox
-from safeguarding.actions.webhooks import WebhookSender
-from safeguarding.actions.worker import Periodic, Worker
 from safeguarding.audit.checkpoint import Checkpoint
 from safeguarding.audit.keys import AuditKey
 from safeguarding.audit.log import AuditLog
@@ -33,6 +30,9 @@ from safeguarding.config import Settings
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits
 from safeguarding.conversation.loader import load_detector
 from safeguarding.conversation.service import ConversationService
+from safeguarding.delivery.outbox import Delivery, Outbox
+from safeguarding.delivery.webhooks import WebhookSender
+from safeguarding.delivery.worker import Periodic, Worker
 from safeguarding.exchanges.fetcher import Fetcher
 from safeguarding.exchanges.http import HttpLimits
 from safeguarding.exchanges.schedule import Backoff

@@ -35,7 +35,7 @@
 
 Shells map these (and only these) to answers: a `ValueError` or any other exception is a bug
 and surfaces as one (a 500, a traceback), never as a polite message. The one exception
-outside the tree is `actions.receiver.SignatureError`: the receiver helper is standard
+outside the tree is `delivery.receiver.SignatureError`: the receiver helper is standard
 library only, so platforms can vendor that one file.
 
 This module imports nothing, so the device distribution (`safeguarding-device`) ships it as is.

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from safeguarding.actions.tables import OutboxRow
 from safeguarding.audit.events import Event
 from safeguarding.banks.model import Action
 from safeguarding.cases import intake
 from safeguarding.cases.model import Decision, Priority, Status, Subject
 from safeguarding.conversation.analyzer import Message
+from safeguarding.delivery.tables import OutboxRow
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
 from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError

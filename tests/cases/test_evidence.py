@@ -11,12 +11,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from safeguarding.actions.tables import OutboxRow
 from safeguarding.banks.model import Action
 from safeguarding.cases import evidence, intake
 from safeguarding.cases.model import Decision, Status, Subject
 from safeguarding.cases.tables import CaseEvidenceRow, EvidenceSampleRow
 from safeguarding.cases.uploads import UploadInfo
+from safeguarding.delivery.tables import OutboxRow
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
 from safeguarding.store.models import utcnow

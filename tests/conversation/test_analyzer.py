@@ -80,7 +80,7 @@ def test_streaming_equals_batch_and_state_survives_json(lexical: ConversationAna
         # Through JSON each time, as the database stores it.
         state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
         streamed = lexical.observe(state, [message])
-    assert streamed.to_json() == batch.to_json()
+    assert streamed.as_dict() == batch.as_dict()
 
 
 def test_alert_latches_through_later_ordinary_messages(lexical: ConversationAnalyzer) -> None:

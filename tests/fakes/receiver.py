@@ -8,7 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from safeguarding.actions.receiver import SignatureError, WebhookReceiver
+from safeguarding.delivery.receiver import SignatureError, WebhookReceiver
 
 
 class ReceiverServer:

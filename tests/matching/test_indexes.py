@@ -11,11 +11,11 @@ import pytest
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.pdq import hamming
 from safeguarding.hashing.vpdq import VpdqFrame, format_frames
-from safeguarding.matching import ExactIndex, IndexHit, LinearPDQIndex, VpdqIndex, pdq_index
-from safeguarding.matching.pdq_index import PDQIndex
+from safeguarding.matching import ExactIndex, IndexHit, LinearPdqIndex, VpdqIndex, pdq_index
+from safeguarding.matching.pdq_index import PdqIndex
 
 
-class SmallDeltaPDQIndex(PDQIndex):
+class SmallDeltaPdqIndex(PdqIndex):
     """The multi-index with a tiny add buffer, so test-sized data goes through the tables."""
 
     def __init__(self, *, min_delta: int = 64) -> None:
@@ -23,10 +23,10 @@ class SmallDeltaPDQIndex(PDQIndex):
 
     @classmethod
     def build(cls, items: Iterable[tuple[int, str]], *, min_delta: int = 64
-              ) -> SmallDeltaPDQIndex:
+              ) -> SmallDeltaPdqIndex:
         return super().build(items, min_delta=min_delta)
 
-PDQ_INDEXES = [LinearPDQIndex, SmallDeltaPDQIndex]
+PDQ_INDEXES = [LinearPdqIndex, SmallDeltaPdqIndex]
 
 
 def random_hash(rng: np.random.Generator) -> str:
@@ -60,7 +60,7 @@ def brute_force(items: list[tuple[int, str]], query: str, threshold: int) -> lis
 
 @pytest.mark.parametrize("index_type", PDQ_INDEXES)
 @pytest.mark.parametrize("threshold", [0, 8, 31, 32])
-def test_identical_to_brute_force(index_type: type[LinearPDQIndex], threshold: int) -> None:
+def test_identical_to_brute_force(index_type: type[LinearPdqIndex], threshold: int) -> None:
     items, queries = planted()
     index = index_type.build(items)
     for query, hits in zip(queries, index.query_many(queries, threshold), strict=True):
@@ -70,7 +70,7 @@ def test_identical_to_brute_force(index_type: type[LinearPDQIndex], threshold: i
 
 
 @pytest.mark.parametrize("index_type", PDQ_INDEXES)
-def test_add_and_remove_without_rebuild(index_type: type[LinearPDQIndex]) -> None:
+def test_add_and_remove_without_rebuild(index_type: type[LinearPdqIndex]) -> None:
     items, queries = planted()
     index = index_type.build(items[:1000])
     index.add(items[1000:])
@@ -88,7 +88,7 @@ def test_add_and_remove_without_rebuild(index_type: type[LinearPDQIndex]) -> Non
 
 
 @pytest.mark.parametrize("index_type", PDQ_INDEXES)
-def test_save_and_load(index_type: type[LinearPDQIndex], tmp_path: Path) -> None:
+def test_save_and_load(index_type: type[LinearPdqIndex], tmp_path: Path) -> None:
     items, queries = planted()
     index = index_type.build(items)
     path = tmp_path / "pdq.idx"
@@ -105,15 +105,15 @@ def test_load_rejects_other_and_truncated_files(tmp_path: Path) -> None:
     path = tmp_path / "bad.idx"
     path.write_bytes(b"not an index at all")
     with pytest.raises(SafeguardingError):
-        LinearPDQIndex.load(path)
-    LinearPDQIndex.build(planted()[0][:5]).save(path)
+        LinearPdqIndex.load(path)
+    LinearPdqIndex.build(planted()[0][:5]).save(path)
     path.write_bytes(path.read_bytes()[:-3])
     with pytest.raises(SafeguardingError, match="truncated"):
-        LinearPDQIndex.load(path)
+        LinearPdqIndex.load(path)
 
 
 def test_empty_index() -> None:
-    assert LinearPDQIndex().query("0" * 64, 31) == []
+    assert LinearPdqIndex().query("0" * 64, 31) == []
 
 
 def test_exact_index(tmp_path: Path) -> None:
@@ -173,7 +173,7 @@ def skewed(seed: int = 11) -> tuple[list[tuple[int, str]], list[str]]:
 @pytest.mark.parametrize("threshold", [0, 10, 31, 40, 64, 128])
 def test_multi_index_on_skewed_data_and_wide_thresholds(threshold: int) -> None:
     items, queries = skewed()
-    index = PDQIndex.build(items, min_delta=1000)
+    index = PdqIndex.build(items, min_delta=1000)
     for query, hits in zip(queries, index.query_many(queries, threshold), strict=True):
         assert sorted(hits, key=lambda h: h.id) == brute_force(items, query, threshold)
         # nearest first; each row once, though thousands turn up in several tables
@@ -183,7 +183,7 @@ def test_multi_index_on_skewed_data_and_wide_thresholds(threshold: int) -> None:
 def test_queries_with_more_hits_than_room_run_again(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdq_index, "_MAX_ROOM", 100)
     items, queries = skewed()
-    index = PDQIndex.build(items, min_delta=1000)
+    index = PdqIndex.build(items, min_delta=1000)
     found = index.query_many(queries, 31)
     assert [len(hits) > 100 for hits in found] == [True, True, False]
     for query, hits in zip(queries, found, strict=True):
@@ -192,7 +192,7 @@ def test_queries_with_more_hits_than_room_run_again(monkeypatch: pytest.MonkeyPa
 
 def test_multi_index_buffer_tables_and_compaction() -> None:
     items, queries = planted()
-    index = PDQIndex.build(items[:1500], min_delta=500)
+    index = PdqIndex.build(items[:1500], min_delta=500)
     index.add(items[1500:1800])  # stays in the buffer (below the limit)
     assert all(i in index for i, _ in items[1500:1800])
     removed = [i for i, _ in items[:1800:5]]
@@ -209,8 +209,8 @@ def test_multi_index_buffer_tables_and_compaction() -> None:
 
 def test_memory_mapped_index_stays_usable(tmp_path: Path) -> None:
     items, queries = planted()
-    PDQIndex.build(items, min_delta=100).save(tmp_path / "pdq.idx")
-    loaded = PDQIndex.load(tmp_path / "pdq.idx")
+    PdqIndex.build(items, min_delta=100).save(tmp_path / "pdq.idx")
+    loaded = PdqIndex.load(tmp_path / "pdq.idx")
     loaded.remove([items[0][0]])
     loaded.add([(10**7, queries[0])])
     expected = [*items[1:], (10**7, queries[0])]
@@ -223,28 +223,28 @@ def test_memory_mapped_index_stays_usable(tmp_path: Path) -> None:
 
 def test_multi_index_file_errors(tmp_path: Path) -> None:
     path = tmp_path / "pdq.idx"
-    PDQIndex.build(planted()[0], min_delta=100).save(path)
+    PdqIndex.build(planted()[0], min_delta=100).save(path)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(SafeguardingError, match="truncated"):
-        PDQIndex.load(path)
+        PdqIndex.load(path)
     path.write_bytes(b"SGPDQMI1" + b"\xff" * 40)
     with pytest.raises(SafeguardingError, match="corrupt"):
-        PDQIndex.load(path)
+        PdqIndex.load(path)
     path.write_bytes(b"nothing")
     with pytest.raises(SafeguardingError, match="not a PDQ index"):
-        PDQIndex.load(path)
+        PdqIndex.load(path)
 
 
 def test_empty_multi_index_round_trip(tmp_path: Path) -> None:
-    PDQIndex().save(tmp_path / "empty.idx")
-    assert len(PDQIndex.load(tmp_path / "empty.idx")) == 0
-    assert PDQIndex().query_many([], 31) == []
+    PdqIndex().save(tmp_path / "empty.idx")
+    assert len(PdqIndex.load(tmp_path / "empty.idx")) == 0
+    assert PdqIndex().query_many([], 31) == []
 
 
 def test_big_ids_use_64_bits() -> None:
     items = [(2**40 + i, v) for i, v in planted()[0][:300]]
-    index = PDQIndex.build(items, min_delta=100)
+    index = PdqIndex.build(items, min_delta=100)
     assert index.query(items[5][1], 0)[0].id == 2**40 + 5
     index.remove([2**40 + 5])
     assert index.query(items[5][1], 0) == []
@@ -257,7 +257,7 @@ def test_a_query_inside_a_huge_cluster_falls_back_to_a_scan(
     centre = random_hash(rng)
     items = [(i, flip_bits(centre, int(rng.integers(0, 6)), rng)) for i in range(3000)]
     items += [(3000 + i, random_hash(rng)) for i in range(3000)]
-    index = PDQIndex.build(items, min_delta=100)
+    index = PdqIndex.build(items, min_delta=100)
     hits = index.query(centre, 31)  # thousands of candidates: over the budget
     assert sorted(hits, key=lambda h: h.id) == brute_force(items, centre, 31)
     assert len(hits) == 3000

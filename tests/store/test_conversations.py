@@ -38,7 +38,7 @@ def test_state_survives_a_restart(db_url: str, rules_engine: Engine) -> None:
         second = restarted.conversations.add_messages("c1", THREAT[1:])
         assert second.alert and second.category == "sextortion"
         assert second.first_alert_index == 1 and second.messages == 3
-        assert restarted.conversations.risk("c1").to_json() == second.to_json()
+        assert restarted.conversations.risk("c1").as_dict() == second.as_dict()
         with restarted.db.read() as session:
             events = restarted.audit.recent(session, action=Event.CONVERSATION_ALERT)
         assert [e.target for e in events] == ["c1"]

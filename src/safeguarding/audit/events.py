@@ -44,7 +44,7 @@ class Event(StrEnum):
     REPORT_ABANDONED = "report.abandoned"
     REPORT_ACCEPTED = "report.accepted"
     REPORT_REJECTED = "report.rejected"
-    # actions/
+    # delivery/
     OUTBOX_DEAD = "outbox.dead"
     OUTBOX_RETRY = "outbox.retry"
     # auth/

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from safeguarding.actions.outbox import any_pending, enqueue, sent_payloads
 from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import User
@@ -25,6 +24,7 @@ from safeguarding.cases import records
 from safeguarding.cases.intake import in_evidence
 from safeguarding.cases.model import Case, CaseKind, CaseRequest, Decision, Evidence, Status
 from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
+from safeguarding.delivery.outbox import any_pending, enqueue, sent_payloads
 from safeguarding.errors import ConflictError
 from safeguarding.reporting.service import ReportService
 from safeguarding.store.models import utcnow

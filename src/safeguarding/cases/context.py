@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeguarding.actions.outbox import for_case
 from safeguarding.banks.model import Bank, BankEntry
 from safeguarding.banks.store import BankStore
 from safeguarding.cases import explain
 from safeguarding.cases.model import OPEN_STATUSES, Case, CaseKind, Evidence
 from safeguarding.cases.tables import CaseEvidenceRow, CaseRow
 from safeguarding.conversation.store import ConversationStore
+from safeguarding.delivery.outbox import for_case
 from safeguarding.store.models import as_utc
 
 #: the account's other cases listed (newest first); the count says how many there are

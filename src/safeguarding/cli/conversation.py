@@ -114,7 +114,7 @@ def _score_chunk(
     for number, item in chunk:
         result = scored.get(number, item)
         if isinstance(result, Assessment):
-            yield result.to_json()
+            yield result.as_dict()
         else:
             conversation_id = item.id if isinstance(item, Conversation) else None
             yield {"id": conversation_id, "line": number, "error": str(result)}

@@ -73,7 +73,7 @@ class Assessment:
     tactics: dict[str, list[int]] = field(default_factory=dict)
     evidence: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "alert": self.alert, "category": self.category,
             "first_alert_index": self.first_alert_index,

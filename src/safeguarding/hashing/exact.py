@@ -17,7 +17,7 @@ class HexDigestSignal(SignalType):
 
     @classmethod
     def get_index_cls(cls) -> type[SignalIndex]:
-        from safeguarding.matching.exact import ExactIndex
+        from safeguarding.matching.exact_index import ExactIndex
 
         return ExactIndex
 

@@ -64,9 +64,9 @@ class PdqSignal(SignalType):
 
     @classmethod
     def get_index_cls(cls) -> type[SignalIndex]:
-        from safeguarding.matching.pdq_index import PDQIndex
+        from safeguarding.matching.pdq_index import PdqIndex
 
-        return PDQIndex
+        return PdqIndex
 
     @classmethod
     def do_not_match_distance(cls, settings: Settings) -> int:

@@ -132,7 +132,7 @@ class VpdqSignal(SignalType):
 
     @classmethod
     def get_do_not_match_index_cls(cls) -> type[SignalIndex]:
-        from safeguarding.matching.exact import ExactIndex
+        from safeguarding.matching.exact_index import ExactIndex
 
         return ExactIndex  # only the very same value: re-encoded videos differ in frames
 

@@ -39,7 +39,7 @@ import numpy.typing as npt
 from safeguarding.errors import SafeguardingError
 from safeguarding.matching import _mih_kernels as kernels
 from safeguarding.matching.index import IndexHit
-from safeguarding.matching.pdq_linear import LinearPDQIndex, hex_to_words
+from safeguarding.matching.pdq_linear import LinearPdqIndex, hex_to_words
 
 _MAGIC = b"SGPDQMI1"
 _ALIGN = 64
@@ -192,12 +192,12 @@ class _Tables:
                     for i in range(len(queries))]
 
 
-class PDQIndex:
+class PdqIndex:
     """Exact PDQ search for millions of hashes: build, add, remove, query, save, load."""
 
     def __init__(self, *, min_delta: int = MIN_DELTA) -> None:
         self._tables: _Tables | None = None
-        self._delta = LinearPDQIndex()
+        self._delta = LinearPdqIndex()
         self._min_delta = min_delta
 
     @classmethod
@@ -270,7 +270,7 @@ class PDQIndex:
         else:
             ids, hashes = delta_ids.copy(), delta_hashes.copy()
         self._tables = _Tables.build(ids, hashes) if len(ids) else None
-        self._delta = LinearPDQIndex()
+        self._delta = LinearPdqIndex()
 
     def query(self, value: str, threshold: int) -> list[IndexHit]:
         return self.query_many([value], threshold)[0]

@@ -31,7 +31,7 @@ def hex_to_words(values: Sequence[str]) -> Words:
     return raw.reshape(-1, 4).astype(np.uint64)
 
 
-class LinearPDQIndex:
+class LinearPdqIndex:
     def __init__(self) -> None:
         self._hashes: Words = np.zeros((0, 4), dtype=np.uint64)
         self._ids: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)

@@ -20,7 +20,7 @@ from typing import Self
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.vpdq import QUALITY_THRESHOLD, distinct_hashes, parse_frames
 from safeguarding.matching.index import IndexHit
-from safeguarding.matching.pdq_index import PDQIndex
+from safeguarding.matching.pdq_index import PdqIndex
 
 _MAGIC = "safeguarding-vpdq-index 1"
 
@@ -37,7 +37,7 @@ class VpdqHit(IndexHit):
 
 class VpdqIndex:
     def __init__(self) -> None:
-        self._frames = PDQIndex()
+        self._frames = PdqIndex()
         self._values: dict[int, str] = {}
         self._slots: dict[int, list[int]] = {}  # entry id -> frame slot ids
         self._slot_entry: dict[int, int] = {}

@@ -13,12 +13,12 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeguarding.actions.outbox import Delivery, enqueue
 from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases import records
 from safeguarding.cases.model import Case
+from safeguarding.delivery.outbox import Delivery, enqueue
 from safeguarding.errors import ConflictError, InvalidInputError, NotFoundError
 from safeguarding.reporting import nca, ncmec
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient, RejectedError

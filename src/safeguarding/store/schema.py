@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from safeguarding.actions import tables as _actions
 from safeguarding.audit import tables as _audit
 from safeguarding.auth import tables as _auth
 from safeguarding.banks import tables as _banks
 from safeguarding.cases import tables as _cases
 from safeguarding.conversation import tables as _conversation
+from safeguarding.delivery import tables as _delivery
 from safeguarding.exchanges import tables as _exchanges
 from safeguarding.feeds import tables as _feeds
 from safeguarding.reporting import tables as _reporting
@@ -19,7 +19,7 @@ from safeguarding.selfreport import tables as _selfreport
 from safeguarding.store import instance as _instance
 from safeguarding.store.models import Base
 
-OWNERS = (_actions, _audit, _auth, _banks, _cases, _conversation, _exchanges, _feeds,
+OWNERS = (_audit, _auth, _banks, _cases, _conversation, _delivery, _exchanges, _feeds,
           _reporting,
           _selfreport, _instance)
 metadata: MetaData = Base.metadata

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from safeguarding.actions.model import DeliveryStatus
 from safeguarding.auth.keys import Scope
 from safeguarding.auth.sessions import WebSession
 from safeguarding.auth.users import Role
+from safeguarding.delivery.model import DeliveryStatus
 from safeguarding.shells import RowId, engine_of
 from safeguarding.web.common import Reviewer, act, page
 

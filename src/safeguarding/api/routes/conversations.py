@@ -27,7 +27,7 @@ async def add_messages(conversation_id: ConversationId, body: MessagesIn, engine
     assessment = await run_in_threadpool(
         engine.conversations.add_messages, conversation_id, messages,
         participants=participants, actor=key.actor)
-    return assessment.to_json()
+    return assessment.as_dict()
 
 
 @router.get("/conversations/{conversation_id}/risk", response_model=AssessmentOut)
@@ -35,4 +35,4 @@ async def risk(conversation_id: ConversationId, engine: EngineDep, key: Conversa
                ) -> dict[str, Any]:
     """The conversation's current assessment."""
     assessment = await run_in_threadpool(engine.conversations.risk, conversation_id)
-    return assessment.to_json()
+    return assessment.as_dict()

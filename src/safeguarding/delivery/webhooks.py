@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from safeguarding.actions.receiver import (
+from safeguarding.delivery.receiver import (
     EVENT_HEADER,
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from safeguarding.actions.model import DeliveryStatus
-from safeguarding.actions.tables import OutboxRow
 from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
+from safeguarding.delivery.model import DeliveryStatus
+from safeguarding.delivery.tables import OutboxRow
 from safeguarding.errors import ConflictError
 from safeguarding.store.db import Database
 from safeguarding.store.instance import INSTANCE_ID, instance_value

@@ -1,4 +1,4 @@
-"""The table the actions package owns: the outbox of deliveries. Only `actions/` reads or
+"""The table the delivery package owns: the outbox of deliveries. Only `delivery/` reads or
 writes it. Names are persistent: change them only by migration."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeguarding.actions.model import DeliveryStatus
+from safeguarding.delivery.model import DeliveryStatus
 from safeguarding.store.models import Base, BigId, utcnow
 
 

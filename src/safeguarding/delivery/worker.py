@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from safeguarding.actions.outbox import Outbox
+from safeguarding.delivery.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

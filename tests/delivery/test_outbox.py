@@ -15,8 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from safeguarding.actions.model import DeliveryStatus
-from safeguarding.actions.receiver import (
+from safeguarding.cases import intake
+from safeguarding.cases.model import Status, Subject
+from safeguarding.delivery.model import DeliveryStatus
+from safeguarding.delivery.receiver import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     SignatureError,
@@ -24,9 +26,7 @@ from safeguarding.actions.receiver import (
     sign,
     verify,
 )
-from safeguarding.actions.tables import OutboxRow
-from safeguarding.cases import intake
-from safeguarding.cases.model import Status, Subject
+from safeguarding.delivery.tables import OutboxRow
 from safeguarding.engine import Engine
 from safeguarding.store.instance import INSTANCE_ID, stored_value
 from safeguarding.store.models import utcnow
