@@ -8,6 +8,11 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
+#: settings that are useless, or unsafe, without another: (setting, the one it needs, why)
+_NEEDS = (
+    ("webhook_url", "webhook_secret", "the receiver checks the signature"),
+    ("audit_checkpoint_file", "audit_key_file", "checkpoints are signed with the audit key"),
+)
 
 
 class Settings(BaseSettings):
@@ -325,17 +330,10 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> Settings:
-        if self.webhook_url and not self.webhook_secret:
-            raise ValueError("webhook_url needs webhook_secret (the receiver checks the "
-                             "signature)")
-        return self
-
-    @model_validator(mode="after")
-    def _checkpoints_need_key(self) -> Settings:
-        if self.audit_checkpoint_file and not self.audit_key_file:
-            raise ValueError("audit_checkpoint_file needs audit_key_file (checkpoints are "
-                             "signed with the audit key)")
+    def _needs(self) -> Settings:
+        for setting, needed, why in _NEEDS:
+            if getattr(self, setting) and not getattr(self, needed):
+                raise ValueError(f"{setting} needs {needed} ({why})")
         return self
 
     @property

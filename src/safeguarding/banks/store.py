@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +18,7 @@ from safeguarding.banks.model import Bank, BankEntry, NewEntry, is_bank_name
 from safeguarding.banks.policy import BankPolicy
 from safeguarding.banks.tables import BankChangeRow, BankEntryRow, BankRow, DoNotMatchRow
 from safeguarding.errors import ConflictError, NotFoundError
+from safeguarding.store.db import insert_for
 from safeguarding.store.models import utcnow
 
 BATCH = 1000
@@ -92,10 +91,6 @@ def _entry(row: BankEntryRow, bank_name: str) -> BankEntry:
         added_by=row.added_by,
         added_at=row.added_at,
     )
-
-
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 class BankStore:
@@ -214,7 +209,7 @@ class BankStore:
         # one statement run over the rows (SQLAlchemy batches them into multi-row INSERTs):
         # compiled once and cached, where .values(rows) compiled 1,000 rows' SQL each time
         statement = (
-            _insert(session)(table)
+            insert_for(session)(table)
             .on_conflict_do_nothing(index_elements=["bank_id", "signal_type", "value_digest"])
             .returning(table.c.id, table.c.signal_type)
         )
@@ -333,7 +328,7 @@ class BankStore:
                          added_by: str) -> DoNotMatch:
         table = DoNotMatchRow.__table__
         statement = (
-            _insert(session)(table)
+            insert_for(session)(table)
             .values(signal_type=signal_type, value=value, value_digest=value_digest(value),
                     reason=reason, added_by=added_by, added_at=utcnow())
             .on_conflict_do_nothing(index_elements=["signal_type", "value_digest"])

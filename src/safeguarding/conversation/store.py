@@ -8,12 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from safeguarding.conversation.state import Tier
 from safeguarding.conversation.tables import ConversationRow
+from safeguarding.store.db import insert_for
 from safeguarding.store.models import utcnow
 
 
@@ -22,7 +21,7 @@ class ConversationStore:
         """The conversation's row, locked until the transaction ends. A new conversation gets
         an empty row first (insert-if-absent), so two first messages arriving at once queue
         on the same row lock instead of both inserting. Its `state` is {} until saved."""
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = insert_for(session)
         now = utcnow()
         session.execute(insert(ConversationRow).values(
             id=conversation_id, state={}, messages=0, alert=False, tier=Tier.NONE.value,

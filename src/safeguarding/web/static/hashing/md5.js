@@ -2,10 +2,10 @@
 // Our own implementation, tested bit for bit against Python's hashlib (tests/web/); WebCrypto
 // has no MD5, and MD5 is only here because hash lists (NCMEC, StopNCII) still carry it.
 
-// floor(abs(sin(i + 1)) * 2^32), written out rather than computed so no engine's sin() can
-// change them
 import { BlockHash } from "./blockhash.js";
 
+// floor(abs(sin(i + 1)) * 2^32), written out rather than computed so no engine's sin() can
+// change them
 const K = Int32Array.of(
   0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
   0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193,
