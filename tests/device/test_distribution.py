@@ -15,7 +15,7 @@ import pytest
 
 import safeguarding
 import safeguarding.device
-from safeguarding.device import franking, images
+from safeguarding.device import conversations, franking, images
 from tests.conftest import ROOT
 from tests.device.wheelhouse import closure, repack
 
@@ -47,6 +47,18 @@ USE_IT = textwrap.dedent("""
     loaded["flagged"] = check.flagged
     print(json.dumps(loaded))
 """)
+#: runs ConversationGuard on its lexical bundle and prints what got loaded
+GUARD_IT = textwrap.dedent("""
+    import json, sys
+    from safeguarding.device import ConversationGuard
+    guard = ConversationGuard("k", age=13, model="none")
+    nudges = guard.observe_many("s", [("x", "i have your pics", None),
+        ("x", "i'll send them to all your friends unless you pay $200", None)])
+    print(json.dumps({"loaded": sorted(sys.modules), "kinds": [n.kind for n in nudges]}))
+""")
+#: the conversation engine's modules a device never loads: they need the server
+CONVERSATION_SERVER_SIDE = tuple(f"safeguarding.conversation.{m}"
+                                 for m in ("service", "store", "tables", "training"))
 
 
 def run_python(python: str, code: str, cwd: Path | None = None) -> str:
@@ -56,10 +68,17 @@ def run_python(python: str, code: str, cwd: Path | None = None) -> str:
     return str(done.stdout)
 
 
-def server_modules(names: list[str]) -> list[str]:
-    return [n for n in names if n.split(".")[0] in SERVER_MODULES
-            or (n.startswith("safeguarding.") and not n.startswith("safeguarding.device")
-                and n not in ("safeguarding.errors", "safeguarding.inputs"))]
+def server_modules(names: list[str], *, conversation: bool = False) -> list[str]:
+    """What of `names` is the server's; with `conversation`, the conversation engine (but
+    not its storage) and numpy are the device's too."""
+    allowed: tuple[str, ...] = ("safeguarding.device", "safeguarding.errors", "safeguarding.inputs")
+    if conversation:
+        allowed += ("safeguarding.conversation",)
+    return [n for n in names
+            if (n.split(".")[0] in SERVER_MODULES and not (conversation and n.startswith(
+                "numpy")))
+            or (n.startswith("safeguarding.") and not n.startswith(allowed))
+            or n.startswith(CONVERSATION_SERVER_SIDE)]
 
 
 def test_importing_the_device_library_loads_nothing_of_the_server() -> None:
@@ -69,6 +88,14 @@ def test_importing_the_device_library_loads_nothing_of_the_server() -> None:
         "safeguarding", "safeguarding.device"]
     assert server_modules(loaded["after_use"]) == []
     assert loaded["text"] == "hello" and loaded["flagged"] is True
+
+
+def test_conversation_guard_loads_the_engine_but_nothing_of_the_server() -> None:
+    import json
+    out = json.loads(run_python(sys.executable, GUARD_IT))
+    assert out["kinds"][:1] == ["sextortion"]
+    assert server_modules(out["loaded"], conversation=True) == []
+    assert "safeguarding.conversation.analyzer" in out["loaded"]
 
 
 def test_the_top_level_package_imports_lazily() -> None:
@@ -82,7 +109,8 @@ def test_the_top_level_package_imports_lazily() -> None:
 
 
 def test_the_device_names_are_the_halves_names() -> None:
-    assert sorted(safeguarding.device.__all__) == sorted([*franking.__all__, *images.__all__])
+    parts = [*franking.__all__, *images.__all__, *conversations.__all__]
+    assert sorted(safeguarding.device.__all__) == sorted(set(parts))
     for name in safeguarding.device.__all__:
         assert getattr(safeguarding.device, name) is not None
     assert set(safeguarding.device.__all__) <= set(dir(safeguarding.device))
@@ -107,18 +135,25 @@ def test_the_wheel_installs_offline_into_a_clean_environment(tmp_path: Path) -> 
     with zipfile.ZipFile(built[0]) as wheel:  # type checkers read the library's hints
         assert "safeguarding/py.typed" in wheel.namelist()
     project = tomllib.loads((PACKAGE / "pyproject.toml").read_text())["project"]
-    for dist in closure(project["dependencies"]):
+    extras = project["optional-dependencies"]
+    for dist in closure([*project["dependencies"], *extras["conversation"]]):
         repack(dist, wheels)
     env = tmp_path / "clean"
     venv.create(env, with_pip=False)  # pip runs from outside, on its --python
     python = str(env / "bin" / "python")
-    subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "-q",
-                    "--no-index", "--no-compile", "--find-links", str(wheels),
-                    str(built[0])], check=True, capture_output=True, timeout=300)
+    install = [sys.executable, "-m", "pip", "--python", python, "install", "-q",
+               "--no-index", "--no-compile", "--find-links", str(wheels)]
+    subprocess.run([*install, str(built[0])], check=True, capture_output=True, timeout=300)
     import json
     loaded = json.loads(run_python(python, USE_IT, cwd=tmp_path))
     assert loaded["text"] == "hello" and loaded["flagged"] is True
     assert server_modules(loaded["after_use"]) == []
+    # ConversationGuard needs numpy: the `conversation` extra
+    subprocess.run([*install, f"{built[0]}[conversation]"], check=True, capture_output=True,
+                   timeout=300)
+    guarded = json.loads(run_python(python, GUARD_IT, cwd=tmp_path))
+    assert guarded["kinds"][:1] == ["sextortion"]
+    assert server_modules(guarded["loaded"], conversation=True) == []
     installed = run_python(python, "import importlib.metadata as m; "
                            "print(sorted(d.metadata['Name'].lower() for d in m.distributions()))")
     assert "sqlalchemy" not in installed and "fastapi" not in installed

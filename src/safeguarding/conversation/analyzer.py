@@ -7,9 +7,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from safeguarding.config import Settings
 from safeguarding.conversation.ages import minor_cue, stated_age
 from safeguarding.conversation.assess import scores, threatened, tier_for
 from safeguarding.conversation.detector import MessageDetector, MessageSignals
@@ -26,6 +25,9 @@ from safeguarding.conversation.tactics import GROOMING_STAGE, HARM_REQUESTS, Tac
 from safeguarding.errors import ConversationFormatError, ConversationLimitError
 from safeguarding.inputs import MAX_ID_CHARS, has_control
 
+if TYPE_CHECKING:
+    from safeguarding.config import Settings
+
 # "how old r u" may be answered a few messages later: a bare number within this many
 # messages of the question, from someone else, is taken as an age.
 AGE_ANSWER_WINDOW = 6
@@ -40,14 +42,22 @@ class Message:
     ts: str | None = None
 
 
-_DEFAULT = Settings.model_fields  # each limit's default is the setting's, defined once
+def _default(setting: str) -> Any:
+    """Each limit's default is the setting's, defined once. Read when a Limits is made
+    without it, not on import: the device library runs the analyzer with limits of its own
+    and without pydantic (safeguarding.device.conversations)."""
+    from safeguarding.config import Settings
+
+    return Settings.model_fields[setting].default
 
 
 @dataclass(frozen=True)
 class Limits:
-    max_message_chars: int = _DEFAULT["conversation_max_message_chars"].default
-    max_participants: int = _DEFAULT["conversation_max_participants"].default
-    max_messages: int = _DEFAULT["conversation_max_messages"].default
+    max_message_chars: int = field(
+        default_factory=lambda: _default("conversation_max_message_chars"))
+    max_participants: int = field(
+        default_factory=lambda: _default("conversation_max_participants"))
+    max_messages: int = field(default_factory=lambda: _default("conversation_max_messages"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:

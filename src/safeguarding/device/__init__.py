@@ -3,11 +3,16 @@ franking pieces its relay and the platform's server use). Shipped inside `safegu
 alone as the `safeguarding-device` distribution, which needs no server package: importing
 it loads nothing of SQLAlchemy, FastAPI, pydantic or numba (a test checks).
 
-    franking   verifiable reports of encrypted messages (commit, stamp, open, report, verify)
-    images     ImageGuard: on-device nudity warnings with a pluggable detector
+    franking       verifiable reports of encrypted messages (commit, stamp, open, report,
+                   verify)
+    images         ImageGuard: on-device nudity warnings with a pluggable detector
+    conversations  ConversationGuard: grooming and sextortion nudges from the conversation
+                   engine (safeguarding.conversation, numpy; the `conversation` extras)
+    safety         the choices and help routes both guards show
 
-Names are loaded on first use, so an app that only franks never loads Pillow, and one that
-only guards images never loads the cryptography packages. docs/device.md is the reference.
+Names are loaded on first use, so an app that only franks never loads Pillow or numpy, and
+one that only guards images never loads the cryptography packages. docs/device.md is the
+reference.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from safeguarding.device.conversations import SIGNS, ConversationGuard, Nudge
     from safeguarding.device.franking import (
         AttachmentRef,
         Failure,
@@ -61,10 +67,12 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "SIGNS",
     "UK_HELP",
     "AttachmentRef",
     "Choice",
     "ChoiceId",
+    "ConversationGuard",
     "Direction",
     "Failure",
     "FrankedMessage",
@@ -76,6 +84,7 @@ __all__ = [
     "MarkerDetector",
     "Message",
     "NudeNetDetector",
+    "Nudge",
     "NudityDetector",
     "NudityScore",
     "ReceivedMessage",
@@ -102,18 +111,21 @@ __all__ = [
     "verify_report",
 ]
 
-#: names from the images half; the rest are franking's (a test checks both halves)
-_IMAGES = frozenset({
-    "UK_HELP", "Choice", "ChoiceId", "Direction", "HelpRoute", "ImageCheck", "ImageGuard",
-    "ImageLimits", "MarkerDetector", "NudeNetDetector", "NudityDetector", "NudityScore",
-    "SafetyWarning", "blur", "check_detector", "decode_image", "marker_image"})
+#: where each name lives; the rest are franking's (a test checks every part's names)
+_PART = {
+    **dict.fromkeys(("UK_HELP", "Choice", "ChoiceId", "HelpRoute", "SafetyWarning"), "safety"),
+    **dict.fromkeys(("Direction", "ImageCheck", "ImageGuard", "ImageLimits", "MarkerDetector",
+                     "NudeNetDetector", "NudityDetector", "NudityScore", "blur",
+                     "check_detector", "decode_image", "marker_image"), "images"),
+    **dict.fromkeys(("SIGNS", "ConversationGuard", "Nudge"), "conversations"),
+}
 
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'safeguarding.device' has no attribute {name!r}")
-    half = "images" if name in _IMAGES else "franking"
-    value = getattr(importlib.import_module(f"safeguarding.device.{half}"), name)
+    part = _PART.get(name, "franking")
+    value = getattr(importlib.import_module(f"safeguarding.device.{part}"), name)
     globals()[name] = value
     return value
 
