@@ -243,6 +243,12 @@ class Settings(BaseSettings):
         300.0, gt=0, description="How often the worker appends a checkpoint (when the chain "
         "has grown since the last one).",
     )
+    franking_key_file: str | None = Field(
+        None, description="JSON file with the franking keyring (`safeguarding franking "
+        "rotate` makes and rotates it; run it weekly), kept outside the database: stamps "
+        "commitments (POST /v1/franking/stamp) and verifies franked reports (POST "
+        "/v1/reports/franked); unset: both answer 404.",
+    )
     exchange_key: SecretStr | None = Field(
         None, description="Fernet key (`safeguarding exchange keygen`) that exchange "
         "credentials are encrypted with in the database; unset: exchanges that need "

@@ -41,6 +41,7 @@ from safeguarding.exchanges.vault import Vault
 from safeguarding.exchanges.worker import ExchangeWorker
 from safeguarding.feeds.publisher import FeedService
 from safeguarding.feeds.signing import FeedKey
+from safeguarding.franking import FrankingService, KeyFile
 from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
@@ -84,6 +85,7 @@ class Engine:
         key = AuditKey.load(s.audit_key_file) if s.audit_key_file else None
         vault = Vault(s.exchange_key.get_secret_value() if s.exchange_key else None)
         feed_key = FeedKey.load(s.feed_key_file) if s.feed_key_file else None
+        franking_keys = KeyFile(s.franking_key_file) if s.franking_key_file else None
         previous_feed_key = FeedKey.load(s.feed_previous_key_file, "feed_previous_key_file"
                                          ) if s.feed_previous_key_file else None
         self.db = Database(self.settings.database_url)
@@ -116,6 +118,8 @@ class Engine:
         self.feeds = FeedService(self.db, self.banks.store, self.audit, feed_key,
                                  previous_feed_key)
         self._response_side(report_transport)
+        self.franking = FrankingService(franking_keys, self.cases, self.previews,
+                                        self.hash_bytes)
         self.self_reports = SelfReports(self.db, self.banks.store, self.audit, self.settings,
                                         on_change=self.matcher.mark_dirty)
 

@@ -20,6 +20,7 @@ from safeguarding.errors import (
     CorruptMediaError,
     ExchangeError,
     ForbiddenError,
+    FrankingError,
     ImportFormatError,
     InvalidInputError,
     MediaLimitError,
@@ -46,6 +47,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (CorruptMediaError, 422),
     (SignalError, 422),
     (InvalidInputError, 422),
+    (FrankingError, 422),
     (ImportFormatError, 422),
     (MissingDependencyError, 501),
     (ExchangeError, 502),
@@ -75,4 +77,8 @@ def error_body(exc: SafeguardingError) -> dict[str, Any]:
         body["field"] = exc.field
     if isinstance(exc, MediaLimitError):
         body["limit"] = exc.limit
+    if isinstance(exc, FrankingError):
+        body["reason"] = exc.reason
+        if exc.index is not None:
+            body["index"] = exc.index
     return body

@@ -10,11 +10,12 @@ from safeguarding.api.routes import (
     conversations,
     exchanges,
     feeds,
+    franking,
     health,
 )
 
 router = APIRouter()
-for _module in (health, content, banks, exchanges, feeds, conversations, cases):
+for _module in (health, content, banks, exchanges, feeds, conversations, cases, franking):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -40,6 +40,8 @@ class Scope(StrEnum):
     BANKS_WRITE = "banks:write"
     #: a subscriber reading the feeds it was granted (feeds/publisher.py)
     FEEDS_READ = "feeds:read"
+    #: a relay stamping the commitments of the encrypted messages it forwards
+    FRANKING = "franking"
     ADMIN = "admin"
 
 

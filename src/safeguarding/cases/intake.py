@@ -1,5 +1,5 @@
 """Turning signals into case requests: a match (by its banks' policies), a conversation
-alert, a user report. Decides kind, priority and the evidence kept."""
+alert, a user report, a franked report. Decides kind, priority and the evidence kept."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from safeguarding.cases.model import CaseKind, CaseRequest, Evidence, Priority, 
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.conversation.analyzer import Assessment
 from safeguarding.conversation.state import Tier
+from safeguarding.device.franking.verify import VerifiedReport
 from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.registry import SIGNAL_TYPES
 from safeguarding.inputs import free_text, platform_id
@@ -119,4 +120,52 @@ def from_user_report(category: str, reason: str, subject: Subject, *,
     return CaseRequest(CaseKind.USER_REPORT, priority, subject, f"user report: {category}",
                        [Evidence("report", data, key=key)], [category],
                        upload=upload or UploadInfo(),
+                       details={"reporter": reporter, "reason": reason})
+
+
+def from_franked_report(report: VerifiedReport, category: str, reason: str,
+                        attachments: list[dict[str, Any]]) -> CaseRequest:
+    """A case for a franked report that `verify_report` accepted: only the verified messages
+    (marked "verified by franking"), the reporter's chosen context and what was left out,
+    and per revealed attachment its hashes (`attachments`: position, index, media_type,
+    size, query). The account is the one other sender of the reported messages, if one."""
+    if category not in REPORT_CATEGORIES:
+        raise InvalidInputError("category", f"must be one of {', '.join(REPORT_CATEGORIES)}")
+    reason = free_text("reason", reason, MAX_REASON_CHARS)
+    reporter = platform_id("reporter_id", report.reporter_id)
+    others = {m.sender_id for m in report.reported} - {reporter}
+    account = platform_id("sender_id", others.pop()) if len(others) == 1 else None
+    subject = Subject(conversation_id=platform_id("conversation_id", report.conversation_id),
+                      account_id=account)
+    by_message: dict[int, list[dict[str, Any]]] = {}
+    for item in attachments:
+        by_message.setdefault(int(item["position"]), []).append(item)
+    messages = [{
+        "position": m.position, "reported": m.reported, "sender": m.sender_id,
+        "recipient": m.recipient_id, "sequence": m.sequence,
+        "ts": m.stamped_at.isoformat(), "text": m.text, "commitment": m.commitment.hex(),
+        "key_id": m.key_id,
+        "attachments": [{"media_type": a.media_type, "revealed": a.content is not None}
+                        for a in m.attachments],
+    } for m in report.messages]
+    data: dict[str, Any] = {
+        "category": category, "reason": reason, "reporter": reporter,
+        "verified_by": "franking", "conversation": report.conversation_id,
+        "messages": messages, "omitted": report.omitted,
+    }
+    key = evidence_key("franked", sorted(m.commitment.hex() for m in report.messages))
+    evidence = [Evidence("franked_report", data, key=key)]
+    for position in sorted(by_message):
+        for item in by_message[position]:
+            query = evidence_query(item["query"].items())
+            evidence.append(Evidence("franked_attachment", {**item, "query": query,
+                                                            "verified_by": "franking"},
+                                     key=evidence_key("franked_attachment",
+                                                      sorted(query.items()))))
+    priority = {"sextortion": Priority.URGENT, "csam": Priority.HIGH}.get(category,
+                                                                          Priority.NORMAL)
+    summary = (f"franked report: {category}, {len(report.reported)} message"
+               f"{'s' if len(report.reported) != 1 else ''} verified")
+    return CaseRequest(CaseKind.USER_REPORT, priority, subject, summary, evidence,
+                       [category, "verified_by_franking"],
                        details={"reporter": reporter, "reason": reason})

@@ -17,6 +17,7 @@ from safeguarding.cli import (
     conversation,
     exchange,
     feed,
+    franking,
     index,
     insights,
     keys,
@@ -51,6 +52,7 @@ app.add_typer(bank.app, name="bank")
 app.add_typer(keys.app, name="keys")
 app.add_typer(exchange.app, name="exchange")
 app.add_typer(feed.app, name="feed")
+app.add_typer(franking.app, name="franking")
 app.add_typer(index.app, name="index")
 app.add_typer(conversation.app, name="conversation")
 app.add_typer(insights.app, name="insights")
