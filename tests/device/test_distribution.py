@@ -15,7 +15,7 @@ import pytest
 
 import safeguarding
 import safeguarding.device
-from safeguarding.device import conversations, franking, images
+from safeguarding.device import conversations, franking, images, known
 from tests.conftest import ROOT
 from tests.device.wheelhouse import closure, repack
 
@@ -109,7 +109,7 @@ def test_the_top_level_package_imports_lazily() -> None:
 
 
 def test_the_device_names_are_the_halves_names() -> None:
-    parts = [*franking.__all__, *images.__all__, *conversations.__all__]
+    parts = [*franking.__all__, *images.__all__, *conversations.__all__, *known.__all__]
     assert sorted(safeguarding.device.__all__) == sorted(set(parts))
     for name in safeguarding.device.__all__:
         assert getattr(safeguarding.device, name) is not None

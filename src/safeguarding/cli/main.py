@@ -15,6 +15,7 @@ from safeguarding import __version__
 from safeguarding.cli import (
     bank,
     conversation,
+    demo,
     exchange,
     feed,
     franking,
@@ -53,6 +54,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(exchange.app, name="exchange")
 app.add_typer(feed.app, name="feed")
 app.add_typer(franking.app, name="franking")
+app.add_typer(demo.app, name="demo")
 app.add_typer(index.app, name="index")
 app.add_typer(conversation.app, name="conversation")
 app.add_typer(insights.app, name="insights")

@@ -9,6 +9,8 @@ it loads nothing of SQLAlchemy, FastAPI, pydantic or numba (a test checks).
     conversations  ConversationGuard: grooming and sextortion nudges from the conversation
                    engine (safeguarding.conversation, numpy; the `conversation` extras)
     safety         the choices and help routes both guards show
+    known          the known-image check on send, for surfaces that are not end-to-end
+                   encrypted: MD5 and PDQ on the device, sent as hashes (`known-images`)
 
 Names are loaded on first use, so an app that only franks never loads Pillow or numpy, and
 one that only guards images never loads the cryptography packages. docs/device.md is the
@@ -65,6 +67,14 @@ if TYPE_CHECKING:
         decode_image,
         marker_image,
     )
+    from safeguarding.device.known import (
+        ImageHashes,
+        KnownImageResult,
+        Surface,
+        hash_image,
+        match_request,
+        read_match_response,
+    )
 
 __all__ = [
     "SIGNS",
@@ -79,8 +89,10 @@ __all__ = [
     "HelpRoute",
     "ImageCheck",
     "ImageGuard",
+    "ImageHashes",
     "ImageLimits",
     "Keyring",
+    "KnownImageResult",
     "MarkerDetector",
     "Message",
     "NudeNetDetector",
@@ -94,6 +106,7 @@ __all__ = [
     "ServerKey",
     "Stamp",
     "Stamper",
+    "Surface",
     "VerifiedAttachment",
     "VerifiedMessage",
     "VerifiedReport",
@@ -102,10 +115,13 @@ __all__ = [
     "check_detector",
     "decode_image",
     "frank",
+    "hash_image",
     "marker_image",
+    "match_request",
     "open_attachment",
     "open_franked",
     "parse_stamp",
+    "read_match_response",
     "report_window",
     "seal_attachment",
     "verify_report",
@@ -118,6 +134,8 @@ _PART = {
                      "NudeNetDetector", "NudityDetector", "NudityScore", "blur",
                      "check_detector", "decode_image", "marker_image"), "images"),
     **dict.fromkeys(("SIGNS", "ConversationGuard", "Nudge"), "conversations"),
+    **dict.fromkeys(("ImageHashes", "KnownImageResult", "Surface", "hash_image",
+                     "match_request", "read_match_response"), "known"),
 }
 
 

@@ -1,9 +1,10 @@
 """Engine set-up, sessions and migrations for SQLite (default) and PostgreSQL.
 
 Only `safeguarding db upgrade` and `safeguarding serve --demo` create or migrate a database
-(`Database.upgrade`). Everything else opens it with `check_current`, which refuses a missing
-database or one at another schema, naming the command to run: an SQLite path with a typo must
-not become a silent empty database that answers "no match".
+(`Database.upgrade`; `safeguarding demo e2ee` makes a throw-away one of its own).
+Everything else opens it with `check_current`, which refuses a missing database or one at
+another schema, naming the command to run: an SQLite path with a typo must not become a
+silent empty database that answers "no match".
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ class Database:
 
     def upgrade(self) -> None:
         """Create the database (an SQLite file) or apply every migration up to this
-        version's schema; idempotent. Only `db upgrade` and `serve --demo` call it."""
+        version's schema; idempotent. Only `db upgrade` and `serve --demo` call it (and
+        `demo e2ee`, on its own throw-away file)."""
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.engine.begin() as connection:
