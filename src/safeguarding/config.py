@@ -220,8 +220,8 @@ class Settings(BaseSettings):
     preview_retention_days: int = Field(
         30, ge=0, description="The evidence retention period: media previews supplied for "
         "review are deleted, and upload metadata (IP, port, screen name, time, surface) "
-        "cleared, this many days after they arrive, unless their case is under evidence "
-        "preservation (`safeguarding cases purge`).",
+        "and franked reports' message texts cleared, this many days after they arrive, "
+        "unless their case is under evidence preservation (`safeguarding cases purge`).",
     )
     evidence_preservation_days: int = Field(
         365, ge=1, description="A confirmed case's evidence is preserved this long (US law "

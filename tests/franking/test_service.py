@@ -5,13 +5,14 @@ nothing stored. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from safeguarding.audit.tables import AuditEventRow
-from safeguarding.cases.tables import CaseRow, PreviewRow
+from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
 from safeguarding.config import Settings
 from safeguarding.device.franking import (
     Failure,
@@ -28,6 +29,7 @@ from safeguarding.device.franking.keys import DAY_MS, REPORT_WINDOW_MS
 from safeguarding.engine import Engine
 from safeguarding.errors import FrankingError, InvalidInputError, NotFoundError
 from safeguarding.franking import KeyFile, StampRequest, rotate_key_file
+from safeguarding.store.models import utcnow
 from tests.device.conftest import T0, Clock, World
 from tests.franking.conftest import server_world
 
@@ -221,3 +223,32 @@ def test_the_key_file_is_checked_at_start_and_followed_when_rotated(
     last = max(k.verifies_until_ms for k in keys.keyring())
     rotate_key_file(path, at_ms=last + 1)
     assert [k.key_id for k in keys.keyring()] == [3]
+
+
+def test_message_texts_are_cleared_after_the_retention_unless_preserved(
+    franking_engine: Engine,
+) -> None:
+    world = server_world(franking_engine)
+    service = franking_engine.franking
+    first = service.report(bob_reports(world, [4]), reporter_id="bob", category="grooming",
+                           reason="", actor="t").opened.case.id
+    world.send("carol", "bob", "hello again", conversation="c2")
+    second = service.report(
+        build_report(report_window([m for m in world.history["bob"]
+                                    if m.message.conversation_id == "c2"], [0])),
+        reporter_id="bob", category="grooming", reason="", actor="t").opened.case.id
+    assert first != second  # another sender: another case
+    old = utcnow() - timedelta(days=franking_engine.settings.preview_retention_days + 1)
+    with franking_engine.db.write() as session:
+        session.execute(update(CaseEvidenceRow).values(added_at=old))
+        session.execute(update(CaseRow).where(CaseRow.id == second).values(
+            preserve_until=utcnow() + timedelta(days=30)))
+    assert franking_engine.cases.purge_franked_texts() == 1
+    assert franking_engine.cases.purge_franked_texts() == 0
+    cleared = next(e for e in franking_engine.cases.get(first).evidence
+                   if e.kind == "franked_report")
+    assert {m["text"] for m in cleared.data["messages"]} == {None}
+    assert cleared.data["messages"][0]["commitment"] and cleared.data["texts_cleared_at"]
+    kept = next(e for e in franking_engine.cases.get(second).evidence
+                if e.kind == "franked_report")
+    assert [m["text"] for m in kept.data["messages"]] == ["hello again"]

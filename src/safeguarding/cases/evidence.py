@@ -11,7 +11,8 @@ change what a reviewer decides on: only new evidence bumps the case version (ser
 
 Each sample carries its ids and the platform's upload metadata (uploads.py); the metadata
 is personal data, so `purge_uploads` clears it once the evidence retention period ends,
-except for cases under evidence preservation (confirmed, to be reported)."""
+except for cases under evidence preservation (confirmed, to be reported);
+`purge_franked_texts` does the same for the message texts of franked reports."""
 
 from __future__ import annotations
 
@@ -110,6 +111,26 @@ def to_evidence(row: CaseEvidenceRow) -> Evidence:
         as_utc(row.last_seen_at) or first, row.accounts,
         [Sample(as_utc(s.seen_at) or utcnow(), s.account_id, s.content_id, dict(s.upload or {}),
                 dict(s.details or {})) for s in row.samples])
+
+
+def purge_franked_texts(session: Session, retention: timedelta,
+                        now: datetime | None = None) -> int:
+    """Clear the message texts of franked reports that arrived more than `retention` ago,
+    except on cases under evidence preservation: the rest of the evidence (who, when, which
+    messages, their commitments, the hashes) stays. Returns how many reports were cleared."""
+    now = now or utcnow()
+    preserved = select(CaseRow.id).where(CaseRow.preserve_until > now)
+    rows = session.scalars(select(CaseEvidenceRow).where(
+        CaseEvidenceRow.kind == "franked_report", CaseEvidenceRow.added_at < now - retention,
+        CaseEvidenceRow.case_id.not_in(preserved)).with_for_update())
+    cleared = 0
+    for row in rows:
+        if row.data.get("texts_cleared_at"):
+            continue
+        messages = [{**m, "text": None} for m in row.data.get("messages", [])]
+        row.data = {**row.data, "messages": messages, "texts_cleared_at": now.isoformat()}
+        cleared += 1
+    return cleared
 
 
 def purge_uploads(session: Session, retention: timedelta, now: datetime | None = None) -> int:

@@ -287,6 +287,16 @@ class CaseService:
                                   cleared=cleared)
             return cleared
 
+    def purge_franked_texts(self) -> int:
+        """Clear franked reports' message texts past the retention (preserved cases keep
+        them)."""
+        with self.db.write() as session:
+            cleared = evidence.purge_franked_texts(session, self.upload_retention)
+            if cleared:
+                self.audit.record(session, "system", "evidence.purge_franked_texts", "",
+                                  cleared=cleared)
+            return cleared
+
     def outcome_delivered(self, session: Session, case_id: int) -> None:
         """An outbox delivery for the case went out: it may now be actioned or closed."""
         row = session.get(CaseRow, case_id, with_for_update=True)

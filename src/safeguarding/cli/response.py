@@ -127,12 +127,15 @@ def keygen(path: Annotated[Path, typer.Argument(help="Where to write the key (mu
 @cases_app.command("purge")
 @cases_app.command("purge-previews", hidden=True)  # its name before upload metadata
 def purge(ctx: typer.Context) -> None:
-    """Delete previews and clear upload metadata past the evidence retention period
-    (`preview_retention_days`; cases under preservation keep both). Run it daily."""
+    """Delete previews, and clear upload metadata and franked reports' message texts, past
+    the evidence retention period (`preview_retention_days`; cases under preservation keep
+    all three). Run it daily."""
     with engine(ctx) as e:
         removed = e.previews.purge()
         cleared = e.cases.purge_uploads()
-    out.print(f"removed {removed} previews, cleared upload metadata from {cleared} samples")
+        texts = e.cases.purge_franked_texts()
+    out.print(f"removed {removed} previews, cleared upload metadata from {cleared} samples "
+              f"and message texts from {texts} franked reports")
 
 
 def worker(ctx: typer.Context,
