@@ -30,6 +30,7 @@ NUL_PATH = "a%00b"  # the same, as it travels in a URL
 LONG_NAME = "n" * 201 + ".jpg"
 IMAGE = generated_image(2)
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+COMMITMENT = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="  # 32 bytes, base64
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,18 @@ def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
             "category": "csam", "content_id": "c9", "reporter_id": NUL}}),
         Probe("POST /v1/reports", "/v1/reports", {"json": {
             "category": "csam", "content_id": "c9", "reason": NUL}}),
+        Probe("POST /v1/franking/stamp", "/v1/franking/stamp", {"json": {"messages": [{
+            "commitment": COMMITMENT, "sender_id": NUL, "recipient_id": "b",
+            "conversation_id": "c"}]}}),
+        Probe("POST /v1/franking/stamp", "/v1/franking/stamp", {"json": {"messages": [{
+            "commitment": COMMITMENT, "sender_id": "a", "recipient_id": "b",
+            "conversation_id": "c" * 256}]}}),
+        Probe("POST /v1/reports/franked", "/v1/reports/franked", {
+            "files": {"report": ("r", b"SGR\x01", "application/octet-stream")},
+            "data": {"reporter_id": NUL, "category": "other"}}),
+        Probe("POST /v1/reports/franked", "/v1/reports/franked", {
+            "files": {"report": ("r", b"SGR\x01", "application/octet-stream")},
+            "data": {"reporter_id": "r" * 257, "category": "other"}}),
         Probe("GET /v1/cases/{case_id}", f"/v1/cases/{BIG}"),
         Probe("GET /v1/cases/{case_id}", f"/v1/cases/{HUGE}"),
         Probe("POST /v1/cases/{case_id}/preview", f"/v1/cases/{BIG}/preview", upload),
