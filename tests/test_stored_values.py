@@ -37,6 +37,7 @@ PINNED: list[tuple[type[StrEnum], set[str]]] = [
             "evidence.view",
             "evidence.reveal",
             "evidence.purge_uploads",
+            "evidence.purge_franked_texts",
             "preview.add",
             "preview.purge",
             "bank.create",

@@ -25,6 +25,7 @@ class Event(StrEnum):
     EVIDENCE_VIEW = "evidence.view"  # a blurred preview
     EVIDENCE_REVEAL = "evidence.reveal"  # the original bytes
     EVIDENCE_PURGE_UPLOADS = "evidence.purge_uploads"
+    EVIDENCE_PURGE_FRANKED_TEXTS = "evidence.purge_franked_texts"
     PREVIEW_ADD = "preview.add"
     PREVIEW_PURGE = "preview.purge"
     # banks/

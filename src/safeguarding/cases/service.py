@@ -293,7 +293,7 @@ class CaseService:
         with self.db.write() as session:
             cleared = evidence.purge_franked_texts(session, self.upload_retention)
             if cleared:
-                self.audit.record(session, "system", "evidence.purge_franked_texts", "",
+                self.audit.record(session, "system", Event.EVIDENCE_PURGE_FRANKED_TEXTS, "",
                                   cleared=cleared)
             return cleared
 
