@@ -39,8 +39,7 @@ def write_records(path: Path, count: int) -> int:
         writer.writerow(["id", "force", "year", "text"])
         for i in range(count):
             row = rows[i % len(rows)]
-            writer.writerow([i + 1, row["force"], row["year"],
-                             f"{row['text']} Ref {i + 1:08d}."])
+            writer.writerow([i + 1, row["force"], row["year"], f"{row['text']} Ref {i + 1:08d}."])
     return path.stat().st_size
 
 
@@ -53,18 +52,23 @@ class PlainSearch:
         self.patterns = []
         for platform in keywords.platforms:
             phrases = [*platform.names, *(s for t in platform.terms for s in t.spellings)]
-            alternatives = [r"\s+".join(re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*")
-                                                                    else "") for w in words)
-                            for words in phrases]
-            self.patterns.append(re.compile(r"\b(?:" + "|".join(alternatives) + r")\b",
-                                            re.IGNORECASE))
+            alternatives = [
+                r"\s+".join(
+                    re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in words
+                )
+                for words in phrases
+            ]
+            self.patterns.append(
+                re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
+            )
 
     def indices(self, text: str) -> tuple[int, ...]:
         return tuple(i for i, p in enumerate(self.patterns) if p.search(text))
 
 
-def timed_attribution(keywords: KeywordSet, path: Path, matcher: Finder
-                      ) -> tuple[float, float, int]:
+def timed_attribution(
+    keywords: KeywordSet, path: Path, matcher: Finder
+) -> tuple[float, float, int]:
     """Wall-clock and CPU seconds (the process's own: on a shared machine the wall clock also
     counts other people's work), and the records counted."""
     attribution = Attribution(keywords, matcher)
@@ -93,18 +97,27 @@ def main() -> None:
     print("\n| method | records/minute (CPU) | records/minute (wall) | CPU s | wall s |")
     print("|---|---:|---:|---:|---:|")
     for name, (wall, cpu, count) in (
-            ("safeguarding Matcher (words, context rules, near misses)", ours),
-            ("plain whole-word search per platform", plain)):
-        print(f"| {name} | {count / cpu * 60:,.0f} | {count / wall * 60:,.0f} | {cpu:.1f} "
-              f"| {wall:.1f} |")
+        ("safeguarding Matcher (words, context rules, near misses)", ours),
+        ("plain whole-word search per platform", plain),
+    ):
+        print(
+            f"| {name} | {count / cpu * 60:,.0f} | {count / wall * 60:,.0f} | {cpu:.1f} "
+            f"| {wall:.1f} |"
+        )
     print(f"\nresident memory grown while streaming the file through the matcher: {grown:.0f} MB")
     print("\nOn the development set (police-a, 1,000 records), the eight reported platforms:")
     print("| method | platform | precision | recall |\n|---|---|---:|---:|")
-    finders: list[tuple[str, Finder]] = [("safeguarding", Matcher(keywords)),
-                                         ("plain search", PlainSearch(keywords))]
+    finders: list[tuple[str, Finder]] = [
+        ("safeguarding", Matcher(keywords)),
+        ("plain search", PlainSearch(keywords)),
+    ]
     for name, matcher in finders:
-        result = evaluate(RecordReader(DEV_SET, extra=("platforms",)), matcher,
-                          truth_column="platforms", id_column="id")
+        result = evaluate(
+            RecordReader(DEV_SET, extra=("platforms",)),
+            matcher,
+            truth_column="platforms",
+            id_column="id",
+        )
         for s in result.scores:
             if s.reported:
                 print(f"| {name} | {s.key} | {s.precision.share:.3f} | {s.recall.share:.3f} |")

@@ -79,8 +79,7 @@ def descendants_cpu_seconds() -> float:
     return total / _TICKS
 
 
-def speed(hp: HashingPage, files: list[Path], repeat: int, workers: int
-          ) -> tuple[float, float]:
+def speed(hp: HashingPage, files: list[Path], repeat: int, workers: int) -> tuple[float, float]:
     """Photos per second of wall time, and per second of CPU time spent by the browser (what
     one idle core would give; on a loaded machine the wall rate says more about the load)."""
     hp.call(_PREPARE, {"urls": [hp.url_of(p) for p in files], "workers": workers})
@@ -107,8 +106,7 @@ def images(hp: HashingPage, name: str, files: list[Path], threshold_each: bool) 
             print(f"  {path.name}: {answer['error']['message']}")
             continue
         data = path.read_bytes()
-        server = {s.view: s.value for s in hash_bytes(data, crops=True).signals
-                  if s.type == "pdq"}
+        server = {s.view: s.value for s in hash_bytes(data, crops=True).signals if s.type == "pdq"}
         ours: dict[Any, str] = {v["view"]: v["hash"] for v in answer["result"]["pdq"]}
         view_sets += set(ours) == set(server)
         exact += ours == server
@@ -117,43 +115,56 @@ def images(hp: HashingPage, name: str, files: list[Path], threshold_each: bool) 
         views.extend(hamming(ours[v], server[v]) for v in ours if v in server)
         if distance > PdqPolicy.threshold:
             over.append(f"{path.name} ({distance})")
-    print(f"- {name}: {len(primary)} images; the image as it is: median "
-          f"{statistics.median(primary):g} bits, 95th percentile {percentile(primary, 0.95)}, "
-          f"max {max(primary)}; every bank view: max {max(views)}; the same views "
-          f"{view_sets}/{len(primary)}, every view bit for bit {exact}/{len(primary)}")
+    print(
+        f"- {name}: {len(primary)} images; the image as it is: median "
+        f"{statistics.median(primary):g} bits, 95th percentile {percentile(primary, 0.95)}, "
+        f"max {max(primary)}; every bank view: max {max(views)}; the same views "
+        f"{view_sets}/{len(primary)}, every view bit for bit {exact}/{len(primary)}"
+    )
     if threshold_each:
-        print(f"  within the match threshold ({PdqPolicy.threshold}): "
-              f"{len(primary) - len(over)}/{len(primary)}" + (f"; over: {over}" if over else ""))
+        print(
+            f"  within the match threshold ({PdqPolicy.threshold}): "
+            f"{len(primary) - len(over)}/{len(primary)}" + (f"; over: {over}" if over else "")
+        )
 
 
 def videos(hp: HashingPage) -> None:
     files = sorted(VIDEOS.glob("*.mp4"))
     answers = hp.hash_files(files)
-    print(f"- vPDQ of the {len(files)} sample videos (H.264 MP4, decoded by WebCodecs), "
-          f"against the server's (PyAV) at the default thresholds:")
+    print(
+        f"- vPDQ of the {len(files)} sample videos (H.264 MP4, decoded by WebCodecs), "
+        f"against the server's (PyAV) at the default thresholds:"
+    )
     for path, answer in zip(files, answers, strict=True):
         if "error" in answer or "vpdq" not in answer["result"]:
             print(f"  {path.name}: {answer.get('error') or answer['result'].get('notice')}")
             continue
         ours, theirs = answer["result"]["vpdq"], hash_bytes(path.read_bytes()).primary()["vpdq"]
         same_frames = [(f.number, f.timestamp) for f in parse_frames(ours)] == [
-            (f.number, f.timestamp) for f in parse_frames(theirs)]
+            (f.number, f.timestamp) for f in parse_frames(theirs)
+        ]
         a, b = VpdqSignal.compare(ours, theirs), VpdqSignal.compare(theirs, ours)
-        distances = [hamming(x.pdq, y.pdq) for x, y in zip(parse_frames(ours),
-                                                           parse_frames(theirs), strict=False)]
-        print(f"  {path.name}: {len(parse_frames(ours))} frames, same frames and times: "
-              f"{same_frames}; frame distance median {statistics.median(distances):g}, max "
-              f"{max(distances)}; matches both ways: {a.matched and b.matched} (query match "
-              f"{a.detail['query_match_percent']:.0f}% / {b.detail['query_match_percent']:.0f}%)")
+        distances = [
+            hamming(x.pdq, y.pdq)
+            for x, y in zip(parse_frames(ours), parse_frames(theirs), strict=False)
+        ]
+        print(
+            f"  {path.name}: {len(parse_frames(ours))} frames, same frames and times: "
+            f"{same_frames}; frame distance median {statistics.median(distances):g}, max "
+            f"{max(distances)}; matches both ways: {a.matched and b.matched} (query match "
+            f"{a.detail['query_match_percent']:.0f}% / {b.detail['query_match_percent']:.0f}%)"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    chromium_version = subprocess.run([str(CHROMIUM), "--version"], capture_output=True,
-                                      text=True, check=False).stdout.strip()
+    chromium_version = subprocess.run(
+        [str(CHROMIUM), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     print(describe(["safeguarding", "playwright", "pillow", "numba", "av"]))
     print(f"browser: {chromium_version}, headless, --disable-gpu\n")
     # the machine is shared: say how busy it was, since the speed depends on it
@@ -165,10 +176,12 @@ def main() -> None:
         for workers in (1, 2):
             started = time.perf_counter()
             rate, per_cpu = speed(hp, large, args.repeat, workers)
-            print(f"- speed, {workers} worker{'s' if workers > 1 else ''}: {rate:.1f} photos/s "
-                  f"({per_cpu:.1f} per CPU second of the browser), {len(large)} JPEGs of at "
-                  f"least 1000 px (1024 px on the longer side), PDQ with the bank views, MD5 "
-                  f"and SHA-256, {args.repeat} rounds ({time.perf_counter() - started:.0f} s)")
+            print(
+                f"- speed, {workers} worker{'s' if workers > 1 else ''}: {rate:.1f} photos/s "
+                f"({per_cpu:.1f} per CPU second of the browser), {len(large)} JPEGs of at "
+                f"least 1000 px (1024 px on the longer side), PDQ with the bank views, MD5 "
+                f"and SHA-256, {args.repeat} rounds ({time.perf_counter() - started:.0f} s)"
+            )
         print("  load average after: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
         images(hp, "the shared photos", photos, threshold_each=False)
         images(hp, "ThreatExchange's PDQ reference images", reference, threshold_each=True)

@@ -61,46 +61,75 @@ def franking(count: int) -> None:
     stamper = Stamper(ring, clock=lambda: T)
     message = Message("conversation-7f3a", "user-102938", 17, TEXT)
     franked = frank(message)
-    stamp = stamper.stamp(franked.commitment, sender_id="user-102938",
-                          recipient_id="user-564738", conversation_id="conversation-7f3a")
+    stamp = stamper.stamp(
+        franked.commitment,
+        sender_id="user-102938",
+        recipient_id="user-564738",
+        conversation_id="conversation-7f3a",
+    )
 
     commit = per_call_us(lambda: frank(message), count)
-    verify = per_call_us(lambda: open_franked(
-        franked.body, stamp, sender_id="user-102938", recipient_id="user-564738",
-        conversation_id="conversation-7f3a", at_ms=T), count)
-    stamping = per_call_us(lambda: stamper.stamp(
-        franked.commitment, sender_id="user-102938", recipient_id="user-564738",
-        conversation_id="conversation-7f3a"), count)
+    verify = per_call_us(
+        lambda: open_franked(
+            franked.body,
+            stamp,
+            sender_id="user-102938",
+            recipient_id="user-564738",
+            conversation_id="conversation-7f3a",
+            at_ms=T,
+        ),
+        count,
+    )
+    stamping = per_call_us(
+        lambda: stamper.stamp(
+            franked.commitment,
+            sender_id="user-102938",
+            recipient_id="user-564738",
+            conversation_id="conversation-7f3a",
+        ),
+        count,
+    )
     print(f"franking ({len(TEXT)}-character message, {count:,} calls each)")
     print(f"  sender frank():          {commit:6.1f} us")
     print(f"  recipient open_franked(): {verify:5.1f} us")
     print(f"  commit + verify:         {commit + verify:6.1f} us per message (target <= 50)")
-    print(f"  relay stamp():           {stamping:6.1f} us = {1e6 / stamping:,.0f} stamps/s on one "
-          "core (target >= 20,000)")
+    print(
+        f"  relay stamp():           {stamping:6.1f} us = {1e6 / stamping:,.0f} stamps/s on one "
+        "core (target >= 20,000)"
+    )
 
     history = []
     for i in range(50):
         sender, recipient = ("a", "b") if i % 2 else ("b", "a")
         f = frank(Message("c", sender, i, TEXT))
-        s = stamper.stamp(f.commitment, sender_id=sender, recipient_id=recipient,
-                          conversation_id="c")
-        history.append(open_franked(f.body, s, sender_id=sender, recipient_id=recipient,
-                                    conversation_id="c", at_ms=T))
+        s = stamper.stamp(
+            f.commitment, sender_id=sender, recipient_id=recipient, conversation_id="c"
+        )
+        history.append(
+            open_franked(
+                f.body, s, sender_id=sender, recipient_id=recipient, conversation_id="c", at_ms=T
+            )
+        )
     report = build_report(report_window(history, [25], before=25, after=24))
     runs = max(20, count // 500)
-    each = per_call_us(lambda: verify_report(report, keyring=ring, reporter_id="a",
-                                             at_ms=T), runs) / 50
+    each = (
+        per_call_us(lambda: verify_report(report, keyring=ring, reporter_id="a", at_ms=T), runs)
+        / 50
+    )
     picture = seal_attachment(os.urandom(1_000_000), "image/jpeg")
     f = frank(Message("c", "b", 99, "look", (picture.ref,)))
     s = stamper.stamp(f.commitment, sender_id="b", recipient_id="a", conversation_id="c")
-    with_picture = open_franked(f.body, s, sender_id="b", recipient_id="a",
-                                conversation_id="c", at_ms=T)
-    one = build_report(report_window([with_picture], [0],
-                                     blobs={picture.ref.sha256: picture.blob}))
-    attachment = per_call_us(lambda: verify_report(one, keyring=ring, reporter_id="a",
-                                                   at_ms=T), runs)
-    print(f"  verify_report():         {each:6.1f} us per message in a 50-message report "
-          "(target <= 1,000)")
+    with_picture = open_franked(
+        f.body, s, sender_id="b", recipient_id="a", conversation_id="c", at_ms=T
+    )
+    one = build_report(report_window([with_picture], [0], blobs={picture.ref.sha256: picture.blob}))
+    attachment = per_call_us(
+        lambda: verify_report(one, keyring=ring, reporter_id="a", at_ms=T), runs
+    )
+    print(
+        f"  verify_report():         {each:6.1f} us per message in a 50-message report "
+        "(target <= 1,000)"
+    )
     print(f"  verify_report(), 1 MB attachment: {attachment / 1000:.2f} ms for the message")
 
 
@@ -120,14 +149,20 @@ def images() -> None:
             flagged.append(path.name)
     times.sort()
     print(f"\nImageGuard + NudeNet 320n, one thread, {len(photos)} shared photos (<= 1024 px)")
-    print(f"  per photo (decode, score, blur when flagged): mean {statistics.mean(times):.0f} ms,"
-          f" p50 {times[len(times) // 2]:.0f} ms, p99 {times[int(len(times) * 0.99)]:.0f} ms"
-          " (target <= 200)")
-    print(f"  warned on {len(flagged)} of {len(photos)} ({100 * len(flagged) / len(photos):.1f}%;"
-          f" target <= 1%): {flagged}")
+    print(
+        f"  per photo (decode, score, blur when flagged): mean {statistics.mean(times):.0f} ms,"
+        f" p50 {times[len(times) // 2]:.0f} ms, p99 {times[int(len(times) * 0.99)]:.0f} ms"
+        " (target <= 200)"
+    )
+    print(
+        f"  warned on {len(flagged)} of {len(photos)} ({100 * len(flagged) / len(photos):.1f}%;"
+        f" target <= 1%): {flagged}"
+    )
     top = sorted(scores, reverse=True)
-    print(f"  scores: highest {top[0]:.3f}, 99th percentile {top[len(top) // 100]:.3f}, "
-          f"median {statistics.median(scores):.3f}; threshold {detector.threshold}")
+    print(
+        f"  scores: highest {top[0]:.3f}, 99th percentile {top[len(top) // 100]:.3f}, "
+        f"median {statistics.median(scores):.3f}; threshold {detector.threshold}"
+    )
     try:
         import cv2  # noqa: F401
         from nudenet import NudeDetector
@@ -149,11 +184,15 @@ def main() -> None:
     args = parser.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    print(describe(["safeguarding", "pynacl", "cryptography", "pillow", "onnxruntime",
-                    "nudenet", "numpy"]))
+    print(
+        describe(
+            ["safeguarding", "pynacl", "cryptography", "pillow", "onnxruntime", "nudenet", "numpy"]
+        )
+    )
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    print(f"one core (pinned); load average {load} (other work on the machine slows every "
-          "figure)\n")
+    print(
+        f"one core (pinned); load average {load} (other work on the machine slows every figure)\n"
+    )
     franking(args.messages)
     images()
 

@@ -54,18 +54,26 @@ def pdqhash_from_file(path: Path) -> str:
 def drift(name: str, pairs: list[tuple[int, int]]) -> str:
     """pairs: (quality, distance to pdqhash on the colour pixels)."""
     distances = sorted(d for q, d in pairs if q >= 50)
-    return (f"- {name} vs pdqhash at full resolution, {len(distances)} photos of quality >= "
-            f"50: median {statistics.median(distances):g} bits, mean {np.mean(distances):.1f}, "
-            f"90th percentile {distances[int(len(distances) * 0.9)]}, max {distances[-1]}")
+    return (
+        f"- {name} vs pdqhash at full resolution, {len(distances)} photos of quality >= "
+        f"50: median {statistics.median(distances):g} bits, mean {np.mean(distances):.1f}, "
+        f"90th percentile {distances[int(len(distances) * 0.9)]}, max {distances[-1]}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--photos", type=Path, default=ROOT.parent / "shared/data/photos")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sides", type=int, nargs="*", default=[512],
-                        help="pdq_max_side values to time besides the default")
+    parser.add_argument(
+        "--sides",
+        type=int,
+        nargs="*",
+        default=[512],
+        help="pdq_max_side values to time besides the default",
+    )
     args = parser.parse_args()
     from threatexchange.signal_type.pdq.signal import PdqSignal
 
@@ -81,24 +89,35 @@ def main() -> None:
     colour = MediaLimits(image_max_side=0, jpeg_luma=False)
 
     def pdq_only(limits: MediaLimits) -> Callable[[Path], object]:
-        return lambda p: pdq_hash(decode_image(p.read_bytes(), limits,
-                                               grey=limits.jpeg_luma).pixels)
+        return lambda p: pdq_hash(
+            decode_image(p.read_bytes(), limits, grey=limits.jpeg_luma).pixels
+        )
 
     rows: list[tuple[str, Callable[[Path], object]]] = [
-        ("python-threatexchange PdqSignal.hash_from_file (PDQ)",
-         lambda p: PdqSignal.hash_from_file(p)),
+        (
+            "python-threatexchange PdqSignal.hash_from_file (PDQ)",
+            lambda p: PdqSignal.hash_from_file(p),
+        ),
         ("pdqhash.compute on Pillow's colour decode (PDQ)", pdqhash_from_file),
         ("ours, colour decode, full resolution: pdqhash's bits (PDQ)", pdq_only(colour)),
         ("ours, default: luma plane, up to 2048 px (PDQ)", pdq_only(default)),
     ]
     for side in args.sides:
-        rows.append((f"ours, luma plane reduced to {side} px (PDQ)",
-                     pdq_only(MediaLimits(image_max_side=side))))
+        rows.append(
+            (
+                f"ours, luma plane reduced to {side} px (PDQ)",
+                pdq_only(MediaLimits(image_max_side=side)),
+            )
+        )
     rows += [
-        ("ours, default, bank side: PDQ + border trim + 2 crops + MD5 + SHA-256",
-         lambda p: hash_file(p, default, crops=True)),
-        ("ours, default, query side: PDQ + border trim + 8 rotations/flips + MD5 + SHA-256",
-         lambda p: hash_file(p, default, dihedral=True)),
+        (
+            "ours, default, bank side: PDQ + border trim + 2 crops + MD5 + SHA-256",
+            lambda p: hash_file(p, default, crops=True),
+        ),
+        (
+            "ours, default, query side: PDQ + border trim + 8 rotations/flips + MD5 + SHA-256",
+            lambda p: hash_file(p, default, dihedral=True),
+        ),
     ]
     print("| pipeline | cores | images/s | vs python-threatexchange |")
     print("|---|---:|---:|---:|")
@@ -112,15 +131,18 @@ def main() -> None:
     start = time.perf_counter()
     done = sum(1 for _, hashes, _ in hash_many(many, default, cores) if hashes is not None)
     speed = done / (time.perf_counter() - start)
-    print(f"| ours, query side, `safeguarding hash` over a folder (hash_many) | {cores} | "
-          f"{speed:,.0f} | {speed / baseline:.1f}x |")
+    print(
+        f"| ours, query side, `safeguarding hash` over a folder (hash_many) | {cores} | "
+        f"{speed:,.0f} | {speed / baseline:.1f}x |"
+    )
 
     print()
     everything = sorted(args.photos.glob("*.jpg"))
     references: dict[Path, str] = {p: pdqhash_from_file(p) for p in everything}
     setups = [("ours, default (luma plane)", default), ("ours, colour decode", colour)]
-    setups += [(f"ours, reduced to {side} px", MediaLimits(image_max_side=side))
-               for side in args.sides]
+    setups += [
+        (f"ours, reduced to {side} px", MediaLimits(image_max_side=side)) for side in args.sides
+    ]
     for name, limits in setups:
         pairs = []
         for path, reference in references.items():

@@ -53,38 +53,46 @@ def child(path: Path, all_frames: bool) -> None:
         outcome = f"{type(exc).__name__}: {str(exc).split(': ', 1)[-1][:70]}"
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"baseline": baseline, "peak": peak, "seconds": seconds,
-                      "outcome": outcome}))
+    print(json.dumps({"baseline": baseline, "peak": peak, "seconds": seconds, "outcome": outcome}))
 
 
 Result = dict[str, float | str]
 
 
-def measure(path: Path, all_frames: bool, src: str | None, cap: float, timeout: float
-            ) -> Result:
+def measure(path: Path, all_frames: bool, src: str | None, cap: float, timeout: float) -> Result:
     env = dict(os.environ)
     if src:
         env["PYTHONPATH"] = src
     command = [sys.executable, __file__, "--child", str(path)]
     if all_frames:
         command.append("--all-frames")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=env, text=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    )
     start, high = time.monotonic(), 0
     while process.poll() is None:
         high = max(high, _rss(process.pid))
         if high > cap * GB or time.monotonic() - start > timeout:
             process.kill()
             process.wait()
-            reason = (f"killed above {cap:g} GB" if high > cap * GB
-                      else f"killed after {timeout:g} s")
-            return {"peak": high, "baseline": 0, "seconds": time.monotonic() - start,
-                    "outcome": reason}
+            reason = (
+                f"killed above {cap:g} GB" if high > cap * GB else f"killed after {timeout:g} s"
+            )
+            return {
+                "peak": high,
+                "baseline": 0,
+                "seconds": time.monotonic() - start,
+                "outcome": reason,
+            }
         time.sleep(0.02)
     out, err = process.communicate()
     if process.returncode != 0:
-        return {"peak": high, "baseline": 0, "seconds": 0,
-                "outcome": f"crashed: {err.strip().splitlines()[-1][:70] if err else '?'}"}
+        return {
+            "peak": high,
+            "baseline": 0,
+            "seconds": 0,
+            "outcome": f"crashed: {err.strip().splitlines()[-1][:70] if err else '?'}",
+        }
     result: Result = json.loads(out.strip().splitlines()[-1])
     return result
 
@@ -107,24 +115,34 @@ def media(folder: Path, src: str | None, cap: float, timeout: float) -> None:
         size = path.stat().st_size
         for all_frames in (False, True) if item.all_frames else (False,):
             r = measure(path, all_frames, src, cap, timeout)
-            print(f"| {item.what} ({size / 1024:,.0f} KB) | "
-                  f"{'all' if all_frames else 'first'} | {r['outcome']} | "
-                  f"{float(r['seconds']):.1f} | {float(r['baseline']) / 2**20:,.0f} | "
-                  f"{float(r['peak']) / 2**20:,.0f} |", flush=True)
+            print(
+                f"| {item.what} ({size / 1024:,.0f} KB) | "
+                f"{'all' if all_frames else 'first'} | {r['outcome']} | "
+                f"{float(r['seconds']):.1f} | {float(r['baseline']) / 2**20:,.0f} | "
+                f"{float(r['peak']) / 2**20:,.0f} |",
+                flush=True,
+            )
 
 
 def login(src: str | None, seconds: float) -> None:
-    print(f"API writes (one bank entry each, one client, {seconds:g} s) while clients post "
-          "wrong passwords to /login")
-    print("| flood | writes/s | p50 ms | p99 ms | max ms | sign-in attempts/s | refused | "
-          "busy | load before |")
+    print(
+        f"API writes (one bank entry each, one client, {seconds:g} s) while clients post "
+        "wrong passwords to /login"
+    )
+    print(
+        "| flood | writes/s | p50 ms | p99 ms | max ms | sign-in attempts/s | refused | "
+        "busy | load before |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for flood in SCENARIOS:
         load = os.getloadavg()[0]  # the machine is shared: how busy it was already
         r = flood_run(flood, src, seconds)
-        print(f"| {flood.name} | {r['writes_per_s']:.0f} | {r['p50']:.1f} | "
-              f"{r['p99']:.1f} | {r['max']:.0f} | {r['attempts_per_s']:.0f} | "
-              f"{r['refused']:.0%} | {r['busy']:.0%} | {load:.1f} |", flush=True)
+        print(
+            f"| {flood.name} | {r['writes_per_s']:.0f} | {r['p50']:.1f} | "
+            f"{r['p99']:.1f} | {r['max']:.0f} | {r['attempts_per_s']:.0f} | "
+            f"{r['refused']:.0%} | {r['busy']:.0%} | {load:.1f} |",
+            flush=True,
+        )
 
 
 def main() -> None:

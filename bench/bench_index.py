@@ -47,8 +47,9 @@ def _sparse(rng: np.random.Generator, rows: int, ands: int) -> Words:
     return mask
 
 
-def dataset(n: int, kind: str, n_queries: int, seed: int = 42
-            ) -> tuple[npt.NDArray[np.int64], Words, Words]:
+def dataset(
+    n: int, kind: str, n_queries: int, seed: int = 42
+) -> tuple[npt.NDArray[np.int64], Words, Words]:
     """(ids, hashes, queries), the same for every process given the same arguments."""
     rng = np.random.default_rng(seed)
     hashes = rng.integers(0, 2**64, size=(n, 4), dtype=np.uint64)
@@ -60,10 +61,12 @@ def dataset(n: int, kind: str, n_queries: int, seed: int = 42
         clustered, flat = int(n * 0.6), int(n * 0.2)
         centres = rng.integers(0, 2**64, size=(max(1, n // 30), 4), dtype=np.uint64)
         hashes[:clustered] = centres[rng.integers(0, len(centres), clustered)] ^ _sparse(
-            rng, clustered, 4)
+            rng, clustered, 4
+        )
         flat_centres = rng.integers(0, 2**64, size=(2000, 4), dtype=np.uint64)
-        hashes[clustered:clustered + flat] = flat_centres[
-            rng.integers(0, len(flat_centres), flat)] ^ _sparse(rng, flat, 5)
+        hashes[clustered : clustered + flat] = flat_centres[
+            rng.integers(0, len(flat_centres), flat)
+        ] ^ _sparse(rng, flat, 5)
     queries = rng.integers(0, 2**64, size=(n_queries, 4), dtype=np.uint64)
     for i in range(n_queries // 2):  # planted near-duplicates at every distance 0..32
         target = rng.integers(0, n)
@@ -74,7 +77,7 @@ def dataset(n: int, kind: str, n_queries: int, seed: int = 42
 
 def to_hex(words: Words) -> list[str]:
     raw = words.astype(">u8").tobytes().hex()
-    return [raw[i:i + 64] for i in range(0, len(raw), 64)]
+    return [raw[i : i + 64] for i in range(0, len(raw), 64)]
 
 
 def to_bytes(words: Words) -> npt.NDArray[np.uint8]:
@@ -112,10 +115,11 @@ class FaissFlat:
         self.index.add(to_bytes(hashes))
 
     def query(self, hexes: list[str]) -> list[set[int]]:
-        words = np.array([[int(h[i:i + 16], 16) for i in range(0, 64, 16)] for h in hexes],
-                         dtype=np.uint64)
+        words = np.array(
+            [[int(h[i : i + 16], 16) for i in range(0, 64, 16)] for h in hexes], dtype=np.uint64
+        )
         lims, _, found = self.index.range_search(to_bytes(words), THRESHOLD + 1)
-        return [set(self.ids[found[lims[i]:lims[i + 1]]].tolist()) for i in range(len(hexes))]
+        return [set(self.ids[found[lims[i] : lims[i + 1]]].tolist()) for i in range(len(hexes))]
 
 
 class Hma:
@@ -128,8 +132,7 @@ class Hma:
 
     def query(self, hexes: list[str]) -> list[set[int]]:
         found = self.index.index.search_with_distance_in_result(hexes, THRESHOLD)
-        return [{int(self.index.local_id_to_entry[i][1]) for i, _, _ in found[h]}
-                for h in hexes]
+        return [{int(self.index.local_id_to_entry[i][1]) for i, _, _ in found[h]} for h in hexes]
 
 
 INDEXES: dict[str, type[BenchIndex]] = {"ours": Ours, "faiss-flat": FaissFlat, "hma": Hma}
@@ -162,7 +165,11 @@ def worker(which: str, n: int, kind: str, n_queries: int, n_single: int) -> dict
         batches.append(time.perf_counter() - start)
     batch = float(np.median(batches))
     out: dict[str, Any] = {
-        "index": cls.name, "n": n, "kind": kind, "build_s": build, "memory_bytes": memory,
+        "index": cls.name,
+        "n": n,
+        "kind": kind,
+        "build_s": build,
+        "memory_bytes": memory,
         "p50_ms": 1000 * float(np.percentile(latencies, 50)),
         "p99_ms": 1000 * float(np.percentile(latencies, 99)),
         "batch_qps": len(hexes) / batch,
@@ -182,10 +189,21 @@ def worker(which: str, n: int, kind: str, n_queries: int, n_single: int) -> dict
     return out
 
 
-def run_worker(which: str, n: int, kind: str, n_queries: int, n_single: int
-               ) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--worker", which, "--sizes", str(n), "--kinds",
-               kind, "--queries", str(n_queries), "--single", str(n_single)]
+def run_worker(which: str, n: int, kind: str, n_queries: int, n_single: int) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        which,
+        "--sizes",
+        str(n),
+        "--kinds",
+        kind,
+        "--queries",
+        str(n_queries),
+        "--single",
+        str(n_single),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{which} failed:\n{done.stderr[-3000:]}")
@@ -203,8 +221,9 @@ def projected_bytes(n: int) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--kinds", nargs="+", default=["uniform", "skewed"])
     parser.add_argument("--indexes", nargs="+", default=["ours", "hma", "faiss-flat"])
@@ -220,45 +239,62 @@ def main() -> None:
     print(describe(["safeguarding", "numpy", "numba", "faiss-cpu", "threatexchange"]))
     print(f"threshold {THRESHOLD}; {args.queries} queries per batch, {args.single} timed singly")
     print()
-    print("| hashes | data | index | build s | memory MB | p50 ms | p99 ms | batch q/s "
-          "| exact vs flat scan |")
+    print(
+        "| hashes | data | index | build s | memory MB | p50 ms | p99 ms | batch q/s "
+        "| exact vs flat scan |"
+    )
     print("|---:|---|---|---:|---:|---:|---:|---:|---|")
     for n in args.sizes:
         for kind in args.kinds:
-            rows = {which: run_worker(which, n, kind, args.queries, args.single)
-                    for which in args.indexes}
+            rows = {
+                which: run_worker(which, n, kind, args.queries, args.single)
+                for which in args.indexes
+            }
             truth = rows.get("faiss-flat")
             for which, row in rows.items():
                 exact = "reference"
                 if truth is not None and which != "faiss-flat":
-                    missed = sum(len(set(t) - set(r)) for t, r in zip(truth["results"],
-                                                                     row["results"],
-                                                                     strict=True))
-                    extra = sum(len(set(r) - set(t)) for t, r in zip(truth["results"],
-                                                                    row["results"],
-                                                                    strict=True))
+                    missed = sum(
+                        len(set(t) - set(r))
+                        for t, r in zip(truth["results"], row["results"], strict=True)
+                    )
+                    extra = sum(
+                        len(set(r) - set(t))
+                        for t, r in zip(truth["results"], row["results"], strict=True)
+                    )
                     total = sum(len(t) for t in truth["results"])
-                    exact = "identical" if missed == extra == 0 else (
-                        f"missed {missed}/{total}, extra {extra}")
-                print(f"| {n:,} | {kind} | {row['index']} | {row['build_s']:.1f} "
-                      f"| {row['memory_bytes'] / 1e6:,.0f} | {row['p50_ms']:.3f} "
-                      f"| {row['p99_ms']:.3f} | {row['batch_qps']:,.0f} | {exact} |")
+                    exact = (
+                        "identical"
+                        if missed == extra == 0
+                        else (f"missed {missed}/{total}, extra {extra}")
+                    )
+                print(
+                    f"| {n:,} | {kind} | {row['index']} | {row['build_s']:.1f} "
+                    f"| {row['memory_bytes'] / 1e6:,.0f} | {row['p50_ms']:.3f} "
+                    f"| {row['p99_ms']:.3f} | {row['batch_qps']:,.0f} | {exact} |"
+                )
             if "ours" in rows and "hma" in rows:
                 ours, hma = rows["ours"], rows["hma"]
-                print(f"|  |  | ours vs HMA | {hma['build_s'] / ours['build_s']:.1f}x faster "
-                      f"| {hma['memory_bytes'] / max(ours['memory_bytes'], 1):.1f}x smaller "
-                      f"| {hma['p50_ms'] / ours['p50_ms']:.0f}x faster "
-                      f"| {hma['p99_ms'] / ours['p99_ms']:.0f}x faster "
-                      f"| {ours['batch_qps'] / hma['batch_qps']:.0f}x more |  |")
+                print(
+                    f"|  |  | ours vs HMA | {hma['build_s'] / ours['build_s']:.1f}x faster "
+                    f"| {hma['memory_bytes'] / max(ours['memory_bytes'], 1):.1f}x smaller "
+                    f"| {hma['p50_ms'] / ours['p50_ms']:.0f}x faster "
+                    f"| {hma['p99_ms'] / ours['p99_ms']:.0f}x faster "
+                    f"| {ours['batch_qps'] / hma['batch_qps']:.0f}x more |  |"
+                )
             if "ours" in rows:
                 ours = rows["ours"]
-                print(f"\n10,000 hashes added to ours at {n:,} ({kind}): queryable after "
-                      f"{ours['add_10k_then_query_s'] * 1000:.0f} ms "
-                      f"(found: {ours['add_10k_found']}); the process's peak resident "
-                      f"memory, the generated data included: "
-                      f"{ours['peak_rss_bytes'] / 1e9:.1f} GB\n")
-    print(f"our arrays for 100,000,000 hashes: {projected_bytes(100_000_000) / 1e9:.1f} GB "
-          f"(from the layout; 10M measured above)")
+                print(
+                    f"\n10,000 hashes added to ours at {n:,} ({kind}): queryable after "
+                    f"{ours['add_10k_then_query_s'] * 1000:.0f} ms "
+                    f"(found: {ours['add_10k_found']}); the process's peak resident "
+                    f"memory, the generated data included: "
+                    f"{ours['peak_rss_bytes'] / 1e9:.1f} GB\n"
+                )
+    print(
+        f"our arrays for 100,000,000 hashes: {projected_bytes(100_000_000) / 1e9:.1f} GB "
+        f"(from the layout; 10M measured above)"
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,16 @@ from safeguarding.matching import QuerySignal
 from safeguarding.server import create_app
 from safeguarding.store.db import Database
 
-VARIANTS = ("original", "rotate90", "rotate180", "rotate270", "flip_x", "flip_y",
-            "flip_plus1", "flip_minus1")
+VARIANTS = (
+    "original",
+    "rotate90",
+    "rotate180",
+    "rotate270",
+    "flip_x",
+    "flip_y",
+    "flip_plus1",
+    "flip_minus1",
+)
 
 
 def _hex(rng: np.random.Generator, nbytes: int) -> str:
@@ -58,33 +66,54 @@ def fill(engine: Engine, entries: int, rng: np.random.Generator) -> list[str]:
     pdqs = [_hex(rng, 32) for _ in range(entries)]
     chunk = 50_000
     for start in range(0, entries, chunk):
-        engine.banks.add_entries("big", (
-            e for value in pdqs[start:start + chunk]
-            for e in (NewEntry("pdq", value, 100), NewEntry("md5", _hex(rng, 16)))), "bench")
-    engine.banks.add_entries("strict", [NewEntry("pdq", v, 100) for v in pdqs[:1000]],
-                             "bench")
+        engine.banks.add_entries(
+            "big",
+            (
+                e
+                for value in pdqs[start : start + chunk]
+                for e in (NewEntry("pdq", value, 100), NewEntry("md5", _hex(rng, 16)))
+            ),
+            "bench",
+        )
+    engine.banks.add_entries("strict", [NewEntry("pdq", v, 100) for v in pdqs[:1000]], "bench")
     return pdqs
 
 
-def queries(pdqs: list[str], count: int, rng: np.random.Generator
-            ) -> list[list[dict[str, object]]]:
+def queries(pdqs: list[str], count: int, rng: np.random.Generator) -> list[list[dict[str, object]]]:
     """Signals of `count` uploads, as JSON items; every other one near a bank hash."""
     out: list[list[dict[str, object]]] = []
     for k in range(count):
-        base = (_near(pdqs[int(rng.integers(len(pdqs)))], int(rng.integers(32)), rng)
-                if k % 2 == 0 else _hex(rng, 32))
+        base = (
+            _near(pdqs[int(rng.integers(len(pdqs)))], int(rng.integers(32)), rng)
+            if k % 2 == 0
+            else _hex(rng, 32)
+        )
         rotations = [base] + [_hex(rng, 32) for _ in VARIANTS[1:]]
-        out.append([{"type": "pdq", "value": base, "quality": 90,
-                     "variants": list(zip(VARIANTS, rotations, strict=True))},
-                    {"type": "md5", "value": _hex(rng, 16)},
-                    {"type": "sha256", "value": _hex(rng, 32)}])
+        out.append(
+            [
+                {
+                    "type": "pdq",
+                    "value": base,
+                    "quality": 90,
+                    "variants": list(zip(VARIANTS, rotations, strict=True)),
+                },
+                {"type": "md5", "value": _hex(rng, 16)},
+                {"type": "sha256", "value": _hex(rng, 32)},
+            ]
+        )
     return out
 
 
 def as_query(item: list[dict[str, object]]) -> list[QuerySignal]:
-    return [QuerySignal(str(s["type"]), str(s["value"]), s.get("quality"),  # type: ignore[arg-type]
-                        tuple(tuple(v) for v in s.get("variants", ())))  # type: ignore[attr-defined]
-            for s in item]
+    return [
+        QuerySignal(
+            str(s["type"]),
+            str(s["value"]),
+            s.get("quality"),  # type: ignore[arg-type]
+            tuple(tuple(v) for v in s.get("variants", ())),  # type: ignore[attr-defined]
+        )
+        for s in item
+    ]
 
 
 def as_json(item: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -92,8 +121,10 @@ def as_json(item: list[dict[str, object]]) -> list[dict[str, object]]:
     signals: list[dict[str, object]] = []
     for s in item:
         if s["type"] == "pdq":
-            signals.extend({"type": "pdq", "value": v, "quality": s["quality"]}
-                           for _, v in s["variants"])  # type: ignore[attr-defined]
+            signals.extend(
+                {"type": "pdq", "value": v, "quality": s["quality"]}
+                for _, v in s["variants"]  # type: ignore[attr-defined]
+            )
         else:
             signals.append({"type": s["type"], "value": s["value"]})
     return signals
@@ -130,8 +161,10 @@ def main() -> None:
         started = time.perf_counter()
         engine.matcher.load()
         loaded = time.perf_counter() - started
-        print(f"{args.entries:,} PDQ + {args.entries:,} MD5 entries in 'big', 1,000 PDQ in "
-              f"'strict'; filled in {filled:.1f} s, index loaded in {loaded:.1f} s")
+        print(
+            f"{args.entries:,} PDQ + {args.entries:,} MD5 entries in 'big', 1,000 PDQ in "
+            f"'strict'; filled in {filled:.1f} s, index loaded in {loaded:.1f} s"
+        )
         items = queries(pdqs, args.single, rng)
         matched = sum(engine.match_signals(as_query(item)).matched for item in items)
         timings = []
@@ -157,13 +190,15 @@ def main() -> None:
             for _ in range(3):
                 started = time.perf_counter()
                 for b in range(args.batches):
-                    chunk = items[(b * 100) % len(items):][:100]
+                    chunk = items[(b * 100) % len(items) :][:100]
                     body = {"items": [{"signals": as_json(item)} for item in chunk]}
                     response = client.post("/v1/match/signals", json=body, headers=headers)
                     assert response.status_code == 200, response.text
                 rates.append(args.batches * 100 / (time.perf_counter() - started))
-            print(f"POST /v1/match/signals, 100 items a request: "
-                  f"{statistics.median(rates):,.0f} items/s (median of 3)")
+            print(
+                f"POST /v1/match/signals, 100 items a request: "
+                f"{statistics.median(rates):,.0f} items/s (median of 3)"
+            )
         engine.close()
 
 

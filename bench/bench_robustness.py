@@ -37,13 +37,18 @@ def _crop(share: float) -> Transform:
     def crop(image: Image.Image) -> Image.Image:
         dx, dy = round(image.width * share / 2), round(image.height * share / 2)
         return image.crop((dx, dy, image.width - dx, image.height - dy))
+
     return crop
 
 
 def _pad(share: float) -> Transform:
     def pad(image: Image.Image) -> Image.Image:
-        return ImageOps.expand(image, border=(round(image.width * share / 2),
-                                              round(image.height * share / 2)), fill="black")
+        return ImageOps.expand(
+            image,
+            border=(round(image.width * share / 2), round(image.height * share / 2)),
+            fill="black",
+        )
+
     return pad
 
 
@@ -95,16 +100,25 @@ class Setup:
 
     def matches(self, data: bytes) -> set[str]:
         hashes = hash_bytes(data, self.limits, dihedral=not self.plain)
-        return {self.owner[hit.id] for hits in self.index.query_many(self.pdq(hashes), THRESHOLD)
-                for hit in hits}
+        return {
+            self.owner[hit.id]
+            for hits in self.index.query_many(self.pdq(hashes), THRESHOLD)
+            for hit in hits
+        }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--photos", type=Path, default=ROOT.parent / "shared/data/photos")
-    parser.add_argument("--sides", type=int, nargs="*", default=[512],
-                        help="pdq_max_side values to compare besides the default")
+    parser.add_argument(
+        "--sides",
+        type=int,
+        nargs="*",
+        default=[512],
+        help="pdq_max_side values to compare besides the default",
+    )
     args = parser.parse_args()
     manifest = json.loads((args.photos / "MANIFEST.json").read_text())
     by_source: dict[str, list[str]] = {}
@@ -115,22 +129,32 @@ def main() -> None:
     banked: list[tuple[str, bytes]] = []
     others: list[tuple[str, bytes]] = []
     for tiles in by_source.values():
-        good = [t for t in tiles if (hash_bytes((args.photos / t).read_bytes(), full).get("pdq")
-                                     .quality or 0) >= 50]  # type: ignore[union-attr]
+        good = [
+            t
+            for t in tiles
+            if (hash_bytes((args.photos / t).read_bytes(), full).get("pdq").quality or 0)  # type: ignore[union-attr]
+            >= 50
+        ]
         if good:
             banked.append((good[0], (args.photos / good[0]).read_bytes()))
         others.extend((t, (args.photos / t).read_bytes()) for t in tiles if t not in good[:1])
     setups = [Setup("plain PDQ, full resolution (HMA)", full, plain=True)]
-    setups += [Setup("ours, default (luma plane)", MediaLimits(), plain=False),
-               Setup("ours, colour, full resolution", full, plain=False)]
-    setups += [Setup(f"ours, {side} px", MediaLimits(image_max_side=side), plain=False)
-               for side in args.sides]
+    setups += [
+        Setup("ours, default (luma plane)", MediaLimits(), plain=False),
+        Setup("ours, colour, full resolution", full, plain=False),
+    ]
+    setups += [
+        Setup(f"ours, {side} px", MediaLimits(image_max_side=side), plain=False)
+        for side in args.sides
+    ]
     for setup in setups:
         setup.bank(banked)
 
     print(describe(["safeguarding", "pillow", "numba"]))
-    print(f"bank: {len(banked)} photos (one tile per wallpaper, PDQ quality >= 50); "
-          f"{len(others)} other tiles queried for false matches; threshold {THRESHOLD}\n")
+    print(
+        f"bank: {len(banked)} photos (one tile per wallpaper, PDQ quality >= 50); "
+        f"{len(others)} other tiles queried for false matches; threshold {THRESHOLD}\n"
+    )
     print("| transform | " + " | ".join(s.name for s in setups) + " |")
     print("|---|" + "---:|" * len(setups))
     for label, transform in TRANSFORMS.items():
@@ -146,16 +170,25 @@ def main() -> None:
     false, same = [], []
     for setup in setups:
         answers = [(name, setup.matches(data)) for name, data in others]
-        false.append(sum(any(source_of[m] != source_of[name] for m in hit)
-                         for name, hit in answers))
-        same.append(sum(any(source_of[m] == source_of[name] for m in hit)
-                        for name, hit in answers))
-    print(f"| false matches: other tiles matching a different wallpaper (of {len(others)}) | "
-          + " | ".join(str(n) for n in false) + " |")
-    print(f"| other tiles matching their own wallpaper's banked tile (of {len(others)}) | "
-          + " | ".join(str(n) for n in same) + " |")
-    print("| PDQ entries in the index | " + " | ".join(
-        f"{len(s.index)} ({len(s.index) / len(banked):.1f} per photo)" for s in setups) + " |")
+        false.append(
+            sum(any(source_of[m] != source_of[name] for m in hit) for name, hit in answers)
+        )
+        same.append(sum(any(source_of[m] == source_of[name] for m in hit) for name, hit in answers))
+    print(
+        f"| false matches: other tiles matching a different wallpaper (of {len(others)}) | "
+        + " | ".join(str(n) for n in false)
+        + " |"
+    )
+    print(
+        f"| other tiles matching their own wallpaper's banked tile (of {len(others)}) | "
+        + " | ".join(str(n) for n in same)
+        + " |"
+    )
+    print(
+        "| PDQ entries in the index | "
+        + " | ".join(f"{len(s.index)} ({len(s.index) / len(banked):.1f} per photo)" for s in setups)
+        + " |"
+    )
 
 
 if __name__ == "__main__":

@@ -33,12 +33,24 @@ class Hostile:
     all_frames: bool = False
 
 
-def _png(path: Path, width: int, height: int, colour_type: int, depth: int,
-         row: Callable[[int], bytes], extra: bytes = b"") -> None:
+def _png(
+    path: Path,
+    width: int,
+    height: int,
+    colour_type: int,
+    depth: int,
+    row: Callable[[int], bytes],
+    extra: bytes = b"",
+) -> None:
     """A PNG written row by row, so the generator never holds the image."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     packer = zlib.compressobj(9)
     idat = bytearray()
@@ -46,18 +58,21 @@ def _png(path: Path, width: int, height: int, colour_type: int, depth: int,
         idat += packer.compress(b"\x00" + row(y))
     idat += packer.flush()
     header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + extra
-                     + chunk(b"IDAT", bytes(idat)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + extra
+        + chunk(b"IDAT", bytes(idat))
+        + chunk(b"IEND", b"")
+    )
 
 
 def png16_grey(path: Path) -> None:
-    _png(path, SIDE, SIDE, 0, 16,
-         lambda y: np.full(SIDE, y * 6, dtype=">u2").tobytes())
+    _png(path, SIDE, SIDE, 0, 16, lambda y: np.full(SIDE, y * 6, dtype=">u2").tobytes())
 
 
 def png48_rgb16(path: Path) -> None:
-    _png(path, SIDE, SIDE, 2, 16,
-         lambda y: np.full(SIDE * 3, y * 6, dtype=">u2").tobytes())
+    _png(path, SIDE, SIDE, 2, 16, lambda y: np.full(SIDE * 3, y * 6, dtype=">u2").tobytes())
 
 
 def png_rgba(path: Path) -> None:
@@ -66,9 +81,18 @@ def png_rgba(path: Path) -> None:
 
 def png_palette(path: Path) -> None:
     palette = bytes(range(256)) * 3
-    _png(path, SIDE, SIDE, 3, 8, lambda y: bytes([y % 256]) * SIDE,
-         extra=struct.pack(">I", 768) + b"PLTE" + palette
-         + struct.pack(">I", zlib.crc32(b"PLTE" + palette) & 0xFFFFFFFF))
+    _png(
+        path,
+        SIDE,
+        SIDE,
+        3,
+        8,
+        lambda y: bytes([y % 256]) * SIDE,
+        extra=struct.pack(">I", 768)
+        + b"PLTE"
+        + palette
+        + struct.pack(">I", zlib.crc32(b"PLTE" + palette) & 0xFFFFFFFF),
+    )
 
 
 def _gradient(width: int, height: int, mode: str = "RGB") -> Image.Image:
@@ -111,15 +135,17 @@ def tiff_cmyk(path: Path) -> None:
 def tiff_pages(path: Path) -> None:
     """A 64x64 first page, then three 10000x10000 pages."""
     big = _gradient(SIDE, SIDE, "L")
-    _gradient(64, 64, "L").save(path, "TIFF", save_all=True, append_images=[big] * 3,
-                                compression="tiff_adobe_deflate")
+    _gradient(64, 64, "L").save(
+        path, "TIFF", save_all=True, append_images=[big] * 3, compression="tiff_adobe_deflate"
+    )
 
 
 def gif_canvas_bomb(path: Path, side: int = 4000, frames: int = 20_000) -> None:
     """`frames` one-pixel frames on a side x side canvas: ~20 bytes each in the file, the
     whole canvas each once decoded."""
-    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0)
-                    + bytes([0, 0, 0, 255, 255, 255]))
+    out = bytearray(
+        b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0) + bytes([0, 0, 0, 255, 255, 255])
+    )
     out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
     for i in range(frames):
         out += b"\x21\xf9\x04\x04\x02\x00\x00\x00"  # graphic control: 20 ms
@@ -134,7 +160,7 @@ def jpeg_declared_huge(path: Path) -> None:
     _gradient(64, 48).save(buffer, "JPEG")
     data = bytearray(buffer.getvalue())
     sof = data.index(b"\xff\xc0")
-    data[sof + 5:sof + 9] = struct.pack(">HH", 60_000, 60_000)
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 60_000, 60_000)
     path.write_bytes(bytes(data))
 
 
@@ -162,8 +188,10 @@ def video_long(path: Path, fps: int = 100, seconds: int = 2880) -> None:
         stream.width, stream.height, stream.pix_fmt = 16, 16, "yuv420p"
         stream.time_base = Fraction(1, fps)
         stream.options = {"g": "1000"}
-        shades = [av.VideoFrame.from_ndarray(np.full((16, 16, 3), v, dtype=np.uint8),
-                                             format="rgb24") for v in range(0, 256, 16)]
+        shades = [
+            av.VideoFrame.from_ndarray(np.full((16, 16, 3), v, dtype=np.uint8), format="rgb24")
+            for v in range(0, 256, 16)
+        ]
         for i in range(fps * seconds):
             frame = shades[(i // fps) % len(shades)]
             frame.pts = i
@@ -187,10 +215,18 @@ HOSTILE = [
     Hostile("tiff-cmyk.tif", "CMYK TIFF, 10000x10000", tiff_cmyk),
     Hostile("bmp-rle.bmp", "run-length BMP, 10000x10000", bmp_rle),
     Hostile("jpeg-declared-huge.jpg", "JPEG declaring 60000x60000", jpeg_declared_huge),
-    Hostile("tiff-pages.tif", "TIFF: 64x64 page, then 3 pages of 10000x10000", tiff_pages,
-            all_frames=True),
-    Hostile("gif-canvas-bomb.gif", "GIF: 20,000 one-pixel frames on a 4000x4000 canvas",
-            gif_canvas_bomb, all_frames=True),
+    Hostile(
+        "tiff-pages.tif",
+        "TIFF: 64x64 page, then 3 pages of 10000x10000",
+        tiff_pages,
+        all_frames=True,
+    ),
+    Hostile(
+        "gif-canvas-bomb.gif",
+        "GIF: 20,000 one-pixel frames on a 4000x4000 canvas",
+        gif_canvas_bomb,
+        all_frames=True,
+    ),
     Hostile("video-long.mkv", "video: 288,000 frames of 16x16 at 100 fps", video_long),
 ]
 

@@ -39,14 +39,22 @@ class Flood:
     addresses: str = "one"
 
 
-SCENARIOS = [Flood("none", 0), Flood("8 clients, one address", 8),
-             Flood("8 clients, 8 addresses", 8, "own"),
-             Flood("8 clients, a new address every attempt", 8, "new")]
+SCENARIOS = [
+    Flood("none", 0),
+    Flood("8 clients, one address", 8),
+    Flood("8 clients, 8 addresses", 8, "own"),
+    Flood("8 clients, a new address every attempt", 8, "new"),
+]
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "safeguarding.cli", *args], env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "safeguarding.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -65,13 +73,21 @@ def _flooder(url: str, client: int, addresses: str, stop: Event, results: Any) -
         assert form.status_code == 200 and token
         while not stop.is_set():
             n = counts["attempts"]
-            address = {"one": None, "own": f"198.51.100.{client + 1}",
-                       "new": f"10.{client + 1}.{n // 250 % 250}.{n % 250 + 1}"}[addresses]
+            address = {
+                "one": None,
+                "own": f"198.51.100.{client + 1}",
+                "new": f"10.{client + 1}.{n // 250 % 250}.{n % 250 + 1}",
+            }[addresses]
             try:
-                answer = http.post("/login", data={
-                    "username": f"guess{secrets.token_hex(4)}",
-                    "password": "wrong password, wrong", "csrf_token": token},
-                    headers={"X-Forwarded-For": address} if address else {})
+                answer = http.post(
+                    "/login",
+                    data={
+                        "username": f"guess{secrets.token_hex(4)}",
+                        "password": "wrong password, wrong",
+                        "csrf_token": token,
+                    },
+                    headers={"X-Forwarded-For": address} if address else {},
+                )
             except httpx.HTTPError:
                 continue
             counts["attempts"] += 1
@@ -96,25 +112,34 @@ def _writes(url: str, token: str, seconds: float) -> list[float]:
 
 def run(flood: Flood, src: str | None, seconds: float) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix="sg-flood-"))
-    env = {**os.environ, "SAFEGUARDING_DATABASE_URL": f"sqlite:///{folder}/flood.db",
-           "SAFEGUARDING_TRUSTED_PROXIES": '["127.0.0.1"]'}
+    env = {
+        **os.environ,
+        "SAFEGUARDING_DATABASE_URL": f"sqlite:///{folder}/flood.db",
+        "SAFEGUARDING_TRUSTED_PROXIES": '["127.0.0.1"]',
+    }
     if src:
         env["PYTHONPATH"] = src
     _cli(env, "db", "upgrade")
-    token = json.loads(_cli(env, "keys", "create", "bench", "--scope", "banks:write",
-                            "--json"))["token"]
+    token = json.loads(_cli(env, "keys", "create", "bench", "--scope", "banks:write", "--json"))[
+        "token"
+    ]
     _cli(env, "bank", "create", "flood")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "safeguarding.cli", "serve", "--port",
-                               str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "safeguarding.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait(url)
         stop = multiprocessing.Event()
         results: Any = multiprocessing.Queue()
-        workers = [multiprocessing.Process(target=_flooder, args=(
-            url, i, flood.addresses, stop, results)) for i in range(flood.clients)]
+        workers = [
+            multiprocessing.Process(target=_flooder, args=(url, i, flood.addresses, stop, results))
+            for i in range(flood.clients)
+        ]
         for worker in workers:
             worker.start()
         time.sleep(2 if workers else 0)  # the flood under way before timing starts
@@ -130,12 +155,16 @@ def run(flood: Flood, src: str | None, seconds: float) -> dict[str, float]:
         server.wait()
     latencies.sort()
     attempts = sum(c["attempts"] for c in counts)
-    return {"writes": len(latencies), "writes_per_s": len(latencies) / elapsed,
-            "p50": statistics.median(latencies),
-            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-            "max": latencies[-1], "attempts_per_s": attempts / (elapsed + 2),
-            "refused": sum(c["refused"] for c in counts) / attempts if attempts else 0.0,
-            "busy": sum(c["busy"] for c in counts) / attempts if attempts else 0.0}
+    return {
+        "writes": len(latencies),
+        "writes_per_s": len(latencies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "max": latencies[-1],
+        "attempts_per_s": attempts / (elapsed + 2),
+        "refused": sum(c["refused"] for c in counts) / attempts if attempts else 0.0,
+        "busy": sum(c["busy"] for c in counts) / attempts if attempts else 0.0,
+    }
 
 
 def _wait(url: str) -> None:

@@ -64,18 +64,50 @@ def _start_cluster() -> Iterator[str]:
         prefix = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
     log = workdir / "log"
-    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(datadir), "-A", "trust",
-                    "-U", "postgres", "--no-sync", "-E", "UTF8"], check=True,
-                   capture_output=True)
-    options = (f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(log),
-                    "-o", options, "-w", "start"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *prefix,
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    options = (
+        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    subprocess.run(
+        [
+            *prefix,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(datadir), "-m",
-                        "immediate", "stop"], capture_output=True)
+        subprocess.run(
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -121,8 +153,9 @@ def postgres_database(server: str, template: str | None = None) -> Iterator[str]
     name = f"sg_test_{os.getpid()}_{next(_counter)}"
     admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template
-                                                         else "")))
+        conn.execute(
+            text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        )
     try:
         yield f"{server}/{name}"
     finally:
@@ -139,8 +172,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return
-    with postgres_database(request.getfixturevalue("postgres_server"),
-                           request.getfixturevalue("postgres_template")) as url:
+    with postgres_database(
+        request.getfixturevalue("postgres_server"), request.getfixturevalue("postgres_template")
+    ) as url:
         yield url
 
 

@@ -19,8 +19,12 @@ def test_every_setting_is_documented() -> None:
 
 def test_every_bank_policy_setting_is_documented() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text()
-    missing = [f"{t.name}.{f.name}" for t in signal_types() for f in fields(t.Policy)
-               if f"`{t.name}.{f.name}`" not in text]
+    missing = [
+        f"{t.name}.{f.name}"
+        for t in signal_types()
+        for f in fields(t.Policy)
+        if f"`{t.name}.{f.name}`" not in text
+    ]
     assert missing == []
 
 
@@ -32,6 +36,9 @@ def test_exported_members() -> None:
     # the names load lazily (so `import safeguarding.device` stays light): resolve them all
     for name in safeguarding.__all__:
         assert getattr(safeguarding, name) is not None
-    public = {name for name, value in vars(safeguarding).items()
-              if not name.startswith("_") and not isinstance(value, types.ModuleType)}
+    public = {
+        name
+        for name, value in vars(safeguarding).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
     assert public | {"__version__"} == set(safeguarding.__all__)

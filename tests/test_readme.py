@@ -26,9 +26,9 @@ def _library_example() -> str:
     return found[0]
 
 
-def test_the_python_example_runs_after_db_upgrade(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_python_example_runs_after_db_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)  # the example names safeguarding.db and photo.jpg here
     monkeypatch.delenv("SAFEGUARDING_DATABASE_URL", raising=False)
     (tmp_path / "photo.jpg").write_bytes(generated_image(5))
@@ -63,7 +63,7 @@ def test_using_it_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         words = shlex.split(line, comments=True)
         target = None
         if ">" in words:
-            words, target = words[:words.index(">")], words[words.index(">") + 1]
+            words, target = words[: words.index(">")], words[words.index(">") + 1]
         assert words[0] == "safeguarding", line
         result = runner.invoke(app, words[1:])
         expected = 1 if words[1] == "match" else 0  # match: 1 means something matched
@@ -74,7 +74,9 @@ def test_using_it_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
             rows = [json.loads(row) for row in result.stdout.splitlines()]
             banks = {Path(r["path"]).name: {m["bank"] for m in r["matches"]} for r in rows}
             # the photo's copy is on the imported list; both were added to local-confirmed
-            assert banks == {"copy.jpg": {"ncmec", "local-confirmed"},
-                             "other.jpg": {"local-confirmed"}}
+            assert banks == {
+                "copy.jpg": {"ncmec", "local-confirmed"},
+                "other.jpg": {"local-confirmed"},
+            }
     assert (tmp_path / "safeguarding.db").exists() and (tmp_path / "index").is_dir()
     assert (tmp_path / "hashes.txt").read_text().splitlines()[1].startswith("pdq ")

@@ -14,8 +14,12 @@ from pathlib import Path
 import safeguarding
 
 SRC = Path(safeguarding.__file__).parent
-SHELLS = [*sorted((SRC / "api").rglob("*.py")), *sorted((SRC / "web").rglob("*.py")),
-          SRC / "server.py", SRC / "shells.py"]
+SHELLS = [
+    *sorted((SRC / "api").rglob("*.py")),
+    *sorted((SRC / "web").rglob("*.py")),
+    SRC / "server.py",
+    SRC / "shells.py",
+]
 ROUTE_DECORATORS = {"get", "post", "put", "patch", "delete", "api_route"}
 
 
@@ -44,8 +48,11 @@ def _reaches_engine(func: ast.expr) -> bool:
         func = func.value
         if isinstance(func, ast.Name) and func.id == "engine":
             return True
-        if isinstance(func, ast.Call) and isinstance(func.func, ast.Name) \
-                and func.func.id == "engine_of":
+        if (
+            isinstance(func, ast.Call)
+            and isinstance(func.func, ast.Name)
+            and func.func.id == "engine_of"
+        ):
             return True
     return False
 
@@ -57,18 +64,22 @@ def problems(source: str, name: str) -> list[str]:
         if isinstance(node, ast.FunctionDef) and _is_route(node):
             found.append(f"{where}: a plain def route (make it async def)")
         elif isinstance(node, ast.AsyncFunctionDef):
-            found += [f"{where}: calls the engine on the event loop (line {call.lineno})"
-                      for call in _direct_calls(node) if _reaches_engine(call.func)]
+            found += [
+                f"{where}: calls the engine on the event loop (line {call.lineno})"
+                for call in _direct_calls(node)
+                if _reaches_engine(call.func)
+            ]
     return found
 
 
 def test_the_shells_leave_the_event_loop_one_way() -> None:
-    assert [p for path in SHELLS
-            for p in problems(path.read_text(), str(path.relative_to(SRC)))] == []
+    assert [
+        p for path in SHELLS for p in problems(path.read_text(), str(path.relative_to(SRC)))
+    ] == []
 
 
 def test_the_check_catches_a_blocking_call_and_a_plain_route() -> None:
-    source = '''
+    source = """
 @router.get("/a")
 async def a(engine: EngineDep) -> Out:
     return Out.of(engine.banks.list_banks())
@@ -87,8 +98,9 @@ async def c(request: Request) -> Out:
 async def d(request: Request) -> None:
     await run_in_threadpool(engine_of(request).sessions.end, "x")
     engine_of(request).sessions.end("y")
-'''
+"""
     assert problems(source, "x.py") == [
         "x.py:3 a: calls the engine on the event loop (line 4)",
         "x.py:7 b: a plain def route (make it async def)",
-        "x.py:17 d: calls the engine on the event loop (line 19)"]
+        "x.py:17 d: calls the engine on the event loop (line 19)",
+    ]

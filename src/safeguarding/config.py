@@ -33,17 +33,19 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `safeguarding serve` listens on.")
 
     max_upload_bytes: int = Field(
-        200 * MiB, ge=1, description="Largest request body accepted by upload endpoints "
-        "(files to hash or match, bank imports, previews)."
+        200 * MiB,
+        ge=1,
+        description="Largest request body accepted by upload endpoints "
+        "(files to hash or match, bank imports, previews).",
     )
     max_json_bytes: int = Field(
-        4 * MiB, ge=1, description="Largest JSON (or form) body accepted: the largest batch "
+        4 * MiB,
+        ge=1,
+        description="Largest JSON (or form) body accepted: the largest batch "
         "the API takes, 1,000 items of signals with upload metadata and the longest vPDQ "
         "(docs/configuration.md has the arithmetic).",
     )
-    max_image_bytes: int = Field(
-        50 * MiB, ge=1, description="Largest image file decoded (bytes)."
-    )
+    max_image_bytes: int = Field(50 * MiB, ge=1, description="Largest image file decoded (bytes).")
     max_image_pixels: int = Field(
         100_000_000,
         ge=1,
@@ -52,9 +54,7 @@ class Settings(BaseSettings):
         "hold more per pixel). Pillow's own guard still refuses above twice "
         "PIL.Image.MAX_IMAGE_PIXELS (179 million by default).",
     )
-    max_video_bytes: int = Field(
-        200 * MiB, ge=1, description="Largest video file decoded (bytes)."
-    )
+    max_video_bytes: int = Field(200 * MiB, ge=1, description="Largest video file decoded (bytes).")
     max_video_seconds: float = Field(
         3 * 3600.0, gt=0, description="Longest video decoded (seconds of media time)."
     )
@@ -62,7 +62,9 @@ class Settings(BaseSettings):
         20_000, ge=1, description="Most frames hashed (sampled) from one video."
     )
     max_video_decoded_frames: int = Field(
-        200_000, ge=1, description="Most frames decoded from one video, sampled or not "
+        200_000,
+        ge=1,
+        description="Most frames decoded from one video, sampled or not "
         "(each costs decoding): 1 h 51 min at 30 fps. Checked against the header before "
         "decoding, and counted while decoding.",
     )
@@ -85,15 +87,20 @@ class Settings(BaseSettings):
         "lightly cropped copies match; costs index size (docs/benchmarks.md).",
     )
     animated_all_frames: bool = Field(
-        False, description="Hash every frame of an animated GIF/WebP and every page of a "
+        False,
+        description="Hash every frame of an animated GIF/WebP and every page of a "
         "multi-page TIFF or HEIF, not only the first (each frame a PDQ with view frameN).",
     )
     max_image_frames: int = Field(
-        1000, ge=1, description="With animated_all_frames: most frames or pages decoded from "
+        1000,
+        ge=1,
+        description="With animated_all_frames: most frames or pages decoded from "
         "one image file; more is refused.",
     )
     max_animation_pixels: int = Field(
-        300_000_000, ge=1, description="With animated_all_frames: most pixels all frames "
+        300_000_000,
+        ge=1,
+        description="With animated_all_frames: most pixels all frames "
         "of one image file make together (GIF frames decode to the whole canvas).",
     )
 
@@ -152,147 +159,197 @@ class Settings(BaseSettings):
         12, ge=1, description="A reviewer's browser session ends this long after sign-in."
     )
     login_max_failures: int = Field(
-        5, ge=1, description="Failed sign-ins from one client address (browsers not known "
+        5,
+        ge=1,
+        description="Failed sign-ins from one client address (browsers not known "
         "to the account), or from one known browser, before it is refused for "
         "login_lockout_minutes.",
     )
     login_account_max_failures: int = Field(
-        20, ge=1, description="Failed sign-ins on one account from browsers that have not "
+        20,
+        ge=1,
+        description="Failed sign-ins on one account from browsers that have not "
         "signed in to it before, from any address, before such browsers are refused for "
         "login_lockout_minutes; its reviewers' known browsers are not.",
     )
     login_lockout_minutes: int = Field(
-        15, ge=1, description="The window failed sign-ins are counted in, and how long a "
-        "refusal lasts.",
+        15,
+        ge=1,
+        description="The window failed sign-ins are counted in, and how long a refusal lasts.",
     )
     login_failure_delay_ms: int = Field(
-        1000, ge=0, le=10_000, description="A failed sign-in is answered this long after it "
+        1000,
+        ge=0,
+        le=10_000,
+        description="A failed sign-in is answered this long after it "
         "was decided, without holding a thread or a lock, so each connection can guess about "
         "once a second and a flood of them leaves the server's time to everyone else.",
     )
     trusted_proxies: list[str] = Field(
-        default_factory=list, description="Reverse proxies (addresses or CIDR ranges) whose "
+        default_factory=list,
+        description="Reverse proxies (addresses or CIDR ranges) whose "
         "X-Forwarded-For names the client; from anyone else the header is ignored. JSON "
         "list in the environment: '[\"10.0.0.0/8\"]'.",
     )
     review_lease_minutes: int = Field(
-        15, ge=1, le=24 * 60, description="A reviewer's hold on a case they claimed lapses "
+        15,
+        ge=1,
+        le=24 * 60,
+        description="A reviewer's hold on a case they claimed lapses "
         "after this many minutes without activity on it, so another reviewer can take it.",
     )
     self_report_enabled: bool = Field(
         True, description="Serve the self-report portal at /report-remove (docs/self-report.md)."
     )
     self_report_bank: str = Field(
-        "self-report", description="Bank that self-reported hashes go into (made on the first "
-        "submission: source self_report, action review)."
+        "self-report",
+        description="Bank that self-reported hashes go into (made on the first "
+        "submission: source self_report, action review).",
     )
     self_report_max_files: int = Field(
         20, ge=1, le=100, description="Most files one self-report may list."
     )
     self_report_window_minutes: int = Field(
-        60, ge=1, description="The window the self-report limits below are counted in, and "
-        "how long a refusal lasts."
+        60,
+        ge=1,
+        description="The window the self-report limits below are counted in, and "
+        "how long a refusal lasts.",
     )
     self_report_max_guesses: int = Field(
-        10, ge=1, description="Wrong case numbers or PINs from one client address (within "
-        "self_report_window_minutes) before it is refused; a case itself is never locked."
+        10,
+        ge=1,
+        description="Wrong case numbers or PINs from one client address (within "
+        "self_report_window_minutes) before it is refused; a case itself is never locked.",
     )
     self_report_address_submissions: int = Field(
-        5, ge=1, description="Self-reports one client address may submit within "
-        "self_report_window_minutes."
+        5,
+        ge=1,
+        description="Self-reports one client address may submit within self_report_window_minutes.",
     )
     self_report_global_submissions: int = Field(
-        500, ge=1, description="Self-reports the whole portal takes within "
-        "self_report_window_minutes (a flood from many addresses)."
+        500,
+        ge=1,
+        description="Self-reports the whole portal takes within "
+        "self_report_window_minutes (a flood from many addresses).",
     )
     review_reveals_per_hour: int = Field(
-        20, ge=1, le=10_000, description="A soft limit: past this many revealed images in an "
+        20,
+        ge=1,
+        le=10_000,
+        description="A soft limit: past this many revealed images in an "
         "hour, the reveal prompt suggests a break (it never refuses: a case may need it).",
     )
     review_break_minutes: int = Field(
-        90, ge=5, le=24 * 60, description="After this many minutes signed in, the review "
-        "pages suggest a break.",
+        90,
+        ge=5,
+        le=24 * 60,
+        description="After this many minutes signed in, the review pages suggest a break.",
     )
     secure_cookies: bool | None = Field(
         None,
         description="Mark session cookies Secure (HTTPS only); default: on in production.",
     )
     preview_retention_days: int = Field(
-        30, ge=0, description="The evidence retention period: media previews supplied for "
+        30,
+        ge=0,
+        description="The evidence retention period: media previews supplied for "
         "review are deleted, and upload metadata (IP, port, screen name, time, surface) "
         "and franked reports' message texts cleared, this many days after they arrive, "
         "unless their case is under evidence preservation (`safeguarding cases purge`).",
     )
     evidence_preservation_days: int = Field(
-        365, ge=1, description="A confirmed case's evidence is preserved this long (US law "
+        365,
+        ge=1,
+        description="A confirmed case's evidence is preserved this long (US law "
         "asks providers to preserve reported material for a year).",
     )
     confirmed_bank: str = Field(
         "confirmed", description="Bank that hashes of reviewer-confirmed content are added to."
     )
     audit_key_file: str | None = Field(
-        None, description="PEM file with the Ed25519 audit key (`safeguarding audit keygen`), "
+        None,
+        description="PEM file with the Ed25519 audit key (`safeguarding audit keygen`), "
         "kept outside the database: events are chained with an HMAC under it and "
         "checkpoints are signed with it; unset: a plain SHA-256 chain.",
     )
     audit_checkpoint_file: str | None = Field(
-        None, description="File outside the database that signed checkpoints of the audit "
+        None,
+        description="File outside the database that signed checkpoints of the audit "
         "chain are appended to (needs audit_key_file); `audit verify` checks against them.",
     )
     audit_checkpoint_seconds: float = Field(
-        300.0, gt=0, description="How often the worker appends a checkpoint (when the chain "
+        300.0,
+        gt=0,
+        description="How often the worker appends a checkpoint (when the chain "
         "has grown since the last one).",
     )
     franking_key_file: str | None = Field(
-        None, description="JSON file with the franking keyring (`safeguarding franking "
+        None,
+        description="JSON file with the franking keyring (`safeguarding franking "
         "rotate` makes and rotates it; run it weekly), kept outside the database: stamps "
         "commitments (POST /v1/franking/stamp) and verifies franked reports (POST "
         "/v1/reports/franked); unset: both answer 404.",
     )
     exchange_key: SecretStr | None = Field(
-        None, description="Fernet key (`safeguarding exchange keygen`) that exchange "
+        None,
+        description="Fernet key (`safeguarding exchange keygen`) that exchange "
         "credentials are encrypted with in the database; unset: exchanges that need "
         "credentials cannot be added or fetched. Keep it outside the database.",
     )
     exchange_interval_seconds: int = Field(
-        3600, ge=60, description="How often the worker fetches an exchange that was added "
-        "without --interval.",
+        3600,
+        ge=60,
+        description="How often the worker fetches an exchange that was added without --interval.",
     )
     exchange_max_bytes: int = Field(
-        512 * MiB, ge=1, description="Largest answer read from an exchange's upstream (a "
+        512 * MiB,
+        ge=1,
+        description="Largest answer read from an exchange's upstream (a "
         "list, a feed page), counted after decompression; more fails the fetch.",
     )
     exchange_timeout_seconds: float = Field(
-        300.0, gt=0, description="Longest an exchange's upstream may take over one answer, "
+        300.0,
+        gt=0,
+        description="Longest an exchange's upstream may take over one answer, "
         "body included; slower fails the fetch.",
     )
     exchange_worker: bool = Field(
-        False, description="`safeguarding serve` also fetches exchanges on their intervals, "
+        False,
+        description="`safeguarding serve` also fetches exchanges on their intervals, "
         "in a thread; off: run `safeguarding exchange worker` (any number of them: a lease "
         "keeps each exchange to one fetch at a time).",
     )
     exchange_poll_seconds: float = Field(
-        60.0, gt=0, description="Longest the exchange worker sleeps between passes (how soon "
+        60.0,
+        gt=0,
+        description="Longest the exchange worker sleeps between passes (how soon "
         "it sees an exchange added by another process).",
     )
     exchange_backoff_seconds: float = Field(
-        60.0, gt=0, description="Wait after an exchange's first failed fetch; it doubles with "
+        60.0,
+        gt=0,
+        description="Wait after an exchange's first failed fetch; it doubles with "
         "each failure in a row (with jitter), up to exchange_backoff_max_seconds.",
     )
     exchange_backoff_max_seconds: float = Field(
-        6 * 3600.0, gt=0, description="Longest wait after failed fetches, and the most of an "
+        6 * 3600.0,
+        gt=0,
+        description="Longest wait after failed fetches, and the most of an "
         "upstream's Retry-After that is honoured.",
     )
     feed_key_file: str | None = Field(
-        None, description="PEM file with the Ed25519 key (`safeguarding feed keygen`) that "
+        None,
+        description="PEM file with the Ed25519 key (`safeguarding feed keygen`) that "
         "signs every page of this instance's published feeds; unset: no feeds published.",
     )
     feed_previous_key_file: str | None = Field(
-        None, description="During a key rotation: the previous feed key, whose signature "
+        None,
+        description="During a key rotation: the previous feed key, whose signature "
         "over the new key lets subscribers pinned to it move to the new one.",
     )
     webhook_url: str | None = Field(
-        None, description="Where decisions and policy actions are sent as signed webhooks; "
+        None,
+        description="Where decisions and policy actions are sent as signed webhooks; "
         "unset: no webhooks.",
     )
     webhook_secret: str | None = Field(
@@ -318,7 +375,10 @@ class Settings(BaseSettings):
         description="CyberTipline reporting API (the test endpoint until you are onboarded).",
     )
     ncmec_resume_minutes: int = Field(
-        45, ge=1, le=59, description="An unfinished CyberTipline report is carried on only "
+        45,
+        ge=1,
+        le=59,
+        description="An unfinished CyberTipline report is carried on only "
         "this long after our last change to it (NCMEC deletes one an hour after); later "
         "attempts retract it and open a new report.",
     )
@@ -344,5 +404,8 @@ class Settings(BaseSettings):
 
     @property
     def cookies_secure(self) -> bool:
-        return self.environment == "production" if self.secure_cookies is None else (
-            self.secure_cookies)
+        return (
+            self.environment == "production"
+            if self.secure_cookies is None
+            else (self.secure_cookies)
+        )

@@ -31,7 +31,8 @@ def generated_image(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:
     for channel in range(3):
         fx, fy, phase = rng.uniform(1, 6), rng.uniform(1, 6), rng.uniform(0, 6.3)
         pixels[..., channel] = 127 + 60 * np.sin(fx * x / width * 6.3 + phase) * np.cos(
-            fy * y / height * 6.3)
+            fy * y / height * 6.3
+        )
     for _ in range(8):
         cx, cy, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(20, 120)
         mask = (x - cx) ** 2 + (y - cy) ** 2 < r**2
@@ -57,16 +58,19 @@ class DemoSeed:
     password: str | None  # the `admin` reviewer's password
 
 
-def seed_demo(engine: Engine, folder: Path | None, actor: str = "demo", *,
-              reset: bool = False) -> DemoSeed:
+def seed_demo(
+    engine: Engine, folder: Path | None, actor: str = "demo", *, reset: bool = False
+) -> DemoSeed:
     """Create the demo bank, an `admin` reviewer and a `demo` API key, once: a second run
     makes nothing new (so `make run` does not mint a key each time). `reset` gives the
     admin a new password and replaces the demo key, for whoever lost the first ones."""
     try:
-        engine.banks.create_bank(DEMO_BANK, actor, description="Benign demo photos",
-                                 policy=BankPolicy(), labels=["demo"])
-        contents = [(engine.hash_for_bank(data, source=name), name)
-                    for name, data in demo_images(folder)]
+        engine.banks.create_bank(
+            DEMO_BANK, actor, description="Benign demo photos", policy=BankPolicy(), labels=["demo"]
+        )
+        contents = [
+            (engine.hash_for_bank(data, source=name), name) for name, data in demo_images(folder)
+        ]
         engine.banks.add_hashes(DEMO_BANK, contents, actor, labels=["demo"])
     except ConflictError:
         pass  # already seeded on an earlier run

@@ -62,12 +62,12 @@ class _ReportClients:
 
     def ncmec(self) -> CyberTiplineClient:
         s = self.settings
-        return CyberTiplineClient(s.ncmec_url, s.ncmec_username, s.ncmec_password,
-                                  transport=self.transport)
+        return CyberTiplineClient(
+            s.ncmec_url, s.ncmec_username, s.ncmec_password, transport=self.transport
+        )
 
     def nca(self) -> NcaClient:
-        return NcaClient(self.settings.nca_url, self.settings.nca_token,
-                         transport=self.transport)
+        return NcaClient(self.settings.nca_url, self.settings.nca_token, transport=self.transport)
 
 
 class Engine:
@@ -77,8 +77,12 @@ class Engine:
     made, or that is at another schema, is refused with DatabaseNotReadyError naming that
     command. `report_transport` carries report submissions (tests pass a fake authority)."""
 
-    def __init__(self, settings: Settings | None = None, *,
-                 report_transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        report_transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.settings = settings or Settings()
         s = self.settings
         # the key first: a bad key file is told before any database is opened
@@ -86,8 +90,11 @@ class Engine:
         vault = Vault(s.exchange_key.get_secret_value() if s.exchange_key else None)
         feed_key = FeedKey.load(s.feed_key_file) if s.feed_key_file else None
         franking_keys = KeyFile(s.franking_key_file) if s.franking_key_file else None
-        previous_feed_key = FeedKey.load(s.feed_previous_key_file, "feed_previous_key_file"
-                                         ) if s.feed_previous_key_file else None
+        previous_feed_key = (
+            FeedKey.load(s.feed_previous_key_file, "feed_previous_key_file")
+            if s.feed_previous_key_file
+            else None
+        )
         self.db = Database(self.settings.database_url)
         try:
             self.db.check_current()
@@ -107,57 +114,88 @@ class Engine:
         )
         self.banks.on_change(self.matcher.mark_dirty)
         self.exchanges = ExchangeService(
-            self.db, vault, default_interval=s.exchange_interval_seconds,
-            confirmed_bank=s.confirmed_bank, banks=self.banks.store, audit=self.audit,
-            on_change=self.matcher.mark_dirty)
+            self.db,
+            vault,
+            default_interval=s.exchange_interval_seconds,
+            confirmed_bank=s.confirmed_bank,
+            banks=self.banks.store,
+            audit=self.audit,
+            on_change=self.matcher.mark_dirty,
+        )
         self.fetcher = Fetcher(
-            self.db, self.exchanges, audit=self.audit, confirmed_bank=s.confirmed_bank,
+            self.db,
+            self.exchanges,
+            audit=self.audit,
+            confirmed_bank=s.confirmed_bank,
             limits=HttpLimits(s.exchange_max_bytes, s.exchange_timeout_seconds),
             backoff=Backoff(s.exchange_backoff_seconds, s.exchange_backoff_max_seconds),
-            on_change=self.matcher.mark_dirty)
-        self.feeds = FeedService(self.db, self.banks.store, self.audit, feed_key,
-                                 previous_feed_key)
+            on_change=self.matcher.mark_dirty,
+        )
+        self.feeds = FeedService(self.db, self.banks.store, self.audit, feed_key, previous_feed_key)
         self._response_side(report_transport)
-        self.franking = FrankingService(franking_keys, self.cases, self.previews,
-                                        self.hash_bytes)
-        self.self_reports = SelfReports(self.db, self.banks.store, self.audit, self.settings,
-                                        on_change=self.matcher.mark_dirty)
+        self.franking = FrankingService(franking_keys, self.cases, self.previews, self.hash_bytes)
+        self.self_reports = SelfReports(
+            self.db, self.banks.store, self.audit, self.settings, on_change=self.matcher.mark_dirty
+        )
 
     def _response_side(self, report_transport: httpx.BaseTransport | None) -> None:
         """Reviewers and their sessions, reports, cases with their consequences, previews,
         and the outbox with its webhook and report channels."""
         s = self.settings
-        self.users = Users(self.db, self.audit, LoginThrottle(
-            max_failures=s.login_max_failures,
-            account_max_failures=s.login_account_max_failures,
-            window=timedelta(minutes=s.login_lockout_minutes)))
-        self.sessions = WebSessions(self.db, self.audit,
-                                    idle=timedelta(minutes=s.web_session_idle_minutes),
-                                    lifetime=timedelta(hours=s.web_session_hours))
+        self.users = Users(
+            self.db,
+            self.audit,
+            LoginThrottle(
+                max_failures=s.login_max_failures,
+                account_max_failures=s.login_account_max_failures,
+                window=timedelta(minutes=s.login_lockout_minutes),
+            ),
+        )
+        self.sessions = WebSessions(
+            self.db,
+            self.audit,
+            idle=timedelta(minutes=s.web_session_idle_minutes),
+            lifetime=timedelta(hours=s.web_session_hours),
+        )
         reporter = Reporter(s.report_org_name, s.report_contact_name, s.report_contact_email)
         clients = _ReportClients(s, report_transport)
-        self.reports = ReportService(self.db, self.audit, reporter, list(s.report_authorities),
-                                     lambda: clients,
-                                     resume_window=timedelta(minutes=s.ncmec_resume_minutes))
-        self.cases = CaseService(self.db, self.audit, Consequences(
-            self.audit, self.banks.store, self.reports, webhooks=bool(s.webhook_url),
-            preserve_for=timedelta(days=s.evidence_preservation_days),
-            confirmed_bank=s.confirmed_bank),
+        self.reports = ReportService(
+            self.db,
+            self.audit,
+            reporter,
+            list(s.report_authorities),
+            lambda: clients,
+            resume_window=timedelta(minutes=s.ncmec_resume_minutes),
+        )
+        self.cases = CaseService(
+            self.db,
+            self.audit,
+            Consequences(
+                self.audit,
+                self.banks.store,
+                self.reports,
+                webhooks=bool(s.webhook_url),
+                preserve_for=timedelta(days=s.evidence_preservation_days),
+                confirmed_bank=s.confirmed_bank,
+            ),
             upload_retention=timedelta(days=s.preview_retention_days),
-            lease_idle=timedelta(minutes=s.review_lease_minutes))
-        self.previews = Previews(self.db, self.audit, self.limits,
-                                 timedelta(days=s.preview_retention_days))
+            lease_idle=timedelta(minutes=s.review_lease_minutes),
+        )
+        self.previews = Previews(
+            self.db, self.audit, self.limits, timedelta(days=s.preview_retention_days)
+        )
         #: reviewers' viewing settings and reveal counts (cases/wellbeing.py)
         self.wellbeing = Wellbeing(self.db, self.audit)
         self.outbox = Outbox(self.db, self.audit, max_attempts=s.webhook_max_attempts)
         if s.webhook_url and s.webhook_secret:
             sender = WebhookSender(s.webhook_url, s.webhook_secret)
-            self.outbox.handle(WEBHOOK, lambda d: sender.send(d.event, d.payload,
-                                                              d.idempotency_key),
-                               self._delivered)
+            self.outbox.handle(
+                WEBHOOK,
+                lambda d: sender.send(d.event, d.payload, d.idempotency_key),
+                self._delivered,
+            )
         # each report stands alone: one failing never holds back another
-        self.outbox.handle(REPORT_CHANNEL, self.reports.deliver, self._delivered,
-                           ordered=False)
+        self.outbox.handle(REPORT_CHANNEL, self.reports.deliver, self._delivered, ordered=False)
 
     def _delivered(self, session: Session, delivery: Delivery) -> None:
         if delivery.case_id is not None:
@@ -167,23 +205,28 @@ class Engine:
     def conversations(self) -> ConversationService:
         """Built on first use: loading the embedding model takes a few seconds."""
         s = self.settings
-        analyzer = ConversationAnalyzer(load_detector(s.conversation_model),
-                                        Limits.from_settings(s))
+        analyzer = ConversationAnalyzer(
+            load_detector(s.conversation_model), Limits.from_settings(s)
+        )
         return ConversationService(
-            self.db, analyzer, self.audit,
+            self.db,
+            analyzer,
+            self.audit,
             excerpt_retention=timedelta(days=s.conversation_excerpt_retention_days),
             pending_excerpt_retention=timedelta(hours=s.conversation_pending_excerpt_hours),
             on_alert=lambda session, assessment: self.cases.open_in(
-                session, intake.from_alert(assessment), "system"))
+                session, intake.from_alert(assessment), "system"
+            ),
+        )
 
-    def hash_bytes(self, data: bytes, *, source: str | None = None,
-                   dihedral: bool = False) -> ContentHashes:
+    def hash_bytes(
+        self, data: bytes, *, source: str | None = None, dihedral: bool = False
+    ) -> ContentHashes:
         return hash_bytes(data, self.limits, source=source, dihedral=dihedral)
 
     def hash_for_bank(self, data: bytes, *, source: str | None = None) -> ContentHashes:
         """Hashes to store in a bank: with centre crops when `bank_crop_hashes` is on."""
-        return hash_bytes(data, self.limits, source=source,
-                          crops=self.settings.bank_crop_hashes)
+        return hash_bytes(data, self.limits, source=source, crops=self.settings.bank_crop_hashes)
 
     def hash_file(self, path: Path, *, dihedral: bool = False) -> ContentHashes:
         return hash_file(path, self.limits, dihedral=dihedral)
@@ -191,18 +234,23 @@ class Engine:
     def match_hashes(self, hashes: ContentHashes) -> MatchResult:
         return self.matcher.match(query_from_hashes(hashes))
 
-    def match_bytes(self, data: bytes, *, source: str | None = None
-                    ) -> tuple[ContentHashes, MatchResult]:
+    def match_bytes(
+        self, data: bytes, *, source: str | None = None
+    ) -> tuple[ContentHashes, MatchResult]:
         hashes = self.hash_bytes(data, source=source, dihedral=True)
         return hashes, self.match_hashes(hashes)
 
     def match_signals(self, signals: list[QuerySignal]) -> MatchResult:
         return self.matcher.match(signals)
 
-    def open_match_case(self, result: MatchResult, query: dict[str, str], subject: Subject,
-                        upload: UploadInfo | None = None,
-                        every_hash: list[dict[str, str | None]] | None = None
-                        ) -> Opened | None:
+    def open_match_case(
+        self,
+        result: MatchResult,
+        query: dict[str, str],
+        subject: Subject,
+        upload: UploadInfo | None = None,
+        every_hash: list[dict[str, str | None]] | None = None,
+    ) -> Opened | None:
         """Open (or join) the case a match asks for; None when nothing matched. `upload`:
         the platform's metadata about this upload, kept with the evidence's samples;
         `every_hash`: all hashes of the content (ContentHashes.every_hash), kept with the
@@ -210,10 +258,15 @@ class Engine:
         request = intake.from_match(result, query, subject, upload, every_hash)
         return self.cases.open(request, "system") if request else None
 
-    def match_upload(self, data: bytes, *, source: str | None = None,
-                     content_id: str | None = None, account_id: str | None = None,
-                     upload: UploadInfo | None = None
-                     ) -> tuple[ContentHashes, MatchResult, Opened | None]:
+    def match_upload(
+        self,
+        data: bytes,
+        *,
+        source: str | None = None,
+        content_id: str | None = None,
+        account_id: str | None = None,
+        upload: UploadInfo | None = None,
+    ) -> tuple[ContentHashes, MatchResult, Opened | None]:
         """Hash and match an upload; a match opens (or joins) its review case. Only then is
         the file hashed again with its centre crops, for the evidence (a few ms, paid on
         matches only). Uploads without a content id are known by `sha256:<hex>`."""
@@ -234,14 +287,18 @@ class Engine:
     def worker(self) -> Worker:
         """The background worker: the outbox, and the audit checkpoint when configured."""
         s = self.settings
-        jobs = [Periodic("audit checkpoint", s.audit_checkpoint_seconds,
-                         self.write_checkpoint)] if s.audit_checkpoint_file else []
+        jobs = (
+            [Periodic("audit checkpoint", s.audit_checkpoint_seconds, self.write_checkpoint)]
+            if s.audit_checkpoint_file
+            else []
+        )
         return Worker(self.outbox, s.worker_interval_seconds, jobs)
 
     def exchange_worker(self) -> ExchangeWorker:
         """The worker that fetches exchanges on their intervals."""
-        return ExchangeWorker(self.db, self.fetcher,
-                              poll_seconds=self.settings.exchange_poll_seconds)
+        return ExchangeWorker(
+            self.db, self.fetcher, poll_seconds=self.settings.exchange_poll_seconds
+        )
 
     def close(self) -> None:
         self.users.close()

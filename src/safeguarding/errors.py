@@ -99,8 +99,9 @@ class ExchangeError(SafeguardingError):
     applied and its checkpoint did not move. `retry_after`: seconds the upstream asked us to
     wait (Retry-After), for the worker's backoff."""
 
-    def __init__(self, message: str, *, exchange: str | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, exchange: str | None = None, retry_after: float | None = None
+    ) -> None:
         self.exchange = exchange
         self.retry_after = retry_after
         super().__init__(f"exchange {exchange!r}: {message}" if exchange else message)
@@ -131,8 +132,7 @@ class ConversationLimitError(ConversationError):
 class InsightsError(SafeguardingError):
     """A file given to the insights tools that they cannot read; `source` names it."""
 
-    def __init__(self, message: str, *, source: str | None = None,
-                 line: int | None = None) -> None:
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None) -> None:
         self.source = source
         self.line = line
         where = ":".join(str(x) for x in (source, line) if x is not None)

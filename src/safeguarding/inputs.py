@@ -58,8 +58,9 @@ def free_text(field: str, value: str, max_chars: int) -> str:
     if len(text) > max_chars:
         raise InvalidInputError(field, f"must be at most {max_chars} characters")
     if _TEXT_CONTROL.search(text):
-        raise InvalidInputError(field, "must not contain control characters other than "
-                                "tabs and line breaks")
+        raise InvalidInputError(
+            field, "must not contain control characters other than tabs and line breaks"
+        )
     return text
 
 

@@ -25,11 +25,13 @@ DESCRIPTION = (
     "Child-safety engine: hash uploads and match them against banks of known material, "
     "manage the banks, and assess conversations for grooming and sextortion as messages "
     "arrive. Authenticate with `Authorization: Bearer sg_...` (create keys with "
-    "`safeguarding keys create`). Reviewers work the case queue in the browser at /queue.")
+    "`safeguarding keys create`). Reviewers work the case queue in the browser at /queue."
+)
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
-               worker: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, worker: bool = False
+) -> FastAPI:
     """`worker`: also deliver the outbox (webhooks, reports) from a background thread, as
     `safeguarding serve` does, and fetch exchanges in another when `exchange_worker` is set;
     tests drive the outbox themselves."""
@@ -52,10 +54,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         if owned:
             await run_in_threadpool(engine.close)
 
-    app = FastAPI(title="Safeguarding", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan,
-                  # served from packaged assets by web/docs.py, never from a CDN
-                  docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Safeguarding",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        # served from packaged assets by web/docs.py, never from a CDN
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.engine = engine
     # JSON and forms by default; API routes that take uploads raise it (api/deps.py)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_json_bytes)
@@ -83,6 +90,7 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     # FastAPI's own handler, except that a body that is not UTF-8 is shown with
     # replacement characters instead of failing (it used to fail into a ValueError)
     assert isinstance(exc, RequestValidationError)
-    detail = jsonable_encoder(exc.errors(), custom_encoder={
-        bytes: lambda raw: raw.decode("utf-8", "replace")})
+    detail = jsonable_encoder(
+        exc.errors(), custom_encoder={bytes: lambda raw: raw.decode("utf-8", "replace")}
+    )
     return JSONResponse({"detail": detail}, status_code=422)

@@ -12,8 +12,9 @@ from safeguarding.server import create_app
 
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
-    engine = Engine(Settings(database_url=db_url, max_upload_bytes=5_000_000,
-                             index_refresh_seconds=0.2))
+    engine = Engine(
+        Settings(database_url=db_url, max_upload_bytes=5_000_000, index_refresh_seconds=0.2)
+    )
     with TestClient(create_app(engine=engine)) as test_client:
         yield test_client
     engine.close()

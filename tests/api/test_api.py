@@ -15,8 +15,7 @@ from tests.media.test_image import png_declaring
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 
 
-def _bank(client: TestClient, headers: dict[str, str], name: str = "b", **extra: object
-          ) -> None:
+def _bank(client: TestClient, headers: dict[str, str], name: str = "b", **extra: object) -> None:
     response = client.post("/v1/banks", json={"name": name, **extra}, headers=headers)
     assert response.status_code == 201, response.text
 
@@ -30,8 +29,9 @@ def test_health_ready_and_openapi(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
-def test_missing_wrong_and_underscoped_keys(client: TestClient, matcher_only: dict[str, str]
-                                            ) -> None:
+def test_missing_wrong_and_underscoped_keys(
+    client: TestClient, matcher_only: dict[str, str]
+) -> None:
     missing = client.get("/v1/banks")
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"] == "Bearer"
@@ -52,7 +52,8 @@ def test_bank_crud(client: TestClient, admin: dict[str, str], reader: dict[str, 
     assert client.post("/v1/banks", json={"name": "bad name"}, headers=admin).status_code == 422
     listed = client.get("/v1/banks", headers=reader).json()
     assert [(b["name"], b["action"], b["pdq_threshold"]) for b in listed] == [
-        ("ncmec", "report", 20)]
+        ("ncmec", "report", 20)
+    ]
     patched = client.patch("/v1/banks/ncmec", json={"enabled": False}, headers=admin).json()
     assert patched["enabled"] is False
     assert client.get("/v1/banks/missing", headers=reader).status_code == 404
@@ -76,45 +77,63 @@ def test_import_export_and_entries(client: TestClient, admin: dict[str, str]) ->
     assert client.get("/v1/banks/b/export?format=xml", headers=admin).status_code == 422
     entries = client.get("/v1/banks/b/entries", headers=admin).json()["entries"]
     assert [e["signal_type"] for e in entries] == ["pdq", "md5"]
-    assert client.delete(f"/v1/banks/b/entries/{entries[0]['id']}", headers=admin
-                         ).status_code == 204
-    assert client.delete(f"/v1/banks/b/entries/{entries[0]['id']}", headers=admin
-                         ).status_code == 404
+    assert (
+        client.delete(f"/v1/banks/b/entries/{entries[0]['id']}", headers=admin).status_code == 204
+    )
+    assert (
+        client.delete(f"/v1/banks/b/entries/{entries[0]['id']}", headers=admin).status_code == 404
+    )
     assert client.post("/v1/banks/nope/import", content=body, headers=admin).status_code == 404
 
 
 def test_add_signals_and_match_them(client: TestClient, admin: dict[str, str]) -> None:
     _bank(client, admin, action="block")
-    added = client.post("/v1/banks/b/entries", json={
-        "signals": [{"type": "pdq", "value": PDQ, "quality": 100}], "labels": ["x"]},
-        headers=admin)
+    added = client.post(
+        "/v1/banks/b/entries",
+        json={"signals": [{"type": "pdq", "value": PDQ, "quality": 100}], "labels": ["x"]},
+        headers=admin,
+    )
     assert added.status_code == 201
-    response = client.post("/v1/match/signals", json={"items": [
-        {"id": "upload-1", "signals": [{"type": "pdq", "value": PDQ, "quality": 90}]},
-        {"id": "upload-2", "signals": [{"type": "md5", "value": "1" * 32}]},
-    ]}, headers=admin).json()
+    response = client.post(
+        "/v1/match/signals",
+        json={
+            "items": [
+                {"id": "upload-1", "signals": [{"type": "pdq", "value": PDQ, "quality": 90}]},
+                {"id": "upload-2", "signals": [{"type": "md5", "value": "1" * 32}]},
+            ]
+        },
+        headers=admin,
+    ).json()
     first, second = response["results"]
     assert (first["id"], first["matched"], first["action"]) == ("upload-1", True, "block")
     assert first["matches"][0]["labels"] == ["x"]
     assert second["matched"] is False
-    bad = client.post("/v1/match/signals", json={"items": [
-        {"signals": [{"type": "pdq", "value": "nothex"}]}]}, headers=admin)
+    bad = client.post(
+        "/v1/match/signals",
+        json={"items": [{"signals": [{"type": "pdq", "value": "nothex"}]}]},
+        headers=admin,
+    )
     assert bad.status_code == 422
 
 
-def test_upload_content_then_match_an_altered_copy(client: TestClient, admin: dict[str, str]
-                                                   ) -> None:
+def test_upload_content_then_match_an_altered_copy(
+    client: TestClient, admin: dict[str, str]
+) -> None:
     _bank(client, admin)
     original = generated_image(11)
-    added = client.post("/v1/banks/b/content", files={"file": ("a.jpg", original)},
-                        headers=admin)
+    added = client.post("/v1/banks/b/content", files={"file": ("a.jpg", original)}, headers=admin)
     # PDQ of the image and of two centre crops, MD5, SHA-256
     assert added.json()["added"] == 5
     mirrored = io.BytesIO()
     ImageOps.mirror(Image.open(io.BytesIO(original))).save(mirrored, "JPEG", quality=50)
-    response = client.post("/v1/match", files=[("file", ("m.jpg", mirrored.getvalue())),
-                                               ("file", ("other.jpg", generated_image(12)))],
-                           headers=admin)
+    response = client.post(
+        "/v1/match",
+        files=[
+            ("file", ("m.jpg", mirrored.getvalue())),
+            ("file", ("other.jpg", generated_image(12))),
+        ],
+        headers=admin,
+    )
     hit, miss = response.json()["results"]
     assert hit["matched"] and hit["matches"][0]["variant"] != "original"
     assert not miss["matched"]
@@ -134,9 +153,11 @@ def test_bad_uploads_get_clear_errors(client: TestClient, admin: dict[str, str])
         response = client.post("/v1/match", files={"file": (name, data)}, headers=admin)
         assert response.status_code == status, (name, response.text)
         assert message in response.json()["error"]["message"]
-    batch = client.post("/v1/match", files=[("file", ("empty.jpg", b"")),
-                                            ("file", ("ok.jpg", generated_image(2)))],
-                        headers=admin).json()["results"]
+    batch = client.post(
+        "/v1/match",
+        files=[("file", ("empty.jpg", b"")), ("file", ("ok.jpg", generated_image(2)))],
+        headers=admin,
+    ).json()["results"]
     assert batch[0]["status"] == 422 and batch[1]["matched"] is False
     assert client.get("/v1/health").status_code == 200  # still up
 
@@ -158,13 +179,18 @@ def test_upload_over_the_size_limit(client: TestClient, admin: dict[str, str]) -
 
 def test_do_not_match_endpoints(client: TestClient, admin: dict[str, str]) -> None:
     _bank(client, admin)
-    client.post("/v1/banks/b/entries", json={"signals": [{"type": "pdq", "value": PDQ}]},
-                headers=admin)
-    created = client.post("/v1/do-not-match", json={"type": "pdq", "value": PDQ,
-                                                     "reason": "logo"}, headers=admin)
+    client.post(
+        "/v1/banks/b/entries", json={"signals": [{"type": "pdq", "value": PDQ}]}, headers=admin
+    )
+    created = client.post(
+        "/v1/do-not-match", json={"type": "pdq", "value": PDQ, "reason": "logo"}, headers=admin
+    )
     assert created.status_code == 201
-    result = client.post("/v1/match/signals", json={"items": [
-        {"signals": [{"type": "pdq", "value": PDQ}]}]}, headers=admin).json()["results"][0]
+    result = client.post(
+        "/v1/match/signals",
+        json={"items": [{"signals": [{"type": "pdq", "value": PDQ}]}]},
+        headers=admin,
+    ).json()["results"][0]
     assert result["suppressed"] == ["pdq"] and not result["matched"]
     assert len(client.get("/v1/do-not-match", headers=admin).json()) == 1
     dnm_id = created.json()["id"]

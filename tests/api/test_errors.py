@@ -20,8 +20,9 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
     instance.close()
 
 
-def test_a_value_error_is_a_bug_not_a_polite_422(engine: Engine,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_value_error_is_a_bug_not_a_polite_422(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken() -> list[object]:
         raise ValueError("an internal mistake")
 
@@ -35,12 +36,17 @@ def test_a_value_error_is_a_bug_not_a_polite_422(engine: Engine,
 def test_invalid_input_names_the_field(engine: Engine) -> None:
     with TestClient(create_app(engine=engine)) as client:
         headers = _headers(engine, "admin")
-        answer = client.post("/v1/do-not-match", headers=headers,
-                             json={"type": "md5", "value": "0" * 32, "reason": " "})
+        answer = client.post(
+            "/v1/do-not-match",
+            headers=headers,
+            json={"type": "md5", "value": "0" * 32, "reason": " "},
+        )
         assert answer.status_code == 422
-        assert answer.json()["error"] == {"type": "InvalidInputError",
-                                          "message": "reason: a reason is required",
-                                          "field": "reason"}
+        assert answer.json()["error"] == {
+            "type": "InvalidInputError",
+            "message": "reason: a reason is required",
+            "field": "reason",
+        }
         bank = client.post("/v1/banks", headers=headers, json={"name": "b", "source": "X!"})
         assert bank.status_code == 422
         assert bank.json()["error"]["type"] == "InvalidBankError"
@@ -48,7 +54,6 @@ def test_invalid_input_names_the_field(engine: Engine) -> None:
 
 def test_a_body_that_is_not_utf8_is_a_422(engine: Engine) -> None:
     with TestClient(create_app(engine=engine)) as client:
-        answer = client.post("/v1/reports", headers=_headers(engine, "cases"),
-                             content=b"\xff{{{")
+        answer = client.post("/v1/reports", headers=_headers(engine, "cases"), content=b"\xff{{{")
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["input"] == "\ufffd{{{"

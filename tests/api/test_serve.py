@@ -28,9 +28,22 @@ def test_serve_demo_over_http(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "SAFEGUARDING_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "safeguarding.cli", "serve", "--demo", "--port", str(port),
-         "--demo-dir", str(tmp_path / "no-photos-here")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "safeguarding.cli",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--demo-dir",
+            str(tmp_path / "no-photos-here"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -58,8 +71,7 @@ def test_serve_demo_over_http(tmp_path: Path) -> None:
             assert hit["results"][0]["matched"] is True
             miss = client.post("/v1/match", files={"file": ("y.jpg", generated_image(77))})
             assert miss.json()["results"][0]["matched"] is False
-            assert client.get("/v1/banks", headers={"Authorization": "Bearer x"}
-                              ).status_code == 401
+            assert client.get("/v1/banks", headers={"Authorization": "Bearer x"}).status_code == 401
     finally:
         process.terminate()
         process.communicate(timeout=20)

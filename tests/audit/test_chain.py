@@ -57,8 +57,7 @@ def _targets(engine: Engine) -> list[str]:
         return list(session.scalars(select(AuditEventRow.target).order_by(AuditEventRow.seq)))
 
 
-def test_events_survive_savepoints_and_only_a_rolled_back_savepoints_own_go(
-        engine: Engine) -> None:
+def test_events_survive_savepoints_and_only_a_rolled_back_savepoints_own_go(engine: Engine) -> None:
     with engine.db.write() as session:
         engine.audit.record(session, "t", Event.CASE_VIEW, "outer.before")
         with session.begin_nested():
@@ -77,12 +76,15 @@ def test_events_survive_savepoints_and_only_a_rolled_back_savepoints_own_go(
         except RuntimeError:
             pass
         engine.audit.record(session, "t", Event.CASE_VIEW, "outer.after")
-    assert _targets(engine) == ["outer.before", "savepoint.kept", "savepoint.after_inner",
-                                "outer.after"]
+    assert _targets(engine) == [
+        "outer.before",
+        "savepoint.kept",
+        "savepoint.after_inner",
+        "outer.after",
+    ]
     assert _verify(engine) == []
     with engine.db.read() as session:
-        assert session.scalar(select(AuditEventRow.id).where(AuditEventRow.seq.is_(None))) \
-            is None
+        assert session.scalar(select(AuditEventRow.id).where(AuditEventRow.seq.is_(None))) is None
 
 
 def test_the_chain_hooks_leave_other_sessions_alone(engine: Engine) -> None:
@@ -99,8 +101,9 @@ def test_the_chain_hooks_leave_other_sessions_alone(engine: Engine) -> None:
     finally:
         other.dispose()
     with engine.db.read() as session:
-        foreign = session.scalars(select(AuditEventRow).where(
-            AuditEventRow.action == "foreign")).one()
+        foreign = session.scalars(
+            select(AuditEventRow).where(AuditEventRow.action == "foreign")
+        ).one()
     assert foreign.seq is None  # not chained by our hook: verify calls it out
     assert any("outside the chain" in p for p in _verify(engine))
 
@@ -124,8 +127,9 @@ def test_cli_verify_passes_then_fails_and_catches_a_cut_tail(engine: Engine) -> 
     head = ok.output.split("head ")[1].strip()
     with engine.db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events WHERE seq = 3"))
-    cut = runner.invoke(app, ["--db", engine.settings.database_url, "audit", "verify",
-                              "--expect-head", head])
+    cut = runner.invoke(
+        app, ["--db", engine.settings.database_url, "audit", "verify", "--expect-head", head]
+    )
     assert cut.exit_code == 2 and "not in the chain" in cut.output
     with engine.db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_events SET details = '{\"n\": 7}' WHERE seq = 1"))
@@ -142,9 +146,14 @@ def test_events_from_before_the_chain_join_it_when_migrated(tmp_path: Path) -> N
     old = create_engine(url)
     with old.begin() as conn:
         for i in range(3):
-            conn.execute(text("INSERT INTO audit_events (at, actor, action, target, details) "
-                              "VALUES ('2024-05-01 10:00:00.000000', 'old', 'bank.add', "
-                              ":target, '{\"n\": 1}')"), {"target": f"bank:{i}"})
+            conn.execute(
+                text(
+                    "INSERT INTO audit_events (at, actor, action, target, details) "
+                    "VALUES ('2024-05-01 10:00:00.000000', 'old', 'bank.add', "
+                    ":target, '{\"n\": 1}')"
+                ),
+                {"target": f"bank:{i}"},
+            )
     old.dispose()
     database = Database(url)
     database.upgrade()  # what `safeguarding db upgrade` does

@@ -33,9 +33,11 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 def _hashes(i: int) -> dict[str, str]:
     seed = f"content-{i}".encode()
-    return {"md5": hashlib.md5(seed).hexdigest(),  # noqa: S324 (a test value)
-            "sha256": hashlib.sha256(seed).hexdigest(),
-            "pdq": hashlib.sha256(seed + b"pdq").hexdigest()}
+    return {
+        "md5": hashlib.md5(seed).hexdigest(),  # noqa: S324 (a test value)
+        "sha256": hashlib.sha256(seed).hexdigest(),
+        "pdq": hashlib.sha256(seed + b"pdq").hexdigest(),
+    }
 
 
 def _open(engine: Engine, i: int) -> int:
@@ -46,16 +48,18 @@ def _open(engine: Engine, i: int) -> int:
         opened = engine.open_match_case(result, hashes.primary(), Subject(f"post-{i}"))
         assert opened is not None
     else:
-        opened = engine.cases.open(intake.from_user_report(
-            "csam", "reported by a user", Subject(f"post-{i}", f"acct-{i}"),
-            query=_hashes(i)), "key:test")
+        opened = engine.cases.open(
+            intake.from_user_report(
+                "csam", "reported by a user", Subject(f"post-{i}", f"acct-{i}"), query=_hashes(i)
+            ),
+            "key:test",
+        )
     return opened.case.id
 
 
 def _count(engine: Engine, action: str) -> int:
     with engine.db.read() as session:
-        return int(session.scalar(select(func.count()).where(
-            AuditEventRow.action == action)) or 0)
+        return int(session.scalar(select(func.count()).where(AuditEventRow.action == action)) or 0)
 
 
 def test_a_long_mixed_run_of_decisions_leaves_a_verifiable_chain(engine: Engine) -> None:
@@ -75,8 +79,14 @@ def test_a_long_mixed_run_of_decisions_leaves_a_verifiable_chain(engine: Engine)
             who = senior
         else:
             who = reviewer
-        engine.cases.decide(case_id, who, kind, f"decision {i}", version=version,
-                            classification="B2" if kind == "confirm" else None)
+        engine.cases.decide(
+            case_id,
+            who,
+            kind,
+            f"decision {i}",
+            version=version,
+            classification="B2" if kind == "confirm" else None,
+        )
         decisions += 1
     assert _count(engine, "case.decide") == decisions
     assert _count(engine, "bank.add") >= 18  # confirms after the bank existed kept theirs

@@ -38,9 +38,14 @@ def key_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def keyed(db_url: str, key_file: Path, tmp_path: Path) -> Iterator[Engine]:
-    instance = Engine(Settings(database_url=db_url, index_refresh_seconds=0.2,
-                               audit_key_file=str(key_file),
-                               audit_checkpoint_file=str(tmp_path / "log" / "audit.jsonl")))
+    instance = Engine(
+        Settings(
+            database_url=db_url,
+            index_refresh_seconds=0.2,
+            audit_key_file=str(key_file),
+            audit_checkpoint_file=str(tmp_path / "log" / "audit.jsonl"),
+        )
+    )
     yield instance
     instance.close()
 
@@ -60,16 +65,25 @@ def _append_forged(engine: Engine, key_id: str | None) -> None:
     """What an attacker with database access does: a new event after the head, its hash
     computed exactly as the chain does (with a made-up hash when it claims the key)."""
     with Session(engine.db.engine) as session:
-        last = session.scalars(select(AuditEventRow).order_by(AuditEventRow.seq.desc())
-                               .limit(1)).first()
+        last = session.scalars(
+            select(AuditEventRow).order_by(AuditEventRow.seq.desc()).limit(1)
+        ).first()
         seq, prev = (last.seq or 0, last.hash or GENESIS) if last else (0, GENESIS)
-        row = AuditEventRow(at=utcnow(), actor="admin:ada", action="case.decide",
-                            target="case:1", details={"decision": "false_positive"},
-                            seq=seq + 1, prev_hash=prev, key_id=None)
+        row = AuditEventRow(
+            at=utcnow(),
+            actor="admin:ada",
+            action="case.decide",
+            target="case:1",
+            details={"decision": "false_positive"},
+            seq=seq + 1,
+            prev_hash=prev,
+            key_id=None,
+        )
         session.add(row)
         session.flush()
-        row.at = session.scalar(select(AuditEventRow.at).where(AuditEventRow.id == row.id)) \
-            or row.at
+        row.at = (
+            session.scalar(select(AuditEventRow.at).where(AuditEventRow.id == row.id)) or row.at
+        )
         row.hash = event_hash(row, prev) if key_id is None else "f" * 64
         row.key_id = key_id
         session.commit()
@@ -88,8 +102,7 @@ def test_a_keyed_chain_verifies_and_says_so(keyed: Engine) -> None:
 def test_an_appended_forged_event_is_reported(keyed: Engine) -> None:
     _record(keyed, 3)
     _append_forged(keyed, None)
-    assert any("not keyed" in p and "appended without the audit key" in p
-               for p in _problems(keyed))
+    assert any("not keyed" in p and "appended without the audit key" in p for p in _problems(keyed))
     with keyed.db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events WHERE seq = 4"))
     assert _problems(keyed) == []
@@ -112,7 +125,8 @@ def test_without_a_key_the_same_forgery_passes(db_url: str) -> None:
 
 
 def test_an_emptied_table_and_a_cut_tail_are_reported_against_the_last_checkpoint(
-        keyed: Engine) -> None:
+    keyed: Engine,
+) -> None:
     _record(keyed, 5)
     first = keyed.write_checkpoint()
     assert first is not None and first.seq == 5
@@ -150,8 +164,9 @@ def test_a_rebuilt_chain_does_not_match_the_checkpoint(keyed: Engine) -> None:
     assert any("event 3 differs from the checkpoint" in p for p in problems)
 
 
-def test_checkpoint_lines_are_signed(keyed: Engine, tmp_path: Path,
-                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_checkpoint_lines_are_signed(
+    keyed: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     _record(keyed, 2)
     with caplog.at_level(logging.INFO, logger="safeguarding.audit.checkpoint"):
         keyed.write_checkpoint()
@@ -160,8 +175,7 @@ def test_checkpoint_lines_are_signed(keyed: Engine, tmp_path: Path,
     assert path is not None
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     record = json.loads(path.read_text().splitlines()[0])
-    assert record["seq"] == 2 and record["key"] == (keyed.audit.key.id if keyed.audit.key
-                                                    else "")
+    assert record["seq"] == 2 and record["key"] == (keyed.audit.key.id if keyed.audit.key else "")
     # anyone with the public half checks the lines; a forged line is called out
     public = public_key_from_hex(keyed.audit.key.public_hex if keyed.audit.key else "")
     good, bad = read_checkpoints(path, public)
@@ -179,8 +193,7 @@ def test_keyed_events_cannot_be_checked_without_the_key(keyed: Engine, db_url: s
     _record(keyed, 2)
     plain = Engine(Settings(database_url=db_url, index_refresh_seconds=0.2))
     try:
-        assert any("2 events are keyed but no audit key was given" in p
-                   for p in _problems(plain))
+        assert any("2 events are keyed but no audit key was given" in p for p in _problems(plain))
     finally:
         plain.close()
 
@@ -211,8 +224,9 @@ def test_the_worker_writes_checkpoints_on_its_period(keyed: Engine) -> None:
     assert len(path.read_text().splitlines()) == 2
 
 
-def test_keygen_never_overwrites_and_bad_key_files_are_clear(tmp_path: Path,
-                                                             sqlite_url: str) -> None:
+def test_keygen_never_overwrites_and_bad_key_files_are_clear(
+    tmp_path: Path, sqlite_url: str
+) -> None:
     runner = CliRunner()
     path = tmp_path / "audit.pem"
     made = runner.invoke(app, ["audit", "keygen", str(path)])
@@ -227,13 +241,20 @@ def test_keygen_never_overwrites_and_bad_key_files_are_clear(tmp_path: Path,
     (tmp_path / "junk.pem").write_text("not a key")
     with pytest.raises(AuditKeyError, match="not an unencrypted PEM private key"):
         AuditKey.load(tmp_path / "junk.pem")
-    (tmp_path / "ed448.pem").write_bytes(Ed448PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    (tmp_path / "ed448.pem").write_bytes(
+        Ed448PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     with pytest.raises(AuditKeyError, match="must be Ed25519"):
         AuditKey.load(tmp_path / "ed448.pem")
-    refused = runner.invoke(app, ["--db", sqlite_url, "audit", "verify"],
-                            env={"SAFEGUARDING_AUDIT_KEY_FILE": str(tmp_path / "junk.pem")})
+    refused = runner.invoke(
+        app,
+        ["--db", sqlite_url, "audit", "verify"],
+        env={"SAFEGUARDING_AUDIT_KEY_FILE": str(tmp_path / "junk.pem")},
+    )
     assert refused.exit_code == 2 and "not an unencrypted PEM private key" in refused.output
     with pytest.raises(ValueError, match="needs audit_key_file"):
         Settings(audit_checkpoint_file=str(tmp_path / "c.jsonl"))
@@ -241,8 +262,10 @@ def test_keygen_never_overwrites_and_bad_key_files_are_clear(tmp_path: Path,
 
 def test_cli_checkpoint_then_verify_catches_a_cut_tail(keyed: Engine, key_file: Path) -> None:
     _record(keyed, 3)
-    env = {"SAFEGUARDING_AUDIT_KEY_FILE": str(key_file),
-           "SAFEGUARDING_AUDIT_CHECKPOINT_FILE": str(keyed.audit.checkpoint_file)}
+    env = {
+        "SAFEGUARDING_AUDIT_KEY_FILE": str(key_file),
+        "SAFEGUARDING_AUDIT_CHECKPOINT_FILE": str(keyed.audit.checkpoint_file),
+    }
     runner = CliRunner()
     db = ["--db", keyed.settings.database_url]
     made = runner.invoke(app, [*db, "audit", "checkpoint"], env=env)

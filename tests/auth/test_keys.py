@@ -39,8 +39,9 @@ def test_admin_implies_every_scope(engine: Engine) -> None:
         engine.keys.authenticate(token, scope)
 
 
-@pytest.mark.parametrize("token", [None, "", "nonsense", "sg_abc_def",
-                                   "sg_aaaaaaaaaaaa_" + "x" * 43])
+@pytest.mark.parametrize(
+    "token", [None, "", "nonsense", "sg_abc_def", "sg_aaaaaaaaaaaa_" + "x" * 43]
+)
 def test_bad_tokens(engine: Engine, token: str | None) -> None:
     with pytest.raises(AuthError):
         engine.keys.authenticate(token, "match")

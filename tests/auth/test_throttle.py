@@ -23,8 +23,6 @@ PASSWORD = "correct horse battery"
 WRONG = "a wrong guess, again"
 
 
-
-
 def _fast(kind: type[PasswordHasher] = PasswordHasher) -> PasswordHasher:
     """Cheap parameters: these tests count attempts, and make a few hundred."""
     return kind(time_cost=1, memory_cost=1024, parallelism=1)
@@ -32,14 +30,19 @@ def _fast(kind: type[PasswordHasher] = PasswordHasher) -> PasswordHasher:
 
 @pytest.fixture
 def users(engine: Engine) -> Users:
-    made = Users(engine.db, engine.audit, engine.users.throttle,
-                 hasher=_fast())
+    made = Users(engine.db, engine.audit, engine.users.throttle, hasher=_fast())
     made.create("rita", PASSWORD, "reviewer", "test")
     return made
 
 
-def _fail(users: Users, times: int, *, account: str = "rita", source: str = "198.51.100.1",
-          browser: str | None = None) -> None:
+def _fail(
+    users: Users,
+    times: int,
+    *,
+    account: str = "rita",
+    source: str = "198.51.100.1",
+    browser: str | None = None,
+) -> None:
     for _ in range(times):
         with pytest.raises(AuthError):
             users.authenticate(account, WRONG, source=source, browser=browser)
@@ -63,8 +66,9 @@ def test_nobody_elsewhere_can_lock_a_reviewer_out(users: Users) -> None:
     _fail(users, 5, source="203.0.113.7")
     with pytest.raises(AuthError, match="too many failed sign-ins"):
         users.authenticate("rita", PASSWORD, source="203.0.113.7")
-    assert users.authenticate("rita", PASSWORD, source="203.0.113.7",
-                              browser=known).username == "rita"
+    assert (
+        users.authenticate("rita", PASSWORD, source="203.0.113.7", browser=known).username == "rita"
+    )
     # a known browser has its own limit: guessing with it stops after five
     _fail(users, 5, source="203.0.113.7", browser=known)
     with pytest.raises(AuthError, match="too many failed sign-ins"):
@@ -115,8 +119,7 @@ def test_a_refused_attempt_writes_nothing(users: Users, engine: Engine) -> None:
     assert events() == before
 
 
-def test_the_password_is_hashed_outside_the_write_lock(users: Users, engine: Engine
-                                                       ) -> None:
+def test_the_password_is_hashed_outside_the_write_lock(users: Users, engine: Engine) -> None:
     if engine.db.dialect != "sqlite":
         pytest.skip("SQLite's single write lock")
     path = engine.settings.database_url.removeprefix("sqlite:///")
@@ -164,8 +167,9 @@ def test_unknown_browsers_take_turns_at_hashing_known_ones_do_not(engine: Engine
                 release.wait(30)
             return super().verify(hash, password)
 
-    users = Users(engine.db, engine.audit, engine.users.throttle,
-                  hasher=_fast(Held), busy_after=0.3)
+    users = Users(
+        engine.db, engine.audit, engine.users.throttle, hasher=_fast(Held), busy_after=0.3
+    )
     users.create("rita", PASSWORD, "reviewer", "test")
     known = users.sign_in("rita", PASSWORD, source="203.0.113.7").browser
     outcome: list[str] = []
@@ -182,8 +186,10 @@ def test_unknown_browsers_take_turns_at_hashing_known_ones_do_not(engine: Engine
         assert hashing.wait(30)
         with pytest.raises(AuthError, match="too many sign-ins at once"):
             users.authenticate("rita", PASSWORD, source="198.51.100.2")
-        assert users.authenticate("rita", PASSWORD, source="198.51.100.3",
-                                  browser=known).username == "rita"
+        assert (
+            users.authenticate("rita", PASSWORD, source="198.51.100.3", browser=known).username
+            == "rita"
+        )
     finally:
         release.set()
         holder.join(30)
@@ -198,20 +204,18 @@ def test_unknown_browsers_are_hashed_at_lower_cpu_priority(engine: Engine) -> No
 
     class Noting(PasswordHasher):
         def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
-            priority[str(password)] = os.getpriority(os.PRIO_PROCESS,
-                                                     threading.get_native_id())
+            priority[str(password)] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
             return super().verify(hash, password)
 
-    users = Users(engine.db, engine.audit, engine.users.throttle,
-                  hasher=_fast(Noting))
+    users = Users(engine.db, engine.audit, engine.users.throttle, hasher=_fast(Noting))
     try:
         users.create("rita", PASSWORD, "reviewer", "test")
         known = users.sign_in("rita", PASSWORD, source="203.0.113.7").browser
         with pytest.raises(AuthError):
-            users.authenticate("rita", "wrong, from a known browser", source="203.0.113.7",
-                               browser=known)
+            users.authenticate(
+                "rita", "wrong, from a known browser", source="203.0.113.7", browser=known
+            )
     finally:
         users.close()
     mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    assert priority == {PASSWORD: max(mine, UNKNOWN_NICE),
-                        "wrong, from a known browser": mine}
+    assert priority == {PASSWORD: max(mine, UNKNOWN_NICE), "wrong, from a known browser": mine}

@@ -18,8 +18,9 @@ def test_passwords_are_argon2_and_sign_in_works(engine: Engine) -> None:
     users = engine.users
     users.create("Rita", PASSWORD, "reviewer", "test")
     with engine.db.read() as session:
-        stored = session.execute(__import__("sqlalchemy").text(
-            "SELECT password_hash FROM users")).scalar_one()
+        stored = session.execute(
+            __import__("sqlalchemy").text("SELECT password_hash FROM users")
+        ).scalar_one()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert users.authenticate("rita", PASSWORD).username == "rita"
     with pytest.raises(ConflictError):
@@ -71,19 +72,42 @@ def test_disabled_reviewers_lose_their_sessions(engine: Engine) -> None:
         engine.users.authenticate("rita", PASSWORD)
 
 
-def test_cli_users_create_refuses_a_short_password(engine: Engine,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_users_create_refuses_a_short_password(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     from safeguarding.cli.main import app
 
     runner = CliRunner()
     monkeypatch.setenv("SG_TEST_PW", "short")
-    refused = runner.invoke(app, ["--db", engine.settings.database_url, "users", "create",
-                                  "rita", "--password-env", "SG_TEST_PW"])
+    refused = runner.invoke(
+        app,
+        [
+            "--db",
+            engine.settings.database_url,
+            "users",
+            "create",
+            "rita",
+            "--password-env",
+            "SG_TEST_PW",
+        ],
+    )
     assert refused.exit_code == 2 and "12" in refused.output
     monkeypatch.setenv("SG_TEST_PW", PASSWORD)
-    made = runner.invoke(app, ["--db", engine.settings.database_url, "users", "create",
-                               "rita", "--role", "senior", "--password-env", "SG_TEST_PW"])
+    made = runner.invoke(
+        app,
+        [
+            "--db",
+            engine.settings.database_url,
+            "users",
+            "create",
+            "rita",
+            "--role",
+            "senior",
+            "--password-env",
+            "SG_TEST_PW",
+        ],
+    )
     assert made.exit_code == 0 and "created senior rita" in made.output
     assert [u.username for u in engine.users.list()] == ["rita"]

@@ -27,11 +27,17 @@ def test_hma_text() -> None:
 
 
 def test_csv_with_provenance() -> None:
-    text = ("signal_type,value,quality,labels,source_ref,metadata\n"
-            f'pdq,{PDQ},90,a;b,case-1,"{{""k"": 1}}"\n')
+    text = (
+        "signal_type,value,quality,labels,source_ref,metadata\n"
+        f'pdq,{PDQ},90,a;b,case-1,"{{""k"": 1}}"\n'
+    )
     [entry] = list(parse("csv", io.BytesIO(text.encode())))
     assert (entry.quality, entry.labels, entry.source_ref, entry.metadata) == (
-        90, ["a", "b"], "case-1", {"k": 1})
+        90,
+        ["a", "b"],
+        "case-1",
+        {"k": 1},
+    )
 
 
 def test_jsonl() -> None:
@@ -51,8 +57,7 @@ def test_jsonl() -> None:
         ("jsonl", '{"signal_type": "pdq"\n', 1, "invalid JSON"),
         ("jsonl", f'{{"signal_type": "pdq", "value": "{PDQ}", "x": 1}}\n', 1, "unknown keys"),
         ("jsonl", "[1, 2]\n", 1, "JSON object"),
-        ("jsonl", f'{{"signal_type": "pdq", "value": "{PDQ}", "metadata": 3}}\n', 1,
-         "metadata"),
+        ("jsonl", f'{{"signal_type": "pdq", "value": "{PDQ}", "metadata": 3}}\n', 1, "metadata"),
     ],
 )
 def test_errors_name_the_line(fmt: str, text: str, line: int, message: str) -> None:
@@ -73,13 +78,15 @@ def test_export_imports_back_unchanged(fmt: BankFormat) -> None:
     originals = [
         BankEntry(1, 1, "b", "pdq", PDQ, 95, ["x", "y"], {"k": "v"}, "ref-1", "t", now),
         BankEntry(2, 1, "b", "md5", MD5, None, [], {}, None, "t", now),
-        BankEntry(3, 1, "b", "vpdq", f"0,100,{PDQ},0.000\n30,90,{PDQ},1.000", None, [], {},
-                  None, "t", now),
+        BankEntry(
+            3, 1, "b", "vpdq", f"0,100,{PDQ},0.000\n30,90,{PDQ},1.000", None, [], {}, None, "t", now
+        ),
     ]
     text = "".join(export(fmt, originals))
     again = list(parse(fmt, io.BytesIO(text.encode())))
     assert [(e.signal_type, e.value) for e in again] == [
-        (o.signal_type, o.value) for o in originals]
+        (o.signal_type, o.value) for o in originals
+    ]
     if fmt is not BankFormat.HMA:
         assert again[0].labels == ["x", "y"]
         assert again[0].source_ref == "ref-1"

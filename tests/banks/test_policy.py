@@ -12,9 +12,10 @@ from safeguarding.errors import InvalidBankError
 from safeguarding.hashing.pdq import PdqPolicy
 from safeguarding.hashing.vpdq import VpdqPolicy
 
-DEFAULTS = {"pdq": {"threshold": 31, "min_quality": 50},
-            "vpdq": {"frame_threshold": 31, "query_match_percent": 80.0,
-                     "index_match_percent": 0.0}}
+DEFAULTS = {
+    "pdq": {"threshold": 31, "min_quality": 50},
+    "vpdq": {"frame_threshold": 31, "query_match_percent": 80.0, "index_match_percent": 0.0},
+}
 
 
 def test_defaults_come_from_the_signal_types_and_are_written_out() -> None:
@@ -26,13 +27,17 @@ def test_defaults_come_from_the_signal_types_and_are_written_out() -> None:
 
 
 def test_flat_fields_set_what_they_always_meant() -> None:
-    policy = BankPolicy.of(Action.BLOCK, pdq_threshold=20, min_quality=60,
-                           vpdq_query_match_percent=90)
+    policy = BankPolicy.of(
+        Action.BLOCK, pdq_threshold=20, min_quality=60, vpdq_query_match_percent=90
+    )
     assert policy.for_type("pdq") == PdqPolicy(threshold=20, min_quality=60)
     assert policy.for_type("vpdq") == VpdqPolicy(frame_threshold=20, query_match_percent=90.0)
-    assert policy.legacy() == {"pdq_threshold": 20, "min_quality": 60,
-                               "vpdq_query_match_percent": 90.0,
-                               "vpdq_index_match_percent": 0.0}
+    assert policy.legacy() == {
+        "pdq_threshold": 20,
+        "min_quality": 60,
+        "vpdq_query_match_percent": 90.0,
+        "vpdq_index_match_percent": 0.0,
+    }
 
 
 def test_changes_merge_into_the_settings_the_bank_has() -> None:
@@ -45,25 +50,41 @@ def test_changes_merge_into_the_settings_the_bank_has() -> None:
     assert both.for_type("pdq") == PdqPolicy(threshold=12)
 
 
-@pytest.mark.parametrize(("flat", "policies", "message"), [
-    ({}, {"photodna": {"threshold": 1}}, "unknown signal type 'photodna'"),
-    ({}, {"pdq": {"distance": 1}}, r"policies\.pdq\.distance: unknown setting \(known: "
-     "min_quality, threshold\\)"),
-    ({}, {"pdq": {"threshold": 129}}, r"policies\.pdq\.threshold: must be a whole number "
-     "between 0 and 128"),
-    ({}, {"pdq": {"threshold": 2.5}}, "whole number"),
-    ({}, {"pdq": {"threshold": True}}, "whole number"),
-    ({}, {"pdq": {"threshold": "31"}}, "whole number"),
-    ({}, {"vpdq": {"query_match_percent": -1}}, r"between 0 and 100"),
-    ({}, {"pdq": 31}, r"policies\.pdq must be an object"),
-    ({"pdq_threshold": 20}, {"pdq": {"threshold": 25}}, r"pdq_threshold \(20\) and "
-     r"policies\.pdq\.threshold \(25\) disagree"),
-    ({"pdq_threshold": 20}, {"vpdq": {"frame_threshold": 10}}, "disagree"),
-    ({"min_quality": 500}, None, r"policies\.pdq\.min_quality"),
-    ({"threshold": 5}, None, "unknown policy fields"),
-])
-def test_bad_settings_are_refused_naming_them(flat: dict[str, Any], policies: Any,
-                                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("flat", "policies", "message"),
+    [
+        ({}, {"photodna": {"threshold": 1}}, "unknown signal type 'photodna'"),
+        (
+            {},
+            {"pdq": {"distance": 1}},
+            r"policies\.pdq\.distance: unknown setting \(known: "
+            "min_quality, threshold\\)",
+        ),
+        (
+            {},
+            {"pdq": {"threshold": 129}},
+            r"policies\.pdq\.threshold: must be a whole number "
+            "between 0 and 128",
+        ),
+        ({}, {"pdq": {"threshold": 2.5}}, "whole number"),
+        ({}, {"pdq": {"threshold": True}}, "whole number"),
+        ({}, {"pdq": {"threshold": "31"}}, "whole number"),
+        ({}, {"vpdq": {"query_match_percent": -1}}, r"between 0 and 100"),
+        ({}, {"pdq": 31}, r"policies\.pdq must be an object"),
+        (
+            {"pdq_threshold": 20},
+            {"pdq": {"threshold": 25}},
+            r"pdq_threshold \(20\) and "
+            r"policies\.pdq\.threshold \(25\) disagree",
+        ),
+        ({"pdq_threshold": 20}, {"vpdq": {"frame_threshold": 10}}, "disagree"),
+        ({"min_quality": 500}, None, r"policies\.pdq\.min_quality"),
+        ({"threshold": 5}, None, "unknown policy fields"),
+    ],
+)
+def test_bad_settings_are_refused_naming_them(
+    flat: dict[str, Any], policies: Any, message: str
+) -> None:
     with pytest.raises(InvalidBankError, match=message):
         BankPolicy.of(policies=policies, **flat)
 

@@ -31,8 +31,9 @@ def engine(db_url: str) -> Iterator[Engine]:
     instance.close()
 
 
-def _match_case(engine: Engine, data: bytes, content_id: str, account: str | None = None
-                ) -> tuple[int, bool]:
+def _match_case(
+    engine: Engine, data: bytes, content_id: str, account: str | None = None
+) -> tuple[int, bool]:
     hashes, result = engine.match_bytes(data)
     opened = engine.open_match_case(result, hashes.primary(), Subject(content_id, account))
     assert opened is not None
@@ -70,12 +71,15 @@ def test_priority_follows_bank_policy_and_blocking_acts_at_once(engine: Engine) 
     assert case.priority is Priority.URGENT
     sent = _outbox(engine)
     assert [(r.event, r.payload["actions"]) for r in sent] == [
-        ("case.policy_action", ["remove_content"])]
+        ("case.policy_action", ["remove_content"])
+    ]
 
 
 def test_a_conversation_alert_opens_a_case_in_the_same_transaction(engine: Engine) -> None:
-    messages = [Message("x", "i have your pics"),
-                Message("x", "pay me $200 or i send them to all your friends and family")]
+    messages = [
+        Message("x", "i have your pics"),
+        Message("x", "pay me $200 or i send them to all your friends and family"),
+    ]
     assessment = engine.conversations.add_messages("conv-1", messages)
     assert assessment.alert
     queue = engine.cases.queue().cases
@@ -86,8 +90,10 @@ def test_a_conversation_alert_opens_a_case_in_the_same_transaction(engine: Engin
 
 
 def test_user_reports_open_cases_and_bad_ones_are_refused(engine: Engine) -> None:
-    opened = engine.cases.open(intake.from_user_report(
-        "grooming", "keeps asking my age", Subject(account_id="acct-1")), "key:test")
+    opened = engine.cases.open(
+        intake.from_user_report("grooming", "keeps asking my age", Subject(account_id="acct-1")),
+        "key:test",
+    )
     assert opened.created and opened.case.priority is Priority.NORMAL
     with pytest.raises(InvalidInputError, match="category"):
         intake.from_user_report("spam", "", Subject(account_id="a"))
@@ -101,7 +107,10 @@ def test_queue_puts_urgent_first(engine: Engine) -> None:
     for i, category in enumerate(["other", "sextortion", "csam"]):
         engine.cases.open(intake.from_user_report(category, "", Subject(f"c{i}")), "t")
     assert [c.priority for c in engine.cases.queue().cases] == [
-        Priority.URGENT, Priority.HIGH, Priority.NORMAL]
+        Priority.URGENT,
+        Priority.HIGH,
+        Priority.NORMAL,
+    ]
 
 
 def test_confirm_banks_the_hashes_preserves_drafts_reports_and_sends(engine: Engine) -> None:
@@ -110,8 +119,14 @@ def test_confirm_banks_the_hashes_preserves_drafts_reports_and_sends(engine: Eng
     case_id, _ = _match_case(engine, IMAGES[0], "c-1", "acct-1")
     engine.cases.leases.claim(case_id, reviewer)
     case = engine.cases.get(case_id)
-    decided = engine.cases.decide(case_id, reviewer, Decision.CONFIRM, "clear match",
-                                  version=case.version, classification="B2")
+    decided = engine.cases.decide(
+        case_id,
+        reviewer,
+        Decision.CONFIRM,
+        "clear match",
+        version=case.version,
+        classification="B2",
+    )
     assert decided.status is Status.DECIDED and decided.preserve_until is not None
     confirmed = engine.banks.entries("confirmed")
     assert {e.signal_type for e in confirmed} == {"pdq", "md5", "sha256"}
@@ -168,8 +183,10 @@ def test_two_reviewers_deciding_at_once_one_wins(engine: Engine) -> None:
         except ConflictError as exc:
             outcomes.append(str(exc))
 
-    threads = [threading.Thread(target=decide, args=(reviewer, "confirm")),
-               threading.Thread(target=decide, args=(senior, "false_positive"))]
+    threads = [
+        threading.Thread(target=decide, args=(reviewer, "confirm")),
+        threading.Thread(target=decide, args=(senior, "false_positive")),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -186,8 +203,10 @@ def test_escalated_cases_need_a_senior(engine: Engine) -> None:
     assert escalated.escalated and escalated.priority is Priority.HIGH
     with pytest.raises(ForbiddenError, match="senior"):
         engine.cases.decide(opened.case.id, reviewer, "confirm", "ok", version=2)
-    assert engine.cases.decide(opened.case.id, senior, "confirm", "ok",
-                               version=2).status is Status.DECIDED
+    assert (
+        engine.cases.decide(opened.case.id, senior, "confirm", "ok", version=2).status
+        is Status.DECIDED
+    )
 
 
 def test_decisions_need_a_reason_and_a_known_verdict(engine: Engine) -> None:
@@ -198,5 +217,6 @@ def test_decisions_need_a_reason_and_a_known_verdict(engine: Engine) -> None:
     with pytest.raises(InvalidInputError, match="decision: must be one of"):
         engine.cases.decide(opened.case.id, reviewer, "delete-everything", "x", version=1)
     with pytest.raises(InvalidInputError, match="classification: must be one of"):
-        engine.cases.decide(opened.case.id, reviewer, "confirm", "x", version=1,
-                            classification="Z9")
+        engine.cases.decide(
+            opened.case.id, reviewer, "confirm", "x", version=1, classification="Z9"
+        )

@@ -72,8 +72,13 @@ def test_every_view_of_a_false_positive_stops_matching(engine: Engine) -> None:
     assert {m.variant for m in result.matches} >= {"trimmed/original"}
     for name, data in VARIANTS.items():  # each view matches before the decision
         assert engine.match_bytes(data)[1].matched, name
-    engine.cases.decide(opened.case.id, reviewer, Decision.FALSE_POSITIVE, "a benign meme",
-                        version=opened.case.version)
+    engine.cases.decide(
+        opened.case.id,
+        reviewer,
+        Decision.FALSE_POSITIVE,
+        "a benign meme",
+        version=opened.case.version,
+    )
     engine.matcher.refresh()
     for i, (name, data) in enumerate(VARIANTS.items()):
         _, again, case = engine.match_upload(data, content_id=f"post-{i + 2}")
@@ -93,14 +98,17 @@ def test_signals_sent_precomputed_go_on_the_list_as_given(engine: Engine) -> Non
     every = engine.hash_bytes(PADDED, dihedral=True)
     trimmed = next(s for s in every.signals if s.view == "trimmed")
     md5 = every.primary()["md5"]
-    result = engine.match_signals([QuerySignal("pdq", trimmed.value, 100),
-                                   QuerySignal("md5", md5)])
-    given = [{"type": "pdq", "view": None, "value": trimmed.value},
-             {"type": "md5", "view": None, "value": md5}]
-    opened = engine.open_match_case(result, {"pdq": trimmed.value, "md5": md5},
-                                    Subject("post-1"), None, given)
+    result = engine.match_signals([QuerySignal("pdq", trimmed.value, 100), QuerySignal("md5", md5)])
+    given = [
+        {"type": "pdq", "view": None, "value": trimmed.value},
+        {"type": "md5", "view": None, "value": md5},
+    ]
+    opened = engine.open_match_case(
+        result, {"pdq": trimmed.value, "md5": md5}, Subject("post-1"), None, given
+    )
     assert opened is not None
-    engine.cases.decide(opened.case.id, reviewer, "false_positive", "fine",
-                        version=opened.case.version)
+    engine.cases.decide(
+        opened.case.id, reviewer, "false_positive", "fine", version=opened.case.version
+    )
     listed = {(e.signal_type, e.value) for e in engine.banks.list_do_not_match()}
     assert listed == {("pdq", trimmed.value), ("md5", md5)}

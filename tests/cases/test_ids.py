@@ -16,8 +16,10 @@ from tests.fakes.setup import Fakes, response_engine
 
 LONGEST = "c" * MAX_ID_CHARS
 SENDER = "s" * MAX_ID_CHARS
-THREAT = [Message(SENDER, "i have your pics"),
-          Message(SENDER, "pay me $200 or i send them to all your friends and family")]
+THREAT = [
+    Message(SENDER, "i have your pics"),
+    Message(SENDER, "pay me $200 or i send them to all your friends and family"),
+]
 
 
 @pytest.fixture
@@ -38,16 +40,27 @@ def test_the_api_takes_exactly_the_ids_cases_take(engine: Engine) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     body = {"messages": [{"sender": m.sender, "text": m.text} for m in THREAT]}
     with TestClient(create_app(engine=engine)) as client:
-        answer = client.post(f"/v1/conversations/{LONGEST}/messages", json=body,
-                             headers=headers)
+        answer = client.post(f"/v1/conversations/{LONGEST}/messages", json=body, headers=headers)
         assert answer.status_code == 200 and answer.json()["alert"]
-        too_long = client.post(f"/v1/conversations/{LONGEST}x/messages", json=body,
-                               headers=headers)
+        too_long = client.post(f"/v1/conversations/{LONGEST}x/messages", json=body, headers=headers)
         assert too_long.status_code == 422
-        report = client.post("/v1/reports", headers=headers, json={
-            "category": "csam", "content_id": LONGEST, "account_id": LONGEST,
-            "reporter_id": LONGEST})
+        report = client.post(
+            "/v1/reports",
+            headers=headers,
+            json={
+                "category": "csam",
+                "content_id": LONGEST,
+                "account_id": LONGEST,
+                "reporter_id": LONGEST,
+            },
+        )
         assert report.status_code == 201, report.text
-        assert client.post("/v1/reports", headers=headers, json={
-            "category": "csam", "content_id": LONGEST + "x"}).status_code == 422
+        assert (
+            client.post(
+                "/v1/reports",
+                headers=headers,
+                json={"category": "csam", "content_id": LONGEST + "x"},
+            ).status_code
+            == 422
+        )
     assert engine.cases.queue().total == 2

@@ -56,12 +56,14 @@ def team(engine: Engine) -> tuple[User, User, User]:
 
 
 def _case(engine: Engine, content_id: str = "c1", category: str = "csam") -> int:
-    return engine.cases.open(intake.from_user_report(category, "", Subject(content_id)),
-                             "key:t").case.id
+    return engine.cases.open(
+        intake.from_user_report(category, "", Subject(content_id)), "key:t"
+    ).case.id
 
 
-def test_a_held_case_holds_against_other_reviewers(engine: Engine,
-                                                   team: tuple[User, User, User]) -> None:
+def test_a_held_case_holds_against_other_reviewers(
+    engine: Engine, team: tuple[User, User, User]
+) -> None:
     rita, ron, _ = team
     case_id = _case(engine)
     lease = engine.cases.leases.claim(case_id, rita)
@@ -74,8 +76,9 @@ def test_a_held_case_holds_against_other_reviewers(engine: Engine,
     assert engine.cases.get(case_id).held_by(utcnow()) is None  # a decision ends it
 
 
-def test_a_lease_lapses_after_the_idle_time(engine: Engine, clock: Clock,
-                                            team: tuple[User, User, User]) -> None:
+def test_a_lease_lapses_after_the_idle_time(
+    engine: Engine, clock: Clock, team: tuple[User, User, User]
+) -> None:
     rita, ron, _ = team
     case_id = _case(engine)
     engine.cases.leases.claim(case_id, rita)
@@ -139,29 +142,35 @@ def _at_once(jobs: list[Callable[[], T]]) -> list[T | Exception]:
 
 
 def _reviewers(engine: Engine, count: int) -> list[User]:
-    return [engine.users.create(f"reviewer{i}", PASSWORD, "reviewer", "t")
-            for i in range(count)]
+    return [engine.users.create(f"reviewer{i}", PASSWORD, "reviewer", "t") for i in range(count)]
 
 
 def test_reviewers_claiming_one_case_at_once_one_wins(engine: Engine) -> None:
     case_id = _case(engine)
     reviewers = _reviewers(engine, 4)
-    results = _at_once([lambda u=u: engine.cases.leases.claim(case_id, u)  # type: ignore[misc]
-                        for u in reviewers])
+    results = _at_once(
+        [
+            lambda u=u: engine.cases.leases.claim(case_id, u)  # type: ignore[misc]
+            for u in reviewers
+        ]
+    )
     won = [r for r in results if not isinstance(r, Exception)]
     assert len(won) == 1
     assert engine.cases.get(case_id).held_by(utcnow()) == won[0].holder
 
 
-def test_reviewers_asking_for_the_next_case_at_once_get_different_ones(engine: Engine
-                                                                      ) -> None:
+def test_reviewers_asking_for_the_next_case_at_once_get_different_ones(engine: Engine) -> None:
     ids = [_case(engine, f"c{i}", "csam" if i % 3 else "sextortion") for i in range(10)]
     escalated = _case(engine, "c-escalated", "sextortion")
     senior = users(engine)[1]
     engine.cases.decide(escalated, senior, "escalate", "needs a senior", version=1)
     reviewers = _reviewers(engine, 8)
-    results = _at_once([lambda u=u: engine.cases.leases.next(u)  # type: ignore[misc]
-                        for u in reviewers])
+    results = _at_once(
+        [
+            lambda u=u: engine.cases.leases.next(u)  # type: ignore[misc]
+            for u in reviewers
+        ]
+    )
     handed = [r.case_id for r in results if r is not None and not isinstance(r, Exception)]
     assert len(handed) == 8 and len(set(handed)) == 8 and escalated not in handed
     urgent = [i for i in ids if engine.cases.get(i).priority is Priority.URGENT]

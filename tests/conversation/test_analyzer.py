@@ -14,23 +14,35 @@ from safeguarding.errors import ConversationLimitError
 from tests.conversation.conftest import chat, needs_model
 
 GROOMING = chat(
-    "m: hey you're really good at this game", "k: thanks lol",
-    "m: you seem so mature for your age", "m: how old are you?", "k: 13 u?",
-    "m: 24 but age is just a number", "m: are your parents home?", "k: no they're at work",
-    "m: don't tell anyone we talk ok", "k: ok", "m: add me on snap, this app is monitored",
+    "m: hey you're really good at this game",
+    "k: thanks lol",
+    "m: you seem so mature for your age",
+    "m: how old are you?",
+    "k: 13 u?",
+    "m: 24 but age is just a number",
+    "m: are your parents home?",
+    "k: no they're at work",
+    "m: don't tell anyone we talk ok",
+    "k: ok",
+    "m: add me on snap, this app is monitored",
     "m: send me a pic of you",
 )
 SEXTORTION = chat(
-    "x: hey cutie", "k: who is this", "x: i have your pics",
-    "x: i'll send them to all your friends unless you pay $200", "k: please don't",
+    "x: hey cutie",
+    "k: who is this",
+    "x: i have your pics",
+    "x: i'll send them to all your friends unless you pay $200",
+    "k: please don't",
 )
 
 
 def test_grooming_scores_far_above_ordinary_chat_with_evidence(
-        lexical: ConversationAnalyzer) -> None:
+    lexical: ConversationAnalyzer,
+) -> None:
     result = lexical.score("g", GROOMING)
-    ordinary = lexical.score("o", chat("a: you played so well today", "b: thanks coach",
-                                       "a: practice moved to 5pm"))
+    ordinary = lexical.score(
+        "o", chat("a: you played so well today", "b: thanks coach", "a: practice moved to 5pm")
+    )
     assert result.grooming_score > 0.9 > 0.5 > ordinary.grooming_score
     assert result.tier != "none" and ordinary.tier == "none"
     # (the lexical tactic model rates "don't tell anyone we talk ok" below 0.5 for secrecy)
@@ -56,20 +68,25 @@ def test_no_sextortion_without_a_threat_or_demand(lexical: ConversationAnalyzer)
 
 
 def test_ordinary_chat_and_single_tactics_do_not_alert(lexical: ConversationAnalyzer) -> None:
-    assert not lexical.score("a", chat("a: you played so well today", "b: thanks coach",
-                                       "a: practice moved to 5pm")).alert
-    assert not lexical.score("b", chat("a: add me on discord", "b: ok",
-                                       "a: gg", "b: gg")).alert
+    assert not lexical.score(
+        "a", chat("a: you played so well today", "b: thanks coach", "a: practice moved to 5pm")
+    ).alert
+    assert not lexical.score("b", chat("a: add me on discord", "b: ok", "a: gg", "b: gg")).alert
 
 
 @needs_model
 def test_family_secrets_do_not_alert(with_model: ConversationAnalyzer) -> None:
     # The lexical fallback alerts on this one (a known gap, in the model card): the words
     # alone are a stranger's; the encoder reads them as a grandparent's.
-    family = chat("g: hello darling", "k: hi grandma", "g: you're such a beautiful girl",
-                  "g: i'll send you some money for your birthday", "k: thanks nan",
-                  "g: don't tell your brother, our little secret",
-                  "g: i can pick you up from the station")
+    family = chat(
+        "g: hello darling",
+        "k: hi grandma",
+        "g: you're such a beautiful girl",
+        "g: i'll send you some money for your birthday",
+        "k: thanks nan",
+        "g: don't tell your brother, our little secret",
+        "g: i can pick you up from the station",
+    )
     assert not with_model.score("f", family, {"g": {"age": 70}, "k": {"age": 11}}).alert
 
 
@@ -91,9 +108,9 @@ def test_alert_latches_through_later_ordinary_messages(lexical: ConversationAnal
 
 
 def test_limits_give_clear_errors() -> None:
-    analyzer = ConversationAnalyzer(load_detector("none"),
-                                    Limits(max_message_chars=1000, max_participants=3,
-                                           max_messages=5))
+    analyzer = ConversationAnalyzer(
+        load_detector("none"), Limits(max_message_chars=1000, max_participants=3, max_messages=5)
+    )
     with pytest.raises(ConversationLimitError, match="exceeds the limit of 1000"):
         analyzer.score("c", [Message("a", "x" * 1001)])
     with pytest.raises(ConversationLimitError, match="3 participants"):
@@ -117,8 +134,9 @@ def test_hostile_input_has_bounded_cost(lexical: ConversationAnalyzer) -> None:
     assert time.perf_counter() - started < 10
     # A long conversation keeps a state of bounded size.
     state = lexical.new_state("long")
-    lexical.observe(state, [Message("ab"[i % 2], "are your parents home? lol")
-                          for i in range(5000)])
+    lexical.observe(
+        state, [Message("ab"[i % 2], "are your parents home? lol") for i in range(5000)]
+    )
     size = len(json.dumps(state.to_json()))
     lexical.observe(state, [Message("ab"[i % 2], "don't tell anyone") for i in range(5000)])
     assert len(json.dumps(state.to_json())) < size + 2000

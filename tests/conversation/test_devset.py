@@ -33,12 +33,22 @@ def test_phrases_and_dev_set_share_no_message(dev_set: list[dict[str, Any]]) -> 
     assert not examples & messages
 
 
-def test_dev_set_is_labelled_and_has_the_hard_negatives(dev_set: list[dict[str, Any]]
-                                                        ) -> None:
+def test_dev_set_is_labelled_and_has_the_hard_negatives(dev_set: list[dict[str, Any]]) -> None:
     kinds = {c["kind"] for c in dev_set if c["label"] == "benign"}
-    assert {"teen_flirt", "adult_couple", "parent_child", "coach", "teacher", "gamers",
-            "haircut", "victim_tells_friend", "sex_ed", "scam", "sibling",
-            "grandparent"} <= kinds
+    assert {
+        "teen_flirt",
+        "adult_couple",
+        "parent_child",
+        "coach",
+        "teacher",
+        "gamers",
+        "haircut",
+        "victim_tells_friend",
+        "sex_ed",
+        "scam",
+        "sibling",
+        "grandparent",
+    } <= kinds
     for c in dev_set:
         if c["label"] != "benign":
             assert 0 <= c["first_harm_index"] < len(c["messages"])

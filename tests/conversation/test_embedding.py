@@ -34,8 +34,13 @@ def test_a_text_embeds_the_same_alone_and_in_a_batch(encoder: UseEmbedder) -> No
 def test_the_same_question_is_closer_across_languages_than_another_question(
     encoder: UseEmbedder,
 ) -> None:
-    english, spanish, portuguese, other = encoder.embed([
-        "how old are you", "cuántos años tienes", "quantos anos você tem",
-        "what time does the match start"])
+    english, spanish, portuguese, other = encoder.embed(
+        [
+            "how old are you",
+            "cuántos años tienes",
+            "quantos anos você tem",
+            "what time does the match start",
+        ]
+    )
     assert english @ spanish > english @ other + 0.2
     assert english @ portuguese > english @ other + 0.2

@@ -48,12 +48,16 @@ def test_training_writes_documented_files_that_load(trained: Path) -> None:
     assert meta["embedder"] is None and meta["version"] == "test"
     risk = json.loads((trained / "risk-lexical.json").read_text())
     assert risk["features"] == FEATURES
-    assert set(risk["thresholds"]) == {"grooming_alert", "sextortion_alert", "nudge",
-                                       "nudge_age_unknown", "sextortion_nudge"}
+    assert set(risk["thresholds"]) == {
+        "grooming_alert",
+        "sextortion_alert",
+        "nudge",
+        "nudge_age_unknown",
+        "sextortion_nudge",
+    }
     tactics, model = load_bundle("lexical", trained)
     assert tactics.version == model.version == "test"
-    probabilities = tactics.predict(["are your parents home tonight?", "see you at practice"],
-                                    None)
+    probabilities = tactics.predict(["are your parents home tonight?", "see you at practice"], None)
     assert probabilities.shape == (2, len(tactics.tactics))
     assert ((probabilities > 0) & (probabilities < 1)).all()
 
@@ -65,7 +69,8 @@ def test_training_is_reproducible(trained: Path, tmp_path: Path) -> None:
     assert np.array_equal(first.lexical, again.lexical)
     assert np.array_equal(first.dense, again.dense)
     assert (trained / "risk-lexical.json").read_text() == (
-        tmp_path / "risk-lexical.json").read_text()
+        tmp_path / "risk-lexical.json"
+    ).read_text()
 
 
 @pytest.mark.parametrize("name", ["lexical", "use"])
@@ -107,4 +112,8 @@ def test_shipped_detector_loads_without_the_embedding_model() -> None:
 
 def test_language_is_read_from_the_source_name() -> None:
     assert [language(s) for s in ("es-latam", "pt-br", "uk-teens", "espresso")] == [
-        "Spanish", "Portuguese", "English", "English"]
+        "Spanish",
+        "Portuguese",
+        "English",
+        "English",
+    ]

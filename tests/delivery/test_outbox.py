@@ -47,20 +47,22 @@ def port() -> int:
 
 @pytest.fixture
 def engine(db_url: str, port: int) -> Iterator[Engine]:
-    instance = response_engine(db_url, Fakes(), webhook_url=f"http://127.0.0.1:{port}/hooks",
-                               webhook_max_attempts=50)
+    instance = response_engine(
+        db_url, Fakes(), webhook_url=f"http://127.0.0.1:{port}/hooks", webhook_max_attempts=50
+    )
     instance.outbox.base_delay = 0.0  # retry at once in tests
     yield instance
     instance.close()
 
 
 def _open(engine: Engine, n: int) -> list[int]:
-    return [engine.cases.open(intake.from_user_report("other", "", Subject(f"c{i}")), "t")
-            .case.id for i in range(n)]
+    return [
+        engine.cases.open(intake.from_user_report("other", "", Subject(f"c{i}")), "t").case.id
+        for i in range(n)
+    ]
 
 
-def test_receiver_down_then_back_gets_each_action_once_in_order(engine: Engine, port: int
-                                                                 ) -> None:
+def test_receiver_down_then_back_gets_each_action_once_in_order(engine: Engine, port: int) -> None:
     reviewer, _, _ = users(engine)
     ids = _open(engine, 3)
     for case_id in ids:
@@ -80,8 +82,9 @@ def test_receiver_down_then_back_gets_each_action_once_in_order(engine: Engine, 
     assert all(engine.cases.get(i).status is Status.ACTIONED for i in ids)
 
 
-def test_a_worker_killed_mid_delivery_is_redelivered_and_deduplicated(engine: Engine, port: int
-                                                                      ) -> None:
+def test_a_worker_killed_mid_delivery_is_redelivered_and_deduplicated(
+    engine: Engine, port: int
+) -> None:
     _open(engine, 1)
     receiver = ReceiverServer(SECRET, port).start()
     try:
@@ -93,8 +96,7 @@ def test_a_worker_killed_mid_delivery_is_redelivered_and_deduplicated(engine: En
         # its lease runs out (moved back, not waited for: a loaded machine can take longer
         # than a short lease between two lines)
         with engine.db.write() as session:
-            session.execute(update(OutboxRow).values(lease_until=utcnow()
-                                                     - timedelta(seconds=1)))
+            session.execute(update(OutboxRow).values(lease_until=utcnow() - timedelta(seconds=1)))
         assert engine.outbox.run_once() == 1  # lease expired: sent again
     finally:
         receiver.stop()
@@ -146,13 +148,15 @@ def test_a_forged_webhook_posted_to_the_receiver_is_refused(port: int) -> None:
 
 
 def test_two_installations_never_send_the_same_idempotency_key(
-        engine: Engine, port: int, tmp_path: Path, sqlite_template: Path) -> None:
+    engine: Engine, port: int, tmp_path: Path, sqlite_template: Path
+) -> None:
     """Case 1's opening is 'case-1-...' in every database; the receiver must not take the
     second installation's (or a rebuilt database's) for a redelivery."""
     other_db = tmp_path / "other.db"
     shutil.copy(sqlite_template, other_db)
-    other = response_engine(f"sqlite:///{other_db}", Fakes(),
-                            webhook_url=f"http://127.0.0.1:{port}/hooks")
+    other = response_engine(
+        f"sqlite:///{other_db}", Fakes(), webhook_url=f"http://127.0.0.1:{port}/hooks"
+    )
     receiver = ReceiverServer(SECRET, port).start()
     try:
         for installation in (engine, other):
@@ -170,8 +174,12 @@ def test_two_installations_never_send_the_same_idempotency_key(
 def test_the_receiver_helper_refuses_non_ascii_signatures_cleanly() -> None:
     body = b'{"event": "case.decided"}'
     now = int(time.time())
-    for header in (f"t={now},v1=\u00e9\u00e9", f"t={now},v1={'a' * 63}\u0663",
-                   "t=\u0661\u0662,v1=abc"):
+    for header in (
+        f"t={now},v1=\u00e9\u00e9",
+        f"t={now},v1={'a' * 63}\u0663",
+        "t=\u0661\u0662,v1=abc",
+    ):
         with pytest.raises(SignatureError):
             WebhookReceiver(SECRET).receive(
-                {SIGNATURE_HEADER: header, IDEMPOTENCY_HEADER: "k"}, body)
+                {SIGNATURE_HEADER: header, IDEMPOTENCY_HEADER: "k"}, body
+            )

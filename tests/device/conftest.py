@@ -47,20 +47,29 @@ class World:
     blobs: dict[bytes, bytes] = field(default_factory=dict)
     sequences: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def send(self, sender: str, recipient: str, text: str, *, conversation: str = "c1",
-             attachments: tuple[SealedAttachment, ...] = ()) -> ReceivedMessage:
+    def send(
+        self,
+        sender: str,
+        recipient: str,
+        text: str,
+        *,
+        conversation: str = "c1",
+        attachments: tuple[SealedAttachment, ...] = (),
+    ) -> ReceivedMessage:
         """Frank, stamp, deliver and verify one message; the sender keeps its receipt."""
         seq = self.sequences.get((conversation, sender), 0) + 1
         self.sequences[(conversation, sender)] = seq
         for sealed in attachments:
             self.blobs[sealed.ref.sha256] = sealed.blob
-        franked = frank(Message(conversation, sender, seq, text,
-                                tuple(a.ref for a in attachments)))
-        stamp = self.stamper.stamp(franked.commitment, sender_id=sender,
-                                   recipient_id=recipient, conversation_id=conversation)
+        franked = frank(Message(conversation, sender, seq, text, tuple(a.ref for a in attachments)))
+        stamp = self.stamper.stamp(
+            franked.commitment,
+            sender_id=sender,
+            recipient_id=recipient,
+            conversation_id=conversation,
+        )
         self.clock.now += 1_000
-        ids: Ids = {"sender_id": sender, "recipient_id": recipient,
-                    "conversation_id": conversation}
+        ids: Ids = {"sender_id": sender, "recipient_id": recipient, "conversation_id": conversation}
         received = open_franked(franked.body, stamp, **ids, at_ms=self.clock.now)
         receipt = open_franked(franked.body, stamp, **ids, at_ms=self.clock.now)
         self.history.setdefault(recipient, []).append(received)
@@ -86,5 +95,3 @@ def chat(world: World) -> World:
     world.send("mallory", "bob", "don't tell your parents we talk")
     world.send("bob", "mallory", "ok")
     return world
-
-

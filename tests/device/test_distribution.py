@@ -20,8 +20,20 @@ from tests.conftest import ROOT
 from tests.device.wheelhouse import closure, repack
 
 PACKAGE = ROOT / "packages" / "safeguarding-device"
-SERVER_MODULES = ("sqlalchemy", "fastapi", "starlette", "pydantic", "pydantic_settings",
-                  "alembic", "numba", "typer", "httpx", "uvicorn", "jinja2", "numpy")
+SERVER_MODULES = (
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "pydantic_settings",
+    "alembic",
+    "numba",
+    "typer",
+    "httpx",
+    "uvicorn",
+    "jinja2",
+    "numpy",
+)
 
 #: imports the device library, uses both halves, and prints what got loaded
 USE_IT = textwrap.dedent("""
@@ -57,13 +69,15 @@ GUARD_IT = textwrap.dedent("""
     print(json.dumps({"loaded": sorted(sys.modules), "kinds": [n.kind for n in nudges]}))
 """)
 #: the conversation engine's modules a device never loads: they need the server
-CONVERSATION_SERVER_SIDE = tuple(f"safeguarding.conversation.{m}"
-                                 for m in ("service", "store", "tables", "training"))
+CONVERSATION_SERVER_SIDE = tuple(
+    f"safeguarding.conversation.{m}" for m in ("service", "store", "tables", "training")
+)
 
 
 def run_python(python: str, code: str, cwd: Path | None = None) -> str:
-    done = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120,
-                          check=False, cwd=cwd)
+    done = subprocess.run(
+        [python, "-c", code], capture_output=True, text=True, timeout=120, check=False, cwd=cwd
+    )
     assert done.returncode == 0, done.stderr
     return str(done.stdout)
 
@@ -74,24 +88,30 @@ def server_modules(names: list[str], *, conversation: bool = False) -> list[str]
     allowed: tuple[str, ...] = ("safeguarding.device", "safeguarding.errors", "safeguarding.inputs")
     if conversation:
         allowed += ("safeguarding.conversation",)
-    return [n for n in names
-            if (n.split(".")[0] in SERVER_MODULES and not (conversation and n.startswith(
-                "numpy")))
-            or (n.startswith("safeguarding.") and not n.startswith(allowed))
-            or n.startswith(CONVERSATION_SERVER_SIDE)]
+    return [
+        n
+        for n in names
+        if (n.split(".")[0] in SERVER_MODULES and not (conversation and n.startswith("numpy")))
+        or (n.startswith("safeguarding.") and not n.startswith(allowed))
+        or n.startswith(CONVERSATION_SERVER_SIDE)
+    ]
 
 
 def test_importing_the_device_library_loads_nothing_of_the_server() -> None:
     import json
+
     loaded = json.loads(run_python(sys.executable, USE_IT))
     assert [n for n in loaded["after_import"] if n.startswith("safeguarding")] == [
-        "safeguarding", "safeguarding.device"]
+        "safeguarding",
+        "safeguarding.device",
+    ]
     assert server_modules(loaded["after_use"]) == []
     assert loaded["text"] == "hello" and loaded["flagged"] is True
 
 
 def test_conversation_guard_loads_the_engine_but_nothing_of_the_server() -> None:
     import json
+
     out = json.loads(run_python(sys.executable, GUARD_IT))
     assert out["kinds"][:1] == ["sextortion"]
     assert server_modules(out["loaded"], conversation=True) == []
@@ -99,8 +119,10 @@ def test_conversation_guard_loads_the_engine_but_nothing_of_the_server() -> None
 
 
 def test_the_top_level_package_imports_lazily() -> None:
-    code = ("import sys, safeguarding; print(sorted(m for m in sys.modules "
-            "if m.startswith(('safeguarding', 'sqlalchemy', 'pydantic'))))")
+    code = (
+        "import sys, safeguarding; print(sorted(m for m in sys.modules "
+        "if m.startswith(('safeguarding', 'sqlalchemy', 'pydantic'))))"
+    )
     assert run_python(sys.executable, code).strip() == "['safeguarding']"
     assert safeguarding.Engine.__name__ == "Engine"
     missing = "Nothing"
@@ -127,9 +149,24 @@ def test_the_distribution_declares_what_the_library_imports() -> None:
 @pytest.mark.slow
 def test_the_wheel_installs_offline_into_a_clean_environment(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",
-                    "--no-build-isolation", "-q", "-w", str(wheels), str(PACKAGE)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(PACKAGE),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     built = sorted(wheels.glob("safeguarding_device-*.whl"))
     assert len(built) == 1
     with zipfile.ZipFile(built[0]) as wheel:  # type checkers read the library's hints
@@ -141,23 +178,42 @@ def test_the_wheel_installs_offline_into_a_clean_environment(tmp_path: Path) -> 
     env = tmp_path / "clean"
     venv.create(env, with_pip=False)  # pip runs from outside, on its --python
     python = str(env / "bin" / "python")
-    install = [sys.executable, "-m", "pip", "--python", python, "install", "-q",
-               "--no-index", "--no-compile", "--find-links", str(wheels)]
+    install = [
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        python,
+        "install",
+        "-q",
+        "--no-index",
+        "--no-compile",
+        "--find-links",
+        str(wheels),
+    ]
     subprocess.run([*install, str(built[0])], check=True, capture_output=True, timeout=300)
     import json
+
     loaded = json.loads(run_python(python, USE_IT, cwd=tmp_path))
     assert loaded["text"] == "hello" and loaded["flagged"] is True
     assert server_modules(loaded["after_use"]) == []
     # ConversationGuard needs numpy: the `conversation` extra
-    subprocess.run([*install, f"{built[0]}[conversation]"], check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        [*install, f"{built[0]}[conversation]"], check=True, capture_output=True, timeout=300
+    )
     guarded = json.loads(run_python(python, GUARD_IT, cwd=tmp_path))
     assert guarded["kinds"][:1] == ["sextortion"]
     assert server_modules(guarded["loaded"], conversation=True) == []
-    installed = run_python(python, "import importlib.metadata as m; "
-                           "print(sorted(d.metadata['Name'].lower() for d in m.distributions()))")
+    installed = run_python(
+        python,
+        "import importlib.metadata as m; "
+        "print(sorted(d.metadata['Name'].lower() for d in m.distributions()))",
+    )
     assert "sqlalchemy" not in installed and "fastapi" not in installed
     assert "safeguarding-device" in installed
-    message = run_python(python, "import safeguarding\ntry:\n    safeguarding.Engine\n"
-                         "except ImportError as e:\n    print(e)")
+    message = run_python(
+        python,
+        "import safeguarding\ntry:\n    safeguarding.Engine\n"
+        "except ImportError as e:\n    print(e)",
+    )
     assert "server distribution 'safeguarding'" in message

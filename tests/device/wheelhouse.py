@@ -41,8 +41,9 @@ def closure(requirements: list[str]) -> list[metadata.Distribution]:
 def repack(dist: metadata.Distribution, into: Path) -> Path:
     """Zip an installed distribution back into a wheel in `into`."""
     wheel_info = dist.read_text("WHEEL") or ""
-    tag = next(line.split(":", 1)[1].strip() for line in wheel_info.splitlines()
-               if line.startswith("Tag:"))
+    tag = next(
+        line.split(":", 1)[1].strip() for line in wheel_info.splitlines() if line.startswith("Tag:")
+    )
     name = canonicalize_name(dist.metadata["Name"]).replace("-", "_")
     path = into / f"{name}-{dist.version}-{tag}.whl"
     record = []

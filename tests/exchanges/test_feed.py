@@ -36,8 +36,9 @@ def keys(tmp_path: Path) -> tuple[Path, Path]:
 def engine(db_url: str, keys: tuple[Path, Path]) -> Iterator[Engine]:
     """One database holding both sides: the publisher's bank `shared` and the subscriber's
     `mirror` (the two-instance example in test_two_instances uses two databases)."""
-    instance = Engine(Settings(database_url=db_url, exchange_key=new_key(),
-                               feed_key_file=str(keys[0])))
+    instance = Engine(
+        Settings(database_url=db_url, exchange_key=new_key(), feed_key_file=str(keys[0]))
+    )
     instance.banks.create_bank("shared", "hotline")
     instance.banks.create_bank("selfreport", "hotline")
     instance.banks.create_bank("mirror", "platform")
@@ -52,13 +53,19 @@ def client(engine: Engine) -> Iterator[TestClient]:
         yield test_client
 
 
-def _subscribe(engine: Engine, name: str = "hotline", feed: str = "shared",
-               grant: bool = True, **options: str) -> str:
+def _subscribe(
+    engine: Engine, name: str = "hotline", feed: str = "shared", grant: bool = True, **options: str
+) -> str:
     created = engine.keys.create(f"subscriber-{name}", ["feeds:read"], "hotline-admin")
     if grant:
         engine.feeds.grant(created.key.key_id, feed, "hotline-admin")
-    engine.exchanges.add(name, "safeguarding", "mirror", {
-        "url": "http://testserver", "feed": feed, "token": created.token, **options}, "alice")
+    engine.exchanges.add(
+        name,
+        "safeguarding",
+        "mirror",
+        {"url": "http://testserver", "feed": feed, "token": created.token, **options},
+        "alice",
+    )
     return created.key.key_id
 
 
@@ -67,8 +74,9 @@ def _mirror(engine: Engine) -> set[str]:
 
 
 def test_first_fetch_delta_and_removals(engine: Engine, client: TestClient) -> None:
-    engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS[:3]], "hotline",
-                             labels=["csam"])
+    engine.banks.add_signals(
+        "shared", [("pdq", v, None) for v in PDQS[:3]], "hotline", labels=["csam"]
+    )
     engine.banks.add_signals("selfreport", [("pdq", PDQS[5], None)], "hotline")
     _subscribe(engine)
     first = engine.fetcher.fetch("hotline")
@@ -86,8 +94,7 @@ def test_first_fetch_delta_and_removals(engine: Engine, client: TestClient) -> N
     assert engine.fetcher.fetch("hotline").counts.fetched == 0
 
 
-def test_a_key_reads_only_the_feeds_it_was_granted(engine: Engine, client: TestClient
-                                                   ) -> None:
+def test_a_key_reads_only_the_feeds_it_was_granted(engine: Engine, client: TestClient) -> None:
     _subscribe(engine, "hotline", feed="shared")
     token = engine.keys.create("other", ["feeds:read"], "t").token
     headers = {"Authorization": f"Bearer {token}"}
@@ -95,8 +102,12 @@ def test_a_key_reads_only_the_feeds_it_was_granted(engine: Engine, client: TestC
         answer = client.get(f"/v1/feeds/{bank}/changes", headers=headers)
         assert answer.status_code == 403, answer.text
     matcher_key = engine.keys.create("m", ["match"], "t").token
-    assert client.get("/v1/feeds/shared/changes",
-                      headers={"Authorization": f"Bearer {matcher_key}"}).status_code == 403
+    assert (
+        client.get(
+            "/v1/feeds/shared/changes", headers={"Authorization": f"Bearer {matcher_key}"}
+        ).status_code
+        == 403
+    )
     _subscribe(engine, "sneaky", feed="selfreport", grant=False)
     with pytest.raises(ExchangeError, match="refused our credentials \\(HTTP 403\\)"):
         engine.fetcher.fetch("sneaky")
@@ -110,8 +121,9 @@ def _proxy(client: TestClient) -> httpx.Client:
 
 def _tampering(client: TestClient, change: object) -> httpx.Client:
     def handler(request: httpx.Request) -> httpx.Response:
-        answer = client.get(request.url.path, params=dict(request.url.params),
-                            headers=dict(request.headers))
+        answer = client.get(
+            request.url.path, params=dict(request.url.params), headers=dict(request.headers)
+        )
         body, headers = change(answer.content, dict(answer.headers))  # type: ignore[operator]
         headers.pop("content-length", None)
         return httpx.Response(answer.status_code, stream=httpx.ByteStream(body), headers=headers)
@@ -119,23 +131,24 @@ def _tampering(client: TestClient, change: object) -> httpx.Client:
     return httpx.Client(transport=httpx.MockTransport(handler), base_url="http://testserver")
 
 
-def test_a_page_that_fails_its_signature_is_refused_whole(engine: Engine,
-                                                          client: TestClient) -> None:
+def test_a_page_that_fails_its_signature_is_refused_whole(
+    engine: Engine, client: TestClient
+) -> None:
     engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS[:2]], "hotline")
     _subscribe(engine)
     engine.fetcher.client = _tampering(
-        client, lambda body, headers: (body.replace(PDQS[1].encode(), PDQS[4].encode()),
-                                       headers))
+        client, lambda body, headers: (body.replace(PDQS[1].encode(), PDQS[4].encode()), headers)
+    )
     with pytest.raises(ExchangeError, match="signature does not verify"):
         engine.fetcher.fetch("hotline")
     assert _mirror(engine) == set() and engine.exchanges.get("hotline").checkpoint is None
 
 
 def test_another_key_is_refused_unless_the_pinned_one_signed_the_rotation(
-        db_url: str, keys: tuple[Path, Path]) -> None:
+    db_url: str, keys: tuple[Path, Path]
+) -> None:
     current, old = keys
-    before = Engine(Settings(database_url=db_url, exchange_key=new_key(),
-                             feed_key_file=str(old)))
+    before = Engine(Settings(database_url=db_url, exchange_key=new_key(), feed_key_file=str(old)))
     before.banks.create_bank("shared", "hotline")
     before.banks.create_bank("mirror", "platform")
     before.banks.add_signals("shared", [("pdq", PDQS[0], None)], "hotline")
@@ -147,9 +160,14 @@ def test_another_key_is_refused_unless_the_pinned_one_signed_the_rotation(
         before.fetcher.fetch("first-use")
     before.close()
     for previous, accepted in ((None, False), (old, True)):
-        after = Engine(Settings(database_url=db_url, exchange_key=before.settings.exchange_key,
-                                feed_key_file=str(current),
-                                feed_previous_key_file=str(previous) if previous else None))
+        after = Engine(
+            Settings(
+                database_url=db_url,
+                exchange_key=before.settings.exchange_key,
+                feed_key_file=str(current),
+                feed_previous_key_file=str(previous) if previous else None,
+            )
+        )
         after.banks.add_signals("shared", [("pdq", PDQS[1], None)], "hotline")
         with TestClient(create_app(engine=after)) as client:
             after.fetcher.client = _proxy(client)
@@ -165,17 +183,24 @@ def test_another_key_is_refused_unless_the_pinned_one_signed_the_rotation(
         after.close()
 
 
-@pytest.mark.parametrize("change", [
-    lambda body, headers: (b"[]", headers),
-    lambda body, headers: (json.dumps({**json.loads(body), "next_cursor": -1}).encode(),
-                           headers),
-    lambda body, headers: (json.dumps({**json.loads(body), "changes": [{"op": "x"}]}).encode(),
-                           headers),
-    lambda body, headers: (json.dumps({**json.loads(body), "feed": "other"}).encode(),
-                           headers),
-])
-def test_malformed_pages_are_refused(engine: Engine, client: TestClient, keys: tuple[Path, Path],
-                                     change: object) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda body, headers: (b"[]", headers),
+        lambda body, headers: (
+            json.dumps({**json.loads(body), "next_cursor": -1}).encode(),
+            headers,
+        ),
+        lambda body, headers: (
+            json.dumps({**json.loads(body), "changes": [{"op": "x"}]}).encode(),
+            headers,
+        ),
+        lambda body, headers: (json.dumps({**json.loads(body), "feed": "other"}).encode(), headers),
+    ],
+)
+def test_malformed_pages_are_refused(
+    engine: Engine, client: TestClient, keys: tuple[Path, Path], change: object
+) -> None:
     signer = FeedKey.load(keys[0])
     engine.banks.add_signals("shared", [("pdq", PDQS[0], None)], "hotline")
     _subscribe(engine)
@@ -191,8 +216,9 @@ def test_malformed_pages_are_refused(engine: Engine, client: TestClient, keys: t
     assert _mirror(engine) == set()
 
 
-def test_a_crash_mid_page_resumes_after_the_last_page(engine: Engine, client: TestClient,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_mid_page_resumes_after_the_last_page(
+    engine: Engine, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from safeguarding.exchanges.claims import ClaimStore
 
     engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS[:5]], "hotline")
@@ -216,8 +242,9 @@ def test_a_crash_mid_page_resumes_after_the_last_page(engine: Engine, client: Te
 
 
 @pytest.mark.postgres
-def test_the_cursor_never_passes_a_change_still_committing(engine: Engine,
-                                                           client: TestClient) -> None:
+def test_the_cursor_never_passes_a_change_still_committing(
+    engine: Engine, client: TestClient
+) -> None:
     if engine.db.dialect != "postgresql":
         pytest.skip("SQLite serialises writers: its log has no gaps")
     _subscribe(engine)

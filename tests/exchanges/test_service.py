@@ -33,10 +33,15 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 def test_add_list_show_remove(engine: Engine) -> None:
-    added = engine.exchanges.add("hotline", "safeguarding", "partner", FEED, "alice",
-                                 interval_seconds=600)
+    added = engine.exchanges.add(
+        "hotline", "safeguarding", "partner", FEED, "alice", interval_seconds=600
+    )
     assert (added.name, added.kind, added.bank, added.interval_seconds) == (
-        "hotline", "safeguarding", "partner", 600)
+        "hotline",
+        "safeguarding",
+        "partner",
+        600,
+    )
     assert added.options == {"url": "https://hotline.example", "feed": "shared"}
     assert added.credentials == ["token"]
     engine.exchanges.add("list", "file", "partner", {"url": "/srv/lists/a.jsonl"}, "alice")
@@ -86,21 +91,25 @@ def test_a_bad_key_is_refused_at_start(sqlite_url: str) -> None:
         Engine(Settings(database_url=sqlite_url, exchange_key="not-a-key"))
 
 
-@pytest.mark.parametrize(("kind", "options", "message"), [
-    ("ncmec-ish", {"url": "/a"}, "kind: must be one of file, safeguarding"),
-    ("file", {}, "need \\['url'\\]"),
-    ("file", {"url": "/a", "colour": "red"}, "no option 'colour'"),
-    ("file", {"url": "ftp://host/a"}, "absolute path"),
-    ("file", {"url": "relative/a.csv"}, "absolute path"),
-    ("file", {"url": "/a", "format": "xml"}, "format must be"),
-    ("file", {"url": "/a\x00b"}, "control characters"),
-    ("safeguarding", {**FEED, "url": "file:///x"}, "http"),
-    ("safeguarding", {**FEED, "feed": "no spaces"}, "bank name"),
-    ("safeguarding", {**FEED, "fingerprint": "ab"}, "64 lowercase hex"),
-    ("safeguarding", {"url": "https://a.example", "feed": "b"}, "need \\['token'\\]"),
-])
-def test_bad_options_are_refused(engine: Engine, kind: str, options: dict[str, str],
-                                 message: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "options", "message"),
+    [
+        ("ncmec-ish", {"url": "/a"}, "kind: must be one of file, safeguarding"),
+        ("file", {}, "need \\['url'\\]"),
+        ("file", {"url": "/a", "colour": "red"}, "no option 'colour'"),
+        ("file", {"url": "ftp://host/a"}, "absolute path"),
+        ("file", {"url": "relative/a.csv"}, "absolute path"),
+        ("file", {"url": "/a", "format": "xml"}, "format must be"),
+        ("file", {"url": "/a\x00b"}, "control characters"),
+        ("safeguarding", {**FEED, "url": "file:///x"}, "http"),
+        ("safeguarding", {**FEED, "feed": "no spaces"}, "bank name"),
+        ("safeguarding", {**FEED, "fingerprint": "ab"}, "64 lowercase hex"),
+        ("safeguarding", {"url": "https://a.example", "feed": "b"}, "need \\['token'\\]"),
+    ],
+)
+def test_bad_options_are_refused(
+    engine: Engine, kind: str, options: dict[str, str], message: str
+) -> None:
     with pytest.raises(InvalidInputError, match=message):
         engine.exchanges.add("x", kind, "partner", options, "alice")
     assert engine.exchanges.list() == []
@@ -108,11 +117,12 @@ def test_bad_options_are_refused(engine: Engine, kind: str, options: dict[str, s
 
 def test_remote_only_refuses_local_files(engine: Engine) -> None:
     with pytest.raises(InvalidInputError, match="command line"):
-        engine.exchanges.add("x", "file", "partner", {"url": "/etc/passwd"}, "alice",
-                             remote_only=True)
-    added = engine.exchanges.add("x", "file", "partner",
-                                 {"url": "https://lists.example/a.csv"}, "alice",
-                                 remote_only=True)
+        engine.exchanges.add(
+            "x", "file", "partner", {"url": "/etc/passwd"}, "alice", remote_only=True
+        )
+    added = engine.exchanges.add(
+        "x", "file", "partner", {"url": "https://lists.example/a.csv"}, "alice", remote_only=True
+    )
     assert added.options["url"] == "https://lists.example/a.csv"
 
 
@@ -122,8 +132,7 @@ def test_names_banks_and_intervals(engine: Engine) -> None:
     with pytest.raises(InvalidInputError, match="name"):
         engine.exchanges.add("bad name", "file", "partner", {"url": "/a"}, "alice")
     with pytest.raises(InvalidInputError, match="interval"):
-        engine.exchanges.add("x", "file", "partner", {"url": "/a"}, "alice",
-                             interval_seconds=5)
+        engine.exchanges.add("x", "file", "partner", {"url": "/a"}, "alice", interval_seconds=5)
     engine.exchanges.add("x", "file", "partner", {"url": "/a"}, "alice")
     with pytest.raises(ConflictError):
         engine.exchanges.add("x", "file", "partner", {"url": "/b"}, "alice")

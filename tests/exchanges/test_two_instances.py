@@ -28,25 +28,37 @@ def test_two_instances_share_a_bank(db_url: str, tmp_path: Path) -> None:
     Database(hotline_db).upgrade()  # `safeguarding db upgrade`
     hotline = Engine(Settings(database_url=hotline_db, feed_key_file=str(key_file)))
     hotline.banks.create_bank("hotline-csam", "analyst")
-    hotline.banks.add_signals("hotline-csam", [("pdq", PDQ_A, 100), ("pdq", PDQ_B, 100)],
-                              "analyst")
+    hotline.banks.add_signals("hotline-csam", [("pdq", PDQ_A, 100), ("pdq", PDQ_B, 100)], "analyst")
     subscriber = hotline.keys.create("platform-x", ["feeds:read"], "admin")
     hotline.feeds.grant(subscriber.key.key_id, "hotline-csam", "admin")
 
     # the platform: its own database, an exchange pinned to the hotline's key
-    platform = Engine(Settings(database_url=db_url, exchange_key=new_key(),
-                               index_refresh_seconds=0.01))
+    platform = Engine(
+        Settings(database_url=db_url, exchange_key=new_key(), index_refresh_seconds=0.01)
+    )
     platform.banks.create_bank("partner-csam", "admin")
-    platform.exchanges.add("hotline", "safeguarding", "partner-csam", {
-        "url": "http://hotline.test", "feed": "hotline-csam", "fingerprint": fingerprint,
-        "token": subscriber.token}, "admin")
+    platform.exchanges.add(
+        "hotline",
+        "safeguarding",
+        "partner-csam",
+        {
+            "url": "http://hotline.test",
+            "feed": "hotline-csam",
+            "fingerprint": fingerprint,
+            "token": subscriber.token,
+        },
+        "admin",
+    )
     with TestClient(create_app(engine=hotline)) as server:
+
         def forward(request: httpx.Request) -> httpx.Response:
-            answer = server.get(request.url.path, params=dict(request.url.params),
-                                headers=dict(request.headers))
+            answer = server.get(
+                request.url.path, params=dict(request.url.params), headers=dict(request.headers)
+            )
             headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
-            return httpx.Response(answer.status_code, stream=httpx.ByteStream(answer.content),
-                                  headers=headers)
+            return httpx.Response(
+                answer.status_code, stream=httpx.ByteStream(answer.content), headers=headers
+            )
 
         platform.fetcher.client = httpx.Client(transport=httpx.MockTransport(forward))
         platform.matcher.load()

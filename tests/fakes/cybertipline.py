@@ -43,10 +43,19 @@ REPORT_NOT_FOUND = 5001
 FILE_NOT_FOUND = 5002
 ALREADY_RETRACTED = 5101
 ALREADY_FINISHED = 5102
-HTTP_STATUS = {SUCCESS: 200, SERVER_ERROR: 500, AUTHENTICATION_REQUIRED: 401,
-               INVALID_REQUEST: 400, VALIDATION_FAILED: 422, MALFORMED_XML: 400,
-               MALFORMED_FILE: 400, REPORT_NOT_FOUND: 404, FILE_NOT_FOUND: 404,
-               ALREADY_RETRACTED: 409, ALREADY_FINISHED: 409}
+HTTP_STATUS = {
+    SUCCESS: 200,
+    SERVER_ERROR: 500,
+    AUTHENTICATION_REQUIRED: 401,
+    INVALID_REQUEST: 400,
+    VALIDATION_FAILED: 422,
+    MALFORMED_XML: 400,
+    MALFORMED_FILE: 400,
+    REPORT_NOT_FOUND: 404,
+    FILE_NOT_FOUND: 404,
+    ALREADY_RETRACTED: 409,
+    ALREADY_FINISHED: 409,
+}
 #: NCMEC deletes a report that was not finished this long after its last change
 UNFINISHED_LIFETIME = 3600.0
 
@@ -77,12 +86,17 @@ def schema_errors(document: bytes | str) -> list[str]:
 
 
 def _response(code: int, description: str = "", **extra: str) -> httpx.Response:
-    body = (f"<reportResponse><responseCode>{code}</responseCode>"
-            f"<responseDescription>{escape(description)}</responseDescription>"
-            + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in extra.items())
-            + "</reportResponse>")
-    return httpx.Response(HTTP_STATUS.get(code, 500), content=body.encode(),
-                          headers={"Content-Type": "application/xml"})
+    body = (
+        f"<reportResponse><responseCode>{code}</responseCode>"
+        f"<responseDescription>{escape(description)}</responseDescription>"
+        + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in extra.items())
+        + "</reportResponse>"
+    )
+    return httpx.Response(
+        HTTP_STATUS.get(code, 500),
+        content=body.encode(),
+        headers={"Content-Type": "application/xml"},
+    )
 
 
 @dataclass
@@ -126,9 +140,13 @@ class FakeCyberTipline:
         endpoint = request.url.path.rstrip("/").rsplit("/", 1)[-1]
         if request.method != "POST":
             return _response(INVALID_REQUEST, "Invalid request")
-        handler = {"submit": self._submit, "upload": self._upload,
-                   "fileinfo": self._file_info, "finish": self._finish,
-                   "retract": self._retract}.get(endpoint)
+        handler = {
+            "submit": self._submit,
+            "upload": self._upload,
+            "fileinfo": self._file_info,
+            "finish": self._finish,
+            "retract": self._retract,
+        }.get(endpoint)
         if handler is None:
             return _response(INVALID_REQUEST, "Invalid request")
         if self._take(self.fail_on, endpoint):
@@ -205,8 +223,7 @@ class FakeCyberTipline:
         name, data = fields["file"]
         file_id = f"{next(self._file_ids):032x}"
         md5 = hashlib.md5(data).hexdigest()  # noqa: S324 (the hash NCMEC answers with)
-        report.files[file_id] = {"name": name, "md5": md5, "bytes": len(data),
-                                 "details": None}
+        report.files[file_id] = {"name": name, "md5": md5, "bytes": len(data), "details": None}
         if self.corrupt_next_uploads > 0:
             self.corrupt_next_uploads -= 1
             md5 = hashlib.md5(data + b"lost in transit").hexdigest()  # noqa: S324
@@ -237,11 +254,14 @@ class FakeCyberTipline:
             return report
         report.state = "finished"
         files = "".join(f"<fileId>{f}</fileId>" for f in report.files)
-        body = (f"<reportDoneResponse><responseCode>{SUCCESS}</responseCode>"
-                f"<reportId>{report_id}</reportId><files>{files}</files>"
-                "</reportDoneResponse>")
-        return httpx.Response(200, content=body.encode(),
-                              headers={"Content-Type": "application/xml"})
+        body = (
+            f"<reportDoneResponse><responseCode>{SUCCESS}</responseCode>"
+            f"<reportId>{report_id}</reportId><files>{files}</files>"
+            "</reportDoneResponse>"
+        )
+        return httpx.Response(
+            200, content=body.encode(), headers={"Content-Type": "application/xml"}
+        )
 
     def _retract(self, request: httpx.Request) -> httpx.Response:
         report_id = self._form_id(request)

@@ -9,8 +9,7 @@ from typing import Any
 
 import httpx
 
-REQUIRED = ("provider", "category", "detected_at", "provider_reference",
-            "immediate_risk_to_child")
+REQUIRED = ("provider", "category", "detected_at", "provider_reference", "immediate_risk_to_child")
 
 
 @dataclass

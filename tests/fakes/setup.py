@@ -28,16 +28,23 @@ class Fakes:
         return Router({NCMEC_HOST: self.ncmec.transport(), NCA_HOST: self.nca.transport()})
 
 
-def response_engine(db_url: str, fakes: Fakes, webhook_url: str | None = None,
-                    **overrides: Any) -> Engine:
+def response_engine(
+    db_url: str, fakes: Fakes, webhook_url: str | None = None, **overrides: Any
+) -> Engine:
     values: dict[str, Any] = {
-        "database_url": db_url, "index_refresh_seconds": 0.2, "webhook_url": webhook_url,
+        "database_url": db_url,
+        "index_refresh_seconds": 0.2,
+        "webhook_url": webhook_url,
         "webhook_secret": SECRET if webhook_url else None,
-        "report_authorities": ["ncmec", "nca"], "ncmec_url": f"https://{NCMEC_HOST}/ispws",
-        "ncmec_username": "esp", "ncmec_password": "secret",
-        "nca_url": f"https://{NCA_HOST}/reports", "nca_token": "nca-token",
+        "report_authorities": ["ncmec", "nca"],
+        "ncmec_url": f"https://{NCMEC_HOST}/ispws",
+        "ncmec_username": "esp",
+        "ncmec_password": "secret",
+        "nca_url": f"https://{NCA_HOST}/reports",
+        "nca_token": "nca-token",
         # tests sign in wrongly on purpose; tests/web/test_sign_in.py checks the wait
-        "login_failure_delay_ms": 0}
+        "login_failure_delay_ms": 0,
+    }
     settings = Settings(**{**values, **overrides})
     return Engine(settings, report_transport=fakes.transport())
 
@@ -50,9 +57,15 @@ def users(engine: Engine) -> tuple[User, User, User]:
     return made[0], made[1], made[2]
 
 
-def bank_of(engine: Engine, images: list[bytes], name: str = "known",
-            action: Action = Action.REVIEW, source: str = "local") -> None:
+def bank_of(
+    engine: Engine,
+    images: list[bytes],
+    name: str = "known",
+    action: Action = Action.REVIEW,
+    source: str = "local",
+) -> None:
     engine.banks.create_bank(name, "test", source=source, policy=BankPolicy(action=action))
-    engine.banks.add_hashes(name, [(engine.hash_for_bank(data), f"img{i}")
-                                   for i, data in enumerate(images)], "test")
+    engine.banks.add_hashes(
+        name, [(engine.hash_for_bank(data), f"img{i}") for i, data in enumerate(images)], "test"
+    )
     engine.matcher.refresh()

@@ -230,25 +230,36 @@ def test_message_texts_are_cleared_after_the_retention_unless_preserved(
 ) -> None:
     world = server_world(franking_engine)
     service = franking_engine.franking
-    first = service.report(bob_reports(world, [4]), reporter_id="bob", category="grooming",
-                           reason="", actor="t").opened.case.id
+    first = service.report(
+        bob_reports(world, [4]), reporter_id="bob", category="grooming", reason="", actor="t"
+    ).opened.case.id
     world.send("carol", "bob", "hello again", conversation="c2")
     second = service.report(
-        build_report(report_window([m for m in world.history["bob"]
-                                    if m.message.conversation_id == "c2"], [0])),
-        reporter_id="bob", category="grooming", reason="", actor="t").opened.case.id
+        build_report(
+            report_window(
+                [m for m in world.history["bob"] if m.message.conversation_id == "c2"], [0]
+            )
+        ),
+        reporter_id="bob",
+        category="grooming",
+        reason="",
+        actor="t",
+    ).opened.case.id
     assert first != second  # another sender: another case
     old = utcnow() - timedelta(days=franking_engine.settings.preview_retention_days + 1)
     with franking_engine.db.write() as session:
         session.execute(update(CaseEvidenceRow).values(added_at=old))
-        session.execute(update(CaseRow).where(CaseRow.id == second).values(
-            preserve_until=utcnow() + timedelta(days=30)))
+        session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == second)
+            .values(preserve_until=utcnow() + timedelta(days=30))
+        )
     assert franking_engine.cases.purge_franked_texts() == 1
     assert franking_engine.cases.purge_franked_texts() == 0
-    cleared = next(e for e in franking_engine.cases.get(first).evidence
-                   if e.kind == "franked_report")
+    cleared = next(
+        e for e in franking_engine.cases.get(first).evidence if e.kind == "franked_report"
+    )
     assert {m["text"] for m in cleared.data["messages"]} == {None}
     assert cleared.data["messages"][0]["commitment"] and cleared.data["texts_cleared_at"]
-    kept = next(e for e in franking_engine.cases.get(second).evidence
-                if e.kind == "franked_report")
+    kept = next(e for e in franking_engine.cases.get(second).evidence if e.kind == "franked_report")
     assert [m["text"] for m in kept.data["messages"]] == ["hello again"]

@@ -46,8 +46,7 @@ def _openapi(url: str) -> dict[str, Any]:
         engine.close()
 
 
-def test_the_toy_type_passes_the_shared_suite(toy: type[ToyHistSignal], tmp_path: Path
-                                              ) -> None:
+def test_the_toy_type_passes_the_shared_suite(toy: type[ToyHistSignal], tmp_path: Path) -> None:
     check_signal_type(toy, tmp_path)
 
 
@@ -66,8 +65,9 @@ def _cli(db_url: str, *args: str) -> str:
     return result.stdout
 
 
-def test_a_new_type_matches_end_to_end(toy: type[ToyHistSignal], db_url: str,
-                                       tmp_path: Path) -> None:
+def test_a_new_type_matches_end_to_end(
+    toy: type[ToyHistSignal], db_url: str, tmp_path: Path
+) -> None:
     engine = Engine(Settings(database_url=db_url, index_refresh_seconds=0.2))
     assert engine.db.is_current()  # nothing to migrate for a new type
     with TestClient(create_app(engine=engine)) as client:
@@ -79,22 +79,38 @@ def test_a_new_type_matches_end_to_end(toy: type[ToyHistSignal], db_url: str,
             return response.json()
 
         # its own per-bank setting, through the API's policy map and the CLI
-        strict = post("/v1/banks", json={"name": "strict",
-                                         "policies": {"toyhist": {"max_distance": 5}}})
+        strict = post(
+            "/v1/banks", json={"name": "strict", "policies": {"toyhist": {"max_distance": 5}}}
+        )
         assert strict["policies"]["toyhist"] == {"max_distance": 5}
         loose = post("/v1/banks", json={"name": "loose", "action": "block"})
         assert loose["policies"]["toyhist"] == {"max_distance": 40}  # the type's default
-        bad = client.post("/v1/banks", headers=admin, json={
-            "name": "bad", "policies": {"toyhist": {"max_distance": 5000}}})
+        bad = client.post(
+            "/v1/banks",
+            headers=admin,
+            json={"name": "bad", "policies": {"toyhist": {"max_distance": 5000}}},
+        )
         assert bad.status_code == 422 and "toyhist.max_distance" in bad.text
 
         # entries: added through the API, imported through the API and the CLI
-        assert post("/v1/banks/strict/entries", json={"signals": [
-            {"type": "toyhist", "value": f" {BANKED} "}]})["added"] == 1
-        assert post("/v1/banks/loose/import?format=hma",
-                    content=f"toyhist {BANKED}\n".encode())["added"] == 1
-        refused = client.post("/v1/banks/loose/import?format=hma", headers=admin,
-                              content=f"toyhist {FAR}\ntoyhist 1,2,3\n".encode())
+        assert (
+            post(
+                "/v1/banks/strict/entries",
+                json={"signals": [{"type": "toyhist", "value": f" {BANKED} "}]},
+            )["added"]
+            == 1
+        )
+        assert (
+            post("/v1/banks/loose/import?format=hma", content=f"toyhist {BANKED}\n".encode())[
+                "added"
+            ]
+            == 1
+        )
+        refused = client.post(
+            "/v1/banks/loose/import?format=hma",
+            headers=admin,
+            content=f"toyhist {FAR}\ntoyhist 1,2,3\n".encode(),
+        )
         assert refused.status_code == 422 and refused.json()["error"]["line"] == 2
         listing = tmp_path / "toy.csv"
         listing.write_text(f'signal_type,value\ntoyhist,"{BANKED}"\n')
@@ -105,8 +121,7 @@ def test_a_new_type_matches_end_to_end(toy: type[ToyHistSignal], db_url: str,
 
         # matching precomputed signals: each bank by its own threshold
         def match(value: str, content_id: str) -> Any:
-            body = {"items": [{"id": content_id, "signals": [
-                {"type": "toyhist", "value": value}]}]}
+            body = {"items": [{"id": content_id, "signals": [{"type": "toyhist", "value": value}]}]}
             return post("/v1/match/signals", json=body)["results"][0]
 
         near = match(NEAR, "post-1")
@@ -114,10 +129,12 @@ def test_a_new_type_matches_end_to_end(toy: type[ToyHistSignal], db_url: str,
         assert {m["distance"] for m in near["matches"]} == {3.0}
         far = match(FAR, "post-2")
         assert [(m["bank"], m["signal_type"], m["distance"]) for m in far["matches"]] == [
-            ("loose", "toyhist", 20.0)]
+            ("loose", "toyhist", 20.0)
+        ]
         assert far["action"] == "block" and far["case"]["created"]
-        client.patch("/v1/banks/strict", headers=admin,
-                     json={"policies": {"toyhist": {"max_distance": 25}}})
+        client.patch(
+            "/v1/banks/strict", headers=admin, json={"policies": {"toyhist": {"max_distance": 25}}}
+        )
         assert len(match(FAR, "post-3")["matches"]) == 2
 
         # the case keeps the toy hash; a false positive puts it on the do-not-match list,
@@ -125,10 +142,12 @@ def test_a_new_type_matches_end_to_end(toy: type[ToyHistSignal], db_url: str,
         case = engine.cases.get(far["case"]["id"])
         assert case.evidence[0].data["query"] == {"toyhist": FAR}
         reviewer, _, _ = users(engine)
-        engine.cases.decide(case.id, reviewer, Decision.FALSE_POSITIVE, "a benign picture",
-                            version=case.version)
+        engine.cases.decide(
+            case.id, reviewer, Decision.FALSE_POSITIVE, "a benign picture", version=case.version
+        )
         assert [(e.signal_type, e.value) for e in engine.banks.list_do_not_match()] == [
-            ("toyhist", FAR)]
+            ("toyhist", FAR)
+        ]
         engine.matcher.refresh()
         again = match(FAR_AGAIN, "post-4")
         assert again["matches"] == [] and again["suppressed"] == ["toyhist"]

@@ -27,7 +27,7 @@ def _pdqhash_hex(path: Path) -> str:
     with Image.open(path) as image:
         pixels = np.asarray(image.convert("RGB"))
     vector, _ = pdqhash.compute(pixels)
-    return "".join(f"{int(''.join(map(str, vector[i:i + 4])), 2):x}" for i in range(0, 256, 4))
+    return "".join(f"{int(''.join(map(str, vector[i : i + 4])), 2):x}" for i in range(0, 256, 4))
 
 
 FULL = MediaLimits(image_max_side=0, jpeg_luma=False)
@@ -98,8 +98,11 @@ def test_rejects_wrong_arrays() -> None:
     from safeguarding.errors import SignalError
 
     wrong: list[np.ndarray] = [
-        np.zeros((10, 10), dtype=np.float32), np.zeros((10, 10, 4), dtype=np.uint8),
-        np.zeros((0, 10), dtype=np.uint8), np.zeros(10, dtype=np.uint8)]
+        np.zeros((10, 10), dtype=np.float32),
+        np.zeros((10, 10, 4), dtype=np.uint8),
+        np.zeros((0, 10), dtype=np.uint8),
+        np.zeros(10, dtype=np.uint8),
+    ]
     for pixels in wrong:
         with pytest.raises(SignalError):
             pdq_hash(pixels)
@@ -135,17 +138,24 @@ def test_dihedral_variants_are_closer_than_pdqhash_shortcut() -> None:
 
 
 @pytest.mark.parametrize("shape", [(192, 256), (37, 1000), (1023, 640)])
-def test_every_rotation_and_flip_equals_hashing_the_turned_pixels(shape: tuple[int, int]
-                                                                   ) -> None:
+def test_every_rotation_and_flip_equals_hashing_the_turned_pixels(shape: tuple[int, int]) -> None:
     """Odd and even box windows both ways (PDQ's blur is asymmetric when even)."""
     rng = np.random.default_rng(5)
     blocks = rng.integers(0, 255, (shape[0] // 8 + 1, shape[1] // 8 + 1, 3))
     pixels = np.ascontiguousarray(
-        np.kron(blocks, np.ones((8, 8, 1))).astype(np.uint8)[:shape[0], :shape[1]])
+        np.kron(blocks, np.ones((8, 8, 1))).astype(np.uint8)[: shape[0], : shape[1]]
+    )
     variants, quality = pdq_dihedral(pixels)
-    turned = [pixels, np.rot90(pixels, 1), np.rot90(pixels, 2), np.rot90(pixels, 3),
-              pixels[::-1], pixels[:, ::-1], pixels.transpose(1, 0, 2),
-              np.rot90(pixels, 2).transpose(1, 0, 2)]
+    turned = [
+        pixels,
+        np.rot90(pixels, 1),
+        np.rot90(pixels, 2),
+        np.rot90(pixels, 3),
+        pixels[::-1],
+        pixels[:, ::-1],
+        pixels.transpose(1, 0, 2),
+        np.rot90(pixels, 2).transpose(1, 0, 2),
+    ]
     for name, value, image in zip(DIHEDRAL_VARIANTS, variants, turned, strict=True):
         expected, expected_quality = pdq_hash(np.ascontiguousarray(image))
         assert value == expected, name
@@ -154,8 +164,7 @@ def test_every_rotation_and_flip_equals_hashing_the_turned_pixels(shape: tuple[i
     assert quality == expected_quality
 
 
-def test_default_pipeline_hashes_close_to_pdqhash_on_colour_pixels(photos: list[Path]
-                                                                     ) -> None:
+def test_default_pipeline_hashes_close_to_pdqhash_on_colour_pixels(photos: list[Path]) -> None:
     """The default hashes JPEGs from their luma plane (decoded without colour): close to
     pdqhash on the decoded RGB pixels, far inside the match threshold."""
     distances = []

@@ -56,7 +56,8 @@ def check_signal_type(signal_type: type[SignalType], tmp_path: Path) -> None:
         loaded = index_cls.load(tmp_path / f"{signal_type.name}.idx")
         assert len(loaded) == len(items)
         assert loaded.query_many([v for _, v in items], threshold) == index.query_many(
-            [v for _, v in items], threshold)
+            [v for _, v in items], threshold
+        )
         loaded.remove([1])
         assert 1 not in loaded and 1 not in [h.id for h in loaded.query(items[0][1], 0)]
 
@@ -121,5 +122,6 @@ def test_a_query_searches_each_rotation_of_each_view() -> None:
     trimmed = Signal("pdq", rotations[0], 90, "trimmed", rotations)
     assert PdqSignal.variants(trimmed)[1] == ("trimmed/rotate90", rotations[1])
     assert PdqSignal.variants(Signal("pdq", rotations[0], 90, "crop90")) == (
-        ("crop90/original", rotations[0]),)
+        ("crop90/original", rotations[0]),
+    )
     assert PdqSignal.variants(Signal("pdq", rotations[0])) == ()

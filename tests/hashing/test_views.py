@@ -51,8 +51,9 @@ def test_pictures_without_borders_and_flat_images_are_left_alone() -> None:
 def test_a_padded_copy_matches_through_its_trimmed_view() -> None:
     picture = _picture()
     original = hash_bytes(_jpeg(picture)).get("pdq")
-    padded = hash_bytes(_jpeg(ImageOps.expand(picture, border=(60, 40), fill="white")),
-                        dihedral=True)
+    padded = hash_bytes(
+        _jpeg(ImageOps.expand(picture, border=(60, 40), fill="white")), dihedral=True
+    )
     views = {s.view: s for s in padded.signals if s.type == "pdq"}
     assert set(views) == {None, TRIMMED}
     assert original is not None
@@ -71,8 +72,7 @@ def test_jpeg_ringing_at_the_padding_edge_is_trimmed_too() -> None:
     # 60 and 90 px of padding: both edges fall inside an 8x8 JPEG block, whose ringing
     # leaves the last border lines noisy
     picture = _picture()
-    padded = Image.open(io.BytesIO(_jpeg(ImageOps.expand(picture, border=(90, 60),
-                                                         fill="black"))))
+    padded = Image.open(io.BytesIO(_jpeg(ImageOps.expand(picture, border=(90, 60), fill="black"))))
     trimmed = trim_borders(np.asarray(padded.convert("RGB")))
     assert trimmed is not None
     assert abs(trimmed.shape[0] - 400) <= 1 and abs(trimmed.shape[1] - 600) <= 1

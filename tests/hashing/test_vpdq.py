@@ -45,8 +45,17 @@ def test_edited_copy_of_a_video_matches_its_original(ours: dict[str, str]) -> No
     assert VpdqSignal.compare(ours["chair-19-sd-bar"], grey).matched
 
 
-@pytest.mark.parametrize("bad", ["", "1,2,3", "0,100,zz,0.0", "0,101," + "0" * 64 + ",0.0",
-                                 "-1,100," + "0" * 64 + ",0.0", "a,b,c,d"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "1,2,3",
+        "0,100,zz,0.0",
+        "0,101," + "0" * 64 + ",0.0",
+        "-1,100," + "0" * 64 + ",0.0",
+        "a,b,c,d",
+    ],
+)
 def test_malformed_frames(bad: str) -> None:
     with pytest.raises(SignalError):
         parse_frames(bad)

@@ -60,8 +60,10 @@ class ToyIndex:
 
     def query(self, value: str, threshold: int) -> list[IndexHit]:
         found = ((i, distance(value, v)) for i, v in self._values.items())
-        return sorted((IndexHit(i, d) for i, d in found if d <= threshold),
-                      key=lambda hit: (hit.distance, hit.id))
+        return sorted(
+            (IndexHit(i, d) for i, d in found if d <= threshold),
+            key=lambda hit: (hit.distance, hit.id),
+        )
 
     def query_many(self, values: Sequence[str], threshold: int) -> list[list[IndexHit]]:
         return [self.query(value, threshold) for value in values]
@@ -92,10 +94,12 @@ class ToyHistSignal(SignalType):
     @classmethod
     def validate(cls, value: str) -> str:
         parts = value.strip().split(",") if isinstance(value, str) else []
-        if len(parts) != BINS or not all(re.fullmatch(r"\s*[0-9]{1,3}\s*", p)
-                                         and int(p) <= 255 for p in parts):
-            raise SignalError(f"invalid toyhist: expected {BINS} numbers 0-255, got "
-                              f"{str(value)[:80]!r}")
+        if len(parts) != BINS or not all(
+            re.fullmatch(r"\s*[0-9]{1,3}\s*", p) and int(p) <= 255 for p in parts
+        ):
+            raise SignalError(
+                f"invalid toyhist: expected {BINS} numbers 0-255, got {str(value)[:80]!r}"
+            )
         return ",".join(str(int(p)) for p in parts)
 
     @classmethod

@@ -32,18 +32,40 @@ MENTIONS = {
     "mega": ["MEGA links", "a mega folder"],
     "patreon": ["Patreon"],
 }
-TEMPLATES = ["V (14) was contacted on {} by S.", "S SENT IIOC TO V VIA {}.",
-             "s used {} to send iioc.", "Referral re account on {}, S traced."]
+TEMPLATES = [
+    "V (14) was contacted on {} by S.",
+    "S SENT IIOC TO V VIA {}.",
+    "s used {} to send iioc.",
+    "Referral re account on {}, S traced.",
+]
 # Sentences that name no platform, though a careless search would say they do.
-FALSE_FRIENDS = ["Poor signal at home.", "Phone had 64 megabytes free.", "V was mega upset.",
-                 "S snapped at officers.", "It was a snap decision.", "VRN checked on ANPR.",
-                 "2 x phones seized, x3 laptops.", "Cat A x 12.", "S kicked the door.",
-                 "Family discord ongoing.", "Spent face time with family.",
-                 "Files in cloud storage.", "Instant messaging mentioned.", "Old xbox seized.",
-                 "Tick tock, he said.", "Social care at school informed.", "It was big.",
-                 "S WAS ARRESTED ON WARRANT.", "Took a snap of the car."]
-NEUTRAL = ["Phone seized.", "Images found on a USB stick.", "Sent by text message.",
-           "Outcome 21 considered."]
+FALSE_FRIENDS = [
+    "Poor signal at home.",
+    "Phone had 64 megabytes free.",
+    "V was mega upset.",
+    "S snapped at officers.",
+    "It was a snap decision.",
+    "VRN checked on ANPR.",
+    "2 x phones seized, x3 laptops.",
+    "Cat A x 12.",
+    "S kicked the door.",
+    "Family discord ongoing.",
+    "Spent face time with family.",
+    "Files in cloud storage.",
+    "Instant messaging mentioned.",
+    "Old xbox seized.",
+    "Tick tock, he said.",
+    "Social care at school informed.",
+    "It was big.",
+    "S WAS ARRESTED ON WARRANT.",
+    "Took a snap of the car.",
+]
+NEUTRAL = [
+    "Phone seized.",
+    "Images found on a USB stick.",
+    "Sent by text message.",
+    "Outcome 21 considered.",
+]
 
 
 def generate(count: int, seed: int = 0) -> list[dict[str, str]]:
@@ -57,7 +79,13 @@ def generate(count: int, seed: int = 0) -> list[dict[str, str]]:
         parts = [rng.choice(TEMPLATES).format(rng.choice(MENTIONS[k])) for k in named]
         parts.append(rng.choice(FALSE_FRIENDS) if rng.random() < 0.5 else rng.choice(NEUTRAL))
         rng.shuffle(parts)
-        rows.append({"id": str(i + 1), "force": rng.choice(["Kent", "Gwent", "Durham"]),
-                     "year": rng.choice(["2022/23", "2023/24"]), "text": " ".join(parts),
-                     "platforms": "|".join(named)})
+        rows.append(
+            {
+                "id": str(i + 1),
+                "force": rng.choice(["Kent", "Gwent", "Durham"]),
+                "year": rng.choice(["2022/23", "2023/24"]),
+                "text": " ".join(parts),
+                "platforms": "|".join(named),
+            }
+        )
     return rows

@@ -30,23 +30,47 @@ def _attribution() -> Attribution:
     return a
 
 
-def _counts(a: Attribution, by: tuple[str, ...]) -> dict[tuple[str | None, str | None],
-                                                          dict[str, int]]:
-    return {(b.force, b.year): {"records": b.records, "any": b.naming_any,
-                                **{p.key: p.share.count for p in b.platforms if p.share.count}}
-            for b in a.breakdowns(by)}
+def _counts(
+    a: Attribution, by: tuple[str, ...]
+) -> dict[tuple[str | None, str | None], dict[str, int]]:
+    return {
+        (b.force, b.year): {
+            "records": b.records,
+            "any": b.naming_any,
+            **{p.key: p.share.count for p in b.platforms if p.share.count},
+        }
+        for b in a.breakdowns(by)
+    }
 
 
 def test_counts_per_force_and_year_and_in_total() -> None:
     a = _attribution()
-    assert _counts(a, ()) == {(None, None): {"records": 7, "any": 5, "snapchat": 2,
-                                             "instagram": 2, "whatsapp": 1, "kik": 1,
-                                             "facebook": 1}}
+    assert _counts(a, ()) == {
+        (None, None): {
+            "records": 7,
+            "any": 5,
+            "snapchat": 2,
+            "instagram": 2,
+            "whatsapp": 1,
+            "kik": 1,
+            "facebook": 1,
+        }
+    }
     assert _counts(a, ("year",))[(None, "2022/23")] == {
-        "records": 4, "any": 3, "snapchat": 1, "instagram": 1, "whatsapp": 1, "kik": 1}
+        "records": 4,
+        "any": 3,
+        "snapchat": 1,
+        "instagram": 1,
+        "whatsapp": 1,
+        "kik": 1,
+    }
     by_both = _counts(a, ("force", "year"))
-    assert list(by_both) == [("Durham", "2023/24"), ("Gwent", "2022/23"), ("Kent", "2022/23"),
-                             ("Kent", "2023/24")]
+    assert list(by_both) == [
+        ("Durham", "2023/24"),
+        ("Gwent", "2022/23"),
+        ("Kent", "2022/23"),
+        ("Kent", "2023/24"),
+    ]
     assert by_both[("Durham", "2023/24")] == {"records": 1, "any": 0}
     assert _counts(a, ("force",))[("Kent", None)]["records"] == 5
 
@@ -68,7 +92,11 @@ def test_change_is_over_forces_present_in_both_years() -> None:
     assert (change.records_before, change.records_after, change.percent) == (3, 2, Decimal(-33))
     snapchat = change.platforms[0]
     assert (snapchat.key, snapchat.before, snapchat.after, snapchat.percent) == (
-        "snapchat", 1, 1, Decimal(0))
+        "snapchat",
+        1,
+        1,
+        Decimal(0),
+    )
     assert Attribution(KEYWORDS).changes() == []
 
 

@@ -32,7 +32,8 @@ def test_a_chart_of_records_naming_nothing_is_still_drawn(tmp_path: Path) -> Non
 
 
 def test_without_matplotlib_the_error_names_the_extra(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingDependencyError, match=r"pip install 'safeguarding\[plot\]'"):
         charts.require()

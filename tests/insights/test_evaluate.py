@@ -26,8 +26,9 @@ def _write(path: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def _evaluate(path: Path) -> Evaluation:
-    return evaluate(RecordReader(path, extra=("platforms",)), MATCHER,
-                    truth_column="platforms", id_column="id")
+    return evaluate(
+        RecordReader(path, extra=("platforms",)), MATCHER, truth_column="platforms", id_column="id"
+    )
 
 
 def test_the_development_set_meets_the_targets() -> None:
@@ -51,27 +52,51 @@ def test_our_generator_regression(tmp_path: Path) -> None:
 
 
 def test_misses_and_scores_are_counted(tmp_path: Path) -> None:
-    path = _write(tmp_path / "r.csv", [
-        {"id": "a", "force": "Kent", "year": "2023/24", "text": "via snapchat",
-         "platforms": "snapchat"},
-        {"id": "b", "force": "Kent", "year": "2023/24", "text": "on snap and kik",
-         "platforms": "kik"},  # snapchat found but not named: a false positive
-        {"id": "c", "force": "Kent", "year": "2023/24", "text": "the ghost app",
-         "platforms": "snapchat"},  # named but not found
-    ])
+    path = _write(
+        tmp_path / "r.csv",
+        [
+            {
+                "id": "a",
+                "force": "Kent",
+                "year": "2023/24",
+                "text": "via snapchat",
+                "platforms": "snapchat",
+            },
+            {
+                "id": "b",
+                "force": "Kent",
+                "year": "2023/24",
+                "text": "on snap and kik",
+                "platforms": "kik",
+            },  # snapchat found but not named: a false positive
+            {
+                "id": "c",
+                "force": "Kent",
+                "year": "2023/24",
+                "text": "the ghost app",
+                "platforms": "snapchat",
+            },  # named but not found
+        ],
+    )
     result = _evaluate(path)
     snapchat = result.scores[0]
     assert (snapchat.precision.count, snapchat.precision.total) == (1, 2)
     assert (snapchat.recall.count, snapchat.recall.total) == (1, 2)
     assert not snapchat.meets_targets and not result.targets_met
     assert [(m.id, m.expected, m.found) for m in result.misses] == [
-        ("b", ("kik",), ("snapchat", "kik")), ("c", ("snapchat",), ())]
+        ("b", ("kik",), ("snapchat", "kik")),
+        ("c", ("snapchat",), ()),
+    ]
     assert result.exact == 1
 
 
 def test_an_unknown_true_platform_names_its_line(tmp_path: Path) -> None:
-    path = _write(tmp_path / "r.csv", [
-        {"id": "1", "force": "Kent", "year": "2023/24", "text": "x", "platforms": ""},
-        {"id": "2", "force": "Kent", "year": "2023/24", "text": "x", "platforms": "myspace"}])
+    path = _write(
+        tmp_path / "r.csv",
+        [
+            {"id": "1", "force": "Kent", "year": "2023/24", "text": "x", "platforms": ""},
+            {"id": "2", "force": "Kent", "year": "2023/24", "text": "x", "platforms": "myspace"},
+        ],
+    )
     with pytest.raises(RecordsFormatError, match=r"r\.csv:3: platform 'myspace'"):
         _evaluate(path)

@@ -13,9 +13,30 @@ from safeguarding.insights.keywordset import (
     parse_keyword_set,
 )
 
-NSPCC_22 = ["snapchat", "facebook", "instagram", "whatsapp", "x", "kik", "tiktok", "youtube",
-            "discord", "skype", "facetime", "roblox", "oculus", "vr", "metaverse", "onlyfans",
-            "signal", "icloud", "imessage", "dropbox", "mega", "patreon"]
+NSPCC_22 = [
+    "snapchat",
+    "facebook",
+    "instagram",
+    "whatsapp",
+    "x",
+    "kik",
+    "tiktok",
+    "youtube",
+    "discord",
+    "skype",
+    "facetime",
+    "roblox",
+    "oculus",
+    "vr",
+    "metaverse",
+    "onlyfans",
+    "signal",
+    "icloud",
+    "imessage",
+    "dropbox",
+    "mega",
+    "patreon",
+]
 
 MINIMAL = b"""
 name = "tiny"
@@ -31,8 +52,16 @@ def test_the_bundled_set_has_the_nspccs_22_platforms() -> None:
     assert DEFAULT_KEYWORD_SET in bundled_names()
     assert (k.name, k.version) == ("nspcc-2024", "2024.1")
     assert list(k.keys) == NSPCC_22
-    assert set(k.reported) == {"snapchat", "instagram", "facebook", "whatsapp", "youtube", "x",
-                               "tiktok", "kik"}
+    assert set(k.reported) == {
+        "snapchat",
+        "instagram",
+        "facebook",
+        "whatsapp",
+        "youtube",
+        "x",
+        "tiktok",
+        "kik",
+    }
     assert k.groups == {"meta": ("facebook", "instagram", "whatsapp")}
     assert len(k.sha256) == 64
     assert k.label("x") == "X/Twitter"
@@ -47,45 +76,60 @@ def test_a_set_loads_from_a_path_and_stems_keep_their_star(tmp_path: Path) -> No
 
 
 def test_context_lists_take_phrases_and_the_number_class() -> None:
-    k = parse_keyword_set(MINIMAL + b"""
+    k = parse_keyword_set(
+        MINIMAL
+        + b"""
 [[platforms.snapchat.terms]]
 words = ["snap"]
 not_after = ["took a", "#number"]
 before = ["streak"]
-""", source="t.toml")
+""",
+        source="t.toml",
+    )
     term = k.platforms[0].terms[0]
     assert term.not_after == {("took", "a"), (NUMBER,)}
     assert term.before == {("streak",)} and term.needs_cue
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    (b'nmaes = ["x"]\n', "platforms.snapchat: unknown field 'nmaes'"),
-    (b'[[platforms.snapchat.terms]]\nwords = ["Snap"]\n', "'Snap' must be lower-case"),
-    (b'[[platforms.snapchat.terms]]\nwords = ["snap*"]\n', "without '*'"),
-    (b'[[platforms.snapchat.terms]]\nwords = []\n', "'words' is empty"),
-    (b'[[platforms.snapchat.terms]]\nwords = ["snap"]\nafter = ["on  the"]\n', "'on  the'"),
-    (b'[platforms.other]\nlabel = "Other"\nnames = ["snapchat*"]\n',
-     "'snapchat*' also names 'snapchat'"),
-    (b'[platforms.other]\nlabel = "Other"\nnames = []\n', "platforms.other: no names and no terms"),
-    (b'[platforms.other]\nnames = ["o"]\n', "platforms.other: missing 'label'"),
-    (b'[platforms.other]\nlabel = "O"\nnames = ["sn*"]\n', "3 letters or more"),
-    (b'[platforms.other]\nlabel = "O"\nnames = "other"\n', "'names' must be a list"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (b'nmaes = ["x"]\n', "platforms.snapchat: unknown field 'nmaes'"),
+        (b'[[platforms.snapchat.terms]]\nwords = ["Snap"]\n', "'Snap' must be lower-case"),
+        (b'[[platforms.snapchat.terms]]\nwords = ["snap*"]\n', "without '*'"),
+        (b"[[platforms.snapchat.terms]]\nwords = []\n", "'words' is empty"),
+        (b'[[platforms.snapchat.terms]]\nwords = ["snap"]\nafter = ["on  the"]\n', "'on  the'"),
+        (
+            b'[platforms.other]\nlabel = "Other"\nnames = ["snapchat*"]\n',
+            "'snapchat*' also names 'snapchat'",
+        ),
+        (
+            b'[platforms.other]\nlabel = "Other"\nnames = []\n',
+            "platforms.other: no names and no terms",
+        ),
+        (b'[platforms.other]\nnames = ["o"]\n', "platforms.other: missing 'label'"),
+        (b'[platforms.other]\nlabel = "O"\nnames = ["sn*"]\n', "3 letters or more"),
+        (b'[platforms.other]\nlabel = "O"\nnames = "other"\n', "'names' must be a list"),
+    ],
+)
 def test_mistakes_in_a_set_are_named(extra: bytes, message: str) -> None:
     with pytest.raises(KeywordSetError, match=r"^t\.toml: ") as caught:
         parse_keyword_set(MINIMAL + extra, source="t.toml")
     assert message in str(caught.value)
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    (b"name = ", "not valid TOML"),
-    (b"\xff", "not valid TOML"),
-    (b'name = "n"\nversion = "1"\nplatforms = {}\n', "no platforms"),
-    (MINIMAL.replace(b'name = "tiny"\n', b""), "the file: missing 'name'"),
-    (b'reported = ["kik"]\n' + MINIMAL, "reported: 'kik' is not a platform of this set"),
-    (MINIMAL + b'[groups]\nmeta = ["snapchat", "whatsapp"]\n', "groups.meta: 'whatsapp'"),
-    (b'colour = "red"\n' + MINIMAL, "the file: unknown field 'colour'"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"name = ", "not valid TOML"),
+        (b"\xff", "not valid TOML"),
+        (b'name = "n"\nversion = "1"\nplatforms = {}\n', "no platforms"),
+        (MINIMAL.replace(b'name = "tiny"\n', b""), "the file: missing 'name'"),
+        (b'reported = ["kik"]\n' + MINIMAL, "reported: 'kik' is not a platform of this set"),
+        (MINIMAL + b'[groups]\nmeta = ["snapchat", "whatsapp"]\n', "groups.meta: 'whatsapp'"),
+        (b'colour = "red"\n' + MINIMAL, "the file: unknown field 'colour'"),
+    ],
+)
 def test_whole_file_mistakes_are_named(raw: bytes, message: str) -> None:
     with pytest.raises(KeywordSetError) as caught:
         parse_keyword_set(raw, source="t.toml")

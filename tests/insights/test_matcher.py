@@ -108,7 +108,14 @@ def test_platforms_named(text: str, expected: str) -> None:
 
 def test_words_drop_apostrophes_and_keep_sentence_ends() -> None:
     assert words_of("V's WhatsApp'd pics. Then\nsnap") == [
-        "vs", "whatsappd", "pics", ".", "then", "\n", "snap"]
+        "vs",
+        "whatsappd",
+        "pics",
+        ".",
+        "then",
+        "\n",
+        "snap",
+    ]
     assert words_of("x.com and 1.2 GB") == ["x", "com", "and", "1", "2", "gb"]
 
 
@@ -128,7 +135,8 @@ def test_remembered_words_are_forgotten_at_the_limit(monkeypatch: pytest.MonkeyP
 
 
 def test_results_are_in_the_keyword_sets_order(tmp_path: Path) -> None:
-    k = parse_keyword_set(b"""
+    k = parse_keyword_set(
+        b"""
 name = "t"
 version = "1"
 [platforms.b]
@@ -137,5 +145,7 @@ names = ["bee"]
 [platforms.a]
 label = "A"
 names = ["ay"]
-""", source="t")
+""",
+        source="t",
+    )
     assert Matcher(k).platforms("ay and bee") == ("b", "a")

@@ -31,7 +31,9 @@ def test_records_with_their_lines_even_after_a_multi_line_text(tmp_path: Path) -
     path = _file(tmp_path, HEADER + '1,Gwent,2022/23,"two\nlines"\n\n2, Kent ,2023/24,on snap\n')
     records = list(RecordReader(path))
     assert [(r.line, r.force, r.year, r.text) for r in records] == [
-        (2, "Gwent", "2022/23", "two\nlines"), (5, "Kent", "2023/24", "on snap")]
+        (2, "Gwent", "2022/23", "two\nlines"),
+        (5, "Kent", "2023/24", "on snap"),
+    ]
 
 
 def test_columns_are_chosen_by_name_and_extras_found(tmp_path: Path) -> None:
@@ -48,15 +50,18 @@ def test_a_missing_column_is_named_with_those_there_are(tmp_path: Path) -> None:
     assert "(columns: force, yr, text)" in message and "--year-column" in message
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    (HEADER + "1,Kent,2022/23,ok\n2,Kent,2022/23\n", ":3: 3 fields, but the header has 4"),
-    (HEADER + "1,Kent,2022/23,ok,extra\n", ":2: 5 fields"),
-    (HEADER + "1,,2022/23,text\n", ":2: empty 'force'"),
-    (HEADER + "1,Kent, ,text\n", ":2: empty 'year'"),
-    (HEADER + '1,Kent,2022/23,"unterminated\n', ":2: malformed row"),
-    (HEADER + '1,Kent,2022/23,"a"b\n', ":2: malformed row"),
-    ("", "empty file"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (HEADER + "1,Kent,2022/23,ok\n2,Kent,2022/23\n", ":3: 3 fields, but the header has 4"),
+        (HEADER + "1,Kent,2022/23,ok,extra\n", ":2: 5 fields"),
+        (HEADER + "1,,2022/23,text\n", ":2: empty 'force'"),
+        (HEADER + "1,Kent, ,text\n", ":2: empty 'year'"),
+        (HEADER + '1,Kent,2022/23,"unterminated\n', ":2: malformed row"),
+        (HEADER + '1,Kent,2022/23,"a"b\n', ":2: malformed row"),
+        ("", "empty file"),
+    ],
+)
 def test_malformed_rows_name_their_line(tmp_path: Path, body: str, message: str) -> None:
     assert message in _error(_file(tmp_path, body))
 

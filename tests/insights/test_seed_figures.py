@@ -13,20 +13,54 @@ from safeguarding.insights.keywordset import load_keyword_set
 
 KEYWORDS = load_keyword_set("nspcc-2024")
 # Records naming a platform, by platform, as the NSPCC's FOI analysis published them.
-Y2023 = {"snapchat": 3648, "instagram": 840, "facebook": 537, "whatsapp": 457,
-         "youtube": 330, "x": 250, "tiktok": 245, "kik": 124}
-Y2022 = {"snapchat": 4312, "instagram": 1217, "facebook": 852, "whatsapp": 522, "kik": 494,
-         "tiktok": 427, "youtube": 330, "x": 294}
-TEXT = {"snapchat": "via snapchat", "instagram": "on insta", "facebook": "fb msgr",
-        "whatsapp": "wa group", "youtube": "yt comments", "x": "on twitter",
-        "tiktok": "tik tok live", "kik": "kik user", "discord": "discord server"}
+Y2023 = {
+    "snapchat": 3648,
+    "instagram": 840,
+    "facebook": 537,
+    "whatsapp": 457,
+    "youtube": 330,
+    "x": 250,
+    "tiktok": 245,
+    "kik": 124,
+}
+Y2022 = {
+    "snapchat": 4312,
+    "instagram": 1217,
+    "facebook": 852,
+    "whatsapp": 522,
+    "kik": 494,
+    "tiktok": 427,
+    "youtube": 330,
+    "x": 294,
+}
+TEXT = {
+    "snapchat": "via snapchat",
+    "instagram": "on insta",
+    "facebook": "fb msgr",
+    "whatsapp": "wa group",
+    "youtube": "yt comments",
+    "x": "on twitter",
+    "tiktok": "tik tok live",
+    "kik": "kik user",
+    "discord": "discord server",
+}
 
 
-@pytest.mark.parametrize(("part", "whole", "places", "published"), [
-    (3648, 7338, 0, "50"), (4312, 9876, 0, "44"), (840, 7338, 0, "11"),
-    (537, 7338, 0, "7"), (457, 7338, 0, "6"), (1217, 9876, 0, "12"), (852, 9876, 0, "9"),
-    (522, 9876, 0, "5"), (1834, 7338, 1, "25.0"), (2591, 9876, 1, "26.2"),
-])
+@pytest.mark.parametrize(
+    ("part", "whole", "places", "published"),
+    [
+        (3648, 7338, 0, "50"),
+        (4312, 9876, 0, "44"),
+        (840, 7338, 0, "11"),
+        (537, 7338, 0, "7"),
+        (457, 7338, 0, "6"),
+        (1217, 9876, 0, "12"),
+        (852, 9876, 0, "9"),
+        (522, 9876, 0, "5"),
+        (1834, 7338, 1, "25.0"),
+        (2591, 9876, 1, "26.2"),
+    ],
+)
 def test_shares_round_as_published(part: int, whole: int, places: int, published: str) -> None:
     assert percent(part, whole, places) == Decimal(published)
 
@@ -50,15 +84,13 @@ def test_rounding_is_half_up_on_the_exact_value() -> None:
     assert percent(5, 0) is None and change(0, 5) is None
 
 
-def _year(a: Attribution, year: str, counts: dict[str, int], named: int,
-          both: int = 0) -> None:
+def _year(a: Attribution, year: str, counts: dict[str, int], named: int, both: int = 0) -> None:
     """Records for one year: `both` records name Instagram and Facebook together (each
     counted for both platforms), then single-platform records, then Discord records until
     `named` records name a platform, and 500 that name none."""
     for _ in range(both):
         a.add("Force A", year, "met on insta, then fb msgr")
-    singles = dict(counts, instagram=counts["instagram"] - both,
-                   facebook=counts["facebook"] - both)
+    singles = dict(counts, instagram=counts["instagram"] - both, facebook=counts["facebook"] - both)
     for key, count in singles.items():
         for _ in range(count):
             a.add("Force A", year, TEXT[key])
@@ -73,8 +105,10 @@ def test_the_attribution_reproduces_the_published_shares() -> None:
     _year(a, "2022/23", Y2022, 9876)
     _year(a, "2023/24", Y2023, 7338, both=100)
     by_year = {b.year: b for b in a.breakdowns(("year",))}
-    for year, counts, named, share in (("2022/23", Y2022, 9876, "44"),
-                                       ("2023/24", Y2023, 7338, "50")):
+    for year, counts, named, share in (
+        ("2022/23", Y2022, 9876, "44"),
+        ("2023/24", Y2023, 7338, "50"),
+    ):
         b = by_year[year]
         assert (b.naming_any, b.records) == (named, named + 500)
         shares = {p.key: p.share for p in b.platforms}

@@ -5,16 +5,19 @@ import pytest
 from safeguarding.insights.spelling import NearMisses, one_slip
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ("instagarm", "instagram", True),   # two neighbours swapped
-    ("whatsaap", "whatsapp", True),     # one changed
-    ("youtbe", "youtube", True),        # one missing
-    ("snapchatt", "snapchat", True),    # one added
-    ("snapchat", "snapchat", False),    # the same word is no slip
-    ("instgarm", "instagram", False),   # two slips
-    ("abcd", "badc", False),            # two swaps
-    ("patreon", "patron", True),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("instagarm", "instagram", True),  # two neighbours swapped
+        ("whatsaap", "whatsapp", True),  # one changed
+        ("youtbe", "youtube", True),  # one missing
+        ("snapchatt", "snapchat", True),  # one added
+        ("snapchat", "snapchat", False),  # the same word is no slip
+        ("instgarm", "instagram", False),  # two slips
+        ("abcd", "badc", False),  # two swaps
+        ("patreon", "patron", True),
+    ],
+)
 def test_one_slip(a: str, b: str, expected: bool) -> None:
     assert one_slip(a, b) is expected
     assert one_slip(b, a) is expected

@@ -22,9 +22,9 @@ class SmallDeltaPdqIndex(PdqIndex):
         super().__init__(min_delta=min_delta)
 
     @classmethod
-    def build(cls, items: Iterable[tuple[int, str]], *, min_delta: int = 64
-              ) -> SmallDeltaPdqIndex:
+    def build(cls, items: Iterable[tuple[int, str]], *, min_delta: int = 64) -> SmallDeltaPdqIndex:
         return super().build(items, min_delta=min_delta)
+
 
 PDQ_INDEXES = [LinearPdqIndex, SmallDeltaPdqIndex]
 
@@ -54,8 +54,10 @@ def planted(seed: int = 7, base: int = 2000) -> tuple[list[tuple[int, str]], lis
 
 
 def brute_force(items: list[tuple[int, str]], query: str, threshold: int) -> list[IndexHit]:
-    return sorted((IndexHit(i, hamming(query, v)) for i, v in items
-                   if hamming(query, v) <= threshold), key=lambda h: h.id)
+    return sorted(
+        (IndexHit(i, hamming(query, v)) for i, v in items if hamming(query, v) <= threshold),
+        key=lambda h: h.id,
+    )
 
 
 @pytest.mark.parametrize("index_type", PDQ_INDEXES)
@@ -83,7 +85,8 @@ def test_add_and_remove_without_rebuild(index_type: type[LinearPdqIndex]) -> Non
     assert len(index) == len(remaining)
     for query in queries:
         assert sorted(index.query(query, 31), key=lambda h: h.id) == brute_force(
-            remaining, query, 31)
+            remaining, query, 31
+        )
     assert all(i not in index for i in removed)
 
 
@@ -141,7 +144,8 @@ def test_vpdq_index_percentages(tmp_path: Path) -> None:
     query = _video([flip_bits(h, 5, rng) for h in frames[:5]])
     hits = index.query(query, 31)
     assert [(h.id, h.distance, h.detail()) for h in hits] == [
-        (1, 0.0, {"query_match_percent": 100.0, "index_match_percent": 50.0})]
+        (1, 0.0, {"query_match_percent": 100.0, "index_match_percent": 50.0})
+    ]
     path = tmp_path / "vpdq.idx"
     index.save(path)
     assert VpdqIndex.load(path).query(query, 31) == hits
@@ -216,7 +220,8 @@ def test_memory_mapped_index_stays_usable(tmp_path: Path) -> None:
     expected = [*items[1:], (10**7, queries[0])]
     for query in queries:
         assert sorted(loaded.query(query, 31), key=lambda h: h.id) == brute_force(
-            expected, query, 31)
+            expected, query, 31
+        )
     loaded.compact()
     assert len(loaded) == len(expected)
 
@@ -251,7 +256,8 @@ def test_big_ids_use_64_bits() -> None:
 
 
 def test_a_query_inside_a_huge_cluster_falls_back_to_a_scan(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(pdq_index, "MIN_SCAN_BUDGET", 0)
     rng = np.random.default_rng(21)
     centre = random_hash(rng)

@@ -102,8 +102,12 @@ def test_photos_demo_finds_copies_and_nothing_else(engine: Engine, photos: list[
     engine.banks.create_bank("demo", "t")
     for path in banked:
         hashes = engine.hash_file(path)
-        engine.banks.add_signals("demo", [(s.type, s.value, s.quality) for s in hashes.signals],
-                                 "t", source_ref=path.name)
+        engine.banks.add_signals(
+            "demo",
+            [(s.type, s.value, s.quality) for s in hashes.signals],
+            "t",
+            source_ref=path.name,
+        )
     usable = [p for p in banked if (engine.hash_file(p).get("pdq").quality or 0) >= 50]  # type: ignore[union-attr]
     assert len(usable) >= 10
     for path in usable:
@@ -135,10 +139,14 @@ def test_generated_images_do_not_collide(engine: Engine) -> None:
 def test_video_matches_by_vpdq(engine: Engine) -> None:
     require_shared()
     engine.banks.create_bank("videos", "t")
-    engine.banks.add_signals("videos", [
-        ("vpdq", (VPDQ_HASHES / "chair-19-sd-bar.txt").read_text(), None),
-        ("vpdq", (VPDQ_HASHES / "doorknob-hd-no-bar.txt").read_text(), None),
-    ], "t")
+    engine.banks.add_signals(
+        "videos",
+        [
+            ("vpdq", (VPDQ_HASHES / "chair-19-sd-bar.txt").read_text(), None),
+            ("vpdq", (VPDQ_HASHES / "doorknob-hd-no-bar.txt").read_text(), None),
+        ],
+        "t",
+    )
     _, result = engine.match_bytes((VIDEOS / "chair-22-sd-grey-bar.mp4").read_bytes())
     [match] = [m for m in result.matches if m.signal_type == "vpdq"]
     assert match.detail["query_match_percent"] >= 80

@@ -52,8 +52,10 @@ def test_every_frame_is_hashed_as_its_own_view() -> None:
 
 def test_frame_count_is_capped() -> None:
     data = gif((64, 64), [(i % 64, 0, 1, 1) for i in range(30)])
-    assert len(list(iter_frames(data, MediaLimits(animated_all_frames=True,
-                                                  max_image_frames=30)))) == 30
+    assert (
+        len(list(iter_frames(data, MediaLimits(animated_all_frames=True, max_image_frames=30))))
+        == 30
+    )
     frames = iter_frames(data, MediaLimits(animated_all_frames=True, max_image_frames=29))
     with pytest.raises(MediaLimitError) as caught:
         list(frames)
@@ -83,8 +85,9 @@ def test_a_later_frame_larger_than_the_canvas_is_checked_before_decoding() -> No
 def test_later_tiff_pages_are_checked_before_decoding() -> None:
     small, large = Image.new("L", (64, 64), 30), Image.new("L", (3000, 2000), 200)
     buffer = io.BytesIO()
-    small.save(buffer, "TIFF", save_all=True, append_images=[large],
-               compression="tiff_adobe_deflate")
+    small.save(
+        buffer, "TIFF", save_all=True, append_images=[large], compression="tiff_adobe_deflate"
+    )
     data = buffer.getvalue()
     pages = list(iter_frames(data, ALL))
     assert [p.original_size for p in pages] == [(64, 64), (3000, 2000)]

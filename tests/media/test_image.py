@@ -32,12 +32,22 @@ def _gradient(width: int = 64, height: int = 48) -> Image.Image:
 
 def png_declaring(width: int, height: int) -> bytes:
     """A tiny PNG whose header declares a huge size: a decompression bomb's shape."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF"])
@@ -78,10 +88,11 @@ def test_exif_orientation_is_applied() -> None:
     folder = PDQ_DATA / "reg-test-input" / "exif-rotn"
     # Each file stores 4032x3024 pixels; tags 6 and 8 say "rotate a quarter turn".
     full = MediaLimits(image_max_side=0)
-    shapes = {p.stem[-1]: decode_image(p.read_bytes(), full).pixels.shape[:2]
-              for p in folder.glob("*.jpg")}
-    assert shapes == {"1": (3024, 4032), "3": (3024, 4032), "6": (4032, 3024),
-                      "8": (4032, 3024)}
+    shapes = {
+        p.stem[-1]: decode_image(p.read_bytes(), full).pixels.shape[:2]
+        for p in folder.glob("*.jpg")
+    }
+    assert shapes == {"1": (3024, 4032), "3": (3024, 4032), "6": (4032, 3024), "8": (4032, 3024)}
 
 
 def test_pillows_own_bomb_guard_is_left_as_the_process_set_it() -> None:
@@ -126,7 +137,7 @@ def test_decompression_bomb_is_refused_before_decoding() -> None:
 def test_jpeg_declaring_a_huge_size_is_refused_before_decoding() -> None:
     data = bytearray(_encode(_gradient(64, 48), "JPEG"))
     sof = data.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
-    data[sof + 5:sof + 9] = struct.pack(">HH", 50_000, 50_000)
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 50_000, 50_000)
     for grey in (False, True):
         with pytest.raises(MediaLimitError) as caught:
             decode_image(bytes(data), source="bomb.jpg", grey=grey)

@@ -20,11 +20,14 @@ from tests.media.generate import png
 
 def _smooth(mode: str, size: tuple[int, int] = (201, 137)) -> Image.Image:
     """Gradients and waves, as photos are: noise would make any box edge look large."""
-    y, x = np.mgrid[0:size[1], 0:size[0]].astype(np.float64)
+    y, x = np.mgrid[0 : size[1], 0 : size[0]].astype(np.float64)
     wave = (np.sin(x / 7) + np.cos(y / 5)) * 60 + 128
     if mode in ("I;16", "I", "F"):
-        values = {"I;16": (x * 200 + y * 10, np.uint16), "I": (x * 3000 - y * 500, np.int32),
-                  "F": (wave * 3.5 - 20, np.float32)}[mode]
+        values = {
+            "I;16": (x * 200 + y * 10, np.uint16),
+            "I": (x * 3000 - y * 500, np.int32),
+            "F": (wave * 3.5 - 20, np.float32),
+        }[mode]
         array = values[0].astype(values[1])
         if mode == "F":
             array[5, 7], array[100, 3] = np.nan, np.inf
@@ -32,13 +35,17 @@ def _smooth(mode: str, size: tuple[int, int] = (201, 137)) -> Image.Image:
     rgba = np.stack([x * 255 / size[0], y * 255 / size[1], wave, 255 - x % 256], axis=2)
     image = Image.fromarray(rgba.astype(np.uint8))
     if mode in ("P", "1"):  # undithered: flat regions with edges, as drawings are
-        return (image.convert("RGB").quantize(64, dither=Image.Dither.NONE) if mode == "P"
-                else image.convert("L").convert("1", dither=Image.Dither.NONE))
+        return (
+            image.convert("RGB").quantize(64, dither=Image.Dither.NONE)
+            if mode == "P"
+            else image.convert("L").convert("1", dither=Image.Dither.NONE)
+        )
     return image.convert(mode)
 
 
-@pytest.mark.parametrize("mode", ["I;16", "I", "F", "RGB", "RGBA", "LA", "P", "CMYK", "L",
-                                  "1", "YCbCr"])
+@pytest.mark.parametrize(
+    "mode", ["I;16", "I", "F", "RGB", "RGBA", "LA", "P", "CMYK", "L", "1", "YCbCr"]
+)
 @pytest.mark.parametrize("max_side", [0, 200, 61, 25])
 def test_tiles_give_the_pixels_of_the_whole_image(mode: str, max_side: int) -> None:
     image = _smooth(mode)

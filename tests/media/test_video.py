@@ -13,8 +13,13 @@ from safeguarding.media.video import iter_video_frames
 from tests.conftest import VIDEOS, require_shared
 
 
-def make_video(container: str, codec: str, seconds: float = 3.0, fps: int = 10,
-               size: tuple[int, int] = (64, 48)) -> bytes:
+def make_video(
+    container: str,
+    codec: str,
+    seconds: float = 3.0,
+    fps: int = 10,
+    size: tuple[int, int] = (64, 48),
+) -> bytes:
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=container) as out:
         stream = out.add_stream(codec, rate=fps)
@@ -35,8 +40,13 @@ def make_video(container: str, codec: str, seconds: float = 3.0, fps: int = 10,
 
 @pytest.mark.parametrize(
     ("container", "codec"),
-    [("mp4", "mpeg4"), ("mov", "mpeg4"), ("matroska", "mpeg4"), ("avi", "mpeg4"),
-     ("webm", "libvpx")],
+    [
+        ("mp4", "mpeg4"),
+        ("mov", "mpeg4"),
+        ("matroska", "mpeg4"),
+        ("avi", "mpeg4"),
+        ("webm", "libvpx"),
+    ],
 )
 def test_containers_decode_at_one_frame_per_second(container: str, codec: str) -> None:
     data = make_video(container, codec, seconds=3.0)
@@ -78,14 +88,20 @@ def test_empty_video() -> None:
 
 def test_frame_limit() -> None:
     with pytest.raises(MediaLimitError, match="video frames"):
-        list(iter_video_frames(make_video("mp4", "mpeg4", seconds=5), MediaLimits(
-            max_video_frames=2)))
+        list(
+            iter_video_frames(
+                make_video("mp4", "mpeg4", seconds=5), MediaLimits(max_video_frames=2)
+            )
+        )
 
 
 def test_duration_limit() -> None:
     with pytest.raises(MediaLimitError, match="video seconds"):
-        list(iter_video_frames(make_video("mp4", "mpeg4", seconds=5), MediaLimits(
-            max_video_seconds=2)))
+        list(
+            iter_video_frames(
+                make_video("mp4", "mpeg4", seconds=5), MediaLimits(max_video_seconds=2)
+            )
+        )
 
 
 def test_frame_size_limit() -> None:

@@ -21,8 +21,19 @@ def _client(fake: FakeCyberTipline, password: str = "secret") -> httpx.Client:  
 
 
 def _report() -> str:
-    facts = ReportFacts(1, "csam", utcnow(), "match", "acct-1", "post-1", None, None, [],
-                        urgent=False, reviewed_by="sam")
+    facts = ReportFacts(
+        1,
+        "csam",
+        utcnow(),
+        "match",
+        "acct-1",
+        "post-1",
+        None,
+        None,
+        [],
+        urgent=False,
+        reviewed_by="sam",
+    )
     return ncmec.build_report(facts, Reporter("Example", "Tess Safety", "ts@example.invalid"))
 
 
@@ -35,8 +46,9 @@ def _answer(response: httpx.Response) -> tuple[str, dict[str, str]]:
 def test_a_whole_report_and_its_answers() -> None:
     fake = FakeCyberTipline()
     client = _client(fake)
-    submitted = client.post("submit", content=_report().encode(),
-                            headers={"Content-Type": "text/xml; charset=utf-8"})
+    submitted = client.post(
+        "submit", content=_report().encode(), headers={"Content-Type": "text/xml; charset=utf-8"}
+    )
     tag, body = _answer(submitted)
     assert submitted.status_code == 200 and tag == "reportResponse"
     assert body["responseCode"] == "0"
@@ -57,8 +69,9 @@ def test_a_whole_report_and_its_answers() -> None:
 def test_errors_are_not_http_200() -> None:
     fake = FakeCyberTipline()
     client = _client(fake)
-    invalid = client.post("submit", content=_report().replace("<reporter>", "<reporter><x/>")
-                          .encode())
+    invalid = client.post(
+        "submit", content=_report().replace("<reporter>", "<reporter><x/>").encode()
+    )
     assert invalid.status_code == 422 and _answer(invalid)[1]["responseCode"] == "4100"
     broken = client.post("submit", content=b"<report>")
     assert broken.status_code == 400 and _answer(broken)[1]["responseCode"] == "4110"
@@ -75,8 +88,10 @@ def test_an_unfinished_report_is_gone_an_hour_after_its_last_change() -> None:
     client = _client(fake)
     report_id = _answer(client.post("submit", content=_report().encode()))[1]["reportId"]
     clock[0] += 3000
-    assert client.post("upload", data={"id": report_id},
-                       files={"file": ("p.jpg", b"x")}).status_code == 200  # a change
+    assert (
+        client.post("upload", data={"id": report_id}, files={"file": ("p.jpg", b"x")}).status_code
+        == 200
+    )  # a change
     clock[0] += 3000  # 50 minutes after the upload: still there
     retracted = client.post("retract", data={"id": report_id})
     assert retracted.status_code == 200

@@ -82,7 +82,8 @@ def _decide(engine: Engine, case_id: int, **kwargs: Any) -> None:
 
 
 def test_the_original_files_md5_is_sent_and_the_preview_named_as_such(
-        engine: Engine, fakes: Fakes) -> None:
+    engine: Engine, fakes: Fakes
+) -> None:
     bank_of(engine, IMAGES[:1])
     case_id = _match_case(engine, IMAGES[0])
     preview_id = engine.previews.add(case_id, IMAGES[0], "holiday.jpg", "key:t")
@@ -99,7 +100,8 @@ def test_the_original_files_md5_is_sent_and_the_preview_named_as_such(
 
 
 def test_a_preview_of_another_rendition_still_reports_the_matched_files_md5(
-        engine: Engine, fakes: Fakes) -> None:
+    engine: Engine, fakes: Fakes
+) -> None:
     """The platform may give a smaller rendition as the preview: the case is about one
     file, and its MD5 (the match's) is the one NCMEC needs."""
     bank_of(engine, IMAGES[:1])
@@ -111,10 +113,12 @@ def test_a_preview_of_another_rendition_still_reports_the_matched_files_md5(
     assert details.findtext("originalFileHash") == _md5(IMAGES[0]) != _md5(thumbnail)
 
 
-def test_file_viewed_by_esp_only_for_a_file_a_reviewer_revealed(engine: Engine,
-                                                                 fakes: Fakes) -> None:
-    case_id = engine.cases.open(intake.from_user_report(
-        "csam", "reported", Subject("post-2", "acct-2")), "key:t").case.id
+def test_file_viewed_by_esp_only_for_a_file_a_reviewer_revealed(
+    engine: Engine, fakes: Fakes
+) -> None:
+    case_id = engine.cases.open(
+        intake.from_user_report("csam", "reported", Subject("post-2", "acct-2")), "key:t"
+    ).case.id
     shown = engine.previews.add(case_id, IMAGES[0], "a.jpg", "key:t")
     blurred = engine.previews.add(case_id, IMAGES[1], "b.jpg", "key:t")
     engine.previews.render(case_id, shown, "user:rita", reveal=True)
@@ -135,9 +139,17 @@ def test_upload_metadata_reaches_the_report(engine: Engine, fakes: Fakes) -> Non
     bank_of(engine, IMAGES[:1])
     case_id = _match_case(engine, IMAGES[0])
     engine.previews.add(case_id, IMAGES[0], "p.jpg", "key:t")
-    _with_upload(engine, case_id, {"uploader_ip": "203.0.113.7", "uploader_port": 51234,
-                                   "screen_name": "sunny\x07day", "uploaded_at": UPLOADED_AT,
-                                   "surface": "profile_photo"})
+    _with_upload(
+        engine,
+        case_id,
+        {
+            "uploader_ip": "203.0.113.7",
+            "uploader_port": 51234,
+            "screen_name": "sunny\x07day",
+            "uploaded_at": UPLOADED_AT,
+            "surface": "profile_photo",
+        },
+    )
     _decide(engine, case_id, classification="B2")
     report, [details] = _send(engine, fakes, case_id)
     assert report.findtext("incidentSummary/incidentDateTime") == "2025-03-04T05:06:07Z"
@@ -157,9 +169,12 @@ def test_upload_metadata_reaches_the_report(engine: Engine, fakes: Fakes) -> Non
 
 
 def test_a_message_surface_is_a_chat_incident(engine: Engine, fakes: Fakes) -> None:
-    case_id = engine.cases.open(intake.from_user_report(
-        "csam", "sent to my child", Subject("msg-1", "acct-3"),
-        query={"md5": _md5(b"x")}), "key:t").case.id
+    case_id = engine.cases.open(
+        intake.from_user_report(
+            "csam", "sent to my child", Subject("msg-1", "acct-3"), query={"md5": _md5(b"x")}
+        ),
+        "key:t",
+    ).case.id
     _with_upload(engine, case_id, {"surface": "message", "uploaded_at": UPLOADED_AT})
     _decide(engine, case_id)
     report, files = _send(engine, fakes, case_id)
@@ -169,26 +184,35 @@ def test_a_message_surface_is_a_chat_incident(engine: Engine, fakes: Fakes) -> N
 
 
 def test_without_an_upload_time_the_incident_is_when_the_evidence_first_came(
-        engine: Engine, fakes: Fakes) -> None:
-    case_id = engine.cases.open(intake.from_user_report(
-        "csam", "seen", Subject("post-9")), "key:t").case.id
+    engine: Engine, fakes: Fakes
+) -> None:
+    case_id = engine.cases.open(
+        intake.from_user_report("csam", "seen", Subject("post-9")), "key:t"
+    ).case.id
     first_seen = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     with engine.db.write() as session:
-        session.execute(update(CaseEvidenceRow).where(CaseEvidenceRow.case_id == case_id)
-                        .values(added_at=first_seen))
+        session.execute(
+            update(CaseEvidenceRow)
+            .where(CaseEvidenceRow.case_id == case_id)
+            .values(added_at=first_seen)
+        )
     _decide(engine, case_id)
     report, _ = _send(engine, fakes, case_id)
     assert report.findtext("incidentSummary/incidentDateTime") == "2025-01-02T03:04:05Z"
     assert "no upload or message time" in (
-        report.findtext("incidentSummary/incidentDateTimeDescription") or "")
+        report.findtext("incidentSummary/incidentDateTimeDescription") or ""
+    )
 
 
 def test_a_conversation_report_is_dated_by_its_messages(engine: Engine, fakes: Fakes) -> None:
     from safeguarding.conversation.analyzer import Message
 
-    messages = [Message("x", "i have your pics", "2025-02-01T10:00:00Z"),
-                Message("x", "pay me $200 or i send them to all your friends and family",
-                        "2025-02-01T10:05:00Z")]
+    messages = [
+        Message("x", "i have your pics", "2025-02-01T10:00:00Z"),
+        Message(
+            "x", "pay me $200 or i send them to all your friends and family", "2025-02-01T10:05:00Z"
+        ),
+    ]
     assessment = engine.conversations.add_messages("conv-7", messages)
     assert assessment.alert
     case_id = engine.cases.queue().cases[0].id
@@ -201,31 +225,61 @@ def test_a_conversation_report_is_dated_by_its_messages(engine: Engine, fakes: F
 
 def test_control_characters_never_break_the_xml() -> None:
     nasty = "a\x00b\x01c\x08d\x0be\x0cf\x1bg\x7fh\x85i\ufffej\ud800k"
-    files = [ReportedFile(f"p{nasty}.jpg", "0" * 32, "f" * 64, "A1", 1, [nasty],
-                          original_file_name=nasty,
-                          upload=Upload(utcnow() - timedelta(days=1), "198.51.100.2", 443,
-                                        nasty, nasty))]
-    facts = ReportFacts(3, "sextortion", utcnow(), nasty, nasty, nasty, nasty, 14, files,
-                        urgent=True, reviewed_by=nasty, incident_at_basis=nasty,
-                        screen_name=nasty, uploads=[files[0].upload or Upload()],
-                        surface=nasty)
+    files = [
+        ReportedFile(
+            f"p{nasty}.jpg",
+            "0" * 32,
+            "f" * 64,
+            "A1",
+            1,
+            [nasty],
+            original_file_name=nasty,
+            upload=Upload(utcnow() - timedelta(days=1), "198.51.100.2", 443, nasty, nasty),
+        )
+    ]
+    facts = ReportFacts(
+        3,
+        "sextortion",
+        utcnow(),
+        nasty,
+        nasty,
+        nasty,
+        nasty,
+        14,
+        files,
+        urgent=True,
+        reviewed_by=nasty,
+        incident_at_basis=nasty,
+        screen_name=nasty,
+        uploads=[files[0].upload or Upload()],
+        surface=nasty,
+    )
     reporter = Reporter(nasty, f"Tess {nasty}", "ts@example.invalid", nasty)
-    for document in (ncmec.build_report(facts, reporter),
-                     ncmec.build_file_details("1", "f1", files[0])):
+    for document in (
+        ncmec.build_report(facts, reporter),
+        ncmec.build_file_details("1", "f1", files[0]),
+    ):
         assert schema_errors(document) == []
         assert "abcdefghijk" in document
 
 
 def test_upload_metadata_from_the_intake_samples_reaches_the_report(
-        engine: Engine, fakes: Fakes) -> None:
+    engine: Engine, fakes: Fakes
+) -> None:
     """The path a platform uses: metadata on each match call, kept with the samples."""
     bank_of(engine, IMAGES[:1])
     hashes, result = engine.match_bytes(IMAGES[0])
     cases = set()
-    for ip, at in (("198.51.100.20", "2025-05-06T09:08:09+02:00"),
-                   ("2001:db8::7", "2025-05-06T06:00:00+00:00")):
-        opened = engine.open_match_case(result, hashes.primary(), Subject("dm-5", "acct-5"),
-                                        UploadInfo.parse(ip, 40000, "shadow", at, "message"))
+    for ip, at in (
+        ("198.51.100.20", "2025-05-06T09:08:09+02:00"),
+        ("2001:db8::7", "2025-05-06T06:00:00+00:00"),
+    ):
+        opened = engine.open_match_case(
+            result,
+            hashes.primary(),
+            Subject("dm-5", "acct-5"),
+            UploadInfo.parse(ip, 40000, "shadow", at, "message"),
+        )
         assert opened is not None
         cases.add(opened.case.id)
     [case_id] = cases
@@ -237,6 +291,8 @@ def test_upload_metadata_from_the_intake_samples_reaches_the_report(
     user = report.find("personOrUserReported")
     assert user is not None and user.findtext("screenName") == "shadow"
     assert [e.findtext("ipAddress") for e in user.findall("ipCaptureEvent")] == [
-        "2001:db8::7", "198.51.100.20"]
+        "2001:db8::7",
+        "198.51.100.20",
+    ]
     assert details.findtext("uploadedToEspTimestamp") == "2025-05-06T06:00:00Z"
     assert details.findtext("ipCaptureEvent/port") == "40000"

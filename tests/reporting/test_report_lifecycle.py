@@ -47,8 +47,9 @@ def engine(db_url: str, fakes: Fakes) -> Iterator[Engine]:
 
 def _approved(engine: Engine) -> int:
     """A confirmed case with two preserved files, its CyberTipline report approved."""
-    case_id = engine.cases.open(intake.from_user_report(
-        "csam", "reported", Subject("post-1", "acct-1")), "key:t").case.id
+    case_id = engine.cases.open(
+        intake.from_user_report("csam", "reported", Subject("post-1", "acct-1")), "key:t"
+    ).case.id
     for i, image in enumerate(IMAGES):
         engine.previews.add(case_id, image, f"f{i}.jpg", "key:t")
     engine.cases.decide(case_id, engine.users.get(1), "confirm", "seen", version=1)
@@ -63,12 +64,16 @@ def _status(engine: Engine, report_id: int) -> str:
 
 def _untouched_for(engine: Engine, report_id: int, minutes: int) -> None:
     with engine.db.write() as session:
-        session.execute(update(ReportRow).where(ReportRow.id == report_id).values(
-            external_touched_at=utcnow() - timedelta(minutes=minutes)))
+        session.execute(
+            update(ReportRow)
+            .where(ReportRow.id == report_id)
+            .values(external_touched_at=utcnow() - timedelta(minutes=minutes))
+        )
 
 
 def test_a_retry_carries_on_the_same_report_without_uploading_twice(
-        engine: Engine, fakes: Fakes) -> None:
+    engine: Engine, fakes: Fakes
+) -> None:
     report_id = _approved(engine)
     fakes.ncmec.fail_on = {"finish": 1}
     engine.outbox.run_once("report")
@@ -86,8 +91,9 @@ def test_a_retry_carries_on_the_same_report_without_uploading_twice(
     assert len(filed.files) == 2 and all(f["details"] for f in filed.files.values())
 
 
-def test_after_ncmecs_hour_a_new_report_is_opened(engine: Engine, fakes: Fakes,
-                                                  clock: list[float]) -> None:
+def test_after_ncmecs_hour_a_new_report_is_opened(
+    engine: Engine, fakes: Fakes, clock: list[float]
+) -> None:
     report_id = _approved(engine)
     fakes.ncmec.fail_on = {"finish": 1}
     engine.outbox.run_once("report")
@@ -105,7 +111,8 @@ def test_after_ncmecs_hour_a_new_report_is_opened(engine: Engine, fakes: Fakes,
 
 
 def test_within_our_window_but_gone_at_ncmec_a_new_report_follows(
-        engine: Engine, fakes: Fakes, clock: list[float]) -> None:
+    engine: Engine, fakes: Fakes, clock: list[float]
+) -> None:
     report_id = _approved(engine)
     fakes.ncmec.fail_on = {"finish": 1}
     engine.outbox.run_once("report")
@@ -140,8 +147,9 @@ def test_already_finished_counts_as_finished(engine: Engine, fakes: Fakes) -> No
 
 
 def test_already_retracted_counts_as_retracted(fakes: Fakes) -> None:
-    client = CyberTiplineClient(f"https://{NCMEC_HOST}/ispws", "esp", "secret",
-                                transport=fakes.transport())
+    client = CyberTiplineClient(
+        f"https://{NCMEC_HOST}/ispws", "esp", "secret", transport=fakes.transport()
+    )
     report_id = client.submit(_minimal_report())
     client.retract(report_id)
     client.retract(report_id)  # 5101: the state we asked for
@@ -166,6 +174,7 @@ def _minimal_report() -> str:
     from safeguarding.reporting import ncmec
     from safeguarding.reporting.document import Reporter, ReportFacts
 
-    facts = ReportFacts(1, "csam", utcnow(), "s", None, None, None, None, [], urgent=False,
-                        reviewed_by="sam")
+    facts = ReportFacts(
+        1, "csam", utcnow(), "s", None, None, None, None, [], urgent=False, reviewed_by="sam"
+    )
     return ncmec.build_report(facts, Reporter("Example", "Tess Safety", "ts@example.invalid"))

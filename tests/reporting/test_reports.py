@@ -42,15 +42,24 @@ def _confirmed_match(engine: Engine, image: bytes) -> int:
     assert opened is not None
     case_id = opened.case.id
     engine.previews.add(case_id, image, "upload.jpg", "key:test")
-    engine.cases.decide(case_id, reviewer, "confirm", "matches", version=1,
-                        classification="B2")
+    engine.cases.decide(case_id, reviewer, "confirm", "matches", version=1, classification="B2")
     return case_id
 
 
 def test_cybertipline_documents_are_valid_against_ncmecs_schema() -> None:
-    facts = ReportFacts(7, "sextortion", utcnow(), "alert", "acct-1", None, "conv-1", 15,
-                        [ReportedFile("a.jpg", "0" * 32, "f" * 64, "B2", None, ["hotline"])],
-                        urgent=True, reviewed_by="sam")
+    facts = ReportFacts(
+        7,
+        "sextortion",
+        utcnow(),
+        "alert",
+        "acct-1",
+        None,
+        "conv-1",
+        15,
+        [ReportedFile("a.jpg", "0" * 32, "f" * 64, "B2", None, ["hotline"])],
+        urgent=True,
+        reviewed_by="sam",
+    )
     report = ncmec.build_report(facts, REPORTER)
     assert schema_errors(report) == []
     root = ET.fromstring(report)
@@ -66,19 +75,32 @@ def test_cybertipline_documents_are_valid_against_ncmecs_schema() -> None:
 
 def test_the_schema_check_catches_what_a_builder_gets_wrong() -> None:
     """The fake's check is the XSD itself, not a copy of the builder's element lists."""
-    facts = ReportFacts(7, "csam", utcnow(), "match", "acct-1", None, None, None, [],
-                        urgent=False, reviewed_by="sam")
+    facts = ReportFacts(
+        7,
+        "csam",
+        utcnow(),
+        "match",
+        "acct-1",
+        None,
+        None,
+        None,
+        [],
+        urgent=False,
+        reviewed_by="sam",
+    )
     good = ncmec.build_report(facts, REPORTER)
     swapped = good.replace("<reporter>", "<victim><victimPerson /></victim><reporter>", 1)
     assert any("victim" in e for e in schema_errors(swapped))
-    unknown = good.replace("<incidentType>Child Pornography",
-                           "<incidentType>Child Abuse Imagery", 1)
+    unknown = good.replace(
+        "<incidentType>Child Pornography", "<incidentType>Child Abuse Imagery", 1
+    )
     assert schema_errors(unknown) != []
     assert schema_errors(good.replace("</report>", "")) != []
 
 
-def test_a_senior_approves_and_the_fakes_accept(engine: Engine, fakes: Fakes,
-                                               photos: list[object]) -> None:
+def test_a_senior_approves_and_the_fakes_accept(
+    engine: Engine, fakes: Fakes, photos: list[object]
+) -> None:
     from pathlib import Path
 
     image = Path(str(photos[0])).read_bytes()
@@ -107,12 +129,14 @@ def test_a_senior_approves_and_the_fakes_accept(engine: Engine, fakes: Fakes,
     assert engine.cases.get(case_id).status is Status.CLOSED
 
 
-def test_a_cybertipline_outage_is_retried_without_a_second_report(engine: Engine,
-                                                                  fakes: Fakes) -> None:
+def test_a_cybertipline_outage_is_retried_without_a_second_report(
+    engine: Engine, fakes: Fakes
+) -> None:
     fakes.ncmec.fail_next = 2
     reviewer, senior, _ = users(engine)
-    opened = engine.cases.open(intake.from_user_report(
-        "sextortion", "threatening me", Subject(account_id="acct-2")), "t")
+    opened = engine.cases.open(
+        intake.from_user_report("sextortion", "threatening me", Subject(account_id="acct-2")), "t"
+    )
     engine.cases.decide(opened.case.id, reviewer, "confirm", "threats", version=1)
     ncmec_draft = next(r for r in engine.reports.list() if r.authority == "ncmec")
     engine.reports.approve(ncmec_draft.id, senior)
@@ -145,17 +169,18 @@ def test_wrong_credentials_are_retried_not_lost(db_url: str) -> None:
 
 
 def test_a_failing_report_does_not_hold_back_other_cases_or_authorities(
-        engine: Engine, fakes: Fakes) -> None:
+    engine: Engine, fakes: Fakes
+) -> None:
     engine.outbox.base_delay = 60.0  # the failed one waits a minute
     reviewer, senior, _ = users(engine)
     case_ids = []
     for i in range(2):
-        opened = engine.cases.open(intake.from_user_report(
-            "sextortion", "threats", Subject(account_id=f"acct-{i}")), "t")
+        opened = engine.cases.open(
+            intake.from_user_report("sextortion", "threats", Subject(account_id=f"acct-{i}")), "t"
+        )
         engine.cases.decide(opened.case.id, reviewer, "confirm", "threats", version=1)
         case_ids.append(opened.case.id)
-    first, second = ({r.authority: r for r in engine.reports.list(case_id=c)}
-                     for c in case_ids)
+    first, second = ({r.authority: r for r in engine.reports.list(case_id=c)} for c in case_ids)
     for report in (first["ncmec"], first["nca"], second["ncmec"]):
         engine.reports.approve(report.id, senior)
     fakes.ncmec.fail_next = 1  # the CyberTipline is down for the first report only

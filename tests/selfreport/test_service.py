@@ -34,22 +34,41 @@ OTHER_PDQ = "0707070707070707070707070707070707070707070707070707070707070707"
 
 
 def body(n: int = 0, *, pdq: str = PDQ, **extra: Any) -> dict[str, Any]:
-    return {"submission_id": f"{n:032x}", "category": "nude", "files": [{
-        "md5": f"{n:032x}", "sha256": f"{n:064x}",
-        "pdq": [{"view": None, "hash": pdq, "quality": 90},
-                {"view": "crop95", "hash": OTHER_PDQ, "quality": 80}]}], **extra}
+    return {
+        "submission_id": f"{n:032x}",
+        "category": "nude",
+        "files": [
+            {
+                "md5": f"{n:032x}",
+                "sha256": f"{n:064x}",
+                "pdq": [
+                    {"view": None, "hash": pdq, "quality": 90},
+                    {"view": "crop95", "hash": OTHER_PDQ, "quality": 80},
+                ],
+            }
+        ],
+        **extra,
+    }
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    settings = Settings(database_url=db_url, self_report_max_guesses=3,
-                        self_report_address_submissions=3, self_report_global_submissions=5)
+    settings = Settings(
+        database_url=db_url,
+        self_report_max_guesses=3,
+        self_report_address_submissions=3,
+        self_report_global_submissions=5,
+    )
     instance = Engine(settings)
     # argon2id still, at the cheapest cost: the default takes a busy machine 0.1-0.5 s a PIN
     instance.self_reports = SelfReports(
-        instance.db, instance.banks.store, instance.audit, settings,
+        instance.db,
+        instance.banks.store,
+        instance.audit,
+        settings,
         on_change=instance.matcher.mark_dirty,
-        hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+    )
     yield instance
     instance.close()
 
@@ -64,8 +83,7 @@ def test_a_submission_goes_into_the_self_report_bank_for_review(engine: Engine) 
     assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{4}-){3}[0-9A-HJKMNP-TV-Z]{4}", receipt.case_number)
     assert re.fullmatch(r"[0-9]{8}", receipt.pin)
     bank = engine.banks.get_bank("self-report")
-    assert (bank.source, bank.policy.action.value, bank.entry_count) == ("self_report",
-                                                                         "review", 4)
+    assert (bank.source, bank.policy.action.value, bank.entry_count) == ("self_report", "review", 4)
     entries = {e.signal_type: e for e in engine.banks.entries("self-report", limit=10)}
     assert entries["pdq"].labels == ["nude"]
     assert matches(engine)
@@ -91,8 +109,10 @@ def test_the_owner_sees_the_case_and_withdraws_it_and_it_stops_matching(engine: 
     assert not matches(engine)
     assert engine.banks.get_bank("self-report").entry_count == 0
     # withdrawing again changes nothing; the case can still be looked at
-    assert engine.self_reports.withdraw(receipt.case_number, receipt.pin,
-                                        "10.0.0.2").status is Status.WITHDRAWN
+    assert (
+        engine.self_reports.withdraw(receipt.case_number, receipt.pin, "10.0.0.2").status
+        is Status.WITHDRAWN
+    )
     with engine.db.read() as session:
         assert session.scalar(select(func.count()).select_from(SelfReportHashRow)) == 0
         assert [e.action for e in engine.audit.recent(session)].count("selfreport.withdraw") == 1
@@ -138,8 +158,11 @@ HOSTILE = [
     ("a list", [GOOD], "submission"),
     ("an extra top field", {**GOOD, "name": "Sam"}, "submission.name"),
     ("a file name", _with(GOOD, lambda b: b["files"][0].update(name="me.jpg")), "files[0].name"),
-    ("a PDQ extra", _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(w=1)),
-     "files[0].pdq[0].w"),
+    (
+        "a PDQ extra",
+        _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(w=1)),
+        "files[0].pdq[0].w",
+    ),
     ("no submission id", _without(GOOD, "submission_id"), "submission_id"),
     ("a short submission id", {**GOOD, "submission_id": "abc"}, "submission_id"),
     ("an unknown category", {**GOOD, "category": "other"}, "category"),
@@ -148,20 +171,43 @@ HOSTILE = [
     ("too many files", {**GOOD, "files": GOOD["files"] * 21}, "files"),
     ("a bad md5", _with(GOOD, lambda b: b["files"][0].update(md5="xyz")), "files[0].md5"),
     ("no sha256", _without(GOOD, "files", 0, "sha256"), "files[0].sha256"),
-    ("a bad PDQ", _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(hash="00")),
-     "files[0].pdq[0].hash"),
-    ("a quality over 100", _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(quality=101)),
-     "files[0].pdq[0].quality"),
-    ("a quality as text", _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(quality="9")),
-     "files[0].pdq[0].quality"),
-    ("an unknown view", _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(view="x")),
-     "files[0].pdq[0].view"),
-    ("a view twice", _with(GOOD, lambda b: b["files"][0]["pdq"].append(
-        {"view": None, "hash": PDQ, "quality": 90})), "files[0].pdq[2].view"),
-    ("a bad vPDQ", _with(GOOD, lambda b: b["files"][0].update(vpdq="not,a,frame")),
-     "files[0].vpdq"),
-    ("a NUL in a hash", _with(GOOD, lambda b: b["files"][0].update(md5="\x00" * 32)),
-     "files[0].md5"),
+    (
+        "a bad PDQ",
+        _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(hash="00")),
+        "files[0].pdq[0].hash",
+    ),
+    (
+        "a quality over 100",
+        _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(quality=101)),
+        "files[0].pdq[0].quality",
+    ),
+    (
+        "a quality as text",
+        _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(quality="9")),
+        "files[0].pdq[0].quality",
+    ),
+    (
+        "an unknown view",
+        _with(GOOD, lambda b: b["files"][0]["pdq"][0].update(view="x")),
+        "files[0].pdq[0].view",
+    ),
+    (
+        "a view twice",
+        _with(
+            GOOD, lambda b: b["files"][0]["pdq"].append({"view": None, "hash": PDQ, "quality": 90})
+        ),
+        "files[0].pdq[2].view",
+    ),
+    (
+        "a bad vPDQ",
+        _with(GOOD, lambda b: b["files"][0].update(vpdq="not,a,frame")),
+        "files[0].vpdq",
+    ),
+    (
+        "a NUL in a hash",
+        _with(GOOD, lambda b: b["files"][0].update(md5="\x00" * 32)),
+        "files[0].md5",
+    ),
 ]
 
 
@@ -187,7 +233,8 @@ def test_a_video_submission_keeps_its_vpdq(engine: Engine) -> None:
 
 
 def test_forged_case_numbers_and_guessed_pins_are_throttled_per_address_only(
-        engine: Engine) -> None:
+    engine: Engine,
+) -> None:
     receipt = engine.self_reports.submit(body(1), "10.0.0.1")
     for typed in ("not a case", "K7QM-2XJD-9PFA-R3T", "K7QM-2XJD-9PFA-R3TU"):
         with pytest.raises(InvalidInputError, match="case number is 16"):
@@ -195,7 +242,7 @@ def test_forged_case_numbers_and_guessed_pins_are_throttled_per_address_only(
     with pytest.raises(InvalidInputError, match="PIN is 8 digits"):
         engine.self_reports.status(receipt.case_number, "1234", "10.6.6.6")
     forged = "K7QM-2XJD-9PFA-R3TZ"
-    wrong = f"{(int(receipt.pin) + 1) % 10 ** 8:08d}"
+    wrong = f"{(int(receipt.pin) + 1) % 10**8:08d}"
     with pytest.raises(AuthError, match="do not match a case"):
         engine.self_reports.status(forged, receipt.pin, "10.6.6.6")
     for _ in range(2):
@@ -208,10 +255,14 @@ def test_forged_case_numbers_and_guessed_pins_are_throttled_per_address_only(
     with pytest.raises(RateLimitedError):
         engine.self_reports.withdraw(receipt.case_number, receipt.pin, "10.6.6.6")
     # ... but the case is not locked: its owner, elsewhere, gets in and can withdraw
-    assert engine.self_reports.status(receipt.case_number, receipt.pin,
-                                      "10.0.0.1").status is Status.RECEIVED
-    assert engine.self_reports.withdraw(receipt.case_number, receipt.pin,
-                                        "10.0.0.1").status is Status.WITHDRAWN
+    assert (
+        engine.self_reports.status(receipt.case_number, receipt.pin, "10.0.0.1").status
+        is Status.RECEIVED
+    )
+    assert (
+        engine.self_reports.withdraw(receipt.case_number, receipt.pin, "10.0.0.1").status
+        is Status.WITHDRAWN
+    )
 
 
 def test_the_refusal_ends_with_its_window(engine: Engine) -> None:

@@ -28,17 +28,19 @@ def hma(count: int, start: int = 0) -> bytes:
 def test_create_get_list_update_delete(engine: Engine) -> None:
     banks = engine.banks
     policy = BankPolicy.of(Action.REPORT, pdq_threshold=20, min_quality=60)
-    created = banks.create_bank("ncmec-hashes", "tester", source="ncmec", policy=policy,
-                                labels=["csam"])
+    created = banks.create_bank(
+        "ncmec-hashes", "tester", source="ncmec", policy=policy, labels=["csam"]
+    )
     assert created.policy.action is Action.REPORT
     assert banks.get_bank("ncmec-hashes").source == "ncmec"
     banks.create_bank("local", "tester")
     assert [b.name for b in banks.list_banks()] == ["local", "ncmec-hashes"]
-    updated = banks.update_bank("local", "tester", enabled=False, pdq_threshold=10,
-                                action="block")
-    assert (updated.enabled, updated.policy.legacy()["pdq_threshold"],
-            updated.policy.action) == (
-        False, 10, Action.BLOCK)
+    updated = banks.update_bank("local", "tester", enabled=False, pdq_threshold=10, action="block")
+    assert (updated.enabled, updated.policy.legacy()["pdq_threshold"], updated.policy.action) == (
+        False,
+        10,
+        Action.BLOCK,
+    )
     banks.delete_bank("local", "tester")
     with pytest.raises(NotFoundError):
         banks.get_bank("local")
@@ -85,8 +87,7 @@ def test_concurrent_imports_into_one_bank(engine: Engine) -> None:
 
     def run(start: int) -> None:
         try:
-            results.append(engine.banks.import_file("b", "hma", io.BytesIO(hma(800, start)),
-                                                    "t"))
+            results.append(engine.banks.import_file("b", "hma", io.BytesIO(hma(800, start)), "t"))
         except Exception as exc:  # the test reports any failure below
             errors.append(exc)
 
@@ -113,15 +114,18 @@ def test_entries_page_and_remove(engine: Engine) -> None:
 
 def test_export_round_trip_between_banks(engine: Engine) -> None:
     engine.banks.create_bank("a", "t")
-    engine.banks.add_signals("a", [("pdq", PDQ, 90), ("md5", "0" * 32, None)], "t",
-                             labels=["x"], source_ref="r1")
+    engine.banks.add_signals(
+        "a", [("pdq", PDQ, 90), ("md5", "0" * 32, None)], "t", labels=["x"], source_ref="r1"
+    )
     engine.banks.create_bank("b", "t")
     text = "".join(engine.banks.export("a", "jsonl"))
     result = engine.banks.import_file("b", "jsonl", io.BytesIO(text.encode()), "t")
     assert result.added == 2
     copied = engine.banks.entries("b")
     assert {(e.signal_type, e.value, tuple(e.labels), e.source_ref) for e in copied} == {
-        ("pdq", PDQ, ("x",), "r1"), ("md5", "0" * 32, ("x",), "r1")}
+        ("pdq", PDQ, ("x",), "r1"),
+        ("md5", "0" * 32, ("x",), "r1"),
+    }
 
 
 def test_every_write_is_audited(engine: Engine) -> None:
@@ -131,7 +135,10 @@ def test_every_write_is_audited(engine: Engine) -> None:
     with engine.db.read() as session:
         events = engine.audit.recent(session)
     assert [(e.actor, e.action) for e in reversed(events)] == [
-        ("alice", "bank.create"), ("bob", "bank.import"), ("carol", "bank.update")]
+        ("alice", "bank.create"),
+        ("bob", "bank.import"),
+        ("carol", "bank.update"),
+    ]
     assert events[1].details["added"] == 3
 
 

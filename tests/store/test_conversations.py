@@ -25,13 +25,17 @@ def rules_engine(db_url: str) -> Iterator[Engine]:
     instance.close()
 
 
-THREAT = chat("x: hey whats up", "x: i'll post your pics for all your followers unless you pay",
-              "k: please no")
+THREAT = chat(
+    "x: hey whats up",
+    "x: i'll post your pics for all your followers unless you pay",
+    "k: please no",
+)
 
 
 def test_state_survives_a_restart(db_url: str, rules_engine: Engine) -> None:
-    first = rules_engine.conversations.add_messages("c1", THREAT[:1],
-                                                    participants={"k": {"age": 15}})
+    first = rules_engine.conversations.add_messages(
+        "c1", THREAT[:1], participants={"k": {"age": 15}}
+    )
     assert not first.alert
     restarted = Engine(Settings(database_url=db_url, conversation_model="none"))
     try:
@@ -46,8 +50,7 @@ def test_state_survives_a_restart(db_url: str, rules_engine: Engine) -> None:
         restarted.close()
 
 
-def test_text_is_kept_only_for_tactic_messages_and_not_for_long(rules_engine: Engine
-                                                                 ) -> None:
+def test_text_is_kept_only_for_tactic_messages_and_not_for_long(rules_engine: Engine) -> None:
     service = rules_engine.conversations
     service.add_messages("c2", chat("a: my cat is called biscuit", "a: are your parents home?"))
 
@@ -62,8 +65,12 @@ def test_text_is_kept_only_for_tactic_messages_and_not_for_long(rules_engine: En
     assert "excerpt" not in service.risk("c2").evidence[0]
     # ...and gone once the pending window has passed.
     with rules_engine.db.write() as session:
-        assert service.store.purge_excerpts(session, timedelta(days=90), timedelta(hours=24),
-                                            now=utcnow() + timedelta(hours=25)) == 1
+        assert (
+            service.store.purge_excerpts(
+                session, timedelta(days=90), timedelta(hours=24), now=utcnow() + timedelta(hours=25)
+            )
+            == 1
+        )
     assert "parents home" not in stored()
 
 
@@ -96,13 +103,20 @@ def test_purge_drops_old_excerpts_only(rules_engine: Engine) -> None:
     service.add_messages("old", THREAT)
     assert any("excerpt" in e for e in service.risk("old").evidence)
     with rules_engine.db.write() as session:
-        assert service.store.purge_excerpts(session, timedelta(days=1),
-                                            timedelta(hours=1)) == 0
+        assert service.store.purge_excerpts(session, timedelta(days=1), timedelta(hours=1)) == 0
         # Alerted: the pending window does not apply, the retention period does.
-        assert service.store.purge_excerpts(session, timedelta(days=1), timedelta(hours=1),
-                                            now=utcnow() + timedelta(hours=2)) == 0
-        assert service.store.purge_excerpts(session, timedelta(days=1), timedelta(hours=1),
-                                            now=utcnow() + timedelta(days=2)) == 1
+        assert (
+            service.store.purge_excerpts(
+                session, timedelta(days=1), timedelta(hours=1), now=utcnow() + timedelta(hours=2)
+            )
+            == 0
+        )
+        assert (
+            service.store.purge_excerpts(
+                session, timedelta(days=1), timedelta(hours=1), now=utcnow() + timedelta(days=2)
+            )
+            == 1
+        )
     assessment = service.risk("old")
     assert assessment.alert and assessment.evidence
     assert not any("excerpt" in e for e in assessment.evidence)

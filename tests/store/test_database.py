@@ -70,8 +70,7 @@ def empty_postgres(postgres_server: str) -> Iterator[str]:
 
 
 @pytest.mark.postgres
-def test_postgresql_missing_or_empty_is_refused(postgres_server: str,
-                                                empty_postgres: str) -> None:
+def test_postgresql_missing_or_empty_is_refused(postgres_server: str, empty_postgres: str) -> None:
     missing = _refused(f"{postgres_server}/sg_no_such_database")
     assert "cannot open" in missing and HINT in missing
     assert "no schema yet" in _refused(empty_postgres)

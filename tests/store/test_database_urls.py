@@ -9,8 +9,9 @@ from safeguarding.store.db import Database
 
 
 @pytest.mark.postgres
-def test_the_short_postgres_spelling_is_accepted(postgres_server: str,
-                                                 postgres_template: str) -> None:
+def test_the_short_postgres_spelling_is_accepted(
+    postgres_server: str, postgres_template: str
+) -> None:
     short = postgres_server.replace("postgresql+psycopg://", "postgres://", 1)
     assert short.startswith("postgres://")
     db = Database(f"{short}/{postgres_template}")

@@ -41,11 +41,13 @@ _BANK = text(
     "INSERT INTO banks (name, description, source, enabled, pdq_threshold, min_quality, action,"
     " vpdq_query_match_percent, vpdq_index_match_percent, labels, created_by, created_at,"
     " updated_at) VALUES (:name, '', 'local', :enabled, :threshold, :quality, :action, :query,"
-    " :index, '[]', 't', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    " :index, '[]', 't', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+)
 _ENTRY = text(
     "INSERT INTO bank_entries (bank_id, signal_type, value, value_digest, quality, labels,"
     " metadata, added_by, added_at) SELECT id, 'pdq', :value, :digest, 100, '[]', '{}', 't',"
-    " CURRENT_TIMESTAMP FROM banks WHERE name = :bank")
+    " CURRENT_TIMESTAMP FROM banks WHERE name = :bank"
+)
 
 
 def _near(value: str, bits: int) -> str:
@@ -57,26 +59,48 @@ def test_bank_policies_carry_over_to_settings_per_signal_type(empty_url: str) ->
     _to(db, "0010")
     with db.engine.begin() as connection:
         for name, enabled, threshold, quality, action, query, index in (
-                ("tuned", True, 20, 60, "block", 90.0, 10.0),
-                ("plain", True, 31, 50, "review", 80.0, 0.0),
-                ("off", False, 64, 0, "report", 50.0, 0.0)):
-            connection.execute(_BANK, {"name": name, "enabled": enabled, "threshold": threshold,
-                                       "quality": quality, "action": action, "query": query,
-                                       "index": index})
-        connection.execute(_ENTRY, {"value": PDQ, "bank": "tuned",
-                                    "digest": hashlib.sha256(PDQ.encode()).hexdigest()})
+            ("tuned", True, 20, 60, "block", 90.0, 10.0),
+            ("plain", True, 31, 50, "review", 80.0, 0.0),
+            ("off", False, 64, 0, "report", 50.0, 0.0),
+        ):
+            connection.execute(
+                _BANK,
+                {
+                    "name": name,
+                    "enabled": enabled,
+                    "threshold": threshold,
+                    "quality": quality,
+                    "action": action,
+                    "query": query,
+                    "index": index,
+                },
+            )
+        connection.execute(
+            _ENTRY,
+            {"value": PDQ, "bank": "tuned", "digest": hashlib.sha256(PDQ.encode()).hexdigest()},
+        )
     db.upgrade()
     engine = Engine(Settings(database_url=empty_url))
     try:
         tuned = engine.banks.get_bank("tuned")
         assert tuned.entry_count == 1  # the table was altered in place, never re-created
-        assert (tuned.policy.action.value, tuned.policy.settings()) == ("block", {
-            "pdq": {"threshold": 20, "min_quality": 60},
-            "vpdq": {"frame_threshold": 20, "query_match_percent": 90.0,
-                     "index_match_percent": 10.0}})
+        assert (tuned.policy.action.value, tuned.policy.settings()) == (
+            "block",
+            {
+                "pdq": {"threshold": 20, "min_quality": 60},
+                "vpdq": {
+                    "frame_threshold": 20,
+                    "query_match_percent": 90.0,
+                    "index_match_percent": 10.0,
+                },
+            },
+        )
         assert engine.banks.get_bank("plain").policy.legacy() == {
-            "pdq_threshold": 31, "min_quality": 50, "vpdq_query_match_percent": 80.0,
-            "vpdq_index_match_percent": 0.0}
+            "pdq_threshold": 31,
+            "min_quality": 50,
+            "vpdq_query_match_percent": 80.0,
+            "vpdq_index_match_percent": 0.0,
+        }
         # the disabled bank's threshold of 64 is not searched; the tuned bank's 20 is
         assert engine.match_signals([QuerySignal("pdq", _near(PDQ, 20), 100)]).matched
         assert not engine.match_signals([QuerySignal("pdq", _near(PDQ, 21), 100)]).matched
@@ -85,9 +109,15 @@ def test_bank_policies_carry_over_to_settings_per_signal_type(empty_url: str) ->
         engine.close()
     _to(db, "0010", down=True)
     with db.engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT name, pdq_threshold, min_quality, vpdq_query_match_percent,"
-            " vpdq_index_match_percent FROM banks ORDER BY name")).all()
-    assert [tuple(r) for r in rows] == [("off", 64, 0, 50.0, 0.0), ("plain", 31, 50, 80.0, 0.0),
-                                        ("tuned", 20, 70, 90.0, 10.0)]
+        rows = connection.execute(
+            text(
+                "SELECT name, pdq_threshold, min_quality, vpdq_query_match_percent,"
+                " vpdq_index_match_percent FROM banks ORDER BY name"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("off", 64, 0, 50.0, 0.0),
+        ("plain", 31, 50, 80.0, 0.0),
+        ("tuned", 20, 70, 90.0, 10.0),
+    ]
     db.dispose()

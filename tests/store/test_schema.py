@@ -16,7 +16,6 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "safeguarding"
 MIGRATIONS = SRC / "store" / "migrations"
 
 
-
 def test_the_migrations_make_every_declared_table(sqlite_url: str) -> None:
     engine = create_engine(sqlite_url)
     try:
@@ -34,8 +33,11 @@ def test_only_the_owning_package_imports_its_tables() -> None:
             if isinstance(node, ast.ImportFrom) and (node.module or "").endswith(".tables"):
                 owner = (node.module or "").split(".")[1]
                 # schema.py gathers every table; a migration may touch any table by design
-                if owner != package and path != SRC / "store" / "schema.py" and (
-                        MIGRATIONS not in path.parents):
+                if (
+                    owner != package
+                    and path != SRC / "store" / "schema.py"
+                    and (MIGRATIONS not in path.parents)
+                ):
                     crossings.add((package, owner))
     assert crossings == set()  # reports read a case through cases.records, not its rows
 
@@ -43,7 +45,8 @@ def test_only_the_owning_package_imports_its_tables() -> None:
 def test_every_table_lives_in_its_domain_package() -> None:
     """`store/` keeps the base and the installation's own values; every other table is
     declared in `<package>/tables.py`."""
-    homes = {m.class_.__module__ for m in Base.registry.mappers
-             if m.class_ is not InstanceValueRow}
-    assert homes and all(h.startswith("safeguarding.") and h.endswith(".tables")
-                         and h != "safeguarding.store.tables" for h in homes), homes
+    homes = {m.class_.__module__ for m in Base.registry.mappers if m.class_ is not InstanceValueRow}
+    assert homes and all(
+        h.startswith("safeguarding.") and h.endswith(".tables") and h != "safeguarding.store.tables"
+        for h in homes
+    ), homes

@@ -52,12 +52,14 @@ def _app(files: Path) -> Starlette:
     async def page(request: Request) -> HTMLResponse:
         return HTMLResponse(_PAGE, headers=web_common.SECURITY_HEADERS)
 
-    return Starlette(routes=[
-        Route("/", page),
-        Mount("/static", StaticFiles(directory=web_common.HERE / "static")),
-        Mount("/data", StaticFiles(directory=SHARED)),
-        Mount("/files", StaticFiles(directory=files)),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", page),
+            Mount("/static", StaticFiles(directory=web_common.HERE / "static")),
+            Mount("/data", StaticFiles(directory=SHARED)),
+            Mount("/files", StaticFiles(directory=files)),
+        ]
+    )
 
 
 class HashingPage:
@@ -75,7 +77,8 @@ class HashingPage:
     def hash_files(self, paths: list[Path], **options: Any) -> list[dict[str, Any]]:
         """hashFile of each file in the page's worker: [{result|error, progress}]."""
         answer: list[dict[str, Any]] = self.page.evaluate(
-            _HASH_URLS, {"urls": [self.url_of(p) for p in paths], "options": options})
+            _HASH_URLS, {"urls": [self.url_of(p) for p in paths], "options": options}
+        )
         return answer
 
     def hash_bytes(self, data: bytes, name: str, **options: Any) -> dict[str, Any]:
@@ -98,8 +101,10 @@ def b64(data: bytes) -> str:
 
 @contextmanager
 def hashing_page(browser: Browser) -> Iterator[HashingPage]:
-    with tempfile.TemporaryDirectory(prefix="sg-hash-") as folder, \
-            serve_app(_app(Path(folder))) as base:
+    with (
+        tempfile.TemporaryDirectory(prefix="sg-hash-") as folder,
+        serve_app(_app(Path(folder))) as base,
+    ):
         page = browser.new_page()
         page.goto(f"{base}/")
         try:

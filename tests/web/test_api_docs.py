@@ -23,12 +23,16 @@ def test_the_docs_pages_name_no_outside_address(client: TestClient) -> None:
     assert client.get("/docs/assets/secret.py").status_code == 404
 
 
-@pytest.mark.parametrize(("path", "rendered"), [
-    ("/docs", ".opblock-tag"),  # Swagger UI drew the operations, grouped
-    ("/redoc", ".api-content h1"),  # ReDoc drew the API's title
-])
-def test_the_docs_render_offline(browser: Browser, live_server: LiveServer, path: str,
-                                 rendered: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "rendered"),
+    [
+        ("/docs", ".opblock-tag"),  # Swagger UI drew the operations, grouped
+        ("/redoc", ".api-content h1"),  # ReDoc drew the API's title
+    ],
+)
+def test_the_docs_render_offline(
+    browser: Browser, live_server: LiveServer, path: str, rendered: str
+) -> None:
     outside: list[str] = []
 
     def only_this_server(route: Route) -> None:

@@ -15,14 +15,16 @@ pytestmark = pytest.mark.e2e
 
 def _case(server: LiveServer) -> int:
     engine = server.engine
-    case_id = engine.cases.open(intake.from_user_report(
-        "csam", "reported by a user", Subject("post-7", "acct-7")), "t").case.id
+    case_id = engine.cases.open(
+        intake.from_user_report("csam", "reported by a user", Subject("post-7", "acct-7")), "t"
+    ).case.id
     engine.previews.add(case_id, generated_image(3), "post-7.jpg", "key:t")
     return case_id
 
 
-def test_queue_decision_with_shortcuts_and_reveal(browser: Browser, live_server: LiveServer
-                                                  ) -> None:
+def test_queue_decision_with_shortcuts_and_reveal(
+    browser: Browser, live_server: LiveServer
+) -> None:
     case_id = _case(live_server)
     page = browser.new_page()
     browser_sign_in(page, live_server.url, "rita")
@@ -54,8 +56,9 @@ def test_a_tampered_csrf_token_is_refused(browser: Browser, live_server: LiveSer
     page = browser.new_page()
     browser_sign_in(page, live_server.url, "rita")
     page.goto(f"{live_server.url}/cases/{case_id}")
-    page.eval_on_selector_all('input[name="csrf_token"]', "els => els.forEach(e => "
-                              "e.value = 'forged')")
+    page.eval_on_selector_all(
+        'input[name="csrf_token"]', "els => els.forEach(e => e.value = 'forged')"
+    )
     page.check('input[value="false_positive"]')
     page.fill('textarea[name="reason"]', "looks fine")
     page.click('#decision button[type="submit"]')
@@ -63,8 +66,9 @@ def test_a_tampered_csrf_token_is_refused(browser: Browser, live_server: LiveSer
     assert live_server.engine.cases.get(case_id).status is Status.NEW
 
 
-def test_a_reviewer_sees_no_admin_link_and_is_refused_the_page(browser: Browser,
-                                                               live_server: LiveServer) -> None:
+def test_a_reviewer_sees_no_admin_link_and_is_refused_the_page(
+    browser: Browser, live_server: LiveServer
+) -> None:
     page = browser.new_page()
     browser_sign_in(page, live_server.url, "rita")
     assert page.locator('a[href="/admin"]').count() == 0

@@ -73,11 +73,20 @@ def scene(width: int, height: int, seed: int) -> Image.Image:
     """A benign generated picture: gradients, a few shapes and some noise."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:height, 0:width]
-    pixels = np.stack([(x * 255 // max(1, width - 1)), (y * 255 // max(1, height - 1)),
-                       ((x + y) * 127 // max(1, width + height))], axis=2).astype(np.int16)
+    pixels = np.stack(
+        [
+            (x * 255 // max(1, width - 1)),
+            (y * 255 // max(1, height - 1)),
+            ((x + y) * 127 // max(1, width + height)),
+        ],
+        axis=2,
+    ).astype(np.int16)
     for _ in range(6):
-        cx, cy, r = rng.integers(0, width), rng.integers(0, height), rng.integers(8, 1 + max(
-            9, min(width, height) // 3))
+        cx, cy, r = (
+            rng.integers(0, width),
+            rng.integers(0, height),
+            rng.integers(8, 1 + max(9, min(width, height) // 3)),
+        )
         pixels[(x - cx) ** 2 + (y - cy) ** 2 < r * r] = rng.integers(0, 256, 3)
     pixels += rng.integers(-12, 13, pixels.shape, dtype=np.int16)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
@@ -89,8 +98,9 @@ def padded(image: Image.Image, border: int, colour: tuple[int, int, int]) -> Ima
     return out
 
 
-def test_md5_and_sha256_are_hashlibs_bit_for_bit_by_webcrypto_and_in_chunks(hp: HashingPage
-                                                                           ) -> None:
+def test_md5_and_sha256_are_hashlibs_bit_for_bit_by_webcrypto_and_in_chunks(
+    hp: HashingPage,
+) -> None:
     rng = np.random.default_rng(7)
     sizes = [0, 1, 3, 55, 56, 57, 63, 64, 65, 127, 128, 1000, 4 * 1024 * 1024 + 13]
     for size in sizes:
@@ -98,21 +108,24 @@ def test_md5_and_sha256_are_hashlibs_bit_for_bit_by_webcrypto_and_in_chunks(hp: 
         path = hp.files / f"{size}.bin"
         path.write_bytes(data)
         # limit 0: through our incremental SHA-256, chunk by chunk; the default: WebCrypto
-        got = hp.call("""async (url) => {
+        got = hp.call(
+            """async (url) => {
             const { digestFile } = await import("/static/hashing/digests.js");
             const blob = await (await fetch(url)).blob();
             const pick = ({ md5, sha256 }) => ({ md5, sha256 });
             return [pick(await digestFile(blob, () => {}, { webCryptoMaxBytes: 0 })),
                     pick(await digestFile(blob))];
-        }""", hp.url_of(path))
+        }""",
+            hp.url_of(path),
+        )
         path.unlink()
-        expected = {"md5": md5(data),
-                    "sha256": hashlib.sha256(data).hexdigest()}
+        expected = {"md5": md5(data), "sha256": hashlib.sha256(data).hexdigest()}
         assert got == [expected, expected], size
 
 
 def test_pdq_and_bank_views_equal_the_servers_on_photos_and_reference_images(
-        hp: HashingPage) -> None:
+    hp: HashingPage,
+) -> None:
     photos = sorted(PHOTOS.glob("*.jpg"))[::24]  # a sample; the benchmark takes them all
     files = photos + REFERENCE
     answers = hp.hash_files(files)
@@ -135,7 +148,8 @@ def test_pdq_and_bank_views_equal_the_servers_on_photos_and_reference_images(
 
 
 def test_lossless_images_and_their_views_hash_bit_for_bit_with_reduction_and_trimming(
-        hp: HashingPage) -> None:
+    hp: HashingPage,
+) -> None:
     cases = {
         "odd.png": scene(37, 301, 1),
         "wide.png": scene(1500, 97, 2),
@@ -151,19 +165,23 @@ def test_lossless_images_and_their_views_hash_bit_for_bit_with_reduction_and_tri
     assert "trimmed" in server_views(png(cases["large-padded.png"]))
 
 
-@pytest.mark.parametrize(("name", "options"), [
-    ("baseline-420", {"quality": 90}),
-    ("baseline-444", {"quality": 95, "subsampling": 0}),
-    ("baseline-422", {"quality": 75, "subsampling": 1}),
-    ("progressive", {"quality": 85, "progressive": True}),
-    ("restarts", {"quality": 80, "restart_marker_blocks": 3}),
-    ("progressive-restarts", {"quality": 70, "progressive": True, "restart_marker_rows": 1}),
-    ("grey", {"quality": 90, "mode": "L"}),
-    ("rotated", {"quality": 90, "orientation": 6}),
-    ("mirrored", {"quality": 90, "orientation": 7}),
-])
-def test_jpeg_decoder_variants_give_the_servers_luma(hp: HashingPage, name: str,
-                                                      options: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("baseline-420", {"quality": 90}),
+        ("baseline-444", {"quality": 95, "subsampling": 0}),
+        ("baseline-422", {"quality": 75, "subsampling": 1}),
+        ("progressive", {"quality": 85, "progressive": True}),
+        ("restarts", {"quality": 80, "restart_marker_blocks": 3}),
+        ("progressive-restarts", {"quality": 70, "progressive": True, "restart_marker_rows": 1}),
+        ("grey", {"quality": 90, "mode": "L"}),
+        ("rotated", {"quality": 90, "orientation": 6}),
+        ("mirrored", {"quality": 90, "orientation": 7}),
+    ],
+)
+def test_jpeg_decoder_variants_give_the_servers_luma(
+    hp: HashingPage, name: str, options: dict[str, Any]
+) -> None:
     image = scene(333, 250, 11).convert(options.pop("mode", "RGB"))
     orientation = options.pop("orientation", None)
     if orientation:
@@ -187,10 +205,14 @@ def test_a_jpeg_over_twice_the_side_limit_stays_close(hp: HashingPage) -> None:
 
 
 def test_videos_give_the_servers_vpdq_frames_and_match_at_default_thresholds(
-        hp: HashingPage) -> None:
+    hp: HashingPage,
+) -> None:
     pytest.importorskip("av")
-    files = [VIDEOS / "doorknob-hd-no-bar.mp4", VIDEOS / "test-padded-dimensions.mp4",
-             VIDEOS / "pattern-sd-grey-bar.mp4"]
+    files = [
+        VIDEOS / "doorknob-hd-no-bar.mp4",
+        VIDEOS / "test-padded-dimensions.mp4",
+        VIDEOS / "pattern-sd-grey-bar.mp4",
+    ]
     answers = hp.hash_files(files)
     for path, answer in zip(files, answers, strict=True):
         assert "error" not in answer, answer
@@ -198,7 +220,8 @@ def test_videos_give_the_servers_vpdq_frames_and_match_at_default_thresholds(
         theirs = hash_bytes(path.read_bytes()).primary()["vpdq"]
         # the same frames, at the same times, by the server's sampling
         assert [(f.number, f.timestamp) for f in parse_frames(ours)] == [
-            (f.number, f.timestamp) for f in parse_frames(theirs)], path
+            (f.number, f.timestamp) for f in parse_frames(theirs)
+        ], path
         assert VpdqSignal.compare(ours, theirs).matched, path
         assert VpdqSignal.compare(theirs, ours).matched, path
         assert answer["result"]["md5"] == md5(path.read_bytes())
@@ -259,12 +282,15 @@ def test_clear_errors_and_notices(hp: HashingPage) -> None:
 def test_the_browsers_limits_are_the_servers_defaults(hp: HashingPage) -> None:
     ours = hp.call("""async () => (await import("/static/hashing/limits.js")).DEFAULT_LIMITS""")
     limits, settings = MediaLimits(), Settings()
-    camel = {"".join(w.capitalize() if i else w for i, w in enumerate(f.name.split("_"))): f.name
-             for f in fields(MediaLimits)}
+    camel = {
+        "".join(w.capitalize() if i else w for i, w in enumerate(f.name.split("_"))): f.name
+        for f in fields(MediaLimits)
+    }
     camel["imageMaxSide"] = "image_max_side"
     decoders = hp.call("""async () => (await import("/static/hashing/limits.js")).DECODER_BYTES""")
-    assert {("HEIF" if k == "heic" else k.upper()): v for k, v in decoders.items()} == \
-        _DECODER_BYTES
+    assert {
+        ("HEIF" if k == "heic" else k.upper()): v for k, v in decoders.items()
+    } == _DECODER_BYTES
     for name, value in ours.items():
         if name == "bankCrops":
             assert value == settings.bank_crop_hashes
@@ -276,8 +302,15 @@ def test_hashing_files_is_a_documented_module_api(hp: HashingPage) -> None:
     """What the portal imports: hashFile, Hasher, HashError and the codes."""
     exported = hp.call("""async () => Object.keys(await import("/static/hashing/index.js"))
                           .sort()""")
-    assert exported == ["CODES", "DEFAULT_LIMITS", "DEFAULT_WORKERS", "HashError", "Hasher",
-                        "NOTICES", "hashFile"]
+    assert exported == [
+        "CODES",
+        "DEFAULT_LIMITS",
+        "DEFAULT_WORKERS",
+        "HashError",
+        "Hasher",
+        "NOTICES",
+        "hashFile",
+    ]
     result = hp.call("""async () => {
         const { hashFile } = await import("/static/hashing/index.js");
         const blob = await (await fetch("/data/photos/Blinds-00.jpg")).blob();
@@ -286,7 +319,8 @@ def test_hashing_files_is_a_documented_module_api(hp: HashingPage) -> None:
     assert result["kind"] == "image" and result["format"] == "jpeg"
     # files handed over at once spread over two workers, each answer for its own file
     photos = sorted(PHOTOS.glob("*.jpg"))[:6]
-    names = hp.call("""async (urls) => {
+    names = hp.call(
+        """async (urls) => {
         const { Hasher } = await import("/static/hashing/index.js");
         const hasher = new Hasher({ workers: 2 });
         const files = await Promise.all(urls.map(async (url) =>
@@ -294,7 +328,9 @@ def test_hashing_files_is_a_documented_module_api(hp: HashingPage) -> None:
         const results = await Promise.all(files.map((file) => hasher.hashFile(file)));
         hasher.close();
         return results.map((r) => [r.name, r.sha256]);
-    }""", [hp.url_of(p) for p in photos])
+    }""",
+        [hp.url_of(p) for p in photos],
+    )
     assert names == [[p.name, hashlib.sha256(p.read_bytes()).hexdigest()] for p in photos]
     assert [v["view"] for v in result["pdq"]] == [None, "crop95", "crop90"]
     assert Path(result["name"]).name == "Blinds-00.jpg"
@@ -311,8 +347,9 @@ def scene_video(codec: str, seconds: int = 3, fps: int = 10) -> bytes:
         stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
         stream.time_base = Fraction(1, fps)
         for i in range(seconds * fps):
-            frame = av.VideoFrame.from_ndarray(np.asarray(scene(160, 120, i // fps)),
-                                               format="rgb24")
+            frame = av.VideoFrame.from_ndarray(
+                np.asarray(scene(160, 120, i // fps)), format="rgb24"
+            )
             frame.pts = i
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
@@ -322,12 +359,19 @@ def scene_video(codec: str, seconds: int = 3, fps: int = 10) -> bytes:
 # What Debian's Chromium decodes in an MP4 (software decoders only, --disable-gpu): H.264,
 # VP9 and AV1; not HEVC (no software decoder in Chromium) nor MPEG-4 Part 2, which the
 # server reads. A Chromium that gains one fails here: update docs/self-report.md with it.
-@pytest.mark.parametrize(("codec", "decoded"), [
-    ("libx264", True), ("libvpx-vp9", True), ("libsvtav1", True),
-    ("libx265", False), ("mpeg4", False),
-])
-def test_video_codecs_in_mp4_decoded_or_named_in_a_notice(hp: HashingPage, codec: str,
-                                                          decoded: bool) -> None:
+@pytest.mark.parametrize(
+    ("codec", "decoded"),
+    [
+        ("libx264", True),
+        ("libvpx-vp9", True),
+        ("libsvtav1", True),
+        ("libx265", False),
+        ("mpeg4", False),
+    ],
+)
+def test_video_codecs_in_mp4_decoded_or_named_in_a_notice(
+    hp: HashingPage, codec: str, decoded: bool
+) -> None:
     data = scene_video(codec)
     answer = hp.hash_bytes(data, f"{codec}.mp4")
     assert "error" not in answer, answer
@@ -336,9 +380,11 @@ def test_video_codecs_in_mp4_decoded_or_named_in_a_notice(hp: HashingPage, codec
     theirs = hash_bytes(data).primary()["vpdq"]
     if decoded:
         ours = result["vpdq"]
-        assert [(f.number, f.timestamp) for f in parse_frames(ours)] == [
-            (f.number, f.timestamp) for f in parse_frames(theirs)] == [
-            (0, 0.0), (10, 1.0), (20, 2.0)]
+        assert (
+            [(f.number, f.timestamp) for f in parse_frames(ours)]
+            == [(f.number, f.timestamp) for f in parse_frames(theirs)]
+            == [(0, 0.0), (10, 1.0), (20, 2.0)]
+        )
         assert VpdqSignal.compare(ours, theirs).matched
         assert VpdqSignal.compare(theirs, ours).matched
     else:

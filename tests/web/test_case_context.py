@@ -32,8 +32,10 @@ def test_each_kind_of_case_explains_itself(client: TestClient, web_engine: Engin
     assert "Puts the file's hashes on the do-not-match list" in match
 
     chat = html.unescape(client.get(f"/cases/{kinds.conversation}").text)
-    assert ("Adult account u1 (stated 24), talking with a child who said they are 13, "
-            "flattered them, asked their age") in chat
+    assert (
+        "Adult account u1 (stated 24), talking with a child who said they are 13, "
+        "flattered them, asked their age"
+    ) in chat
     assert "Message 1 · <strong>u1</strong> (likely offender)" in chat  # counted from 1
     assert "Message 0" not in chat
     assert "<blockquote>add me on snap its more private</blockquote>" in chat  # the excerpt

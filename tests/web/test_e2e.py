@@ -31,15 +31,21 @@ def _eventually(check: Callable[[], bool], seconds: float = 20) -> None:
         time.sleep(0.1)
 
 
-def test_match_to_review_to_webhook_to_report(browser: Browser, sqlite_url: str,
-                                              photos: list[Path]) -> None:
+def test_match_to_review_to_webhook_to_report(
+    browser: Browser, sqlite_url: str, photos: list[Path]
+) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     receiver = ReceiverServer(SECRET, port).start()
     fakes = Fakes()
-    engine = response_engine(sqlite_url, fakes, webhook_url=receiver.url,
-                             report_authorities=["ncmec"], worker_interval_seconds=0.2)
+    engine = response_engine(
+        sqlite_url,
+        fakes,
+        webhook_url=receiver.url,
+        report_authorities=["ncmec"],
+        worker_interval_seconds=0.2,
+    )
     try:
         users(engine)
         image = photos[0].read_bytes()
@@ -47,9 +53,13 @@ def test_match_to_review_to_webhook_to_report(browser: Browser, sqlite_url: str,
         token = engine.keys.create("platform", ["match", "cases"], "test").token
         with serving(engine, worker=True) as server:
             # 1. the platform checks an upload; the match opens a case
-            answer = httpx.post(f"{server.url}/v1/match", headers={
-                "Authorization": f"Bearer {token}"}, files={"file": ("up.jpg", image)},
-                data={"content_id": "post-42", "account_id": "acct-42"}, timeout=30)
+            answer = httpx.post(
+                f"{server.url}/v1/match",
+                headers={"Authorization": f"Bearer {token}"},
+                files={"file": ("up.jpg", image)},
+                data={"content_id": "post-42", "account_id": "acct-42"},
+                timeout=30,
+            )
             assert answer.status_code == 200, answer.text
             result = answer.json()["results"][0]
             assert result["matched"] and result["case"]["created"]

@@ -36,27 +36,39 @@ def platform(sqlite_url: str, receiver: ReceiverServer) -> Iterator[Engine]:
     engine.close()
 
 
-def test_a_false_positive_is_never_removed_again(platform: Engine, receiver: ReceiverServer
-                                                 ) -> None:
+def test_a_false_positive_is_never_removed_again(
+    platform: Engine, receiver: ReceiverServer
+) -> None:
     token = platform.keys.create("platform", ["match"], "test").token
     api = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(engine=platform), follow_redirects=False) as client:
-        first = client.post("/v1/match", headers=api, files={"file": ("up.jpg", PADDED)},
-                            data={"content_id": "post-1", "account_id": "acct-1"})
+        first = client.post(
+            "/v1/match",
+            headers=api,
+            files={"file": ("up.jpg", PADDED)},
+            data={"content_id": "post-1", "account_id": "acct-1"},
+        )
         result = first.json()["results"][0]
         assert result["action"] == "block" and result["case"]["created"]
         platform.outbox.run_once()
         assert [(e["event"], e["actions"]) for e in receiver.events] == [
-            ("case.policy_action", ["remove_content"])]
+            ("case.policy_action", ["remove_content"])
+        ]
 
         csrf = sign_in(client, "rita")
         case_id = result["case"]["id"]
         page = client.get(f"/cases/{case_id}").text
         version = re.search(r'name="version" value="(\d+)"', page)
         assert version is not None
-        decided = client.post(f"/cases/{case_id}/decision", data={
-            "decision": "false_positive", "reason": "a holiday photo", "csrf_token": csrf,
-            "version": version.group(1)})
+        decided = client.post(
+            f"/cases/{case_id}/decision",
+            data={
+                "decision": "false_positive",
+                "reason": "a holiday photo",
+                "csrf_token": csrf,
+                "version": version.group(1),
+            },
+        )
         assert decided.status_code == 303, decided.text
         platform.outbox.run_once()
         assert receiver.events[-1]["event"] == "case.decided"
@@ -64,8 +76,12 @@ def test_a_false_positive_is_never_removed_again(platform: Engine, receiver: Rec
 
         platform.matcher.refresh()
         for i, (name, data) in enumerate(VARIANTS.items()):
-            answer = client.post("/v1/match", headers=api, files={"file": ("v.jpg", data)},
-                                 data={"content_id": f"post-{i + 2}"}).json()["results"][0]
+            answer = client.post(
+                "/v1/match",
+                headers=api,
+                files={"file": ("v.jpg", data)},
+                data={"content_id": f"post-{i + 2}"},
+            ).json()["results"][0]
             assert not answer["matched"] and "case" not in answer, name
         platform.outbox.run_once()
     removals = [e for e in receiver.events if "remove_content" in e.get("actions", [])]

@@ -17,20 +17,34 @@ from safeguarding.engine import Engine
 from safeguarding.selfreport import SelfReports
 from safeguarding.server import create_app
 
-PAGES = ["/report-remove", "/report-remove/adult", "/report-remove/someone-else",
-         "/report-remove/report", "/report-remove/status"]
+PAGES = [
+    "/report-remove",
+    "/report-remove/adult",
+    "/report-remove/someone-else",
+    "/report-remove/report",
+    "/report-remove/status",
+]
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
-BODY: dict[str, Any] = {"submission_id": "ab" * 16, "category": "sexual", "files": [
-    {"md5": "1" * 32, "sha256": "2" * 64, "pdq": [{"view": None, "hash": PDQ, "quality": 88}]}]}
+BODY: dict[str, Any] = {
+    "submission_id": "ab" * 16,
+    "category": "sexual",
+    "files": [
+        {"md5": "1" * 32, "sha256": "2" * 64, "pdq": [{"view": None, "hash": PDQ, "quality": 88}]}
+    ],
+}
 
 
 def portal_engine(url: str, **settings: Any) -> Engine:
     config = Settings(database_url=url, self_report_max_guesses=3, **settings)
     engine = Engine(config)
     engine.self_reports = SelfReports(
-        engine.db, engine.banks.store, engine.audit, config,
+        engine.db,
+        engine.banks.store,
+        engine.audit,
+        config,
         on_change=engine.matcher.mark_dirty,
-        hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+    )
     return engine
 
 
@@ -56,8 +70,9 @@ class _Resources(HTMLParser):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_is_private_and_loads_nothing_from_elsewhere(portal: TestClient,
-                                                                path: str) -> None:
+def test_every_page_is_private_and_loads_nothing_from_elsewhere(
+    portal: TestClient, path: str
+) -> None:
     answer = portal.get(path)
     assert answer.status_code == 200
     assert answer.headers["cache-control"] == "no-store"
@@ -99,8 +114,9 @@ def test_a_submission_and_the_owners_forms(portal: TestClient) -> None:
     again = portal.post("/report-remove/submissions", json=BODY)
     assert again.status_code == 409 and "already received" in again.json()["error"]["message"]
 
-    wrong = portal.post("/report-remove/status", data={
-        "case_number": receipt["case_number"], "pin": "00000000"})
+    wrong = portal.post(
+        "/report-remove/status", data={"case_number": receipt["case_number"], "pin": "00000000"}
+    )
     assert wrong.status_code == 401 and "do not match a case" in wrong.text
     shown = portal.post("/report-remove/status", data=receipt)
     assert shown.status_code == 200 and "We have your report" in shown.text
@@ -113,23 +129,34 @@ def test_a_submission_and_the_owners_forms(portal: TestClient) -> None:
 
 def test_guessing_is_refused_with_retry_after(portal: TestClient) -> None:
     guess = {"case_number": "K7QM-2XJD-9PFA-R3TZ", "pin": "12345678"}
-    assert [portal.post("/report-remove/status", data=guess).status_code
-            for _ in range(4)] == [401, 401, 401, 429]
+    assert [portal.post("/report-remove/status", data=guess).status_code for _ in range(4)] == [
+        401,
+        401,
+        401,
+        429,
+    ]
     refused = portal.post("/report-remove/status", data=guess)
     assert refused.status_code == 429 and "Too many tries" in refused.text
     assert 3500 < int(refused.headers["retry-after"]) <= 3600
 
 
-@pytest.mark.parametrize(("kwargs", "status", "field"), [
-    ({"content": b'{"submission_id": 1', "headers": {"content-type": "application/json"}},
-     422, "body"),
-    ({"data": {"category": "nude"}}, 422, "content-type"),
-    ({"content": b"[]", "headers": {"content-type": "text/plain"}}, 422, "content-type"),
-    ({"json": BODY, "headers": {"origin": "https://elsewhere.example"}}, 422, "origin"),
-    ({"json": {**BODY, "note": "my name is"}}, 422, "submission.note"),
-])
-def test_malformed_submissions_are_refused_clearly(portal: TestClient, kwargs: dict[str, Any],
-                                                   status: int, field: str) -> None:
+@pytest.mark.parametrize(
+    ("kwargs", "status", "field"),
+    [
+        (
+            {"content": b'{"submission_id": 1', "headers": {"content-type": "application/json"}},
+            422,
+            "body",
+        ),
+        ({"data": {"category": "nude"}}, 422, "content-type"),
+        ({"content": b"[]", "headers": {"content-type": "text/plain"}}, 422, "content-type"),
+        ({"json": BODY, "headers": {"origin": "https://elsewhere.example"}}, 422, "origin"),
+        ({"json": {**BODY, "note": "my name is"}}, 422, "submission.note"),
+    ],
+)
+def test_malformed_submissions_are_refused_clearly(
+    portal: TestClient, kwargs: dict[str, Any], status: int, field: str
+) -> None:
     answer = portal.post("/report-remove/submissions", **kwargs)
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]["field"] == field
@@ -139,7 +166,8 @@ def test_malformed_submissions_are_refused_clearly(portal: TestClient, kwargs: d
 def test_an_oversized_submission_is_refused_before_it_is_read(sqlite_url: str) -> None:
     engine = portal_engine(sqlite_url, max_json_bytes=10_000)
     with TestClient(create_app(engine=engine)) as client:
-        answer = client.post("/report-remove/submissions", json={
-            **BODY, "files": BODY["files"] * 200})
+        answer = client.post(
+            "/report-remove/submissions", json={**BODY, "files": BODY["files"] * 200}
+        )
         assert answer.status_code == 413
     engine.close()

@@ -62,8 +62,11 @@ def submit_by_keyboard(page: Page, base: str, photos: list[Path]) -> dict[str, s
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
     chooser.value.set_files([str(p) for p in photos])
-    wait_until(page, "[...document.querySelectorAll('#file-list .state')]"
-               ".filter(s => s.textContent.startsWith('Done')).length === 2")
+    wait_until(
+        page,
+        "[...document.querySelectorAll('#file-list .state')]"
+        ".filter(s => s.textContent.startsWith('Done')).length === 2",
+    )
     bars = page.eval_on_selector_all("#file-list progress", "bs => bs.map(b => b.value)")
     assert bars == [1, 1]
     tab_to(page, 'input[name="category"]')
@@ -85,8 +88,9 @@ def submit_by_keyboard(page: Page, base: str, photos: list[Path]) -> dict[str, s
     return receipt
 
 
-def test_a_whole_submission_by_keyboard_sends_only_hashes(browser: Browser,
-                                                          portal_server: LiveServer) -> None:
+def test_a_whole_submission_by_keyboard_sends_only_hashes(
+    browser: Browser, portal_server: LiveServer
+) -> None:
     require_shared()
     photos = sorted(PHOTOS.glob("*.jpg"))[:2]
     context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -100,18 +104,21 @@ def test_a_whole_submission_by_keyboard_sends_only_hashes(browser: Browser,
 
     # every request: this origin; GETs of pages and static files, one POST of hashes
     posts = [r for r in requests if r.method != "GET"]
-    assert all(r.url.startswith(portal_server.url + "/") for r in requests), \
-        [r.url for r in requests]
+    assert all(r.url.startswith(portal_server.url + "/") for r in requests), [
+        r.url for r in requests
+    ]
     assert [(r.method, r.url) for r in posts] == [
-        ("POST", f"{portal_server.url}/report-remove/submissions")]
-    gets = [r.url[len(portal_server.url):] for r in requests if r.method == "GET"]
-    assert all(url.startswith(("/report-remove", "/static/")) and "?" not in url
-               for url in gets), gets
+        ("POST", f"{portal_server.url}/report-remove/submissions")
+    ]
+    gets = [r.url[len(portal_server.url) :] for r in requests if r.method == "GET"]
+    assert all(url.startswith(("/report-remove", "/static/")) and "?" not in url for url in gets), (
+        gets
+    )
     raw = posts[0].post_data_buffer or b""
     for photo in photos:
         data = photo.read_bytes()
         for start in range(0, len(data) - 64, max(64, len(data) // 50)):
-            assert data[start:start + 64] not in raw
+            assert data[start : start + 64] not in raw
     sent = json.loads(raw)
     assert set(sent) == SENT_FIELDS and sent["category"] == "sexual"
     assert len(sent["files"]) == 2
@@ -143,11 +150,11 @@ def test_a_whole_submission_by_keyboard_sends_only_hashes(browser: Browser,
 
 
 def test_without_javascript_the_page_explains_and_offers_no_upload(
-        browser: Browser, portal_server: LiveServer) -> None:
+    browser: Browser, portal_server: LiveServer
+) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{portal_server.url}/report-remove/report")
     assert "This page needs JavaScript" in page.inner_text("main")
     assert not page.is_visible("#files") and not page.is_visible("#send")
     context.close()
-

@@ -26,8 +26,11 @@ def _attempt(client: TestClient, password: str, forwarded: str | None = None) ->
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
-    answer = client.post("/login", data={"username": "rita", "password": password,
-                                         "csrf_token": token.group(1)}, headers=headers)
+    answer = client.post(
+        "/login",
+        data={"username": "rita", "password": password, "csrf_token": token.group(1)},
+        headers=headers,
+    )
     if answer.status_code == 303:
         return ""
     found = re.search(r'class="error"[^>]*>([^<]+)<', answer.text)
@@ -38,14 +41,14 @@ def _attempt(client: TestClient, password: str, forwarded: str | None = None) ->
 def proxied(sqlite_url: str) -> Iterator[TestClient]:
     engine = response_engine(sqlite_url, Fakes(), trusted_proxies=["10.0.0.0/8"])
     users(engine)
-    with TestClient(create_app(engine=engine), follow_redirects=False,
-                    client=("10.1.2.3", 40000)) as client:
+    with TestClient(
+        create_app(engine=engine), follow_redirects=False, client=("10.1.2.3", 40000)
+    ) as client:
         yield client
     engine.close()
 
 
-def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(client: TestClient
-                                                                     ) -> None:
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(client: TestClient) -> None:
     for n in range(5):
         assert "wrong" in _attempt(client, WRONG, forwarded=f"198.51.100.{n}")
     # the addresses were the client's own choice: all five counted against its connection
@@ -91,7 +94,6 @@ def test_page_views_do_not_write(client: TestClient, web_engine: Engine) -> None
         holder.execute("ROLLBACK")
         holder.close()
     assert waited < 9, "the page view waited for the write lock"
-
 
 
 def test_failed_sign_ins_are_answered_late(sqlite_url: str) -> None:

@@ -17,8 +17,7 @@ pytestmark = pytest.mark.e2e
 
 def test_settings_reveal_reblur_and_break(browser: Browser, live_server: LiveServer) -> None:
     engine = live_server.engine
-    case_id = engine.cases.open(intake.from_user_report("csam", "", Subject("p1")),
-                                "t").case.id
+    case_id = engine.cases.open(intake.from_user_report("csam", "", Subject("p1")), "t").case.id
     engine.previews.add(case_id, generated_image(3), "p1.jpg", "key:t")
     page = browser.new_page()
     page.clock.install()

@@ -27,9 +27,11 @@ class BodyTooLarge(HTTPException):
 async def too_large(request: Request, exc: Exception) -> JSONResponse:
     """The 413 in the shape of every other error (installed by the app)."""
     assert isinstance(exc, BodyTooLarge)
-    return JSONResponse({"error": {"type": "MediaLimitError", "limit": "request bytes",
-                                   "message": exc.detail}}, status_code=413,
-                        headers={"Connection": "close"})
+    return JSONResponse(
+        {"error": {"type": "MediaLimitError", "limit": "request bytes", "message": exc.detail}},
+        status_code=413,
+        headers={"Connection": "close"},
+    )
 
 
 class BodyLimitMiddleware:
@@ -47,8 +49,12 @@ class BodyLimitMiddleware:
         async def limited() -> Message:
             nonlocal received
             limit = int(scope.get(LIMIT_KEY, self.max_bytes))
-            if received == 0 and declared is not None and declared.isdigit() and (
-                    int(declared) > limit):
+            if (
+                received == 0
+                and declared is not None
+                and declared.isdigit()
+                and (int(declared) > limit)
+            ):
                 raise BodyTooLarge(limit)  # said so up front: read none of it
             message = await receive()
             if message["type"] == "http.request":

@@ -48,11 +48,11 @@ class Require:
 
     async def check(self, request: Request) -> ApiKey:
         token = _token(request.headers.get("authorization"), request.headers.get("x-api-key"))
-        return await run_in_threadpool(engine_of(request).keys.authenticate, token,
-                                       self.scope)
+        return await run_in_threadpool(engine_of(request).keys.authenticate, token, self.scope)
 
     async def __call__(
-        self, request: Request,
+        self,
+        request: Request,
         # declared so the OpenAPI document shows them; read from the request in `check`
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
@@ -72,15 +72,18 @@ class KeyFirstRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        requirement = next((d.call for d in self.dependant.dependencies
-                            if isinstance(d.call, Require)), None)
+        requirement = next(
+            (d.call for d in self.dependant.dependencies if isinstance(d.call, Require)), None
+        )
         upload = bool(getattr(self.endpoint, "_safeguarding_upload", False)) or (
-            self.body_field is not None and isinstance(self.body_field.field_info, params.File))
+            self.body_field is not None and isinstance(self.body_field.field_info, params.File)
+        )
 
         async def key_first(request: Request) -> Response:
             settings = engine_of(request).settings
-            request.scope[LIMIT_KEY] = (settings.max_upload_bytes if upload
-                                        else settings.max_json_bytes)
+            request.scope[LIMIT_KEY] = (
+                settings.max_upload_bytes if upload else settings.max_json_bytes
+            )
             if requirement is not None:
                 request.scope[_KEY] = await requirement.check(request)
             return await handler(request)

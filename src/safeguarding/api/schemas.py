@@ -26,28 +26,45 @@ class UploadFieldsIn(BaseModel):
     """Optional metadata about the upload (cases/uploads.py validates it). Kept only with
     the case's sampled evidence, and only for the evidence retention period."""
 
-    uploader_ip: str | None = Field(None, description="The uploader's IP address (v4 or v6) "
-                                    "as your server saw it.", examples=["203.0.113.7"])
-    uploader_port: int | None = Field(None, description="The uploader's source port (1-65535)"
-                                      ": needed to trace an address shared behind NAT.")
-    screen_name: str | None = Field(None, max_length=MAX_SCREEN_NAME_CHARS,
-                                    description="The uploader's display name at the time.")
-    uploaded_at: str | None = Field(None, description="When you received the upload: ISO "
-                                    "8601 with a UTC offset.",
-                                    examples=["2025-01-31T12:00:00Z"])
-    surface: str | None = Field(None, max_length=MAX_SURFACE_CHARS, description="Where it "
-                                "was posted, e.g. profile_photo, public_post, message.")
+    uploader_ip: str | None = Field(
+        None,
+        description="The uploader's IP address (v4 or v6) as your server saw it.",
+        examples=["203.0.113.7"],
+    )
+    uploader_port: int | None = Field(
+        None,
+        description="The uploader's source port (1-65535)"
+        ": needed to trace an address shared behind NAT.",
+    )
+    screen_name: str | None = Field(
+        None,
+        max_length=MAX_SCREEN_NAME_CHARS,
+        description="The uploader's display name at the time.",
+    )
+    uploaded_at: str | None = Field(
+        None,
+        description="When you received the upload: ISO 8601 with a UTC offset.",
+        examples=["2025-01-31T12:00:00Z"],
+    )
+    surface: str | None = Field(
+        None,
+        max_length=MAX_SURFACE_CHARS,
+        description="Where it was posted, e.g. profile_photo, public_post, message.",
+    )
 
     def upload(self) -> UploadInfo:
         return UploadInfo.parse(**{name: getattr(self, name) for name in UPLOAD_FIELDS})
 
 
 class MatchItemIn(UploadFieldsIn):
-    id: str | None = Field(None, max_length=MAX_ID_CHARS, description="Your content id, "
-                           "echoed back; a match with an id (or account_id) opens a review "
-                           "case.")
-    account_id: str | None = Field(None, max_length=MAX_ID_CHARS,
-                                   description="Who uploaded it.")
+    id: str | None = Field(
+        None,
+        max_length=MAX_ID_CHARS,
+        description="Your content id, "
+        "echoed back; a match with an id (or account_id) opens a review "
+        "case.",
+    )
+    account_id: str | None = Field(None, max_length=MAX_ID_CHARS, description="Who uploaded it.")
     signals: list[SignalIn] = Field(min_length=1, max_length=100)
 
 
@@ -57,9 +74,11 @@ class MatchSignalsIn(BaseModel):
 
 #: a bank's settings per signal type, each type's own (docs/configuration.md lists them)
 Policies = dict[str, dict[str, int | float]]
-_POLICIES_HELP = ("Settings per signal type, e.g. {\"pdq\": {\"threshold\": 20}}; each "
-                  "type checks its own. The flat fields above set the same PDQ and vPDQ "
-                  "settings; both may be sent if they agree.")
+_POLICIES_HELP = (
+    'Settings per signal type, e.g. {"pdq": {"threshold": 20}}; each '
+    "type checks its own. The flat fields above set the same PDQ and vPDQ "
+    "settings; both may be sent if they agree."
+)
 
 
 def _flat(name: str, *, patch: bool = False) -> Any:
@@ -101,8 +120,9 @@ class BankPatch(BaseModel):
     action: Action | None = None
     vpdq_query_match_percent: float | None = _flat("vpdq_query_match_percent", patch=True)
     vpdq_index_match_percent: float | None = _flat("vpdq_index_match_percent", patch=True)
-    policies: Policies | None = Field(None, description="Settings per signal type to "
-                                      "change; those not named stay as they are.")
+    policies: Policies | None = Field(
+        None, description="Settings per signal type to change; those not named stay as they are."
+    )
 
 
 class BankOut(BaseModel):
@@ -148,8 +168,9 @@ class DoNotMatchIn(BaseModel):
 
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sender: str = Field(min_length=1, max_length=MAX_ID_CHARS,
-                        description="Your id for the sender.")
+    sender: str = Field(
+        min_length=1, max_length=MAX_ID_CHARS, description="Your id for the sender."
+    )
     text: str = Field(description="The message text; not stored.")
     ts: str | None = Field(None, max_length=64, description="Your timestamp, echoed in evidence.")
 
@@ -177,15 +198,20 @@ class AssessmentOut(BaseModel):
     alert: bool
     category: str | None = Field(description="grooming, sextortion, or null")
     first_alert_index: int | None = Field(
-        description="0-based index of the message after which the alert was first raised.")
+        description="0-based index of the message after which the alert was first raised."
+    )
     grooming_score: float
     sextortion_score: float
-    tier: str = Field(description="none, nudge (safety information for the child), review "
-                      "(human review), urgent (sextortion in progress)")
+    tier: str = Field(
+        description="none, nudge (safety information for the child), review "
+        "(human review), urgent (sextortion in progress)"
+    )
     offender: str | None = Field(description="The participant most likely causing harm.")
     child: str | None = Field(description="The participant most likely at risk.")
-    disclosure: bool = Field(description="A participant described a threat or abuse done to "
-                             "them: reason enough for safety information.")
+    disclosure: bool = Field(
+        description="A participant described a threat or abuse done to "
+        "them: reason enough for safety information."
+    )
     messages: int
     tactics: dict[str, list[int]] = Field(description="Tactic -> indices of messages showing it.")
     evidence: list[EvidenceOut]
@@ -198,12 +224,14 @@ class UserReportIn(UploadFieldsIn):
     category: str = Field(description="csam, grooming, sextortion or other")
     reason: str = Field("", max_length=MAX_REASON_CHARS, description="What the reporter said.")
     content_id: str | None = Field(None, max_length=MAX_ID_CHARS)
-    account_id: str | None = Field(None, max_length=MAX_ID_CHARS,
-                                   description="The reported account.")
+    account_id: str | None = Field(
+        None, max_length=MAX_ID_CHARS, description="The reported account."
+    )
     conversation_id: str | None = Field(None, max_length=MAX_ID_CHARS)
     reporter_id: str | None = Field(None, max_length=MAX_ID_CHARS)
-    signals: list[SignalIn] = Field(default_factory=list, max_length=10,
-                                    description="Hashes of the reported content, if any.")
+    signals: list[SignalIn] = Field(
+        default_factory=list, max_length=10, description="Hashes of the reported content, if any."
+    )
 
 
 class CaseRef(BaseModel):
@@ -260,8 +288,10 @@ class MatchOut(BaseModel):
     source: str
     source_ref: str | None
     entry_view: str | None
-    detail: dict[str, Any] | None = Field(None, description="Per signal type (vPDQ: how "
-                                          "much of each video matched); absent when none.")
+    detail: dict[str, Any] | None = Field(
+        None,
+        description="Per signal type (vPDQ: how much of each video matched); absent when none.",
+    )
 
 
 class ErrorOut(BaseModel):
@@ -281,8 +311,9 @@ class FileResult(BaseModel):
     matched: bool | None = None
     action: Action | None = None
     matches: list[MatchOut] | None = None
-    suppressed: list[str] | None = Field(None, description="Signal types whose matches the "
-                                         "do-not-match list suppressed.")
+    suppressed: list[str] | None = Field(
+        None, description="Signal types whose matches the do-not-match list suppressed."
+    )
     case: CaseRef | None = None
     error: ErrorOut | None = None
     status: int | None = None
@@ -320,8 +351,9 @@ class EntryOut(BaseModel):
 
 class EntriesOut(BaseModel):
     entries: list[EntryOut]
-    next_after: int | None = Field(description="Pass as `after` for the next page; null at "
-                                   "the end.")
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page; null at the end."
+    )
 
 
 class DoNotMatchAdded(BaseModel):

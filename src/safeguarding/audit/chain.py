@@ -48,13 +48,19 @@ def canonical_time(at: datetime) -> str:
 def event_hash(row: AuditEventRow, prev_hash: str, key: AuditKey | None = None) -> str:
     """SHA-256 of the event's canonical JSON; HMAC-SHA256 under `key` when the event is
     keyed (`row.key_id` set, and then part of the JSON)."""
-    body = {"seq": row.seq, "id": row.id, "at": canonical_time(row.at), "actor": row.actor,
-            "action": row.action, "target": row.target, "details": row.details,
-            "prev": prev_hash}
+    body = {
+        "seq": row.seq,
+        "id": row.id,
+        "at": canonical_time(row.at),
+        "actor": row.actor,
+        "action": row.action,
+        "target": row.target,
+        "details": row.details,
+        "prev": prev_hash,
+    }
     if row.key_id is not None:
         body["key"] = row.key_id
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False).encode()
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     if row.key_id is None:
         return hashlib.sha256(canonical).hexdigest()
     if key is None or key.id != row.key_id:
@@ -70,17 +76,21 @@ def json_safe(details: dict[str, Any]) -> dict[str, Any]:
 
 def head(session: Session) -> tuple[int, str] | None:
     """The newest chained event's (seq, hash); None for an empty chain."""
-    row = session.execute(select(AuditEventRow.seq, AuditEventRow.hash)
-                          .where(AuditEventRow.seq.is_not(None))
-                          .order_by(AuditEventRow.seq.desc()).limit(1)).first()
+    row = session.execute(
+        select(AuditEventRow.seq, AuditEventRow.hash)
+        .where(AuditEventRow.seq.is_not(None))
+        .order_by(AuditEventRow.seq.desc())
+        .limit(1)
+    ).first()
     return (int(row[0] or 0), str(row[1] or GENESIS)) if row else None
 
 
 def pending(session: Session, key: AuditKey | None = None) -> list[AuditEventRow]:
     """The session's events waiting for commit; `key` chains them keyed."""
     if not isinstance(session, StoreSession):
-        raise TypeError("audit events are chained only in the project's sessions "
-                        "(Database.read()/write())")
+        raise TypeError(
+            "audit events are chained only in the project's sessions (Database.read()/write())"
+        )
     if key is not None:
         known = session.info.setdefault(KEY_KEY, key)
         if known.id != key.id:

@@ -46,8 +46,7 @@ class Checkpoint:
 
 def _signed_part(record: dict[str, Any]) -> bytes:
     body = {k: v for k, v in record.items() if k != "sig"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class CheckpointLog:
@@ -64,8 +63,13 @@ class CheckpointLog:
         last = self._last_seq()
         if last is not None and last >= current[0]:
             return None
-        record: dict[str, Any] = {"v": VERSION, "seq": current[0], "hash": current[1],
-                                  "at": canonical_time(utcnow()), "key": self.key.id}
+        record: dict[str, Any] = {
+            "v": VERSION,
+            "seq": current[0],
+            "hash": current[1],
+            "at": canonical_time(utcnow()),
+            "key": self.key.id,
+        }
         record["sig"] = self.key.sign(_signed_part(record))
         line = json.dumps(record, sort_keys=True, separators=(",", ":"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,8 +101,9 @@ class CheckpointLog:
         return None
 
 
-def read_checkpoints(path: str | Path, public: Ed25519PublicKey
-                     ) -> tuple[list[Checkpoint], list[str]]:
+def read_checkpoints(
+    path: str | Path, public: Ed25519PublicKey
+) -> tuple[list[Checkpoint], list[str]]:
     """Every checkpoint in the file whose signature holds, and a problem for each line that
     is not one (unreadable, or not signed by this key)."""
     checkpoints: list[Checkpoint] = []
@@ -110,16 +115,24 @@ def read_checkpoints(path: str | Path, public: Ed25519PublicKey
                 continue
             try:
                 record = json.loads(raw)
-                checkpoint = Checkpoint(int(record["seq"]), str(record["hash"]),
-                                        str(record["at"]), str(record["key"]), number)
+                checkpoint = Checkpoint(
+                    int(record["seq"]),
+                    str(record["hash"]),
+                    str(record["at"]),
+                    str(record["key"]),
+                    number,
+                )
                 signature = str(record["sig"])
             except (ValueError, KeyError, TypeError):
                 problems.append(f"checkpoint line {number} of {path} is not a checkpoint")
                 continue
             if checkpoint.key != expected_key or not verify_signature(
-                    public, signature, _signed_part(record)):
-                problems.append(f"checkpoint line {number} of {path} is not signed by the "
-                                f"audit key {expected_key} (forged or altered)")
+                public, signature, _signed_part(record)
+            ):
+                problems.append(
+                    f"checkpoint line {number} of {path} is not signed by the "
+                    f"audit key {expected_key} (forged or altered)"
+                )
                 continue
             checkpoints.append(checkpoint)
     return checkpoints, problems

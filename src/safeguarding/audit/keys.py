@@ -64,14 +64,17 @@ class AuditKey:
 
     @property
     def public_hex(self) -> str:
-        return self.public.public_bytes(serialization.Encoding.Raw,
-                                        serialization.PublicFormat.Raw).hex()
+        return self.public.public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        ).hex()
 
     @cached_property
     def _mac_key(self) -> bytes:
-        raw = self.private.private_bytes(serialization.Encoding.Raw,
-                                         serialization.PrivateFormat.Raw,
-                                         serialization.NoEncryption())
+        raw = self.private.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
         return hmac.new(raw, _MAC_LABEL, hashlib.sha256).digest()
 
     def mac(self, data: bytes) -> str:
@@ -91,22 +94,26 @@ class AuditKey:
         except (ValueError, TypeError) as exc:
             raise AuditKeyError(f"{path}: not an unencrypted PEM private key ({exc})") from None
         if not isinstance(private, Ed25519PrivateKey):
-            raise AuditKeyError(f"{path}: the audit key must be Ed25519, not "
-                                f"{type(private).__name__}")
+            raise AuditKeyError(
+                f"{path}: the audit key must be Ed25519, not {type(private).__name__}"
+            )
         return cls(private)
 
     @classmethod
     def generate(cls, path: str | Path) -> AuditKey:
         """A new key written to `path` (mode 0600); an existing file is never replaced."""
         key = cls(Ed25519PrivateKey.generate())
-        pem = key.private.private_bytes(serialization.Encoding.PEM,
-                                        serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption())
+        pem = key.private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            raise AuditKeyError(f"{path} already exists: an audit key is never "
-                                "overwritten") from None
+            raise AuditKeyError(
+                f"{path} already exists: an audit key is never overwritten"
+            ) from None
         except OSError as exc:
             raise AuditKeyError(f"{path}: cannot write the audit key ({exc.strerror})") from None
         with os.fdopen(fd, "wb") as out:

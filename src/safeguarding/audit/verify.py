@@ -38,8 +38,14 @@ class ChainReport:
 def _walk(session: Session, batch: int = 5000) -> Iterator[AuditEventRow]:
     after = 0
     while True:
-        rows = list(session.scalars(select(AuditEventRow).where(AuditEventRow.seq > after)
-                                    .order_by(AuditEventRow.seq).limit(batch)))
+        rows = list(
+            session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.seq > after)
+                .order_by(AuditEventRow.seq)
+                .limit(batch)
+            )
+        )
         if not rows:
             return
         yield from rows
@@ -47,12 +53,13 @@ def _walk(session: Session, batch: int = 5000) -> Iterator[AuditEventRow]:
         session.expunge_all()
 
 
-def _check_event(row: AuditEventRow, key: AuditKey | None, keyed_from: int | None
-                 ) -> str | None:
+def _check_event(row: AuditEventRow, key: AuditKey | None, keyed_from: int | None) -> str | None:
     if row.key_id is None:
         if keyed_from is not None:
-            return (f"event {row.seq} (id {row.id}, {row.action}) is not keyed although "
-                    f"events from {keyed_from} on are: appended without the audit key")
+            return (
+                f"event {row.seq} (id {row.id}, {row.action}) is not keyed although "
+                f"events from {keyed_from} on are: appended without the audit key"
+            )
         expected = event_hash(row, row.prev_hash or "")
     elif key is None or row.key_id != key.id:
         return f"event {row.seq} (id {row.id}) names another audit key ({row.key_id})"
@@ -63,8 +70,9 @@ def _check_event(row: AuditEventRow, key: AuditKey | None, keyed_from: int | Non
     return None
 
 
-def _check_checkpoints(checkpoints: Sequence[Checkpoint], seen: dict[int, str],
-                       last_seq: int) -> list[str]:
+def _check_checkpoints(
+    checkpoints: Sequence[Checkpoint], seen: dict[int, str], last_seq: int
+) -> list[str]:
     problems = []
     for checkpoint in checkpoints:
         where = f"the checkpoint of {checkpoint.at} (line {checkpoint.line})"
@@ -72,16 +80,20 @@ def _check_checkpoints(checkpoints: Sequence[Checkpoint], seen: dict[int, str],
             problems.append(
                 f"the chain ends at event {last_seq} but {where} recorded event "
                 f"{checkpoint.seq}: events were deleted"
-                + (" (the audit table is empty)" if last_seq == 0 else ""))
+                + (" (the audit table is empty)" if last_seq == 0 else "")
+            )
         elif seen.get(checkpoint.seq) != checkpoint.hash:
-            problems.append(f"event {checkpoint.seq} differs from {where}: the chain was "
-                            "replaced")
+            problems.append(f"event {checkpoint.seq} differs from {where}: the chain was replaced")
     return problems
 
 
-def verify_chain(session: Session, *, key: AuditKey | None = None,
-                 checkpoints: Sequence[Checkpoint] = (), max_problems: int = 20
-                 ) -> ChainReport:
+def verify_chain(
+    session: Session,
+    *,
+    key: AuditKey | None = None,
+    checkpoints: Sequence[Checkpoint] = (),
+    max_problems: int = 20,
+) -> ChainReport:
     """Recompute every link; with `key`, every keyed event's HMAC; with `checkpoints`, that
     each checkpointed event is still there, unchanged. Without checkpoints, deleting the
     newest events leaves a valid shorter chain (compare `head` with one kept elsewhere)."""
@@ -113,23 +125,24 @@ def verify_chain(session: Session, *, key: AuditKey | None = None,
             problems.append(f"stopped at event {seq} after {len(problems)} problems")
             return ChainReport(count, prev, problems)
     if unchecked:
-        problems.append(f"{unchecked} events are keyed but no audit key was given: they "
-                        "cannot be checked (audit_key_file)")
+        problems.append(
+            f"{unchecked} events are keyed but no audit key was given: they "
+            "cannot be checked (audit_key_file)"
+        )
     last_seq = (head(session) or (0, ""))[0]
     problems += _check_checkpoints(checkpoints, seen, last_seq)
-    unchained = session.scalar(select(AuditEventRow.id).where(AuditEventRow.seq.is_(None))
-                               .limit(1))
+    unchained = session.scalar(select(AuditEventRow.id).where(AuditEventRow.seq.is_(None)).limit(1))
     if unchained is not None:
         problems.append(f"event id {unchained} is outside the chain")
     notes = []
     if keyed_from is not None:
-        notes.append(f"keyed from event {keyed_from}"
-                     + (f"; events 1..{keyed_from - 1} predate the key" if keyed_from > 1
-                        else ""))
+        notes.append(
+            f"keyed from event {keyed_from}"
+            + (f"; events 1..{keyed_from - 1} predate the key" if keyed_from > 1 else "")
+        )
     elif count:
         notes.append("not keyed: an appended event with a correct plain hash would pass")
     if checkpoints:
         last = max(checkpoints, key=lambda c: c.seq)
-        notes.append(f"{len(checkpoints)} checkpoints, the last at event {last.seq} "
-                     f"({last.at})")
+        notes.append(f"{len(checkpoints)} checkpoints, the last at event {last.seq} ({last.at})")
     return ChainReport(count, prev, problems, notes)

@@ -23,13 +23,15 @@ def networks(entries: Iterable[str]) -> list[Network]:
         try:
             found.append(ipaddress.ip_network(entry.strip(), strict=False))
         except ValueError:
-            raise ValueError(f"trusted_proxies: {entry!r} is not an IP address or "
-                             "network") from None
+            raise ValueError(
+                f"trusted_proxies: {entry!r} is not an IP address or network"
+            ) from None
     return found
 
 
-def client_address(peer: str | None, forwarded_for: Sequence[str],
-                   trusted: Sequence[Network]) -> str:
+def client_address(
+    peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]
+) -> str:
     """The client's address. `forwarded_for`: every X-Forwarded-For header, in order."""
     current = peer or ""
     hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]

@@ -79,15 +79,23 @@ def _digest(secret: str) -> str:
 
 
 def _key(row: ApiKeyRow) -> ApiKey:
-    return ApiKey(row.key_id, row.name, list(row.scopes), row.created_by, row.created_at,
-                  row.revoked_at, row.last_used_at)
+    return ApiKey(
+        row.key_id,
+        row.name,
+        list(row.scopes),
+        row.created_by,
+        row.created_at,
+        row.revoked_at,
+        row.last_used_at,
+    )
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
     unknown = sorted(set(scopes) - set(Scope))
     if unknown or not scopes:
-        raise InvalidInputError("scopes", f"must be some of {[s.value for s in Scope]}; got "
-                                f"{unknown or 'none'}")
+        raise InvalidInputError(
+            "scopes", f"must be some of {[s.value for s in Scope]}; got {unknown or 'none'}"
+        )
     return sorted(set(scopes))
 
 
@@ -99,16 +107,21 @@ class ApiKeys:
     def create(self, name: str, scopes: list[str], actor: str) -> CreatedKey:
         name = short_text("name", name, MAX_KEY_NAME_CHARS)
         scopes = check_scopes(scopes)
-        key_id = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789")
-                         for _ in range(12))
+        key_id = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
         secret = secrets.token_urlsafe(32)
         with self.db.write() as session:
-            row = ApiKeyRow(key_id=key_id, name=name, secret_hash=_digest(secret),
-                            scopes=scopes, created_by=actor)
+            row = ApiKeyRow(
+                key_id=key_id,
+                name=name,
+                secret_hash=_digest(secret),
+                scopes=scopes,
+                created_by=actor,
+            )
             session.add(row)
             session.flush()
-            self.audit.record(session, actor, Event.KEY_CREATE, f"key:{key_id}", name=name,
-                              scopes=scopes)
+            self.audit.record(
+                session, actor, Event.KEY_CREATE, f"key:{key_id}", name=name, scopes=scopes
+            )
             key = _key(row)
         return CreatedKey(key, f"sg_{key_id}_{secret}")
 

@@ -36,8 +36,9 @@ class WebSession:
 
     def check_csrf(self, submitted: str | None) -> None:
         if not submitted or not hmac.compare_digest(submitted, self.csrf_token):
-            raise ForbiddenError("the form's security token is missing or out of date: "
-                                 "reload the page and try again")
+            raise ForbiddenError(
+                "the form's security token is missing or out of date: reload the page and try again"
+            )
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,14 @@ class NewSession:
 
 
 class WebSessions:
-    def __init__(self, db: Database, audit: AuditLog, *, idle: timedelta = timedelta(
-            minutes=30), lifetime: timedelta = timedelta(hours=12)) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditLog,
+        *,
+        idle: timedelta = timedelta(minutes=30),
+        lifetime: timedelta = timedelta(hours=12),
+    ) -> None:
         self.db = db
         self.audit = audit
         self.idle = idle
@@ -59,8 +66,14 @@ class WebSessions:
         csrf = secrets.token_urlsafe(32)
         now = utcnow()
         with self.db.write() as session:
-            row = WebSessionRow(token_hash=_digest(token), user_id=user.id, csrf_token=csrf,
-                                created_at=now, last_seen_at=now, expires_at=now + self.lifetime)
+            row = WebSessionRow(
+                token_hash=_digest(token),
+                user_id=user.id,
+                csrf_token=csrf,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + self.lifetime,
+            )
             session.add(row)
             session.flush()
             return NewSession(WebSession(row.id, user, csrf, now), token)
@@ -76,30 +89,35 @@ class WebSessions:
         now = utcnow()
         digest = _digest(token)
         with self.db.read() as session:
-            row = session.scalars(select(WebSessionRow).where(
-                WebSessionRow.token_hash == digest)).first()
+            row = session.scalars(
+                select(WebSessionRow).where(WebSessionRow.token_hash == digest)
+            ).first()
             if row is None:
                 raise AuthError("please sign in")
             last_seen = as_utc(row.last_seen_at) or now
             expires = min(as_utc(row.expires_at) or now, last_seen + self.idle)
             user_row = session.get(UserRow, row.user_id)
             live = expires > now and user_row is not None and user_row.active
-            found = (WebSession(row.id, user_from_row(user_row), row.csrf_token,
-                                as_utc(row.created_at))
-                     if live and user_row is not None else None)
+            found = (
+                WebSession(row.id, user_from_row(user_row), row.csrf_token, as_utc(row.created_at))
+                if live and user_row is not None
+                else None
+            )
         if found is None:
             with self.db.write() as session:
                 session.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == digest))
             raise AuthError("your session has expired: please sign in again")
         if now - last_seen >= TOUCH_EVERY:
             with self.db.write() as session:
-                session.execute(update(WebSessionRow).where(WebSessionRow.id == found.id)
-                                .values(last_seen_at=now))
+                session.execute(
+                    update(WebSessionRow)
+                    .where(WebSessionRow.id == found.id)
+                    .values(last_seen_at=now)
+                )
         return found
 
     def end(self, token: str | None) -> None:
         if not token:
             return
         with self.db.write() as session:
-            session.execute(delete(WebSessionRow).where(
-                WebSessionRow.token_hash == _digest(token)))
+            session.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == _digest(token)))

@@ -55,23 +55,31 @@ class Attempt:
 
 
 class LoginThrottle:
-    def __init__(self, *, max_failures: int, account_max_failures: int,
-                 window: timedelta, prefixes: tuple[str, ...] = LOGIN_PREFIXES) -> None:
+    def __init__(
+        self,
+        *,
+        max_failures: int,
+        account_max_failures: int,
+        window: timedelta,
+        prefixes: tuple[str, ...] = LOGIN_PREFIXES,
+    ) -> None:
         self.max_failures = max_failures
         #: the keys this throttle counts start with one of these: it forgets only its own
         self.prefixes = prefixes
         self.account_max_failures = account_max_failures
         self.window = window
 
-    def attempt(self, session: Session, account: str, address: str, cookie: str | None
-                ) -> Attempt:
+    def attempt(self, session: Session, account: str, address: str, cookie: str | None) -> Attempt:
         return Attempt(account, address[:100], self._browser(session, account, cookie))
 
-    def refused_until(self, session: Session, keys: list[str], now: datetime
-                      ) -> datetime | None:
+    def refused_until(self, session: Session, keys: list[str], now: datetime) -> datetime | None:
         """When the latest refusal among `keys` ends, if one is in force."""
-        found = [as_utc(t) for t in session.scalars(select(LoginThrottleRow.blocked_until)
-                                                    .where(LoginThrottleRow.key.in_(keys)))]
+        found = [
+            as_utc(t)
+            for t in session.scalars(
+                select(LoginThrottleRow.blocked_until).where(LoginThrottleRow.key.in_(keys))
+            )
+        ]
         until = max((t for t in found if t is not None), default=None)
         return until if until is not None and until > now else None
 
@@ -80,8 +88,7 @@ class LoginThrottle:
         self.forget_expired(session, now)
         refused = []
         for key in attempt.keys:
-            limit = (self.account_max_failures if key.startswith(ACCOUNT)
-                     else self.max_failures)
+            limit = self.account_max_failures if key.startswith(ACCOUNT) else self.max_failures
             if self.count(session, key, limit, now):
                 refused.append(key)
         return refused
@@ -90,11 +97,14 @@ class LoginThrottle:
         """Count one event under `key`; True when it reaches `limit` within the window,
         which refuses the key for the window (the self-report portal counts its guesses
         and submissions this way too)."""
-        session.execute(insert_for(session)(LoginThrottleRow.__table__).values(
-            key=key, failures=0, window_started=now)
-            .on_conflict_do_nothing(index_elements=["key"]))
-        row = session.scalars(select(LoginThrottleRow).where(LoginThrottleRow.key == key)
-                              .with_for_update()).one()
+        session.execute(
+            insert_for(session)(LoginThrottleRow.__table__)
+            .values(key=key, failures=0, window_started=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        row = session.scalars(
+            select(LoginThrottleRow).where(LoginThrottleRow.key == key).with_for_update()
+        ).one()
         if (as_utc(row.window_started) or now) + self.window <= now:
             row.failures, row.window_started = 0, now
         row.failures += 1
@@ -106,12 +116,15 @@ class LoginThrottle:
     def forget_expired(self, session: Session, now: datetime) -> None:
         """Forget windows that are over and not refusing: guessed names and addresses would
         otherwise pile up without end."""
-        session.execute(delete(LoginThrottleRow).where(
-            LoginThrottleRow.window_started <= now - self.window,
-            or_(LoginThrottleRow.blocked_until.is_(None),
-                LoginThrottleRow.blocked_until <= now),
-            or_(*(LoginThrottleRow.key.startswith(p, autoescape=True)
-                  for p in self.prefixes))))
+        session.execute(
+            delete(LoginThrottleRow).where(
+                LoginThrottleRow.window_started <= now - self.window,
+                or_(
+                    LoginThrottleRow.blocked_until.is_(None), LoginThrottleRow.blocked_until <= now
+                ),
+                or_(*(LoginThrottleRow.key.startswith(p, autoescape=True) for p in self.prefixes)),
+            )
+        )
 
     def succeeded(self, session: Session, attempt: Attempt) -> None:
         """Forget this browser's or this address's failures; not the account's, which may
@@ -121,8 +134,9 @@ class LoginThrottle:
 
     def clear_account(self, session: Session, account: str) -> None:
         """An administrator lets the account's unknown browsers try again."""
-        session.execute(delete(LoginThrottleRow).where(
-            LoginThrottleRow.key == f"{ACCOUNT}{account}"))
+        session.execute(
+            delete(LoginThrottleRow).where(LoginThrottleRow.key == f"{ACCOUNT}{account}")
+        )
 
     # --- browser cookies: `<issued>.<nonce>.<HMAC of account, issued and nonce>` ---------
     def browser_cookie(self, session: Session, account: str) -> str:

@@ -78,20 +78,27 @@ class SignedIn:
 
 
 def user_from_row(row: UserRow, locked_until: datetime | None = None) -> User:
-    return User(row.id, row.username, Role(row.role), row.active, locked_until,
-                row.last_login_at)
+    return User(row.id, row.username, Role(row.role), row.active, locked_until, row.last_login_at)
 
 
 class Users:
-    def __init__(self, db: Database, audit: AuditLog, throttle: LoginThrottle, *,
-                 hasher: PasswordHasher | None = None, busy_after: float = 2.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditLog,
+        throttle: LoginThrottle,
+        *,
+        hasher: PasswordHasher | None = None,
+        busy_after: float = 2.0,
+    ) -> None:
         self.db = db
         self.audit = audit
         self.throttle = throttle
         #: seconds an unknown browser waits for its turn to have its password hashed
         self.busy_after = busy_after
-        self._unknown = ThreadPoolExecutor(1, thread_name_prefix="sign-in-unknown",
-                                           initializer=_lower_priority)
+        self._unknown = ThreadPoolExecutor(
+            1, thread_name_prefix="sign-in-unknown", initializer=_lower_priority
+        )
         self._hasher = hasher or PasswordHasher()
         # verified against when the user does not exist, so timing does not tell
         self._dummy = self._hasher.hash("not a password of anyone")
@@ -99,19 +106,25 @@ class Users:
     def create(self, username: str, password: str, role: Role | str, actor: str) -> User:
         username = username.strip().lower()
         if not _USERNAME.fullmatch(username):
-            raise InvalidInputError("username", "2-100 lowercase letters, digits, '_', '.', '@', "
-                                    "'-'")
+            raise InvalidInputError(
+                "username", "2-100 lowercase letters, digits, '_', '.', '@', '-'"
+            )
         self._check_password(password)
         role = choice("role", Role, role)
         with self.db.write() as session:
             if session.scalars(select(UserRow).where(UserRow.username == username)).first():
                 raise ConflictError(f"user {username!r} already exists")
-            row = UserRow(username=username, password_hash=self._hasher.hash(password),
-                          role=role.value, created_by=actor)
+            row = UserRow(
+                username=username,
+                password_hash=self._hasher.hash(password),
+                role=role.value,
+                created_by=actor,
+            )
             session.add(row)
             session.flush()
-            self.audit.record(session, actor, Event.USER_CREATE, f"user:{username}",
-                              role=role.value)
+            self.audit.record(
+                session, actor, Event.USER_CREATE, f"user:{username}", role=role.value
+            )
             return user_from_row(row)
 
     def _check_password(self, password: str) -> None:
@@ -121,13 +134,19 @@ class Users:
     def list(self) -> list[User]:
         now = utcnow()
         with self.db.read() as session:
-            refused = {key.removeprefix(ACCOUNT): as_utc(until) for key, until in
-                       session.execute(select(LoginThrottleRow.key,
-                                              LoginThrottleRow.blocked_until).where(
-                           LoginThrottleRow.key.startswith(ACCOUNT),
-                           LoginThrottleRow.blocked_until > now))}
-            return [user_from_row(r, refused.get(r.username))
-                    for r in session.scalars(select(UserRow).order_by(UserRow.id))]
+            refused = {
+                key.removeprefix(ACCOUNT): as_utc(until)
+                for key, until in session.execute(
+                    select(LoginThrottleRow.key, LoginThrottleRow.blocked_until).where(
+                        LoginThrottleRow.key.startswith(ACCOUNT),
+                        LoginThrottleRow.blocked_until > now,
+                    )
+                )
+            }
+            return [
+                user_from_row(r, refused.get(r.username))
+                for r in session.scalars(select(UserRow).order_by(UserRow.id))
+            ]
 
     def get(self, user_id: int) -> User:
         with self.db.read() as session:
@@ -136,8 +155,15 @@ class Users:
                 raise NotFoundError(f"no user {user_id}")
             return user_from_row(row)
 
-    def update(self, username: str, actor: str, *, role: Role | str | None = None,
-               active: bool | None = None, password: str | None = None) -> User:
+    def update(
+        self,
+        username: str,
+        actor: str,
+        *,
+        role: Role | str | None = None,
+        active: bool | None = None,
+        password: str | None = None,
+    ) -> User:
         if not _USERNAME.fullmatch(username):  # cannot exist
             raise NotFoundError(f"no user {username[:120]!r}")
         with self.db.write() as session:
@@ -157,13 +183,15 @@ class Users:
             self.audit.record(session, actor, Event.USER_UPDATE, f"user:{username}", **changes)
             return user_from_row(row)
 
-    def authenticate(self, username: str, password: str, *, source: str = "",
-                     browser: str | None = None) -> User:
+    def authenticate(
+        self, username: str, password: str, *, source: str = "", browser: str | None = None
+    ) -> User:
         """The user, or AuthError; see `sign_in`."""
         return self.sign_in(username, password, source=source, browser=browser).user
 
-    def sign_in(self, username: str, password: str, *, source: str = "",
-                browser: str | None = None) -> SignedIn:
+    def sign_in(
+        self, username: str, password: str, *, source: str = "", browser: str | None = None
+    ) -> SignedIn:
         """The user and a browser cookie, or AuthError, whose message never says whether the
         name exists. `source` is the client's address; `browser` the cookie the browser got
         at its last sign-in, if any. The password is hashed outside any transaction (argon2
@@ -184,36 +212,54 @@ class Users:
             minutes = max(1, math.ceil((until - now).total_seconds() / 60))
             raise AuthError(REFUSED.format(minutes=minutes))
         verified = self._check(attempt, stored, password)
-        reason = ("unknown user" if stored is None else "wrong password" if not verified
-                  else "disabled" if not active else None)
+        reason = (
+            "unknown user"
+            if stored is None
+            else "wrong password"
+            if not verified
+            else "disabled"
+            if not active
+            else None
+        )
         with self.db.write() as session:
             signed_in = self._outcome(session, attempt, stored, password, now, reason)
         if signed_in is None:
             raise AuthError("wrong username or password")
         return signed_in
 
-    def _outcome(self, session: Session, attempt: Attempt, stored: str | None,
-                 password: str, now: datetime, reason: str | None) -> SignedIn | None:
+    def _outcome(
+        self,
+        session: Session,
+        attempt: Attempt,
+        stored: str | None,
+        password: str,
+        now: datetime,
+        reason: str | None,
+    ) -> SignedIn | None:
         target = f"user:{attempt.account}"
         if reason is None:
-            row = session.scalars(select(UserRow).where(UserRow.username == attempt.account)
-                                  .with_for_update()).first()
+            row = session.scalars(
+                select(UserRow).where(UserRow.username == attempt.account).with_for_update()
+            ).first()
             if row is not None and row.active and row.password_hash == stored:
                 row.last_login_at = now
                 if self._hasher.check_needs_rehash(row.password_hash):
                     row.password_hash = self._hasher.hash(password)
                 self.throttle.succeeded(session, attempt)
-                self.audit.record(session, target, Event.LOGIN_SUCCESS, target,
-                                  source=attempt.address)
-                return SignedIn(user_from_row(row),
-                                self.throttle.browser_cookie(session, attempt.account))
+                self.audit.record(
+                    session, target, Event.LOGIN_SUCCESS, target, source=attempt.address
+                )
+                return SignedIn(
+                    user_from_row(row), self.throttle.browser_cookie(session, attempt.account)
+                )
             reason = "changed meanwhile"
         details: dict[str, object] = {"reason": reason}
         refused = self.throttle.failed(session, attempt, now)
         if refused:
             details["refusing"] = refused  # these keys are refused for the window now
-        self.audit.record(session, f"anonymous:{attempt.address}", Event.LOGIN_FAILURE, target,
-                          **details)
+        self.audit.record(
+            session, f"anonymous:{attempt.address}", Event.LOGIN_FAILURE, target, **details
+        )
         return None
 
     def _check(self, attempt: Attempt, stored: str | None, password: str) -> bool:
@@ -251,5 +297,4 @@ def _lower_priority() -> None:
     if sys.platform == "linux":
         me = threading.get_native_id()
         # never raise it: a process started at a lower priority keeps its own
-        os.setpriority(os.PRIO_PROCESS, me, max(os.getpriority(os.PRIO_PROCESS, me),
-                                                UNKNOWN_NICE))
+        os.setpriority(os.PRIO_PROCESS, me, max(os.getpriority(os.PRIO_PROCESS, me), UNKNOWN_NICE))

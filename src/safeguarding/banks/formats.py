@@ -87,7 +87,8 @@ def parse_hma(stream: IO[bytes]) -> Iterator[NewEntry]:
         parts = line.split()
         if len(parts) != 2:
             raise ImportFormatError(
-                f"expected '<signal_type> <value>', got {line[:80]!r}", line=number)
+                f"expected '<signal_type> <value>', got {line[:80]!r}", line=number
+            )
         yield _entry(number, {"signal_type": parts[0], "value": parts[1]})
 
 
@@ -118,15 +119,17 @@ def parse_csv(stream: IO[bytes]) -> Iterator[NewEntry]:
     unknown = set(header) - set(_CSV_COLUMNS)
     if unknown or "signal_type" not in header or "value" not in header:
         raise ImportFormatError(
-            f"header must name signal_type and value, and only {list(_CSV_COLUMNS)}", line=1)
+            f"header must name signal_type and value, and only {list(_CSV_COLUMNS)}", line=1
+        )
     try:
         for row in rows:
             number = rows.line_num
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
-                raise ImportFormatError(f"expected {len(header)} columns, got {len(row)}",
-                                        line=number)
+                raise ImportFormatError(
+                    f"expected {len(header)} columns, got {len(row)}", line=number
+                )
             fields: dict[str, Any] = dict(zip(header, row, strict=True))
             fields["labels"] = [x for x in fields.get("labels", "").split(";") if x.strip()]
             if fields.get("metadata"):
@@ -154,17 +157,30 @@ def export(fmt: BankFormat | str, entries: Iterable[BankEntry]) -> Iterator[str]
             yield f"{e.signal_type} {e.value.replace(chr(10), ';')}\n"
     elif fmt is BankFormat.JSONL:
         for e in entries:
-            record = {"signal_type": e.signal_type, "value": e.value, "quality": e.quality,
-                      "labels": e.labels, "source_ref": e.source_ref, "metadata": e.metadata}
+            record = {
+                "signal_type": e.signal_type,
+                "value": e.value,
+                "quality": e.quality,
+                "labels": e.labels,
+                "source_ref": e.source_ref,
+                "metadata": e.metadata,
+            }
             yield json.dumps(record, separators=(",", ":")) + "\n"
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(_CSV_COLUMNS)
         for e in entries:
-            writer.writerow([e.signal_type, e.value, "" if e.quality is None else e.quality,
-                             ";".join(e.labels), e.source_ref or "",
-                             json.dumps(e.metadata) if e.metadata else ""])
+            writer.writerow(
+                [
+                    e.signal_type,
+                    e.value,
+                    "" if e.quality is None else e.quality,
+                    ";".join(e.labels),
+                    e.source_ref or "",
+                    json.dumps(e.metadata) if e.metadata else "",
+                ]
+            )
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

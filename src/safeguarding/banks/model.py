@@ -21,7 +21,6 @@ MAX_LABEL_LENGTH = 100
 MAX_DESCRIPTION_CHARS = 2000
 
 
-
 class BankSource(StrEnum):
     """Where a bank's hashes come from, for the sources the system knows (stored: never
     rename); a bank may also name any other source in lowercase (`check_source`)."""
@@ -77,10 +76,15 @@ def check_source_ref(source_ref: object) -> str | None:
     """An entry's reference to where it came from (a file name, an upstream id)."""
     if source_ref is None:
         return None
-    if (not isinstance(source_ref, str) or len(source_ref) > MAX_FILE_NAME_CHARS
-            or has_control(source_ref)):
-        raise InvalidBankError(f"source_ref must be a string of at most {MAX_FILE_NAME_CHARS} "
-                               "characters without control characters")
+    if (
+        not isinstance(source_ref, str)
+        or len(source_ref) > MAX_FILE_NAME_CHARS
+        or has_control(source_ref)
+    ):
+        raise InvalidBankError(
+            f"source_ref must be a string of at most {MAX_FILE_NAME_CHARS} "
+            "characters without control characters"
+        )
     return source_ref
 
 
@@ -112,11 +116,17 @@ class Bank:
         give it: the policy flat (the PDQ and vPDQ fields older clients read) and per
         signal type (`policies`)."""
         return {
-            "name": self.name, "description": self.description, "source": self.source,
-            "enabled": self.enabled, "labels": self.labels,
-            "action": self.policy.action.value, **self.policy.legacy(),
-            "policies": self.policy.settings(), "entry_count": self.entry_count,
-            "created_by": self.created_by, "created_at": self.created_at.isoformat(),
+            "name": self.name,
+            "description": self.description,
+            "source": self.source,
+            "enabled": self.enabled,
+            "labels": self.labels,
+            "action": self.policy.action.value,
+            **self.policy.legacy(),
+            "policies": self.policy.settings(),
+            "entry_count": self.entry_count,
+            "created_by": self.created_by,
+            "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
 

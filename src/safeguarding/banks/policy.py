@@ -57,8 +57,13 @@ class BankPolicy:
         object.__setattr__(self, "action", _action(self.action))
 
     @classmethod
-    def of(cls, action: Action | str = Action.REVIEW, *,
-           policies: Mapping[str, Any] | None = None, **legacy: Any) -> BankPolicy:
+    def of(
+        cls,
+        action: Action | str = Action.REVIEW,
+        *,
+        policies: Mapping[str, Any] | None = None,
+        **legacy: Any,
+    ) -> BankPolicy:
         """Every registered type at its defaults, then the flat fields, then `policies`
         ({"pdq": {"threshold": 20}}) applied; each type validates its own settings."""
         return cls(_action(action)).changed(policies=policies, **legacy).complete()
@@ -72,8 +77,13 @@ class BankPolicy:
         found = self.signals.get(name)
         return found if found is not None else SIGNAL_TYPES[name].Policy()
 
-    def changed(self, *, action: Action | str | None = None,
-                policies: Mapping[str, Any] | None = None, **legacy: Any) -> BankPolicy:
+    def changed(
+        self,
+        *,
+        action: Action | str | None = None,
+        policies: Mapping[str, Any] | None = None,
+        **legacy: Any,
+    ) -> BankPolicy:
         """This policy with some settings changed; the rest kept. A flat field and
         `policies` that set one setting to two values are refused."""
         unknown = sorted(set(legacy) - set(LEGACY_FIELDS))
@@ -97,8 +107,10 @@ class BankPolicy:
             for setting, value in values.items():
                 earlier = given.get((name, setting))
                 if earlier is not None and earlier[1] != value:
-                    raise InvalidBankError(f"{earlier[0]} ({earlier[1]}) and policies.{name}."
-                                           f"{setting} ({value}) disagree")
+                    raise InvalidBankError(
+                        f"{earlier[0]} ({earlier[1]}) and policies.{name}."
+                        f"{setting} ({value}) disagree"
+                    )
             self._settings_of(settings, name).update(values)
         signals = {}
         for name, values in settings.items():
@@ -106,8 +118,9 @@ class BankPolicy:
                 signals[name] = SIGNAL_TYPES[name].Policy.from_json(values)
             except InvalidInputError as exc:
                 raise InvalidBankError(f"policies.{name}.{exc}") from None
-        return BankPolicy(self.action if action is None else _action(action), signals,
-                          self.unregistered)
+        return BankPolicy(
+            self.action if action is None else _action(action), signals, self.unregistered
+        )
 
     def _settings_of(self, settings: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
         if name not in settings:
@@ -122,22 +135,33 @@ class BankPolicy:
 
     @classmethod
     def from_json(cls, action: str, stored: Mapping[str, Any]) -> BankPolicy:
-        signals = {name: SIGNAL_TYPES[name].Policy.from_json(values)
-                   for name, values in stored.items() if name in SIGNAL_TYPES}
+        signals = {
+            name: SIGNAL_TYPES[name].Policy.from_json(values)
+            for name, values in stored.items()
+            if name in SIGNAL_TYPES
+        }
         others = {name: values for name, values in stored.items() if name not in SIGNAL_TYPES}
         return cls(_action(action), signals, others)
 
     def legacy(self) -> dict[str, Any]:
         """The flat fields as the API and CLI showed them."""
-        return {flat: self.for_type(targets[0][0]).to_json()[targets[0][1]]
-                for flat, targets in LEGACY_FIELDS.items()}
+        return {
+            flat: self.for_type(targets[0][0]).to_json()[targets[0][1]]
+            for flat, targets in LEGACY_FIELDS.items()
+        }
 
     def settings(self) -> dict[str, dict[str, Any]]:
         """Every registered type's settings in effect (defaults where the bank has none)."""
-        return {t.name: self.for_type(t.name).to_json() for t in signal_types()
-                if self.for_type(t.name).to_json()}
+        return {
+            t.name: self.for_type(t.name).to_json()
+            for t in signal_types()
+            if self.for_type(t.name).to_json()
+        }
 
     def describe(self) -> str:
         """One line for people: each type's settings in effect."""
-        return "; ".join(f"{t.name} {self.for_type(t.name).describe()}" for t in signal_types()
-                         if self.for_type(t.name).to_json())
+        return "; ".join(
+            f"{t.name} {self.for_type(t.name).describe()}"
+            for t in signal_types()
+            if self.for_type(t.name).to_json()
+        )

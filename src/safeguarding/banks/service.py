@@ -45,8 +45,9 @@ class ImportResult:
 
 
 class BankService:
-    def __init__(self, db: Database, store: BankStore | None = None,
-                 audit: AuditLog | None = None) -> None:
+    def __init__(
+        self, db: Database, store: BankStore | None = None, audit: AuditLog | None = None
+    ) -> None:
         self.db = db
         self.store = store or BankStore()
         self.audit = audit or AuditLog()
@@ -61,19 +62,38 @@ class BankService:
             listener()
 
     # --- banks -------------------------------------------------------------------------
-    def create_bank(self, name: str, actor: str, *, description: str = "",
-                    source: str = BankSource.LOCAL, policy: BankPolicy | None = None,
-                    labels: list[str] | None = None) -> Bank:
+    def create_bank(
+        self,
+        name: str,
+        actor: str,
+        *,
+        description: str = "",
+        source: str = BankSource.LOCAL,
+        policy: BankPolicy | None = None,
+        labels: list[str] | None = None,
+    ) -> Bank:
         check_bank_name(name)
         check_source(source)
         description = check_description(description)
         policy = (policy or BankPolicy()).complete()
         with self.db.write() as session:
-            bank = self.store.create(session, name=name, description=description,
-                                     source=source, policy=policy,
-                                     labels=check_labels(labels), created_by=actor)
-            self.audit.record(session, actor, Event.BANK_CREATE, f"bank:{name}", source=source,
-                              policy={"action": policy.action.value, **policy.to_json()})
+            bank = self.store.create(
+                session,
+                name=name,
+                description=description,
+                source=source,
+                policy=policy,
+                labels=check_labels(labels),
+                created_by=actor,
+            )
+            self.audit.record(
+                session,
+                actor,
+                Event.BANK_CREATE,
+                f"bank:{name}",
+                source=source,
+                policy={"action": policy.action.value, **policy.to_json()},
+            )
         self._changed()
         return bank
 
@@ -107,8 +127,15 @@ class BankService:
                 policy = current.policy.changed(**policy_changes)  # validates
                 changes["policy"] = policy
             bank = self.store.update(session, name, changes)
-            self.audit.record(session, actor, Event.BANK_UPDATE, f"bank:{name}", changes={
-                k: str(v) for k, v in {**changes, **policy_changes}.items() if k != "policy"})
+            self.audit.record(
+                session,
+                actor,
+                Event.BANK_UPDATE,
+                f"bank:{name}",
+                changes={
+                    k: str(v) for k, v in {**changes, **policy_changes}.items() if k != "policy"
+                },
+            )
         self._changed()
         return bank
 
@@ -120,58 +147,90 @@ class BankService:
         self._changed()
 
     # --- entries -----------------------------------------------------------------------
-    def add_entries(self, name: str, entries: Iterable[NewEntry], actor: str,
-                    *, action: Event = Event.BANK_ADD) -> ImportResult:
+    def add_entries(
+        self, name: str, entries: Iterable[NewEntry], actor: str, *, action: Event = Event.BANK_ADD
+    ) -> ImportResult:
         with self.db.write() as session:
             added, present = self.store.add_entries(session, name, entries, actor)
-            self.audit.record(session, actor, action, f"bank:{name}", added=added,
-                              already_present=present)
+            self.audit.record(
+                session, actor, action, f"bank:{name}", added=added, already_present=present
+            )
         self._changed()
         return ImportResult(name, added, present)
 
-    def add_signals(self, name: str, signals: Iterable[tuple[str, str, int | None]], actor: str,
-                    *, labels: list[str] | None = None, metadata: dict[str, Any] | None = None,
-                    source_ref: str | None = None) -> ImportResult:
+    def add_signals(
+        self,
+        name: str,
+        signals: Iterable[tuple[str, str, int | None]],
+        actor: str,
+        *,
+        labels: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        source_ref: str | None = None,
+    ) -> ImportResult:
         """Validate (type, value, quality) triples and add them to a bank."""
         checked_labels = check_labels(labels)
         source_ref = check_source_ref(source_ref)
         entries = []
         for signal_type, value, quality in signals:
             kind, canonical = validate_signal(signal_type, value)
-            entries.append(NewEntry(kind, canonical, quality, checked_labels,
-                                    dict(metadata or {}), source_ref))
+            entries.append(
+                NewEntry(kind, canonical, quality, checked_labels, dict(metadata or {}), source_ref)
+            )
         return self.add_entries(name, entries, actor)
 
-    def add_hashes(self, name: str, contents: Iterable[tuple[ContentHashes, str | None]],
-                   actor: str, *, labels: list[str] | None = None) -> ImportResult:
+    def add_hashes(
+        self,
+        name: str,
+        contents: Iterable[tuple[ContentHashes, str | None]],
+        actor: str,
+        *,
+        labels: list[str] | None = None,
+    ) -> ImportResult:
         """Add the signals of hashed content (each with its reference, e.g. a file name) in
         one transaction; derived views are stored with metadata {"view": name}."""
         checked_labels = check_labels(labels)
         entries = [
-            NewEntry(s.type, s.value, s.quality, checked_labels,
-                     {"view": s.view} if s.view else {}, check_source_ref(source_ref))
-            for hashes, source_ref in contents for s in hashes.signals
+            NewEntry(
+                s.type,
+                s.value,
+                s.quality,
+                checked_labels,
+                {"view": s.view} if s.view else {},
+                check_source_ref(source_ref),
+            )
+            for hashes, source_ref in contents
+            for s in hashes.signals
         ]
         return self.add_entries(name, entries, actor)
 
     def remove_entries(self, name: str, entry_ids: list[int], actor: str) -> int:
         with self.db.write() as session:
             removed = self.store.remove_entries(session, name, entry_ids)
-            self.audit.record(session, actor, Event.BANK_REMOVE, f"bank:{name}",
-                              entry_ids=entry_ids[:1000], removed=removed)
+            self.audit.record(
+                session,
+                actor,
+                Event.BANK_REMOVE,
+                f"bank:{name}",
+                entry_ids=entry_ids[:1000],
+                removed=removed,
+            )
         self._changed()
         return removed
 
-    def entries(self, name: str, *, after_id: int = 0, limit: int = 100,
-                signal_type: str | None = None) -> list[BankEntry]:
+    def entries(
+        self, name: str, *, after_id: int = 0, limit: int = 100, signal_type: str | None = None
+    ) -> list[BankEntry]:
         if signal_type is not None:
             signal_type = get_signal_type(signal_type).name
         with self.db.read() as session:
-            return self.store.entries(session, name, after_id=after_id, limit=limit,
-                                      signal_type=signal_type)
+            return self.store.entries(
+                session, name, after_id=after_id, limit=limit, signal_type=signal_type
+            )
 
-    def import_file(self, name: str, fmt: BankFormat | str, stream: IO[bytes],
-                    actor: str) -> ImportResult:
+    def import_file(
+        self, name: str, fmt: BankFormat | str, stream: IO[bytes], actor: str
+    ) -> ImportResult:
         """All or nothing: a bad line rolls back the whole file. Re-importing adds nothing."""
         return self.add_entries(name, parse(fmt, stream), actor, action=Event.BANK_IMPORT)
 
@@ -182,8 +241,7 @@ class BankService:
             yield from export(fmt, self.store.iter_entries(session, name))
 
     # --- do-not-match ------------------------------------------------------------------
-    def add_do_not_match(self, signal_type: str, value: str, reason: str,
-                         actor: str) -> DoNotMatch:
+    def add_do_not_match(self, signal_type: str, value: str, reason: str, actor: str) -> DoNotMatch:
         kind, canonical = validate_signal(signal_type, value)
         reason = free_text("reason", reason, MAX_DESCRIPTION_CHARS)
         if not reason:

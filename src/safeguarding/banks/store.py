@@ -95,15 +95,29 @@ def _entry(row: BankEntryRow, bank_name: str) -> BankEntry:
 
 class BankStore:
     # --- banks -------------------------------------------------------------------------
-    def create(self, session: Session, *, name: str, description: str, source: str,
-               policy: BankPolicy, labels: list[str], created_by: str) -> Bank:
+    def create(
+        self,
+        session: Session,
+        *,
+        name: str,
+        description: str,
+        source: str,
+        policy: BankPolicy,
+        labels: list[str],
+        created_by: str,
+    ) -> Bank:
         # every registered type's settings written out: a later change of a default
         # never changes an existing bank
         policy = policy.complete()
         row = BankRow(
-            name=name, description=description, source=source, enabled=True,
-            action=policy.action.value, policies=policy.to_json(),
-            labels=labels, created_by=created_by,
+            name=name,
+            description=description,
+            source=source,
+            enabled=True,
+            action=policy.action.value,
+            policies=policy.to_json(),
+            labels=labels,
+            created_by=created_by,
         )
         try:
             with session.begin_nested():
@@ -132,8 +146,12 @@ class BankStore:
 
     def all(self, session: Session) -> list[Bank]:
         # dict(result) would treat the Result as a mapping (it has .keys())
-        counts = {bank_id: count for bank_id, count in session.execute(  # noqa: C416
-            select(BankEntryRow.bank_id, func.count()).group_by(BankEntryRow.bank_id))}
+        counts = {  # noqa: C416
+            bank_id: count
+            for bank_id, count in session.execute(
+                select(BankEntryRow.bank_id, func.count()).group_by(BankEntryRow.bank_id)
+            )
+        }
         rows = session.scalars(select(BankRow).order_by(BankRow.name))
         return [_bank(row, counts.get(row.id, 0)) for row in rows]
 
@@ -155,9 +173,14 @@ class BankStore:
         session.execute(
             insert(BankChangeRow).from_select(
                 ["op", "bank_id", "entry_id", "signal_type", "value", "at"],
-                select(literal("remove"), BankEntryRow.bank_id, BankEntryRow.id,
-                       BankEntryRow.signal_type, BankEntryRow.value, literal(utcnow()))
-                .where(BankEntryRow.bank_id == row.id),
+                select(
+                    literal("remove"),
+                    BankEntryRow.bank_id,
+                    BankEntryRow.id,
+                    BankEntryRow.signal_type,
+                    BankEntryRow.value,
+                    literal(utcnow()),
+                ).where(BankEntryRow.bank_id == row.id),
             )
         )
         session.execute(delete(BankEntryRow).where(BankEntryRow.bank_id == row.id))
@@ -165,20 +188,29 @@ class BankStore:
         self._log(session, [{"op": "bank", "bank_id": row.id}])
 
     # --- entries -----------------------------------------------------------------------
-    def add_entries(self, session: Session, bank_name: str, entries: Iterable[NewEntry],
-                    added_by: str) -> tuple[int, int]:
+    def add_entries(
+        self, session: Session, bank_name: str, entries: Iterable[NewEntry], added_by: str
+    ) -> tuple[int, int]:
         """Insert entries not already in the bank. Returns (added, already present)."""
         bank = self._row(session, bank_name, lock=True)  # serialises imports into one bank
         added = seen = 0
         batch: list[dict[str, Any]] = []
         now = utcnow()  # one time for the call: every entry is added in one transaction
         for entry in entries:
-            batch.append({
-                "bank_id": bank.id, "signal_type": entry.signal_type, "value": entry.value,
-                "value_digest": value_digest(entry.value), "quality": entry.quality,
-                "labels": entry.labels, "metadata": entry.metadata,
-                "source_ref": entry.source_ref, "added_by": added_by, "added_at": now,
-            })
+            batch.append(
+                {
+                    "bank_id": bank.id,
+                    "signal_type": entry.signal_type,
+                    "value": entry.value,
+                    "value_digest": value_digest(entry.value),
+                    "quality": entry.quality,
+                    "labels": entry.labels,
+                    "metadata": entry.metadata,
+                    "source_ref": entry.source_ref,
+                    "added_by": added_by,
+                    "added_at": now,
+                }
+            )
             if len(batch) >= BATCH:
                 added += self._insert_batch(session, bank.id, batch)
                 seen += len(batch)
@@ -188,8 +220,9 @@ class BankStore:
             seen += len(batch)
         return added, seen - added
 
-    def add_listed(self, session: Session, bank_name: str, entries: Sequence[NewEntry],
-                   added_by: str) -> tuple[int, dict[tuple[str, str], int]]:
+    def add_listed(
+        self, session: Session, bank_name: str, entries: Sequence[NewEntry], added_by: str
+    ) -> tuple[int, dict[tuple[str, str], int]]:
         """Insert the entries the bank lacks, set-based (banks/bulk.py), and return (how many
         were added, the id of every entry given by (signal type, value)). Entries must be
         distinct by (signal type, value), values canonical (an exchange page)."""
@@ -198,10 +231,13 @@ class BankStore:
             return 0, {}
         bulk.stage(session, entries, [value_digest(e.value) for e in entries])
         inserted = bulk.insert_staged(session, bank.id, added_by, utcnow())
-        self._log(session, [
-            {"op": "add", "bank_id": bank.id, "entry_id": i, "signal_type": t}
-            for i, t in inserted
-        ])
+        self._log(
+            session,
+            [
+                {"op": "add", "bank_id": bank.id, "entry_id": i, "signal_type": t}
+                for i, t in inserted
+            ],
+        )
         return len(inserted), bulk.staged_ids(session, bank.id)
 
     def _insert_batch(self, session: Session, bank_id: int, rows: list[dict[str, Any]]) -> int:
@@ -214,10 +250,13 @@ class BankStore:
             .returning(table.c.id, table.c.signal_type)
         )
         inserted = session.execute(statement, rows).all()
-        self._log(session, [
-            {"op": "add", "bank_id": bank_id, "entry_id": i, "signal_type": t}
-            for i, t in inserted
-        ])
+        self._log(
+            session,
+            [
+                {"op": "add", "bank_id": bank_id, "entry_id": i, "signal_type": t}
+                for i, t in inserted
+            ],
+        )
         return len(inserted)
 
     def remove_entries(self, session: Session, bank_name: str, entry_ids: Sequence[int]) -> int:
@@ -225,24 +264,35 @@ class BankStore:
         removed = 0
         for start in range(0, len(entry_ids), BATCH):
             found = session.execute(
-                select(BankEntryRow.id, BankEntryRow.signal_type, BankEntryRow.value)
-                .where(BankEntryRow.bank_id == bank.id,
-                       BankEntryRow.id.in_(entry_ids[start:start + BATCH]))
+                select(BankEntryRow.id, BankEntryRow.signal_type, BankEntryRow.value).where(
+                    BankEntryRow.bank_id == bank.id,
+                    BankEntryRow.id.in_(entry_ids[start : start + BATCH]),
+                )
             ).all()
             if not found:
                 continue
-            session.execute(delete(BankEntryRow).where(
-                BankEntryRow.id.in_([i for i, _, _ in found])))
-            self._log(session, [
-                {"op": "remove", "bank_id": bank.id, "entry_id": i, "signal_type": t,
-                 "value": v}
-                for i, t, v in found
-            ])
+            session.execute(
+                delete(BankEntryRow).where(BankEntryRow.id.in_([i for i, _, _ in found]))
+            )
+            self._log(
+                session,
+                [
+                    {
+                        "op": "remove",
+                        "bank_id": bank.id,
+                        "entry_id": i,
+                        "signal_type": t,
+                        "value": v,
+                    }
+                    for i, t, v in found
+                ],
+            )
             removed += len(found)
         return removed
 
-    def entry_ids(self, session: Session, bank_name: str,
-                  values: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    def entry_ids(
+        self, session: Session, bank_name: str, values: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], int]:
         """The ids of the bank's entries with these (signal type, canonical value)s."""
         bank = self._row(session, bank_name)
         by_type: dict[str, dict[str, str]] = {}
@@ -253,32 +303,48 @@ class BankStore:
             wanted = list(digests)
             for start in range(0, len(wanted), BATCH):
                 rows = session.execute(  # the unique index (bank, type, digest) finds them
-                    select(BankEntryRow.id, BankEntryRow.value_digest)
-                    .where(BankEntryRow.bank_id == bank.id,
-                           BankEntryRow.signal_type == signal_type,
-                           BankEntryRow.value_digest.in_(wanted[start:start + BATCH])))
+                    select(BankEntryRow.id, BankEntryRow.value_digest).where(
+                        BankEntryRow.bank_id == bank.id,
+                        BankEntryRow.signal_type == signal_type,
+                        BankEntryRow.value_digest.in_(wanted[start : start + BATCH]),
+                    )
+                )
                 for entry_id, digest in rows:
                     found[(signal_type, digests[digest])] = entry_id
         return found
 
-    def remove_digests(self, session: Session, bank_name: str,
-                       digests: Sequence[tuple[str, str]]) -> int:
+    def remove_digests(
+        self, session: Session, bank_name: str, digests: Sequence[tuple[str, str]]
+    ) -> int:
         """Remove the entries with these (signal type, `value_digest`) pairs."""
         bank = self._row(session, bank_name)
         ids: list[int] = []
         for start in range(0, len(digests), BATCH):
-            chunk = digests[start:start + BATCH]
-            ids += session.scalars(select(BankEntryRow.id).where(
-                BankEntryRow.bank_id == bank.id,
-                tuple_(BankEntryRow.signal_type, BankEntryRow.value_digest).in_(chunk)))
+            chunk = digests[start : start + BATCH]
+            ids += session.scalars(
+                select(BankEntryRow.id).where(
+                    BankEntryRow.bank_id == bank.id,
+                    tuple_(BankEntryRow.signal_type, BankEntryRow.value_digest).in_(chunk),
+                )
+            )
         return self.remove_entries(session, bank_name, ids) if ids else 0
 
-    def entries(self, session: Session, bank_name: str, *, after_id: int = 0,
-                limit: int = 100, signal_type: str | None = None) -> list[BankEntry]:
+    def entries(
+        self,
+        session: Session,
+        bank_name: str,
+        *,
+        after_id: int = 0,
+        limit: int = 100,
+        signal_type: str | None = None,
+    ) -> list[BankEntry]:
         bank = self._row(session, bank_name)
-        query = (select(BankEntryRow).where(BankEntryRow.bank_id == bank.id,
-                                            BankEntryRow.id > after_id)
-                 .order_by(BankEntryRow.id).limit(limit))
+        query = (
+            select(BankEntryRow)
+            .where(BankEntryRow.bank_id == bank.id, BankEntryRow.id > after_id)
+            .order_by(BankEntryRow.id)
+            .limit(limit)
+        )
         if signal_type:
             query = query.where(BankEntryRow.signal_type == signal_type)
         return [_entry(row, bank.name) for row in session.scalars(query)]
@@ -300,7 +366,7 @@ class BankStore:
             rows = session.execute(
                 select(BankEntryRow, BankRow)
                 .join(BankRow, BankRow.id == BankEntryRow.bank_id)
-                .where(BankEntryRow.id.in_(ids[start:start + BATCH]))
+                .where(BankEntryRow.id.in_(ids[start : start + BATCH]))
             )
             for e, b in rows:
                 if b.id not in banks:
@@ -308,38 +374,50 @@ class BankStore:
                 result.append((_entry(e, b.name), banks[b.id]))
         return result
 
-    def index_values(self, session: Session, signal_type: str,
-                     entry_ids: Iterable[int] | None = None) -> Iterator[tuple[int, str]]:
+    def index_values(
+        self, session: Session, signal_type: str, entry_ids: Iterable[int] | None = None
+    ) -> Iterator[tuple[int, str]]:
         """(entry id, value) of a signal type, streamed: all entries, or the given ones."""
         query = select(BankEntryRow.id, BankEntryRow.value).where(
-            BankEntryRow.signal_type == signal_type)
+            BankEntryRow.signal_type == signal_type
+        )
         if entry_ids is None:
             for entry_id, value in session.execute(query.execution_options(yield_per=10_000)):
                 yield entry_id, value
             return
         ids = list(entry_ids)
         for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
+            chunk = ids[start : start + BATCH]
             for entry_id, value in session.execute(query.where(BankEntryRow.id.in_(chunk))):
                 yield entry_id, value
 
     # --- do-not-match ------------------------------------------------------------------
-    def add_do_not_match(self, session: Session, signal_type: str, value: str, reason: str,
-                         added_by: str) -> DoNotMatch:
+    def add_do_not_match(
+        self, session: Session, signal_type: str, value: str, reason: str, added_by: str
+    ) -> DoNotMatch:
         table = DoNotMatchRow.__table__
         statement = (
             insert_for(session)(table)
-            .values(signal_type=signal_type, value=value, value_digest=value_digest(value),
-                    reason=reason, added_by=added_by, added_at=utcnow())
+            .values(
+                signal_type=signal_type,
+                value=value,
+                value_digest=value_digest(value),
+                reason=reason,
+                added_by=added_by,
+                added_at=utcnow(),
+            )
             .on_conflict_do_nothing(index_elements=["signal_type", "value_digest"])
             .returning(table.c.id)
         )
         new_id = session.execute(statement).scalar()
         if new_id is not None:
             self._log(session, [{"op": "dnm_add", "entry_id": new_id, "signal_type": signal_type}])
-        row = session.scalars(select(DoNotMatchRow).where(
-            DoNotMatchRow.signal_type == signal_type,
-            DoNotMatchRow.value_digest == value_digest(value))).one()
+        row = session.scalars(
+            select(DoNotMatchRow).where(
+                DoNotMatchRow.signal_type == signal_type,
+                DoNotMatchRow.value_digest == value_digest(value),
+            )
+        ).one()
         return DoNotMatch(row.id, row.signal_type, row.value, row.reason, row.added_by)
 
     def remove_do_not_match(self, session: Session, dnm_id: int) -> None:
@@ -347,17 +425,20 @@ class BankStore:
         if row is None:
             raise NotFoundError(f"do-not-match entry {dnm_id} not found")
         session.delete(row)
-        self._log(session, [{"op": "dnm_remove", "entry_id": dnm_id,
-                             "signal_type": row.signal_type}])
+        self._log(
+            session, [{"op": "dnm_remove", "entry_id": dnm_id, "signal_type": row.signal_type}]
+        )
 
     def list_do_not_match(self, session: Session) -> list[DoNotMatch]:
         rows = session.scalars(select(DoNotMatchRow).order_by(DoNotMatchRow.id))
         return [DoNotMatch(r.id, r.signal_type, r.value, r.reason, r.added_by) for r in rows]
 
-    def do_not_match_values(self, session: Session, signal_type: str,
-                            ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
+    def do_not_match_values(
+        self, session: Session, signal_type: str, ids: Iterable[int] | None = None
+    ) -> list[tuple[int, str]]:
         query = select(DoNotMatchRow.id, DoNotMatchRow.value).where(
-            DoNotMatchRow.signal_type == signal_type)
+            DoNotMatchRow.signal_type == signal_type
+        )
         if ids is not None:
             query = query.where(DoNotMatchRow.id.in_(list(ids)))
         return [(dnm_id, value) for dnm_id, value in session.execute(query)]
@@ -368,34 +449,60 @@ class BankStore:
             now = utcnow()
             session.execute(insert(BankChangeRow), [{"at": now, **c} for c in changes])
 
-    def changes_since(self, session: Session, after_id: int, limit: int = 50_000,
-                      also: Iterable[int] = ()) -> list[Change]:
+    def changes_since(
+        self, session: Session, after_id: int, limit: int = 50_000, also: Iterable[int] = ()
+    ) -> list[Change]:
         query = select(BankChangeRow).where(BankChangeRow.id > after_id)
         extra = list(also)
         if extra:
             query = select(BankChangeRow).where(
-                (BankChangeRow.id > after_id) | BankChangeRow.id.in_(extra))
+                (BankChangeRow.id > after_id) | BankChangeRow.id.in_(extra)
+            )
         rows = session.scalars(query.order_by(BankChangeRow.id).limit(limit))
         return [Change(r.id, r.op, r.bank_id, r.entry_id, r.signal_type) for r in rows]
 
-    def changes_with_values(self, session: Session, after_id: int, limit: int
-                            ) -> list[LoggedChange]:
+    def changes_with_values(
+        self, session: Session, after_id: int, limit: int
+    ) -> list[LoggedChange]:
         """Changes after `after_id` in id order, with the value each concerns."""
         c = BankChangeRow
         rows = session.execute(  # columns, not ORM objects: a feed page reads 40,000 rows
-            select(c.id, c.op, c.bank_id, c.entry_id, c.signal_type, c.value, c.at,
-                   BankEntryRow.value, BankEntryRow.labels)
+            select(
+                c.id,
+                c.op,
+                c.bank_id,
+                c.entry_id,
+                c.signal_type,
+                c.value,
+                c.at,
+                BankEntryRow.value,
+                BankEntryRow.labels,
+            )
             .outerjoin(BankEntryRow, (c.op == "add") & (BankEntryRow.id == c.entry_id))
-            .where(c.id > after_id).order_by(c.id).limit(limit))
-        return [LoggedChange(i, op, bank_id, entry_id, signal_type,
-                             value if op == "add" else removed, list(labels or []), at)
-                for i, op, bank_id, entry_id, signal_type, removed, at, value, labels in rows]
+            .where(c.id > after_id)
+            .order_by(c.id)
+            .limit(limit)
+        )
+        return [
+            LoggedChange(
+                i,
+                op,
+                bank_id,
+                entry_id,
+                signal_type,
+                value if op == "add" else removed,
+                list(labels or []),
+                at,
+            )
+            for i, op, bank_id, entry_id, signal_type, removed, at, value, labels in rows
+        ]
 
     def last_change_id(self, session: Session) -> int:
         return session.scalar(select(func.max(BankChangeRow.id))) or 0
 
     def enabled_policies(self, session: Session) -> list[BankPolicy]:
         """The policies of the enabled banks (what the indexes must search for)."""
-        rows = session.execute(select(BankRow.action, BankRow.policies)
-                               .where(BankRow.enabled.is_(True)))
+        rows = session.execute(
+            select(BankRow.action, BankRow.policies).where(BankRow.enabled.is_(True))
+        )
         return [BankPolicy.from_json(action, policies) for action, policies in rows]

@@ -41,16 +41,20 @@ class WebhookEvent(StrEnum):
     INFO_REQUESTED = "case.info_requested"
 
 
-def query_signals(evidence: Iterable[CaseEvidenceRow | Evidence], *, every_view: bool = False
-                  ) -> list[tuple[str, str]]:
+def query_signals(
+    evidence: Iterable[CaseEvidenceRow | Evidence], *, every_view: bool = False
+) -> list[tuple[str, str]]:
     """The (type, value) hashes of the content behind a case, as matched or reported; with
     `every_view`, also each view, crop, rotation and flip the evidence holds."""
     found: dict[tuple[str, str], None] = {}
     for item in evidence:
         pairs = list((item.data.get("query") or {}).items())
         if every_view:
-            pairs += [(h.get("type"), h.get("value")) for h in item.data.get("hashes") or []
-                      if isinstance(h, dict)]
+            pairs += [
+                (h.get("type"), h.get("value"))
+                for h in item.data.get("hashes") or []
+                if isinstance(h, dict)
+            ]
         for signal_type, value in pairs:
             if isinstance(value, str) and in_evidence(signal_type):
                 found[(signal_type, value)] = None
@@ -58,13 +62,26 @@ def query_signals(evidence: Iterable[CaseEvidenceRow | Evidence], *, every_view:
 
 
 def subject(row: CaseRow) -> dict[str, Any]:
-    return {"case_id": row.id, "kind": row.kind, "content_id": row.content_id,
-            "account_id": row.account_id, "conversation_id": row.conversation_id}
+    return {
+        "case_id": row.id,
+        "kind": row.kind,
+        "content_id": row.content_id,
+        "account_id": row.account_id,
+        "conversation_id": row.conversation_id,
+    }
 
 
 class Consequences:
-    def __init__(self, audit: AuditLog, bank_store: BankStore, reports: ReportService, *,
-                 webhooks: bool, preserve_for: timedelta, confirmed_bank: str) -> None:
+    def __init__(
+        self,
+        audit: AuditLog,
+        bank_store: BankStore,
+        reports: ReportService,
+        *,
+        webhooks: bool,
+        preserve_for: timedelta,
+        confirmed_bank: str,
+    ) -> None:
         self.audit = audit
         self.bank_store = bank_store
         self.reports = reports
@@ -72,15 +89,27 @@ class Consequences:
         self.preserve_for = preserve_for
         self.confirmed_bank = confirmed_bank
 
-    def _send(self, session: Session, row: CaseRow, event: WebhookEvent, *, key: str | None = None,
-              **payload: Any) -> None:
+    def _send(
+        self,
+        session: Session,
+        row: CaseRow,
+        event: WebhookEvent,
+        *,
+        key: str | None = None,
+        **payload: Any,
+    ) -> None:
         if not self.webhooks:
             return
-        enqueue(session, WEBHOOK, event, {**subject(row), **payload},
-                key or f"case-{row.id}-v{row.version}-{event}", case_id=row.id)
+        enqueue(
+            session,
+            WEBHOOK,
+            event,
+            {**subject(row), **payload},
+            key or f"case-{row.id}-v{row.version}-{event}",
+            case_id=row.id,
+        )
 
-    def on_open(self, session: Session, row: CaseRow, request: CaseRequest,
-                created: bool) -> None:
+    def on_open(self, session: Session, row: CaseRow, request: CaseRequest, created: bool) -> None:
         if request.immediate_actions:
             # once per piece of content: the same upload matching again (the platform
             # checking it twice, a bot re-posting it under the same id) asks for nothing new
@@ -88,17 +117,36 @@ class Consequences:
             sent = sent_payloads(session, row.id, WebhookEvent.POLICY_ACTION)
             if all(payload.get("content_id") != content for payload in sent):
                 digest = hashlib.sha256((content or "").encode()).hexdigest()[:32]
-                self._send(session, row, WebhookEvent.POLICY_ACTION, key=f"case-{row.id}-policy-"
-                           f"{digest}", actions=request.immediate_actions,
-                           priority=row.priority, content_id=content)
+                self._send(
+                    session,
+                    row,
+                    WebhookEvent.POLICY_ACTION,
+                    key=f"case-{row.id}-policy-{digest}",
+                    actions=request.immediate_actions,
+                    priority=row.priority,
+                    content_id=content,
+                )
         elif created:
             self._send(session, row, WebhookEvent.OPENED, priority=row.priority)
 
-    def on_decision(self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow],
-                    decision: Decision, reason: str, user: User) -> None:
+    def on_decision(
+        self,
+        session: Session,
+        row: CaseRow,
+        evidence: list[CaseEvidenceRow],
+        decision: Decision,
+        reason: str,
+        user: User,
+    ) -> None:
         if decision is Decision.CONFIRM:
-            self._send(session, row, WebhookEvent.DECIDED, decision=decision.value,
-                       actions=self._actions(row), classification=row.classification)
+            self._send(
+                session,
+                row,
+                WebhookEvent.DECIDED,
+                decision=decision.value,
+                actions=self._actions(row),
+                classification=row.classification,
+            )
             self._preserve(session, row)
             self._bank_confirmed(session, row, evidence, user)
             case = records.load(session, row.id)
@@ -106,14 +154,19 @@ class Consequences:
             self.reports.draft(session, case, user)
         elif decision is Decision.FALSE_POSITIVE:
             blocked = any(e.data.get("action") in ("block", "report") for e in evidence)
-            self._send(session, row, WebhookEvent.DECIDED, decision=decision.value,
-                       actions=["restore_content"] if blocked and row.content_id else [])
+            self._send(
+                session,
+                row,
+                WebhookEvent.DECIDED,
+                decision=decision.value,
+                actions=["restore_content"] if blocked and row.content_id else [],
+            )
             # every view of the file: its trimmed picture or a rotation matching again
             # would send the platform the same wrong removal
             for signal_type, value in query_signals(evidence, every_view=True):
-                self.bank_store.add_do_not_match(session, signal_type, value,
-                                                 f"case {row.id}: {reason}"[:2000],
-                                                 user.actor)
+                self.bank_store.add_do_not_match(
+                    session, signal_type, value, f"case {row.id}: {reason}"[:2000], user.actor
+                )
         elif decision is Decision.NEEDS_INFO:
             self._send(session, row, WebhookEvent.INFO_REQUESTED, question=reason)
 
@@ -130,59 +183,97 @@ class Consequences:
     def foreseen(self, case: Case) -> dict[Decision, list[str]]:
         """What each verdict would set off, in plain words, as `on_decision` does it: shown
         beside the decision buttons so a reviewer knows before they choose."""
-        said = {"remove_content": f"remove content {case.subject.content_id}",
-                "restrict_account": f"restrict account {case.subject.account_id}"}
+        said = {
+            "remove_content": f"remove content {case.subject.content_id}",
+            "restrict_account": f"restrict account {case.subject.account_id}",
+        }
         confirm, wrong = [], []
         actions = [said[a] for a in self._actions(case)]
         if self.webhooks:
-            confirm.append("Tells the platform " + (" and ".join(actions) if actions else
-                                                     "the case is confirmed") + ".")
+            confirm.append(
+                "Tells the platform "
+                + (" and ".join(actions) if actions else "the case is confirmed")
+                + "."
+            )
         hashes = query_signals(case.evidence)
         if hashes:
-            confirm.append(f"Adds the file's {len(hashes)} hash{'es' if len(hashes) > 1 else ''}"
-                           f" to the list {self.confirmed_bank!r}, so copies match from now on.")
-        confirm += [f"Drafts a report to {a.upper()}; a senior approves it before it is sent."
-                    for a in self.reports.authorities]
+            confirm.append(
+                f"Adds the file's {len(hashes)} hash{'es' if len(hashes) > 1 else ''}"
+                f" to the list {self.confirmed_bank!r}, so copies match from now on."
+            )
+        confirm += [
+            f"Drafts a report to {a.upper()}; a senior approves it before it is sent."
+            for a in self.reports.authorities
+        ]
         confirm.append(f"Keeps the evidence for {self.preserve_for.days} days (preservation).")
         blocked = any(e.data.get("action") in ("block", "report") for e in case.evidence)
         if self.webhooks:
-            wrong.append("Tells the platform " + (
-                f"to restore content {case.subject.content_id}." if blocked and
-                case.subject.content_id else "nothing was wrong."))
+            wrong.append(
+                "Tells the platform "
+                + (
+                    f"to restore content {case.subject.content_id}."
+                    if blocked and case.subject.content_id
+                    else "nothing was wrong."
+                )
+            )
         if query_signals(case.evidence, every_view=True):
-            wrong.append("Puts the file's hashes on the do-not-match list, so it never "
-                         "matches again.")
+            wrong.append(
+                "Puts the file's hashes on the do-not-match list, so it never matches again."
+            )
         return {
             Decision.CONFIRM: confirm,
             Decision.FALSE_POSITIVE: wrong or ["Closes the case; nothing is sent."],
-            Decision.ESCALATE: ["Passes the case to a senior reviewer (the escalated queue);"
-                                " nothing is sent."],
-            Decision.NEEDS_INFO: (["Asks the platform for more information: your reason is "
-                                   "the question. The case stays open."] if self.webhooks
-                                  else ["Keeps the case open, in review."]),
+            Decision.ESCALATE: [
+                "Passes the case to a senior reviewer (the escalated queue); nothing is sent."
+            ],
+            Decision.NEEDS_INFO: (
+                [
+                    "Asks the platform for more information: your reason is "
+                    "the question. The case stays open."
+                ]
+                if self.webhooks
+                else ["Keeps the case open, in review."]
+            ),
         }
 
     def _preserve(self, session: Session, row: CaseRow) -> None:
         """Keep what the platform gave us for the legal preservation period."""
         row.preserve_until = utcnow() + self.preserve_for
-        session.execute(update(PreviewRow).where(PreviewRow.case_id == row.id)
-                        .values(expires_at=row.preserve_until))
+        session.execute(
+            update(PreviewRow)
+            .where(PreviewRow.case_id == row.id)
+            .values(expires_at=row.preserve_until)
+        )
 
-    def _bank_confirmed(self, session: Session, row: CaseRow,
-                        evidence: list[CaseEvidenceRow], user: User) -> None:
+    def _bank_confirmed(
+        self, session: Session, row: CaseRow, evidence: list[CaseEvidenceRow], user: User
+    ) -> None:
         signals = query_signals(evidence)
         if not signals:
             return
         with contextlib.suppress(ConflictError):
-            self.bank_store.create(session, name=self.confirmed_bank, description=(
-                "Content confirmed by a reviewer"), source=BankSource.LOCAL, policy=BankPolicy(),
-                labels=["confirmed"], created_by="system")
-        entries = [NewEntry(t, v, None, ["confirmed"], {"case": row.id}, f"case:{row.id}")
-                   for t, v in signals]
-        added, _ = self.bank_store.add_entries(session, self.confirmed_bank, entries,
-                                               user.actor)
-        self.audit.record(session, user.actor, Event.BANK_ADD, f"bank:{self.confirmed_bank}",
-                          added=added, case=row.id)
+            self.bank_store.create(
+                session,
+                name=self.confirmed_bank,
+                description=("Content confirmed by a reviewer"),
+                source=BankSource.LOCAL,
+                policy=BankPolicy(),
+                labels=["confirmed"],
+                created_by="system",
+            )
+        entries = [
+            NewEntry(t, v, None, ["confirmed"], {"case": row.id}, f"case:{row.id}")
+            for t, v in signals
+        ]
+        added, _ = self.bank_store.add_entries(session, self.confirmed_bank, entries, user.actor)
+        self.audit.record(
+            session,
+            user.actor,
+            Event.BANK_ADD,
+            f"bank:{self.confirmed_bank}",
+            added=added,
+            case=row.id,
+        )
 
     def advance(self, session: Session, row: CaseRow) -> None:
         """decided -> actioned once every webhook for the case is out; actioned -> closed

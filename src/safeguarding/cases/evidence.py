@@ -48,20 +48,32 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def add(session: Session, case_id: int, item: Evidence, request: CaseRequest,
-        now: datetime) -> bool:
+def add(
+    session: Session, case_id: int, item: Evidence, request: CaseRequest, now: datetime
+) -> bool:
     """Record one occurrence of `item` on the case, in the caller's transaction (which holds
     the case's row lock). True when it is new evidence, False when it repeated known
     evidence and was only counted."""
     key = _digest(item.key) if item.key is not None else None
     row = None
     if key is not None:
-        row = session.scalars(select(CaseEvidenceRow).where(
-            CaseEvidenceRow.case_id == case_id, CaseEvidenceRow.group_key == key)).first()
+        row = session.scalars(
+            select(CaseEvidenceRow).where(
+                CaseEvidenceRow.case_id == case_id, CaseEvidenceRow.group_key == key
+            )
+        ).first()
     new = row is None
     if row is None:
-        row = CaseEvidenceRow(case_id=case_id, kind=item.kind, data=item.data, added_at=now,
-                              last_seen_at=now, group_key=key, occurrences=1, accounts=0)
+        row = CaseEvidenceRow(
+            case_id=case_id,
+            kind=item.kind,
+            data=item.data,
+            added_at=now,
+            last_seen_at=now,
+            group_key=key,
+            occurrences=1,
+            accounts=0,
+        )
         session.add(row)
         session.flush()
     else:
@@ -81,48 +93,81 @@ def _count_account(session: Session, row: CaseEvidenceRow, account_id: str | Non
         row.accounts += 1
 
 
-def _sample(session: Session, row: CaseEvidenceRow, request: CaseRequest,
-            now: datetime) -> None:
+def _sample(session: Session, row: CaseEvidenceRow, request: CaseRequest, now: datetime) -> None:
     upload = request.upload.as_dict()
-    session.add(EvidenceSampleRow(
-        evidence_id=row.id, seen_at=now, account_id=request.subject.account_id,
-        content_id=request.subject.content_id, upload=upload or None,
-        details=request.details))
+    session.add(
+        EvidenceSampleRow(
+            evidence_id=row.id,
+            seen_at=now,
+            account_id=request.subject.account_id,
+            content_id=request.subject.content_id,
+            upload=upload or None,
+            details=request.details,
+        )
+    )
     if row.occurrences <= FIRST_SAMPLES + LAST_SAMPLES:
         return
     session.flush()
-    ids = list(session.scalars(select(EvidenceSampleRow.id).where(
-        EvidenceSampleRow.evidence_id == row.id).order_by(EvidenceSampleRow.id)))
+    ids = list(
+        session.scalars(
+            select(EvidenceSampleRow.id)
+            .where(EvidenceSampleRow.evidence_id == row.id)
+            .order_by(EvidenceSampleRow.id)
+        )
+    )
     for doomed in ids[FIRST_SAMPLES:-LAST_SAMPLES]:
         session.delete(session.get(EvidenceSampleRow, doomed))
 
 
 def load(session: Session, case_id: int) -> list[Evidence]:
-    rows = session.scalars(select(CaseEvidenceRow).where(CaseEvidenceRow.case_id == case_id)
-                           .options(selectinload(CaseEvidenceRow.samples))
-                           .order_by(CaseEvidenceRow.id))
+    rows = session.scalars(
+        select(CaseEvidenceRow)
+        .where(CaseEvidenceRow.case_id == case_id)
+        .options(selectinload(CaseEvidenceRow.samples))
+        .order_by(CaseEvidenceRow.id)
+    )
     return [to_evidence(row) for row in rows]
 
 
 def to_evidence(row: CaseEvidenceRow) -> Evidence:
     first = as_utc(row.added_at)
     return Evidence(
-        row.kind, dict(row.data), row.id, first, row.group_key, row.occurrences,
-        as_utc(row.last_seen_at) or first, row.accounts,
-        [Sample(as_utc(s.seen_at) or utcnow(), s.account_id, s.content_id, dict(s.upload or {}),
-                dict(s.details or {})) for s in row.samples])
+        row.kind,
+        dict(row.data),
+        row.id,
+        first,
+        row.group_key,
+        row.occurrences,
+        as_utc(row.last_seen_at) or first,
+        row.accounts,
+        [
+            Sample(
+                as_utc(s.seen_at) or utcnow(),
+                s.account_id,
+                s.content_id,
+                dict(s.upload or {}),
+                dict(s.details or {}),
+            )
+            for s in row.samples
+        ],
+    )
 
 
-def purge_franked_texts(session: Session, retention: timedelta,
-                        now: datetime | None = None) -> int:
+def purge_franked_texts(session: Session, retention: timedelta, now: datetime | None = None) -> int:
     """Clear the message texts of franked reports that arrived more than `retention` ago,
     except on cases under evidence preservation: the rest of the evidence (who, when, which
     messages, their commitments, the hashes) stays. Returns how many reports were cleared."""
     now = now or utcnow()
     preserved = select(CaseRow.id).where(CaseRow.preserve_until > now)
-    rows = session.scalars(select(CaseEvidenceRow).where(
-        CaseEvidenceRow.kind == "franked_report", CaseEvidenceRow.added_at < now - retention,
-        CaseEvidenceRow.case_id.not_in(preserved)).with_for_update())
+    rows = session.scalars(
+        select(CaseEvidenceRow)
+        .where(
+            CaseEvidenceRow.kind == "franked_report",
+            CaseEvidenceRow.added_at < now - retention,
+            CaseEvidenceRow.case_id.not_in(preserved),
+        )
+        .with_for_update()
+    )
     cleared = 0
     for row in rows:
         if row.data.get("texts_cleared_at"):
@@ -139,7 +184,13 @@ def purge_uploads(session: Session, retention: timedelta, now: datetime | None =
     now = now or utcnow()
     preserved = select(CaseRow.id).where(CaseRow.preserve_until > now)
     held = select(CaseEvidenceRow.id).where(CaseEvidenceRow.case_id.in_(preserved))
-    result = session.execute(update(EvidenceSampleRow).where(
-        EvidenceSampleRow.upload.is_not(None), EvidenceSampleRow.seen_at < now - retention,
-        EvidenceSampleRow.evidence_id.not_in(held)).values(upload=None))
+    result = session.execute(
+        update(EvidenceSampleRow)
+        .where(
+            EvidenceSampleRow.upload.is_not(None),
+            EvidenceSampleRow.seen_at < now - retention,
+            EvidenceSampleRow.evidence_id.not_in(held),
+        )
+        .values(upload=None)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

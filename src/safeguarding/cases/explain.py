@@ -19,7 +19,8 @@ from safeguarding.hashing.vpdq import VpdqSignal
 
 #: what someone did, to finish "Account u1 ..."; in the order grooming usually runs
 TACTIC_DEEDS: dict[str, str] = {
-    Tactic.RAPPORT: "built up a friendship", Tactic.COMPLIMENT: "flattered them",
+    Tactic.RAPPORT: "built up a friendship",
+    Tactic.COMPLIMENT: "flattered them",
     Tactic.GIFTS: "offered gifts or money",
     Tactic.AGE_PROBE: "asked their age",
     Tactic.PERSONAL_INFO: "asked where they live, their school or their number",
@@ -36,13 +37,20 @@ TACTIC_DEEDS: dict[str, str] = {
 }
 #: a tactic as a label beside a message
 TACTIC_LABELS: dict[str, str] = {
-    Tactic.RAPPORT: "Befriending", Tactic.COMPLIMENT: "Flattery",
-    Tactic.GIFTS: "Gifts or money", Tactic.AGE_PROBE: "Asks age",
-    Tactic.PERSONAL_INFO: "Asks personal details", Tactic.RISK_CHECK: "Checks for adults",
-    Tactic.SECRECY: "Secrecy", Tactic.ISOLATION: "Isolating",
-    Tactic.PLATFORM_SWITCH: "Move to another app", Tactic.DESENSITISATION: "Normalising sex",
-    Tactic.PRESSURE: "Guilt or pressure", Tactic.IMAGE_REQUEST: "Asks for pictures",
-    Tactic.MEETING_REQUEST: "Asks to meet", Tactic.THREAT: "Threat",
+    Tactic.RAPPORT: "Befriending",
+    Tactic.COMPLIMENT: "Flattery",
+    Tactic.GIFTS: "Gifts or money",
+    Tactic.AGE_PROBE: "Asks age",
+    Tactic.PERSONAL_INFO: "Asks personal details",
+    Tactic.RISK_CHECK: "Checks for adults",
+    Tactic.SECRECY: "Secrecy",
+    Tactic.ISOLATION: "Isolating",
+    Tactic.PLATFORM_SWITCH: "Move to another app",
+    Tactic.DESENSITISATION: "Normalising sex",
+    Tactic.PRESSURE: "Guilt or pressure",
+    Tactic.IMAGE_REQUEST: "Asks for pictures",
+    Tactic.MEETING_REQUEST: "Asks to meet",
+    Tactic.THREAT: "Threat",
     Tactic.PAYMENT_DEMAND: "Demand",
 }
 _ORDER = {t: i for i, t in enumerate(TACTIC_DEEDS)}
@@ -94,10 +102,15 @@ def closeness(match: Mapping[str, Any]) -> str:
         how = f"as a similar image ({distance:g} of 256 bits differ)"
     variant = str(match.get("variant") or "")
     turned = variant.rsplit("/", 1)[-1] not in ("", "original")
-    changes = [word for present, word in (
-        ("trimmed" in variant, "with its borders trimmed"),
-        (bool(match.get("entry_view")), "cropped"), (turned, "turned or mirrored"))
-        if present]
+    changes = [
+        word
+        for present, word in (
+            ("trimmed" in variant, "with its borders trimmed"),
+            (bool(match.get("entry_view")), "cropped"),
+            (turned, "turned or mirrored"),
+        )
+        if present
+    ]
     return how + (f", {_listing(changes)}" if changes else "")
 
 
@@ -108,15 +121,19 @@ def best(matches: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
 
 
 def match_summary(matches: Sequence[Mapping[str, Any]]) -> str:
-    """"This photo matched 3 lists, including NCMEC's, as an exact copy." """
+    """ "This photo matched 3 lists, including NCMEC's, as an exact copy." """
     if not matches:
         return "No match is recorded on this case."
     banks = sorted({str(m.get("bank")) for m in matches})
-    known = sorted({SOURCE_NAMES[s] for m in matches
-                    if (s := str(m.get("source") or "")) in CONFIRMED_SOURCES})
+    known = sorted(
+        {SOURCE_NAMES[s] for m in matches if (s := str(m.get("source") or "")) in CONFIRMED_SOURCES}
+    )
     count = f"{len(banks)} lists" if len(banks) > 1 else f"the list {banks[0]}"
-    including = f", including {_listing(known)}," if known and len(banks) > 1 else (
-        f" ({_listing(known)})" if known else "")
+    including = (
+        f", including {_listing(known)},"
+        if known and len(banks) > 1
+        else (f" ({_listing(known)})" if known else "")
+    )
     medium = _medium({str(m.get("signal_type")) for m in matches})
     return f"This {medium} matched {count}{including} {closeness(best(matches))}."
 
@@ -128,10 +145,13 @@ def _age(age: Any, source: Any) -> str:
 
 
 def person(account: str | None, age: Any = None, source: Any = None) -> str:
-    """"Adult account u1 (stated 24)"."""
+    """ "Adult account u1 (stated 24)"."""
     described = _age(age, source)
-    adult = "Account" if not isinstance(age, int) else (
-        "Adult account" if age >= 18 else "Child's account")
+    adult = (
+        "Account"
+        if not isinstance(age, int)
+        else ("Adult account" if age >= 18 else "Child's account")
+    )
     return f"{adult} {account or 'unknown'}" + (f" ({described})" if described else "")
 
 
@@ -145,20 +165,29 @@ def child_phrase(age: Any, source: Any) -> str:
     return f"a {age}-year-old (by the platform)"
 
 
-def conversation_summary(alert: Mapping[str, Any],
-                         ages: Mapping[str, tuple[int | None, str | None]]) -> str:
-    """"Adult account u1 (stated 24) asked a child who said they are 13 to keep their chats
+def conversation_summary(
+    alert: Mapping[str, Any], ages: Mapping[str, tuple[int | None, str | None]]
+) -> str:
+    """ "Adult account u1 (stated 24) asked a child who said they are 13 to keep their chats
     secret and to move to another app" (tactics in the order grooming runs)."""
     offender, child = alert.get("offender"), alert.get("child")
     excerpts = alert.get("excerpts") or []
-    theirs = {t for e in excerpts if isinstance(e, Mapping) and e.get("sender") == offender
-              for t in (e.get("tactics") or {})}
-    tactics = sorted(theirs or set(alert.get("tactics") or {}),
-                     key=lambda t: _ORDER.get(t, len(_ORDER)))
+    theirs = {
+        t
+        for e in excerpts
+        if isinstance(e, Mapping) and e.get("sender") == offender
+        for t in (e.get("tactics") or {})
+    }
+    tactics = sorted(
+        theirs or set(alert.get("tactics") or {}), key=lambda t: _ORDER.get(t, len(_ORDER))
+    )
     deeds = [TACTIC_DEEDS.get(t, tactic_label(t).lower()) for t in tactics]
     who = person(offender, *ages.get(str(offender), (None, None)))
-    target = child_phrase(*ages.get(str(child), (None, None))) if child else \
-        "someone who is likely a child"
+    target = (
+        child_phrase(*ages.get(str(child), (None, None)))
+        if child
+        else "someone who is likely a child"
+    )
     if not deeds:
         return f"{who} talked with {target}; no single tactic stands out."
     category = alert.get("category") or "risk"
@@ -167,8 +196,12 @@ def conversation_summary(alert: Mapping[str, Any],
 
 def report_summary(reports: Sequence[Mapping[str, Any]], count: int) -> str:
     categories = sorted({str(r.get("category")) for r in reports})
-    named = {"csam": "child sexual abuse material", "grooming": "grooming",
-             "sextortion": "sextortion", "other": "something else"}
+    named = {
+        "csam": "child sexual abuse material",
+        "grooming": "grooming",
+        "sextortion": "sextortion",
+        "other": "something else",
+    }
     what = _listing([named.get(c, c) for c in categories])
     times = f"{count} times" if count > 1 else "once"
     return f"Reported by people on the platform as {what}, {times}."

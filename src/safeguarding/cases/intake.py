@@ -34,8 +34,11 @@ def _match_priority(result: MatchResult) -> Priority:
 
 def in_evidence(signal_type: object) -> bool:
     """Whether a case keeps hashes of this type (and a decision acts on them)."""
-    return isinstance(signal_type, str) and signal_type in SIGNAL_TYPES and SIGNAL_TYPES[
-        signal_type].in_evidence
+    return (
+        isinstance(signal_type, str)
+        and signal_type in SIGNAL_TYPES
+        and SIGNAL_TYPES[signal_type].in_evidence
+    )
 
 
 def evidence_query(signals: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -52,9 +55,13 @@ def _fingerprint(query: dict[str, str], subject: Subject) -> str:
     return f"content:{subject.content_id or ''}"
 
 
-def from_match(result: MatchResult, query: dict[str, str], subject: Subject,
-               upload: UploadInfo | None = None,
-               every_hash: list[dict[str, str | None]] | None = None) -> CaseRequest | None:
+def from_match(
+    result: MatchResult,
+    query: dict[str, str],
+    subject: Subject,
+    upload: UploadInfo | None = None,
+    every_hash: list[dict[str, str | None]] | None = None,
+) -> CaseRequest | None:
     """A case for a match, by the strictest policy of the banks it matched. The same file
     matching the same bank entry again is the same evidence (counted, not stored again).
     `query` is the content's own hashes; `every_hash` adds its views, crops and rotations
@@ -65,18 +72,33 @@ def from_match(result: MatchResult, query: dict[str, str], subject: Subject,
     data: dict[str, Any] = {"query": query}
     if every_hash:
         data["hashes"] = every_hash
-    evidence = [Evidence("match", {**m.as_dict(), **data},
-                         key=evidence_key("match", m.bank, m.entry_id, file))
-                for m in result.matches]
+    evidence = [
+        Evidence(
+            "match", {**m.as_dict(), **data}, key=evidence_key("match", m.bank, m.entry_id, file)
+        )
+        for m in result.matches
+    ]
     banks = sorted({m.bank for m in result.matches})
     best = min(result.matches, key=lambda m: m.distance)
-    summary = (f"{best.signal_type} match to {', '.join(banks)} at distance {best.distance:g}"
-               + (f" ({best.variant})" if best.variant else ""))
-    immediate = (["remove_content"] if result.action in (Action.BLOCK, Action.REPORT)
-                 and subject.content_id else [])
+    summary = f"{best.signal_type} match to {', '.join(banks)} at distance {best.distance:g}" + (
+        f" ({best.variant})" if best.variant else ""
+    )
+    immediate = (
+        ["remove_content"]
+        if result.action in (Action.BLOCK, Action.REPORT) and subject.content_id
+        else []
+    )
     labels = sorted({label for m in result.matches for label in m.labels})
-    return CaseRequest(CaseKind.MATCH, _match_priority(result), subject, summary, evidence,
-                       labels, immediate, upload or UploadInfo())
+    return CaseRequest(
+        CaseKind.MATCH,
+        _match_priority(result),
+        subject,
+        summary,
+        evidence,
+        labels,
+        immediate,
+        upload or UploadInfo(),
+    )
 
 
 def from_alert(assessment: Assessment, account_id: str | None = None) -> CaseRequest:
@@ -84,25 +106,42 @@ def from_alert(assessment: Assessment, account_id: str | None = None) -> CaseReq
     sextortion = assessment.category == "sextortion"
     priority = Priority.URGENT if sextortion or assessment.tier == Tier.URGENT else Priority.HIGH
     data: dict[str, Any] = {
-        "category": assessment.category, "tier": assessment.tier,
+        "category": assessment.category,
+        "tier": assessment.tier,
         "grooming_score": round(assessment.grooming_score, 3),
         "sextortion_score": round(assessment.sextortion_score, 3),
-        "first_alert_index": assessment.first_alert_index, "messages": assessment.messages,
-        "offender": assessment.offender, "child": assessment.child,
-        "tactics": assessment.tactics, "excerpts": assessment.evidence,
+        "first_alert_index": assessment.first_alert_index,
+        "messages": assessment.messages,
+        "offender": assessment.offender,
+        "child": assessment.child,
+        "tactics": assessment.tactics,
+        "excerpts": assessment.evidence,
     }
-    summary = (f"{assessment.category} alert at message {assessment.first_alert_index} "
-               f"({', '.join(sorted(assessment.tactics))})")
-    subject = Subject(conversation_id=assessment.id,
-                      account_id=account_id or assessment.offender)
+    summary = (
+        f"{assessment.category} alert at message {assessment.first_alert_index} "
+        f"({', '.join(sorted(assessment.tactics))})"
+    )
+    subject = Subject(conversation_id=assessment.id, account_id=account_id or assessment.offender)
     key = evidence_key("alert", assessment.id, assessment.category, assessment.tier)
-    return CaseRequest(CaseKind.CONVERSATION, priority, subject, summary,
-                       [Evidence("alert", data, key=key)], [assessment.category or "alert"])
+    return CaseRequest(
+        CaseKind.CONVERSATION,
+        priority,
+        subject,
+        summary,
+        [Evidence("alert", data, key=key)],
+        [assessment.category or "alert"],
+    )
 
 
-def from_user_report(category: str, reason: str, subject: Subject, *,
-                     reporter: str | None = None, query: dict[str, str] | None = None,
-                     upload: UploadInfo | None = None) -> CaseRequest:
+def from_user_report(
+    category: str,
+    reason: str,
+    subject: Subject,
+    *,
+    reporter: str | None = None,
+    query: dict[str, str] | None = None,
+    upload: UploadInfo | None = None,
+) -> CaseRequest:
     """A case for a user report. More reports of the same category about the same subject
     and hashes are the same evidence: counted, each reporter and reason kept as a sample."""
     if category not in REPORT_CATEGORIES:
@@ -110,21 +149,37 @@ def from_user_report(category: str, reason: str, subject: Subject, *,
     if reporter is not None:
         platform_id("reporter_id", reporter)
     reason = free_text("reason", reason, MAX_REASON_CHARS)
-    priority = {"sextortion": Priority.URGENT, "csam": Priority.HIGH}.get(category,
-                                                                          Priority.NORMAL)
+    priority = {"sextortion": Priority.URGENT, "csam": Priority.HIGH}.get(category, Priority.NORMAL)
     query = query or {}
-    data: dict[str, Any] = {"category": category, "reason": reason,
-                            "reporter": reporter, "query": query}
-    key = evidence_key("report", category, subject.content_id, subject.account_id,
-                       subject.conversation_id, sorted(query.items()))
-    return CaseRequest(CaseKind.USER_REPORT, priority, subject, f"user report: {category}",
-                       [Evidence("report", data, key=key)], [category],
-                       upload=upload or UploadInfo(),
-                       details={"reporter": reporter, "reason": reason})
+    data: dict[str, Any] = {
+        "category": category,
+        "reason": reason,
+        "reporter": reporter,
+        "query": query,
+    }
+    key = evidence_key(
+        "report",
+        category,
+        subject.content_id,
+        subject.account_id,
+        subject.conversation_id,
+        sorted(query.items()),
+    )
+    return CaseRequest(
+        CaseKind.USER_REPORT,
+        priority,
+        subject,
+        f"user report: {category}",
+        [Evidence("report", data, key=key)],
+        [category],
+        upload=upload or UploadInfo(),
+        details={"reporter": reporter, "reason": reason},
+    )
 
 
-def from_franked_report(report: VerifiedReport, category: str, reason: str,
-                        attachments: list[dict[str, Any]]) -> CaseRequest:
+def from_franked_report(
+    report: VerifiedReport, category: str, reason: str, attachments: list[dict[str, Any]]
+) -> CaseRequest:
     """A case for a franked report that `verify_report` accepted: only the verified messages
     (marked "verified by franking"), the reporter's chosen context and what was left out,
     and per revealed attachment its hashes (`attachments`: position, index, media_type,
@@ -135,37 +190,62 @@ def from_franked_report(report: VerifiedReport, category: str, reason: str,
     reporter = platform_id("reporter_id", report.reporter_id)
     others = {m.sender_id for m in report.reported} - {reporter}
     account = platform_id("sender_id", others.pop()) if len(others) == 1 else None
-    subject = Subject(conversation_id=platform_id("conversation_id", report.conversation_id),
-                      account_id=account)
+    subject = Subject(
+        conversation_id=platform_id("conversation_id", report.conversation_id), account_id=account
+    )
     by_message: dict[int, list[dict[str, Any]]] = {}
     for item in attachments:
         by_message.setdefault(int(item["position"]), []).append(item)
-    messages = [{
-        "position": m.position, "reported": m.reported, "sender": m.sender_id,
-        "recipient": m.recipient_id, "sequence": m.sequence,
-        "ts": m.stamped_at.isoformat(), "text": m.text, "commitment": m.commitment.hex(),
-        "key_id": m.key_id,
-        "attachments": [{"media_type": a.media_type, "revealed": a.content is not None}
-                        for a in m.attachments],
-    } for m in report.messages]
+    messages = [
+        {
+            "position": m.position,
+            "reported": m.reported,
+            "sender": m.sender_id,
+            "recipient": m.recipient_id,
+            "sequence": m.sequence,
+            "ts": m.stamped_at.isoformat(),
+            "text": m.text,
+            "commitment": m.commitment.hex(),
+            "key_id": m.key_id,
+            "attachments": [
+                {"media_type": a.media_type, "revealed": a.content is not None}
+                for a in m.attachments
+            ],
+        }
+        for m in report.messages
+    ]
     data: dict[str, Any] = {
-        "category": category, "reason": reason, "reporter": reporter,
-        "verified_by": "franking", "conversation": report.conversation_id,
-        "messages": messages, "omitted": report.omitted,
+        "category": category,
+        "reason": reason,
+        "reporter": reporter,
+        "verified_by": "franking",
+        "conversation": report.conversation_id,
+        "messages": messages,
+        "omitted": report.omitted,
     }
     key = evidence_key("franked", sorted(m.commitment.hex() for m in report.messages))
     evidence = [Evidence("franked_report", data, key=key)]
     for position in sorted(by_message):
         for item in by_message[position]:
             query = evidence_query(item["query"].items())
-            evidence.append(Evidence("franked_attachment", {**item, "query": query,
-                                                            "verified_by": "franking"},
-                                     key=evidence_key("franked_attachment",
-                                                      sorted(query.items()))))
-    priority = {"sextortion": Priority.URGENT, "csam": Priority.HIGH}.get(category,
-                                                                          Priority.NORMAL)
-    summary = (f"franked report: {category}, {len(report.reported)} message"
-               f"{'s' if len(report.reported) != 1 else ''} verified")
-    return CaseRequest(CaseKind.USER_REPORT, priority, subject, summary, evidence,
-                       [category, "verified_by_franking"],
-                       details={"reporter": reporter, "reason": reason})
+            evidence.append(
+                Evidence(
+                    "franked_attachment",
+                    {**item, "query": query, "verified_by": "franking"},
+                    key=evidence_key("franked_attachment", sorted(query.items())),
+                )
+            )
+    priority = {"sextortion": Priority.URGENT, "csam": Priority.HIGH}.get(category, Priority.NORMAL)
+    summary = (
+        f"franked report: {category}, {len(report.reported)} message"
+        f"{'s' if len(report.reported) != 1 else ''} verified"
+    )
+    return CaseRequest(
+        CaseKind.USER_REPORT,
+        priority,
+        subject,
+        summary,
+        evidence,
+        [category, "verified_by_franking"],
+        details={"reporter": reporter, "reason": reason},
+    )

@@ -53,9 +53,11 @@ def check_not_held(row: CaseRow, user: User, now: datetime) -> None:
     other = holder(row, now)
     if other is not None and other != user.username:
         until = as_utc(row.lease_until) or now
-        raise ConflictError(f"case {row.id} is being reviewed by {other} (until {until:%H:%M} "
-                            "UTC, longer if they stay active): ask them, or a senior "
-                            "reviewer can take it over")
+        raise ConflictError(
+            f"case {row.id} is being reviewed by {other} (until {until:%H:%M} "
+            "UTC, longer if they stay active): ask them, or a senior "
+            "reviewer can take it over"
+        )
 
 
 def end(row: CaseRow) -> None:
@@ -64,8 +66,9 @@ def end(row: CaseRow) -> None:
 
 
 class Leases:
-    def __init__(self, db: Database, audit: AuditLog, *, idle: timedelta,
-                 clock: Clock = utcnow) -> None:
+    def __init__(
+        self, db: Database, audit: AuditLog, *, idle: timedelta, clock: Clock = utcnow
+    ) -> None:
         self.db = db
         self.audit = audit
         self.idle = idle
@@ -77,8 +80,9 @@ class Leases:
             raise NotFoundError(f"no case {case_id}")
         return row
 
-    def _take(self, session: Session, row: CaseRow, user: User, now: datetime, *,
-              override: bool = False) -> Lease:
+    def _take(
+        self, session: Session, row: CaseRow, user: User, now: datetime, *, override: bool = False
+    ) -> Lease:
         if row.status not in [s.value for s in OPEN_STATUSES]:
             raise ConflictError(f"case {row.id} is already {row.status}")
         previous = holder(row, now)
@@ -86,11 +90,17 @@ class Leases:
             if not override:
                 check_not_held(row, user, now)
             user.require(Role.SENIOR)
-            self.audit.record(session, user.actor, Event.CASE_TAKEOVER, f"case:{row.id}",
-                              previous=previous)
+            self.audit.record(
+                session, user.actor, Event.CASE_TAKEOVER, f"case:{row.id}", previous=previous
+            )
         elif previous is None:
-            self.audit.record(session, user.actor, Event.CASE_CLAIM, f"case:{row.id}",
-                              lapsed=row.assignee if row.assignee != user.username else None)
+            self.audit.record(
+                session,
+                user.actor,
+                Event.CASE_CLAIM,
+                f"case:{row.id}",
+                lapsed=row.assignee if row.assignee != user.username else None,
+            )
         row.assignee, row.status = user.username, Status.IN_REVIEW.value
         row.lease_until = now + self.idle
         return Lease(row.id, user.username, row.lease_until)
@@ -99,11 +109,18 @@ class Leases:
         """Hold the case (or renew your hold). Held by another reviewer: ConflictError,
         unless a senior reviewer asks to `override` and take it over."""
         with self.db.write() as session:
-            return self._take(session, self._row(session, case_id), user, self.clock(),
-                              override=override)
+            return self._take(
+                session, self._row(session, case_id), user, self.clock(), override=override
+            )
 
-    def next(self, user: User, *, kinds: Collection[CaseKind] = (),
-             exclude: Collection[int] = (), escalated: bool | None = None) -> Lease | None:
+    def next(
+        self,
+        user: User,
+        *,
+        kinds: Collection[CaseKind] = (),
+        exclude: Collection[int] = (),
+        escalated: bool | None = None,
+    ) -> Lease | None:
         """Hold the most urgent open case nobody else holds (the reviewer's own first, so a
         reload resumes it): None when there is none. Escalated cases go to seniors only;
         `escalated` True or False takes only escalated cases, or none (a queue's filter);
@@ -112,14 +129,26 @@ class Leases:
             user.require(Role.SENIOR)
         now = self.clock()
         with self.db.write() as session:
-            query = (select(CaseRow)
-                     .where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
-                            or_(CaseRow.assignee.is_(None), CaseRow.lease_until.is_(None),
-                                CaseRow.lease_until <= now,
-                                CaseRow.assignee == user.username))
-                     .order_by(case((CaseRow.assignee == user.username, 0), else_=1),
-                               CaseRow.priority, CaseRow.due_at, CaseRow.id)
-                     .limit(1).with_for_update(skip_locked=True))
+            query = (
+                select(CaseRow)
+                .where(
+                    CaseRow.status.in_([s.value for s in OPEN_STATUSES]),
+                    or_(
+                        CaseRow.assignee.is_(None),
+                        CaseRow.lease_until.is_(None),
+                        CaseRow.lease_until <= now,
+                        CaseRow.assignee == user.username,
+                    ),
+                )
+                .order_by(
+                    case((CaseRow.assignee == user.username, 0), else_=1),
+                    CaseRow.priority,
+                    CaseRow.due_at,
+                    CaseRow.id,
+                )
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
             if kinds:
                 query = query.where(CaseRow.kind.in_([k.value for k in kinds]))
             if exclude:
@@ -152,19 +181,35 @@ class Leases:
             if current != user.username:
                 user.require(Role.SENIOR)
             self._free(row)
-            self.audit.record(session, user.actor, Event.CASE_RELEASE, f"case:{row.id}",
-                              holder=current, reason=reason[:500])
+            self.audit.record(
+                session,
+                user.actor,
+                Event.CASE_RELEASE,
+                f"case:{row.id}",
+                holder=current,
+                reason=reason[:500],
+            )
 
     def release_all(self, user: User) -> int:
         """Sign-out: every case the reviewer holds goes back to the queue."""
         with self.db.write() as session:
-            rows = list(session.scalars(select(CaseRow).where(
-                CaseRow.assignee == user.username, CaseRow.lease_until > self.clock())
-                .with_for_update()))
+            rows = list(
+                session.scalars(
+                    select(CaseRow)
+                    .where(CaseRow.assignee == user.username, CaseRow.lease_until > self.clock())
+                    .with_for_update()
+                )
+            )
             for row in rows:
                 self._free(row)
-                self.audit.record(session, user.actor, Event.CASE_RELEASE, f"case:{row.id}",
-                                  holder=user.username, reason="signed out")
+                self.audit.record(
+                    session,
+                    user.actor,
+                    Event.CASE_RELEASE,
+                    f"case:{row.id}",
+                    holder=user.username,
+                    reason="signed out",
+                )
             return len(rows)
 
     @staticmethod

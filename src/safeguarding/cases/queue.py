@@ -37,24 +37,46 @@ class QueuePage:
         return (self.page - 1) * self.per_page + 1 if self.cases else 0
 
 
-def read_page(session: Session, to_case: Callable[[CaseRow], Case], *,
-              statuses: tuple[Status, ...] = OPEN_STATUSES, page: int = 1,
-              per_page: int = 50) -> QueuePage:
+def read_page(
+    session: Session,
+    to_case: Callable[[CaseRow], Case],
+    *,
+    statuses: tuple[Status, ...] = OPEN_STATUSES,
+    page: int = 1,
+    per_page: int = 50,
+) -> QueuePage:
     """Most urgent first, then the nearest deadline."""
     if not 1 <= page <= MAX_PAGE:
         raise InvalidInputError("page", f"must be 1 to {MAX_PAGE}")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInputError("per_page", f"must be 1 to {MAX_PER_PAGE}")
     shown = [s.value for s in statuses]
-    by_status = {Status(status): int(count) for status, count in session.execute(
-        select(CaseRow.status, func.count()).group_by(CaseRow.status)).all()}
-    by_priority = {Priority(priority): int(count) for priority, count in session.execute(
-        select(CaseRow.priority, func.count()).where(CaseRow.status.in_(shown))
-        .group_by(CaseRow.priority)).all()}
-    rows = session.scalars(select(CaseRow).where(CaseRow.status.in_(shown))
-                           .order_by(CaseRow.priority, CaseRow.due_at, CaseRow.id)
-                           .offset((page - 1) * per_page).limit(per_page))
-    return QueuePage([to_case(r) for r in rows], page, per_page,
-                     sum(by_priority.values()),
-                     {s: by_status.get(s, 0) for s in Status},
-                     {p: by_priority.get(p, 0) for p in Priority})
+    by_status = {
+        Status(status): int(count)
+        for status, count in session.execute(
+            select(CaseRow.status, func.count()).group_by(CaseRow.status)
+        ).all()
+    }
+    by_priority = {
+        Priority(priority): int(count)
+        for priority, count in session.execute(
+            select(CaseRow.priority, func.count())
+            .where(CaseRow.status.in_(shown))
+            .group_by(CaseRow.priority)
+        ).all()
+    }
+    rows = session.scalars(
+        select(CaseRow)
+        .where(CaseRow.status.in_(shown))
+        .order_by(CaseRow.priority, CaseRow.due_at, CaseRow.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return QueuePage(
+        [to_case(r) for r in rows],
+        page,
+        per_page,
+        sum(by_priority.values()),
+        {s: by_status.get(s, 0) for s in Status},
+        {p: by_priority.get(p, 0) for p in Priority},
+    )

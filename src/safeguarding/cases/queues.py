@@ -34,14 +34,38 @@ class Queue:
 
 
 QUEUES = (
-    Queue("matches", "Matches", "uploads that matched a hash list", (CaseKind.MATCH,),
-          False, Role.REVIEWER),
-    Queue("conversations", "Conversations", "chats with a grooming or sextortion alert",
-          (CaseKind.CONVERSATION,), False, Role.REVIEWER),
-    Queue("reports", "User reports", "content or accounts reported by people on the platform",
-          (CaseKind.USER_REPORT,), False, Role.REVIEWER),
-    Queue("escalated", "Escalated", "cases a reviewer passed to a senior for the decision",
-          tuple(CaseKind), True, Role.SENIOR),
+    Queue(
+        "matches",
+        "Matches",
+        "uploads that matched a hash list",
+        (CaseKind.MATCH,),
+        False,
+        Role.REVIEWER,
+    ),
+    Queue(
+        "conversations",
+        "Conversations",
+        "chats with a grooming or sextortion alert",
+        (CaseKind.CONVERSATION,),
+        False,
+        Role.REVIEWER,
+    ),
+    Queue(
+        "reports",
+        "User reports",
+        "content or accounts reported by people on the platform",
+        (CaseKind.USER_REPORT,),
+        False,
+        Role.REVIEWER,
+    ),
+    Queue(
+        "escalated",
+        "Escalated",
+        "cases a reviewer passed to a senior for the decision",
+        tuple(CaseKind),
+        True,
+        Role.SENIOR,
+    ),
 )
 BY_NAME = {q.name: q for q in QUEUES}
 
@@ -49,8 +73,7 @@ BY_NAME = {q.name: q for q in QUEUES}
 def named(name: str) -> Queue:
     queue = BY_NAME.get(name)
     if queue is None:
-        raise NotFoundError(f"no queue {name[:40]!r}: the queues are "
-                            f"{', '.join(BY_NAME)}")
+        raise NotFoundError(f"no queue {name[:40]!r}: the queues are {', '.join(BY_NAME)}")
     return queue
 
 
@@ -84,22 +107,33 @@ class QueueCounts:
 def count(session: Session, queues: list[Queue], now: datetime) -> list[QueueCounts]:
     """Counts for each queue, in one grouped query over the open cases."""
     escalated = case((is_escalated(), 1), else_=0).label("escalated")
-    held = case((and_(CaseRow.assignee.is_not(None), CaseRow.lease_until > now), 1),
-                else_=0).label("held")
+    held = case((and_(CaseRow.assignee.is_not(None), CaseRow.lease_until > now), 1), else_=0).label(
+        "held"
+    )
     rows = session.execute(
-        select(CaseRow.kind, escalated, held, func.count(),
-               func.min(CaseRow.created_at),
-               func.sum(case((CaseRow.priority == int(Priority.URGENT), 1), else_=0)))
+        select(
+            CaseRow.kind,
+            escalated,
+            held,
+            func.count(),
+            func.min(CaseRow.created_at),
+            func.sum(case((CaseRow.priority == int(Priority.URGENT), 1), else_=0)),
+        )
         .where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]))
-        .group_by(CaseRow.kind, escalated, held)).all()
+        .group_by(CaseRow.kind, escalated, held)
+    ).all()
     found = []
     for queue in queues:
-        mine = [r for r in rows if CaseKind(r[0]) in queue.kinds
-                and bool(r[1]) == queue.escalated]
+        mine = [r for r in rows if CaseKind(r[0]) in queue.kinds and bool(r[1]) == queue.escalated]
         free = [r for r in mine if not r[2]]
         oldest = [t for t in (as_utc(r[4]) for r in free) if t is not None]
-        found.append(QueueCounts(queue, sum(int(r[3]) for r in free),
-                                 sum(int(r[3]) for r in mine if r[2]),
-                                 sum(int(r[5] or 0) for r in free),
-                                 min(oldest) if oldest else None))
+        found.append(
+            QueueCounts(
+                queue,
+                sum(int(r[3]) for r in free),
+                sum(int(r[3]) for r in mine if r[2]),
+                sum(int(r[5] or 0) for r in free),
+                min(oldest) if oldest else None,
+            )
+        )
     return found

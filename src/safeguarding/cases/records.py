@@ -29,29 +29,45 @@ def _classification(value: str | None) -> Classification | None:
 
 
 def _preview(row: PreviewRow) -> Preview:
-    return Preview(id=row.id, media_type=row.media_type, file_name=row.file_name,
-                   md5=row.md5, expires_at=as_utc(row.expires_at) or utcnow(),
-                   original_md5=row.original_md5,
-                   classification=_classification(row.classification))
+    return Preview(
+        id=row.id,
+        media_type=row.media_type,
+        file_name=row.file_name,
+        md5=row.md5,
+        expires_at=as_utc(row.expires_at) or utcnow(),
+        original_md5=row.original_md5,
+        classification=_classification(row.classification),
+    )
 
 
-def to_case(row: CaseRow, items: list[Evidence] | None = None,
-            previews: list[PreviewRow] | None = None) -> Case:
+def to_case(
+    row: CaseRow, items: list[Evidence] | None = None, previews: list[PreviewRow] | None = None
+) -> Case:
     """The case a row holds, with the evidence and previews the caller loaded (a queue
     page loads neither)."""
     return Case(
-        id=row.id, kind=CaseKind(row.kind), priority=Priority(row.priority),
-        status=Status(row.status), assignee=row.assignee, lease_until=as_utc(row.lease_until),
+        id=row.id,
+        kind=CaseKind(row.kind),
+        priority=Priority(row.priority),
+        status=Status(row.status),
+        assignee=row.assignee,
+        lease_until=as_utc(row.lease_until),
         subject=Subject(row.content_id, row.account_id, row.conversation_id),
-        summary=row.summary, labels=list(row.labels),
+        summary=row.summary,
+        labels=list(row.labels),
         decision=Decision(row.decision) if row.decision else None,
-        decision_reason=row.decision_reason, decided_by=row.decided_by,
-        decided_at=as_utc(row.decided_at), classification=_classification(row.classification),
-        version=row.version, due_at=as_utc(row.due_at) or utcnow(),
+        decision_reason=row.decision_reason,
+        decided_by=row.decided_by,
+        decided_at=as_utc(row.decided_at),
+        classification=_classification(row.classification),
+        version=row.version,
+        due_at=as_utc(row.due_at) or utcnow(),
         created_at=as_utc(row.created_at) or utcnow(),
         updated_at=as_utc(row.updated_at) or utcnow(),
-        preserve_until=as_utc(row.preserve_until), evidence=list(items or []),
-        previews=[_preview(p) for p in previews or []])
+        preserve_until=as_utc(row.preserve_until),
+        evidence=list(items or []),
+        previews=[_preview(p) for p in previews or []],
+    )
 
 
 def load(session: Session, case_id: int) -> Case | None:
@@ -60,12 +76,17 @@ def load(session: Session, case_id: int) -> Case | None:
     row = session.get(CaseRow, case_id)
     if row is None:
         return None
-    previews = list(session.scalars(select(PreviewRow).where(PreviewRow.case_id == case_id)
-                                    .order_by(PreviewRow.id)))
+    previews = list(
+        session.scalars(
+            select(PreviewRow).where(PreviewRow.case_id == case_id).order_by(PreviewRow.id)
+        )
+    )
     return to_case(row, evidence.load(session, case_id), previews)
 
 
 def preview_files(session: Session, case_id: int) -> dict[int, bytes]:
     """The stored bytes of each of a case's previews, by preview id (what a report sends)."""
-    return {p.id: p.data for p in session.scalars(select(PreviewRow).where(
-        PreviewRow.case_id == case_id))}
+    return {
+        p.id: p.data
+        for p in session.scalars(select(PreviewRow).where(PreviewRow.case_id == case_id))
+    }

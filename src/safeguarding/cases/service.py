@@ -58,8 +58,12 @@ class Opened:
 
     def as_dict(self) -> dict[str, Any]:
         """What the caller that caused it is told: which case, and whether it is new."""
-        return {"id": self.case.id, "created": self.created,
-                "status": self.case.status.value, "priority": self.case.priority.label}
+        return {
+            "id": self.case.id,
+            "created": self.created,
+            "status": self.case.status.value,
+            "priority": self.case.priority.label,
+        }
 
 
 def _lock_subject(session: Session, subject: Subject) -> None:
@@ -67,17 +71,24 @@ def _lock_subject(session: Session, subject: Subject) -> None:
     writers are already serialised)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for key in sorted(filter(None, (subject.content_id, subject.account_id,
-                                    subject.conversation_id))):
+    for key in sorted(
+        filter(None, (subject.content_id, subject.account_id, subject.conversation_id))
+    ):
         number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})
 
 
 class CaseService:
-    def __init__(self, db: Database, audit: AuditLog, consequences: Consequences, *,
-                 upload_retention: timedelta = timedelta(days=30),
-                 lease_idle: timedelta = timedelta(minutes=15), clock: Clock = utcnow
-                 ) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditLog,
+        consequences: Consequences,
+        *,
+        upload_retention: timedelta = timedelta(days=30),
+        lease_idle: timedelta = timedelta(minutes=15),
+        clock: Clock = utcnow,
+    ) -> None:
         self.db = db
         self.audit = audit
         self.consequences = consequences
@@ -93,8 +104,7 @@ class CaseService:
             session.flush()
             return Opened(to_case(row), created)
 
-    def open_in(self, session: Session, request: CaseRequest, actor: str
-                ) -> tuple[CaseRow, bool]:
+    def open_in(self, session: Session, request: CaseRequest, actor: str) -> tuple[CaseRow, bool]:
         """Open a case, or add the evidence to the open case about the same content,
         account or conversation, inside the caller's transaction."""
         if request.subject.empty:
@@ -104,38 +114,61 @@ class CaseService:
         row = self._open_case_for(session, request.subject)
         created = row is None
         if row is None:
-            row = CaseRow(kind=request.kind.value, priority=int(request.priority),
-                          status=Status.NEW.value, summary=request.summary[:2000],
-                          labels=sorted(set(request.labels)), version=1,
-                          content_id=request.subject.content_id,
-                          account_id=request.subject.account_id,
-                          conversation_id=request.subject.conversation_id,
-                          due_at=now + DEADLINES[request.priority], created_at=now,
-                          updated_at=now)
+            row = CaseRow(
+                kind=request.kind.value,
+                priority=int(request.priority),
+                status=Status.NEW.value,
+                summary=request.summary[:2000],
+                labels=sorted(set(request.labels)),
+                version=1,
+                content_id=request.subject.content_id,
+                account_id=request.subject.account_id,
+                conversation_id=request.subject.conversation_id,
+                due_at=now + DEADLINES[request.priority],
+                created_at=now,
+                updated_at=now,
+            )
             session.add(row)
             session.flush()
             changed = False
         else:
             changed = self._join(row, request, now)
-        new_evidence = [evidence.add(session, row.id, item, request, now)
-                        for item in request.evidence]
+        new_evidence = [
+            evidence.add(session, row.id, item, request, now) for item in request.evidence
+        ]
         if not created and (changed or any(new_evidence)):
             # a reviewer's open form no longer shows everything: their decision is stale
             row.version += 1
-        self.audit.record(session, actor, Event.CASE_OPEN if created else Event.CASE_JOIN,
-                          f"case:{row.id}", kind=request.kind.value,
-                          priority=Priority(row.priority).label, evidence=len(request.evidence),
-                          new_evidence=sum(new_evidence))
+        self.audit.record(
+            session,
+            actor,
+            Event.CASE_OPEN if created else Event.CASE_JOIN,
+            f"case:{row.id}",
+            kind=request.kind.value,
+            priority=Priority(row.priority).label,
+            evidence=len(request.evidence),
+            new_evidence=sum(new_evidence),
+        )
         self.consequences.on_open(session, row, request, created)
         return row, created
 
     def _open_case_for(self, session: Session, subject: Subject) -> CaseRow | None:
-        conditions = [column == value for column, value in (
-            (CaseRow.content_id, subject.content_id), (CaseRow.account_id, subject.account_id),
-            (CaseRow.conversation_id, subject.conversation_id)) if value]
-        return session.scalars(select(CaseRow).where(
-            CaseRow.status.in_([s.value for s in OPEN_STATUSES]), or_(*conditions))
-            .order_by(CaseRow.priority, CaseRow.id).limit(1).with_for_update()).first()
+        conditions = [
+            column == value
+            for column, value in (
+                (CaseRow.content_id, subject.content_id),
+                (CaseRow.account_id, subject.account_id),
+                (CaseRow.conversation_id, subject.conversation_id),
+            )
+            if value
+        ]
+        return session.scalars(
+            select(CaseRow)
+            .where(CaseRow.status.in_([s.value for s in OPEN_STATUSES]), or_(*conditions))
+            .order_by(CaseRow.priority, CaseRow.id)
+            .limit(1)
+            .with_for_update()
+        ).first()
 
     def _join(self, row: CaseRow, request: CaseRequest, now: datetime) -> bool:
         """Fold a request into the open case; True when that changes what a decision would
@@ -157,12 +190,12 @@ class CaseService:
         return changed
 
     # --- reading -----------------------------------------------------------------------
-    def queue(self, *, statuses: tuple[Status, ...] = OPEN_STATUSES, page: int = 1,
-              per_page: int = 50) -> QueuePage:
+    def queue(
+        self, *, statuses: tuple[Status, ...] = OPEN_STATUSES, page: int = 1, per_page: int = 50
+    ) -> QueuePage:
         """A page of the queue, most urgent first, with its counts."""
         with self.db.read() as session:
-            return read_page(session, to_case, statuses=statuses, page=page,
-                             per_page=per_page)
+            return read_page(session, to_case, statuses=statuses, page=page, per_page=per_page)
 
     def summaries(self, cases: list[Case]) -> dict[int, str]:
         """Each case of a queue page in one plain sentence (cases/explain.py)."""
@@ -172,15 +205,17 @@ class CaseService:
     def queues(self, user: User) -> list[named_queues.QueueCounts]:
         """The queues the reviewer's role works, with their counts."""
         with self.db.read() as session:
-            return named_queues.count(session, named_queues.for_role(user.role),
-                                      self.leases.clock())
+            return named_queues.count(
+                session, named_queues.for_role(user.role), self.leases.clock()
+            )
 
     def start(self, queue: str, user: User, *, exclude: Collection[int] = ()) -> Lease | None:
         """The next case of a queue, held for the reviewer: None when nothing waits."""
         chosen = named_queues.named(queue)
         user.require(chosen.role)
-        return self.leases.next(user, kinds=chosen.kinds, escalated=chosen.escalated,
-                                exclude=exclude)
+        return self.leases.next(
+            user, kinds=chosen.kinds, escalated=chosen.escalated, exclude=exclude
+        )
 
     def get(self, case_id: int) -> Case:
         """The case with its evidence."""
@@ -214,42 +249,61 @@ class CaseService:
             raise NotFoundError(f"no case {case_id}")
         return row
 
-    def decide(self, case_id: int, user: User, decision: Decision | str, reason: str, *,
-               version: int, classification: Classification | str | None = None,
-               file_classifications: Mapping[int, Classification | str] | None = None
-               ) -> Case:
+    def decide(
+        self,
+        case_id: int,
+        user: User,
+        decision: Decision | str,
+        reason: str,
+        *,
+        version: int,
+        classification: Classification | str | None = None,
+        file_classifications: Mapping[int, Classification | str] | None = None,
+    ) -> Case:
         """`classification`: the case's, for every file without its own;
         `file_classifications`: per preview id, sent with that file in reports."""
         decision = choice("decision", Decision, decision)
         reason = free_text("reason", reason, MAX_REASON_CHARS)
         if not reason:
             raise InvalidInputError("reason", "a decision needs a reason")
-        label = (choice("classification", Classification, classification)
-                 if classification else None)
-        per_file = {int(k): choice(f"classification_{k}", Classification, v)
-                    for k, v in (file_classifications or {}).items() if v}
+        label = choice("classification", Classification, classification) if classification else None
+        per_file = {
+            int(k): choice(f"classification_{k}", Classification, v)
+            for k, v in (file_classifications or {}).items()
+            if v
+        }
         with self.db.write() as session:
             row = self._locked(session, case_id)
             if row.status not in (Status.NEW.value, Status.IN_REVIEW.value):
-                raise ConflictError(f"case {case_id} was already decided "
-                                    f"({row.decision}) by {row.decided_by}")
+                raise ConflictError(
+                    f"case {case_id} was already decided ({row.decision}) by {row.decided_by}"
+                )
             now = self.leases.clock()
             check_not_held(row, user, now)
             if row.version != version:
-                raise ConflictError(f"case {case_id} changed since you opened it (new "
-                                    "evidence or another reviewer): reload and review again")
-            if decision.final and "escalated" in row.labels and not user.role.at_least(
-                    Role.SENIOR):
+                raise ConflictError(
+                    f"case {case_id} changed since you opened it (new "
+                    "evidence or another reviewer): reload and review again"
+                )
+            if decision.final and "escalated" in row.labels and not user.role.at_least(Role.SENIOR):
                 raise ForbiddenError("an escalated case needs a senior reviewer's decision")
             end_lease(row)
             row.version += 1
             row.updated_at = now
-            self.audit.record(session, user.actor, Event.CASE_DECIDE, f"case:{case_id}",
-                              decision=decision.value, reason=reason,
-                              classification=label.value if label else None,
-                              **({"file_classifications": {str(k): v.value for k, v in
-                                                           sorted(per_file.items())}}
-                                 if per_file else {}))
+            self.audit.record(
+                session,
+                user.actor,
+                Event.CASE_DECIDE,
+                f"case:{case_id}",
+                decision=decision.value,
+                reason=reason,
+                classification=label.value if label else None,
+                **(
+                    {"file_classifications": {str(k): v.value for k, v in sorted(per_file.items())}}
+                    if per_file
+                    else {}
+                ),
+            )
             if decision.final:
                 row.status = Status.DECIDED.value
                 row.decision, row.decision_reason = decision.value, reason
@@ -262,16 +316,24 @@ class CaseService:
                 row.assignee, row.status = None, Status.NEW.value
             else:
                 row.status = Status.IN_REVIEW.value
-            rows = list(session.scalars(select(CaseEvidenceRow).where(
-                CaseEvidenceRow.case_id == case_id)))
+            rows = list(
+                session.scalars(select(CaseEvidenceRow).where(CaseEvidenceRow.case_id == case_id))
+            )
             self.consequences.on_decision(session, row, rows, decision, reason, user)
             self.consequences.advance(session, row)
             return to_case(row)
 
-    def _classify_files(self, session: Session, case_id: int,
-                        per_file: dict[int, Classification]) -> None:
-        previews = {p.id: p for p in session.scalars(select(PreviewRow).where(
-            PreviewRow.case_id == case_id, PreviewRow.id.in_(list(per_file))))}
+    def _classify_files(
+        self, session: Session, case_id: int, per_file: dict[int, Classification]
+    ) -> None:
+        previews = {
+            p.id: p
+            for p in session.scalars(
+                select(PreviewRow).where(
+                    PreviewRow.case_id == case_id, PreviewRow.id.in_(list(per_file))
+                )
+            )
+        }
         unknown = sorted(set(per_file) - set(previews))
         if unknown:
             raise NotFoundError(f"case {case_id} has no preview {unknown[0]}")
@@ -283,8 +345,9 @@ class CaseService:
         with self.db.write() as session:
             cleared = evidence.purge_uploads(session, self.upload_retention)
             if cleared:
-                self.audit.record(session, "system", Event.EVIDENCE_PURGE_UPLOADS, "",
-                                  cleared=cleared)
+                self.audit.record(
+                    session, "system", Event.EVIDENCE_PURGE_UPLOADS, "", cleared=cleared
+                )
             return cleared
 
     def purge_franked_texts(self) -> int:
@@ -293,8 +356,9 @@ class CaseService:
         with self.db.write() as session:
             cleared = evidence.purge_franked_texts(session, self.upload_retention)
             if cleared:
-                self.audit.record(session, "system", Event.EVIDENCE_PURGE_FRANKED_TEXTS, "",
-                                  cleared=cleared)
+                self.audit.record(
+                    session, "system", Event.EVIDENCE_PURGE_FRANKED_TEXTS, "", cleared=cleared
+                )
             return cleared
 
     def outcome_delivered(self, session: Session, case_id: int) -> None:

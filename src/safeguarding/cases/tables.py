@@ -35,12 +35,11 @@ class CaseRow(Base):
     # the assignee's hold on the case lapses at this time (cases/leases.py)
     lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
     # the platform's identifiers; an open case is found again by any of them
-    content_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True,
-                                                   index=True)
-    account_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True,
-                                                   index=True)
-    conversation_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True,
-                                                        index=True)
+    content_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True, index=True)
+    account_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True, index=True)
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(MAX_ID_CHARS), nullable=True, index=True
+    )
     summary: Mapped[str] = mapped_column(Text, default="")
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
     decision: Mapped[str | None] = mapped_column(String(30), nullable=True)
@@ -77,7 +76,8 @@ class CaseEvidenceRow(Base):
     # distinct accounts seen, counted up to cases.evidence.MAX_TRACKED_ACCOUNTS
     accounts: Mapped[int] = mapped_column(Integer, default=0)
     samples: Mapped[list[EvidenceSampleRow]] = relationship(
-        order_by="EvidenceSampleRow.id", viewonly=True)
+        order_by="EvidenceSampleRow.id", viewonly=True
+    )
 
 
 class EvidenceSampleRow(Base):
@@ -89,12 +89,12 @@ class EvidenceSampleRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     evidence_id: Mapped[int] = mapped_column(
-        ForeignKey("case_evidence.id", ondelete="CASCADE"), index=True)
+        ForeignKey("case_evidence.id", ondelete="CASCADE"), index=True
+    )
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     account_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True)
     content_id: Mapped[str | None] = mapped_column(String(MAX_ID_CHARS), nullable=True)
-    upload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True),
-                                                          nullable=True)
+    upload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
@@ -104,7 +104,8 @@ class EvidenceAccountRow(Base):
     __tablename__ = "evidence_accounts"
 
     evidence_id: Mapped[int] = mapped_column(
-        ForeignKey("case_evidence.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("case_evidence.id", ondelete="CASCADE"), primary_key=True
+    )
     account_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
@@ -134,7 +135,8 @@ class ReviewerSettingsRow(Base):
 
     __tablename__ = "reviewer_settings"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

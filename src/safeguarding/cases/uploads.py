@@ -28,22 +28,28 @@ _MAX_IP_CHARS = 64
 
 @dataclass(frozen=True)
 class UploadInfo:
-    uploader_ip: str | None = None    # as the platform's server saw it, normalised
+    uploader_ip: str | None = None  # as the platform's server saw it, normalised
     uploader_port: int | None = None  # source port: needed to trace an address behind NAT
-    screen_name: str | None = None    # the uploader's display name at the time
+    screen_name: str | None = None  # the uploader's display name at the time
     uploaded_at: datetime | None = None  # when the platform received it (UTC)
-    surface: str | None = None        # where it was posted: profile_photo, message ...
+    surface: str | None = None  # where it was posted: profile_photo, message ...
 
     @classmethod
-    def parse(cls, uploader_ip: object = None, uploader_port: object = None,
-              screen_name: object = None, uploaded_at: object = None,
-              surface: object = None) -> UploadInfo:
+    def parse(
+        cls,
+        uploader_ip: object = None,
+        uploader_port: object = None,
+        screen_name: object = None,
+        uploaded_at: object = None,
+        surface: object = None,
+    ) -> UploadInfo:
         """Validated metadata from what a caller sent; InvalidInputError names the field."""
         return cls(
             _ip(uploader_ip) if uploader_ip is not None else None,
             _port(uploader_port) if uploader_port is not None else None,
             short_text("screen_name", screen_name, MAX_SCREEN_NAME_CHARS)
-            if screen_name is not None else None,
+            if screen_name is not None
+            else None,
             _timestamp(uploaded_at) if uploaded_at is not None else None,
             short_text("surface", surface, MAX_SURFACE_CHARS) if surface is not None else None,
         )
@@ -87,9 +93,12 @@ def _timestamp(value: object) -> datetime:
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInputError("uploaded_at", "must be an ISO 8601 date and time, e.g. "
-                                "2025-01-31T12:00:00Z") from None
+        raise InvalidInputError(
+            "uploaded_at", "must be an ISO 8601 date and time, e.g. 2025-01-31T12:00:00Z"
+        ) from None
     if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidInputError("uploaded_at", "needs a UTC offset, e.g. "
-                                "2025-01-31T12:00:00Z or 2025-01-31T13:00:00+01:00")
+        raise InvalidInputError(
+            "uploaded_at",
+            "needs a UTC offset, e.g. 2025-01-31T12:00:00Z or 2025-01-31T13:00:00+01:00",
+        )
     return at.astimezone(UTC)

@@ -99,7 +99,10 @@ class Wellbeing:
                 session.add(row)
             row.values, row.updated_at = asdict(chosen), self.clock()
             self.audit.record(
-                session, user.actor, Event.REVIEWER_SETTINGS, f"user:{user.username}",
+                session,
+                user.actor,
+                Event.REVIEWER_SETTINGS,
+                f"user:{user.username}",
                 **asdict(chosen),
             )
         return chosen

@@ -18,8 +18,7 @@ from safeguarding.banks.policy import BankPolicy, legacy_spec
 from safeguarding.cli.common import actor, engine, err, error, fail, out, print_json
 from safeguarding.cli.files import expand_paths, hash_many
 
-app = typer.Typer(help="Create, inspect, fill, import and export hash banks.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Create, inspect, fill, import and export hash banks.", no_args_is_help=True)
 
 
 def _policies(settings: list[str] | None) -> dict[str, dict[str, Any]]:
@@ -39,36 +38,60 @@ def _policies(settings: list[str] | None) -> dict[str, dict[str, Any]]:
 
 
 @app.command()
-def create(ctx: typer.Context, name: str,
-           description: Annotated[str, typer.Option(help="What the bank holds.")] = "",
-           source: Annotated[str, typer.Option(
-               help=f"{', '.join(BankSource)}, or another name")] = BankSource.LOCAL,
-           threshold: Annotated[int | None, typer.Option(
-               help="PDQ distance threshold (also vPDQ's frame distance) "
-               f"[default: {legacy_spec('pdq_threshold')[0]}]")] = None,
-           min_quality: Annotated[int | None, typer.Option(
-               help=f"Minimum PDQ quality [default: {legacy_spec('min_quality')[0]}]")] = None,
-           action: Annotated[Action, typer.Option(help="What a match asks for.")] = Action.REVIEW,
-           label: Annotated[list[str] | None, typer.Option(help="A label (repeatable).")] = None,
-           policy: Annotated[list[str] | None, typer.Option(
-               help="A setting of one signal type, TYPE.SETTING=NUMBER (repeatable), e.g. "
-               "vpdq.query_match_percent=90; docs/configuration.md lists them.")] = None,
-           ) -> None:
+def create(
+    ctx: typer.Context,
+    name: str,
+    description: Annotated[str, typer.Option(help="What the bank holds.")] = "",
+    source: Annotated[
+        str, typer.Option(help=f"{', '.join(BankSource)}, or another name")
+    ] = BankSource.LOCAL,
+    threshold: Annotated[
+        int | None,
+        typer.Option(
+            help="PDQ distance threshold (also vPDQ's frame distance) "
+            f"[default: {legacy_spec('pdq_threshold')[0]}]"
+        ),
+    ] = None,
+    min_quality: Annotated[
+        int | None,
+        typer.Option(help=f"Minimum PDQ quality [default: {legacy_spec('min_quality')[0]}]"),
+    ] = None,
+    action: Annotated[Action, typer.Option(help="What a match asks for.")] = Action.REVIEW,
+    label: Annotated[list[str] | None, typer.Option(help="A label (repeatable).")] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A setting of one signal type, TYPE.SETTING=NUMBER (repeatable), e.g. "
+            "vpdq.query_match_percent=90; docs/configuration.md lists them."
+        ),
+    ] = None,
+) -> None:
     """Create an empty bank."""
     with engine(ctx) as e:
         bank = e.banks.create_bank(
-            name, actor(), description=description, source=source, labels=label or [],
-            policy=BankPolicy.of(action, policies=_policies(policy), pdq_threshold=threshold,
-                                 min_quality=min_quality))
-    out.print(f"created bank {bank.name} (source {bank.source}, action "
-              f"{bank.policy.action.value}; {bank.policy.describe()})")
+            name,
+            actor(),
+            description=description,
+            source=source,
+            labels=label or [],
+            policy=BankPolicy.of(
+                action, policies=_policies(policy), pdq_threshold=threshold, min_quality=min_quality
+            ),
+        )
+    out.print(
+        f"created bank {bank.name} (source {bank.source}, action "
+        f"{bank.policy.action.value}; {bank.policy.describe()})"
+    )
 
 
 @app.command("set-policy")
-def set_policy(ctx: typer.Context, name: str,
-               settings: Annotated[list[str], typer.Argument(
-                   help="TYPE.SETTING=NUMBER, e.g. pdq.threshold=20")],
-               ) -> None:
+def set_policy(
+    ctx: typer.Context,
+    name: str,
+    settings: Annotated[
+        list[str], typer.Argument(help="TYPE.SETTING=NUMBER, e.g. pdq.threshold=20")
+    ],
+) -> None:
     """Change settings of a bank's policy; those not named stay as they are."""
     with engine(ctx) as e:
         bank = e.banks.update_bank(name, actor(), policies=_policies(settings))
@@ -86,15 +109,24 @@ def list_banks(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")]
         return
     table = Table("name", "source", "enabled", "entries", "action", "policy")
     for b in banks:
-        table.add_row(b.name, b.source, "yes" if b.enabled else "no", str(b.entry_count),
-                      b.policy.action.value, b.policy.describe())
+        table.add_row(
+            b.name,
+            b.source,
+            "yes" if b.enabled else "no",
+            str(b.entry_count),
+            b.policy.action.value,
+            b.policy.describe(),
+        )
     out.print(table)
 
 
 @app.command()
-def show(ctx: typer.Context, name: str,
-         entries: Annotated[int, typer.Option(help="Show this many entries.")] = 10,
-         json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def show(
+    ctx: typer.Context,
+    name: str,
+    entries: Annotated[int, typer.Option(help="Show this many entries.")] = 10,
+    json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     """Show a bank and its first entries."""
     with engine(ctx) as e:
         bank = e.banks.get_bank(name)
@@ -103,44 +135,62 @@ def show(ctx: typer.Context, name: str,
         print_json({**bank.as_dict(), "first_entries": [x.as_dict() for x in first]})
         return
     out.print(Text(bank.name, "bold"), end="")
-    out.print(f"  source={bank.source} enabled={bank.enabled} "
-              f"entries={bank.entry_count}\n  policy: action={bank.policy.action.value}; "
-              f"{bank.policy.describe()}\n"
-              f"  created by {bank.created_by} at {bank.created_at:%Y-%m-%d %H:%M}")
+    out.print(
+        f"  source={bank.source} enabled={bank.enabled} "
+        f"entries={bank.entry_count}\n  policy: action={bank.policy.action.value}; "
+        f"{bank.policy.describe()}\n"
+        f"  created by {bank.created_by} at {bank.created_at:%Y-%m-%d %H:%M}"
+    )
     for x in first:
         out.print(f"  #{x.id} {x.signal_type} {x.value[:64]} {x.source_ref or ''}")
 
 
 @app.command()
-def add(ctx: typer.Context, name: str, paths: list[Path],
-        label: Annotated[list[str] | None, typer.Option(help="A label (repeatable).")] = None,
-        skip_unreadable: Annotated[bool, typer.Option(
-            "--skip-unreadable", help="Add the files that can be read and report the others "
-            "(by default one unreadable file adds nothing).")] = False,
-        ) -> None:
+def add(
+    ctx: typer.Context,
+    name: str,
+    paths: list[Path],
+    label: Annotated[list[str] | None, typer.Option(help="A label (repeatable).")] = None,
+    skip_unreadable: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unreadable",
+            help="Add the files that can be read and report the others "
+            "(by default one unreadable file adds nothing).",
+        ),
+    ] = False,
+) -> None:
     """Hash files (or directories, recursively) and add their signals to a bank."""
     with engine(ctx) as e:
         e.banks.get_bank(name)
         files = expand_paths(paths)
         contents = []
         failed = 0
-        for path, hashes, message in hash_many(files, e.limits, e.settings.hash_workers,
-                                              dihedral=False,
-                                              crops=e.settings.bank_crop_hashes):
+        for path, hashes, message in hash_many(
+            files,
+            e.limits,
+            e.settings.hash_workers,
+            dihedral=False,
+            crops=e.settings.bank_crop_hashes,
+        ):
             if message or hashes is None:
                 failed += 1
                 error(str(message))
                 continue
             contents.append((hashes, path.name))
         if failed and not skip_unreadable:
-            err.print(f"{failed} file(s) could not be hashed; nothing was added "
-                      "(--skip-unreadable adds the others)")
+            err.print(
+                f"{failed} file(s) could not be hashed; nothing was added "
+                "(--skip-unreadable adds the others)"
+            )
             raise typer.Exit(2)
         if failed:
             err.print(f"{failed} file(s) could not be hashed and were skipped")
         result = e.banks.add_hashes(name, contents, actor(), labels=label or [])
-    out.print(f"{name}: added {result.added} signals from {len(files)} files "
-              f"({result.already_present} already present)")
+    out.print(
+        f"{name}: added {result.added} signals from {len(files)} files "
+        f"({result.already_present} already present)"
+    )
 
 
 @app.command()
@@ -152,20 +202,28 @@ def remove(ctx: typer.Context, name: str, entry_ids: list[int]) -> None:
 
 
 @app.command("import")
-def import_(ctx: typer.Context, name: str, file: Path,
-            format: Annotated[BankFormat, typer.Option(help="hma, csv or jsonl")] = BankFormat.HMA,
-            ) -> None:
+def import_(
+    ctx: typer.Context,
+    name: str,
+    file: Path,
+    format: Annotated[BankFormat, typer.Option(help="hma, csv or jsonl")] = BankFormat.HMA,
+) -> None:
     """Import a hash list. All or nothing; importing it again adds nothing."""
     with engine(ctx) as e, _open(file) as stream:
         result = e.banks.import_file(name, format, stream, actor())
-    out.print(f"{name}: imported {result.total} entries, {result.added} new, "
-              f"{result.already_present} already present")
+    out.print(
+        f"{name}: imported {result.total} entries, {result.added} new, "
+        f"{result.already_present} already present"
+    )
 
 
 @app.command()
-def export(ctx: typer.Context, name: str,
-           format: Annotated[BankFormat, typer.Option(help="hma, csv or jsonl")] = BankFormat.HMA,
-           output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
+def export(
+    ctx: typer.Context,
+    name: str,
+    format: Annotated[BankFormat, typer.Option(help="hma, csv or jsonl")] = BankFormat.HMA,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
     """Export a bank to stdout or a file. The file is replaced only once the whole export
     is written: an unknown bank or a failure midway leaves it as it was."""
     with engine(ctx) as e:

@@ -11,8 +11,9 @@ from rich.table import Table
 from safeguarding.cli.common import actor, engine, fail, out, print_json, settings
 from safeguarding.feeds.signing import FeedKey
 
-app = typer.Typer(help="Publish banks as signed feeds other instances follow.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Publish banks as signed feeds other instances follow.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -60,8 +61,14 @@ def grants(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = F
         found = e.feeds.grants()
     if json:
         for g in found:
-            print_json({"key_id": g.key_id, "bank": g.bank, "granted_by": g.granted_by,
-                        "granted_at": g.granted_at})
+            print_json(
+                {
+                    "key_id": g.key_id,
+                    "bank": g.bank,
+                    "granted_by": g.granted_by,
+                    "granted_at": g.granted_at,
+                }
+            )
         return
     table = Table("key id", "feed (bank)", "granted by", "granted")
     for g in found:

@@ -14,10 +14,12 @@ app = typer.Typer(help="Index snapshots.", no_args_is_help=True)
 
 
 @app.command()
-def snapshot(ctx: typer.Context,
-             folder: Annotated[Path | None, typer.Option(
-                 "--dir", help="Where to write (default: SAFEGUARDING_INDEX_DIR).")] = None,
-             ) -> None:
+def snapshot(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="Where to write (default: SAFEGUARDING_INDEX_DIR).")
+    ] = None,
+) -> None:
     """Build the indexes from the database and write them as a snapshot. Servers started
     with SAFEGUARDING_INDEX_DIR map it and apply only the changes made after it."""
     with engine(ctx) as e:

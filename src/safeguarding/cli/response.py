@@ -30,12 +30,15 @@ cases_app = typer.Typer(help="Case housekeeping.", no_args_is_help=True)
 
 
 @users_app.command("create")
-def create_user(ctx: typer.Context, username: str,
-                role: Annotated[Role, typer.Option(help="reviewer, senior or admin.")
-                                ] = Role.REVIEWER,
-                password_env: Annotated[str | None, typer.Option(
-                    help="Read the password from this environment variable instead of "
-                    "asking.")] = None) -> None:
+def create_user(
+    ctx: typer.Context,
+    username: str,
+    role: Annotated[Role, typer.Option(help="reviewer, senior or admin.")] = Role.REVIEWER,
+    password_env: Annotated[
+        str | None,
+        typer.Option(help="Read the password from this environment variable instead of asking."),
+    ] = None,
+) -> None:
     """Add a reviewer. The password is asked for (never given on the command line)."""
     if password_env:
         password = os.environ.get(password_env, "")
@@ -49,23 +52,31 @@ def create_user(ctx: typer.Context, username: str,
 
 
 @users_app.command("list")
-def list_users(ctx: typer.Context,
-               json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_users(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False) -> None:
     with engine(ctx) as e:
         for user in e.users.list():
             if json:
-                print_json({"username": user.username, "role": user.role.value,
-                            "active": user.active, "locked_until": user.locked_until})
+                print_json(
+                    {
+                        "username": user.username,
+                        "role": user.role.value,
+                        "active": user.active,
+                        "locked_until": user.locked_until,
+                    }
+                )
             else:
-                out.print(f"{user.username}\t{user.role.value}\t"
-                          f"{'active' if user.active else 'disabled'}")
+                out.print(
+                    f"{user.username}\t{user.role.value}\t{'active' if user.active else 'disabled'}"
+                )
 
 
 @users_app.command("set")
-def set_user(ctx: typer.Context, username: str,
-             role: Annotated[Role | None, typer.Option()] = None,
-             active: Annotated[bool | None, typer.Option("--active/--disabled")] = None
-             ) -> None:
+def set_user(
+    ctx: typer.Context,
+    username: str,
+    role: Annotated[Role | None, typer.Option()] = None,
+    active: Annotated[bool | None, typer.Option("--active/--disabled")] = None,
+) -> None:
     """Change a reviewer's role, or disable them."""
     with engine(ctx) as e:
         user = e.users.update(username, actor(), role=role, active=active)
@@ -73,10 +84,13 @@ def set_user(ctx: typer.Context, username: str,
 
 
 @audit_app.command("verify")
-def verify(ctx: typer.Context,
-           expect_head: Annotated[str | None, typer.Option(
-               help="The head hash recorded earlier: catches deleted newest events.")] = None,
-           ) -> None:
+def verify(
+    ctx: typer.Context,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(help="The head hash recorded earlier: catches deleted newest events."),
+    ] = None,
+) -> None:
     """Recompute the audit chain, with the audit key and its checkpoints when configured.
     Exit 0 intact, 2 broken."""
     with engine(ctx) as e, e.db.read() as session:
@@ -84,8 +98,10 @@ def verify(ctx: typer.Context,
         if expect_head:
             known = e.audit.contains(session, expect_head)
             if not known:
-                report.problems.append(f"the recorded head {expect_head[:16]}... is not in "
-                                       "the chain (events were deleted or replaced)")
+                report.problems.append(
+                    f"the recorded head {expect_head[:16]}... is not in "
+                    "the chain (events were deleted or replaced)"
+                )
     for note in report.notes:
         err.print(f"note: {note}")
     if report.ok:
@@ -111,17 +127,24 @@ def checkpoint(ctx: typer.Context) -> None:
 
 
 @audit_app.command("keygen")
-def keygen(path: Annotated[Path, typer.Argument(help="Where to write the key (must not "
-                                                 "exist); keep it outside the database.")]
-           ) -> None:
+def keygen(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Where to write the key (must not exist); keep it outside the database."
+        ),
+    ],
+) -> None:
     """Create an Ed25519 audit key (PEM, mode 0600) and print its public half, which checks
     checkpoint signatures without the power to make them."""
     try:
         key = AuditKey.generate(path)
     except AuditKeyError as exc:
         fail(str(exc))
-    out.print(f"wrote {path} (key id {key.id})\npublic key: {key.public_hex}\n"
-              f"set SAFEGUARDING_AUDIT_KEY_FILE={path}")
+    out.print(
+        f"wrote {path} (key id {key.id})\npublic key: {key.public_hex}\n"
+        f"set SAFEGUARDING_AUDIT_KEY_FILE={path}"
+    )
 
 
 @cases_app.command("purge")
@@ -134,13 +157,16 @@ def purge(ctx: typer.Context) -> None:
         removed = e.previews.purge()
         cleared = e.cases.purge_uploads()
         texts = e.cases.purge_franked_texts()
-    out.print(f"removed {removed} previews, cleared upload metadata from {cleared} samples "
-              f"and message texts from {texts} franked reports")
+    out.print(
+        f"removed {removed} previews, cleared upload metadata from {cleared} samples "
+        f"and message texts from {texts} franked reports"
+    )
 
 
-def worker(ctx: typer.Context,
-           once: Annotated[bool, typer.Option(help="Deliver what is due, then stop.")] = False
-           ) -> None:
+def worker(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option(help="Deliver what is due, then stop.")] = False,
+) -> None:
     """Deliver the outbox (webhooks, reports) until stopped."""
     with engine(ctx) as e:
         if once:

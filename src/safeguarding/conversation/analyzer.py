@@ -54,16 +54,18 @@ def _default(setting: str) -> Any:
 @dataclass(frozen=True)
 class Limits:
     max_message_chars: int = field(
-        default_factory=lambda: _default("conversation_max_message_chars"))
-    max_participants: int = field(
-        default_factory=lambda: _default("conversation_max_participants"))
+        default_factory=lambda: _default("conversation_max_message_chars")
+    )
+    max_participants: int = field(default_factory=lambda: _default("conversation_max_participants"))
     max_messages: int = field(default_factory=lambda: _default("conversation_max_messages"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
-        return cls(max_message_chars=settings.conversation_max_message_chars,
-                   max_participants=settings.conversation_max_participants,
-                   max_messages=settings.conversation_max_messages)
+        return cls(
+            max_message_chars=settings.conversation_max_message_chars,
+            max_participants=settings.conversation_max_participants,
+            max_messages=settings.conversation_max_messages,
+        )
 
 
 @dataclass
@@ -85,13 +87,19 @@ class Assessment:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "alert": self.alert, "category": self.category,
+            "id": self.id,
+            "alert": self.alert,
+            "category": self.category,
             "first_alert_index": self.first_alert_index,
             "grooming_score": round(self.grooming_score, 4),
             "sextortion_score": round(self.sextortion_score, 4),
-            "tier": self.tier, "offender": self.offender, "child": self.child,
-            "disclosure": self.disclosure, "messages": self.messages,
-            "tactics": self.tactics, "evidence": self.evidence,
+            "tier": self.tier,
+            "offender": self.offender,
+            "child": self.child,
+            "disclosure": self.disclosure,
+            "messages": self.messages,
+            "tactics": self.tactics,
+            "evidence": self.evidence,
         }
 
 
@@ -100,16 +108,17 @@ class ConversationAnalyzer:
         self.detector = detector
         self.limits = limits or Limits()
 
-    def new_state(self, conversation_id: str,
-                  participants: Mapping[str, Mapping[str, Any]] | None = None
-                  ) -> ConversationState:
+    def new_state(
+        self, conversation_id: str, participants: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> ConversationState:
         _check_id(conversation_id, "conversation id")
         state = ConversationState(id=conversation_id)
         self.add_participants(state, participants or {})
         return state
 
-    def add_participants(self, state: ConversationState,
-                         participants: Mapping[str, Mapping[str, Any]]) -> None:
+    def add_participants(
+        self, state: ConversationState, participants: Mapping[str, Mapping[str, Any]]
+    ) -> None:
         """Ages the platform knows win over ages stated in messages."""
         for pid, info in participants.items():
             _check_id(pid, "participant id")
@@ -128,27 +137,38 @@ class ConversationAnalyzer:
     def _run(self, work: Sequence[tuple[ConversationState, Message]]) -> None:
         """Detects and applies in slices, so memory stays flat for any number of messages."""
         for start in range(0, len(work), DETECT_SLICE):
-            part = work[start:start + DETECT_SLICE]
+            part = work[start : start + DETECT_SLICE]
             signals = self.detector.detect([m.text for _, m in part])
             for (state, message), signal in zip(part, signals, strict=True):
                 self.update(state, message, signal)
 
-    def score_many(self, conversations: Sequence[tuple[str, Sequence[Message],
-                                                     Mapping[str, Mapping[str, Any]] | None]]
-                   ) -> list[Assessment]:
+    def score_many(
+        self,
+        conversations: Sequence[
+            tuple[str, Sequence[Message], Mapping[str, Mapping[str, Any]] | None]
+        ],
+    ) -> list[Assessment]:
         """Scores whole conversations, embedding all their messages together: batch scoring
         runs the model on full batches instead of one conversation at a time."""
         states = [self.new_state(cid, participants) for cid, _, participants in conversations]
         for state, (_, messages, _) in zip(states, conversations, strict=True):
             for message in messages:
                 self._validate(state, message)
-        self._run([(state, m) for state, (_, messages, _) in zip(states, conversations,
-                                                                  strict=True)
-                   for m in messages])
+        self._run(
+            [
+                (state, m)
+                for state, (_, messages, _) in zip(states, conversations, strict=True)
+                for m in messages
+            ]
+        )
         return [self.assessment(state) for state in states]
 
-    def score(self, conversation_id: str, messages: Sequence[Message],
-              participants: Mapping[str, Mapping[str, Any]] | None = None) -> Assessment:
+    def score(
+        self,
+        conversation_id: str,
+        messages: Sequence[Message],
+        participants: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Assessment:
         return self.observe(self.new_state(conversation_id, participants), messages)
 
     def _validate(self, state: ConversationState, message: Message) -> None:
@@ -156,33 +176,36 @@ class ConversationAnalyzer:
         if len(message.text) > self.limits.max_message_chars:
             raise ConversationLimitError(
                 f"message of {len(message.text)} characters exceeds the limit of "
-                f"{self.limits.max_message_chars}")
+                f"{self.limits.max_message_chars}"
+            )
         if state.messages >= self.limits.max_messages:
             raise ConversationLimitError(
-                f"conversation {state.id} has reached {self.limits.max_messages} messages")
-        if (message.sender not in state.participants
-                and len(state.participants) >= self.limits.max_participants):
+                f"conversation {state.id} has reached {self.limits.max_messages} messages"
+            )
+        if (
+            message.sender not in state.participants
+            and len(state.participants) >= self.limits.max_participants
+        ):
             raise ConversationLimitError(
-                f"conversation {state.id} already has {self.limits.max_participants} "
-                "participants")
+                f"conversation {state.id} already has {self.limits.max_participants} participants"
+            )
 
     def _participant(self, state: ConversationState, pid: str) -> Participant:
         if pid not in state.participants:
             if len(state.participants) >= self.limits.max_participants:
                 raise ConversationLimitError(
                     f"conversation {state.id} already has {self.limits.max_participants} "
-                    "participants")
+                    "participants"
+                )
             state.participants[pid] = Participant(id=pid)
         return state.participants[pid]
 
-    def update(self, state: ConversationState, message: Message, signal: MessageSignals
-               ) -> None:
+    def update(self, state: ConversationState, message: Message, signal: MessageSignals) -> None:
         """Adds one validated message with its signals and reassesses."""
         self.record(state, message, signal)
         self._reassess(state, state.messages - 1)
 
-    def record(self, state: ConversationState, message: Message, signal: MessageSignals
-               ) -> None:
+    def record(self, state: ConversationState, message: Message, signal: MessageSignals) -> None:
         """Adds one validated message to the state without reassessing (training replays
         labelled conversations through here, with out-of-source signals)."""
         index = state.messages
@@ -196,7 +219,8 @@ class ConversationAnalyzer:
         sender.questions += signal.question
         if sender.age_source != "platform":
             answering = state.last_age_probe_by not in (None, sender.id) and (
-                index - (state.age_probe_index or 0) <= AGE_ANSWER_WINDOW)
+                index - (state.age_probe_index or 0) <= AGE_ANSWER_WINDOW
+            )
             age = stated_age(signal.text, answering_age_question=answering)
             if age is not None:
                 sender.age, sender.age_source = age, "stated"
@@ -218,14 +242,17 @@ class ConversationAnalyzer:
             state.first_harm_index = index
         if kept:
             state.evidence[index] = EvidenceMessage(
-                index, sender.id, message.ts,
+                index,
+                sender.id,
+                message.ts,
                 {t.value: v for t, v in signal.tactics.items() if v >= EVIDENCE_SCORE},
-                excerpt=message.text[:EXCERPT_CHARS] if harmful or signal.disclosure else None)
+                excerpt=message.text[:EXCERPT_CHARS] if harmful or signal.disclosure else None,
+            )
         state.last_sender = sender.id
 
     @staticmethod
     def _note_family(state: ConversationState, sender: Participant, text: str) -> None:
-        """"It's grandma" marks the sender as family of the others; "thanks mum" marks the
+        """ "It's grandma" marks the sender as family of the others; "thanks mum" marks the
         one addressed (the previous sender) as the speaker's family."""
         if text.startswith("it") or " it's " in text or " its " in text:
             pairs = [(other, sender.id) for other in state.participants if other != sender.id]
@@ -253,8 +280,9 @@ class ConversationAnalyzer:
             category = "sextortion" if threatened(state) else "grooming"
         elif state.grooming_score >= model.thresholds["grooming_alert"]:
             category = "grooming"
-        if category and (not state.alert or (category == "sextortion"
-                                            and state.category != "sextortion")):
+        if category and (
+            not state.alert or (category == "sextortion" and state.category != "sextortion")
+        ):
             state.category = category
         if category and not state.alert:
             state.alert = True
@@ -273,16 +301,25 @@ class ConversationAnalyzer:
             item = state.evidence.get(index)
             if item is None:
                 continue
-            entry: dict[str, Any] = {"index": item.index, "sender": item.sender, "ts": item.ts,
-                                     "tactics": item.tactics}
+            entry: dict[str, Any] = {
+                "index": item.index,
+                "sender": item.sender,
+                "ts": item.ts,
+                "tactics": item.tactics,
+            }
             if state.alert and item.excerpt is not None:
                 entry["excerpt"] = item.excerpt
             evidence.append(entry)
         return Assessment(
-            id=state.id, alert=state.alert, category=state.category,
+            id=state.id,
+            alert=state.alert,
+            category=state.category,
             first_alert_index=state.first_alert_index,
-            grooming_score=state.grooming_score, sextortion_score=state.sextortion_score,
-            tier=state.tier, offender=roles.offender, child=roles.child,
+            grooming_score=state.grooming_score,
+            sextortion_score=state.sextortion_score,
+            tier=state.tier,
+            offender=roles.offender,
+            child=roles.child,
             messages=state.messages,
             disclosure=any(p.disclosures for p in state.participants.values()),
             tactics={k: sorted(v) for k, v in sorted(tactics.items())},
@@ -304,7 +341,6 @@ def _given_age(info: Mapping[str, Any]) -> int | None:
     if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 130:
         raise ConversationLimitError(f"participant age must be an integer 0-130, not {age!r}")
     return age
-
 
 
 def _seconds(ts: str | None) -> float | None:

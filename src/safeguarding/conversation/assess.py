@@ -40,17 +40,22 @@ def scores(state: ConversationState, model: RiskModel) -> tuple[float, float, Ro
     ids = list(state.participants)
     if not ids:
         return 0.0, 0.0, Roles(None, None)
-    rows = np.array([features(state, state.participants[pid], likely_target(state, pid))
-                     for pid in ids])
+    rows = np.array(
+        [features(state, state.participants[pid], likely_target(state, pid)) for pid in ids]
+    )
     probabilities = model.probabilities(rows)
     grooming, sextortion = probabilities["grooming"], probabilities["sextortion"]
-    strongest = np.maximum(grooming / model.thresholds["grooming_alert"],
-                           sextortion / model.thresholds["sextortion_alert"])
+    strongest = np.maximum(
+        grooming / model.thresholds["grooming_alert"],
+        sextortion / model.thresholds["sextortion_alert"],
+    )
     top = int(np.argmax(strongest))
     offender: str | None = ids[top]
     child = None
-    if grooming[top] >= model.thresholds["nudge"] or sextortion[top] >= model.thresholds[
-            "sextortion_nudge"]:
+    if (
+        grooming[top] >= model.thresholds["nudge"]
+        or sextortion[top] >= model.thresholds["sextortion_nudge"]
+    ):
         target = likely_target(state, ids[top])
         child = target.id if target else None
     else:
@@ -63,26 +68,31 @@ def threatened(state: ConversationState) -> bool:
     rates a script's friendly openings ("ur cute, add me on snap") high, and an alert on
     them is right and on time; but until a threat or demand is seen it is a lead for review
     (grooming's tier), not sextortion's emergency."""
-    return any(max(p.best.get(Tactic.THREAT.value, 0.0),
-                   p.best.get(Tactic.PAYMENT_DEMAND.value, 0.0)) >= SURE
-               for p in state.participants.values())
+    return any(
+        max(p.best.get(Tactic.THREAT.value, 0.0), p.best.get(Tactic.PAYMENT_DEMAND.value, 0.0))
+        >= SURE
+        for p in state.participants.values()
+    )
 
 
-def tier_for(state: ConversationState, grooming: float, sextortion: float, roles: Roles,
-             model: RiskModel) -> Tier:
+def tier_for(
+    state: ConversationState, grooming: float, sextortion: float, roles: Roles, model: RiskModel
+) -> Tier:
     t = model.thresholds
     if sextortion >= t["sextortion_alert"]:
         return Tier.URGENT if threatened(state) else Tier.REVIEW
     if grooming >= t["grooming_alert"]:
         offender = state.participants.get(roles.offender or "")
-        meeting = offender is not None and offender.best.get(
-            Tactic.MEETING_REQUEST.value, 0) >= 0.5
+        meeting = offender is not None and offender.best.get(Tactic.MEETING_REQUEST.value, 0) >= 0.5
         child = state.participants.get(roles.child or "")
         minor = child is not None and child.age is not None and child.age < 18
         return Tier.URGENT if meeting and minor else Tier.REVIEW
     disclosed = any(p.disclosures for p in state.participants.values())
-    if sextortion >= t["sextortion_nudge"] or disclosed or grooming >= _nudge_threshold(
-            state, roles, model):
+    if (
+        sextortion >= t["sextortion_nudge"]
+        or disclosed
+        or grooming >= _nudge_threshold(state, roles, model)
+    ):
         return Tier.NUDGE
     return Tier.NONE
 

@@ -31,7 +31,7 @@ KEEP = 0.05
 
 @dataclass(frozen=True)
 class MessageSignals:
-    text: str                                    # normalised, for the rules and age parsing
+    text: str  # normalised, for the rules and age parsing
     tactics: dict[Tactic, float] = field(default_factory=dict)
     disclosure: bool = False
     question: bool = False
@@ -41,15 +41,20 @@ class MessageSignals:
 @dataclass(frozen=True)
 class Prepared:
     """What the models read of a batch of messages."""
+
     normalised: list[str]
     embeddings: npt.NDArray[np.float32] | None
     semantic_disclosure: npt.NDArray[np.bool_] | None
 
 
 class MessageDetector:
-    def __init__(self, tactics: TacticModel, risk: RiskModel,
-                 embedder: Embedder | None = None,
-                 semantic: SemanticScorer | None = None) -> None:
+    def __init__(
+        self,
+        tactics: TacticModel,
+        risk: RiskModel,
+        embedder: Embedder | None = None,
+        semantic: SemanticScorer | None = None,
+    ) -> None:
         if (tactics.embedding_dim > 0) != (embedder is not None):
             raise ValueError("the tactic model and the embedder do not go together")
         self.tactic_model = tactics
@@ -73,31 +78,37 @@ class MessageDetector:
         return signals(prepared, probabilities, self.tactic_model.tactics)
 
 
-def prepare(texts: list[str], embedder: Embedder | None, semantic: SemanticScorer | None
-            ) -> Prepared:
+def prepare(
+    texts: list[str], embedder: Embedder | None, semantic: SemanticScorer | None
+) -> Prepared:
     clipped = [t[:MAX_ANALYSED_CHARS] for t in texts]
     normalised = [normalize(t) for t in clipped]
     embeddings = disclosure = None
     if embedder is not None and texts:
-        embeddings = embedder.embed([normalize(t[:MAX_EMBEDDED_CHARS], numbers=False)
-                                    for t in clipped])
+        embeddings = embedder.embed(
+            [normalize(t[:MAX_EMBEDDED_CHARS], numbers=False) for t in clipped]
+        )
         if semantic is not None:
             disclosure = semantic.disclosures(embeddings)
     return Prepared(normalised, embeddings, disclosure)
 
 
-def signals(prepared: Prepared, probabilities: npt.NDArray[np.float32], columns: list[Tactic]
-            ) -> list[MessageSignals]:
+def signals(
+    prepared: Prepared, probabilities: npt.NDArray[np.float32], columns: list[Tactic]
+) -> list[MessageSignals]:
     out = []
     for i, text in enumerate(prepared.normalised):
         disclosure = is_disclosure(text) or bool(
-            prepared.semantic_disclosure is not None and prepared.semantic_disclosure[i])
-        tactics = {t: round(float(p), 3) for t, p in zip(columns, probabilities[i],
-                                                         strict=True) if p >= KEEP}
+            prepared.semantic_disclosure is not None and prepared.semantic_disclosure[i]
+        )
+        tactics = {
+            t: round(float(p), 3)
+            for t, p in zip(columns, probabilities[i], strict=True)
+            if p >= KEEP
+        }
         if disclosure:
             # Someone describing a threat they received is not making one.
             for tactic in SEXTORTION_TACTICS:
                 tactics.pop(tactic, None)
-        out.append(MessageSignals(text, tactics, disclosure, "?" in text,
-                                  addresses_family(text)))
+        out.append(MessageSignals(text, tactics, disclosure, "?" in text, addresses_family(text)))
     return out

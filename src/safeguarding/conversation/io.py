@@ -41,7 +41,8 @@ def parse_conversation(raw: Any) -> Conversation:
         raise ConversationFormatError("'messages' must be a list")
     participants = raw.get("participants") or {}
     if not isinstance(participants, dict) or not all(
-            isinstance(v, dict) for v in participants.values()):
+        isinstance(v, dict) for v in participants.values()
+    ):
         raise ConversationFormatError("'participants' must map ids to objects")
     parsed = [parse_message(m, f"message {i}") for i, m in enumerate(messages)]
     return Conversation(str(cid), parsed, {str(k): v for k, v in participants.items()})

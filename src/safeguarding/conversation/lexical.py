@@ -33,7 +33,7 @@ def features(text: str) -> npt.NDArray[np.int64]:
         low, high = _CHAR_RANGE
         for n in range(low, high + 1):
             for i in range(len(padded) - n + 1):
-                grams.add(padded[i:i + n])
+                grams.add(padded[i : i + n])
     grams.add(f"b:{previous} </s>")
     if "?" in text:
         grams.add("q:?")
@@ -41,25 +41,37 @@ def features(text: str) -> npt.NDArray[np.int64]:
     return np.array(sorted(buckets), dtype=np.int64)
 
 
-def matrix(texts: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
-                                      npt.NDArray[np.float32]]:
+def matrix(
+    texts: list[str],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """CSR parts (row pointers, bucket indices, values) of the messages' feature rows."""
     rows = [features(t) for t in texts]
     pointers = np.zeros(len(rows) + 1, dtype=np.int64)
     pointers[1:] = np.cumsum([len(r) for r in rows])
     indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    values = np.concatenate([np.full(len(r), 1 / np.sqrt(max(1, len(r))), dtype=np.float32)
-                             for r in rows]) if rows else np.zeros(0, dtype=np.float32)
+    values = (
+        np.concatenate(
+            [np.full(len(r), 1 / np.sqrt(max(1, len(r))), dtype=np.float32) for r in rows]
+        )
+        if rows
+        else np.zeros(0, dtype=np.float32)
+    )
     return pointers, indices, values
 
 
-def scores(pointers: npt.NDArray[np.int64], indices: npt.NDArray[np.int64],
-           values: npt.NDArray[np.float32], weights: npt.NDArray[np.float32]
-           ) -> npt.NDArray[np.float32]:
+def scores(
+    pointers: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float32],
+    weights: npt.NDArray[np.float32],
+) -> npt.NDArray[np.float32]:
     """Sparse rows times a [BUCKETS, k] weight matrix: [rows, k]."""
     gathered = weights[indices] * values[:, None]
-    out = np.add.reduceat(gathered, pointers[:-1], axis=0) if len(indices) else np.zeros(
-        (len(pointers) - 1, weights.shape[1]), dtype=np.float32)
+    out = (
+        np.add.reduceat(gathered, pointers[:-1], axis=0)
+        if len(indices)
+        else np.zeros((len(pointers) - 1, weights.shape[1]), dtype=np.float32)
+    )
     # reduceat gives the next row's first value for an empty row: no message is empty of
     # features (every one has "</s>"), but guard anyway.
     empty = pointers[1:] == pointers[:-1]

@@ -47,8 +47,10 @@ def bundle_name(embedder: Embedder | None) -> str:
 def load_bundle(name: str, directory: Path | None = None) -> tuple[TacticModel, RiskModel]:
     """The shipped (or, with `directory`, a freshly trained) tactic and conversation models."""
     if directory is not None:
-        return (TacticModel.load(directory / f"tactics-{name}.npz"),
-                RiskModel.load(directory / f"risk-{name}.json"))
+        return (
+            TacticModel.load(directory / f"tactics-{name}.npz"),
+            RiskModel.load(directory / f"risk-{name}.json"),
+        )
     root = resources.files("safeguarding.conversation").joinpath("data/model")
     with resources.as_file(root.joinpath(f"tactics-{name}.npz")) as path:
         tactics = TacticModel.load(path)

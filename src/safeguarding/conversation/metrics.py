@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 
 def average_precision(positives: Sequence[float], negatives: Sequence[float]) -> float:
-    ranked = sorted([(s, 1) for s in positives] + [(s, 0) for s in negatives],
-                    key=lambda x: (-x[0], x[1]))
+    ranked = sorted(
+        [(s, 1) for s in positives] + [(s, 0) for s in negatives], key=lambda x: (-x[0], x[1])
+    )
     hits, total = 0, 0.0
     for rank, (_, is_positive) in enumerate(ranked, start=1):
         if is_positive:
@@ -73,11 +74,13 @@ def wilson(successes: int, total: int, z: float = 1.959964) -> tuple[float, floa
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def pr_curve(positives: Sequence[float], negatives: Sequence[float]
-             ) -> tuple[list[float], list[float]]:
+def pr_curve(
+    positives: Sequence[float], negatives: Sequence[float]
+) -> tuple[list[float], list[float]]:
     """(recall, precision) at each distinct threshold, highest first."""
-    ranked = sorted([(s, 1) for s in positives] + [(s, 0) for s in negatives],
-                    key=lambda x: (-x[0], x[1]))
+    ranked = sorted(
+        [(s, 1) for s in positives] + [(s, 0) for s in negatives], key=lambda x: (-x[0], x[1])
+    )
     recall, precision, hits = [], [], 0
     for rank, (_, is_positive) in enumerate(ranked, start=1):
         hits += is_positive

@@ -39,8 +39,13 @@ def write_plots(results: Sequence[Scored], directory: Path) -> list[Path]:
                 continue
             recall, precision = pr_curve(pos, neg)
             axes.plot(recall, precision, label=source, linewidth=2.5 if source == POOLED else 1)
-        axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.02),
-                 title=f"{category}: precision-recall against benign")
+        axes.set(
+            xlabel="recall",
+            ylabel="precision",
+            xlim=(0, 1.02),
+            ylim=(0, 1.02),
+            title=f"{category}: precision-recall against benign",
+        )
         axes.legend(loc="lower left", fontsize=8)
         path = directory / f"pr_{category}.png"
         figure.savefig(path, dpi=100, bbox_inches="tight")
@@ -48,15 +53,26 @@ def write_plots(results: Sequence[Scored], directory: Path) -> list[Path]:
         written.append(path)
     figure, axes = plt.subplots(figsize=(6, 4.5))
     for category in CATEGORIES:
-        delays = [r.first_alert_index - r.first_harm_index for r in results
-                  if r.label == category and r.first_alert_index is not None
-                  and r.first_harm_index is not None]
+        delays = [
+            r.first_alert_index - r.first_harm_index
+            for r in results
+            if r.label == category
+            and r.first_alert_index is not None
+            and r.first_harm_index is not None
+        ]
         if delays:
-            axes.hist(delays, bins=range(min(delays), max(delays) + 2), alpha=0.6,
-                      label=f"{category} ({len(delays)} alerted)")
+            axes.hist(
+                delays,
+                bins=range(min(delays), max(delays) + 2),
+                alpha=0.6,
+                label=f"{category} ({len(delays)} alerted)",
+            )
     axes.axvline(0, color="black", linewidth=1)
-    axes.set(xlabel="alert index minus first harm step (negative: warned before)",
-             ylabel="conversations", title="alert timing")
+    axes.set(
+        xlabel="alert index minus first harm step (negative: warned before)",
+        ylabel="conversations",
+        title="alert timing",
+    )
     axes.legend(fontsize=8)
     path = directory / "alert_timing.png"
     figure.savefig(path, dpi=100, bbox_inches="tight")

@@ -81,6 +81,6 @@ class SemanticScorer:
         disclosure phrase than to any tactic or ordinary phrase."""
         sims = self.similarities(vectors)
         disclosure = sims[:, -2]
-        others = np.maximum(sims[:, :len(TACTICS)].max(axis=1), sims[:, -1])
+        others = np.maximum(sims[:, : len(TACTICS)].max(axis=1), sims[:, -1])
         result: npt.NDArray[np.bool_] = (disclosure > others) & (disclosure >= LOW + 0.1)
         return result

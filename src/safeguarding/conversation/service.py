@@ -20,10 +20,16 @@ from safeguarding.store.db import Database
 
 
 class ConversationService:
-    def __init__(self, db: Database, analyzer: ConversationAnalyzer, audit: AuditLog,
-                 *, excerpt_retention: timedelta = timedelta(days=90),
-                 pending_excerpt_retention: timedelta = timedelta(hours=24),
-                 on_alert: Callable[[Session, Assessment], object] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        analyzer: ConversationAnalyzer,
+        audit: AuditLog,
+        *,
+        excerpt_retention: timedelta = timedelta(days=90),
+        pending_excerpt_retention: timedelta = timedelta(hours=24),
+        on_alert: Callable[[Session, Assessment], object] | None = None,
+    ) -> None:
         self.db = db
         self.analyzer = analyzer
         self.audit = audit
@@ -33,9 +39,14 @@ class ConversationService:
         #: called in the alerting transaction, so the alert and its case commit together
         self.on_alert = on_alert
 
-    def add_messages(self, conversation_id: str, messages: Sequence[Message], *,
-                     participants: Mapping[str, Mapping[str, Any]] | None = None,
-                     actor: str = "api") -> Assessment:
+    def add_messages(
+        self,
+        conversation_id: str,
+        messages: Sequence[Message],
+        *,
+        participants: Mapping[str, Mapping[str, Any]] | None = None,
+        actor: str = "api",
+    ) -> Assessment:
         platform_id("conversation id", conversation_id)  # before its row is created
         with self.db.write() as session:
             row = self.store.load_for_update(session, conversation_id)
@@ -49,9 +60,15 @@ class ConversationService:
             assessment = self.analyzer.observe(state, messages)
             self.store.save(row, state.to_json())
             if assessment.alert and not was_alert:
-                self.audit.record(session, actor, Event.CONVERSATION_ALERT, conversation_id,
-                                  category=assessment.category, tier=assessment.tier,
-                                  first_alert_index=assessment.first_alert_index)
+                self.audit.record(
+                    session,
+                    actor,
+                    Event.CONVERSATION_ALERT,
+                    conversation_id,
+                    category=assessment.category,
+                    tier=assessment.tier,
+                    first_alert_index=assessment.first_alert_index,
+                )
                 if self.on_alert is not None:
                     self.on_alert(session, assessment)
             return assessment
@@ -66,5 +83,6 @@ class ConversationService:
 
     def purge_excerpts(self) -> int:
         with self.db.write() as session:
-            return self.store.purge_excerpts(session, self.excerpt_retention,
-                                             self.pending_excerpt_retention)
+            return self.store.purge_excerpts(
+                session, self.excerpt_retention, self.pending_excerpt_retention
+            )

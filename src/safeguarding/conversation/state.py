@@ -44,7 +44,7 @@ class Participant:
     messages: int = 0
     questions: int = 0
     age: int | None = None
-    age_source: str | None = None          # "platform" (given) or "stated" (in a message)
+    age_source: str | None = None  # "platform" (given) or "stated" (in a message)
     best: dict[str, float] = field(default_factory=dict)
     # Per tactic, the sum of the message probabilities: how much, not just how sure
     soft: dict[str, float] = field(default_factory=dict)

@@ -23,12 +23,22 @@ class ConversationStore:
         on the same row lock instead of both inserting. Its `state` is {} until saved."""
         insert = insert_for(session)
         now = utcnow()
-        session.execute(insert(ConversationRow).values(
-            id=conversation_id, state={}, messages=0, alert=False, tier=Tier.NONE.value,
-            created_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["id"]))
-        return session.scalars(select(ConversationRow)
-                               .where(ConversationRow.id == conversation_id)
-                               .with_for_update()).one()
+        session.execute(
+            insert(ConversationRow)
+            .values(
+                id=conversation_id,
+                state={},
+                messages=0,
+                alert=False,
+                tier=Tier.NONE.value,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        return session.scalars(
+            select(ConversationRow).where(ConversationRow.id == conversation_id).with_for_update()
+        ).one()
 
     def get(self, session: Session, conversation_id: str) -> ConversationRow | None:
         row = session.get(ConversationRow, conversation_id)
@@ -46,15 +56,23 @@ class ConversationStore:
         row.updated_at = now
         return row
 
-    def purge_excerpts(self, session: Session, older_than: timedelta,
-                       pending_older_than: timedelta, now: datetime | None = None) -> int:
+    def purge_excerpts(
+        self,
+        session: Session,
+        older_than: timedelta,
+        pending_older_than: timedelta,
+        now: datetime | None = None,
+    ) -> int:
         """Drops evidence excerpts: from alerted conversations not updated within
         `older_than`, from conversations that never alerted after `pending_older_than`. The
         indices, tactics and scores stay. Returns how many conversations were changed."""
         now = now or utcnow()
         changed = 0
-        for row in session.scalars(select(ConversationRow).where(
-                ConversationRow.updated_at < now - min(older_than, pending_older_than))):
+        for row in session.scalars(
+            select(ConversationRow).where(
+                ConversationRow.updated_at < now - min(older_than, pending_older_than)
+            )
+        ):
             limit = older_than if row.alert else pending_older_than
             if _aware(row.updated_at) >= now - limit:
                 continue

@@ -58,15 +58,17 @@ class TacticModel:
     def embedding_dim(self) -> int:
         return int(self.dense.shape[0] - len(RULE_TACTICS))
 
-    def logits(self, normalised: list[str], embeddings: npt.NDArray[np.float32] | None
-               ) -> npt.NDArray[np.float32]:
+    def logits(
+        self, normalised: list[str], embeddings: npt.NDArray[np.float32] | None
+    ) -> npt.NDArray[np.float32]:
         pointers, indices, values = lexical.matrix(normalised)
         out = lexical.scores(pointers, indices, values, self.lexical)
         rules = rule_matrix(normalised)
         if self.embedding_dim:
             if embeddings is None or embeddings.shape[1] != self.embedding_dim:
                 raise ConversationError(
-                    f"tactic model {self.version} needs {self.embedder} embeddings")
+                    f"tactic model {self.version} needs {self.embedder} embeddings"
+                )
             dense = np.hstack([embeddings.astype(np.float32), rules])
         else:
             dense = rules
@@ -74,18 +76,26 @@ class TacticModel:
         out += self.bias
         return out
 
-    def predict(self, normalised: list[str], embeddings: npt.NDArray[np.float32] | None
-                ) -> npt.NDArray[np.float32]:
+    def predict(
+        self, normalised: list[str], embeddings: npt.NDArray[np.float32] | None
+    ) -> npt.NDArray[np.float32]:
         """[messages, tactics] probabilities."""
         return sigmoid(self.logits(normalised, embeddings))
 
     def save(self, path: Path) -> None:
-        meta = {"tactics": [t.value for t in self.tactics], "embedder": self.embedder,
-                "embedding_dim": self.embedding_dim, "version": self.version}
+        meta = {
+            "tactics": [t.value for t in self.tactics],
+            "embedder": self.embedder,
+            "embedding_dim": self.embedding_dim,
+            "version": self.version,
+        }
         np.savez_compressed(
-            path, lexical=self.lexical.astype(np.float16), dense=self.dense.astype(np.float32),
+            path,
+            lexical=self.lexical.astype(np.float16),
+            dense=self.dense.astype(np.float32),
             bias=self.bias.astype(np.float32),
-            meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+            meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+        )
 
     @classmethod
     def load(cls, path: Path | Any) -> TacticModel:
@@ -96,6 +106,8 @@ class TacticModel:
             bias = data["bias"].astype(np.float32)
         tactics = [Tactic(t) for t in meta["tactics"]]
         if lex.shape != (lexical.BUCKETS, len(tactics)) or dense.shape != (
-                int(meta["embedding_dim"]) + len(RULE_TACTICS), len(tactics)):
+            int(meta["embedding_dim"]) + len(RULE_TACTICS),
+            len(tactics),
+        ):
             raise ConversationError(f"tactic model {path}: arrays do not match its metadata")
         return cls(tactics, lex, dense, bias, meta["embedder"], str(meta["version"]))

@@ -11,21 +11,21 @@ from enum import StrEnum
 
 
 class Tactic(StrEnum):
-    RAPPORT = "rapport"                  # friendliness, shared interests, "i get you"
-    COMPLIMENT = "compliment"            # flattery, "you're so mature", "ur so pretty"
-    AGE_PROBE = "age_probe"              # "how old are you?", "what grade are you in?"
-    PERSONAL_INFO = "personal_info"      # where they live, their school, their number
-    RISK_CHECK = "risk_check"            # "are your parents around?", "are you alone?"
-    SECRECY = "secrecy"                  # "don't tell anyone", "delete our chat"
-    ISOLATION = "isolation"              # "nobody understands you like I do"
-    GIFTS = "gifts"                      # gift cards, in-game currency, money
+    RAPPORT = "rapport"  # friendliness, shared interests, "i get you"
+    COMPLIMENT = "compliment"  # flattery, "you're so mature", "ur so pretty"
+    AGE_PROBE = "age_probe"  # "how old are you?", "what grade are you in?"
+    PERSONAL_INFO = "personal_info"  # where they live, their school, their number
+    RISK_CHECK = "risk_check"  # "are your parents around?", "are you alone?"
+    SECRECY = "secrecy"  # "don't tell anyone", "delete our chat"
+    ISOLATION = "isolation"  # "nobody understands you like I do"
+    GIFTS = "gifts"  # gift cards, in-game currency, money
     PLATFORM_SWITCH = "platform_switch"  # "add me on snap", "somewhere more private"
-    IMAGE_REQUEST = "image_request"      # "send me a pic", "turn your camera on"
+    IMAGE_REQUEST = "image_request"  # "send me a pic", "turn your camera on"
     MEETING_REQUEST = "meeting_request"  # "let's meet", "I can pick you up"
-    THREAT = "threat"                    # "I'll send your pics to your friends"
-    PAYMENT_DEMAND = "payment_demand"    # "pay $200 or else", "send more"
+    THREAT = "threat"  # "I'll send your pics to your friends"
+    PAYMENT_DEMAND = "payment_demand"  # "pay $200 or else", "send more"
     DESENSITISATION = "desensitisation"  # "it's normal, everyone does it"
-    PRESSURE = "pressure"                # guilt, "if you loved me", "you owe me"
+    PRESSURE = "pressure"  # guilt, "if you loved me", "you owe me"
 
 
 class Stage(StrEnum):
@@ -56,11 +56,19 @@ HARM_REQUESTS = (Tactic.IMAGE_REQUEST, Tactic.MEETING_REQUEST)
 
 # The shared labelled format's tag names (../shared/data/conversations/README.md).
 TAG_TACTIC: dict[str, Tactic] = {
-    "rapport": Tactic.RAPPORT, "compliment": Tactic.COMPLIMENT, "age_probe": Tactic.AGE_PROBE,
-    "personal_info_probe": Tactic.PERSONAL_INFO, "risk_check": Tactic.RISK_CHECK,
-    "secrecy": Tactic.SECRECY, "isolation": Tactic.ISOLATION, "gift_offer": Tactic.GIFTS,
-    "platform_switch": Tactic.PLATFORM_SWITCH, "image_request": Tactic.IMAGE_REQUEST,
-    "meeting_request": Tactic.MEETING_REQUEST, "threat": Tactic.THREAT,
-    "payment_demand": Tactic.PAYMENT_DEMAND, "desensitisation": Tactic.DESENSITISATION,
+    "rapport": Tactic.RAPPORT,
+    "compliment": Tactic.COMPLIMENT,
+    "age_probe": Tactic.AGE_PROBE,
+    "personal_info_probe": Tactic.PERSONAL_INFO,
+    "risk_check": Tactic.RISK_CHECK,
+    "secrecy": Tactic.SECRECY,
+    "isolation": Tactic.ISOLATION,
+    "gift_offer": Tactic.GIFTS,
+    "platform_switch": Tactic.PLATFORM_SWITCH,
+    "image_request": Tactic.IMAGE_REQUEST,
+    "meeting_request": Tactic.MEETING_REQUEST,
+    "threat": Tactic.THREAT,
+    "payment_demand": Tactic.PAYMENT_DEMAND,
+    "desensitisation": Tactic.DESENSITISATION,
     "guilt_pressure": Tactic.PRESSURE,
 }

@@ -58,9 +58,17 @@ class OutboxItem:
 
 
 def _item(row: OutboxRow) -> OutboxItem:
-    return OutboxItem(row.id, row.case_id, row.channel, row.event, DeliveryStatus(row.status),
-                      row.attempts, row.last_error, as_utc(row.created_at) or utcnow(),
-                      as_utc(row.delivered_at))
+    return OutboxItem(
+        row.id,
+        row.case_id,
+        row.channel,
+        row.event,
+        DeliveryStatus(row.status),
+        row.attempts,
+        row.last_error,
+        as_utc(row.created_at) or utcnow(),
+        as_utc(row.delivered_at),
+    )
 
 
 #: a handler delivers one item or raises; on success `after(session, delivery)` runs in the
@@ -69,35 +77,71 @@ Handler = Callable[[Delivery], None]
 After = Callable[[Session, Delivery], None]
 
 
-def enqueue(session: Session, channel: str, event: str, payload: dict[str, Any],
-            idempotency_key: str, *, case_id: int | None = None) -> None:
-    session.add(OutboxRow(channel=channel, event=event, payload=payload, case_id=case_id,
-                          idempotency_key=idempotency_key[:100]))
+def enqueue(
+    session: Session,
+    channel: str,
+    event: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    *,
+    case_id: int | None = None,
+) -> None:
+    session.add(
+        OutboxRow(
+            channel=channel,
+            event=event,
+            payload=payload,
+            case_id=case_id,
+            idempotency_key=idempotency_key[:100],
+        )
+    )
 
 
 def sent_payloads(session: Session, case_id: int, event: str) -> list[dict[str, Any]]:
     """The payloads of every delivery of `event` written for a case, sent or not."""
-    return list(session.scalars(select(OutboxRow.payload).where(
-        OutboxRow.case_id == case_id, OutboxRow.event == event)))
+    return list(
+        session.scalars(
+            select(OutboxRow.payload).where(OutboxRow.case_id == case_id, OutboxRow.event == event)
+        )
+    )
 
 
 def for_case(session: Session, case_id: int) -> list[OutboxRow]:
     """Every delivery written for a case, oldest first: what the case has set off."""
-    return list(session.scalars(select(OutboxRow).where(OutboxRow.case_id == case_id)
-                                .order_by(OutboxRow.id)))
+    return list(
+        session.scalars(
+            select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(OutboxRow.id)
+        )
+    )
 
 
 def any_pending(session: Session, case_id: int, channel: str) -> bool:
     """Whether a delivery on `channel` for the case is still to be made."""
-    return session.scalar(select(OutboxRow.id).where(
-        OutboxRow.case_id == case_id, OutboxRow.channel == channel,
-        OutboxRow.status == DeliveryStatus.PENDING).limit(1)) is not None
+    return (
+        session.scalar(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.case_id == case_id,
+                OutboxRow.channel == channel,
+                OutboxRow.status == DeliveryStatus.PENDING,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 class Outbox:
-    def __init__(self, db: Database, audit: AuditLog, *, max_attempts: int = 20,
-                 base_delay: float = 2.0, max_delay: float = 600.0,
-                 lease: timedelta = timedelta(seconds=60)) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditLog,
+        *,
+        max_attempts: int = 20,
+        base_delay: float = 2.0,
+        max_delay: float = 600.0,
+        lease: timedelta = timedelta(seconds=60),
+    ) -> None:
         self.db = db
         self.audit = audit
         self.max_attempts = max_attempts
@@ -106,24 +150,27 @@ class Outbox:
         self.lease = lease
         self._handlers: dict[str, tuple[Handler, After | None, bool]] = {}
 
-    def handle(self, channel: str, handler: Handler, after: After | None = None, *,
-               ordered: bool = True) -> None:
+    def handle(
+        self, channel: str, handler: Handler, after: After | None = None, *, ordered: bool = True
+    ) -> None:
         self._handlers[channel] = (handler, after, ordered)
 
-    def _claim(self, channel: str, ordered: bool = True,
-               skip: frozenset[int] = frozenset()) -> Delivery | None:
+    def _claim(
+        self, channel: str, ordered: bool = True, skip: frozenset[int] = frozenset()
+    ) -> Delivery | None:
         with self.db.write() as session:
             now = utcnow()
-            query = select(OutboxRow).where(OutboxRow.channel == channel,
-                                            OutboxRow.status == DeliveryStatus.PENDING)
+            query = select(OutboxRow).where(
+                OutboxRow.channel == channel, OutboxRow.status == DeliveryStatus.PENDING
+            )
             if ordered:  # the head of the line, due or not: nothing overtakes it
                 query = query.with_for_update()
             else:  # the oldest due item no one is delivering; others' locks are skipped
-                query = query.where(OutboxRow.next_attempt_at <= now,
-                                    or_(OutboxRow.lease_until.is_(None),
-                                        OutboxRow.lease_until <= now),
-                                    OutboxRow.id.not_in(skip)
-                                    ).with_for_update(skip_locked=True)
+                query = query.where(
+                    OutboxRow.next_attempt_at <= now,
+                    or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until <= now),
+                    OutboxRow.id.not_in(skip),
+                ).with_for_update(skip_locked=True)
             row = session.scalars(query.order_by(OutboxRow.id).limit(1)).first()
             if row is None or (as_utc(row.next_attempt_at) or now) > now:
                 return None
@@ -135,8 +182,9 @@ class Outbox:
             # Keys are unique in one database only: the instance id makes them unique
             # between installations, and after a database is rebuilt, for the receiver.
             key = f"{instance_value(session, INSTANCE_ID)}:{row.idempotency_key}"
-            return Delivery(row.id, row.case_id, row.channel, row.event, dict(row.payload),
-                            key, row.attempts)
+            return Delivery(
+                row.id, row.case_id, row.channel, row.event, dict(row.payload), key, row.attempts
+            )
 
     def _finish(self, delivery: Delivery, error: str | None, after: After | None) -> None:
         with self.db.write() as session:
@@ -153,8 +201,15 @@ class Outbox:
             row.last_error = error[:2000]
             if row.attempts >= self.max_attempts:
                 row.status = DeliveryStatus.DEAD
-                self.audit.record(session, "worker", Event.OUTBOX_DEAD, f"outbox:{row.id}",
-                                  channel=row.channel, event=row.event, error=row.last_error)
+                self.audit.record(
+                    session,
+                    "worker",
+                    Event.OUTBOX_DEAD,
+                    f"outbox:{row.id}",
+                    channel=row.channel,
+                    event=row.event,
+                    error=row.last_error,
+                )
                 return
             delay = min(self.base_delay * 2 ** (row.attempts - 1), self.max_delay)
             row.next_attempt_at = utcnow() + timedelta(seconds=delay)
@@ -173,8 +228,9 @@ class Outbox:
                 try:
                     handler(delivery)
                 except Exception as exc:  # any failure is retried, never lost
-                    log.warning("delivery %s failed (attempt %s): %s", delivery.id,
-                                delivery.attempts, exc)
+                    log.warning(
+                        "delivery %s failed (attempt %s): %s", delivery.id, delivery.attempts, exc
+                    )
                     self._finish(delivery, f"{type(exc).__name__}: {exc}", after)
                     if ordered:
                         break
@@ -186,8 +242,9 @@ class Outbox:
 
     def counts(self) -> dict[DeliveryStatus, int]:
         with self.db.read() as session:
-            rows = session.execute(select(OutboxRow.status, func.count())
-                                   .group_by(OutboxRow.status))
+            rows = session.execute(
+                select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+            )
             return {DeliveryStatus(status): int(count) for status, count in rows.all()}
 
     def items(self, status: DeliveryStatus | None = None, limit: int = 100) -> list[OutboxItem]:

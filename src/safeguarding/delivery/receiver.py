@@ -43,8 +43,14 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def verify(secret: str, headers: Mapping[str, str], body: bytes, *,
-           tolerance: int = TOLERANCE_SECONDS, now: float | None = None) -> None:
+def verify(
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    tolerance: int = TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> None:
     header = _header(headers, SIGNATURE_HEADER)
     if not header:
         raise SignatureError(f"missing {SIGNATURE_HEADER} header")
@@ -58,8 +64,9 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *,
         raise SignatureError("signature header has no valid timestamp") from None
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
-        raise SignatureError("signature timestamp is outside the tolerance (replayed or "
-                             "clock skew)")
+        raise SignatureError(
+            "signature timestamp is outside the tolerance (replayed or clock skew)"
+        )
     expected = sign(secret, body, timestamp).split("v1=", 1)[1].encode()
     # compared as bytes: compare_digest refuses str with non-ASCII characters (TypeError),
     # and a header can carry anything
@@ -72,15 +79,17 @@ class WebhookReceiver:
     """Verifies, then remembers the last `remember` idempotency keys so a redelivery after a
     lost acknowledgement is recognised. Keep keys in your database for stronger guarantees."""
 
-    def __init__(self, secret: str, *, tolerance: int = TOLERANCE_SECONDS,
-                 remember: int = 100_000) -> None:
+    def __init__(
+        self, secret: str, *, tolerance: int = TOLERANCE_SECONDS, remember: int = 100_000
+    ) -> None:
         self.secret = secret
         self.tolerance = tolerance
         self.remember = remember
         self._seen: OrderedDict[str, None] = OrderedDict()
 
-    def receive(self, headers: Mapping[str, str], body: bytes, *, now: float | None = None
-                ) -> dict[str, Any] | None:
+    def receive(
+        self, headers: Mapping[str, str], body: bytes, *, now: float | None = None
+    ) -> dict[str, Any] | None:
         verify(self.secret, headers, body, tolerance=self.tolerance, now=now)
         key = _header(headers, IDEMPOTENCY_HEADER)
         if not key:

@@ -29,8 +29,9 @@ class Periodic:
 
 
 class Worker:
-    def __init__(self, outbox: Outbox, interval: float = 1.0,
-                 jobs: list[Periodic] | None = None) -> None:
+    def __init__(
+        self, outbox: Outbox, interval: float = 1.0, jobs: list[Periodic] | None = None
+    ) -> None:
         self.outbox = outbox
         self.interval = interval
         self.jobs = jobs or []
@@ -59,8 +60,7 @@ class Worker:
             self._stop.wait(self.interval)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name="outbox-worker",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.run_forever, name="outbox-worker", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

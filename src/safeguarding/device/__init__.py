@@ -130,12 +130,35 @@ __all__ = [
 #: where each name lives; the rest are franking's (a test checks every part's names)
 _PART = {
     **dict.fromkeys(("UK_HELP", "Choice", "ChoiceId", "HelpRoute", "SafetyWarning"), "safety"),
-    **dict.fromkeys(("Direction", "ImageCheck", "ImageGuard", "ImageLimits", "MarkerDetector",
-                     "NudeNetDetector", "NudityDetector", "NudityScore", "blur",
-                     "check_detector", "decode_image", "marker_image"), "images"),
+    **dict.fromkeys(
+        (
+            "Direction",
+            "ImageCheck",
+            "ImageGuard",
+            "ImageLimits",
+            "MarkerDetector",
+            "NudeNetDetector",
+            "NudityDetector",
+            "NudityScore",
+            "blur",
+            "check_detector",
+            "decode_image",
+            "marker_image",
+        ),
+        "images",
+    ),
     **dict.fromkeys(("SIGNS", "ConversationGuard", "Nudge"), "conversations"),
-    **dict.fromkeys(("ImageHashes", "KnownImageResult", "Surface", "hash_image",
-                     "match_request", "read_match_response"), "known"),
+    **dict.fromkeys(
+        (
+            "ImageHashes",
+            "KnownImageResult",
+            "Surface",
+            "hash_image",
+            "match_request",
+            "read_match_response",
+        ),
+        "known",
+    ),
 }
 
 

@@ -25,8 +25,14 @@ from typing import Any
 from safeguarding.device.images.decode import ImageLimits, decode_image
 from safeguarding.errors import MissingDependencyError
 
-__all__ = ["ImageHashes", "KnownImageResult", "Surface", "hash_image", "match_request",
-           "read_match_response"]
+__all__ = [
+    "ImageHashes",
+    "KnownImageResult",
+    "Surface",
+    "hash_image",
+    "match_request",
+    "read_match_response",
+]
 
 
 class Surface(StrEnum):

@@ -29,8 +29,10 @@ class Vault:
                 self._fernet = Fernet(key.encode())
             except (ValueError, TypeError):
                 raise InvalidInputError(
-                    "exchange_key", "must be a Fernet key: 32 bytes in URL-safe base64 "
-                    "(`safeguarding exchange keygen` makes one)") from None
+                    "exchange_key",
+                    "must be a Fernet key: 32 bytes in URL-safe base64 "
+                    "(`safeguarding exchange keygen` makes one)",
+                ) from None
 
     @property
     def ready(self) -> bool:
@@ -42,20 +44,26 @@ class Vault:
             return None
         if self._fernet is None:
             raise InvalidInputError(
-                "exchange_key", f"options {sorted(secrets)} are credentials, stored "
+                "exchange_key",
+                f"options {sorted(secrets)} are credentials, stored "
                 "encrypted: set SAFEGUARDING_EXCHANGE_KEY first (`safeguarding exchange "
-                "keygen` makes one)")
+                "keygen` makes one)",
+            )
         return self._fernet.encrypt(json.dumps(secrets, sort_keys=True).encode())
 
     def open(self, token: bytes | None, *, exchange: str) -> dict[str, str]:
         if token is None:
             return {}
         if self._fernet is None:
-            raise ExchangeError("its credentials are encrypted and SAFEGUARDING_EXCHANGE_KEY "
-                                "is not set", exchange=exchange)
+            raise ExchangeError(
+                "its credentials are encrypted and SAFEGUARDING_EXCHANGE_KEY is not set",
+                exchange=exchange,
+            )
         try:
             opened = json.loads(self._fernet.decrypt(token))
         except InvalidToken:
-            raise ExchangeError("its credentials do not open with this exchange_key (was "
-                                "the key changed?)", exchange=exchange) from None
+            raise ExchangeError(
+                "its credentials do not open with this exchange_key (was the key changed?)",
+                exchange=exchange,
+            ) from None
         return {str(k): str(v) for k, v in opened.items()}

@@ -57,8 +57,14 @@ class SignedPage:
 
 
 class FeedService:
-    def __init__(self, db: Database, banks: BankStore, audit: AuditLog,
-                 key: FeedKey | None = None, previous_key: FeedKey | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        banks: BankStore,
+        audit: AuditLog,
+        key: FeedKey | None = None,
+        previous_key: FeedKey | None = None,
+    ) -> None:
         self.db = db
         self.banks = banks
         self.audit = audit
@@ -68,8 +74,9 @@ class FeedService:
     # --- grants ------------------------------------------------------------------------
     def grant(self, key_id: str, bank: str, actor: str) -> Grant:
         if not _KEY_ID.fullmatch(key_id):
-            raise InvalidInputError("key_id", "must be an API key id (12 lowercase letters "
-                                    "and digits)")
+            raise InvalidInputError(
+                "key_id", "must be an API key id (12 lowercase letters and digits)"
+            )
         with self.db.write() as session:
             target = self.banks.get(session, bank)
             row = FeedGrantRow(key_id=key_id, bank_id=target.id, granted_by=actor)
@@ -85,8 +92,11 @@ class FeedService:
     def revoke(self, key_id: str, bank: str, actor: str) -> None:
         with self.db.write() as session:
             target = self.banks.get(session, bank)
-            gone = session.execute(delete(FeedGrantRow).where(
-                FeedGrantRow.key_id == key_id, FeedGrantRow.bank_id == target.id))
+            gone = session.execute(
+                delete(FeedGrantRow).where(
+                    FeedGrantRow.key_id == key_id, FeedGrantRow.bank_id == target.id
+                )
+            )
             if not gone.rowcount:  # type: ignore[attr-defined]
                 raise NotFoundError(f"key {key_id[:20]!r} has no grant on feed {bank!r}")
             self.audit.record(session, actor, Event.FEED_REVOKE, f"bank:{bank}", key_id=key_id)
@@ -95,8 +105,15 @@ class FeedService:
         with self.db.read() as session:
             names = {b.id: b.name for b in self.banks.all(session)}
             rows = session.scalars(select(FeedGrantRow).order_by(FeedGrantRow.id))
-            return [Grant(r.key_id, names.get(r.bank_id, ""), r.granted_by,
-                          as_utc(r.granted_at) or r.granted_at) for r in rows]
+            return [
+                Grant(
+                    r.key_id,
+                    names.get(r.bank_id, ""),
+                    r.granted_by,
+                    as_utc(r.granted_at) or r.granted_at,
+                )
+                for r in rows
+            ]
 
     # --- pages -------------------------------------------------------------------------
     def page(self, bank: str, cursor: int, limit: int, key: ApiKey) -> SignedPage:
@@ -109,9 +126,15 @@ class FeedService:
                 target = self.banks.get(session, bank)
             except NotFoundError:
                 target = None
-            granted = target is not None and ("admin" in key.scopes or session.scalar(
-                select(FeedGrantRow.id).where(FeedGrantRow.key_id == key.key_id,
-                                              FeedGrantRow.bank_id == target.id)) is not None)
+            granted = target is not None and (
+                "admin" in key.scopes
+                or session.scalar(
+                    select(FeedGrantRow.id).where(
+                        FeedGrantRow.key_id == key.key_id, FeedGrantRow.bank_id == target.id
+                    )
+                )
+                is not None
+            )
             if target is None or not granted:
                 # the same answer whether the bank exists or not
                 raise ForbiddenError(f"this key is not granted the feed {str(bank)[:100]!r}")
@@ -121,22 +144,46 @@ class FeedService:
             last, more = cursor, len(rows) == limit * SCAN_FACTOR
             now = utcnow()
             for row in rows:
-                if postgres and row.id > last + 1 and (
-                        now - (as_utc(row.at) or now)).total_seconds() < GAP_SECONDS:
+                if (
+                    postgres
+                    and row.id > last + 1
+                    and (now - (as_utc(row.at) or now)).total_seconds() < GAP_SECONDS
+                ):
                     more = False  # an earlier change may still commit: stop before it
                     break
                 last = row.id
                 if row.bank_id == target.id and row.op in ("add", "remove") and row.value:
-                    changes.append({"op": row.op, "signal_type": row.signal_type,
-                                    "value": row.value, "id": str(row.entry_id),
-                                    "labels": row.labels})
+                    changes.append(
+                        {
+                            "op": row.op,
+                            "signal_type": row.signal_type,
+                            "value": row.value,
+                            "id": str(row.entry_id),
+                            "labels": row.labels,
+                        }
+                    )
                     if len(changes) >= limit:
                         more = True
                         break
-            body = json.dumps({
-                "format": FORMAT, "feed": bank, "publisher": self.key.fingerprint,
-                "cursor": cursor, "next_cursor": last, "more": more, "changes": changes,
-            }, separators=(",", ":")).encode()
-            self.audit.record(session, key.actor, Event.FEED_READ, f"bank:{bank}",
-                              cursor=cursor, next_cursor=last, changes=len(changes))
+            body = json.dumps(
+                {
+                    "format": FORMAT,
+                    "feed": bank,
+                    "publisher": self.key.fingerprint,
+                    "cursor": cursor,
+                    "next_cursor": last,
+                    "more": more,
+                    "changes": changes,
+                },
+                separators=(",", ":"),
+            ).encode()
+            self.audit.record(
+                session,
+                key.actor,
+                Event.FEED_READ,
+                f"bank:{bank}",
+                cursor=cursor,
+                next_cursor=last,
+                changes=len(changes),
+            )
         return SignedPage(body, self.key.headers(body, self.previous_key), len(changes), last)

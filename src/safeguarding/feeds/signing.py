@@ -44,7 +44,8 @@ def fingerprint(raw: bytes) -> str:
 def verify(raw_key: bytes, signature_b64: str, data: bytes) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(raw_key).verify(
-            base64.b64decode(signature_b64, validate=True), data)
+            base64.b64decode(signature_b64, validate=True), data
+        )
     except (InvalidSignature, ValueError):
         return False
     return True
@@ -67,8 +68,11 @@ class FeedKey:
     @classmethod
     def generate(cls, path: str | Path) -> FeedKey:
         key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)
@@ -86,8 +90,10 @@ class FeedKey:
         return base64.b64encode(self.private.sign(data)).decode()
 
     def headers(self, body: bytes, previous: FeedKey | None = None) -> dict[str, str]:
-        headers = {KEY_HEADER: base64.b64encode(self.raw_public).decode(),
-                   SIGNATURE_HEADER: self.sign(body)}
+        headers = {
+            KEY_HEADER: base64.b64encode(self.raw_public).decode(),
+            SIGNATURE_HEADER: self.sign(body),
+        }
         if previous is not None:
             headers[PREVIOUS_KEY_HEADER] = base64.b64encode(previous.raw_public).decode()
             headers[ROTATION_HEADER] = previous.sign(ROTATION_LABEL + self.raw_public)

@@ -17,7 +17,6 @@ class FeedGrantRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key_id: Mapped[str] = mapped_column(String(32))
-    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"),
-                                         index=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
     granted_by: Mapped[str] = mapped_column(String(200))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)

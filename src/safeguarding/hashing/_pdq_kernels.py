@@ -17,8 +17,16 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
-_DCT = np.array([[math.sqrt(2.0 / 64.0) * math.cos((math.pi / 2 / 64.0) * (i + 1) * (2 * j + 1))
-                  for j in range(64)] for i in range(16)], dtype=np.float32)
+_DCT = np.array(
+    [
+        [
+            math.sqrt(2.0 / 64.0) * math.cos((math.pi / 2 / 64.0) * (i + 1) * (2 * j + 1))
+            for j in range(64)
+        ]
+        for i in range(16)
+    ],
+    dtype=np.float32,
+)
 
 
 @njit(cache=True)
@@ -27,8 +35,9 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     out = np.empty((rows, cols), dtype=np.float32)
     for i in range(rows):
         for j in range(cols):
-            out[i, j] = np.float32(rgb[i, j, 0] * 0.299 + rgb[i, j, 1] * 0.587
-                                   + rgb[i, j, 2] * 0.114)
+            out[i, j] = np.float32(
+                rgb[i, j, 0] * 0.299 + rgb[i, j, 1] * 0.587 + rgb[i, j, 2] * 0.114
+            )
     return out
 
 
@@ -45,8 +54,7 @@ def _box(n: int, window: int, out: int) -> tuple[int, int]:
 
 
 @njit(cache=True)
-def _taps(n: int, window: int, mirrored: bool
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _taps(n: int, window: int, mirrored: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     starts = np.zeros(64, dtype=np.int64)
     lengths = np.zeros(64, dtype=np.int64)
     weights = np.zeros((64, 2 * window - 1), dtype=np.float64)
@@ -59,7 +67,7 @@ def _taps(n: int, window: int, mirrored: bool
                 weights[i, m - first] += 1.0 / ((hi - lo) * (hi2 - lo2))
         lengths[i] = last - first
         if mirrored:  # the sample of the line read backwards, in the line's own order
-            weights[i, :last - first] = weights[i, :last - first][::-1].copy()
+            weights[i, : last - first] = weights[i, : last - first][::-1].copy()
             first = n - last
         starts[i] = first
     return starts, lengths, weights
@@ -74,8 +82,9 @@ def taps(n: int, mirrored: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _rows64(image: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
-            weights: np.ndarray) -> np.ndarray:
+def _rows64(
+    image: np.ndarray, starts: np.ndarray, lengths: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
     """Blur down the columns and keep PDQ's 64 sample rows (64 x columns). Whole rows are
     added at a time, so the inner loop runs along memory."""
     cols = image.shape[1]
@@ -93,8 +102,9 @@ def _rows64(image: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
 
 
 @njit(cache=True)
-def _cols64(rows: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
-            weights: np.ndarray) -> np.ndarray:
+def _cols64(
+    rows: np.ndarray, starts: np.ndarray, lengths: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
     out = np.empty((64, 64), dtype=np.float32)
     for i in range(64):
         for j in range(64):
@@ -128,12 +138,14 @@ def quality(small: np.ndarray) -> int:
     gradient = 0
     for i in range(63):
         for j in range(64):
-            gradient += abs(int(((small[i, j] - small[i + 1, j]) * np.float32(100))
-                                / np.float32(255)))
+            gradient += abs(
+                int(((small[i, j] - small[i + 1, j]) * np.float32(100)) / np.float32(255))
+            )
     for i in range(64):
         for j in range(63):
-            gradient += abs(int(((small[i, j] - small[i, j + 1]) * np.float32(100))
-                                / np.float32(255)))
+            gradient += abs(
+                int(((small[i, j] - small[i, j + 1]) * np.float32(100)) / np.float32(255))
+            )
     return min(100, gradient // 90)
 
 

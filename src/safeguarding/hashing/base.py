@@ -81,8 +81,10 @@ class SignalType(ABC):
         Empty: the value alone, unnamed."""
         prefix = f"{signal.view}/" if signal.view else ""
         if signal.rotations:
-            return tuple((prefix + name, value) for name, value in
-                         zip(cls.rotation_names, signal.rotations, strict=True))
+            return tuple(
+                (prefix + name, value)
+                for name, value in zip(cls.rotation_names, signal.rotations, strict=True)
+            )
         return ((f"{prefix}original", signal.value),) if signal.view else ()
 
     @classmethod

@@ -53,8 +53,10 @@ class ContentHashes:
             if not s.rotations:
                 out.append({"type": s.type, "view": s.view, "value": s.value})
                 continue
-            out.extend({"type": s.type, "view": name, "value": value}
-                       for name, value in get_signal_type(s.type).variants(s))
+            out.extend(
+                {"type": s.type, "view": name, "value": value}
+                for name, value in get_signal_type(s.type).variants(s)
+            )
         return out
 
     def as_dict(self) -> dict[str, object]:
@@ -84,8 +86,10 @@ def hash_bytes(
     centre crops, so lightly cropped copies match."""
     limits = limits or MediaLimits()
     kind = sniff(data[:64])
-    digests = [Signal(Md5Signal.name, Md5Signal.of(data)), Signal(Sha256Signal.name,
-                                                                 Sha256Signal.of(data))]
+    digests = [
+        Signal(Md5Signal.name, Md5Signal.of(data)),
+        Signal(Sha256Signal.name, Sha256Signal.of(data)),
+    ]
     if kind is MediaKind.VIDEO:
         return _hash_video(data, limits, source, digests)
     if kind is MediaKind.UNKNOWN and data:
@@ -100,16 +104,23 @@ def hash_bytes(
 
 
 def hash_file(
-    path: Path, limits: MediaLimits | None = None, *, dihedral: bool = False,
+    path: Path,
+    limits: MediaLimits | None = None,
+    *,
+    dihedral: bool = False,
     crops: bool = False,
 ) -> ContentHashes:
     """Hash a regular file. Devices, FIFOs and sockets are refused before a byte is read
     (`/dev/zero` never ends, a FIFO blocks until someone writes), and no more than the limit
     is read even if the file grows meanwhile."""
     limits = limits or MediaLimits()
-    return hash_bytes(read_regular_file(path, max(limits.max_image_bytes,
-                                                  limits.max_video_bytes)),
-                      limits, source=str(path), dihedral=dihedral, crops=crops)
+    return hash_bytes(
+        read_regular_file(path, max(limits.max_image_bytes, limits.max_video_bytes)),
+        limits,
+        source=str(path),
+        dihedral=dihedral,
+        crops=crops,
+    )
 
 
 def read_regular_file(path: Path, cap: int) -> bytes:
@@ -119,8 +130,9 @@ def read_regular_file(path: Path, cap: int) -> bytes:
     try:
         info = os.fstat(fd)  # of what was opened, not of what the name meant a moment ago
         if not stat.S_ISREG(info.st_mode):
-            raise UnsupportedMediaError(f"not a regular file ({_kind(info.st_mode)})",
-                                        source=str(path))
+            raise UnsupportedMediaError(
+                f"not a regular file ({_kind(info.st_mode)})", source=str(path)
+            )
         if info.st_size > cap:
             raise MediaLimitError("file bytes", info.st_size, cap, source=str(path))
     except BaseException:
@@ -134,15 +146,23 @@ def read_regular_file(path: Path, cap: int) -> bytes:
 
 
 def _kind(mode: int) -> str:
-    kinds = [(stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
-             (stat.S_ISSOCK, "a socket")]
+    kinds = [
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
     return next((name for test, name in kinds if test(mode)), "not a plain file")
 
 
 def _hash_image(
-    data: bytes, limits: MediaLimits, source: str | None, digests: list[Signal],
-    dihedral: bool, crops: bool,
+    data: bytes,
+    limits: MediaLimits,
+    source: str | None,
+    digests: list[Signal],
+    dihedral: bool,
+    crops: bool,
 ) -> ContentHashes:
     frames = iter_frames(data, limits, source=source, grey=limits.jpeg_luma)
     image = next(frames)
@@ -170,12 +190,14 @@ def _hash_image(
         if signal.value != previous:
             signals.append(signal)
         previous = signal.value
-    return ContentHashes(MediaKind.IMAGE, [*signals, *digests], width=image.width,
-                         height=image.height)
+    return ContentHashes(
+        MediaKind.IMAGE, [*signals, *digests], width=image.width, height=image.height
+    )
 
 
-def _trimmed(data: bytes, image: DecodedImage, limits: MediaLimits, source: str | None
-             ) -> RGB | None:
+def _trimmed(
+    data: bytes, image: DecodedImage, limits: MediaLimits, source: str | None
+) -> RGB | None:
     """The image without its uniform borders, at the scale the bank side hashes the
     unpadded picture: when the decoder reduced the padded image, the picture inside came out
     smaller than `image_max_side`, so it is decoded again larger and trimmed at that size."""
@@ -186,8 +208,12 @@ def _trimmed(data: bytes, image: DecodedImage, limits: MediaLimits, source: str 
     longer, longer_trimmed = max(image.pixels.shape[:2]), max(trimmed.shape[:2])
     if longer_trimmed >= side or max(image.original_size) <= longer:
         return trimmed  # already at full size, or nothing was reduced
-    larger = decode_image(data, replace(limits, image_max_side=math.ceil(
-        side * longer / longer_trimmed)), source=source, grey=limits.jpeg_luma)
+    larger = decode_image(
+        data,
+        replace(limits, image_max_side=math.ceil(side * longer / longer_trimmed)),
+        source=source,
+        grey=limits.jpeg_luma,
+    )
     again = trim_borders(larger.pixels)
     return trimmed if again is None else reduce_pixels(again, side)
 

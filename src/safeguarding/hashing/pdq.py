@@ -107,11 +107,12 @@ def _to_hex(bits: npt.NDArray[np.uint8]) -> str:
 def _luminance(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32] | npt.NDArray[np.uint8]:
     """PDQ's luma of RGB pixels; a 2-D array is taken as luma already (a JPEG's Y channel,
     which the decoder gives without decoding colour)."""
-    if pixels.dtype != np.uint8 or not (
-        pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)
-    ) or 0 in pixels.shape:
-        raise SignalError(f"PDQ needs RGB or luma uint8 pixels, got {pixels.dtype} "
-                          f"{pixels.shape}")
+    if (
+        pixels.dtype != np.uint8
+        or not (pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3))
+        or 0 in pixels.shape
+    ):
+        raise SignalError(f"PDQ needs RGB or luma uint8 pixels, got {pixels.dtype} {pixels.shape}")
     if pixels.ndim == 2:
         return pixels
     result: npt.NDArray[np.float32] = kernels.luma(np.ascontiguousarray(pixels))
@@ -139,5 +140,7 @@ def pdq_dihedral(pixels: npt.NDArray[np.uint8]) -> tuple[list[str], int]:
     both = kernels.finish64(rows_flipped, cols, True)
     # rot90 = mirror then transpose; rot270 = flip then transpose (np.rot90's directions)
     variants = [plain, lr.T, both, ud.T, ud, lr, plain.T, both.T]
-    return ([_to_hex(kernels.bits(np.ascontiguousarray(v), kernels._DCT)) for v in variants],
-            int(kernels.quality(plain)))
+    return (
+        [_to_hex(kernels.bits(np.ascontiguousarray(v), kernels._DCT)) for v in variants],
+        int(kernels.quality(plain)),
+    )

@@ -72,8 +72,9 @@ class SignalPolicy:
         known = {spec.name for spec in fields(cls)}
         unknown = sorted(str(k) for k in data if k not in known)
         if unknown:
-            raise InvalidInputError(unknown[0], "unknown setting (known: "
-                                    f"{', '.join(sorted(known)) or 'none'})")
+            raise InvalidInputError(
+                unknown[0], f"unknown setting (known: {', '.join(sorted(known)) or 'none'})"
+            )
         return cls(**data)
 
     def describe(self) -> str:
@@ -89,5 +90,8 @@ class SignalPolicy:
     @classmethod
     def help(cls) -> dict[str, str]:
         """Field name -> what it means and its limits (for the documentation)."""
-        return {spec.name: f"{spec.metadata['help']} ({spec.metadata['range'][0]}-"
-                f"{spec.metadata['range'][1]}, default {spec.default})" for spec in fields(cls)}
+        return {
+            spec.name: f"{spec.metadata['help']} ({spec.metadata['range'][0]}-"
+            f"{spec.metadata['range'][1]}, default {spec.default})"
+            for spec in fields(cls)
+        }

@@ -29,8 +29,10 @@ def register(signal_type: type[SignalType]) -> type[SignalType]:
     name already taken is refused rather than replaced."""
     name = getattr(signal_type, "name", None)
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise SignalError(f"invalid signal type name {name!r}: 1-20 lowercase letters, "
-                          "digits or '_', starting with a letter")
+        raise SignalError(
+            f"invalid signal type name {name!r}: 1-20 lowercase letters, "
+            "digits or '_', starting with a letter"
+        )
     if name in SIGNAL_TYPES:
         raise SignalError(f"signal type {name!r} is already registered")
     SIGNAL_TYPES[name] = signal_type

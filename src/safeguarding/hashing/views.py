@@ -37,14 +37,15 @@ def _grey(pixels: RGB, colour: bool) -> npt.NDArray[np.float32]:
     return values.mean(axis=-1) if colour else values
 
 
-def _uniform_lines(lines: RGB, colour: bool, reference: float,
-                   tolerance: float = _TOLERANCE) -> int:
+def _uniform_lines(
+    lines: RGB, colour: bool, reference: float, tolerance: float = _TOLERANCE
+) -> int:
     """How many lines (rows of `lines`, from the first) stay close to `reference`. Read in
     growing chunks: most borders, and most uniform picture edges (sky), end early."""
     limit = int(len(lines) * _MAX_TRIM)
     done, step = 0, 8
     while done < limit:
-        grey = _grey(lines[done:min(limit, done + step)], colour)
+        grey = _grey(lines[done : min(limit, done + step)], colour)
         close = (np.abs(grey - reference) <= tolerance).mean(axis=1) >= _SHARE
         if not close.all():
             return done + int(np.argmin(close))
@@ -79,10 +80,10 @@ def trim_borders(pixels: RGB) -> RGB | None:
         return None
     if top + bottom >= height * 0.9 or left + right >= width * 0.9:
         return None  # nearly all border: a flat image, not a padded one
-    return np.ascontiguousarray(pixels[top:height - bottom, left:width - right])
+    return np.ascontiguousarray(pixels[top : height - bottom, left : width - right])
 
 
 def centre_crop(pixels: RGB, keep: float) -> RGB:
     height, width = pixels.shape[:2]
     dy, dx = round(height * (1 - keep) / 2), round(width * (1 - keep) / 2)
-    return np.ascontiguousarray(pixels[dy:height - dy, dx:width - dx])
+    return np.ascontiguousarray(pixels[dy : height - dy, dx : width - dx])

@@ -33,23 +33,30 @@ class VpdqPolicy(SignalPolicy):
     The index counts frames at the largest `frame_threshold` of the enabled banks, so a
     bank with a smaller one sees percentages counted at that larger distance."""
 
-    frame_threshold: int = setting(PdqPolicy.threshold, 0, 128,
-                                   "largest PDQ distance, in bits, at which two frames match")
+    frame_threshold: int = setting(
+        PdqPolicy.threshold, 0, 128, "largest PDQ distance, in bits, at which two frames match"
+    )
     query_match_percent: float = setting(
-        80.0, 0, 100, "smallest share of the query's distinct frames found in the video")
+        80.0, 0, 100, "smallest share of the query's distinct frames found in the video"
+    )
     index_match_percent: float = setting(
-        0.0, 0, 100, "smallest share of the bank video's frames found in the query")
+        0.0, 0, 100, "smallest share of the bank video's frames found in the query"
+    )
 
     def search_threshold(self) -> int:
         return self.frame_threshold
 
     def accepts(self, candidate: Candidate) -> bool:
-        return (candidate.detail["query_match_percent"] >= self.query_match_percent
-                and candidate.detail["index_match_percent"] >= self.index_match_percent)
+        return (
+            candidate.detail["query_match_percent"] >= self.query_match_percent
+            and candidate.detail["index_match_percent"] >= self.index_match_percent
+        )
 
     def describe(self) -> str:
-        return (f"frames within {self.frame_threshold}, query >= "
-                f"{self.query_match_percent:g}%, video >= {self.index_match_percent:g}%")
+        return (
+            f"frames within {self.frame_threshold}, query >= "
+            f"{self.query_match_percent:g}%, video >= {self.index_match_percent:g}%"
+        )
 
 
 @dataclass(frozen=True)
@@ -100,9 +107,7 @@ class VpdqMatch:
     index_match_percent: float
 
 
-def match_percentages(
-    query: set[str], target: set[str], pdq_threshold: int
-) -> VpdqMatch:
+def match_percentages(query: set[str], target: set[str], pdq_threshold: int) -> VpdqMatch:
     """Brute-force vPDQ comparison of two sets of distinct frame hashes."""
     if not query or not target:
         return VpdqMatch(0.0, 0.0)
@@ -146,13 +151,20 @@ class VpdqSignal(SignalType):
     def compare(cls, a: str, b: str, threshold: int | None = None) -> Comparison:
         policy = VpdqPolicy() if threshold is None else VpdqPolicy(frame_threshold=threshold)
         result = match_percentages(
-            distinct_hashes(parse_frames(a)), distinct_hashes(parse_frames(b)),
-            policy.frame_threshold)
-        detail = {"query_match_percent": result.query_match_percent,
-                  "index_match_percent": result.index_match_percent}
+            distinct_hashes(parse_frames(a)),
+            distinct_hashes(parse_frames(b)),
+            policy.frame_threshold,
+        )
+        detail = {
+            "query_match_percent": result.query_match_percent,
+            "index_match_percent": result.index_match_percent,
+        }
         distance = 100.0 - result.query_match_percent
-        return Comparison(matched=policy.accepts(Candidate(distance, None, detail)),
-                          distance=distance, detail=detail)
+        return Comparison(
+            matched=policy.accepts(Candidate(distance, None, detail)),
+            distance=distance,
+            detail=detail,
+        )
 
     @classmethod
     def examples(cls) -> list[str]:

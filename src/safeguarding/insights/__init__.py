@@ -19,5 +19,12 @@ from safeguarding.insights.keywordset import KeywordSet, load_keyword_set
 from safeguarding.insights.matcher import Matcher
 from safeguarding.insights.records import Columns, Record, RecordReader
 
-__all__ = ["Attribution", "Columns", "KeywordSet", "Matcher", "Record", "RecordReader",
-           "load_keyword_set"]
+__all__ = [
+    "Attribution",
+    "Columns",
+    "KeywordSet",
+    "Matcher",
+    "Record",
+    "RecordReader",
+    "load_keyword_set",
+]

@@ -30,14 +30,16 @@ DIMENSIONS = ("force", "year")
 DOUBLE_COUNTING_NOTE = (
     "A record naming several platforms counts once for each, so shares add up to more than "
     "100%. A group's 'summed' count adds its members' counts and counts a record naming two "
-    "of them twice; 'naming any' counts each record once.")
+    "of them twice; 'naming any' counts each record once."
+)
 
 
 def check_dimensions(by: tuple[str, ...]) -> tuple[str, ...]:
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
-        raise InvalidInputError("by", f"unknown breakdown {unknown[0]!r}; choose from "
-                                f"{', '.join(DIMENSIONS)}")
+        raise InvalidInputError(
+            "by", f"unknown breakdown {unknown[0]!r}; choose from {', '.join(DIMENSIONS)}"
+        )
     return by
 
 
@@ -109,8 +111,9 @@ class Attribution:
         self.matcher = matcher or Matcher(keywords)
         self._cells: dict[tuple[str, str], _Cell] = {}
         keys = keywords.keys
-        self._group_members = [frozenset(keys.index(k) for k in members)
-                               for members in keywords.groups.values()]
+        self._group_members = [
+            frozenset(keys.index(k) for k in members) for members in keywords.groups.values()
+        ]
 
     def add(self, force: str, year: str, text: str) -> tuple[int, ...]:
         """Count one record; returns the platforms it names (positions in the keyword set)."""
@@ -148,34 +151,57 @@ class Attribution:
         for (force, year), cell in self._cells.items():
             key = (force if "force" in by else None, year if "year" in by else None)
             merged.setdefault(key, self._empty()).add(cell)
-        return [self._breakdown(key, merged[key])
-                for key in sorted(merged, key=lambda k: (k[0] or "", k[1] or ""))]
+        return [
+            self._breakdown(key, merged[key])
+            for key in sorted(merged, key=lambda k: (k[0] or "", k[1] or ""))
+        ]
 
     def _breakdown(self, key: tuple[str | None, str | None], cell: _Cell) -> Breakdown:
-        platforms = tuple(PlatformShare(p.key, p.label, Proportion(count, cell.naming))
-                          for p, count in zip(self.keywords.platforms, cell.platforms,
-                                              strict=True))
+        platforms = tuple(
+            PlatformShare(p.key, p.label, Proportion(count, cell.naming))
+            for p, count in zip(self.keywords.platforms, cell.platforms, strict=True)
+        )
         groups = tuple(
-            GroupShare(name, members,
-                       Proportion(sum(cell.platforms[i] for i in indices), cell.naming),
-                       Proportion(cell.groups[g], cell.naming))
-            for g, ((name, members), indices) in enumerate(zip(
-                self.keywords.groups.items(), self._group_members, strict=True)))
+            GroupShare(
+                name,
+                members,
+                Proportion(sum(cell.platforms[i] for i in indices), cell.naming),
+                Proportion(cell.groups[g], cell.naming),
+            )
+            for g, ((name, members), indices) in enumerate(
+                zip(self.keywords.groups.items(), self._group_members, strict=True)
+            )
+        )
         return Breakdown(key[0], key[1], cell.records, cell.naming, platforms, groups)
 
     def change(self, from_year: str, to_year: str) -> Change:
         """Records (and records naming each platform) from one year to another, over the
         forces with records in both."""
-        forces = tuple(sorted({f for f, y in self._cells if y == from_year}
-                              & {f for f, y in self._cells if y == to_year}))
+        forces = tuple(
+            sorted(
+                {f for f, y in self._cells if y == from_year}
+                & {f for f, y in self._cells if y == to_year}
+            )
+        )
         before, after = self._empty(), self._empty()
         for force in forces:
             before.add(self._cells[(force, from_year)])
             after.add(self._cells[(force, to_year)])
-        platforms = tuple(PlatformChange(p.key, b, a, change(b, a)) for p, b, a in zip(
-            self.keywords.platforms, before.platforms, after.platforms, strict=True))
-        return Change(from_year, to_year, forces, before.records, after.records,
-                      change(before.records, after.records), platforms)
+        platforms = tuple(
+            PlatformChange(p.key, b, a, change(b, a))
+            for p, b, a in zip(
+                self.keywords.platforms, before.platforms, after.platforms, strict=True
+            )
+        )
+        return Change(
+            from_year,
+            to_year,
+            forces,
+            before.records,
+            after.records,
+            change(before.records, after.records),
+            platforms,
+        )
 
     def changes(self) -> list[Change]:
         """Each year against the one before it in the data."""

@@ -30,8 +30,9 @@ def write_chart(attribution: Attribution, path: Path, title: str | None = None) 
     if not series:
         series = attribution.breakdowns()
     latest = series[-1]
-    order = sorted((p for p in latest.platforms if p.share.count),
-                   key=lambda p: -p.share.count)[:MAX_PLATFORMS]
+    order = sorted((p for p in latest.platforms if p.share.count), key=lambda p: -p.share.count)[
+        :MAX_PLATFORMS
+    ]
     height = 0.8 / len(series)
     figure, axes = plt.subplots(figsize=(7.5, 0.28 * max(1, len(order)) * len(series) + 1.6))
     if order:
@@ -41,8 +42,14 @@ def write_chart(attribution: Attribution, path: Path, title: str | None = None) 
         axes.invert_yaxis()
     else:
         axes.set_yticks([])
-        axes.text(0.5, 0.5, "no record names a platform", ha="center", va="center",
-                  transform=axes.transAxes)
+        axes.text(
+            0.5,
+            0.5,
+            "no record names a platform",
+            ha="center",
+            va="center",
+            transform=axes.transAxes,
+        )
     axes.set_xlabel("share of records naming any platform (%)")
     axes.xaxis.grid(True, linewidth=0.5, alpha=0.5)
     axes.set_axisbelow(True)
@@ -51,16 +58,25 @@ def write_chart(attribution: Attribution, path: Path, title: str | None = None) 
     axes.set_title(title or "Platforms named in police records", loc="left", fontsize=11)
     if len(series) > 1 and order:
         axes.legend(loc="lower right", fontsize=8, frameon=False)
-    figure.text(0.01, 0.0, f"Keywords {k.name} {k.version}; whiskers: Wilson 95% interval.\n"
-                + DOUBLE_COUNTING_NOTE.split(". ")[0] + ".", fontsize=7, ha="left", va="top")
+    figure.text(
+        0.01,
+        0.0,
+        f"Keywords {k.name} {k.version}; whiskers: Wilson 95% interval.\n"
+        + DOUBLE_COUNTING_NOTE.split(". ")[0]
+        + ".",
+        fontsize=7,
+        ha="left",
+        va="top",
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
     return path
 
 
-def _bars(axes: Any, breakdown: Breakdown, order: list[Any], s: int, height: float,
-          count: int) -> None:
+def _bars(
+    axes: Any, breakdown: Breakdown, order: list[Any], s: int, height: float, count: int
+) -> None:
     shares = {p.key: p.share for p in breakdown.platforms}
     values, low, high = [], [], []
     for p in order:
@@ -73,9 +89,20 @@ def _bars(axes: Any, breakdown: Breakdown, order: list[Any], s: int, height: flo
     offset = (s - (count - 1) / 2) * height
     positions = [i + offset for i in range(len(order))]
     label = f"{breakdown.year or 'all years'} (n={breakdown.naming_any:,})"
-    bars = axes.barh(positions, values, height=height * 0.9, xerr=[low, high],
-                     error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#555555"},
-                     label=label, color=f"C{s}")
+    bars = axes.barh(
+        positions,
+        values,
+        height=height * 0.9,
+        xerr=[low, high],
+        error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#555555"},
+        label=label,
+        color=f"C{s}",
+    )
     for bar, p, value, above in zip(bars, order, values, high, strict=True):
-        axes.text(value + above + 0.4, bar.get_y() + bar.get_height() / 2,
-                  f"{shares[p.key].percent()}%", va="center", fontsize=7)
+        axes.text(
+            value + above + 0.4,
+            bar.get_y() + bar.get_height() / 2,
+            f"{shares[p.key].percent()}%",
+            va="center",
+            fontsize=7,
+        )

@@ -54,8 +54,9 @@ class Evaluation:
         return all(s.meets_targets for s in self.scores if s.reported)
 
 
-def evaluate(reader: RecordReader, matcher: Finder, *, truth_column: str,
-             id_column: str | None = None) -> Evaluation:
+def evaluate(
+    reader: RecordReader, matcher: Finder, *, truth_column: str, id_column: str | None = None
+) -> Evaluation:
     """Stream the reader's records (its `extra` must include truth_column); a record is
     named by id_column where the file has it, else by its line."""
     keys = matcher.keywords.keys
@@ -81,14 +82,26 @@ def evaluate(reader: RecordReader, matcher: Finder, *, truth_column: str,
         if found == truth:
             exact += 1
         else:
-            misses.append(Miss(record.line, record.row[id_at] if id_at >= 0 else str(record.line),
-                               tuple(keys[i] for i in sorted(truth)),
-                               tuple(keys[i] for i in sorted(found)), record.text))
+            misses.append(
+                Miss(
+                    record.line,
+                    record.row[id_at] if id_at >= 0 else str(record.line),
+                    tuple(keys[i] for i in sorted(truth)),
+                    tuple(keys[i] for i in sorted(found)),
+                    record.text,
+                )
+            )
     reported = set(matcher.keywords.reported)
-    scores = tuple(PlatformScore(p.key, p.label, p.key in reported,
-                                 Proportion(right[i], found_count[i]),
-                                 Proportion(right[i], true_count[i]))
-                   for i, p in enumerate(matcher.keywords.platforms))
+    scores = tuple(
+        PlatformScore(
+            p.key,
+            p.label,
+            p.key in reported,
+            Proportion(right[i], found_count[i]),
+            Proportion(right[i], true_count[i]),
+        )
+        for i, p in enumerate(matcher.keywords.platforms)
+    )
     return Evaluation(total, exact, scores, tuple(misses))
 
 
@@ -99,7 +112,10 @@ def _truth(record: Record, column: int, position: dict[str, int], source: str) -
         if not key:
             continue
         if key not in position:
-            raise RecordsFormatError(f"platform {key!r} in the truth column is not in the "
-                                     "keyword set", source=source, line=record.line)
+            raise RecordsFormatError(
+                f"platform {key!r} in the truth column is not in the keyword set",
+                source=source,
+                line=record.line,
+            )
         truth.add(position[key])
     return truth

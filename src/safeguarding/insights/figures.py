@@ -10,9 +10,15 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 # Plain-word shares, and how close (in percentage points) a share must be to earn one.
-WORDS = ((Decimal(50), "half"), (Decimal(100) / 3, "a third"), (Decimal(25), "a quarter"),
-         (Decimal(20), "a fifth"), (Decimal(10), "a tenth"),
-         (Decimal(200) / 3, "two thirds"), (Decimal(75), "three quarters"))
+WORDS = (
+    (Decimal(50), "half"),
+    (Decimal(100) / 3, "a third"),
+    (Decimal(25), "a quarter"),
+    (Decimal(20), "a fifth"),
+    (Decimal(10), "a tenth"),
+    (Decimal(200) / 3, "two thirds"),
+    (Decimal(75), "three quarters"),
+)
 WORDS_TOLERANCE = Decimal("1.5")
 
 
@@ -42,7 +48,7 @@ def format_percent(value: Decimal | None, *, signed: bool = False) -> str:
 
 
 def in_words(part: int, whole: int) -> str | None:
-    """"half", "a quarter" ... when the share is within WORDS_TOLERANCE points of one."""
+    """ "half", "a quarter" ... when the share is within WORDS_TOLERANCE points of one."""
     exact = percent(part, whole, places=6)
     if exact is None:
         return None

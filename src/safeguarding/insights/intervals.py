@@ -34,6 +34,9 @@ class Proportion:
 
     def as_dict(self) -> dict[str, object]:
         interval = self.interval
-        return {"count": self.count, "total": self.total,
-                "share": None if self.share is None else round(self.share, 6),
-                "ci95": None if interval is None else [round(x, 6) for x in interval]}
+        return {
+            "count": self.count,
+            "total": self.total,
+            "share": None if self.share is None else round(self.share, 6),
+            "ci95": None if interval is None else [round(x, 6) for x in interval],
+        }

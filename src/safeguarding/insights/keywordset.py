@@ -89,8 +89,10 @@ def load_keyword_set(name_or_path: str | Path) -> KeywordSet:
     if not path.suffix and path.parent == Path():
         path = BUNDLED / f"{name_or_path}.toml"
         if not path.is_file():
-            raise KeywordSetError(f"no bundled keyword set {str(name_or_path)!r}; bundled: "
-                                  f"{', '.join(bundled_names())}, or give a .toml file")
+            raise KeywordSetError(
+                f"no bundled keyword set {str(name_or_path)!r}; bundled: "
+                f"{', '.join(bundled_names())}, or give a .toml file"
+            )
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -110,11 +112,13 @@ def parse_keyword_set(raw: bytes, *, source: str) -> KeywordSet:
     if not platforms:
         reader.fail("no platforms")
     keys = [p.key for p in platforms]
-    reported = tuple(reader.known(reader.words(data, "reported", "the file", required=False),
-                                  keys, "reported"))
+    reported = tuple(
+        reader.known(reader.words(data, "reported", "the file", required=False), keys, "reported")
+    )
     groups = {
-        name: tuple(reader.known(reader.words(data["groups"], name, "groups"), keys,
-                                 f"groups.{name}"))
+        name: tuple(
+            reader.known(reader.words(data["groups"], name, "groups"), keys, f"groups.{name}")
+        )
         for name in reader.get(data, "groups", dict, "the file", required=False)
     }
     reader.no_name_twice(platforms)
@@ -122,8 +126,12 @@ def parse_keyword_set(raw: bytes, *, source: str) -> KeywordSet:
         name=reader.get(data, "name", str, "the file"),
         version=str(reader.get(data, "version", str, "the file")),
         description=reader.get(data, "description", str, "the file", required=False) or "",
-        source=source, sha256=hashlib.sha256(raw).hexdigest(), platforms=platforms,
-        reported=reported, groups=groups)
+        source=source,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        platforms=platforms,
+        reported=reported,
+        groups=groups,
+    )
 
 
 class _Reader:
@@ -138,11 +146,13 @@ class _Reader:
     def keys(self, table: dict[str, Any], allowed: set[str], where: str) -> None:
         unknown = sorted(set(table) - allowed)
         if unknown:
-            self.fail(f"{where}: unknown field {unknown[0]!r} "
-                      f"(known: {', '.join(sorted(allowed))})")
+            self.fail(
+                f"{where}: unknown field {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
+            )
 
-    def get(self, table: dict[str, Any], field: str, kind: type, where: str, *,
-            required: bool = True) -> Any:
+    def get(
+        self, table: dict[str, Any], field: str, kind: type, where: str, *, required: bool = True
+    ) -> Any:
         if field not in table:
             if required:
                 self.fail(f"{where}: missing {field!r}")
@@ -154,8 +164,9 @@ class _Reader:
             self.fail(f"{where}: {field!r} must be a {kind.__name__}")
         return value
 
-    def words(self, table: dict[str, Any], field: str, where: str, *,
-              required: bool = True) -> list[str]:
+    def words(
+        self, table: dict[str, Any], field: str, where: str, *, required: bool = True
+    ) -> list[str]:
         value = self.get(table, field, list, where, required=required)
         if not all(isinstance(x, str) for x in value):
             self.fail(f"{where}: {field!r} must be a list of strings")
@@ -172,55 +183,67 @@ class _Reader:
         body = text[:-1] if stem and text.endswith("*") else text
         words = tuple(body.split(" "))
         if not all(_WORD.fullmatch(w) for w in words):
-            self.fail(f"{where}: {text!r} must be lower-case letters and digits in words "
-                      "separated by single spaces" + ("" if stem else ", without '*'"))
+            self.fail(
+                f"{where}: {text!r} must be lower-case letters and digits in words "
+                "separated by single spaces" + ("" if stem else ", without '*'")
+            )
         if body != text and len(words[-1]) < 3:
             self.fail(f"{where}: {text!r}: a stem ('*') needs 3 letters or more before it")
         return (*words[:-1], words[-1] + "*") if body != text else words
 
-    def context(self, table: dict[str, Any], field: str, where: str
-                ) -> frozenset[tuple[str, ...]]:
+    def context(self, table: dict[str, Any], field: str, where: str) -> frozenset[tuple[str, ...]]:
         found = self.words(table, field, where, required=False)
-        return frozenset((NUMBER,) if text == NUMBER else self.phrase(text, f"{where}.{field}",
-                                                                      stem=False)
-                         for text in found)
+        return frozenset(
+            (NUMBER,) if text == NUMBER else self.phrase(text, f"{where}.{field}", stem=False)
+            for text in found
+        )
 
     def platform(self, key: str, table: Any) -> Platform:
         where = f"platforms.{key}"
         if not _KEY.fullmatch(key) or not isinstance(table, dict):
             self.fail(f"{where}: a platform is a table with a lower-case key")
         self.keys(table, _PLATFORM, where)
-        names = tuple(self.phrase(n, f"{where}.names", stem=True)
-                      for n in self.words(table, "names", where))
-        terms = tuple(self.term(t, f"{where}.terms[{i}]") for i, t in
-                      enumerate(self.get(table, "terms", list, where, required=False)))
+        names = tuple(
+            self.phrase(n, f"{where}.names", stem=True) for n in self.words(table, "names", where)
+        )
+        terms = tuple(
+            self.term(t, f"{where}.terms[{i}]")
+            for i, t in enumerate(self.get(table, "terms", list, where, required=False))
+        )
         if not names and not terms:
             self.fail(f"{where}: no names and no terms")
         near = self.get(table, "near_misses", bool, where, required=False)
-        return Platform(key=key, label=self.get(table, "label", str, where), names=names,
-                        near_misses=near, not_slips=frozenset(
-                            self.words(table, "not_slips", where, required=False)),
-                        terms=terms)
+        return Platform(
+            key=key,
+            label=self.get(table, "label", str, where),
+            names=names,
+            near_misses=near,
+            not_slips=frozenset(self.words(table, "not_slips", where, required=False)),
+            terms=terms,
+        )
 
     def term(self, table: Any, where: str) -> Term:
         if not isinstance(table, dict):
             self.fail(f"{where}: a term is a table")
         self.keys(table, _TERM, where)
-        spellings = tuple(self.phrase(w, f"{where}.words", stem=False)
-                          for w in self.words(table, "words", where))
+        spellings = tuple(
+            self.phrase(w, f"{where}.words", stem=False) for w in self.words(table, "words", where)
+        )
         if not spellings:
             self.fail(f"{where}: 'words' is empty")
-        return Term(spellings=spellings, why=self.get(table, "why", str, where, required=False),
-                    after=self.context(table, "after", where),
-                    before=self.context(table, "before", where),
-                    capitalised=self.get(table, "capitalised", bool, where, required=False),
-                    not_after=self.context(table, "not_after", where),
-                    not_before=self.context(table, "not_before", where))
+        return Term(
+            spellings=spellings,
+            why=self.get(table, "why", str, where, required=False),
+            after=self.context(table, "after", where),
+            before=self.context(table, "before", where),
+            capitalised=self.get(table, "capitalised", bool, where, required=False),
+            not_after=self.context(table, "not_after", where),
+            not_before=self.context(table, "not_before", where),
+        )
 
     def no_name_twice(self, platforms: tuple[Platform, ...]) -> None:
         seen: dict[tuple[str, ...], str] = {}
         for p in platforms:
             for words in (*p.names, *(s for t in p.terms for s in t.spellings)):
                 if seen.setdefault(words, p.key) != p.key:
-                    self.fail(f"platforms.{p.key}: {' '.join(words)!r} also names "
-                              f"{seen[words]!r}")
+                    self.fail(f"platforms.{p.key}: {' '.join(words)!r} also names {seen[words]!r}")

@@ -71,8 +71,7 @@ class Matcher:
             for words in platform.names:
                 self._add(_Rule(index, words, None))
                 body = words[0].rstrip("*")
-                if (platform.near_misses and len(words) == 1
-                        and len(body) >= NEAR_MISS_MIN_LENGTH):
+                if platform.near_misses and len(words) == 1 and len(body) >= NEAR_MISS_MIN_LENGTH:
                     near.setdefault(body, []).append(index)
             for term in platform.terms:
                 for words in term.spellings:
@@ -101,8 +100,11 @@ class Matcher:
             rules += self._stems.get(word[:length], ())
         if not rules and len(word) >= NEAR_MISS_MIN_LENGTH - 1 and not word[0].isdigit():
             for name in self._near.find(word):
-                rules += [_Rule(p, (word,), None) for p in self._near_platforms[name]
-                          if word not in self._not_slips[p]]
+                rules += [
+                    _Rule(p, (word,), None)
+                    for p in self._near_platforms[name]
+                    if word not in self._not_slips[p]
+                ]
         return tuple(rules)
 
     def indices(self, text: str) -> tuple[int, ...]:
@@ -151,8 +153,9 @@ class Matcher:
             keys = self._keys[found] = tuple(self.keywords.platforms[i].key for i in found)
         return keys
 
-    def _matches_at_any(self, rule: _Rule, word: str, words: list[str],
-                        original: list[str] | None) -> bool:
+    def _matches_at_any(
+        self, rule: _Rule, word: str, words: list[str], original: list[str] | None
+    ) -> bool:
         n = len(rule.words)
         for i, w in enumerate(words):
             if w != word or not _words_match(rule.words, words, i):
@@ -179,7 +182,7 @@ def _follows(context: frozenset[tuple[str, ...]], words: list[str], i: int) -> b
         if phrase == (NUMBER,):
             if i > 0 and words[i - 1][0].isdigit():
                 return True
-        elif i >= k and tuple(words[i - k:i]) == phrase:
+        elif i >= k and tuple(words[i - k : i]) == phrase:
             return True
     return False
 
@@ -190,13 +193,14 @@ def _precedes(context: frozenset[tuple[str, ...]], words: list[str], j: int) -> 
         if phrase == (NUMBER,):
             if j < len(words) and words[j][0].isdigit():
                 return True
-        elif tuple(words[j:j + len(phrase)]) == phrase:
+        elif tuple(words[j : j + len(phrase)]) == phrase:
             return True
     return False
 
 
-def _context_allows(term: Term, words: list[str], i: int, n: int,
-                    original: list[str] | None) -> bool:
+def _context_allows(
+    term: Term, words: list[str], i: int, n: int, original: list[str] | None
+) -> bool:
     """Guards first (a false friend's context rules the word out), then cues."""
     if _follows(term.not_after, words, i) or _precedes(term.not_before, words, i + n):
         return False

@@ -42,8 +42,14 @@ class Record:
 class RecordReader:
     """Iterate the records of one file; `index(name)` finds a further column's position."""
 
-    def __init__(self, path: Path, columns: Columns = Columns(), *,
-                 extra: tuple[str, ...] = (), encoding: str = DEFAULT_ENCODING) -> None:
+    def __init__(
+        self,
+        path: Path,
+        columns: Columns = Columns(),
+        *,
+        extra: tuple[str, ...] = (),
+        encoding: str = DEFAULT_ENCODING,
+    ) -> None:
         self.path = path
         self.columns = columns
         self.extra = extra
@@ -56,8 +62,9 @@ class RecordReader:
         except UnicodeDecodeError:
             ascii_compatible = False
         if not ascii_compatible:
-            raise RecordsFormatError(f"encoding {encoding!r} is not ASCII-compatible; "
-                                     "convert the file to UTF-8 first")
+            raise RecordsFormatError(
+                f"encoding {encoding!r} is not ASCII-compatible; convert the file to UTF-8 first"
+            )
         self.encoding = encoding
         self.header: list[str] = []
 
@@ -68,8 +75,9 @@ class RecordReader:
         try:
             stream = self.path.open("rb")
         except OSError as exc:
-            raise RecordsFormatError(f"cannot read: {exc.strerror}",
-                                     source=str(self.path)) from None
+            raise RecordsFormatError(
+                f"cannot read: {exc.strerror}", source=str(self.path)
+            ) from None
         with stream:
             yield from self._records(stream)
 
@@ -90,9 +98,12 @@ class RecordReader:
         wanted = (c.force, c.year, c.text, *self.extra)
         missing = [name for name in wanted if name not in self.header]
         if missing:
-            raise self._fail(f"no column {missing[0]!r} (columns: {', '.join(self.header)}); "
-                             "choose the columns with --force-column, --year-column and "
-                             "--text-column", 1)
+            raise self._fail(
+                f"no column {missing[0]!r} (columns: {', '.join(self.header)}); "
+                "choose the columns with --force-column, --year-column and "
+                "--text-column",
+                1,
+            )
         force, year, text = (self.header.index(name) for name in (c.force, c.year, c.text))
         width = len(self.header)
         start = reader.line_num + 1
@@ -139,5 +150,7 @@ class _DecodedLines:
         except UnicodeDecodeError as exc:
             raise RecordsFormatError(
                 f"not {self._encoding} text (byte {exc.start + 1} of the line); give the "
-                "file's encoding with --encoding", source=str(self._path),
-                line=self._line) from None
+                "file's encoding with --encoding",
+                source=str(self._path),
+                line=self._line,
+            ) from None

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def one_slip(a: str, b: str) -> bool:
@@ -20,8 +20,12 @@ def one_slip(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     short, long = (a, b) if len(a) < len(b) else (b, a)
     return short in _deletions(long)
 
@@ -39,5 +43,4 @@ class NearMisses:
         candidates: set[str] = set()
         for key in {word} | _deletions(word):
             candidates |= self._by_key.get(key, set())
-        return sorted(name for name in candidates
-                      if name[0] == word[0] and one_slip(word, name))
+        return sorted(name for name in candidates if name[0] == word[0] and one_slip(word, name))

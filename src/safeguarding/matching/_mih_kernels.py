@@ -38,11 +38,14 @@ def prefetch(typingctx, array, flat_index):  # type: ignore[no-untyped-def]
         pointer = builder.bitcast(builder.gep(data, [args[1]]), byte_pointer)
         i32 = ir.IntType(32)
         function = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
-            "llvm.prefetch.p0")
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
         # read (0), keep in all cache levels (3), data cache (1)
-        builder.call(function, [pointer, ir.Constant(i32, 0), ir.Constant(i32, 3),
-                                ir.Constant(i32, 1)])
+        builder.call(
+            function, [pointer, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)]
+        )
         return context.get_dummy_value()
 
     return signature, codegen
@@ -58,8 +61,12 @@ def popcount64(x: int) -> int:
 
 @njit(inline="always", cache=True)
 def distance(hashes: np.ndarray, row: int, q: np.ndarray) -> int:
-    return (popcount64(hashes[row, 0] ^ q[0]) + popcount64(hashes[row, 1] ^ q[1])
-            + popcount64(hashes[row, 2] ^ q[2]) + popcount64(hashes[row, 3] ^ q[3]))
+    return (
+        popcount64(hashes[row, 0] ^ q[0])
+        + popcount64(hashes[row, 1] ^ q[1])
+        + popcount64(hashes[row, 2] ^ q[2])
+        + popcount64(hashes[row, 3] ^ q[3])
+    )
 
 
 @njit(inline="always", cache=True)
@@ -76,8 +83,14 @@ def substring(h: np.ndarray, start: int, length: int) -> np.uint64:
 
 
 @njit(cache=True)
-def build_table(hashes: np.ndarray, start: int, length: int, bucket_bits: int,
-                offsets: np.ndarray, entries: np.ndarray) -> None:
+def build_table(
+    hashes: np.ndarray,
+    start: int,
+    length: int,
+    bucket_bits: int,
+    offsets: np.ndarray,
+    entries: np.ndarray,
+) -> None:
     """Counting sort of rows by the top `bucket_bits` of their substring. Each entry packs
     the row with the substring's remaining low bits: `row << low_bits | low`."""
     n = hashes.shape[0]
@@ -102,8 +115,16 @@ def build_table(hashes: np.ndarray, start: int, length: int, bucket_bits: int,
 
 
 @njit(inline="always", cache=True)
-def _keep(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int, row: int,
-          out_rows: np.ndarray, out_dists: np.ndarray, count: int) -> int:
+def _keep(
+    hashes: np.ndarray,
+    dead: np.ndarray,
+    q: np.ndarray,
+    threshold: int,
+    row: int,
+    out_rows: np.ndarray,
+    out_dists: np.ndarray,
+    count: int,
+) -> int:
     """Verify one row on all 256 bits; if it is a live match, record it. Returns the count
     of matches (which goes on past the room in out_*, so callers know to ask again)."""
     d = distance(hashes, row, q)
@@ -116,22 +137,42 @@ def _keep(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int, r
 
 
 @njit(inline="always", cache=True)
-def _found_earlier(h: np.ndarray, q_subs: np.ndarray, starts: np.ndarray,
-                   lengths: np.ndarray, radii: np.ndarray, table: int) -> bool:
+def _found_earlier(
+    h: np.ndarray,
+    q_subs: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    radii: np.ndarray,
+    table: int,
+) -> bool:
     """Whether a table before `table` also finds this hash (its substring there is within
     that table's radius): then that table reported it, and this one must not again."""
     for u in range(table):
-        if radii[u] >= 0 and popcount64(substring(h, starts[u], lengths[u]) ^ q_subs[u]
-                                        ) <= radii[u]:
+        if (
+            radii[u] >= 0
+            and popcount64(substring(h, starts[u], lengths[u]) ^ q_subs[u]) <= radii[u]
+        ):
             return True
     return False
 
 
 @njit(inline="always", cache=True)
-def _verify(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
-            candidates: np.ndarray, tables: np.ndarray, n: int, q_subs: np.ndarray,
-            starts: np.ndarray, lengths: np.ndarray, radii: np.ndarray,
-            out_rows: np.ndarray, out_dists: np.ndarray, count: int) -> int:
+def _verify(
+    hashes: np.ndarray,
+    dead: np.ndarray,
+    q: np.ndarray,
+    threshold: int,
+    candidates: np.ndarray,
+    tables: np.ndarray,
+    n: int,
+    q_subs: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    radii: np.ndarray,
+    out_rows: np.ndarray,
+    out_dists: np.ndarray,
+    count: int,
+) -> int:
     """Keep each live candidate within the threshold, once: a row is a candidate in every
     table whose substring it shares within the radius, and only the first reports it."""
     for c in range(n):
@@ -139,8 +180,11 @@ def _verify(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
             prefetch(hashes, np.int64(candidates[c + _AHEAD_HASHES]) * 4)
         row = np.int64(candidates[c])
         d = distance(hashes, row, q)
-        if d <= threshold and not dead[row] and not _found_earlier(
-                hashes[row], q_subs, starts, lengths, radii, np.int64(tables[c])):
+        if (
+            d <= threshold
+            and not dead[row]
+            and not _found_earlier(hashes[row], q_subs, starts, lengths, radii, np.int64(tables[c]))
+        ):
             if count < out_rows.shape[0]:
                 out_rows[count] = row
                 out_dists[count] = d
@@ -149,8 +193,7 @@ def _verify(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
 
 
 @njit(inline="always", cache=True)
-def _probe_values(v: int, length: int, radius: int, values: np.ndarray
-                  ) -> int:
+def _probe_values(v: int, length: int, radius: int, values: np.ndarray) -> int:
     """Every value within `radius` bits of v (radius at most 3), into `values`."""
     n = np.int64(0)
     values[n] = v
@@ -173,10 +216,21 @@ def _probe_values(v: int, length: int, radius: int, values: np.ndarray
 
 
 @njit(cache=True)
-def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
-              radii: np.ndarray, bucket_bits: int, offsets: np.ndarray,
-              entries: np.ndarray, q: np.ndarray, threshold: int, out_rows: np.ndarray,
-              out_dists: np.ndarray, budget: int) -> int:
+def query_one(
+    hashes: np.ndarray,
+    dead: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    radii: np.ndarray,
+    bucket_bits: int,
+    offsets: np.ndarray,
+    entries: np.ndarray,
+    q: np.ndarray,
+    threshold: int,
+    out_rows: np.ndarray,
+    out_dists: np.ndarray,
+    budget: int,
+) -> int:
     """Rows within `threshold` of q, each once, written to out_*; returns how many there
     are (which may be more than out_* holds: callers then ask again), or -1 when
     more than `budget` candidates turned up (a query inside a huge cluster of near-identical
@@ -219,9 +273,22 @@ def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths:
                 entry = entries[t, j]
                 if (entry & mask) == want:
                     if n == candidates.shape[0]:
-                        count = _verify(hashes, dead, q, threshold, candidates, tables, n,
-                                        q_subs, starts, lengths, radii, out_rows, out_dists,
-                                        count)
+                        count = _verify(
+                            hashes,
+                            dead,
+                            q,
+                            threshold,
+                            candidates,
+                            tables,
+                            n,
+                            q_subs,
+                            starts,
+                            lengths,
+                            radii,
+                            out_rows,
+                            out_dists,
+                            count,
+                        )
                         gathered += n
                         n = 0
                         if gathered > budget:
@@ -229,13 +296,33 @@ def query_one(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths:
                     candidates[n] = entry >> np.uint32(shift)
                     tables[n] = t
                     n += 1
-    return _verify(hashes, dead, q, threshold, candidates, tables, n, q_subs, starts, lengths,
-                   radii, out_rows, out_dists, count)
+    return _verify(
+        hashes,
+        dead,
+        q,
+        threshold,
+        candidates,
+        tables,
+        n,
+        q_subs,
+        starts,
+        lengths,
+        radii,
+        out_rows,
+        out_dists,
+        count,
+    )
 
 
 @njit(cache=True)
-def scan(hashes: np.ndarray, dead: np.ndarray, q: np.ndarray, threshold: int,
-         out_rows: np.ndarray, out_dists: np.ndarray) -> int:
+def scan(
+    hashes: np.ndarray,
+    dead: np.ndarray,
+    q: np.ndarray,
+    threshold: int,
+    out_rows: np.ndarray,
+    out_dists: np.ndarray,
+) -> int:
     """Brute force over every row: for small indexes and very wide thresholds."""
     count = np.int64(0)
     for row in range(hashes.shape[0]):
@@ -255,22 +342,49 @@ def sort_hits(rows: np.ndarray, dists: np.ndarray, count: int) -> None:
 
 
 @njit(parallel=True, cache=True)
-def query_batch(hashes: np.ndarray, dead: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
-                radii: np.ndarray, bucket_bits: int, offsets: np.ndarray,
-                entries: np.ndarray, queries: np.ndarray, threshold: int, which: np.ndarray,
-                out_starts: np.ndarray, out_rows: np.ndarray, out_dists: np.ndarray,
-                counts: np.ndarray, use_scan: bool, budget: int) -> None:
+def query_batch(
+    hashes: np.ndarray,
+    dead: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    radii: np.ndarray,
+    bucket_bits: int,
+    offsets: np.ndarray,
+    entries: np.ndarray,
+    queries: np.ndarray,
+    threshold: int,
+    which: np.ndarray,
+    out_starts: np.ndarray,
+    out_rows: np.ndarray,
+    out_dists: np.ndarray,
+    counts: np.ndarray,
+    use_scan: bool,
+    budget: int,
+) -> None:
     """query_one (or scan) for queries[which[k]], in parallel, into
     out_*[out_starts[k]:out_starts[k + 1]]; counts[k] is how many hits there are (more than
     the room means: ask again with more). Each query's hits come by distance, then row."""
     for k in prange(which.shape[0]):
         q = queries[which[k]]
-        rows = out_rows[out_starts[k]:out_starts[k + 1]]
-        dists = out_dists[out_starts[k]:out_starts[k + 1]]
+        rows = out_rows[out_starts[k] : out_starts[k + 1]]
+        dists = out_dists[out_starts[k] : out_starts[k + 1]]
         count = np.int64(-1)
         if not use_scan:
-            count = query_one(hashes, dead, starts, lengths, radii, bucket_bits, offsets,
-                              entries, q, threshold, rows, dists, budget)
+            count = query_one(
+                hashes,
+                dead,
+                starts,
+                lengths,
+                radii,
+                bucket_bits,
+                offsets,
+                entries,
+                q,
+                threshold,
+                rows,
+                dists,
+                budget,
+            )
         if count < 0:
             count = scan(hashes, dead, q, threshold, rows, dists)
         if count <= rows.shape[0]:

@@ -56,8 +56,10 @@ class QuerySignal:
 def query_from_hashes(hashes: ContentHashes) -> list[QuerySignal]:
     """Every signal of the content with what its type searches for it (each PDQ view with
     its rotations and flips, named `rotate90` or `trimmed/rotate90` in match results)."""
-    return [QuerySignal(s.type, s.value, s.quality, get_signal_type(s.type).variants(s))
-            for s in hashes.signals]
+    return [
+        QuerySignal(s.type, s.value, s.quality, get_signal_type(s.type).variants(s))
+        for s in hashes.signals
+    ]
 
 
 @dataclass
@@ -80,9 +82,15 @@ class _Gaps:
 class Matcher:
     """`settings`: what signal types read at match time (the do-not-match distances)."""
 
-    def __init__(self, db: Database, *, refresh_seconds: float = 0.5,
-                 settings: Settings | None = None, store: BankStore | None = None,
-                 snapshot_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        refresh_seconds: float = 0.5,
+        settings: Settings | None = None,
+        store: BankStore | None = None,
+        snapshot_dir: Path | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings or Settings()
         self.snapshot_dir = snapshot_dir
@@ -113,9 +121,11 @@ class Matcher:
             for signal_type in signal_types():
                 name = signal_type.name
                 self._indexes[name] = signal_type.get_index_cls().build(
-                    self.store.index_values(session, name))
+                    self.store.index_values(session, name)
+                )
                 self._dnm[name] = signal_type.get_do_not_match_index_cls().build(
-                    self.store.do_not_match_values(session, name))
+                    self.store.do_not_match_values(session, name)
+                )
             self._thresholds = _search_thresholds(self.store.enabled_policies(session))
             self._checked_at = time.monotonic()
             self._dirty = False
@@ -133,9 +143,13 @@ class Matcher:
                 index.save(work / f"{name}.idx")
             for name, index in self._dnm.items():
                 index.save(work / f"dnm-{name}.idx")
-            manifest = {"format": SNAPSHOT_FORMAT, "last_change": self._last_change,
-                        "pending_gaps": sorted(self._gaps.first_seen),
-                        "signal_types": sorted(self._indexes), "dnm": sorted(self._dnm)}
+            manifest = {
+                "format": SNAPSHOT_FORMAT,
+                "last_change": self._last_change,
+                "pending_gaps": sorted(self._gaps.first_seen),
+                "signal_types": sorted(self._indexes),
+                "dnm": sorted(self._dnm),
+            }
             (work / SNAPSHOT_MANIFEST).write_text(json.dumps(manifest))
             if folder.exists():
                 old = folder.with_name(f".old-{folder.name}-{os.getpid()}")
@@ -148,17 +162,27 @@ class Matcher:
     def _load_snapshot(self, folder: Path) -> None:
         manifest = json.loads((folder / SNAPSHOT_MANIFEST).read_text())
         if manifest.get("format") not in (1, SNAPSHOT_FORMAT):
-            raise InvalidInputError("index_dir", f"{folder}: unknown snapshot format "
-                                        f"{manifest.get('format')!r}")
+            raise InvalidInputError(
+                "index_dir", f"{folder}: unknown snapshot format {manifest.get('format')!r}"
+            )
         names = list(manifest["signal_types"])
         if manifest["format"] == 1:  # it kept vPDQ's index beside the others, unlisted
-            names += [t.name for t in signal_types() if t.name not in names
-                      and (folder / f"{t.name}.idx").is_file()]
+            names += [
+                t.name
+                for t in signal_types()
+                if t.name not in names and (folder / f"{t.name}.idx").is_file()
+            ]
         with self._lock, self.db.read() as session:
-            self._indexes = {name: get_signal_type(name).get_index_cls().load(
-                folder / f"{name}.idx") for name in names}
-            self._dnm = {name: get_signal_type(name).get_do_not_match_index_cls().load(
-                folder / f"dnm-{name}.idx") for name in manifest["dnm"]}
+            self._indexes = {
+                name: get_signal_type(name).get_index_cls().load(folder / f"{name}.idx")
+                for name in names
+            }
+            self._dnm = {
+                name: get_signal_type(name)
+                .get_do_not_match_index_cls()
+                .load(folder / f"dnm-{name}.idx")
+                for name in manifest["dnm"]
+            }
             self._last_change = int(manifest["last_change"])
             now = time.monotonic()
             self._gaps.first_seen = {int(g): now for g in manifest["pending_gaps"]}
@@ -173,8 +197,9 @@ class Matcher:
         """Apply changes committed since the last refresh. Returns how many were applied."""
         with self._lock, self.db.read() as session:
             now = time.monotonic()
-            changes = self.store.changes_since(session, self._last_change,
-                                               also=self._gaps.first_seen)
+            changes = self.store.changes_since(
+                session, self._last_change, also=self._gaps.first_seen
+            )
             self._gaps.note(changes, self._last_change, now)
             adds: dict[str, list[int]] = defaultdict(list)
             dnm_adds: dict[str, list[int]] = defaultdict(list)
@@ -238,8 +263,12 @@ class Matcher:
         if not candidates:
             return MatchResult([], suppressed)
         with self.db.read() as session:
-            live = {entry.id: (entry, bank) for entry, bank in
-                    self.store.entries_with_banks(session, {c[2].id for c in candidates})}
+            live = {
+                entry.id: (entry, bank)
+                for entry, bank in self.store.entries_with_banks(
+                    session, {c[2].id for c in candidates}
+                )
+            }
         best: dict[int, Match] = {}
         for signal, variant, hit in candidates:
             if hit.id not in live:
@@ -254,8 +283,9 @@ class Matcher:
         matches = sorted(best.values(), key=lambda m: (m.distance, m.bank, m.entry_id))
         return MatchResult(matches, suppressed)
 
-    def _candidates(self, signal: QuerySignal
-                    ) -> Iterable[tuple[QuerySignal, str | None, IndexHit]]:
+    def _candidates(
+        self, signal: QuerySignal
+    ) -> Iterable[tuple[QuerySignal, str | None, IndexHit]]:
         index = self._indexes.get(signal.type)
         if index is None:
             return
@@ -276,15 +306,26 @@ class Matcher:
 
 def _search_thresholds(policies: list[BankPolicy]) -> dict[str, int]:
     """Per signal type, the largest distance any enabled bank's policy needs searched."""
-    return {t.name: max((p.for_type(t.name).search_threshold() for p in policies), default=0)
-            for t in signal_types()}
+    return {
+        t.name: max((p.for_type(t.name).search_threshold() for p in policies), default=0)
+        for t in signal_types()
+    }
 
 
-def _match(entry: BankEntry, bank: Bank, signal: QuerySignal, variant: str | None,
-           candidate: Candidate) -> Match:
+def _match(
+    entry: BankEntry, bank: Bank, signal: QuerySignal, variant: str | None, candidate: Candidate
+) -> Match:
     return Match(
-        bank=bank.name, entry_id=entry.id, signal_type=entry.signal_type,
-        distance=candidate.distance, action=bank.policy.action, quality=signal.quality,
-        variant=variant, labels=entry.labels, source=bank.source, source_ref=entry.source_ref,
-        detail=dict(candidate.detail), entry_view=entry.metadata.get("view"),
+        bank=bank.name,
+        entry_id=entry.id,
+        signal_type=entry.signal_type,
+        distance=candidate.distance,
+        action=bank.policy.action,
+        quality=signal.quality,
+        variant=variant,
+        labels=entry.labels,
+        source=bank.source,
+        source_ref=entry.source_ref,
+        detail=dict(candidate.detail),
+        entry_view=entry.metadata.get("view"),
     )

@@ -124,12 +124,18 @@ class _Tables:
         offsets = np.zeros((m, (1 << bucket_bits) + 1), dtype=np.uint32)
         entries = np.empty((m, n), dtype=np.uint32)
         for t in range(m):
-            kernels.build_table(hashes, starts[t], lengths[t], bucket_bits, offsets[t],
-                                entries[t])
+            kernels.build_table(hashes, starts[t], lengths[t], bucket_bits, offsets[t], entries[t])
         _release_freed_memory()
-        return cls(hashes, ids, np.array(starts, dtype=np.int64),
-                   np.array(lengths, dtype=np.int64), bucket_bits, offsets, entries,
-                   np.zeros(n, dtype=np.bool_))
+        return cls(
+            hashes,
+            ids,
+            np.array(starts, dtype=np.int64),
+            np.array(lengths, dtype=np.int64),
+            bucket_bits,
+            offsets,
+            entries,
+            np.zeros(n, dtype=np.bool_),
+        )
 
     def __len__(self) -> int:
         return len(self.ids) - self.dead_count
@@ -157,9 +163,11 @@ class _Tables:
         r = radii(threshold, len(self.starts))
         if int(r.max()) > 3:
             return r, True
-        probes = sum(math.comb(int(length), i) for length, radius in zip(self.lengths, r,
-                                                                         strict=True)
-                     for i in range(int(radius) + 1))
+        probes = sum(
+            math.comb(int(length), i)
+            for length, radius in zip(self.lengths, r, strict=True)
+            for i in range(int(radius) + 1)
+        )
         per_bucket = len(self.ids) / (1 << self.bucket_bits)
         return r, probes * max(per_bucket, 1.0) * 4 > len(self.ids)
 
@@ -177,10 +185,25 @@ class _Tables:
             rows = np.empty(int(bounds[-1]), dtype=np.int64)
             dists = np.empty(int(bounds[-1]), dtype=np.int64)
             counts = np.zeros(len(which), dtype=np.int64)
-            kernels.query_batch(self.hashes, self.dead, self.starts, self.lengths, r,
-                                self.bucket_bits, self.offsets, self.entries, queries,
-                                threshold, which, bounds, rows, dists, counts, use_scan,
-                                budget)
+            kernels.query_batch(
+                self.hashes,
+                self.dead,
+                self.starts,
+                self.lengths,
+                r,
+                self.bucket_bits,
+                self.offsets,
+                self.entries,
+                queries,
+                threshold,
+                which,
+                bounds,
+                rows,
+                dists,
+                counts,
+                use_scan,
+                budget,
+            )
             fits = counts <= rooms
             for k in np.flatnonzero(fits).tolist():
                 start = int(bounds[k])
@@ -188,8 +211,10 @@ class _Tables:
                 found[int(which[k])] = rows[start:end], dists[start:end]
             which, rooms = which[~fits], counts[~fits]
         with _collector_paused():
-            return [list(map(IndexHit, self.ids[found[i][0]].tolist(), found[i][1].tolist()))
-                    for i in range(len(queries))]
+            return [
+                list(map(IndexHit, self.ids[found[i][0]].tolist(), found[i][1].tolist()))
+                for i in range(len(queries))
+            ]
 
 
 class PdqIndex:
@@ -207,12 +232,18 @@ class PdqIndex:
         for entry_id, value in items:
             ids.append(entry_id)
             values.append(value)
-        return cls.from_arrays(np.array(ids, dtype=np.int64), hex_to_words(values),
-                               min_delta=min_delta)
+        return cls.from_arrays(
+            np.array(ids, dtype=np.int64), hex_to_words(values), min_delta=min_delta
+        )
 
     @classmethod
-    def from_arrays(cls, ids: npt.NDArray[np.int64], hashes: npt.NDArray[np.uint64], *,
-                    min_delta: int = MIN_DELTA) -> Self:
+    def from_arrays(
+        cls,
+        ids: npt.NDArray[np.int64],
+        hashes: npt.NDArray[np.uint64],
+        *,
+        min_delta: int = MIN_DELTA,
+    ) -> Self:
         """Build from ids and (n, 4) uint64 words (see `hex_to_words`); ids must be unique."""
         index = cls(min_delta=min_delta)
         if len(np.unique(ids)) != len(ids):
@@ -237,10 +268,16 @@ class PdqIndex:
 
     def add(self, items: Iterable[tuple[int, str]]) -> None:
         pairs = list(items)
-        in_tables = (self._tables.rows_of([i for i, _ in pairs]) >= 0 if self._tables
-                     else np.zeros(len(pairs), dtype=np.bool_))
-        fresh = [pair for pair, known in zip(pairs, in_tables.tolist(), strict=True)
-                 if not known and pair[0] not in self._delta]
+        in_tables = (
+            self._tables.rows_of([i for i, _ in pairs]) >= 0
+            if self._tables
+            else np.zeros(len(pairs), dtype=np.bool_)
+        )
+        fresh = [
+            pair
+            for pair, known in zip(pairs, in_tables.tolist(), strict=True)
+            if not known and pair[0] not in self._delta
+        ]
         if not fresh:
             return
         self._delta.add(fresh)
@@ -283,8 +320,9 @@ class PdqIndex:
         if self._tables is not None and len(self._tables):
             results = self._tables.query(queries, threshold)
         if len(self._delta):  # the tables' hits come sorted; the delta's are merged in
-            for found, extra in zip(results, self._delta.query_many(values, threshold),
-                                    strict=True):
+            for found, extra in zip(
+                results, self._delta.query_many(values, threshold), strict=True
+            ):
                 if extra:
                     found.extend(extra)
                     found.sort(key=lambda hit: (hit.distance, hit.id))
@@ -293,8 +331,11 @@ class PdqIndex:
     def memory_bytes(self) -> int:
         """Bytes held by the arrays (memory-mapped pages count once however many processes)."""
         t = self._tables
-        main = 0 if t is None else sum(a.nbytes for a in (t.hashes, t.ids, t.offsets,
-                                                           t.entries, t.dead))
+        main = (
+            0
+            if t is None
+            else sum(a.nbytes for a in (t.hashes, t.ids, t.offsets, t.entries, t.dead))
+        )
         delta_ids, delta_hashes = self._delta.arrays()
         return main + delta_ids.nbytes + delta_hashes.nbytes
 
@@ -302,19 +343,25 @@ class PdqIndex:
         self.compact()
         t = self._tables
         n = 0 if t is None else len(t.ids)
-        starts, lengths, bucket_bits = (layout(0) if t is None else
-                                        (t.starts.tolist(), t.lengths.tolist(), t.bucket_bits))
+        starts, lengths, bucket_bits = (
+            layout(0) if t is None else (t.starts.tolist(), t.lengths.tolist(), t.bucket_bits)
+        )
         header = bytearray(_MAGIC)
         header += np.array([n], dtype="<u8").tobytes()
         header += np.array([len(starts), bucket_bits], dtype="<u4").tobytes()
-        header += np.array([v for pair in zip(starts, lengths, strict=True) for v in pair],
-                           dtype="<u4").tobytes()
+        header += np.array(
+            [v for pair in zip(starts, lengths, strict=True) for v in pair], dtype="<u4"
+        ).tobytes()
         with path.open("wb") as out:
             out.write(header)
             if t is None:
                 return
-            for array in (t.hashes.astype("<u8"), t.ids.astype("<i8"),
-                          t.offsets.astype("<u4"), t.entries.astype("<u4")):
+            for array in (
+                t.hashes.astype("<u8"),
+                t.ids.astype("<i8"),
+                t.offsets.astype("<u4"),
+                t.entries.astype("<u4"),
+            ):
                 out.write(b"\0" * (-out.tell() % _ALIGN))
                 out.write(np.ascontiguousarray(array).tobytes())
 
@@ -327,13 +374,17 @@ class PdqIndex:
         m, bucket_bits = (int(x) for x in np.frombuffer(data[16:24], dtype="<u4"))
         if not 1 <= m <= 256 or not 1 <= bucket_bits <= MAX_BUCKET_BITS:
             raise SafeguardingError(f"{path}: corrupt PDQ index header")
-        pairs = np.frombuffer(data[24:24 + 8 * m], dtype="<u4").reshape(m, 2).astype(np.int64)
+        pairs = np.frombuffer(data[24 : 24 + 8 * m], dtype="<u4").reshape(m, 2).astype(np.int64)
         index = cls()
         if n == 0:
             return index
         position = 24 + 8 * m
-        shapes = [((n, 4), "<u8"), ((n,), "<i8"), ((m, (1 << bucket_bits) + 1), "<u4"),
-                  ((m, n), "<u4")]
+        shapes = [
+            ((n, 4), "<u8"),
+            ((n,), "<i8"),
+            ((m, (1 << bucket_bits) + 1), "<u4"),
+            ((m, n), "<u4"),
+        ]
         arrays = []
         for shape, dtype in shapes:
             position += -position % _ALIGN
@@ -342,6 +393,14 @@ class PdqIndex:
                 raise SafeguardingError(f"{path}: truncated PDQ index file")
             arrays.append(np.ndarray(shape, dtype=dtype, buffer=data, offset=position))
             position += size
-        index._tables = _Tables(arrays[0], arrays[1], pairs[:, 0].copy(), pairs[:, 1].copy(),
-                                bucket_bits, arrays[2], arrays[3], np.zeros(n, dtype=np.bool_))
+        index._tables = _Tables(
+            arrays[0],
+            arrays[1],
+            pairs[:, 0].copy(),
+            pairs[:, 1].copy(),
+            bucket_bits,
+            arrays[2],
+            arrays[3],
+            np.zeros(n, dtype=np.bool_),
+        )
         return index

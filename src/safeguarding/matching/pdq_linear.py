@@ -133,7 +133,8 @@ class LinearPdqIndex:
         index = cls()
         index._grow(count)
         index._hashes[:count] = np.frombuffer(data[16 : 16 + count * 32], dtype=">u8").reshape(
-            count, 4)
+            count, 4
+        )
         index._ids[:count] = np.frombuffer(data[16 + count * 32 :], dtype="<i8")
         index._size = count
         index._row_of = {int(i): r for r, i in enumerate(index._ids[:count].tolist())}

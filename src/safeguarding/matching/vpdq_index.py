@@ -31,8 +31,10 @@ class VpdqHit(IndexHit):
     index_match_percent: float
 
     def detail(self) -> dict[str, float]:
-        return {"query_match_percent": self.query_match_percent,
-                "index_match_percent": self.index_match_percent}
+        return {
+            "query_match_percent": self.query_match_percent,
+            "index_match_percent": self.index_match_percent,
+        }
 
 
 class VpdqIndex:
@@ -91,8 +93,9 @@ class VpdqIndex:
         hits: list[IndexHit] = []
         for entry_id in sorted(matched_query):
             query_percent = 100.0 * matched_query[entry_id] / len(query_hashes)
-            index_percent = (100.0 * len(matched_slots[entry_id])
-                             / max(1, len(self._slots[entry_id])))
+            index_percent = (
+                100.0 * len(matched_slots[entry_id]) / max(1, len(self._slots[entry_id]))
+            )
             hits.append(VpdqHit(entry_id, 100.0 - query_percent, query_percent, index_percent))
         return hits
 

@@ -37,10 +37,15 @@ from safeguarding.media.pixels import Pixels, reduce_pixels, reduced_size, to_pi
 RGBArray = Pixels
 _ORIENTATION = 0x0112  # EXIF tag
 #: EXIF orientation -> the turn that shows the picture upright (as ImageOps.exif_transpose)
-_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-          4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-          6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-          8: Image.Transpose.ROTATE_90}
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 #: Bytes a decoder holds per pixel, measured (bench/bench_hostile.py), where it is more than
 #: the 4 of one RGBA copy: Pillow's WebP decoder keeps libwebp's canvas, a copy of it as
 #: bytes and the image (16); AVIF and HEIF decoders keep YUV planes beside the image.
@@ -81,7 +86,10 @@ class DecodedImage:
 
 
 def decode_image(
-    data: bytes, limits: MediaLimits | None = None, *, source: str | None = None,
+    data: bytes,
+    limits: MediaLimits | None = None,
+    *,
+    source: str | None = None,
     grey: bool = False,
 ) -> DecodedImage:
     """Decode the first frame of image bytes (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC/HEIF).
@@ -94,7 +102,10 @@ def decode_image(
 
 
 def iter_frames(
-    data: bytes, limits: MediaLimits | None = None, *, source: str | None = None,
+    data: bytes,
+    limits: MediaLimits | None = None,
+    *,
+    source: str | None = None,
     grey: bool = False,
 ) -> Iterator[DecodedImage]:
     """The first frame, then (with `limits.animated_all_frames`) every further frame or page,
@@ -109,13 +120,15 @@ def iter_frames(
         while _seek(image, index + 1):
             index += 1
             if index + 1 > limits.max_image_frames:
-                raise MediaLimitError("image frames", index + 1, limits.max_image_frames,
-                                      source=source)
+                raise MediaLimitError(
+                    "image frames", index + 1, limits.max_image_frames, source=source
+                )
             pixels = _check_size(image, limits, source)
             total += pixels
             if total > limits.max_animation_pixels:
-                raise MediaLimitError("image pixels in all frames", total,
-                                      limits.max_animation_pixels, source=source)
+                raise MediaLimitError(
+                    "image pixels in all frames", total, limits.max_animation_pixels, source=source
+                )
             yield _decoded(image, limits, image.size, False, index)
 
 
@@ -139,8 +152,12 @@ def _opened(data: bytes, limits: MediaLimits, source: str | None) -> Iterator[Im
     except Image.DecompressionBombError as exc:
         found = re.search(r"\((\d+) pixels\)", str(exc))
         pillow = 2 * (Image.MAX_IMAGE_PIXELS or 0)
-        raise MediaLimitError("image pixels", int(found[1]) if found else pillow + 1,
-                              min(limits.max_image_pixels, pillow), source=source) from exc
+        raise MediaLimitError(
+            "image pixels",
+            int(found[1]) if found else pillow + 1,
+            min(limits.max_image_pixels, pillow),
+            source=source,
+        ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptMediaError(f"cannot decode image: {exc}", source=source) from exc
 
@@ -186,13 +203,18 @@ def _first(image: Image.Image, limits: MediaLimits, grey: bool) -> DecodedImage:
     return _decoded(image, limits, declared, luma, 0)
 
 
-def _decoded(image: Image.Image, limits: MediaLimits, declared: tuple[int, int],
-             luma: bool, index: int) -> DecodedImage:
+def _decoded(
+    image: Image.Image, limits: MediaLimits, declared: tuple[int, int], luma: bool, index: int
+) -> DecodedImage:
     image.load()
     pixels = to_pixels(image, limits.image_max_side, luma=luma)
     turn = _TURNS.get(image.getexif().get(_ORIENTATION, 1) or 1)
     if turn is not None:  # on the reduced pixels: turning commutes with reducing
         pixels = np.ascontiguousarray(np.asarray(Image.fromarray(pixels).transpose(turn)))
-    return DecodedImage(pixels=pixels, format=image.format or "unknown", mode=image.mode,
-                        original_size=declared, frame=index)
-
+    return DecodedImage(
+        pixels=pixels,
+        format=image.format or "unknown",
+        mode=image.mode,
+        original_size=declared,
+        frame=index,
+    )

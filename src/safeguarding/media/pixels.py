@@ -38,8 +38,9 @@ def reduced_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return width, height
 
 
-def to_pixels(image: Image.Image, max_side: int, *, luma: bool = False,
-              tile_pixels: int = TILE_PIXELS) -> Pixels:
+def to_pixels(
+    image: Image.Image, max_side: int, *, luma: bool = False, tile_pixels: int = TILE_PIXELS
+) -> Pixels:
     """The loaded `image` as H x W x 3 RGB (H x W when `luma` and the image is greyscale
     "L", as a JPEG decoded for its luma is), longer side at most `max_side`."""
     convert = _converter(image, luma, tile_pixels)
@@ -55,9 +56,13 @@ def to_pixels(image: Image.Image, max_side: int, *, luma: bool = False,
         for o_x0, o_x1, x0, x1, left, right in _spans(width, out_width, cols, reduce):
             tile = convert(image.crop((x0, y0, x1, y1)))
             if reduce:
-                tile = np.asarray(Image.fromarray(tile).resize(
-                    (o_x1 - o_x0, o_y1 - o_y0), Image.Resampling.BOX,
-                    box=(left, top, right, bottom)))
+                tile = np.asarray(
+                    Image.fromarray(tile).resize(
+                        (o_x1 - o_x0, o_y1 - o_y0),
+                        Image.Resampling.BOX,
+                        box=(left, top, right, bottom),
+                    )
+                )
             if out is None:
                 out = np.empty((out_height, out_width, *tile.shape[2:]), dtype=np.uint8)
             out[o_y0:o_y1, o_x0:o_x1] = tile
@@ -76,8 +81,9 @@ def reduce_pixels(pixels: Pixels, max_side: int) -> Pixels:
     return np.ascontiguousarray(pixels)
 
 
-def _spans(size: int, out: int, budget: int, margin: bool
-           ) -> Iterator[tuple[int, int, int, int, float, float]]:
+def _spans(
+    size: int, out: int, budget: int, margin: bool
+) -> Iterator[tuple[int, int, int, int, float, float]]:
     """Split one axis: (output start, output end, source crop start, end, and the exact
     source interval of that output within the crop). When reducing, one source pixel of
     margin each side keeps every box the resize reads inside the crop."""
@@ -91,8 +97,7 @@ def _spans(size: int, out: int, budget: int, margin: bool
         yield start, end, crop0, crop1, first - crop0, last - crop0
 
 
-def _converter(image: Image.Image, luma: bool, tile_pixels: int
-               ) -> Callable[[Image.Image], Pixels]:
+def _converter(image: Image.Image, luma: bool, tile_pixels: int) -> Callable[[Image.Image], Pixels]:
     mode = image.mode
     if luma and mode == "L":
         return lambda tile: np.asarray(tile, dtype=np.uint8)
@@ -118,16 +123,14 @@ def _finite_range(image: Image.Image, tile_pixels: int) -> tuple[float, float] |
     width, height = image.size
     rows = max(1, tile_pixels // max(1, width))
     for y in range(0, height, rows):
-        values = np.asarray(image.crop((0, y, width, min(height, y + rows))),
-                            dtype=np.float64)
+        values = np.asarray(image.crop((0, y, width, min(height, y + rows))), dtype=np.float64)
         finite = values[np.isfinite(values)]
         if finite.size:
             lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
     return None if lo > hi else (lo, hi)
 
 
-def _scale_grey(values: npt.NDArray[np.float64], span: tuple[float, float] | None
-                ) -> Pixels:
+def _scale_grey(values: npt.NDArray[np.float64], span: tuple[float, float] | None) -> Pixels:
     """Map values onto 0..255 by the image's nominal range, known from all of it."""
     if span is None:
         scaled = np.zeros(values.shape)

@@ -63,19 +63,20 @@ def _check_declared(container: Any, stream: Any, limits: MediaLimits, source: st
     understate; `_sample` counts again as it decodes."""
     width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
     if width * height > limits.max_video_pixels:
-        raise MediaLimitError("video frame pixels", width * height, limits.max_video_pixels,
-                              source=source)
+        raise MediaLimitError(
+            "video frame pixels", width * height, limits.max_video_pixels, source=source
+        )
     seconds = None if container.duration is None else container.duration / 1_000_000
     if seconds is not None and seconds > limits.max_video_seconds:
-        raise MediaLimitError("video seconds", seconds, limits.max_video_seconds,
-                              source=source)
+        raise MediaLimitError("video seconds", seconds, limits.max_video_seconds, source=source)
     # Decoding costs every frame, sampled or not: 48 minutes at 100 fps is 288,000 frames.
     frames = int(stream.frames or 0)
     if not frames and seconds is not None and stream.average_rate:
         frames = int(seconds * float(stream.average_rate))
     if frames > limits.max_video_decoded_frames:
-        raise MediaLimitError("video frames decoded", frames, limits.max_video_decoded_frames,
-                              source=source)
+        raise MediaLimitError(
+            "video frames decoded", frames, limits.max_video_decoded_frames, source=source
+        )
 
 
 def _sample(
@@ -88,21 +89,31 @@ def _sample(
     try:
         for index, frame in enumerate(container.decode(stream)):
             if index >= limits.max_video_decoded_frames:
-                raise MediaLimitError("video frames decoded", index + 1,
-                                      limits.max_video_decoded_frames, source=source)
+                raise MediaLimitError(
+                    "video frames decoded",
+                    index + 1,
+                    limits.max_video_decoded_frames,
+                    source=source,
+                )
             timestamp = float(frame.time) if frame.time is not None else index / rate
             if timestamp > limits.max_video_seconds:
-                raise MediaLimitError("video seconds", timestamp, limits.max_video_seconds,
-                                      source=source)
+                raise MediaLimitError(
+                    "video seconds", timestamp, limits.max_video_seconds, source=source
+                )
             if frame.width * frame.height > limits.max_video_pixels:
-                raise MediaLimitError("video frame pixels", frame.width * frame.height,
-                                      limits.max_video_pixels, source=source)
+                raise MediaLimitError(
+                    "video frame pixels",
+                    frame.width * frame.height,
+                    limits.max_video_pixels,
+                    source=source,
+                )
             if timestamp + 1e-6 < next_at:
                 continue
             sampled += 1
             if sampled > limits.max_video_frames:
-                raise MediaLimitError("video frames", sampled, limits.max_video_frames,
-                                      source=source)
+                raise MediaLimitError(
+                    "video frames", sampled, limits.max_video_frames, source=source
+                )
             next_at = max(next_at + step, timestamp + step * 0.5)
             yield VideoFrame(index, timestamp, frame.to_ndarray(format="rgb24"))
     except SafeguardingError:

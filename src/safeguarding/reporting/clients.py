@@ -57,8 +57,9 @@ def _parse(response: httpx.Response, what: str) -> tuple[ET.Element, int]:
         root = ET.fromstring(response.content)  # noqa: S314
         code = int(root.findtext("responseCode") or "")
     except (ET.ParseError, ValueError) as exc:
-        raise DeliveryError(f"{what}: the service answered {response.status_code} "
-                            "without a response code") from exc
+        raise DeliveryError(
+            f"{what}: the service answered {response.status_code} without a response code"
+        ) from exc
     return root, code
 
 
@@ -75,14 +76,25 @@ def _error(what: str, code: int, root: ET.Element, report_id: str | None) -> Del
 
 
 class CyberTiplineClient:
-    def __init__(self, base_url: str, username: str, password: str, *,
-                 transport: httpx.BaseTransport | None = None, timeout: float = 60.0) -> None:
-        self._client = httpx.Client(base_url=base_url.rstrip("/") + "/",
-                                    auth=(username, password), timeout=timeout,
-                                    transport=transport)
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            auth=(username, password),
+            timeout=timeout,
+            transport=transport,
+        )
 
-    def _post(self, path: str, report_id: str | None, *, done: tuple[int, ...] = (),
-              **kwargs: object) -> ET.Element:
+    def _post(
+        self, path: str, report_id: str | None, *, done: tuple[int, ...] = (), **kwargs: object
+    ) -> ET.Element:
         """POST and read the answer; codes in `done` count as success."""
         try:
             response = self._client.post(path, **kwargs)  # type: ignore[arg-type]
@@ -96,24 +108,31 @@ class CyberTiplineClient:
         return root
 
     def submit(self, report_xml: str) -> str:
-        root = self._post("submit", None, content=report_xml.encode(),
-                          headers={"Content-Type": "text/xml; charset=utf-8"})
+        root = self._post(
+            "submit",
+            None,
+            content=report_xml.encode(),
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+        )
         report_id = root.findtext("reportId")
         if not report_id:
             raise DeliveryError("submit: no reportId in the answer")
         return report_id
 
     def upload(self, report_id: str, name: str, data: bytes) -> Uploaded:
-        root = self._post("upload", report_id, data={"id": report_id},
-                          files={"file": (name, data)})
+        root = self._post("upload", report_id, data={"id": report_id}, files={"file": (name, data)})
         file_id, md5 = root.findtext("fileId"), root.findtext("hash")
         if not file_id or not md5:
             raise DeliveryError("upload: no fileId or hash in the answer")
         return Uploaded(file_id, md5.strip().lower())
 
     def file_info(self, report_id: str, details_xml: str) -> None:
-        self._post("fileinfo", report_id, content=details_xml.encode(),
-                   headers={"Content-Type": "text/xml; charset=utf-8"})
+        self._post(
+            "fileinfo",
+            report_id,
+            content=details_xml.encode(),
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+        )
 
     def finish(self, report_id: str) -> None:
         self._post("finish", report_id, done=(ALREADY_FINISHED,), data={"id": report_id})
@@ -123,16 +142,24 @@ class CyberTiplineClient:
 
 
 class NcaClient:
-    def __init__(self, url: str, token: str, *, transport: httpx.BaseTransport | None = None,
-                 timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 60.0,
+    ) -> None:
         self.url = url
-        self._client = httpx.Client(timeout=timeout, transport=transport,
-                                    headers={"Authorization": f"Bearer {token}"})
+        self._client = httpx.Client(
+            timeout=timeout, transport=transport, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def submit(self, document: str) -> str:
         try:
-            response = self._client.post(self.url, content=document.encode(),
-                                         headers={"Content-Type": "application/json"})
+            response = self._client.post(
+                self.url, content=document.encode(), headers={"Content-Type": "application/json"}
+            )
         except httpx.HTTPError as exc:
             raise DeliveryError(f"NCA: {type(exc).__name__}: {exc}") from exc
         if response.status_code in (400, 422):

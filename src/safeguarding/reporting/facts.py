@@ -14,11 +14,12 @@ from safeguarding.store.models import as_utc
 
 #: IP capture events in one report: the uploads a case samples, and no more
 MAX_UPLOADS = 20
-UPLOAD_BASIS = ("The earliest upload of the reported content, as the platform recorded it "
-                "(UTC)")
+UPLOAD_BASIS = "The earliest upload of the reported content, as the platform recorded it (UTC)"
 MESSAGE_BASIS = "The earliest message kept as evidence, as the platform timestamped it (UTC)"
-SEEN_BASIS = ("The platform gave no upload or message time: when it first sent this content "
-              "or report for checking (UTC)")
+SEEN_BASIS = (
+    "The platform gave no upload or message time: when it first sent this content "
+    "or report for checking (UTC)"
+)
 
 
 def incident(case: Case) -> str:
@@ -47,16 +48,26 @@ def _label(classification: Classification | None) -> str | None:
 
 
 def _port(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and (
-        1 <= value <= 65535) else None
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and (1 <= value <= 65535)
+        else None
+    )
 
 
 def _upload(meta: dict[str, Any]) -> Upload:
-    text = {k: str(meta[k]) for k in ("uploader_ip", "screen_name", "surface")
-            if isinstance(meta.get(k), str) and meta[k]}
-    return Upload(_time(meta.get("uploaded_at")), text.get("uploader_ip"),
-                  _port(meta.get("uploader_port")), text.get("screen_name"),
-                  text.get("surface"))
+    text = {
+        k: str(meta[k])
+        for k in ("uploader_ip", "screen_name", "surface")
+        if isinstance(meta.get(k), str) and meta[k]
+    }
+    return Upload(
+        _time(meta.get("uploaded_at")),
+        text.get("uploader_ip"),
+        _port(meta.get("uploader_port")),
+        text.get("screen_name"),
+        text.get("surface"),
+    )
 
 
 def _metadata(item: Evidence) -> Iterator[dict[str, Any]]:
@@ -92,8 +103,13 @@ def incident_time(case: Case, known: list[tuple[str | None, Upload]]) -> tuple[d
     times = [u.uploaded_at for _, u in known if u.uploaded_at]
     if times:
         return min(times), UPLOAD_BASIS
-    messages = [_time(x.get("ts")) for e in case.evidence if e.kind == "alert"
-                for x in e.data.get("excerpts") or [] if isinstance(x, dict)]
+    messages = [
+        _time(x.get("ts"))
+        for e in case.evidence
+        if e.kind == "alert"
+        for x in e.data.get("excerpts") or []
+        if isinstance(x, dict)
+    ]
     stamped = [t for t in messages if t is not None]
     if stamped:
         return min(stamped), MESSAGE_BASIS
@@ -105,8 +121,11 @@ def _hashes(evidence: list[Evidence]) -> list[dict[str, str]]:
     """The distinct files behind the evidence, by their hashes as matched or reported."""
     files: dict[str, dict[str, str]] = {}
     for item in evidence:
-        query = {k: v for k, v in (item.data.get("query") or {}).items()
-                 if isinstance(v, str) and k in ("md5", "pdq", "sha256")}
+        query = {
+            k: v
+            for k, v in (item.data.get("query") or {}).items()
+            if isinstance(v, str) and k in ("md5", "pdq", "sha256")
+        }
         if query:
             key = query.get("md5") or query.get("sha256") or query.get("pdq", "")
             files.setdefault(key, {}).update(query)
@@ -141,31 +160,65 @@ def gather(case: Case, revealed: set[int], reviewer: str) -> ReportFacts:
 
     def pdq_of(md5: str | None) -> str | None:
         same = [h for h in hashes if md5 and h.get("md5") == md5] or (
-            hashes if len(hashes) == 1 else [])
+            hashes if len(hashes) == 1 else []
+        )
         return same[0].get("pdq") if same else None
 
-    said = {bool(m["publicly_available"]) for e in evidence for m in _metadata(e)
-            if isinstance(m.get("publicly_available"), bool)}
+    said = {
+        bool(m["publicly_available"])
+        for e in evidence
+        for m in _metadata(e)
+        if isinstance(m.get("publicly_available"), bool)
+    }
     public = said.pop() if len(said) == 1 else None  # only when the platform said so
     files = []
     for p in case.previews:
         md5 = _original_md5(p, hashes)
-        files.append(ReportedFile(
-            f"preview-{p.id}.jpg", md5, pdq_of(md5),
-            _label(p.classification or case.classification), p.id, lists,
-            p.file_name or None, p.id in revealed, public, first_upload(md5)))
+        files.append(
+            ReportedFile(
+                f"preview-{p.id}.jpg",
+                md5,
+                pdq_of(md5),
+                _label(p.classification or case.classification),
+                p.id,
+                lists,
+                p.file_name or None,
+                p.id in revealed,
+                public,
+                first_upload(md5),
+            )
+        )
     if not files:  # no preview: the hashes alone, stated in the report's text
-        files = [ReportedFile(subject.content_id or "content", h.get("md5"), h.get("pdq"),
-                              _label(case.classification), None, lists,
-                              upload=first_upload(h.get("md5"))) for h in hashes]
+        files = [
+            ReportedFile(
+                subject.content_id or "content",
+                h.get("md5"),
+                h.get("pdq"),
+                _label(case.classification),
+                None,
+                lists,
+                upload=first_upload(h.get("md5")),
+            )
+            for h in hashes
+        ]
     ages = [int(e.data["child_age"]) for e in evidence if e.data.get("child_age")]
     names = [u.screen_name for _, u in reversed(known) if u.screen_name]
     surfaces = [u.surface for _, u in known if u.surface]
     return ReportFacts(
-        case.id, incident(case), at, case.summary, subject.account_id, subject.content_id,
-        subject.conversation_id, ages[0] if ages else None, files,
+        case.id,
+        incident(case),
+        at,
+        case.summary,
+        subject.account_id,
+        subject.content_id,
+        subject.conversation_id,
+        ages[0] if ages else None,
+        files,
         urgent=case.priority is Priority.URGENT,
-        reviewed_by=reviewer, incident_at_basis=basis,
-        detected_at=case.created_at, screen_name=names[0] if names else None,
+        reviewed_by=reviewer,
+        incident_at_basis=basis,
+        detected_at=case.created_at,
+        screen_name=names[0] if names else None,
         uploads=[u for _, u in known if u.ip][:MAX_UPLOADS],
-        surface=surfaces[0] if surfaces else None)
+        surface=surfaces[0] if surfaces else None,
+    )

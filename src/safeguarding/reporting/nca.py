@@ -9,15 +9,21 @@ import json
 
 from safeguarding.reporting.document import Reporter, ReportFacts
 
-NCA_CATEGORIES = {"csam": "csea_content", "enticement": "grooming",
-                  "sextortion": "sexual_extortion"}
+NCA_CATEGORIES = {
+    "csam": "csea_content",
+    "enticement": "grooming",
+    "sextortion": "sexual_extortion",
+}
 
 
 def build_report(facts: ReportFacts, reporter: Reporter) -> str:
     document = {
         "schema": "safeguarding.nca-report/1",
-        "provider": {"name": reporter.org_name, "contact_name": reporter.contact_name,
-                     "contact_email": reporter.contact_email},
+        "provider": {
+            "name": reporter.org_name,
+            "contact_name": reporter.contact_name,
+            "contact_email": reporter.contact_email,
+        },
         "category": NCA_CATEGORIES[facts.incident],
         "immediate_risk_to_child": facts.urgent,
         "incident_at": facts.incident_at.isoformat(timespec="seconds"),
@@ -26,14 +32,21 @@ def build_report(facts: ReportFacts, reporter: Reporter) -> str:
         "detection": facts.summary,
         "provider_reference": f"case-{facts.case_id}",
         "reported_user": {"account_id": facts.account_id, "screen_name": facts.screen_name}
-        if facts.account_id or facts.screen_name else None,
-        "content": {"content_id": facts.content_id,
-                    "conversation_id": facts.conversation_id},
+        if facts.account_id or facts.screen_name
+        else None,
+        "content": {"content_id": facts.content_id, "conversation_id": facts.conversation_id},
         "victim": {"age": facts.victim_age} if facts.victim_age is not None else None,
-        "files": [{"file_name": f.original_file_name or f.file_name, "md5": f.md5,
-                   "pdq": f.pdq, "classification": f.classification,
-                   "matched_lists": f.matched_lists, "viewed_by_reviewer": f.viewed}
-                  for f in facts.files],
+        "files": [
+            {
+                "file_name": f.original_file_name or f.file_name,
+                "md5": f.md5,
+                "pdq": f.pdq,
+                "classification": f.classification,
+                "matched_lists": f.matched_lists,
+                "viewed_by_reviewer": f.viewed,
+            }
+            for f in facts.files
+        ],
         "reviewed_by": facts.reviewed_by,
     }
     return json.dumps(document, indent=2, sort_keys=True)

@@ -75,8 +75,11 @@ def _internet_details(report: ET.Element, facts: ReportFacts, reporter: Reporter
             _add(chat, "additionalInfo", "\n".join(note))
     elif facts.surface:
         page = _add(_add(report, "internetDetails"), "webPageIncident")
-        _add(page, "additionalInfo", f"Uploaded to {reporter.org_name} through its "
-             f"'{facts.surface}' surface")
+        _add(
+            page,
+            "additionalInfo",
+            f"Uploaded to {reporter.org_name} through its '{facts.surface}' surface",
+        )
 
 
 def build_report(facts: ReportFacts, reporter: Reporter) -> str:
@@ -85,9 +88,13 @@ def build_report(facts: ReportFacts, reporter: Reporter) -> str:
     _add(summary, "incidentType", INCIDENT_TYPES[facts.incident])
     _add(summary, "platform", reporter.org_name)
     if facts.urgent:
-        _add(summary, "escalateToHighPriority", "Child may be at imminent risk "
-             "(sextortion in progress)" if facts.incident == "sextortion" else
-             "Reviewer marked urgent")
+        _add(
+            summary,
+            "escalateToHighPriority",
+            "Child may be at imminent risk (sextortion in progress)"
+            if facts.incident == "sextortion"
+            else "Reviewer marked urgent",
+        )
     if facts.incident == "sextortion":
         _add(_add(summary, "reportAnnotations"), "sextortion", "true")
     _add(summary, "incidentDateTime", _time(facts.incident_at))
@@ -124,8 +131,11 @@ def build_report(facts: ReportFacts, reporter: Reporter) -> str:
         lines.append(f"Conversation id: {facts.conversation_id}")
     for f in facts.files:
         if f.preview_id is None:  # not uploaded: its hashes are only stated here
-            lines += [f"{kind} of {f.file_name}: {value}"
-                      for kind, value in (("MD5", f.md5), ("PDQ", f.pdq)) if value]
+            lines += [
+                f"{kind} of {f.file_name}: {value}"
+                for kind, value in (("MD5", f.md5), ("PDQ", f.pdq))
+                if value
+            ]
         if f.matched_lists:
             lines.append(f"{f.file_name} matched: {', '.join(f.matched_lists)}")
     _add(report, "additionalInfo", "\n".join(lines))
@@ -155,8 +165,9 @@ def build_file_details(report_id: str, file_id: str, reported: ReportedFile) -> 
     if reported.md5:
         _add(details, "originalFileHash", reported.md5).set("hashType", "MD5")
     _ip_event(details, "ipCaptureEvent", upload)
-    hashes = [(kind, value) for kind, value in (("PDQ", reported.pdq), ("MD5", reported.md5))
-              if value]
+    hashes = [
+        (kind, value) for kind, value in (("PDQ", reported.pdq), ("MD5", reported.md5)) if value
+    ]
     if hashes:
         block = _add(details, "details")
         block.set("type", "HASH")
@@ -164,9 +175,11 @@ def build_file_details(report_id: str, file_id: str, reported: ReportedFile) -> 
             pair = _add(block, "nameValuePair")
             _add(pair, "name", kind)
             _add(pair, "value", value)
-    note = ("The uploaded file is a preview the platform supplied for review, re-encoded by "
-            "us as JPEG (at most 1024 px, metadata removed); originalFileHash is the MD5 of "
-            "the file as the platform received it.")
+    note = (
+        "The uploaded file is a preview the platform supplied for review, re-encoded by "
+        "us as JPEG (at most 1024 px, metadata removed); originalFileHash is the MD5 of "
+        "the file as the platform received it."
+    )
     if reported.matched_lists:
         note += f" It matched: {', '.join(reported.matched_lists)}."
     _add(details, "additionalInfo", note)

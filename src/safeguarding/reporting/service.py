@@ -33,8 +33,10 @@ from safeguarding.store.models import as_utc, utcnow
 REPORT_CHANNEL = "report"
 AUTHORITIES = ("ncmec", "nca")
 #: the authority's answers, and the audit event each is recorded as
-_OUTCOMES = {ReportStatus.ACCEPTED: Event.REPORT_ACCEPTED,
-             ReportStatus.REJECTED: Event.REPORT_REJECTED}
+_OUTCOMES = {
+    ReportStatus.ACCEPTED: Event.REPORT_ACCEPTED,
+    ReportStatus.REJECTED: Event.REPORT_REJECTED,
+}
 
 
 class Clients(Protocol):
@@ -57,15 +59,31 @@ class Report:
 
 
 def _report(row: ReportRow) -> Report:
-    return Report(row.id, row.case_id, row.authority, ReportStatus(row.status), row.document,
-                  row.created_by, as_utc(row.created_at) or utcnow(), row.approved_by,
-                  row.external_id, row.last_error)
+    return Report(
+        row.id,
+        row.case_id,
+        row.authority,
+        ReportStatus(row.status),
+        row.document,
+        row.created_by,
+        as_utc(row.created_at) or utcnow(),
+        row.approved_by,
+        row.external_id,
+        row.last_error,
+    )
 
 
 class ReportService:
-    def __init__(self, db: Database, audit: AuditLog, reporter: Reporter,
-                 authorities: list[str], clients: Callable[[], Clients], *,
-                 resume_window: timedelta = timedelta(minutes=45)) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditLog,
+        reporter: Reporter,
+        authorities: list[str],
+        clients: Callable[[], Clients],
+        *,
+        resume_window: timedelta = timedelta(minutes=45),
+    ) -> None:
         unknown = set(authorities) - set(AUTHORITIES)
         if unknown:
             raise InvalidInputError("report_authorities", f"unknown: {sorted(unknown)}")
@@ -83,10 +101,12 @@ class ReportService:
 
     def revealed(self, session: Session, case_id: int) -> set[int]:
         """The previews of a case a reviewer has seen unblurred, from the audit trail."""
-        events = self.audit.recent(session, limit=100_000, action=Event.EVIDENCE_REVEAL,
-                                   target=f"case:{case_id}")
-        return {int(e.details["preview"]) for e in events
-                if isinstance(e.details.get("preview"), int)}
+        events = self.audit.recent(
+            session, limit=100_000, action=Event.EVIDENCE_REVEAL, target=f"case:{case_id}"
+        )
+        return {
+            int(e.details["preview"]) for e in events if isinstance(e.details.get("preview"), int)
+        }
 
     def draft(self, session: Session, case: Case, user: User) -> list[int]:
         """A draft per configured authority, in the caller's transaction; their ids."""
@@ -94,18 +114,30 @@ class ReportService:
         drafts = []
         for authority in self.authorities:
             builder = ncmec.build_report if authority == "ncmec" else nca.build_report
-            report = ReportRow(case_id=case.id, authority=authority, status=ReportStatus.DRAFT,
-                               document=builder(facts, self.reporter), created_by=user.actor)
+            report = ReportRow(
+                case_id=case.id,
+                authority=authority,
+                status=ReportStatus.DRAFT,
+                document=builder(facts, self.reporter),
+                created_by=user.actor,
+            )
             session.add(report)
             drafts.append(report)
         session.flush()
         for report in drafts:
-            self.audit.record(session, user.actor, Event.REPORT_DRAFT, f"report:{report.id}",
-                              case=case.id, authority=report.authority)
+            self.audit.record(
+                session,
+                user.actor,
+                Event.REPORT_DRAFT,
+                f"report:{report.id}",
+                case=case.id,
+                authority=report.authority,
+            )
         return [report.id for report in drafts]
 
-    def list(self, *, status: ReportStatus | None = None, case_id: int | None = None,
-             limit: int = 200) -> list[Report]:
+    def list(
+        self, *, status: ReportStatus | None = None, case_id: int | None = None, limit: int = 200
+    ) -> list[Report]:
         with self.db.read() as session:
             query = select(ReportRow).order_by(ReportRow.id.desc()).limit(limit)
             if status:
@@ -136,10 +168,22 @@ class ReportService:
             row = self._pending(session, report_id, user)
             row.status, row.approved_by = ReportStatus.APPROVED, user.username
             row.approved_at = utcnow()
-            enqueue(session, REPORT_CHANNEL, "report.submit", {"report_id": row.id},
-                    f"report-{row.id}", case_id=row.case_id)
-            self.audit.record(session, user.actor, Event.REPORT_APPROVE, f"report:{row.id}",
-                              authority=row.authority, case=row.case_id)
+            enqueue(
+                session,
+                REPORT_CHANNEL,
+                "report.submit",
+                {"report_id": row.id},
+                f"report-{row.id}",
+                case_id=row.case_id,
+            )
+            self.audit.record(
+                session,
+                user.actor,
+                Event.REPORT_APPROVE,
+                f"report:{row.id}",
+                authority=row.authority,
+                case=row.case_id,
+            )
             return _report(row)
 
     def withdraw(self, report_id: int, user: User, reason: str) -> Report:
@@ -148,14 +192,17 @@ class ReportService:
         with self.db.write() as session:
             row = self._pending(session, report_id, user)
             row.status = ReportStatus.WITHDRAWN
-            self.audit.record(session, user.actor, Event.REPORT_WITHDRAW, f"report:{row.id}",
-                              reason=reason)
+            self.audit.record(
+                session, user.actor, Event.REPORT_WITHDRAW, f"report:{row.id}", reason=reason
+            )
             return _report(row)
 
     def all_final(self, session: Session, case_id: int) -> bool:
-        open_report = session.scalar(select(ReportRow.id).where(
-            ReportRow.case_id == case_id,
-            ReportRow.status.not_in(FINAL)).limit(1))
+        open_report = session.scalar(
+            select(ReportRow.id)
+            .where(ReportRow.case_id == case_id, ReportRow.status.not_in(FINAL))
+            .limit(1)
+        )
         return open_report is None
 
     # --- sending (the outbox worker) ---------------------------------------------------
@@ -163,8 +210,7 @@ class ReportService:
         report_id = int(delivery.payload["report_id"])
         with self.db.read() as session:
             row = session.get(ReportRow, report_id)
-            if row is None or row.status not in (ReportStatus.APPROVED,
-                                                          ReportStatus.SUBMITTING):
+            if row is None or row.status not in (ReportStatus.APPROVED, ReportStatus.SUBMITTING):
                 return
             authority, document = row.authority, row.document
             previews = records.preview_files(session, row.case_id)
@@ -184,8 +230,14 @@ class ReportService:
             return
         self._set(report_id, ReportStatus.ACCEPTED, external_id=external_id)
 
-    def _set(self, report_id: int, status: ReportStatus, *, external_id: str | None = None,
-             error: str | None = None) -> None:
+    def _set(
+        self,
+        report_id: int,
+        status: ReportStatus,
+        *,
+        external_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
         with self.db.write() as session:
             row = session.get(ReportRow, report_id, with_for_update=True)
             if row is None:
@@ -195,6 +247,12 @@ class ReportService:
                 row.external_id = external_id
             if status in _OUTCOMES:
                 row.submitted_at, row.last_error = utcnow(), error
-                self.audit.record(session, "worker", _OUTCOMES[status], f"report:{row.id}",
-                                  authority=row.authority, external_id=row.external_id,
-                                  error=error)
+                self.audit.record(
+                    session,
+                    "worker",
+                    _OUTCOMES[status],
+                    f"report:{row.id}",
+                    authority=row.authority,
+                    external_id=row.external_id,
+                    error=error,
+                )

@@ -49,15 +49,17 @@ class _Open:
 
 
 class CyberTiplineSubmission:
-    def __init__(self, db: Database, audit: AuditLog, client: CyberTiplineClient,
-                 window: timedelta) -> None:
+    def __init__(
+        self, db: Database, audit: AuditLog, client: CyberTiplineClient, window: timedelta
+    ) -> None:
         self.db = db
         self.audit = audit
         self.client = client
         self.window = window
 
-    def send(self, report_id: int, document: str, facts: ReportFacts,
-             previews: dict[int, bytes]) -> str:
+    def send(
+        self, report_id: int, document: str, facts: ReportFacts, previews: dict[int, bytes]
+    ) -> str:
         """File the report; returns NCMEC's report id. Raises RejectedError when the
         service refuses it for good (after retracting it), DeliveryError to try later."""
         state = self._open_report(report_id)
@@ -71,18 +73,25 @@ class CyberTiplineSubmission:
                 if reported.preview_id is None or data is None:
                     continue
                 done = state.files.get(reported.preview_id)
-                file_id = done.file_id if done else self._upload(
-                    report_id, external_id, reported.preview_id, reported.file_name, data)
+                file_id = (
+                    done.file_id
+                    if done
+                    else self._upload(
+                        report_id, external_id, reported.preview_id, reported.file_name, data
+                    )
+                )
                 if done is None or done.details_sent_at is None:
-                    self.client.file_info(external_id, ncmec.build_file_details(
-                        external_id, file_id, reported))
+                    self.client.file_info(
+                        external_id, ncmec.build_file_details(external_id, file_id, reported)
+                    )
                     self._details_sent(report_id, external_id, reported.preview_id)
             self.client.finish(external_id)
         except ReportFinishedError:
             pass  # finished by an earlier attempt whose answer we lost
         except ReportGoneError as exc:
-            self._forget(report_id, f"NCMEC no longer has report {external_id}: a new one "
-                         "will be opened")
+            self._forget(
+                report_id, f"NCMEC no longer has report {external_id}: a new one will be opened"
+            )
             raise DeliveryError(str(exc)) from exc
         except RejectedError:
             if external_id is not None:
@@ -101,28 +110,44 @@ class CyberTiplineSubmission:
             if row is None or row.external_id is None:
                 return _Open(None, {})
             external_id, touched = row.external_id, as_utc(row.external_touched_at)
-            files = {f.preview_id: f for f in session.scalars(select(ReportFileRow).where(
-                ReportFileRow.report_id == report_id,
-                ReportFileRow.external_id == external_id))}
+            files = {
+                f.preview_id: f
+                for f in session.scalars(
+                    select(ReportFileRow).where(
+                        ReportFileRow.report_id == report_id,
+                        ReportFileRow.external_id == external_id,
+                    )
+                )
+            }
         if touched is not None and utcnow() - touched <= self.window:
             return _Open(external_id, files)
-        self._retract(report_id, external_id, "unfinished for longer than NCMEC keeps an "
-                      "unfinished report")
+        self._retract(
+            report_id, external_id, "unfinished for longer than NCMEC keeps an unfinished report"
+        )
         return _Open(None, {})
 
-    def _upload(self, report_id: int, external_id: str, preview_id: int, name: str,
-                data: bytes) -> str:
+    def _upload(
+        self, report_id: int, external_id: str, preview_id: int, name: str, data: bytes
+    ) -> str:
         uploaded: Uploaded = self.client.upload(external_id, name, data)
         ours = hashlib.md5(data).hexdigest()  # noqa: S324 (the hash NCMEC answers with)
         if uploaded.md5 != ours:
             self._retract(report_id, external_id, f"file {name} arrived damaged")
-            raise DeliveryError(f"upload: NCMEC received {name} with MD5 {uploaded.md5}, we "
-                                f"sent {ours}: report {external_id} retracted, a new one "
-                                "will be opened")
+            raise DeliveryError(
+                f"upload: NCMEC received {name} with MD5 {uploaded.md5}, we "
+                f"sent {ours}: report {external_id} retracted, a new one "
+                "will be opened"
+            )
         with self.db.write() as session:
-            session.add(ReportFileRow(report_id=report_id, external_id=external_id,
-                                      preview_id=preview_id, file_id=uploaded.file_id,
-                                      md5=uploaded.md5))
+            session.add(
+                ReportFileRow(
+                    report_id=report_id,
+                    external_id=external_id,
+                    preview_id=preview_id,
+                    file_id=uploaded.file_id,
+                    md5=uploaded.md5,
+                )
+            )
             self._touch(session, report_id)
         return uploaded.file_id
 
@@ -148,16 +173,25 @@ class CyberTiplineSubmission:
             row = self._touch(session, report_id)
             if row is not None:
                 row.external_id, row.status = external_id, ReportStatus.SUBMITTING
-                self.audit.record(session, "worker", Event.REPORT_OPENED, f"report:{row.id}",
-                                  authority=row.authority, external_id=external_id)
+                self.audit.record(
+                    session,
+                    "worker",
+                    Event.REPORT_OPENED,
+                    f"report:{row.id}",
+                    authority=row.authority,
+                    external_id=external_id,
+                )
 
     def _details_sent(self, report_id: int, external_id: str, preview_id: int) -> None:
         with self.db.write() as session:
             self._touch(session, report_id)
-            for row in session.scalars(select(ReportFileRow).where(
+            for row in session.scalars(
+                select(ReportFileRow).where(
                     ReportFileRow.report_id == report_id,
                     ReportFileRow.external_id == external_id,
-                    ReportFileRow.preview_id == preview_id)):
+                    ReportFileRow.preview_id == preview_id,
+                )
+            ):
                 row.details_sent_at = utcnow()
 
     def _forget(self, report_id: int, why: str) -> None:
@@ -165,8 +199,14 @@ class CyberTiplineSubmission:
             row = session.get(ReportRow, report_id, with_for_update=True)
             if row is None or row.external_id is None:
                 return
-            self.audit.record(session, "worker", Event.REPORT_ABANDONED, f"report:{row.id}",
-                              authority=row.authority, external_id=row.external_id,
-                              reason=why)
+            self.audit.record(
+                session,
+                "worker",
+                Event.REPORT_ABANDONED,
+                f"report:{row.id}",
+                authority=row.authority,
+                external_id=row.external_id,
+                reason=why,
+            )
             row.external_id, row.external_touched_at = None, None
             row.last_error = why[:2000]

@@ -47,12 +47,12 @@ class ReportFileRow(Base):
     history; only those of the report's current `external_id` count."""
 
     __tablename__ = "report_files"
-    __table_args__ = (UniqueConstraint("report_id", "external_id", "preview_id",
-                                       name="uq_report_file"),)
+    __table_args__ = (
+        UniqueConstraint("report_id", "external_id", "preview_id", name="uq_report_file"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     external_id: Mapped[str] = mapped_column(String(100))
     preview_id: Mapped[int] = mapped_column(BigInteger)
     file_id: Mapped[str] = mapped_column(String(100))

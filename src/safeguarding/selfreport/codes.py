@@ -24,11 +24,11 @@ _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 def new_case_number() -> str:
     chars = "".join(secrets.choice(ALPHABET) for _ in range(NUMBER_CHARS))
-    return "-".join(chars[i:i + 4] for i in range(0, NUMBER_CHARS, 4))
+    return "-".join(chars[i : i + 4] for i in range(0, NUMBER_CHARS, 4))
 
 
 def new_pin() -> str:
-    return f"{secrets.randbelow(10 ** PIN_DIGITS):0{PIN_DIGITS}d}"
+    return f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
 
 
 def read_case_number(typed: object) -> str:
@@ -37,9 +37,11 @@ def read_case_number(typed: object) -> str:
     text = typed if isinstance(typed, str) else ""
     plain = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
     if len(text) > 64 or len(plain) != NUMBER_CHARS or any(c not in ALPHABET for c in plain):
-        raise InvalidInputError("case_number", f"a case number is {NUMBER_CHARS} letters and "
-                                "digits, like K7QM-2XJD-9PFA-R3TZ")
-    return "-".join(plain[i:i + 4] for i in range(0, NUMBER_CHARS, 4))
+        raise InvalidInputError(
+            "case_number",
+            f"a case number is {NUMBER_CHARS} letters and digits, like K7QM-2XJD-9PFA-R3TZ",
+        )
+    return "-".join(plain[i : i + 4] for i in range(0, NUMBER_CHARS, 4))
 
 
 def read_pin(typed: object) -> str:

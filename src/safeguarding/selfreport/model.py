@@ -44,9 +44,9 @@ class Category(StrEnum):
 class Status(StrEnum):
     """Where a self-report stands. Stored: never rename."""
 
-    RECEIVED = "received"    # in the self-report bank; matches go to review
+    RECEIVED = "received"  # in the self-report bank; matches go to review
     IN_REVIEW = "in_review"  # the hotline is looking at it
-    ACTIVE = "active"        # the hotline approved it for blocking
+    ACTIVE = "active"  # the hotline approved it for blocking
     WITHDRAWN = "withdrawn"  # its owner withdrew it: its hashes left the bank
 
 
@@ -99,14 +99,16 @@ def parse_submission(body: object, *, max_files: int) -> Submission:
         raise InvalidInputError("files", "a list of at least one file's hashes")
     if len(files) > max_files:
         raise InvalidInputError("files", f"at most {max_files} files in one report")
-    return Submission(submission_id, category,
-                      [_file(f"files[{i}]", item) for i, item in enumerate(files)])
+    return Submission(
+        submission_id, category, [_file(f"files[{i}]", item) for i, item in enumerate(files)]
+    )
 
 
 def _file(where: str, item: object) -> list[Signal]:
     fields = _mapping(where, item, _FILE_FIELDS)
-    signals = [_signal(f"{where}.{name}", name, fields.get(name), None, None)
-               for name in ("md5", "sha256")]
+    signals = [
+        _signal(f"{where}.{name}", name, fields.get(name), None, None) for name in ("md5", "sha256")
+    ]
     pdq = fields.get("pdq", [])
     if not isinstance(pdq, list) or len(pdq) > len(VIEWS):
         raise InvalidInputError(f"{where}.pdq", f"a list of at most {len(VIEWS)} views")
@@ -127,8 +129,7 @@ def _file(where: str, item: object) -> list[Signal]:
     return signals
 
 
-def _signal(where: str, kind: str, value: object, quality: int | None,
-            view: str | None) -> Signal:
+def _signal(where: str, kind: str, value: object, quality: int | None, view: str | None) -> Signal:
     if not isinstance(value, str):
         raise InvalidInputError(where, f"a {kind} hash as text")
     try:
@@ -143,6 +144,8 @@ def _mapping(where: str, value: object, allowed: set[str]) -> Mapping[str, Any]:
         raise InvalidInputError(where, "an object")
     unknown = sorted(str(k)[:40] for k in value if k not in allowed)
     if unknown:
-        raise InvalidInputError(f"{where}.{unknown[0]}", "not a field the portal sends: "
-                                "only hashes and a category leave the device")
+        raise InvalidInputError(
+            f"{where}.{unknown[0]}",
+            "not a field the portal sends: only hashes and a category leave the device",
+        )
     return value

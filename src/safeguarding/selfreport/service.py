@@ -38,10 +38,17 @@ BUSY = "the portal is taking a lot of reports right now: try again in {minutes} 
 
 
 class SelfReports:
-    def __init__(self, db: Database, banks: BankStore, audit: AuditLog, settings: Settings,
-                 *, on_change: Callable[[], None] = lambda: None,
-                 clock: Callable[[], datetime] = utcnow,
-                 hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        banks: BankStore,
+        audit: AuditLog,
+        settings: Settings,
+        *,
+        on_change: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = utcnow,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
         self.db = db
         self.banks = banks
         self.audit = audit
@@ -52,9 +59,12 @@ class SelfReports:
         self.address_submissions = settings.self_report_address_submissions
         self.global_submissions = settings.self_report_global_submissions
         self.window = timedelta(minutes=settings.self_report_window_minutes)
-        self.throttle = LoginThrottle(max_failures=self.max_guesses,
-                                      account_max_failures=self.max_guesses,
-                                      window=self.window, prefixes=(PREFIX,))
+        self.throttle = LoginThrottle(
+            max_failures=self.max_guesses,
+            account_max_failures=self.max_guesses,
+            window=self.window,
+            prefixes=(PREFIX,),
+        )
         self.on_change = on_change
         self.clock = clock
         self._hasher = hasher or PasswordHasher()
@@ -75,8 +85,9 @@ class SelfReports:
         with self.db.write() as session:
             self._refuse(session, keys, BUSY)
             if self.store.submitted(session, _digest(submission.submission_id)):
-                raise ConflictError("this report was already received: it has its case "
-                                    "number and PIN already")
+                raise ConflictError(
+                    "this report was already received: it has its case number and PIN already"
+                )
             self.throttle.forget_expired(session, now)
             self.throttle.count(session, keys[0], self.address_submissions, now)
             self.throttle.count(session, keys[1], self.global_submissions, now)
@@ -84,21 +95,44 @@ class SelfReports:
         self.on_change()
         return Receipt(case.case_id, number, pin)
 
-    def _store(self, session: Session, submission: Submission, number: str, pin_hash: str,
-               now: datetime) -> CaseView:
+    def _store(
+        self, session: Session, submission: Submission, number: str, pin_hash: str, now: datetime
+    ) -> CaseView:
         self._ensure_bank(session)
         signals = submission.signals
         case = self.store.create(
-            session, number_digest=codes.number_digest(number), pin_hash=pin_hash,
+            session,
+            number_digest=codes.number_digest(number),
+            pin_hash=pin_hash,
             submission_digest=_digest(submission.submission_id),
-            category=submission.category, files=len(submission.files),
-            digests={(s.type, value_digest(s.value)) for s in signals}, now=now)
+            category=submission.category,
+            files=len(submission.files),
+            digests={(s.type, value_digest(s.value)) for s in signals},
+            now=now,
+        )
         ref = f"self-report:{case.case_id}"
-        entries = [NewEntry(s.type, s.value, s.quality, [submission.category.value],
-                            {"view": s.view} if s.view else {}, ref) for s in signals]
+        entries = [
+            NewEntry(
+                s.type,
+                s.value,
+                s.quality,
+                [submission.category.value],
+                {"view": s.view} if s.view else {},
+                ref,
+            )
+            for s in signals
+        ]
         added, present = self.banks.add_entries(session, self.bank, entries, ACTOR)
-        self.audit.record(session, ACTOR, Event.SELFREPORT_SUBMIT, ref, files=case.files,
-                          category=case.category.value, added=added, already_present=present)
+        self.audit.record(
+            session,
+            ACTOR,
+            Event.SELFREPORT_SUBMIT,
+            ref,
+            files=case.files,
+            category=case.category.value,
+            added=added,
+            already_present=present,
+        )
         return case
 
     def _ensure_bank(self, session: Session) -> None:
@@ -106,13 +140,24 @@ class SelfReports:
             self.banks.get(session, self.bank)
         except NotFoundError:
             policy = BankPolicy()  # action review: a person looks before anything is blocked
-            self.banks.create(session, name=self.bank, source=BankSource.SELF_REPORT, policy=policy,
-                              labels=[], created_by=ACTOR,
-                              description="Hashes young people reported through the "
-                              "self-report portal (/report-remove).")
-            self.audit.record(session, ACTOR, Event.BANK_CREATE, f"bank:{self.bank}",
-                              source=BankSource.SELF_REPORT.value,
-                              policy={"action": policy.action.value})
+            self.banks.create(
+                session,
+                name=self.bank,
+                source=BankSource.SELF_REPORT,
+                policy=policy,
+                labels=[],
+                created_by=ACTOR,
+                description="Hashes young people reported through the "
+                "self-report portal (/report-remove).",
+            )
+            self.audit.record(
+                session,
+                ACTOR,
+                Event.BANK_CREATE,
+                f"bank:{self.bank}",
+                source=BankSource.SELF_REPORT.value,
+                policy={"action": policy.action.value},
+            )
 
     # --- the owner's view --------------------------------------------------------------
     def status(self, case_number: object, pin: object, address: str) -> CaseView:
@@ -143,8 +188,13 @@ class SelfReports:
             released = self.store.release_hashes(session, view.case_id)
             removed = self.banks.remove_digests(session, self.bank, released)
             view = self.store.set_status(session, view.case_id, Status.WITHDRAWN, self.clock())
-            self.audit.record(session, ACTOR, Event.SELFREPORT_WITHDRAW,
-                              f"self-report:{view.case_id}", removed=removed)
+            self.audit.record(
+                session,
+                ACTOR,
+                Event.SELFREPORT_WITHDRAW,
+                f"self-report:{view.case_id}",
+                removed=removed,
+            )
         self.on_change()
         return view
 
@@ -154,8 +204,7 @@ class SelfReports:
         until = self.throttle.refused_until(session, keys, now)
         if until is not None:
             seconds = max(1, int((until - now).total_seconds()))
-            raise RateLimitedError(message.format(minutes=-(-seconds // 60)),
-                                   retry_after=seconds)
+            raise RateLimitedError(message.format(minutes=-(-seconds // 60)), retry_after=seconds)
 
     def _verify(self, pin_hash: str, pin: str) -> bool:
         try:

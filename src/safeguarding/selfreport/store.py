@@ -23,45 +23,72 @@ class StoredCase:
 
 
 def _view(row: SelfReportRow) -> CaseView:
-    return CaseView(row.id, Status(row.status), Category(row.category), row.files,
-                    as_utc(row.created_at) or row.created_at,
-                    as_utc(row.updated_at) or row.updated_at)
+    return CaseView(
+        row.id,
+        Status(row.status),
+        Category(row.category),
+        row.files,
+        as_utc(row.created_at) or row.created_at,
+        as_utc(row.updated_at) or row.updated_at,
+    )
 
 
 class SelfReportStore:
-    def create(self, session: Session, *, number_digest: str, pin_hash: str,
-               submission_digest: str, category: Category, files: int,
-               digests: set[tuple[str, str]], now: datetime) -> CaseView:
-        row = SelfReportRow(number_digest=number_digest, pin_hash=pin_hash,
-                            submission_digest=submission_digest, category=category.value,
-                            status=Status.RECEIVED.value, files=files, created_at=now,
-                            updated_at=now)
+    def create(
+        self,
+        session: Session,
+        *,
+        number_digest: str,
+        pin_hash: str,
+        submission_digest: str,
+        category: Category,
+        files: int,
+        digests: set[tuple[str, str]],
+        now: datetime,
+    ) -> CaseView:
+        row = SelfReportRow(
+            number_digest=number_digest,
+            pin_hash=pin_hash,
+            submission_digest=submission_digest,
+            category=category.value,
+            status=Status.RECEIVED.value,
+            files=files,
+            created_at=now,
+            updated_at=now,
+        )
         try:
             with session.begin_nested():
                 session.add(row)
                 session.flush()
         except IntegrityError:
             # the submission id (a 2^-80 chance for the case number): a replay
-            raise ConflictError("this report was already received: it has its case number "
-                                "and PIN already") from None
-        session.add_all(SelfReportHashRow(report_id=row.id, signal_type=kind, value_digest=d)
-                        for kind, d in sorted(digests))
+            raise ConflictError(
+                "this report was already received: it has its case number and PIN already"
+            ) from None
+        session.add_all(
+            SelfReportHashRow(report_id=row.id, signal_type=kind, value_digest=d)
+            for kind, d in sorted(digests)
+        )
         return _view(row)
 
     def submitted(self, session: Session, submission_digest: str) -> bool:
-        return session.scalar(select(exists().where(
-            SelfReportRow.submission_digest == submission_digest))) or False
+        return (
+            session.scalar(
+                select(exists().where(SelfReportRow.submission_digest == submission_digest))
+            )
+            or False
+        )
 
-    def find(self, session: Session, number_digest: str, *, lock: bool = False
-             ) -> StoredCase | None:
+    def find(
+        self, session: Session, number_digest: str, *, lock: bool = False
+    ) -> StoredCase | None:
         query = select(SelfReportRow).where(SelfReportRow.number_digest == number_digest)
         if lock:
             query = query.with_for_update()
         row = session.scalars(query).one_or_none()
         return StoredCase(_view(row), row.pin_hash) if row else None
 
-    def set_status(self, session: Session, case_id: int, status: Status, now: datetime
-                   ) -> CaseView:
+    def set_status(self, session: Session, case_id: int, status: Status, now: datetime) -> CaseView:
         row = session.get_one(SelfReportRow, case_id)
         row.status, row.updated_at = status.value, now
         session.flush()
@@ -72,9 +99,12 @@ class SelfReportStore:
         other = aliased(SelfReportHashRow)
         mine = select(SelfReportHashRow.signal_type, SelfReportHashRow.value_digest).where(
             SelfReportHashRow.report_id == case_id,
-            ~exists().where(other.report_id != case_id,
-                            other.signal_type == SelfReportHashRow.signal_type,
-                            other.value_digest == SelfReportHashRow.value_digest))
+            ~exists().where(
+                other.report_id != case_id,
+                other.signal_type == SelfReportHashRow.signal_type,
+                other.value_digest == SelfReportHashRow.value_digest,
+            ),
+        )
         alone = [(kind, digest) for kind, digest in session.execute(mine)]
         session.execute(delete(SelfReportHashRow).where(SelfReportHashRow.report_id == case_id))
         return alone

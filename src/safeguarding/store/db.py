@@ -54,9 +54,12 @@ class Database:
         if self.dialect == "sqlite":
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
             if parsed.database in (None, "", ":memory:"):
-                raise InvalidInputError("database_url", "use a file for SQLite "
-                                        "(sqlite:///path.db): the index and the API share "
-                                        "it across threads")
+                raise InvalidInputError(
+                    "database_url",
+                    "use a file for SQLite "
+                    "(sqlite:///path.db): the index and the API share "
+                    "it across threads",
+                )
             self.path: Path | None = Path(parsed.database)
             kwargs["poolclass"] = NullPool
         else:
@@ -66,8 +69,7 @@ class Database:
         self.engine: Engine = create_engine(parsed, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
-        self._sessions = sessionmaker(self.engine, class_=StoreSession,
-                                      expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, class_=StoreSession, expire_on_commit=False)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -117,20 +119,26 @@ class Database:
             current = self.revision()
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise DatabaseNotReadyError(f"cannot open the database at {self.shown} ({reason}); "
-                                        f"if it does not exist yet, {UPGRADE_HINT}") from None
+            raise DatabaseNotReadyError(
+                f"cannot open the database at {self.shown} ({reason}); "
+                f"if it does not exist yet, {UPGRADE_HINT}"
+            ) from None
         head = head_revision()
         if current == head:
             return
         if current is None:
-            raise DatabaseNotReadyError(f"the database at {self.shown} has no schema yet: "
-                                        f"{UPGRADE_HINT}")
+            raise DatabaseNotReadyError(
+                f"the database at {self.shown} has no schema yet: {UPGRADE_HINT}"
+            )
         if current not in known_revisions():
             raise DatabaseNotReadyError(
                 f"the database at {self.shown} is at schema {current}, which this version "
-                f"does not know (it needs {head}): was it made by a newer safeguarding?")
-        raise DatabaseNotReadyError(f"the database at {self.shown} is at schema {current}; "
-                                    f"this version needs {head}: {UPGRADE_HINT}")
+                f"does not know (it needs {head}): was it made by a newer safeguarding?"
+            )
+        raise DatabaseNotReadyError(
+            f"the database at {self.shown} is at schema {current}; "
+            f"this version needs {head}: {UPGRADE_HINT}"
+        )
 
     def ping(self) -> bool:
         with self.engine.connect() as connection:

@@ -30,7 +30,8 @@ _MAKE: dict[str, Callable[[], str]] = {
 def stored_value(session: Session, name: str) -> str | None:
     """The value called `name`, or None if this installation has not made it yet."""
     found: str | None = session.scalar(
-        select(InstanceValueRow.value).where(InstanceValueRow.name == name))
+        select(InstanceValueRow.value).where(InstanceValueRow.name == name)
+    )
     return found
 
 
@@ -39,9 +40,11 @@ def instance_value(session: Session, name: str) -> str:
     found = stored_value(session, name)
     if found is not None:
         return found
-    session.execute(insert_for(session)(InstanceValueRow.__table__).values(
-        name=name, value=_MAKE[name](), created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["name"]))
+    session.execute(
+        insert_for(session)(InstanceValueRow.__table__)
+        .values(name=name, value=_MAKE[name](), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
     made = stored_value(session, name)
     assert made is not None
     return made

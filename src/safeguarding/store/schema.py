@@ -19,7 +19,17 @@ from safeguarding.selfreport import tables as _selfreport
 from safeguarding.store import instance as _instance
 from safeguarding.store.models import Base
 
-OWNERS = (_audit, _auth, _banks, _cases, _conversation, _delivery, _exchanges, _feeds,
-          _reporting,
-          _selfreport, _instance)
+OWNERS = (
+    _audit,
+    _auth,
+    _banks,
+    _cases,
+    _conversation,
+    _delivery,
+    _exchanges,
+    _feeds,
+    _reporting,
+    _selfreport,
+    _instance,
+)
 metadata: MetaData = Base.metadata

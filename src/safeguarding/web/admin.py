@@ -30,21 +30,35 @@ async def admin_home(request: Request, session: Reviewer) -> Response:
         with engine.db.read() as db_session:
             chain = engine.audit.verify(db_session)
             events = engine.audit.recent(db_session, limit=50)
-        return page(request, "admin.html", {
-            "users": engine.users.list(), "banks": engine.banks.list_banks(),
-            "keys": engine.keys.list(), "scopes": list(Scope), "roles": list(Role),
-            "outbox": engine.outbox.counts(),
-            "dead": engine.outbox.items(status=DeliveryStatus.DEAD, limit=20),
-            "chain": chain, "events": events}, session=session)
+        return page(
+            request,
+            "admin.html",
+            {
+                "users": engine.users.list(),
+                "banks": engine.banks.list_banks(),
+                "keys": engine.keys.list(),
+                "scopes": list(Scope),
+                "roles": list(Role),
+                "outbox": engine.outbox.counts(),
+                "dead": engine.outbox.items(status=DeliveryStatus.DEAD, limit=20),
+                "chain": chain,
+                "events": events,
+            },
+            session=session,
+        )
 
     return await act(request, session, work, check_csrf=False)
 
 
 @router.post("/users")
-async def create_user(request: Request, session: Reviewer,
-                      username: Annotated[str, Form(max_length=100)],
-                      password: Annotated[str, Form(max_length=1000)],
-                      role: Annotated[str, Form()], csrf_token: Csrf = "") -> Response:
+async def create_user(
+    request: Request,
+    session: Reviewer,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=1000)],
+    role: Annotated[str, Form()],
+    csrf_token: Csrf = "",
+) -> Response:
     def work() -> Response:
         _admin(session)
         engine_of(request).users.create(username, password, role, session.user.actor)
@@ -54,35 +68,51 @@ async def create_user(request: Request, session: Reviewer,
 
 
 @router.post("/users/{username}")
-async def update_user(request: Request, session: Reviewer, username: str,
-                      role: Annotated[str, Form()] = "", active: Annotated[str, Form()] = "",
-                      csrf_token: Csrf = "") -> Response:
+async def update_user(
+    request: Request,
+    session: Reviewer,
+    username: str,
+    role: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+    csrf_token: Csrf = "",
+) -> Response:
     def work() -> Response:
         _admin(session)
         engine_of(request).users.update(
-            username, session.user.actor, role=role or None,
-            active={"yes": True, "no": False}.get(active))
+            username,
+            session.user.actor,
+            role=role or None,
+            active={"yes": True, "no": False}.get(active),
+        )
         return RedirectResponse("/admin?msg=user+updated", status_code=303)
 
     return await act(request, session, work, csrf_token)
 
 
 @router.post("/banks/{name}")
-async def toggle_bank(request: Request, session: Reviewer, name: str,
-                      enabled: Annotated[str, Form()], csrf_token: Csrf = "") -> Response:
+async def toggle_bank(
+    request: Request,
+    session: Reviewer,
+    name: str,
+    enabled: Annotated[str, Form()],
+    csrf_token: Csrf = "",
+) -> Response:
     def work() -> Response:
         _admin(session)
-        engine_of(request).banks.update_bank(name, session.user.actor,
-                                             enabled=enabled == "yes")
+        engine_of(request).banks.update_bank(name, session.user.actor, enabled=enabled == "yes")
         return RedirectResponse("/admin?msg=bank+updated", status_code=303)
 
     return await act(request, session, work, csrf_token)
 
 
 @router.post("/keys")
-async def create_key(request: Request, session: Reviewer,
-                     name: Annotated[str, Form(max_length=200)],
-                     scopes: Annotated[list[str], Form()], csrf_token: Csrf = "") -> Response:
+async def create_key(
+    request: Request,
+    session: Reviewer,
+    name: Annotated[str, Form(max_length=200)],
+    scopes: Annotated[list[str], Form()],
+    csrf_token: Csrf = "",
+) -> Response:
     def work() -> Response:
         _admin(session)
         created = engine_of(request).keys.create(name, scopes, session.user.actor)
@@ -93,8 +123,9 @@ async def create_key(request: Request, session: Reviewer,
 
 
 @router.post("/keys/{key_id}/revoke")
-async def revoke_key(request: Request, session: Reviewer, key_id: str, csrf_token: Csrf = ""
-                     ) -> Response:
+async def revoke_key(
+    request: Request, session: Reviewer, key_id: str, csrf_token: Csrf = ""
+) -> Response:
     def work() -> Response:
         _admin(session)
         engine_of(request).keys.revoke(key_id, session.user.actor)
@@ -104,8 +135,9 @@ async def revoke_key(request: Request, session: Reviewer, key_id: str, csrf_toke
 
 
 @router.post("/outbox/{item_id}/retry")
-async def retry(request: Request, session: Reviewer, item_id: RowId, csrf_token: Csrf = ""
-                ) -> Response:
+async def retry(
+    request: Request, session: Reviewer, item_id: RowId, csrf_token: Csrf = ""
+) -> Response:
     def work() -> Response:
         _admin(session)
         engine_of(request).outbox.retry(item_id, session.user.actor)

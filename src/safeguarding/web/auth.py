@@ -36,39 +36,71 @@ def _safe_next(target: str) -> str:
 async def login_form(request: Request, next: str = "/queue") -> HTMLResponse:
     token = secrets.token_urlsafe(32)
     response = page(request, "login.html", {"login_csrf": token, "next": _safe_next(next)})
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=1800, httponly=True,
-                        samesite="strict", secure=engine_of(request).settings.cookies_secure)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=1800,
+        httponly=True,
+        samesite="strict",
+        secure=engine_of(request).settings.cookies_secure,
+    )
     return response
 
 
 @router.post("/login")
-async def login(request: Request, username: Annotated[str, Form(max_length=200)],
-                password: Annotated[str, Form(max_length=1000)],
-                csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/queue",
-                ) -> Response:
+async def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/queue",
+) -> Response:
     engine = engine_of(request)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         await _failed(request)
-        return page(request, "login.html", {
-            "login_csrf": expected, "next": _safe_next(next),
-            "error": "the form's security token is missing or out of date: reload the page"},
-            status=403)
+        return page(
+            request,
+            "login.html",
+            {
+                "login_csrf": expected,
+                "next": _safe_next(next),
+                "error": "the form's security token is missing or out of date: reload the page",
+            },
+            status=403,
+        )
     try:
-        signed_in = await run_in_threadpool(lambda: engine.users.sign_in(
-            username, password, source=client_of(request),
-            browser=request.cookies.get(BROWSER_COOKIE)))
+        signed_in = await run_in_threadpool(
+            lambda: engine.users.sign_in(
+                username,
+                password,
+                source=client_of(request),
+                browser=request.cookies.get(BROWSER_COOKIE),
+            )
+        )
     except AuthError as exc:
         await _failed(request)
-        return page(request, "login.html", {"login_csrf": expected, "next": _safe_next(next),
-                                            "error": str(exc)}, status=401)
+        return page(
+            request,
+            "login.html",
+            {"login_csrf": expected, "next": _safe_next(next), "error": str(exc)},
+            status=401,
+        )
     started = await run_in_threadpool(engine.sessions.start, signed_in.user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     secure = engine.settings.cookies_secure
-    response.set_cookie(SESSION_COOKIE, started.token, httponly=True, samesite="strict",
-                        secure=secure)
-    response.set_cookie(BROWSER_COOKIE, signed_in.browser, max_age=BROWSER_DAYS * 86400,
-                        path="/login", httponly=True, samesite="strict", secure=secure)
+    response.set_cookie(
+        SESSION_COOKIE, started.token, httponly=True, samesite="strict", secure=secure
+    )
+    response.set_cookie(
+        BROWSER_COOKIE,
+        signed_in.browser,
+        max_age=BROWSER_DAYS * 86400,
+        path="/login",
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -82,8 +114,9 @@ async def _failed(request: Request) -> None:
 
 
 @router.post("/logout")
-async def logout(request: Request, session: Reviewer,
-                 csrf_token: Annotated[str, Form()] = "") -> Response:
+async def logout(
+    request: Request, session: Reviewer, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
     session.check_csrf(csrf_token)
     engine = engine_of(request)
     # the cases they were holding go back to the queue now, not when their leases lapse

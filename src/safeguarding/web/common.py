@@ -33,15 +33,18 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-                               "frame-ancestors 'none'; form-action 'self'",
+    "frame-ancestors 'none'; form-action 'self'",
 }
 
 
 def client_of(request: Request) -> str:
     """The client's address: the peer's, or X-Forwarded-For's from a trusted proxy."""
     trusted = _networks(tuple(engine_of(request).settings.trusted_proxies))
-    return client_address(request.client.host if request.client else None,
-                          request.headers.getlist("x-forwarded-for"), trusted)
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        trusted,
+    )
 
 
 @cache
@@ -63,33 +66,51 @@ async def signed_in(request: Request) -> WebSession:
         return await run_in_threadpool(resume)
     except AuthError as exc:
         target = quote(request.url.path) if request.method == "GET" else "/"
-        raise HTTPException(303, str(exc), headers={
-            "Location": f"/login?next={target}&msg={quote(str(exc))}"}) from None
+        raise HTTPException(
+            303, str(exc), headers={"Location": f"/login?next={target}&msg={quote(str(exc))}"}
+        ) from None
 
 
 Reviewer = Annotated[WebSession, Depends(signed_in)]
 
 
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200,
-         session: WebSession | None = None) -> HTMLResponse:
+def page(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status: int = 200,
+    session: WebSession | None = None,
+) -> HTMLResponse:
     settings = engine_of(request).settings
-    context = {"session": session, "user": session.user if session else None,
-               "csrf": session.csrf_token if session else "", "Role": Role,
-               "msg": request.query_params.get("msg", "")[:300],
-               "viewing": getattr(request.state, "viewing", None) or ViewingSettings(),
-               "break_minutes": settings.review_break_minutes, **context}
+    context = {
+        "session": session,
+        "user": session.user if session else None,
+        "csrf": session.csrf_token if session else "",
+        "Role": Role,
+        "msg": request.query_params.get("msg", "")[:300],
+        "viewing": getattr(request.state, "viewing", None) or ViewingSettings(),
+        "break_minutes": settings.review_break_minutes,
+        **context,
+    }
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers.update(SECURITY_HEADERS)
     return response
 
 
-def error_page(request: Request, exc: SafeguardingError, session: WebSession | None
-               ) -> HTMLResponse:
+def error_page(
+    request: Request, exc: SafeguardingError, session: WebSession | None
+) -> HTMLResponse:
     return page(request, "error.html", {"message": str(exc)}, status_for(exc), session)
 
 
-async def act(request: Request, session: WebSession, work: Callable[[], Response],
-              csrf: str | None = None, *, check_csrf: bool = True) -> Response:
+async def act(
+    request: Request,
+    session: WebSession,
+    work: Callable[[], Response],
+    csrf: str | None = None,
+    *,
+    check_csrf: bool = True,
+) -> Response:
     """Run a page's work off the event loop; CSRF-check forms; errors become pages."""
     try:
         if check_csrf:

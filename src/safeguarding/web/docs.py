@@ -24,12 +24,18 @@ from safeguarding.errors import NotFoundError
 router = APIRouter(include_in_schema=False)
 ASSETS = "/docs/assets"
 #: the files served, by the name in their URL
-FILES = {"swagger-ui-bundle.js": "application/javascript", "swagger-ui.css": "text/css",
-         "redoc.standalone.js": "application/javascript", "favicon.png": "image/png"}
+FILES = {
+    "swagger-ui-bundle.js": "application/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "application/javascript",
+    "favicon.png": "image/png",
+}
 #: inline: the pages' start-up scripts and ReDoc's styles; blob: ReDoc's search worker
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
-       "'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
-       "connect-src 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+    "'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
 
 
 @cache
@@ -47,20 +53,30 @@ def _secured(response: HTMLResponse) -> HTMLResponse:
 
 @router.get("/docs")
 async def swagger(request: Request) -> HTMLResponse:
-    return _secured(get_swagger_ui_html(
-        openapi_url=request.app.openapi_url, title=f"{request.app.title} API",
-        swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
-        swagger_css_url=f"{ASSETS}/swagger-ui.css", swagger_favicon_url=f"{ASSETS}/favicon.png",
-        # the validator badge would send the spec's URL to validator.swagger.io
-        swagger_ui_parameters={"validatorUrl": None}))
+    return _secured(
+        get_swagger_ui_html(
+            openapi_url=request.app.openapi_url,
+            title=f"{request.app.title} API",
+            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS}/favicon.png",
+            # the validator badge would send the spec's URL to validator.swagger.io
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+    )
 
 
 @router.get("/redoc")
 async def redoc(request: Request) -> HTMLResponse:
-    return _secured(get_redoc_html(
-        openapi_url=request.app.openapi_url, title=f"{request.app.title} API",
-        redoc_js_url=f"{ASSETS}/redoc.standalone.js", redoc_favicon_url=f"{ASSETS}/favicon.png",
-        with_google_fonts=False))
+    return _secured(
+        get_redoc_html(
+            openapi_url=request.app.openapi_url,
+            title=f"{request.app.title} API",
+            redoc_js_url=f"{ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+    )
 
 
 @router.get(ASSETS + "/{name}")
@@ -68,5 +84,8 @@ async def asset(name: Annotated[str, PathParam(max_length=40)]) -> FileResponse:
     media_type = FILES.get(name)
     if media_type is None:
         raise NotFoundError(f"no documentation asset {name[:40]!r}")
-    return FileResponse(assets_dir() / name, media_type=media_type,
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        assets_dir() / name,
+        media_type=media_type,
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

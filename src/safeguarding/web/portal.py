@@ -27,8 +27,8 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self'; connect-src 'self'; worker-src 'self'; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "img-src 'self'; connect-src 'self'; worker-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
 #: what each status means, in words a 12-year-old reads
 WORDS = {
@@ -41,10 +41,12 @@ WORDS = {
 }
 
 
-def _page(request: Request, name: str, context: dict[str, Any] | None = None,
-          status: int = 200) -> HTMLResponse:
-    response = templates.TemplateResponse(request, f"portal/{name}", context or {},
-                                          status_code=status)
+def _page(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        request, f"portal/{name}", context or {}, status_code=status
+    )
     response.headers.update(HEADERS)
     return response
 
@@ -94,17 +96,27 @@ async def status_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/status")
-async def status(request: Request, case_number: Annotated[str, Form(max_length=200)] = "",
-                 pin: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+async def status(
+    request: Request,
+    case_number: Annotated[str, Form(max_length=200)] = "",
+    pin: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
     engine = engine_of(request)
-    return await _owner(request, case_number, pin,
-                        lambda: engine.self_reports.status(case_number, pin, client_of(request)))
+    return await _owner(
+        request,
+        case_number,
+        pin,
+        lambda: engine.self_reports.status(case_number, pin, client_of(request)),
+    )
 
 
 @router.post("/withdraw")
-async def withdraw(request: Request, case_number: Annotated[str, Form(max_length=200)] = "",
-                   pin: Annotated[str, Form(max_length=200)] = "",
-                   confirm: Annotated[str, Form(max_length=10)] = "") -> HTMLResponse:
+async def withdraw(
+    request: Request,
+    case_number: Annotated[str, Form(max_length=200)] = "",
+    pin: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> HTMLResponse:
     engine = engine_of(request)
 
     def work() -> Any:
@@ -119,21 +131,27 @@ async def _owner(request: Request, case_number: str, pin: str, work: Any) -> HTM
     try:
         case = await run_in_threadpool(work)
     except SafeguardingError as exc:
-        response = _page(request, "status.html", {
-            "case": None, "case_number": case_number[:64], "error": _plain(exc)},
-            status_for(exc))
+        response = _page(
+            request,
+            "status.html",
+            {"case": None, "case_number": case_number[:64], "error": _plain(exc)},
+            status_for(exc),
+        )
         if isinstance(exc, RateLimitedError):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    return _page(request, "status.html", {"case": case, "case_number": case_number,
-                                          "pin": pin, "words": WORDS})
+    return _page(
+        request,
+        "status.html",
+        {"case": case, "case_number": case_number, "pin": pin, "words": WORDS},
+    )
 
 
 def _plain(exc: SafeguardingError) -> str:
     """The message without the field's name in front (the page shows the field)."""
     text = str(exc)
     if isinstance(exc, InvalidInputError) and text.startswith(f"{exc.field}: "):
-        text = text[len(exc.field) + 2:]
+        text = text[len(exc.field) + 2 :]
     return text[:1].upper() + text[1:]
 
 

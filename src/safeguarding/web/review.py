@@ -27,8 +27,13 @@ router = APIRouter(include_in_schema=False)
 #: skipped cases remembered in one round; past it the oldest skips may come back
 MAX_SKIPPED = 50
 #: why a reviewer passes a case on: recorded with the release (audit)
-SKIP_REASONS = ("I know someone involved", "In a language I cannot read",
-                "I need a break from this kind of case", "It needs a specialist", "Other")
+SKIP_REASONS = (
+    "I know someone involved",
+    "In a language I cannot read",
+    "I need a break from this kind of case",
+    "It needs a specialist",
+    "Other",
+)
 
 
 def parse_skipped(text: str) -> list[int]:
@@ -42,16 +47,22 @@ def parse_skipped(text: str) -> list[int]:
 
 
 def round_query(queue: str, skipped: list[int], **extra: str) -> str:
-    values = {"queue": queue, **({"skipped": ",".join(map(str, skipped[-MAX_SKIPPED:]))}
-                                 if skipped else {}), **extra}
+    values = {
+        "queue": queue,
+        **({"skipped": ",".join(map(str, skipped[-MAX_SKIPPED:]))} if skipped else {}),
+        **extra,
+    }
     return urlencode(values)
 
 
 def skip_reason(reason: str, detail: str) -> str:
     reason = free_text("reason", reason, 100)
     if not reason:
-        raise InvalidInputError("reason", "say why you skip the case (it goes to the audit "
-                                "trail, so a lead can see cases that keep being passed on)")
+        raise InvalidInputError(
+            "reason",
+            "say why you skip the case (it goes to the audit "
+            "trail, so a lead can see cases that keep being passed on)",
+        )
     detail = free_text("detail", detail, 400)
     return f"{reason}: {detail}" if detail else reason
 
@@ -69,26 +80,34 @@ def waited(since: datetime | None, now: datetime) -> str:
     return f"{hours // 24} days"
 
 
-def next_case(request: Request, session: Reviewer, queue: str, skipped: list[int],
-              message: str) -> Response:
+def next_case(
+    request: Request, session: Reviewer, queue: str, skipped: list[int], message: str
+) -> Response:
     """Hold the queue's next case and open it; back to the queue page when none waits.
     Runs in the caller's thread (inside `act`)."""
     chosen = queues.named(queue)
     lease = engine_of(request).cases.start(chosen.name, session.user, exclude=skipped)
     if lease is None:
-        done = f"{message} Nothing else waits in {chosen.title}." if message else \
-            f"Nothing waits in {chosen.title}."
+        done = (
+            f"{message} Nothing else waits in {chosen.title}."
+            if message
+            else f"Nothing waits in {chosen.title}."
+        )
         return RedirectResponse("/queue?" + urlencode({"msg": done.strip()}), status_code=303)
     extra = {"msg": message} if message else {}
-    return RedirectResponse(f"/cases/{lease.case_id}?" + round_query(chosen.name, skipped,
-                                                                     **extra),
-                            status_code=303)
+    return RedirectResponse(
+        f"/cases/{lease.case_id}?" + round_query(chosen.name, skipped, **extra), status_code=303
+    )
 
 
 @router.post("/review/{queue}")
-async def start(request: Request, session: Reviewer,
-                queue: Annotated[str, Path(max_length=40)],
-                csrf_token: Annotated[str, Form()] = "") -> Response:
+async def start(
+    request: Request,
+    session: Reviewer,
+    queue: Annotated[str, Path(max_length=40)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
     """Start reviewing a queue: its most urgent free case, held for you."""
-    return await act(request, session, lambda: next_case(request, session, queue, [], ""),
-                     csrf_token)
+    return await act(
+        request, session, lambda: next_case(request, session, queue, [], ""), csrf_token
+    )

@@ -35,8 +35,14 @@ def _quarter(x: list[int], a: int, b: int, c: int, d: int) -> None:
 
 
 def hchacha20(key: bytes, nonce16: bytes) -> bytes:
-    x = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574,
-         *struct.unpack("<8I", key), *struct.unpack("<4I", nonce16)]
+    x = [
+        0x61707865,
+        0x3320646E,
+        0x79622D32,
+        0x6B206574,
+        *struct.unpack("<8I", key),
+        *struct.unpack("<4I", nonce16),
+    ]
     for _ in range(10):
         _quarter(x, 0, 4, 8, 12)
         _quarter(x, 1, 5, 9, 13)
@@ -65,16 +71,16 @@ def poly_key(key: bytes, nonce24: bytes) -> tuple[int, int]:
 def _blocks(ad: bytes, ciphertext: bytes) -> list[int]:
     def padded(data: bytes) -> bytes:
         return data + b"\x00" * (-len(data) % 16)
+
     data = padded(ad) + padded(ciphertext) + struct.pack("<QQ", len(ad), len(ciphertext))
-    return [int.from_bytes(data[i:i + 16], "little") + 2**128 for i in range(0, len(data), 16)]
+    return [int.from_bytes(data[i : i + 16], "little") + 2**128 for i in range(0, len(data), 16)]
 
 
 def _poly(r: int, s: int, blocks: list[int]) -> int:
     return (_horner(r, blocks) + s) % 2**128
 
 
-def two_key_ciphertext(key1: bytes, key2: bytes, nonce: bytes, ad: bytes,
-                       blocks: int = 4) -> bytes:
+def two_key_ciphertext(key1: bytes, key2: bytes, nonce: bytes, ad: bytes, blocks: int = 4) -> bytes:
     """Ciphertext and tag that XChaCha20-Poly1305 accepts under both keys."""
     (r1, s1), (r2, s2) = poly_key(key1, nonce), poly_key(key2, nonce)
     free = (len(ad) + 15) // 16  # the first ciphertext block is the one solved for

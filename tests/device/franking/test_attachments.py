@@ -60,8 +60,9 @@ def two_way_blob() -> tuple[bytes, bytes, bytes]:
     carrying key 1's commitment (an attacker can put only one there)."""
     key1, key2, nonce = os.urandom(32), os.urandom(32), os.urandom(24)
     header = MAGIC + nonce + key_commitment(key1)
-    ciphertext = salamander(header, hmac_sha256(key1, ENCRYPT_LABEL),
-                            hmac_sha256(key2, ENCRYPT_LABEL), nonce)
+    ciphertext = salamander(
+        header, hmac_sha256(key1, ENCRYPT_LABEL), hmac_sha256(key2, ENCRYPT_LABEL), nonce
+    )
     return header + ciphertext, key1, key2
 
 
@@ -83,18 +84,27 @@ def test_two_messages_sharing_a_two_way_attachment(world: World) -> None:
     received = []
     for seq, ref in enumerate(refs, 1):
         franked = frank(Message("c1", "mallory", seq, "look", (ref,)))
-        stamp = world.stamper.stamp(franked.commitment, sender_id="mallory",
-                                    recipient_id="bob", conversation_id="c1")
-        received.append(open_franked(franked.body, stamp, sender_id="mallory",
-                                     recipient_id="bob", conversation_id="c1",
-                                     at_ms=world.clock.now))
+        stamp = world.stamper.stamp(
+            franked.commitment, sender_id="mallory", recipient_id="bob", conversation_id="c1"
+        )
+        received.append(
+            open_franked(
+                franked.body,
+                stamp,
+                sender_id="mallory",
+                recipient_id="bob",
+                conversation_id="c1",
+                at_ms=world.clock.now,
+            )
+        )
         world.clock.now += 1
     assert open_attachment(blob, received[0].message.attachments[0])
     with pytest.raises(FrankingError) as info:
         open_attachment(blob, received[1].message.attachments[0])
     assert info.value.reason == Failure.ATTACHMENT_KEY
-    report = build_report(report_window(received, [1], before=0, after=0,
-                                        blobs={sha256(blob): blob}))
+    report = build_report(
+        report_window(received, [1], before=0, after=0, blobs={sha256(blob): blob})
+    )
     with pytest.raises(FrankingError) as info:
         verify_report(report, keyring=world.keyring, reporter_id="bob", at_ms=world.clock.now)
     assert info.value.reason == Failure.ATTACHMENT_KEY
@@ -115,11 +125,14 @@ def test_altered_or_wrong_attachments_are_refused() -> None:
     assert info.value.reason == Failure.ATTACHMENT_KEY
 
 
-@pytest.mark.parametrize(("blob", "message"), [
-    (b"SGA\x01", "at least"),
-    (b"XYZ\x01" + bytes(80), "starts with b'SGA'"),
-    (b"SGA\x02" + bytes(80), "version 2 is not supported"),
-])
+@pytest.mark.parametrize(
+    ("blob", "message"),
+    [
+        (b"SGA\x01", "at least"),
+        (b"XYZ\x01" + bytes(80), "starts with b'SGA'"),
+        (b"SGA\x02" + bytes(80), "version 2 is not supported"),
+    ],
+)
 def test_malformed_attachments_are_refused_clearly(blob: bytes, message: str) -> None:
     with pytest.raises(FrankingError, match=message) as info:
         open_blob(blob, bytes(32))

@@ -33,17 +33,27 @@ T = 1_800_000_000_000
 KEYRING = Keyring().rotated(T - 1)
 STAMPER = Stamper(KEYRING, clock=lambda: T)
 
-identifiers = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1,
-                      max_size=60).filter(lambda s: 0 < len(s.encode()) <= MAX_ID_BYTES
-                                          and not any(0x80 <= ord(c) <= 0x9F for c in s))
-refs = st.builds(AttachmentRef, key=st.binary(min_size=32, max_size=32),
-                 sha256=st.binary(min_size=32, max_size=32),
-                 size=st.integers(0, 2**64 - 1), media_type=identifiers)
-messages = st.builds(Message, conversation_id=identifiers, sender_id=identifiers,
-                     sequence=st.integers(0, 2**64 - 1), text=st.text(max_size=300),
-                     attachments=st.lists(refs, max_size=3).map(tuple))
-FAST = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+identifiers = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=60
+).filter(
+    lambda s: 0 < len(s.encode()) <= MAX_ID_BYTES and not any(0x80 <= ord(c) <= 0x9F for c in s)
+)
+refs = st.builds(
+    AttachmentRef,
+    key=st.binary(min_size=32, max_size=32),
+    sha256=st.binary(min_size=32, max_size=32),
+    size=st.integers(0, 2**64 - 1),
+    media_type=identifiers,
+)
+messages = st.builds(
+    Message,
+    conversation_id=identifiers,
+    sender_id=identifiers,
+    sequence=st.integers(0, 2**64 - 1),
+    text=st.text(max_size=300),
+    attachments=st.lists(refs, max_size=3).map(tuple),
+)
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -57,21 +67,26 @@ def test_a_franked_message_reads_back_the_same(message: Message) -> None:
 
 @FAST
 @given(messages, identifiers, st.data())
-def test_any_changed_byte_is_caught(message: Message, recipient: str,
-                                   data: st.DataObject) -> None:
+def test_any_changed_byte_is_caught(message: Message, recipient: str, data: st.DataObject) -> None:
     franked = frank(message)
-    stamp = STAMPER.stamp(franked.commitment, sender_id=message.sender_id,
-                          recipient_id=recipient, conversation_id=message.conversation_id)
+    stamp = STAMPER.stamp(
+        franked.commitment,
+        sender_id=message.sender_id,
+        recipient_id=recipient,
+        conversation_id=message.conversation_id,
+    )
     which = data.draw(st.sampled_from(["body", "stamp"]))
     original = franked.body if which == "body" else stamp
     position = data.draw(st.integers(0, len(original) - 1))
     flip = data.draw(st.integers(1, 255))
     changed = bytearray(original)
     changed[position] ^= flip
-    body, stamp2 = ((bytes(changed), stamp) if which == "body" else (franked.body,
-                                                                      bytes(changed)))
-    ids: Ids = {"sender_id": message.sender_id, "recipient_id": recipient,
-           "conversation_id": message.conversation_id}
+    body, stamp2 = (bytes(changed), stamp) if which == "body" else (franked.body, bytes(changed))
+    ids: Ids = {
+        "sender_id": message.sender_id,
+        "recipient_id": recipient,
+        "conversation_id": message.conversation_id,
+    }
     try:
         open_franked(body, stamp2, **ids, at_ms=T)
         delivered = True
@@ -92,20 +107,32 @@ def test_any_changed_byte_is_caught(message: Message, recipient: str,
 @given(messages, identifiers)
 def test_a_stamp_reads_back_the_same(message: Message, recipient: str) -> None:
     franked = frank(message)
-    raw = STAMPER.stamp(franked.commitment, sender_id=message.sender_id,
-                        recipient_id=recipient, conversation_id=message.conversation_id)
+    raw = STAMPER.stamp(
+        franked.commitment,
+        sender_id=message.sender_id,
+        recipient_id=recipient,
+        conversation_id=message.conversation_id,
+    )
     stamp = parse_stamp(raw)
-    assert (stamp.sender_id, stamp.recipient_id, stamp.conversation_id, stamp.commitment,
-            stamp.stamped_at_ms) == (message.sender_id, recipient, message.conversation_id,
-                                     franked.commitment, T)
+    assert (
+        stamp.sender_id,
+        stamp.recipient_id,
+        stamp.conversation_id,
+        stamp.commitment,
+        stamp.stamped_at_ms,
+    ) == (message.sender_id, recipient, message.conversation_id, franked.commitment, T)
     assert stamp.raw == raw and stamp.signed + stamp.tag == raw
 
 
-items = st.builds(ReportItem, body=st.binary(max_size=200), stamp=st.binary(max_size=200),
-                  reported=st.booleans(),
-                  attachments=st.lists(st.one_of(st.none(), st.binary(min_size=1,
-                                                                      max_size=50)),
-                                       max_size=3).map(tuple))
+items = st.builds(
+    ReportItem,
+    body=st.binary(max_size=200),
+    stamp=st.binary(max_size=200),
+    reported=st.booleans(),
+    attachments=st.lists(st.one_of(st.none(), st.binary(min_size=1, max_size=50)), max_size=3).map(
+        tuple
+    ),
+)
 
 
 @FAST

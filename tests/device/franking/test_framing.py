@@ -37,26 +37,32 @@ def attacks() -> list[tuple[str, bytes, bytes, dict[bytes, bytes]]]:
     swapped = seal_attachment(b"another picture", "image/png", key=picture.ref.key)
     with_picture = frank(Message("c1", "mallory", 2, "look", (picture.ref,)))
     blob, _, key2 = two_way_blob()
-    two_way_ref = dataclasses.replace(picture.ref, key=key2, sha256=sha256(blob),
-                                      size=len(blob))
+    two_way_ref = dataclasses.replace(picture.ref, key=key2, sha256=sha256(blob), size=len(blob))
     two_way = frank(Message("c1", "mallory", 3, "look", (two_way_ref,)))
     bad_body = bytearray(honest.body)
     bad_body[40] ^= 1
     return [
         ("commitment to other words", honest.body, other.commitment, {}),
         ("corrupted body", bytes(bad_body), honest.commitment, {}),
-        ("claims bob sent it", frank(Message("c1", "bob", 1, "x")).body,
-         frank(Message("c1", "bob", 1, "x")).commitment, {}),
-        ("attachment swapped after stamping", with_picture.body, with_picture.commitment,
-         {picture.ref.sha256: swapped.blob}),
+        (
+            "claims bob sent it",
+            frank(Message("c1", "bob", 1, "x")).body,
+            frank(Message("c1", "bob", 1, "x")).commitment,
+            {},
+        ),
+        (
+            "attachment swapped after stamping",
+            with_picture.body,
+            with_picture.commitment,
+            {picture.ref.sha256: swapped.blob},
+        ),
         ("two-way attachment", two_way.body, two_way.commitment, {sha256(blob): blob}),
         ("random bytes", os.urandom(120), os.urandom(32), {}),
     ]
 
 
 @pytest.mark.parametrize("attack", range(len(attacks())))
-def test_whatever_the_recipient_accepts_verifies_in_a_report(world: World,
-                                                            attack: int) -> None:
+def test_whatever_the_recipient_accepts_verifies_in_a_report(world: World, attack: int) -> None:
     name, body, commitment, blobs = attacks()[attack]
     stamp = world.stamper.stamp(commitment, **IDS)
     try:
@@ -66,8 +72,9 @@ def test_whatever_the_recipient_accepts_verifies_in_a_report(world: World,
     except FrankingError:
         return  # dropped on the device: never shown, so never reported
     report = build_report(report_window([received], [0], blobs=blobs))
-    verified = verify_report(report, keyring=world.keyring, reporter_id="bob",
-                             at_ms=world.clock.now)
+    verified = verify_report(
+        report, keyring=world.keyring, reporter_id="bob", at_ms=world.clock.now
+    )
     assert verified.reported[0].sender_id == "mallory", name
 
 
@@ -89,17 +96,25 @@ def test_a_report_cannot_name_the_recipient_as_sender(chat: World) -> None:
     """mallory (who sent "don't tell your parents") reports it as if bob had said it."""
     mallory_view: list[ReceivedMessage] = chat.history["mallory"]
     item = report_window(mallory_view, [4], before=0, after=0)[0]
-    swapped = (item.stamp.replace(b"\x07mallory\x03bob", b"\x03bob\x07mallory"))
+    swapped = item.stamp.replace(b"\x07mallory\x03bob", b"\x03bob\x07mallory")
     assert swapped != item.stamp
-    for forged in (dataclasses.replace(item, stamp=swapped),
-                   dataclasses.replace(item, body=frank(Message(
-                       "c1", "bob", 3, "don't tell your parents we talk")).body)):
+    for forged in (
+        dataclasses.replace(item, stamp=swapped),
+        dataclasses.replace(
+            item, body=frank(Message("c1", "bob", 3, "don't tell your parents we talk")).body
+        ),
+    ):
         with pytest.raises(FrankingError) as info:
-            verify_report(build_report([forged]), keyring=chat.keyring,
-                          reporter_id="mallory", at_ms=chat.clock.now)
+            verify_report(
+                build_report([forged]),
+                keyring=chat.keyring,
+                reporter_id="mallory",
+                at_ms=chat.clock.now,
+            )
         assert info.value.reason in (Failure.STAMP, Failure.COMMITMENT)
     # her own receipt verifies, and says who really sent it
-    verified = verify_report(build_report([item]), keyring=chat.keyring,
-                             reporter_id="mallory", at_ms=chat.clock.now)
+    verified = verify_report(
+        build_report([item]), keyring=chat.keyring, reporter_id="mallory", at_ms=chat.clock.now
+    )
     assert verified.reported[0].sender_id == "mallory"
     assert verified.reported[0].recipient_id == "bob"

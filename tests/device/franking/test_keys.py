@@ -35,22 +35,31 @@ def test_the_key_file_round_trips_and_bad_files_are_refused() -> None:
     ring = Keyring().rotated(T).rotated(T + DAY_MS)
     again = Keyring.from_json(ring.to_json())
     assert list(again) == list(ring)
-    for text, message in [("{", "key file"), ('{"version": 2, "keys": []}', "version"),
-                          ('{"version": 1, "keys": [{"id": 1}]}', "secret"),
-                          ('{"version": 1, "keys": [{"id": 1, "secret": "zz", '
-                           '"stamps_from_ms": 1, "stamps_until_ms": 2, '
-                           '"verifies_until_ms": 3}]}', "key file")]:
+    for text, message in [
+        ("{", "key file"),
+        ('{"version": 2, "keys": []}', "version"),
+        ('{"version": 1, "keys": [{"id": 1}]}', "secret"),
+        (
+            '{"version": 1, "keys": [{"id": 1, "secret": "zz", '
+            '"stamps_from_ms": 1, "stamps_until_ms": 2, '
+            '"verifies_until_ms": 3}]}',
+            "key file",
+        ),
+    ]:
         with pytest.raises(FrankingError, match=message) as info:
             Keyring.from_json(text)
         assert info.value.reason in (Failure.FORMAT, Failure.INVALID)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ((-1, bytes(32), 1, 2, 3), "32-bit"),
-    ((1, bytes(31), 1, 2, 3), "32 bytes"),
-    ((1, bytes(32), 2, 2, 3), "periods"),
-    ((1, bytes(32), 1, 3, 2), "periods"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((-1, bytes(32), 1, 2, 3), "32-bit"),
+        ((1, bytes(31), 1, 2, 3), "32 bytes"),
+        ((1, bytes(32), 2, 2, 3), "periods"),
+        ((1, bytes(32), 1, 3, 2), "periods"),
+    ],
+)
 def test_bad_keys_are_refused(args: tuple[int, bytes, int, int, int], message: str) -> None:
     with pytest.raises(FrankingError, match=message):
         ServerKey(*args)

@@ -19,8 +19,14 @@ from tests.device.conftest import T0, Ids, World
 IDS: Ids = {"sender_id": "mallory", "recipient_id": "bob", "conversation_id": "c1"}
 
 
-def deliver(world: World, stamp_ids: Ids, *, commitment: bytes | None = None,
-            message: Message | None = None, at: int = T0) -> None:
+def deliver(
+    world: World,
+    stamp_ids: Ids,
+    *,
+    commitment: bytes | None = None,
+    message: Message | None = None,
+    at: int = T0,
+) -> None:
     franked = frank(message or Message("c1", "mallory", 1, "hi"))
     stamp = world.stamper.stamp(commitment or franked.commitment, **stamp_ids)
     open_franked(franked.body, stamp, **IDS, at_ms=at)
@@ -35,13 +41,17 @@ def test_an_honest_delivery_opens(world: World) -> None:
     assert received.stamp.stamped_at.year == 2027
 
 
-@pytest.mark.parametrize(("stamped", "named"), [
-    (("eve", "bob", "c1"), "sender"),
-    (("mallory", "carol", "c1"), "recipient"),
-    (("mallory", "bob", "c9"), "conversation"),
-])
-def test_a_server_stamping_wrong_metadata_is_caught(world: World, stamped: tuple[str, str, str],
-                                                   named: str) -> None:
+@pytest.mark.parametrize(
+    ("stamped", "named"),
+    [
+        (("eve", "bob", "c1"), "sender"),
+        (("mallory", "carol", "c1"), "recipient"),
+        (("mallory", "bob", "c9"), "conversation"),
+    ],
+)
+def test_a_server_stamping_wrong_metadata_is_caught(
+    world: World, stamped: tuple[str, str, str], named: str
+) -> None:
     ids = Ids(sender_id=stamped[0], recipient_id=stamped[1], conversation_id=stamped[2])
     with pytest.raises(FrankingError, match=f"another {named}") as info:
         deliver(world, ids)
@@ -84,8 +94,10 @@ def test_bad_stamp_inputs_are_refused(world: World) -> None:
     with pytest.raises(FrankingError, match="32 bytes"):
         world.stamper.stamp(b"short", **IDS)
     with pytest.raises(FrankingError, match="control characters"):
-        world.stamper.stamp(bytes(32), sender_id="bob\nadmin", recipient_id="bob",
-                            conversation_id="c1")
+        world.stamper.stamp(
+            bytes(32), sender_id="bob\nadmin", recipient_id="bob", conversation_id="c1"
+        )
     with pytest.raises(FrankingError, match="1 to 255 bytes"):
-        world.stamper.stamp(bytes(32), sender_id="mallory", recipient_id="x" * 256,
-                            conversation_id="c1")
+        world.stamper.stamp(
+            bytes(32), sender_id="mallory", recipient_id="x" * 256, conversation_id="c1"
+        )

@@ -28,10 +28,14 @@ def test_the_documented_formulas_give_the_vectors() -> None:
         assert body[4:36].hex() == message["franking_key"]
         assert mac(message["franking_key"], body[:4] + body[36:]) == message["commitment"]
     attachment = vectors["attachment"]
-    assert mac(attachment["key"], b"safeguarding attachment v1 key commitment") == \
-        attachment["key_commitment"]
-    assert mac(attachment["key"], b"safeguarding attachment v1 encryption key") == \
-        attachment["encryption_key"]
+    assert (
+        mac(attachment["key"], b"safeguarding attachment v1 key commitment")
+        == attachment["key_commitment"]
+    )
+    assert (
+        mac(attachment["key"], b"safeguarding attachment v1 encryption key")
+        == attachment["encryption_key"]
+    )
     sealed = bytes.fromhex(attachment["sealed"])
     assert hashlib.sha256(sealed).hexdigest() == attachment["sealed_sha256"]
     assert sealed[4:28].hex() == attachment["nonce"]

@@ -34,8 +34,7 @@ def test_the_test_double_keeps_the_detector_promises() -> None:
 
 
 def test_a_benign_picture_passes_untouched() -> None:
-    result = ImageGuard(MarkerDetector()).check(encoded(marker_image(share=0)),
-                                                Direction.INCOMING)
+    result = ImageGuard(MarkerDetector()).check(encoded(marker_image(share=0)), Direction.INCOMING)
     assert not result.flagged and result.blurred is None and result.warning is None
     assert result.detector == "marker-test-double" and result.score < 0.5
 
@@ -47,17 +46,23 @@ def test_an_incoming_flagged_picture_is_blurred_with_choices() -> None:
     assert result.flagged and result.labels == ("MARKER",)
     assert result.warning is not None and result.blurred is not None
     assert [c.id for c in result.warning.choices] == [
-        ChoiceId.DONT_VIEW, ChoiceId.VIEW_ANYWAY, ChoiceId.BLOCK_SENDER, ChoiceId.REPORT,
-        ChoiceId.GET_HELP]
+        ChoiceId.DONT_VIEW,
+        ChoiceId.VIEW_ANYWAY,
+        ChoiceId.BLOCK_SENDER,
+        ChoiceId.REPORT,
+        ChoiceId.GET_HELP,
+    ]
     assert "not your fault" in " ".join(result.warning.paragraphs)
     assert result.warning.help == UK_HELP
     preview = Image.open(io.BytesIO(result.blurred))
     assert preview.format == "JPEG" and max(preview.size) == 480
     assert preview.size[0] / preview.size[1] == pytest.approx(800 / 600, rel=0.01)
+
     # no detail survives: edges in the preview are a small fraction of the original's
     def edges(image: Image.Image) -> float:
         grey = image.convert("L").resize((480, 360))
         return float(ImageStat.Stat(grey.filter(ImageFilter.FIND_EDGES)).mean[0])
+
     assert edges(preview) < edges(original) / 5
 
 
@@ -66,7 +71,10 @@ def test_outgoing_choices_and_no_override_for_younger_children() -> None:
     outgoing = ImageGuard(MarkerDetector()).check(data, Direction.OUTGOING)
     assert outgoing.warning is not None
     assert [c.id for c in outgoing.warning.choices] == [
-        ChoiceId.DONT_SEND, ChoiceId.SEND_ANYWAY, ChoiceId.GET_HELP]
+        ChoiceId.DONT_SEND,
+        ChoiceId.SEND_ANYWAY,
+        ChoiceId.GET_HELP,
+    ]
     strict = ImageGuard(MarkerDetector(), allow_override=False)
     for direction in Direction:
         warning = strict.check(data, direction).warning
@@ -85,6 +93,7 @@ def test_the_threshold_can_be_set_by_the_app() -> None:
 def test_nothing_is_sent_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the device library opened a network connection")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
@@ -102,8 +111,11 @@ def test_the_picture_is_decoded_upright_and_small() -> None:
 
 @pytest.mark.parametrize("mode", ["RGBA", "LA", "P", "L", "I;16", "F", "CMYK", "1"])
 def test_every_mode_becomes_rgb(mode: str) -> None:
-    image = marker_image(64, 48).convert(mode) if mode not in ("I;16", "F") else \
-        Image.linear_gradient("L").convert("I").point(lambda v: v * 200).convert(mode)
+    image = (
+        marker_image(64, 48).convert(mode)
+        if mode not in ("I;16", "F")
+        else Image.linear_gradient("L").convert("I").point(lambda v: v * 200).convert(mode)
+    )
     fmt = "TIFF" if mode in ("I;16", "F", "CMYK") else "PNG"
     decoded = decode_image(encoded(image, fmt))
     assert decoded.mode == "RGB"

@@ -44,17 +44,24 @@ async def _each(files: list[UploadFile], work: Any) -> dict[str, Any]:
 
 
 @router.post("/hash", response_model=FileResults, response_model_exclude_unset=True)
-async def hash_upload(file: list[UploadFile], engine: EngineDep, key: MatchKey
-                      ) -> dict[str, Any]:
+async def hash_upload(file: list[UploadFile], engine: EngineDep, key: MatchKey) -> dict[str, Any]:
     """Hash uploaded images (PDQ, MD5, SHA-256) or videos (vPDQ, MD5, SHA-256)."""
-    return await _each(file, lambda data, name: {"hashes": engine.hash_bytes(
-        data, source=name).as_dict()})
+    return await _each(
+        file, lambda data, name: {"hashes": engine.hash_bytes(data, source=name).as_dict()}
+    )
 
 
-def _match_upload(engine: Engine, data: bytes, name: str, content_id: str | None,
-                  account_id: str | None, upload: UploadInfo) -> dict[str, Any]:
-    hashes, result, opened = engine.match_upload(data, source=name, content_id=content_id,
-                                                 account_id=account_id, upload=upload)
+def _match_upload(
+    engine: Engine,
+    data: bytes,
+    name: str,
+    content_id: str | None,
+    account_id: str | None,
+    upload: UploadInfo,
+) -> dict[str, Any]:
+    hashes, result, opened = engine.match_upload(
+        data, source=name, content_id=content_id, account_id=account_id, upload=upload
+    )
     out = {"hashes": hashes.as_dict(), **result.as_dict()}
     if opened:
         out["case"] = case_ref(opened)
@@ -63,20 +70,29 @@ def _match_upload(engine: Engine, data: bytes, name: str, content_id: str | None
 
 @router.post("/match", response_model=FileResults, response_model_exclude_unset=True)
 async def match_upload(
-    file: list[UploadFile], engine: EngineDep, key: MatchKey,
-    content_id: Annotated[list[str] | None, Form(
-        description="Your id for each file, in order.")] = None,
-    account_id: Annotated[str | None, Form(
-        max_length=MAX_ID_CHARS, description="The uploader's account.")] = None,
-    uploader_ip: Annotated[str | None, Form(
-        description="The uploader's IP address (v4 or v6).")] = None,
-    uploader_port: Annotated[int | None, Form(
-        description="The uploader's source port (1-65535).")] = None,
+    file: list[UploadFile],
+    engine: EngineDep,
+    key: MatchKey,
+    content_id: Annotated[
+        list[str] | None, Form(description="Your id for each file, in order.")
+    ] = None,
+    account_id: Annotated[
+        str | None, Form(max_length=MAX_ID_CHARS, description="The uploader's account.")
+    ] = None,
+    uploader_ip: Annotated[
+        str | None, Form(description="The uploader's IP address (v4 or v6).")
+    ] = None,
+    uploader_port: Annotated[
+        int | None, Form(description="The uploader's source port (1-65535).")
+    ] = None,
     screen_name: Annotated[str | None, Form(description="The uploader's display name.")] = None,
-    uploaded_at: Annotated[str | None, Form(
-        description="When you received the upload: ISO 8601 with a UTC offset.")] = None,
-    surface: Annotated[str | None, Form(
-        description="Where it was posted, e.g. profile_photo, public_post, message.")] = None,
+    uploaded_at: Annotated[
+        str | None, Form(description="When you received the upload: ISO 8601 with a UTC offset.")
+    ] = None,
+    surface: Annotated[
+        str | None,
+        Form(description="Where it was posted, e.g. profile_photo, public_post, message."),
+    ] = None,
 ) -> dict[str, Any]:
     """Hash uploads and match them (all 8 rotations and flips) against every enabled bank.
     A match opens (or joins) a review case, by the matched banks' policies. The optional
@@ -91,8 +107,9 @@ async def match_upload(
     if account_id is not None:
         Subject(account_id=account_id)
     names = iter(ids or [None] * len(file))
-    return await _each(file, lambda data, name: _match_upload(engine, data, name, next(names),
-                                                              account_id, upload))
+    return await _each(
+        file, lambda data, name: _match_upload(engine, data, name, next(names), account_id, upload)
+    )
 
 
 def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
@@ -111,17 +128,16 @@ def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
         if item.id or item.account_id:
             query = evidence_query((s.type, s.value) for s in signals)
             given = [{"type": s.type, "view": None, "value": s.value} for s in signals]
-            opened = engine.open_match_case(result, query, Subject(item.id, item.account_id),
-                                            upload, given)
+            opened = engine.open_match_case(
+                result, query, Subject(item.id, item.account_id), upload, given
+            )
             if opened:
                 out["case"] = case_ref(opened)
         results.append(out)
     return {"results": results}
 
 
-@router.post("/match/signals", response_model=SignalsResults,
-             response_model_exclude_unset=True)
-async def match_signals(body: MatchSignalsIn, engine: EngineDep, key: MatchKey
-                        ) -> dict[str, Any]:
+@router.post("/match/signals", response_model=SignalsResults, response_model_exclude_unset=True)
+async def match_signals(body: MatchSignalsIn, engine: EngineDep, key: MatchKey) -> dict[str, Any]:
     """Match precomputed signals (a batch of up to 1000 items)."""
     return await run_in_threadpool(_match_signals, engine, body)

@@ -21,10 +21,15 @@ class ExchangeIn(BaseModel):
     name: str = Field(max_length=100, examples=["partner-feed"])
     kind: str = Field(examples=["safeguarding"])
     bank: str = Field(max_length=100)
-    options: dict[str, str] = Field(default_factory=dict, max_length=20, description=(
-        "The kind's options (docs/exchanges.md); credentials among them are stored "
-        "encrypted and never shown back. A `file` exchange over the API takes an "
-        "http(s) URL only."))
+    options: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=20,
+        description=(
+            "The kind's options (docs/exchanges.md); credentials among them are stored "
+            "encrypted and never shown back. A `file` exchange over the API takes an "
+            "http(s) URL only."
+        ),
+    )
     interval_seconds: int | None = Field(None, ge=MIN_INTERVAL, le=MAX_INTERVAL)
     enabled: bool = True
 
@@ -74,9 +79,18 @@ async def list_exchanges(engine: EngineDep, key: WriteKey) -> list[ExchangeOut]:
 
 @router.post("/exchanges", status_code=201)
 async def add_exchange(body: ExchangeIn, engine: EngineDep, key: WriteKey) -> ExchangeOut:
-    exchange = await run_in_threadpool(lambda: engine.exchanges.add(
-        body.name, body.kind, body.bank, body.options, key.actor,
-        interval_seconds=body.interval_seconds, enabled=body.enabled, remote_only=True))
+    exchange = await run_in_threadpool(
+        lambda: engine.exchanges.add(
+            body.name,
+            body.kind,
+            body.bank,
+            body.options,
+            key.actor,
+            interval_seconds=body.interval_seconds,
+            enabled=body.enabled,
+            remote_only=True,
+        )
+    )
     return ExchangeOut.of(exchange)
 
 
@@ -86,10 +100,14 @@ async def get_exchange(name: str, engine: EngineDep, key: WriteKey) -> ExchangeO
 
 
 @router.patch("/exchanges/{name}")
-async def update_exchange(name: str, body: ExchangePatch, engine: EngineDep, key: WriteKey
-                          ) -> ExchangeOut:
-    exchange = await run_in_threadpool(lambda: engine.exchanges.update(
-        name, key.actor, enabled=body.enabled, interval_seconds=body.interval_seconds))
+async def update_exchange(
+    name: str, body: ExchangePatch, engine: EngineDep, key: WriteKey
+) -> ExchangeOut:
+    exchange = await run_in_threadpool(
+        lambda: engine.exchanges.update(
+            name, key.actor, enabled=body.enabled, interval_seconds=body.interval_seconds
+        )
+    )
     return ExchangeOut.of(exchange)
 
 
@@ -105,9 +123,15 @@ async def fetch_exchange(name: str, engine: EngineDep, key: WriteKey) -> FetchOu
     naming it; the pages applied before it stay, the failing one is not applied."""
     result = await run_in_threadpool(engine.fetcher.fetch, name)
     c = result.counts
-    return FetchOut(exchange=result.exchange, pages=result.pages,
-                    checkpoint=result.checkpoint, fetched=c.fetched, added=c.added,
-                    removed=c.removed, skipped=c.skipped)
+    return FetchOut(
+        exchange=result.exchange,
+        pages=result.pages,
+        checkpoint=result.checkpoint,
+        fetched=c.fetched,
+        added=c.added,
+        removed=c.removed,
+        skipped=c.skipped,
+    )
 
 
 @router.delete("/exchanges/{name}", status_code=204)

@@ -35,11 +35,18 @@ class FeedPageOut(BaseModel):
     changes: list[FeedChangeOut]
 
 
-@router.get("/feeds/{bank}/changes", response_class=Response,
-            responses={200: {"model": FeedPageOut, "description": "A signed page."}})
-async def feed_changes(bank: str, engine: EngineDep, key: FeedKey,
-                       cursor: int = Query(0, ge=0, le=MAX_ROW_ID),
-                       limit: int = Query(1000, ge=1, le=MAX_PAGE)) -> Response:
+@router.get(
+    "/feeds/{bank}/changes",
+    response_class=Response,
+    responses={200: {"model": FeedPageOut, "description": "A signed page."}},
+)
+async def feed_changes(
+    bank: str,
+    engine: EngineDep,
+    key: FeedKey,
+    cursor: int = Query(0, ge=0, le=MAX_ROW_ID),
+    limit: int = Query(1000, ge=1, le=MAX_PAGE),
+) -> Response:
     """Adds and removals after `cursor`, in commit order; follow `next_cursor` while `more`.
     The body's exact bytes are signed: `Safeguarding-Signature` (Ed25519, base64) under
     `Safeguarding-Key` (docs/exchanges.md)."""

@@ -23,8 +23,12 @@ async def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", response_model=ReadyOut, response_model_exclude_unset=True,
-            responses={503: {"model": ReadyOut, "description": "Not ready"}})
+@router.get(
+    "/ready",
+    response_model=ReadyOut,
+    response_model_exclude_unset=True,
+    responses={503: {"model": ReadyOut, "description": "Not ready"}},
+)
 async def ready(engine: EngineDep) -> JSONResponse:
     """The database answers, its schema is current and the index is loaded."""
     checks: dict[str, Any] = {}

@@ -41,15 +41,23 @@ def compare(trainer: Trainer, seed: int = 13) -> dict[str, Any]:
             train, test = _subset(rows, ~inside), _subset(rows, inside)
             y = getattr(train, category)
             mean, scale, heads = trainer._fit_heads(train)
-            trees = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05,
-                                                   max_leaf_nodes=15, random_state=seed)
+            trees = HistGradientBoostingClassifier(
+                max_iter=200, learning_rate=0.05, max_leaf_nodes=15, random_state=seed
+            )
             trees.fit(train.x, y, sample_weight=train.weight)
             logistic = heads[category]
             for family, held_scores, own_scores in (
-                    ("logistic", logistic.logit((test.x - mean) / scale),
-                     logistic.logit((train.x - mean) / scale)),
-                    ("boosted_trees", trees.predict_proba(test.x)[:, 1],
-                     trees.predict_proba(train.x)[:, 1])):
+                (
+                    "logistic",
+                    logistic.logit((test.x - mean) / scale),
+                    logistic.logit((train.x - mean) / scale),
+                ),
+                (
+                    "boosted_trees",
+                    trees.predict_proba(test.x)[:, 1],
+                    trees.predict_proba(train.x)[:, 1],
+                ),
+            ):
                 scores[family].update(_per_conversation(test, held_scores))
                 own = _per_conversation(train, own_scores)
                 benign = [v for c, v in own.items() if items[c].label == "benign"]
@@ -58,12 +66,21 @@ def compare(trainer: Trainer, seed: int = 13) -> dict[str, Any]:
         for family, held in scores.items():
             pos = [v for c, v in held.items() if items[c].label == category]
             neg = [v for c, v in held.items() if items[c].label == "benign"]
-            caught = sum(v >= thresholds[family][items[c].source] for c, v in held.items()
-                         if items[c].label == category)
-            false = sum(v >= thresholds[family][items[c].source] for c, v in held.items()
-                        if items[c].label == "benign")
-            section[family] = {"roc_auc": round(roc_auc(pos, neg), 4),
-                               "recall_at_1pct_of_training_benign": round(caught / len(pos), 4),
-                               "benign_alerted": false, "benign": len(neg)}
+            caught = sum(
+                v >= thresholds[family][items[c].source]
+                for c, v in held.items()
+                if items[c].label == category
+            )
+            false = sum(
+                v >= thresholds[family][items[c].source]
+                for c, v in held.items()
+                if items[c].label == "benign"
+            )
+            section[family] = {
+                "roc_auc": round(roc_auc(pos, neg), 4),
+                "recall_at_1pct_of_training_benign": round(caught / len(pos), 4),
+                "benign_alerted": false,
+                "benign": len(neg),
+            }
         result[category] = section
     return result

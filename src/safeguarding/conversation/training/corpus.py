@@ -25,8 +25,8 @@ class Corpus:
     prepared: Prepared
     #: conversation i's messages are rows starts[i]:starts[i + 1]
     starts: npt.NDArray[np.int64]
-    tags: npt.NDArray[np.float64]           # [messages, tactics]
-    tagged: npt.NDArray[np.bool_]           # [messages]: the writer tagged this message
+    tags: npt.NDArray[np.float64]  # [messages, tactics]
+    tagged: npt.NDArray[np.bool_]  # [messages]: the writer tagged this message
     message_source: npt.NDArray[np.str_]
 
     @property
@@ -42,22 +42,32 @@ class Corpus:
     def slice(self, conversation: int) -> Prepared:
         rows = self.rows(conversation)
         p = self.prepared
-        return Prepared(p.normalised[rows],
-                        None if p.embeddings is None else p.embeddings[rows],
-                        None if p.semantic_disclosure is None else p.semantic_disclosure[rows])
+        return Prepared(
+            p.normalised[rows],
+            None if p.embeddings is None else p.embeddings[rows],
+            None if p.semantic_disclosure is None else p.semantic_disclosure[rows],
+        )
 
 
-def build_corpus(items: list[Labelled], embedder: Embedder | None,
-                 semantic: SemanticScorer | None, batch: int = 4096) -> Corpus:
+def build_corpus(
+    items: list[Labelled],
+    embedder: Embedder | None,
+    semantic: SemanticScorer | None,
+    batch: int = 4096,
+) -> Corpus:
     texts = [m.text for item in items for m in item.conversation.messages]
-    parts = [prepare(texts[i:i + batch], embedder, semantic)
-             for i in range(0, len(texts), batch)]
+    parts = [prepare(texts[i : i + batch], embedder, semantic) for i in range(0, len(texts), batch)]
     normalised = [t for p in parts for t in p.normalised]
-    embeddings = (np.vstack([p.embeddings for p in parts if p.embeddings is not None])
-                  if embedder is not None and texts else None)
-    disclosure = (np.concatenate([p.semantic_disclosure for p in parts
-                                  if p.semantic_disclosure is not None])
-                  if semantic is not None and texts else None)
+    embeddings = (
+        np.vstack([p.embeddings for p in parts if p.embeddings is not None])
+        if embedder is not None and texts
+        else None
+    )
+    disclosure = (
+        np.concatenate([p.semantic_disclosure for p in parts if p.semantic_disclosure is not None])
+        if semantic is not None and texts
+        else None
+    )
     lengths = [len(item.conversation.messages) for item in items]
     starts = np.zeros(len(items) + 1, dtype=np.int64)
     starts[1:] = np.cumsum(lengths)
@@ -72,7 +82,9 @@ def build_corpus(items: list[Labelled], embedder: Embedder | None,
             tagged[row] = True
             for tag in message_tags:
                 tags[row, column[TAG_TACTIC[tag]]] = 1.0
-    sources = np.array([item.source for item, n in zip(items, lengths, strict=True)
-                        for _ in range(n)])
-    return Corpus(items, Prepared(normalised, embeddings, disclosure), starts, tags, tagged,
-                  sources)
+    sources = np.array(
+        [item.source for item, n in zip(items, lengths, strict=True) for _ in range(n)]
+    )
+    return Corpus(
+        items, Prepared(normalised, embeddings, disclosure), starts, tags, tagged, sources
+    )

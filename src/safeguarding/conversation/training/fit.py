@@ -21,11 +21,17 @@ def _scipy() -> tuple[Any, Any]:
     return optimize, sparse
 
 
-def _loss(x: Any, y: npt.NDArray[np.float64], weights: npt.NDArray[np.float64],
-          lam: float, theta: npt.NDArray[np.float64], d: int, k: int
-          ) -> tuple[float, npt.NDArray[np.float64]]:
-    w = theta[:d * k].reshape(d, k)
-    b = theta[d * k:]
+def _loss(
+    x: Any,
+    y: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+    lam: float,
+    theta: npt.NDArray[np.float64],
+    d: int,
+    k: int,
+) -> tuple[float, npt.NDArray[np.float64]]:
+    w = theta[: d * k].reshape(d, k)
+    b = theta[d * k :]
     z = _product(x, w) + b
     # log(1 + e^z) - y z, stable for any z
     loss = (np.logaddexp(0.0, z) - y * z) * weights[:, None]
@@ -43,7 +49,8 @@ def _product(x: Any, w: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         sparse_part, dense_part = x
         width = sparse_part.shape[1]
         product: npt.NDArray[np.float64] = np.asarray(sparse_part @ w[:width]) + (
-            dense_part @ w[width:])
+            dense_part @ w[width:]
+        )
         return product
     return np.asarray(x @ w)
 
@@ -55,9 +62,14 @@ def _product_t(x: Any, g: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.asarray(x.T @ g)
 
 
-def fit_logistic(x: Any, y: npt.NDArray[np.float64], *, lam: float,
-                 weights: npt.NDArray[np.float64] | None = None, max_iter: int = 400
-                 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def fit_logistic(
+    x: Any,
+    y: npt.NDArray[np.float64],
+    *,
+    lam: float,
+    weights: npt.NDArray[np.float64] | None = None,
+    max_iter: int = 400,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Weights [d, k] and biases [k] of k independent logistic regressions (y: [n, k] of 0/1)
     sharing the inputs x ([n, d], dense, scipy sparse, or a (sparse, dense) pair of column
     blocks); row weights scale each row's loss."""
@@ -67,14 +79,19 @@ def fit_logistic(x: Any, y: npt.NDArray[np.float64], *, lam: float,
     k = y.shape[1]
     row_weights = np.ones(n) if weights is None else weights.astype(np.float64)
     result = optimize.minimize(
-        lambda t: _loss(x, y, row_weights, lam, t, d, k), np.zeros(d * k + k), jac=True,
-        method="L-BFGS-B", options={"maxiter": max_iter})
+        lambda t: _loss(x, y, row_weights, lam, t, d, k),
+        np.zeros(d * k + k),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter},
+    )
     theta = result.x
-    return theta[:d * k].reshape(d, k), theta[d * k:]
+    return theta[: d * k].reshape(d, k), theta[d * k :]
 
 
-def fit_tactics(x: Any, y: npt.NDArray[np.float64], *, alpha: float, epochs: int
-                ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def fit_tactics(
+    x: Any, y: npt.NDArray[np.float64], *, alpha: float, epochs: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Weights [d, k] and biases [k] of k logistic regressions over many sparse features
     (x: a (sparse, dense) pair of column blocks), by stochastic gradient descent.
 
@@ -98,24 +115,33 @@ def fit_tactics(x: Any, y: npt.NDArray[np.float64], *, alpha: float, epochs: int
             # Nothing to learn from one class: a constant, as a fit would approach.
             biases[column] = 10.0 if target.all() else -10.0
             continue
-        model = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=epochs, tol=None,
-                              random_state=0)
+        model = SGDClassifier(
+            loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, random_state=0
+        )
         model.fit(inputs, target)
         weights[:, column] = model.coef_[0]
         biases[column] = model.intercept_[0]
     return weights, biases
 
 
-def platt(logits: npt.NDArray[np.float64], y: npt.NDArray[np.float64],
-          weights: npt.NDArray[np.float64] | None = None) -> tuple[float, float]:
+def platt(
+    logits: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64] | None = None,
+) -> tuple[float, float]:
     """(a, c) so that sigmoid(a * logit + c) is calibrated on these held-out predictions;
     a is kept positive, so calibration never reverses the ranking."""
     w, b = fit_logistic(logits.reshape(-1, 1), y, lam=1e-6, weights=weights)
     return max(float(w[0, 0]), 1e-3), float(b[0])
 
 
-def sparse_rows(pointers: npt.NDArray[np.int64], indices: npt.NDArray[np.int64],
-                values: npt.NDArray[np.float32], width: int) -> Any:
+def sparse_rows(
+    pointers: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float32],
+    width: int,
+) -> Any:
     _, sparse = _scipy()
-    return sparse.csr_matrix((values.astype(np.float64), indices, pointers),
-                             shape=(len(pointers) - 1, width))
+    return sparse.csr_matrix(
+        (values.astype(np.float64), indices, pointers), shape=(len(pointers) - 1, width)
+    )

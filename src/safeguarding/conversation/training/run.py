@@ -29,17 +29,25 @@ def language(source: str) -> str:
 @dataclass
 class Outcome:
     bundle: str
-    loso: dict[str, Any]            # report() of every source scored out of source
-    lolo: dict[str, Any] | None     # report() of Spanish/Portuguese scored without that language
+    loso: dict[str, Any]  # report() of every source scored out of source
+    lolo: dict[str, Any] | None  # report() of Spanish/Portuguese scored without that language
     pooled_in_sample: dict[str, Any]
     thresholds: dict[str, float]
     comparison: dict[str, Any] | None = None
 
 
-def train(items: list[Labelled], embedder: Embedder | None, out: Path, name: str,
-          version: str, *, loso: bool = True, compare: bool = False,
-          iterations: int = TACTIC_ITERATIONS,
-          progress: Callable[[str], object] = lambda _: None) -> Outcome:
+def train(
+    items: list[Labelled],
+    embedder: Embedder | None,
+    out: Path,
+    name: str,
+    version: str,
+    *,
+    loso: bool = True,
+    compare: bool = False,
+    iterations: int = TACTIC_ITERATIONS,
+    progress: Callable[[str], object] = lambda _: None,
+) -> Outcome:
     semantic = SemanticScorer(embedder, load_phrases()) if embedder is not None else None
     progress(f"{name}: preparing {sum(len(i.conversation.messages) for i in items)} messages")
     corpus = build_corpus(items, embedder, semantic)
@@ -74,5 +82,4 @@ def train(items: list[Labelled], embedder: Embedder | None, out: Path, name: str
 
         progress(f"{name}: comparing model families")
         comparison = run_comparison(trainer)
-    return Outcome(name, report(held) if held else {}, lolo, in_sample, risk.thresholds,
-                   comparison)
+    return Outcome(name, report(held) if held else {}, lolo, in_sample, risk.thresholds, comparison)

@@ -61,21 +61,26 @@ def key_commitment(key: bytes) -> bytes:
     return hmac_sha256(key, COMMIT_LABEL)
 
 
-def seal_attachment(content: bytes, media_type: str, *, key: bytes | None = None,
-                    nonce: bytes | None = None) -> SealedAttachment:
+def seal_attachment(
+    content: bytes, media_type: str, *, key: bytes | None = None, nonce: bytes | None = None
+) -> SealedAttachment:
     """Encrypt `content` under a fresh key. `key` and `nonce` are for test vectors only."""
     check_id("media type", media_type)
     if len(content) > MAX_ATTACHMENT_BYTES:
-        raise FrankingError(Failure.INVALID, f"an attachment of {len(content)} bytes exceeds "
-                            f"the limit of {MAX_ATTACHMENT_BYTES}")
+        raise FrankingError(
+            Failure.INVALID,
+            f"an attachment of {len(content)} bytes exceeds the limit of {MAX_ATTACHMENT_BYTES}",
+        )
     key = random_key() if key is None else key
     nonce = os.urandom(NONCE_BYTES) if nonce is None else nonce
     if len(key) != KEY_BYTES or len(nonce) != NONCE_BYTES:
-        raise FrankingError(Failure.INVALID, f"an attachment key is {KEY_BYTES} bytes and a "
-                            f"nonce {NONCE_BYTES}")
+        raise FrankingError(
+            Failure.INVALID, f"an attachment key is {KEY_BYTES} bytes and a nonce {NONCE_BYTES}"
+        )
     header = MAGIC + nonce + key_commitment(key)
     sealed = bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        content, header, nonce, hmac_sha256(key, ENCRYPT_LABEL))
+        content, header, nonce, hmac_sha256(key, ENCRYPT_LABEL)
+    )
     blob = header + sealed
     return SealedAttachment(blob, AttachmentRef(key, sha256(blob), len(blob), media_type))
 
@@ -84,8 +89,9 @@ def open_attachment(blob: bytes, ref: AttachmentRef) -> bytes:
     """The content of `blob`, if it is exactly the attachment `ref` (from a verified message)
     committed to; FrankingError otherwise."""
     if len(blob) != ref.size or not equal(sha256(blob), ref.sha256):
-        raise FrankingError(Failure.ATTACHMENT_HASH, "these are not the attachment bytes the "
-                            "message committed to")
+        raise FrankingError(
+            Failure.ATTACHMENT_HASH, "these are not the attachment bytes the message committed to"
+        )
     return open_blob(blob, ref.key)
 
 
@@ -93,27 +99,38 @@ def open_blob(blob: bytes, key: bytes) -> bytes:
     """Check the key commitment, then decrypt. A blob opens under at most one key."""
     blob = bytes(blob)
     if len(blob) < HEADER_BYTES + AEAD_TAG_BYTES:
-        raise FrankingError(Failure.FORMAT, f"a sealed attachment has at least "
-                            f"{HEADER_BYTES + AEAD_TAG_BYTES} bytes, not {len(blob)}")
+        raise FrankingError(
+            Failure.FORMAT,
+            f"a sealed attachment has at least "
+            f"{HEADER_BYTES + AEAD_TAG_BYTES} bytes, not {len(blob)}",
+        )
     if blob[:3] != MAGIC[:3]:
         raise FrankingError(Failure.FORMAT, "a sealed attachment starts with b'SGA'")
     if blob[3] != MAGIC[3]:
-        raise FrankingError(Failure.FORMAT, f"sealed attachment version {blob[3]} is not "
-                            f"supported (this library reads version {MAGIC[3]})")
+        raise FrankingError(
+            Failure.FORMAT,
+            f"sealed attachment version {blob[3]} is not "
+            f"supported (this library reads version {MAGIC[3]})",
+        )
     if len(blob) - HEADER_BYTES - AEAD_TAG_BYTES > MAX_ATTACHMENT_BYTES:
-        raise FrankingError(Failure.FORMAT, "a sealed attachment exceeds the size limit of "
-                            f"{MAX_ATTACHMENT_BYTES} bytes")
+        raise FrankingError(
+            Failure.FORMAT,
+            f"a sealed attachment exceeds the size limit of {MAX_ATTACHMENT_BYTES} bytes",
+        )
     if len(key) != KEY_BYTES:
         raise FrankingError(Failure.INVALID, f"an attachment key is {KEY_BYTES} bytes")
     header = blob[:HEADER_BYTES]
-    if not equal(header[len(MAGIC) + NONCE_BYTES:], key_commitment(key)):
-        raise FrankingError(Failure.ATTACHMENT_KEY, "the key does not match the attachment's "
-                            "key commitment")
-    nonce = header[len(MAGIC):len(MAGIC) + NONCE_BYTES]
+    if not equal(header[len(MAGIC) + NONCE_BYTES :], key_commitment(key)):
+        raise FrankingError(
+            Failure.ATTACHMENT_KEY, "the key does not match the attachment's key commitment"
+        )
+    nonce = header[len(MAGIC) : len(MAGIC) + NONCE_BYTES]
     try:
         content: bytes = bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            blob[HEADER_BYTES:], header, nonce, hmac_sha256(key, ENCRYPT_LABEL))
+            blob[HEADER_BYTES:], header, nonce, hmac_sha256(key, ENCRYPT_LABEL)
+        )
     except CryptoError:
-        raise FrankingError(Failure.ATTACHMENT_DECRYPT, "the attachment does not decrypt: "
-                            "it was altered") from None
+        raise FrankingError(
+            Failure.ATTACHMENT_DECRYPT, "the attachment does not decrypt: it was altered"
+        ) from None
     return content

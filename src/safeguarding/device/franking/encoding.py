@@ -43,12 +43,12 @@ def u64(value: int) -> bytes:
 def check_id(field: str, value: str) -> bytes:
     """The encoded form of an identifier, or FrankingError(INVALID) saying why not."""
     if not isinstance(value, str) or has_control(value):
-        raise FrankingError(Failure.INVALID, f"{field} must be a string without control "
-                            "characters")
+        raise FrankingError(Failure.INVALID, f"{field} must be a string without control characters")
     raw = value.encode("utf-8")
     if not 0 < len(raw) <= MAX_ID_BYTES:
-        raise FrankingError(Failure.INVALID, f"{field} must be 1 to {MAX_ID_BYTES} bytes of "
-                            f"UTF-8, not {len(raw)}")
+        raise FrankingError(
+            Failure.INVALID, f"{field} must be 1 to {MAX_ID_BYTES} bytes of UTF-8, not {len(raw)}"
+        )
     return raw
 
 
@@ -79,8 +79,10 @@ class Reader:
         return self._data
 
     def _short(self, size: int, field: str) -> FrankingError:
-        return self.fail(f"ends inside {field} (needs {size} bytes at offset {self._pos}, "
-                         f"{len(self._data) - self._pos} left)")
+        return self.fail(
+            f"ends inside {field} (needs {size} bytes at offset {self._pos}, "
+            f"{len(self._data) - self._pos} left)"
+        )
 
     # The methods below index the buffer directly rather than calling each other: parsing
     # is most of the cost of checking a message, and Python calls are what it costs.
@@ -97,8 +99,9 @@ class Reader:
         if found[:3] != expected[:3]:
             raise self.fail(f"does not start with {expected[:3]!r}")
         if found != expected:
-            raise self.fail(f"version {found[3]} is not supported (this library reads "
-                            f"version {expected[3]})")
+            raise self.fail(
+                f"version {found[3]} is not supported (this library reads version {expected[3]})"
+            )
 
     def u8(self, field: str) -> int:
         pos = self._pos
@@ -144,7 +147,7 @@ class Reader:
             self._pos = pos + 1
             raise self._short(size, field)
         self._pos = end
-        text = self._utf8(data[pos + 1:end], field)
+        text = self._utf8(data[pos + 1 : end], field)
         if has_control(text):
             raise self.fail(f"{field} contains control characters")
         return text

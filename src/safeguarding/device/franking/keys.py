@@ -49,8 +49,11 @@ class ServerKey:
         if len(self.secret) != KEY_BYTES:
             raise FrankingError(Failure.INVALID, f"a server key is {KEY_BYTES} bytes")
         if not self.stamps_from_ms < self.stamps_until_ms <= self.verifies_until_ms:
-            raise FrankingError(Failure.INVALID, f"key {self.key_id}: its periods must be "
-                                "stamps_from < stamps_until <= verifies_until")
+            raise FrankingError(
+                Failure.INVALID,
+                f"key {self.key_id}: its periods must be "
+                "stamps_from < stamps_until <= verifies_until",
+            )
 
     def stamps_at(self, at_ms: int) -> bool:
         return self.stamps_from_ms <= at_ms < self.stamps_until_ms
@@ -81,8 +84,13 @@ class Keyring:
             raise FrankingError(Failure.NO_KEY, "no server key stamps at this time: rotate")
         return max(usable, key=lambda k: (k.stamps_from_ms, k.key_id))
 
-    def rotated(self, at_ms: int, *, stamp_period_ms: int = STAMP_PERIOD_MS,
-                report_window_ms: int = REPORT_WINDOW_MS) -> Keyring:
+    def rotated(
+        self,
+        at_ms: int,
+        *,
+        stamp_period_ms: int = STAMP_PERIOD_MS,
+        report_window_ms: int = REPORT_WINDOW_MS,
+    ) -> Keyring:
         """This keyring plus a fresh key stamping from `at_ms`, less keys past verification."""
         next_id = max(self._keys, default=0) + 1
         until = at_ms + stamp_period_ms
@@ -94,10 +102,22 @@ class Keyring:
         return Keyring(k for k in self._keys.values() if k.verifies_until_ms > at_ms)
 
     def to_json(self) -> str:
-        return json.dumps({"version": 1, "keys": [
-            {"id": k.key_id, "secret": k.secret.hex(), "stamps_from_ms": k.stamps_from_ms,
-             "stamps_until_ms": k.stamps_until_ms, "verifies_until_ms": k.verifies_until_ms}
-            for k in self]}, indent=1)
+        return json.dumps(
+            {
+                "version": 1,
+                "keys": [
+                    {
+                        "id": k.key_id,
+                        "secret": k.secret.hex(),
+                        "stamps_from_ms": k.stamps_from_ms,
+                        "stamps_until_ms": k.stamps_until_ms,
+                        "verifies_until_ms": k.verifies_until_ms,
+                    }
+                    for k in self
+                ],
+            },
+            indent=1,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Keyring:
@@ -105,9 +125,16 @@ class Keyring:
             document = json.loads(text)
             if document.get("version") != 1:
                 raise ValueError("version is not 1")
-            return cls(ServerKey(int(k["id"]), bytes.fromhex(k["secret"]),
-                                 int(k["stamps_from_ms"]), int(k["stamps_until_ms"]),
-                                 int(k["verifies_until_ms"])) for k in document["keys"])
+            return cls(
+                ServerKey(
+                    int(k["id"]),
+                    bytes.fromhex(k["secret"]),
+                    int(k["stamps_from_ms"]),
+                    int(k["stamps_until_ms"]),
+                    int(k["verifies_until_ms"]),
+                )
+                for k in document["keys"]
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise FrankingError(Failure.FORMAT, f"key file: {exc}") from None
 
@@ -120,12 +147,12 @@ class Stamper:
         self.keyring = keyring
         self._clock = clock
 
-    def stamp(self, commitment: bytes, *, sender_id: str, recipient_id: str,
-              conversation_id: str) -> bytes:
+    def stamp(
+        self, commitment: bytes, *, sender_id: str, recipient_id: str, conversation_id: str
+    ) -> bytes:
         if len(commitment) != KEY_BYTES:
             raise FrankingError(Failure.INVALID, f"a commitment is {KEY_BYTES} bytes")
         at = self._clock()
         key = self.keyring.stamping_key(at)
-        signed = signed_part(key.key_id, at, sender_id, recipient_id, conversation_id,
-                             commitment)
+        signed = signed_part(key.key_id, at, sender_id, recipient_id, conversation_id, commitment)
         return signed + tag_for(key.secret, signed)

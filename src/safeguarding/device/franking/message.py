@@ -99,15 +99,17 @@ def open_body(body: bytes) -> OpenedBody:
         raise reader.fail(f"{count} attachments exceed the limit of {MAX_ATTACHMENTS}")
     refs = []
     for i in range(count):
-        refs.append(AttachmentRef(
-            key=reader.take(KEY_BYTES, f"attachment {i} key"),
-            sha256=reader.take(TAG_BYTES, f"attachment {i} SHA-256"),
-            size=reader.u64(f"attachment {i} size"),
-            media_type=reader.ident(f"attachment {i} media type"),
-        ))
+        refs.append(
+            AttachmentRef(
+                key=reader.take(KEY_BYTES, f"attachment {i} key"),
+                sha256=reader.take(TAG_BYTES, f"attachment {i} SHA-256"),
+                size=reader.u64(f"attachment {i} size"),
+                media_type=reader.ident(f"attachment {i} media type"),
+            )
+        )
     reader.end()
     message = Message(conversation, sender, sequence, text, tuple(refs))
-    commitment = hmac_sha256(key, MAGIC, reader.data[len(MAGIC) + KEY_BYTES:])
+    commitment = hmac_sha256(key, MAGIC, reader.data[len(MAGIC) + KEY_BYTES :])
     return OpenedBody(message, key, commitment)
 
 
@@ -118,14 +120,22 @@ def _payload(message: Message) -> bytes:
         raise FrankingError(Failure.INVALID, "text must be a string")
     text = message.text.encode("utf-8")
     if len(text) > MAX_TEXT_BYTES:
-        raise FrankingError(Failure.INVALID, f"text of {len(text)} bytes exceeds the limit of "
-                            f"{MAX_TEXT_BYTES}")
+        raise FrankingError(
+            Failure.INVALID, f"text of {len(text)} bytes exceeds the limit of {MAX_TEXT_BYTES}"
+        )
     if len(message.attachments) > MAX_ATTACHMENTS:
-        raise FrankingError(Failure.INVALID, f"{len(message.attachments)} attachments exceed "
-                            f"the limit of {MAX_ATTACHMENTS}")
-    parts = [ident("conversation id", message.conversation_id),
-             ident("sender id", message.sender_id), u64(message.sequence),
-             u32(len(text)), text, u8(len(message.attachments))]
+        raise FrankingError(
+            Failure.INVALID,
+            f"{len(message.attachments)} attachments exceed the limit of {MAX_ATTACHMENTS}",
+        )
+    parts = [
+        ident("conversation id", message.conversation_id),
+        ident("sender id", message.sender_id),
+        u64(message.sequence),
+        u32(len(text)),
+        text,
+        u8(len(message.attachments)),
+    ]
     for ref in message.attachments:
         if len(ref.key) != KEY_BYTES or len(ref.sha256) != TAG_BYTES:
             raise FrankingError(Failure.INVALID, "an attachment has a 32-byte key and SHA-256")

@@ -33,9 +33,16 @@ class ReceivedMessage:
     body: bytes
 
 
-def open_franked(body: bytes, stamp: bytes, *, sender_id: str, recipient_id: str,
-                 conversation_id: str, at_ms: int | None = None,
-                 max_future_ms: int = MAX_FUTURE_MS) -> ReceivedMessage:
+def open_franked(
+    body: bytes,
+    stamp: bytes,
+    *,
+    sender_id: str,
+    recipient_id: str,
+    conversation_id: str,
+    at_ms: int | None = None,
+    max_future_ms: int = MAX_FUTURE_MS,
+) -> ReceivedMessage:
     """Check a decrypted franked body against its stamp and what the end-to-end session says
     (who sent it, to whom, in which conversation). Raise FrankingError for anything that
     does not match; the caller drops that message.
@@ -45,8 +52,9 @@ def open_franked(body: bytes, stamp: bytes, *, sender_id: str, recipient_id: str
     opened = open_body(body)
     parsed = parse_stamp(stamp)
     if not equal(parsed.commitment, opened.commitment):
-        raise FrankingError(Failure.COMMITMENT, "the message does not match the commitment "
-                            "the server stamped")
+        raise FrankingError(
+            Failure.COMMITMENT, "the message does not match the commitment the server stamped"
+        )
     expected = (sender_id, recipient_id, conversation_id)
     stamped = (parsed.sender_id, parsed.recipient_id, parsed.conversation_id)
     if stamped != expected:
@@ -55,8 +63,9 @@ def open_franked(body: bytes, stamp: bytes, *, sender_id: str, recipient_id: str
         raise FrankingError(Failure.METADATA, f"the stamp names another {wrong}")
     message = opened.message
     if (message.sender_id, message.conversation_id) != (sender_id, conversation_id):
-        raise FrankingError(Failure.MISMATCH, "the message claims another sender or "
-                            "conversation than its session")
+        raise FrankingError(
+            Failure.MISMATCH, "the message claims another sender or conversation than its session"
+        )
     now = now_ms() if at_ms is None else at_ms
     if parsed.stamped_at_ms > now + max_future_ms:
         raise FrankingError(Failure.STAMP_TIME, "the stamp's time is in the future")

@@ -57,8 +57,14 @@ def build_report(items: Sequence[ReportItem]) -> bytes:
             raise FrankingError(Failure.INVALID, "a body or stamp is too long to be franked")
         if len(item.attachments) > MAX_ATTACHMENTS:
             raise FrankingError(Failure.INVALID, f"at most {MAX_ATTACHMENTS} attachments")
-        parts += [u8(_REPORTED if item.reported else 0), u32(len(item.body)), item.body,
-                  u16(len(item.stamp)), item.stamp, u8(len(item.attachments))]
+        parts += [
+            u8(_REPORTED if item.reported else 0),
+            u32(len(item.body)),
+            item.body,
+            u16(len(item.stamp)),
+            item.stamp,
+            u8(len(item.attachments)),
+        ]
         for blob in item.attachments:
             parts += [u32(len(blob or b"")), blob or b""]
     return b"".join(parts)
@@ -79,8 +85,9 @@ def parse_report(data: bytes) -> list[ReportItem]:
         stamp = reader.take(reader.u16(f"message {i} stamp length"), f"message {i} stamp")
         blobs: list[bytes | None] = []
         for j in range(reader.u8(f"message {i} attachment count")):
-            blob = reader.blob(f"message {i} attachment {j}",
-                               HEADER_BYTES + 16 + MAX_ATTACHMENT_BYTES)
+            blob = reader.blob(
+                f"message {i} attachment {j}", HEADER_BYTES + 16 + MAX_ATTACHMENT_BYTES
+            )
             total += len(blob)
             if total > MAX_REPORT_ATTACHMENT_BYTES:
                 raise reader.fail(f"attachments exceed {MAX_REPORT_ATTACHMENT_BYTES} bytes")
@@ -90,17 +97,27 @@ def parse_report(data: bytes) -> list[ReportItem]:
     return items
 
 
-def report_window(history: Sequence[ReceivedMessage], reported: Sequence[int], *,
-                  before: int = 10, after: int = 5,
-                  blobs: Mapping[bytes, bytes] | None = None) -> list[ReportItem]:
+def report_window(
+    history: Sequence[ReceivedMessage],
+    reported: Sequence[int],
+    *,
+    before: int = 10,
+    after: int = 5,
+    blobs: Mapping[bytes, bytes] | None = None,
+) -> list[ReportItem]:
     """The reported messages of one conversation's `history` (indices into it) and the
     `before` messages before the first and `after` after the last, in stamp order.
     `blobs` maps an attachment's SHA-256 to its sealed bytes, for those still kept."""
     if not reported:
         raise FrankingError(Failure.NOTHING_REPORTED, "choose at least one message to report")
-    order = sorted(range(len(history)), key=lambda i: (
-        history[i].stamp.stamped_at_ms, history[i].stamp.sender_id,
-        history[i].message.sequence))
+    order = sorted(
+        range(len(history)),
+        key=lambda i: (
+            history[i].stamp.stamped_at_ms,
+            history[i].stamp.sender_id,
+            history[i].message.sequence,
+        ),
+    )
     where = {index: place for place, index in enumerate(order)}
     try:
         places = [where[i] for i in reported]
@@ -108,7 +125,12 @@ def report_window(history: Sequence[ReceivedMessage], reported: Sequence[int], *
         raise FrankingError(Failure.INVALID, f"no message {exc.args[0]} in the history") from None
     first, last = max(0, min(places) - before), min(len(order), max(places) + after + 1)
     chosen, kept = set(reported), blobs or {}
-    return [ReportItem(
-        history[i].body, history[i].stamp.raw, i in chosen,
-        tuple(kept.get(ref.sha256) for ref in history[i].message.attachments),
-    ) for i in order[first:last]]
+    return [
+        ReportItem(
+            history[i].body,
+            history[i].stamp.raw,
+            i in chosen,
+            tuple(kept.get(ref.sha256) for ref in history[i].message.attachments),
+        )
+        for i in order[first:last]
+    ]

@@ -48,11 +48,25 @@ class Stamp:
         return datetime.datetime.fromtimestamp(self.stamped_at_ms / 1000, datetime.UTC)
 
 
-def signed_part(key_id: int, stamped_at_ms: int, sender_id: str, recipient_id: str,
-                conversation_id: str, commitment: bytes) -> bytes:
-    return b"".join((MAGIC, u32(key_id), u64(stamped_at_ms), ident("sender id", sender_id),
-                     ident("recipient id", recipient_id),
-                     ident("conversation id", conversation_id), commitment))
+def signed_part(
+    key_id: int,
+    stamped_at_ms: int,
+    sender_id: str,
+    recipient_id: str,
+    conversation_id: str,
+    commitment: bytes,
+) -> bytes:
+    return b"".join(
+        (
+            MAGIC,
+            u32(key_id),
+            u64(stamped_at_ms),
+            ident("sender id", sender_id),
+            ident("recipient id", recipient_id),
+            ident("conversation id", conversation_id),
+            commitment,
+        )
+    )
 
 
 def tag_for(secret: bytes, signed: bytes) -> bytes:
@@ -70,5 +84,4 @@ def parse_stamp(data: bytes) -> Stamp:
     commitment = reader.take(TAG_BYTES, "commitment")
     tag = reader.take(TAG_BYTES, "tag")
     reader.end()
-    return Stamp(key_id, stamped_at, sender, recipient, conversation, commitment, tag,
-                 bytes(data))
+    return Stamp(key_id, stamped_at, sender, recipient, conversation, commitment, tag, bytes(data))

@@ -67,8 +67,9 @@ class VerifiedReport:
         return tuple(m for m in self.messages if m.reported)
 
 
-def verify_report(report: bytes, *, keyring: Keyring, reporter_id: str,
-                  at_ms: int | None = None) -> VerifiedReport:
+def verify_report(
+    report: bytes, *, keyring: Keyring, reporter_id: str, at_ms: int | None = None
+) -> VerifiedReport:
     """Verify `report` sent by the authenticated `reporter_id`; FrankingError if any part
     fails (`reason` says why, `index` which message)."""
     now = now_ms() if at_ms is None else at_ms
@@ -82,11 +83,13 @@ def verify_report(report: bytes, *, keyring: Keyring, reporter_id: str,
         except FrankingError as exc:
             raise FrankingError(exc.reason, exc.detail, index=index) from None
         if messages and verified.conversation_id != messages[0].conversation_id:
-            raise FrankingError(Failure.CONVERSATION, "the message is from another "
-                                "conversation", index=index)
+            raise FrankingError(
+                Failure.CONVERSATION, "the message is from another conversation", index=index
+            )
         if messages and verified.stamped_at_ms < messages[-1].stamped_at_ms:
-            raise FrankingError(Failure.ORDER, "the message was stamped before the one above "
-                                "it", index=index)
+            raise FrankingError(
+                Failure.ORDER, "the message was stamped before the one above it", index=index
+            )
         if verified.commitment in seen or verified.sequence in sequences[verified.sender_id]:
             raise FrankingError(Failure.DUPLICATE, "the message appears twice", index=index)
         seen.add(verified.commitment)
@@ -98,40 +101,66 @@ def verify_report(report: bytes, *, keyring: Keyring, reporter_id: str,
     return VerifiedReport(reporter_id, messages[0].conversation_id, tuple(messages), omitted)
 
 
-def _verify_item(index: int, item: ReportItem, keyring: Keyring, reporter_id: str,
-                 now: int) -> VerifiedMessage:
+def _verify_item(
+    index: int, item: ReportItem, keyring: Keyring, reporter_id: str, now: int
+) -> VerifiedMessage:
     opened = open_body(item.body)
     stamp = parse_stamp(item.stamp)
     if not equal(opened.commitment, stamp.commitment):
-        raise FrankingError(Failure.COMMITMENT, "the message does not open the stamped "
-                            "commitment: it was altered or belongs to another stamp")
+        raise FrankingError(
+            Failure.COMMITMENT,
+            "the message does not open the stamped "
+            "commitment: it was altered or belongs to another stamp",
+        )
     key = keyring.get(stamp.key_id)
     if key is None:
-        raise FrankingError(Failure.UNKNOWN_KEY, f"server key {stamp.key_id} is unknown "
-                            "(never issued, or deleted after its report window)")
+        raise FrankingError(
+            Failure.UNKNOWN_KEY,
+            f"server key {stamp.key_id} is unknown "
+            "(never issued, or deleted after its report window)",
+        )
     if now >= key.verifies_until_ms:
-        raise FrankingError(Failure.KEY_EXPIRED, f"server key {stamp.key_id}'s report window "
-                            "has ended")
+        raise FrankingError(
+            Failure.KEY_EXPIRED, f"server key {stamp.key_id}'s report window has ended"
+        )
     if not equal(tag_for(key.secret, stamp.signed), stamp.tag):
-        raise FrankingError(Failure.STAMP, "the stamp is not the server's: its metadata was "
-                            "altered or it was forged")
+        raise FrankingError(
+            Failure.STAMP,
+            "the stamp is not the server's: its metadata was altered or it was forged",
+        )
     if not key.stamps_at(stamp.stamped_at_ms):
         raise FrankingError(Failure.STAMP_TIME, "the stamp's time is outside its key's period")
     message = opened.message
-    if (message.conversation_id, message.sender_id) != (stamp.conversation_id,
-                                                        stamp.sender_id):
-        raise FrankingError(Failure.MISMATCH, "the message claims another sender or "
-                            "conversation than its stamp")
+    if (message.conversation_id, message.sender_id) != (stamp.conversation_id, stamp.sender_id):
+        raise FrankingError(
+            Failure.MISMATCH, "the message claims another sender or conversation than its stamp"
+        )
     if reporter_id not in (stamp.sender_id, stamp.recipient_id):
-        raise FrankingError(Failure.NOT_PARTICIPANT, "the reporter neither sent nor received "
-                            "this message")
+        raise FrankingError(
+            Failure.NOT_PARTICIPANT, "the reporter neither sent nor received this message"
+        )
     if len(item.attachments) != len(message.attachments):
-        raise FrankingError(Failure.FORMAT, f"the report carries {len(item.attachments)} "
-                            f"attachment slots for {len(message.attachments)} attachments")
+        raise FrankingError(
+            Failure.FORMAT,
+            f"the report carries {len(item.attachments)} "
+            f"attachment slots for {len(message.attachments)} attachments",
+        )
     attachments = tuple(
-        VerifiedAttachment(ref.media_type, ref.sha256,
-                           None if blob is None else open_attachment(blob, ref))
-        for ref, blob in zip(message.attachments, item.attachments, strict=True))
-    return VerifiedMessage(index, item.reported, stamp.conversation_id, stamp.sender_id,
-                           stamp.recipient_id, message.sequence, stamp.stamped_at_ms,
-                           message.text, attachments, stamp.commitment, stamp.key_id)
+        VerifiedAttachment(
+            ref.media_type, ref.sha256, None if blob is None else open_attachment(blob, ref)
+        )
+        for ref, blob in zip(message.attachments, item.attachments, strict=True)
+    )
+    return VerifiedMessage(
+        index,
+        item.reported,
+        stamp.conversation_id,
+        stamp.sender_id,
+        stamp.recipient_id,
+        message.sequence,
+        stamp.stamped_at_ms,
+        message.text,
+        attachments,
+        stamp.commitment,
+        stamp.key_id,
+    )

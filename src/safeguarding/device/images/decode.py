@@ -44,12 +44,16 @@ def decode_image(data: bytes, limits: ImageLimits | None = None) -> Image.Image:
             if image.format == "JPEG":
                 image.draft("RGB", (limits.working_side, limits.working_side))
             image = ImageOps.exif_transpose(image)
-            image.thumbnail((limits.working_side, limits.working_side),
-                            Image.Resampling.BILINEAR, reducing_gap=2.0)
+            image.thumbnail(
+                (limits.working_side, limits.working_side),
+                Image.Resampling.BILINEAR,
+                reducing_gap=2.0,
+            )
             return _rgb(image)
     except UnidentifiedImageError:
-        raise UnsupportedMediaError("not an image this library decodes "
-                                    f"({', '.join(FORMATS)})") from None
+        raise UnsupportedMediaError(
+            f"not an image this library decodes ({', '.join(FORMATS)})"
+        ) from None
     except Image.DecompressionBombError as exc:
         raise MediaLimitError("pixels", float("inf"), limits.max_pixels) from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -59,8 +63,7 @@ def decode_image(data: bytes, limits: ImageLimits | None = None) -> Image.Image:
 def _rgb(image: Image.Image) -> Image.Image:
     if image.mode == "RGB":
         return image
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in
-                                              image.info):
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         # transparent areas over white, as a chat app shows them
         rgba = image.convert("RGBA")
         canvas = Image.new("RGB", rgba.size, (255, 255, 255))

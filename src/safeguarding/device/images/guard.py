@@ -43,9 +43,15 @@ class ImageCheck:
 class ImageGuard:
     """`allow_override=False` drops "view anyway" and "send anyway", for younger children."""
 
-    def __init__(self, detector: NudityDetector, *, threshold: float | None = None,
-                 allow_override: bool = True, help_routes: tuple[HelpRoute, ...] = UK_HELP,
-                 limits: ImageLimits | None = None) -> None:
+    def __init__(
+        self,
+        detector: NudityDetector,
+        *,
+        threshold: float | None = None,
+        allow_override: bool = True,
+        help_routes: tuple[HelpRoute, ...] = UK_HELP,
+        limits: ImageLimits | None = None,
+    ) -> None:
         self.detector = detector
         self.threshold = detector.threshold if threshold is None else threshold
         self.allow_override = allow_override
@@ -61,11 +67,18 @@ class ImageGuard:
         result = self.detector.score(image)
         if result.score < self.threshold:
             return ImageCheck(False, result.score, self.detector.name, result.labels)
-        return ImageCheck(True, result.score, self.detector.name, result.labels,
-                          blurred=blur(image),
-                          warning=warning_for(Direction(direction),
-                                              allow_override=self.allow_override,
-                                              help_routes=self.help_routes))
+        return ImageCheck(
+            True,
+            result.score,
+            self.detector.name,
+            result.labels,
+            blurred=blur(image),
+            warning=warning_for(
+                Direction(direction),
+                allow_override=self.allow_override,
+                help_routes=self.help_routes,
+            ),
+        )
 
 
 def blur(image: Image.Image) -> bytes:

@@ -26,8 +26,11 @@ class MarkerDetector:
     def score(self, image: Image.Image) -> NudityScore:
         small = image.convert("RGB").resize((64, 64), Image.Resampling.NEAREST)
         raw = small.tobytes()
-        hits = sum(1 for i in range(0, len(raw), 3)
-                   if all(abs(raw[i + c] - MARKER[c]) <= _TOLERANCE for c in range(3)))
+        hits = sum(
+            1
+            for i in range(0, len(raw), 3)
+            if all(abs(raw[i + c] - MARKER[c]) <= _TOLERANCE for c in range(3))
+        )
         share = hits / (64 * 64)
         score = min(1.0, 4 * share)
         return NudityScore(score, ("MARKER",) if score >= self.threshold else ())
@@ -36,8 +39,9 @@ class MarkerDetector:
 def marker_image(width: int = 640, height: int = 480, share: float = 0.3) -> Image.Image:
     """A benign landscape-like picture with a magenta block covering `share` of it."""
     image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
-    ImageDraw.Draw(image).ellipse((width // 10, height // 10, width // 2, height // 2),
-                                  fill=(40, 120, 60))
+    ImageDraw.Draw(image).ellipse(
+        (width // 10, height // 10, width // 2, height // 2), fill=(40, 120, 60)
+    )
     if share > 0:
         side = (share * width * height) ** 0.5
         left, top = width - int(side) - 1, height - int(side) - 1
@@ -52,9 +56,15 @@ def check_detector(detector: NudityDetector) -> None:
     assert isinstance(detector, NudityDetector), "missing name, threshold or score()"
     assert isinstance(detector.name, str) and detector.name
     assert 0 < detector.threshold <= 1
-    cases = [marker_image(640, 480, 0), marker_image(640, 480, 0.5), marker_image(1, 1, 0),
-             marker_image(2000, 40, 0), marker_image(40, 2000, 0.3),
-             Image.new("RGB", (300, 300), (255, 255, 255)), Image.new("RGB", (300, 300))]
+    cases = [
+        marker_image(640, 480, 0),
+        marker_image(640, 480, 0.5),
+        marker_image(1, 1, 0),
+        marker_image(2000, 40, 0),
+        marker_image(40, 2000, 0.3),
+        Image.new("RGB", (300, 300), (255, 255, 255)),
+        Image.new("RGB", (300, 300)),
+    ]
     for image in cases:
         first, second = detector.score(image), detector.score(image.copy())
         assert isinstance(first, NudityScore)

@@ -78,8 +78,9 @@ class ExchangeKind(ABC):
         return next((o for o in cls.options if o.name == name), None)
 
     @classmethod
-    def split_options(cls, given: dict[str, str], *, remote_only: bool = False
-                      ) -> tuple[dict[str, str], dict[str, str]]:
+    def split_options(
+        cls, given: dict[str, str], *, remote_only: bool = False
+    ) -> tuple[dict[str, str], dict[str, str]]:
         """(plain options, credentials), each checked; unknown or missing ones refused.
         `remote_only`: refuse options that name this machine's files (for the API: a key
         holder must not make the server read its own files)."""
@@ -89,13 +90,17 @@ class ExchangeKind(ABC):
             option = cls.option(name)
             if option is None:
                 known = ", ".join(o.name for o in cls.options)
-                raise InvalidInputError("options", f"{cls.name} exchanges take no option "
-                                        f"{str(name)[:60]!r} (known: {known})")
-            if not isinstance(value, str) or len(value) > MAX_OPTION_CHARS or has_control(
-                    value):
-                raise InvalidInputError("options", f"{name}: must be a string of at most "
-                                        f"{MAX_OPTION_CHARS} characters without control "
-                                        "characters")
+                raise InvalidInputError(
+                    "options",
+                    f"{cls.name} exchanges take no option {str(name)[:60]!r} (known: {known})",
+                )
+            if not isinstance(value, str) or len(value) > MAX_OPTION_CHARS or has_control(value):
+                raise InvalidInputError(
+                    "options",
+                    f"{name}: must be a string of at most "
+                    f"{MAX_OPTION_CHARS} characters without control "
+                    "characters",
+                )
             (secret if option.secret else plain)[name] = value
         missing = [o.name for o in cls.options if o.required and o.name not in given]
         if missing:

@@ -35,10 +35,14 @@ class FeedExchange(ExchangeKind):
     options = (
         Option("url", "the publisher's base URL, e.g. https://hotline.example", required=True),
         Option("feed", "the publisher's bank name", required=True),
-        Option("fingerprint", "the publisher's key fingerprint (64 hex digits, from "
-               "`safeguarding feed key`); unset: pinned at the first fetch"),
-        Option("token", "the API key the publisher granted this subscriber", required=True,
-               secret=True),
+        Option(
+            "fingerprint",
+            "the publisher's key fingerprint (64 hex digits, from "
+            "`safeguarding feed key`); unset: pinned at the first fetch",
+        ),
+        Option(
+            "token", "the API key the publisher granted this subscriber", required=True, secret=True
+        ),
     )
 
     @classmethod
@@ -60,14 +64,19 @@ class FeedExchange(ExchangeKind):
         url = f"{source.options['url'].rstrip('/')}/v1/feeds/{source.options['feed']}/changes"
         headers = {"Authorization": f"Bearer {source.credentials.get('token', '')}"}
         while True:
-            answer = source.http.get(url, exchange=source.exchange, headers=headers, params={
-                "cursor": str(cursor), "limit": str(source.page_size)})
+            answer = source.http.get(
+                url,
+                exchange=source.exchange,
+                headers=headers,
+                params={"cursor": str(cursor), "limit": str(source.page_size)},
+            )
             check_status(answer.status, answer.headers, source.exchange)
             pinned = _verified(answer.headers, answer.body, pinned, source.exchange)
             page = _parse(answer.body, source.options["feed"], cursor, source.exchange)
             cursor = page["next_cursor"]
-            yield Page([_update(c) for c in page["changes"]],
-                       {"cursor": cursor, "fingerprint": pinned})
+            yield Page(
+                [_update(c) for c in page["changes"]], {"cursor": cursor, "fingerprint": pinned}
+            )
             if not page["more"]:
                 return
 
@@ -84,38 +93,45 @@ def _key(headers: Mapping[str, str], name: str, exchange: str) -> bytes:
     except ValueError:
         raw = b""
     if len(raw) != 32:
-        raise ExchangeError(f"the page's {name} header is not an Ed25519 key",
-                            exchange=exchange)
+        raise ExchangeError(f"the page's {name} header is not an Ed25519 key", exchange=exchange)
     return raw
 
 
-def _verified(headers: Mapping[str, str], body: bytes, pinned: str | None,
-              exchange: str) -> str:
+def _verified(headers: Mapping[str, str], body: bytes, pinned: str | None, exchange: str) -> str:
     """The fingerprint to pin after this page, or ExchangeError: a signature that does not
     verify, a key other than the pinned one without a rotation signed by the pinned one."""
     raw = _key(headers, KEY_HEADER, exchange)
     if not verify(raw, _header(headers, SIGNATURE_HEADER) or "", body):
-        raise ExchangeError("the page's signature does not verify: refused, nothing applied",
-                            exchange=exchange)
+        raise ExchangeError(
+            "the page's signature does not verify: refused, nothing applied", exchange=exchange
+        )
     current = fingerprint(raw)
     if pinned is None or current == pinned:
         return current
-    previous = _key(headers, PREVIOUS_KEY_HEADER, exchange) if _header(
-        headers, PREVIOUS_KEY_HEADER) else None
+    previous = (
+        _key(headers, PREVIOUS_KEY_HEADER, exchange)
+        if _header(headers, PREVIOUS_KEY_HEADER)
+        else None
+    )
     if previous is None or fingerprint(previous) != pinned:
-        raise ExchangeError(f"the publisher's key {current[:16]}... is not the pinned key "
-                            f"{pinned[:16]}... and no rotation signed by the pinned key came "
-                            "with it: refused, nothing applied", exchange=exchange)
+        raise ExchangeError(
+            f"the publisher's key {current[:16]}... is not the pinned key "
+            f"{pinned[:16]}... and no rotation signed by the pinned key came "
+            "with it: refused, nothing applied",
+            exchange=exchange,
+        )
     if not verify(previous, _header(headers, ROTATION_HEADER) or "", ROTATION_LABEL + raw):
-        raise ExchangeError("the key rotation's signature by the pinned key does not verify",
-                            exchange=exchange)
+        raise ExchangeError(
+            "the key rotation's signature by the pinned key does not verify", exchange=exchange
+        )
     return current
 
 
 def _parse(body: bytes, feed: str, cursor: int, exchange: str) -> dict[str, Any]:
     def bad(why: str) -> ExchangeError:
-        return ExchangeError(f"a malformed page ({why}): refused, nothing applied",
-                             exchange=exchange)
+        return ExchangeError(
+            f"a malformed page ({why}): refused, nothing applied", exchange=exchange
+        )
 
     try:
         page = json.loads(body)
@@ -131,15 +147,23 @@ def _parse(body: bytes, feed: str, cursor: int, exchange: str) -> dict[str, Any]
     if not isinstance(more, bool) or not isinstance(changes, list):
         raise bad("more or changes")
     for change in changes:
-        if (not isinstance(change, dict) or change.get("op") not in ("add", "remove")
-                or not all(isinstance(change.get(k), str) for k in ("signal_type", "value"))
-                or not isinstance(change.get("id", ""), str)
-                or not isinstance(change.get("labels", []), list)
-                or not all(isinstance(x, str) for x in change.get("labels", []))):
+        if (
+            not isinstance(change, dict)
+            or change.get("op") not in ("add", "remove")
+            or not all(isinstance(change.get(k), str) for k in ("signal_type", "value"))
+            or not isinstance(change.get("id", ""), str)
+            or not isinstance(change.get("labels", []), list)
+            or not all(isinstance(x, str) for x in change.get("labels", []))
+        ):
             raise bad("a change without op, signal_type, value, id or labels")
     return page
 
 
 def _update(change: dict[str, Any]) -> Update:
-    return Update(change["signal_type"], change["value"], change.get("id"),
-                  tuple(change.get("labels", [])), change["op"] == "remove")
+    return Update(
+        change["signal_type"],
+        change["value"],
+        change.get("id"),
+        tuple(change.get("labels", [])),
+        change["op"] == "remove",
+    )

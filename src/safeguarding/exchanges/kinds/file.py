@@ -43,8 +43,7 @@ class FileExchange(ExchangeKind):
     options = (
         Option("url", "an absolute path, file:///path, or http(s)://host/path", required=True),
         Option("format", "jsonl or csv (default: from the name's extension, else jsonl)"),
-        Option("token", "sent as `Authorization: Bearer TOKEN` to an HTTP(S) URL",
-               secret=True),
+        Option("token", "sent as `Authorization: Bearer TOKEN` to an HTTP(S) URL", secret=True),
     )
 
     @classmethod
@@ -56,19 +55,24 @@ class FileExchange(ExchangeKind):
                 raise InvalidInputError("options", f"url {url[:200]!r} names no host")
         elif parts.scheme == "file" or (not parts.scheme and url.startswith("/")):
             if remote_only:
-                raise InvalidInputError("options", "a local file can only be configured "
-                                        "from the command line on the server")
+                raise InvalidInputError(
+                    "options",
+                    "a local file can only be configured from the command line on the server",
+                )
         else:
-            raise InvalidInputError("options", "url must be an absolute path, file:///path or "
-                                    f"http(s)://..., not {url[:200]!r}")
+            raise InvalidInputError(
+                "options",
+                f"url must be an absolute path, file:///path or http(s)://..., not {url[:200]!r}",
+            )
         if options.get("format", "jsonl") not in FORMATS:
             raise InvalidInputError("options", f"format must be one of {', '.join(FORMATS)}")
 
     @classmethod
     def pages(cls, source: Source, checkpoint: dict[str, Any] | None) -> Iterator[Page]:
         url = source.options["url"]
-        fmt = source.options.get("format") or ("csv" if urlsplit(url).path.endswith(".csv")
-                                               else "jsonl")
+        fmt = source.options.get("format") or (
+            "csv" if urlsplit(url).path.endswith(".csv") else "jsonl"
+        )
         with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
             _read(source, url, spool)
             spool.seek(0)
@@ -91,8 +95,7 @@ class FileExchange(ExchangeKind):
                 if update is not None:
                     updates.append(update)
                 if len(updates) >= source.page_size:
-                    yield Page(updates, {"digest": digest, "line": line,
-                                         "pass_started": started})
+                    yield Page(updates, {"digest": digest, "line": line, "pass_started": started})
                     updates = []
             if updates:
                 yield Page(updates, {"digest": digest, "line": line, "pass_started": started})
@@ -110,8 +113,9 @@ def _read(source: Source, url: str, spool: IO[bytes]) -> None:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block us
     except OSError as exc:
-        raise ExchangeError(f"cannot open {path[:200]}: {exc.strerror}",
-                            exchange=source.exchange) from None
+        raise ExchangeError(
+            f"cannot open {path[:200]}: {exc.strerror}", exchange=source.exchange
+        ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise ExchangeError(f"{path[:200]} is not a regular file", exchange=source.exchange)
@@ -120,8 +124,10 @@ def _read(source: Source, url: str, spool: IO[bytes]) -> None:
         while chunk := handle.read(1024 * 1024):
             total += len(chunk)
             if total > source.max_bytes:
-                raise ExchangeError(f"{path[:200]} is larger than {source.max_bytes} bytes "
-                                    "(exchange_max_bytes)", exchange=source.exchange)
+                raise ExchangeError(
+                    f"{path[:200]} is larger than {source.max_bytes} bytes (exchange_max_bytes)",
+                    exchange=source.exchange,
+                )
             spool.write(chunk)
 
 
@@ -153,10 +159,14 @@ def _csv(text: IO[str], exchange: str) -> Iterator[tuple[int, Update | None]]:
         return
     except csv.Error as exc:
         raise _bad(exchange, 1, f"invalid CSV: {exc}") from None
-    if not set(header) <= _FIELDS or "value" not in header or not (
-            {"signal_type", "type"} & set(header)):
-        raise _bad(exchange, 1, f"the header must name signal_type and value, and only "
-                   f"{sorted(_FIELDS)}")
+    if (
+        not set(header) <= _FIELDS
+        or "value" not in header
+        or not ({"signal_type", "type"} & set(header))
+    ):
+        raise _bad(
+            exchange, 1, f"the header must name signal_type and value, and only {sorted(_FIELDS)}"
+        )
     try:
         for row in rows:
             number = rows.line_num
@@ -185,8 +195,13 @@ def _update(record: dict[str, Any], line: int, exchange: str) -> Update:
         raise _bad(exchange, line, "labels must be a list of strings")
     if not isinstance(deleted, bool):
         raise _bad(exchange, line, "deleted must be true or false")
-    return Update(signal_type, value, None if upstream_id is None else str(upstream_id),
-                  tuple(labels), deleted)
+    return Update(
+        signal_type,
+        value,
+        None if upstream_id is None else str(upstream_id),
+        tuple(labels),
+        deleted,
+    )
 
 
 def _bad(exchange: str, line: int, message: str) -> ExchangeError:
