@@ -180,15 +180,7 @@ class Leases:
                 return
             if current != user.username:
                 user.require(Role.SENIOR)
-            self._free(row)
-            self.audit.record(
-                session,
-                user.actor,
-                Event.CASE_RELEASE,
-                f"case:{row.id}",
-                holder=current,
-                reason=reason[:500],
-            )
+            self._release(session, row, user, current, reason)
 
     def release_all(self, user: User) -> int:
         """Sign-out: every case the reviewer holds goes back to the queue."""
@@ -201,16 +193,21 @@ class Leases:
                 )
             )
             for row in rows:
-                self._free(row)
-                self.audit.record(
-                    session,
-                    user.actor,
-                    Event.CASE_RELEASE,
-                    f"case:{row.id}",
-                    holder=user.username,
-                    reason="signed out",
-                )
+                self._release(session, row, user, user.username, "signed out")
             return len(rows)
+
+    def _release(
+        self, session: Session, row: CaseRow, user: User, holder: str, reason: str
+    ) -> None:
+        self._free(row)
+        self.audit.record(
+            session,
+            user.actor,
+            Event.CASE_RELEASE,
+            f"case:{row.id}",
+            holder=holder,
+            reason=reason[:500],
+        )
 
     @staticmethod
     def _free(row: CaseRow) -> None:

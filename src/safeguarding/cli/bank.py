@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from safeguarding.banks.formats import BankFormat
@@ -17,6 +16,7 @@ from safeguarding.banks.model import Action, BankSource
 from safeguarding.banks.policy import BankPolicy, legacy_spec
 from safeguarding.cli.common import actor, engine, err, error, fail, out, print_json
 from safeguarding.cli.files import expand_paths, hash_many
+from safeguarding.cli.listing import Column, print_listing, yes_no
 
 app = typer.Typer(help="Create, inspect, fill, import and export hash banks.", no_args_is_help=True)
 
@@ -103,21 +103,19 @@ def list_banks(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")]
     """List banks with their policies and sizes."""
     with engine(ctx) as e:
         banks = e.banks.list_banks()
-    if json:
-        for b in banks:
-            print_json(b.as_dict())
-        return
-    table = Table("name", "source", "enabled", "entries", "action", "policy")
-    for b in banks:
-        table.add_row(
-            b.name,
-            b.source,
-            "yes" if b.enabled else "no",
-            str(b.entry_count),
-            b.policy.action.value,
-            b.policy.describe(),
-        )
-    out.print(table)
+    print_listing(
+        banks,
+        as_json=json,
+        record=lambda b: b.as_dict(),
+        columns=[
+            Column("name", lambda b: b.name),
+            Column("source", lambda b: b.source),
+            Column("enabled", lambda b: yes_no(b.enabled)),
+            Column("entries", lambda b: str(b.entry_count)),
+            Column("action", lambda b: b.policy.action.value),
+            Column("policy", lambda b: b.policy.describe()),
+        ],
+    )
 
 
 @app.command()

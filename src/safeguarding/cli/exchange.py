@@ -6,9 +6,9 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from safeguarding.cli.common import EXIT_ERROR, actor, engine, error, fail, out, print_json
+from safeguarding.cli.listing import Column, minute, print_listing, yes_no
 from safeguarding.errors import ConflictError, ExchangeError
 from safeguarding.exchanges.kinds import KINDS
 from safeguarding.exchanges.model import Exchange
@@ -84,36 +84,23 @@ def list_exchanges(
     """List exchanges with their status."""
     with engine(ctx) as e:
         exchanges = e.exchanges.list()
-    if json:
-        for x in exchanges:
-            print_json(x.as_dict())
-        return
-    table = Table(
-        "name",
-        "kind",
-        "bank",
-        "enabled",
-        "last fetch",
-        "next fetch",
-        "entries added",
-        "removed",
-        "skipped",
-        "last error",
+    print_listing(
+        exchanges,
+        as_json=json,
+        record=lambda x: x.as_dict(),
+        columns=[
+            Column("name", lambda x: x.name),
+            Column("kind", lambda x: x.kind),
+            Column("bank", lambda x: x.bank),
+            Column("enabled", lambda x: yes_no(x.enabled)),
+            Column("last fetch", lambda x: minute(x.last_fetch_at, "never")),
+            Column("next fetch", lambda x: minute(x.next_fetch_at, "due")),
+            Column("entries added", lambda x: str(x.added)),
+            Column("removed", lambda x: str(x.removed)),
+            Column("skipped", lambda x: str(x.skipped)),
+            Column("last error", lambda x: x.last_error or ""),
+        ],
     )
-    for x in exchanges:
-        table.add_row(
-            x.name,
-            x.kind,
-            x.bank,
-            "yes" if x.enabled else "no",
-            f"{x.last_fetch_at:%Y-%m-%d %H:%M}" if x.last_fetch_at else "never",
-            f"{x.next_fetch_at:%Y-%m-%d %H:%M}" if x.next_fetch_at else "due",
-            str(x.added),
-            str(x.removed),
-            str(x.skipped),
-            x.last_error or "",
-        )
-    out.print(table)
 
 
 def _print(x: Exchange) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from safeguarding.cli.common import actor, engine, fail, out, print_json, settings
+from safeguarding.cli.common import actor, engine, fail, out, settings
+from safeguarding.cli.listing import Column, day, print_listing
 from safeguarding.feeds.signing import FeedKey
 
 app = typer.Typer(
@@ -59,18 +59,19 @@ def grants(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = F
     """List which keys read which feeds."""
     with engine(ctx) as e:
         found = e.feeds.grants()
-    if json:
-        for g in found:
-            print_json(
-                {
-                    "key_id": g.key_id,
-                    "bank": g.bank,
-                    "granted_by": g.granted_by,
-                    "granted_at": g.granted_at,
-                }
-            )
-        return
-    table = Table("key id", "feed (bank)", "granted by", "granted")
-    for g in found:
-        table.add_row(g.key_id, g.bank, g.granted_by, f"{g.granted_at:%Y-%m-%d}")
-    out.print(table)
+    print_listing(
+        found,
+        as_json=json,
+        record=lambda g: {
+            "key_id": g.key_id,
+            "bank": g.bank,
+            "granted_by": g.granted_by,
+            "granted_at": g.granted_at,
+        },
+        columns=[
+            Column("key id", lambda g: g.key_id),
+            Column("feed (bank)", lambda g: g.bank),
+            Column("granted by", lambda g: g.granted_by),
+            Column("granted", lambda g: day(g.granted_at)),
+        ],
+    )

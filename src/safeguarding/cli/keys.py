@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from safeguarding.auth.keys import Scope
 from safeguarding.cli.common import actor, engine, err, out, print_json
+from safeguarding.cli.listing import Column, day, print_listing
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 
@@ -45,28 +45,24 @@ def list_keys(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] 
     """List keys (never their tokens)."""
     with engine(ctx) as e:
         keys = e.keys.list()
-    if json:
-        for k in keys:
-            print_json(
-                {
-                    "key_id": k.key_id,
-                    "name": k.name,
-                    "scopes": k.scopes,
-                    "created_at": k.created_at,
-                    "revoked": k.revoked_at is not None,
-                }
-            )
-        return
-    table = Table("key id", "name", "scopes", "created", "revoked")
-    for k in keys:
-        table.add_row(
-            k.key_id,
-            k.name,
-            " ".join(k.scopes),
-            f"{k.created_at:%Y-%m-%d}",
-            f"{k.revoked_at:%Y-%m-%d}" if k.revoked_at else "",
-        )
-    out.print(table)
+    print_listing(
+        keys,
+        as_json=json,
+        record=lambda k: {
+            "key_id": k.key_id,
+            "name": k.name,
+            "scopes": k.scopes,
+            "created_at": k.created_at,
+            "revoked": k.revoked_at is not None,
+        },
+        columns=[
+            Column("key id", lambda k: k.key_id),
+            Column("name", lambda k: k.name),
+            Column("scopes", lambda k: " ".join(k.scopes)),
+            Column("created", lambda k: day(k.created_at)),
+            Column("revoked", lambda k: day(k.revoked_at)),
+        ],
+    )
 
 
 @app.command()

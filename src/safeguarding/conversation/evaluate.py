@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from safeguarding.conversation.analyzer import ConversationAnalyzer
+from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer
 from safeguarding.conversation.labelled import Labelled
 from safeguarding.conversation.metrics import (
     average_precision,
@@ -52,6 +52,24 @@ class Scored:
     def score(self, category: str) -> float:
         return self.grooming_score if category == "grooming" else self.sextortion_score
 
+    @classmethod
+    def of(cls, item: Labelled, a: Assessment) -> Scored:
+        """One labelled conversation's result, as the analyzer assessed it."""
+        return cls(
+            item.source,
+            item.label,
+            item.kind,
+            item.first_harm_index,
+            a.alert,
+            a.category,
+            a.first_alert_index,
+            a.grooming_score,
+            a.sextortion_score,
+            a.tier,
+            a.disclosure,
+            item.first_threat_index,
+        )
+
 
 def score_labelled(
     analyzer: ConversationAnalyzer,
@@ -69,23 +87,7 @@ def score_labelled(
                 for i in part
             ]
         )
-        for item, a in zip(part, assessments, strict=True):
-            out.append(
-                Scored(
-                    item.source,
-                    item.label,
-                    item.kind,
-                    item.first_harm_index,
-                    a.alert,
-                    a.category,
-                    a.first_alert_index,
-                    a.grooming_score,
-                    a.sextortion_score,
-                    a.tier,
-                    a.disclosure,
-                    item.first_threat_index,
-                )
-            )
+        out.extend(Scored.of(item, a) for item, a in zip(part, assessments, strict=True))
         if progress is not None:
             progress(len(out), len(items))
     return out

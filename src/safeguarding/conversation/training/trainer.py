@@ -271,23 +271,7 @@ class Trainer:
             state = analyzer.new_state(item.conversation.id, item.conversation.participants)
             for message, signal in zip(item.conversation.messages, found, strict=True):
                 analyzer.update(state, message, signal)
-            a = analyzer.assessment(state)
-            out.append(
-                Scored(
-                    item.source,
-                    item.label,
-                    item.kind,
-                    item.first_harm_index,
-                    a.alert,
-                    a.category,
-                    a.first_alert_index,
-                    a.grooming_score,
-                    a.sextortion_score,
-                    a.tier,
-                    a.disclosure,
-                    item.first_threat_index,
-                )
-            )
+            out.append(Scored.of(item, analyzer.assessment(state)))
         return out
 
 
