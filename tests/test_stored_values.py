@@ -66,6 +66,7 @@ PINNED: list[tuple[type[StrEnum], set[str]]] = [
             "feed.grant",
             "feed.revoke",
             "feed.read",
+            "feed.outcomes",
             "exchange.add",
             "exchange.update",
             "exchange.remove",

@@ -33,6 +33,8 @@ from safeguarding.conversation.service import ConversationService
 from safeguarding.delivery.outbox import Delivery, Outbox
 from safeguarding.delivery.webhooks import WebhookSender
 from safeguarding.delivery.worker import Periodic, Worker
+from safeguarding.exchanges.feedback import CHANNEL as FEEDBACK_CHANNEL
+from safeguarding.exchanges.feedback import ExchangeFeedback
 from safeguarding.exchanges.fetcher import Fetcher
 from safeguarding.exchanges.http import HttpLimits
 from safeguarding.exchanges.schedule import Backoff
@@ -131,6 +133,8 @@ class Engine:
             backoff=Backoff(s.exchange_backoff_seconds, s.exchange_backoff_max_seconds),
             on_change=self.matcher.mark_dirty,
         )
+        #: reviewers' outcomes sent back to the exchanges that listed what matched
+        self.exchange_feedback = ExchangeFeedback(self.exchanges, self.banks.store, self.fetcher)
         self.feeds = FeedService(self.db, self.banks.store, self.audit, feed_key, previous_feed_key)
         self._response_side(report_transport)
         self.franking = FrankingService(franking_keys, self.cases, self.previews, self.hash_bytes)
@@ -177,6 +181,7 @@ class Engine:
                 webhooks=bool(s.webhook_url),
                 preserve_for=timedelta(days=s.evidence_preservation_days),
                 confirmed_bank=s.confirmed_bank,
+                on_verdict=self.exchange_feedback.on_verdict,
             ),
             upload_retention=timedelta(days=s.preview_retention_days),
             lease_idle=timedelta(minutes=s.review_lease_minutes),
@@ -196,6 +201,8 @@ class Engine:
             )
         # each report stands alone: one failing never holds back another
         self.outbox.handle(REPORT_CHANNEL, self.reports.deliver, self._delivered, ordered=False)
+        # each outcome stands alone too; none changes a case's status
+        self.outbox.handle(FEEDBACK_CHANNEL, self.exchange_feedback.deliver, ordered=False)
 
     def _delivered(self, session: Session, delivery: Delivery) -> None:
         if delivery.case_id is not None:

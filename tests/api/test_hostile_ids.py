@@ -211,6 +211,16 @@ def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
         Probe("GET /v1/feeds/{bank}/changes", f"/v1/feeds/{NUL_PATH}/changes"),
         Probe("GET /v1/feeds/{bank}/changes", "/v1/feeds/b/changes", {"params": {"cursor": BIG}}),
         Probe(
+            "POST /v1/feeds/{bank}/outcomes",
+            f"/v1/feeds/{NUL_PATH}/outcomes",
+            {"json": {"period": "p", "outcomes": [{"signal_type": "md5", "value": "0" * 32}]}},
+        ),
+        Probe(
+            "POST /v1/feeds/{bank}/outcomes",
+            "/v1/feeds/b/outcomes",
+            {"json": {"period": "p\x00", "outcomes": [{"signal_type": "md5", "value": "0" * 32}]}},
+        ),
+        Probe(
             "POST /v1/conversations/{conversation_id}/messages",
             f"/v1/conversations/{NUL_PATH}/messages",
             {"json": {"messages": [{"sender": "a", "text": "hi"}]}},

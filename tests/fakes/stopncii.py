@@ -1,7 +1,9 @@
 """An in-process fake of StopNCII.org's FetchHashes, written from python-threatexchange's
 client and StopNCII's API documentation: the two keys, pages by `pageSize` and
 `nextPageToken`, records changed since `startTimestamp`, `nextSetTimestamp` for the next
-pass, and 429 with Retry-After when told to throttle."""
+pass, and 429 with Retry-After when told to throttle. SubmitFeedback (its own function key)
+records CSP feedback (`{"count", "hashFeedbacks": [{"hashValue", "feedbackValue", "tags"}]}`)
+on the records, as FetchHashes then shows it in `CSPFeedbacks`."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import httpx
 class FakeStopNcii:
     subscription_key: str = "sub-key"
     fetch_key: str = "fetch-key"
+    feedback_key: str = "feedback-key"
     now: int = 1_700_000_000
     records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     #: answer 429 this many times before serving again
@@ -25,6 +28,10 @@ class FakeStopNcii:
     #: the next page answered is this body instead (a malformed page)
     broken: bytes | None = None
     requests: list[httpx.Request] = field(default_factory=list)
+    #: the feedback received, as (hashValue, feedbackValue)
+    feedback: list[tuple[str, str]] = field(default_factory=list)
+    #: answer SubmitFeedback 503 this many times before taking it
+    refuse_feedback: int = 0
     _tokens: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def transport(self) -> httpx.MockTransport:
@@ -44,6 +51,8 @@ class FakeStopNcii:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if request.url.path == "/v1/SubmitFeedback" and request.method == "POST":
+            return self._feedback(request)
         if request.url.path != "/v1/FetchHashes":
             return _answer(404)
         if (
@@ -85,6 +94,30 @@ class FakeStopNcii:
             "hashRecords": chunk,
         }
         return _answer(200, page)
+
+    def _feedback(self, request: httpx.Request) -> httpx.Response:
+        if (
+            request.headers.get("Ocp-Apim-Subscription-Key") != self.subscription_key
+            or request.headers.get("x-functions-key") != self.feedback_key
+        ):
+            return _answer(401, {"statusCode": 401, "message": "Access denied"})
+        if self.refuse_feedback:
+            self.refuse_feedback -= 1
+            return _answer(503, {"message": "busy"})
+        body = json.loads(request.read())
+        items = body.get("hashFeedbacks")
+        if not isinstance(items, list) or body.get("count") != len(items):
+            return _answer(400, {"message": "count and hashFeedbacks disagree"})
+        for item in items:
+            if item.get("feedbackValue") not in ("Blocked", "NotBlocked", "PendingReview"):
+                return _answer(400, {"message": "unknown feedbackValue"})
+            self.feedback.append((item["hashValue"], item["feedbackValue"]))
+            for record in self.records.values():
+                if record["hashValue"] == item["hashValue"]:
+                    record["CSPFeedbacks"].append(
+                        {"feedbackValue": item["feedbackValue"], "tags": item.get("tags", [])}
+                    )
+        return _answer(200, {"count": len(items)})
 
 
 def _answer(

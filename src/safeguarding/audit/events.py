@@ -59,6 +59,7 @@ class Event(StrEnum):
     FEED_GRANT = "feed.grant"
     FEED_REVOKE = "feed.revoke"
     FEED_READ = "feed.read"
+    FEED_OUTCOMES = "feed.outcomes"
     EXCHANGE_ADD = "exchange.add"
     EXCHANGE_UPDATE = "exchange.update"
     EXCHANGE_REMOVE = "exchange.remove"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -30,6 +30,11 @@ from safeguarding.reporting.service import ReportService
 from safeguarding.store.models import utcnow
 
 WEBHOOK = "webhook"
+
+#: told, in the decision's transaction, the bank entries a confirmed (True) or false
+#: positive (False) match case matched: (session, case id, case version, entry ids,
+#: confirmed). The engine gives exchanges/feedback.py's, which sends the outcome upstream.
+OnVerdict = Callable[[Session, int, int, Sequence[int], bool], object]
 
 
 class WebhookEvent(StrEnum):
@@ -81,8 +86,10 @@ class Consequences:
         webhooks: bool,
         preserve_for: timedelta,
         confirmed_bank: str,
+        on_verdict: OnVerdict | None = None,
     ) -> None:
         self.audit = audit
+        self.on_verdict = on_verdict
         self.bank_store = bank_store
         self.reports = reports
         self.webhooks = webhooks
@@ -138,6 +145,14 @@ class Consequences:
         reason: str,
         user: User,
     ) -> None:
+        if decision in (Decision.CONFIRM, Decision.FALSE_POSITIVE) and self.on_verdict:
+            matched = [
+                e.data["entry"]
+                for e in evidence
+                if e.kind == "match" and isinstance(e.data.get("entry"), int)
+            ]
+            if matched:
+                self.on_verdict(session, row.id, row.version, matched, decision is Decision.CONFIRM)
         if decision is Decision.CONFIRM:
             self._send(
                 session,

@@ -85,6 +85,17 @@ class Fetcher:
             self.client = httpx.Client(timeout=httpx.Timeout(min(t, 30.0)), follow_redirects=False)
         return self.client
 
+    def source(self, exchange: Exchange) -> Source:
+        """What the exchange's kind talks to its upstream with (fetching, feedback)."""
+        return Source(
+            exchange.name,
+            exchange.options,
+            self.exchanges.credentials(exchange.name),
+            BoundedHttp(self._client(), self.limits),
+            self.limits.max_bytes,
+            self.page_size,
+        )
+
     def fetch(self, name: str) -> FetchResult:
         """Fetch the exchange now, from its checkpoint. ConflictError when another process
         is fetching it (its lease holds); ExchangeError when the upstream fails."""
@@ -92,14 +103,7 @@ class Fetcher:
         pages, totals = 0, Counts()
         checkpoint = exchange.checkpoint
         try:
-            source = Source(
-                name,
-                exchange.options,
-                self.exchanges.credentials(name),
-                BoundedHttp(self._client(), self.limits),
-                self.limits.max_bytes,
-                self.page_size,
-            )
+            source = self.source(exchange)
             for page in get_kind(exchange.kind).pages(source, checkpoint):
                 counts = self._apply(exchange, checkpoint, page)
                 checkpoint = page.checkpoint

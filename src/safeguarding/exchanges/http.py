@@ -11,6 +11,7 @@ transport or point it at a fake on 127.0.0.1.
 
 from __future__ import annotations
 
+import json
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -77,15 +78,23 @@ class BoundedHttp:
 
     @contextmanager
     def _stream(
-        self, url: str, headers: Mapping[str, str], params: Mapping[str, str], exchange: str
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        params: Mapping[str, str],
+        exchange: str,
+        *,
+        method: str = "GET",
+        content: bytes | None = None,
     ) -> Iterator[tuple[httpx.Response, Iterator[bytes]]]:
         deadline = time.monotonic() + self.limits.timeout_seconds
         try:
             with self.client.stream(
-                "GET",
+                method,
                 url,
                 headers={**headers, "Accept-Encoding": "gzip, deflate"},
                 params=params,
+                content=content,
                 follow_redirects=False,
             ) as response:
                 yield response, self._body(response, deadline, exchange)
@@ -127,6 +136,23 @@ class BoundedHttp:
         with self._stream(url, headers or {}, params or {}, exchange) as (response, body):
             data = b"".join(body)
             return Answer(response.status_code, dict(response.headers), data)
+
+    def post_json(
+        self,
+        url: str,
+        body: object,
+        *,
+        exchange: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> Answer:
+        """POST `body` as JSON (feedback upstream); the whole answer, its body capped."""
+        sent = {**(headers or {}), "Content-Type": "application/json"}
+        content = json.dumps(body, separators=(",", ":")).encode()
+        with self._stream(url, sent, {}, exchange, method="POST", content=content) as (
+            response,
+            answer,
+        ):
+            return Answer(response.status_code, dict(response.headers), b"".join(answer))
 
     def download(
         self, url: str, sink: IO[bytes], *, exchange: str, headers: Mapping[str, str] | None = None

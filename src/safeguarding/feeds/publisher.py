@@ -16,17 +16,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.keys import ApiKey
+from safeguarding.banks.model import Bank
 from safeguarding.banks.store import BankStore
 from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from safeguarding.feeds.outcomes import (
+    EntryOutcomes,
+    Outcome,
+    OutcomeReceipt,
+    OutcomeStore,
+    check_outcomes,
+    check_period,
+)
 from safeguarding.feeds.signing import FeedKey
 from safeguarding.feeds.tables import FeedGrantRow
 from safeguarding.matching.matcher import GAP_SECONDS
@@ -70,6 +81,7 @@ class FeedService:
         self.audit = audit
         self.key = key
         self.previous_key = previous_key
+        self.outcomes = OutcomeStore(banks)
 
     # --- grants ------------------------------------------------------------------------
     def grant(self, key_id: str, bank: str, actor: str) -> Grant:
@@ -115,6 +127,59 @@ class FeedService:
                 for r in rows
             ]
 
+    def _granted(self, session: Session, bank: str, key: ApiKey) -> Bank:
+        """The bank, when `key` was granted its feed; ForbiddenError otherwise, the same
+        whether the bank exists or not (a key learns nothing of banks it may not read)."""
+        try:
+            target: Bank | None = self.banks.get(session, bank)
+        except NotFoundError:
+            target = None
+        granted = target is not None and (
+            "admin" in key.scopes
+            or session.scalar(
+                select(FeedGrantRow.id).where(
+                    FeedGrantRow.key_id == key.key_id, FeedGrantRow.bank_id == target.id
+                )
+            )
+            is not None
+        )
+        if target is None or not granted:
+            raise ForbiddenError(f"this key is not granted the feed {str(bank)[:100]!r}")
+        return target
+
+    # --- outcomes ----------------------------------------------------------------------
+    def report_outcomes(
+        self, bank: str, period: object, outcomes: Sequence[Outcome], key: ApiKey
+    ) -> OutcomeReceipt:
+        """A subscriber's outcomes for `period` on the feed's entries (feeds/outcomes.py):
+        they replace what the same key reported for that period, so a retry counts once."""
+        checked_period = check_period(period)
+        checked = check_outcomes(outcomes)
+        with self.db.write() as session:
+            self._granted(session, bank, key)
+            receipt = self.outcomes.record(
+                session, bank, key.key_id, checked_period, checked, utcnow()
+            )
+            self.audit.record(
+                session,
+                key.actor,
+                Event.FEED_OUTCOMES,
+                f"bank:{bank}",
+                period=checked_period,
+                accepted=receipt.accepted,
+                unknown=receipt.unknown,
+            )
+        return receipt
+
+    def entry_outcomes(
+        self, bank: str, hashes: Sequence[tuple[str, str]] | None = None
+    ) -> list[EntryOutcomes]:
+        """Per entry of the bank's feed, how many subscribers matched, removed, or found a
+        false positive in it (`hashes`: only these entries; None: every entry reported on).
+        The portal's status page and the admin pages read this."""
+        with self.db.read() as session:
+            return self.outcomes.per_entry(session, bank, hashes)
+
     # --- pages -------------------------------------------------------------------------
     def page(self, bank: str, cursor: int, limit: int, key: ApiKey) -> SignedPage:
         if self.key is None:
@@ -122,22 +187,7 @@ class FeedService:
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInputError("limit", f"must be 1 to {MAX_PAGE}")
         with self.db.write() as session:
-            try:
-                target = self.banks.get(session, bank)
-            except NotFoundError:
-                target = None
-            granted = target is not None and (
-                "admin" in key.scopes
-                or session.scalar(
-                    select(FeedGrantRow.id).where(
-                        FeedGrantRow.key_id == key.key_id, FeedGrantRow.bank_id == target.id
-                    )
-                )
-                is not None
-            )
-            if target is None or not granted:
-                # the same answer whether the bank exists or not
-                raise ForbiddenError(f"this key is not granted the feed {str(bank)[:100]!r}")
+            target = self._granted(session, bank, key)
             postgres = session.get_bind().dialect.name == "postgresql"
             rows = self.banks.changes_with_values(session, cursor, limit * SCAN_FACTOR)
             changes: list[dict[str, object]] = []

@@ -12,9 +12,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
 
-from safeguarding.errors import InvalidInputError
+from safeguarding.errors import ExchangeError, InvalidInputError
 from safeguarding.exchanges.http import BoundedHttp
 from safeguarding.inputs import has_control
 
@@ -50,6 +51,26 @@ class Page:
     #: a full list ends: this exchange's claims not seen since this time (ISO 8601) are
     #: withdrawn, as the list no longer names them
     sweep_before: str | None = None
+
+
+class Verdict(StrEnum):
+    """A reviewer's outcome on a match to an exchange's entry, as sent upstream. Stored in
+    outbox payloads: never rename."""
+
+    CONFIRMED = "confirmed"
+    FALSE_POSITIVE = "false_positive"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One outcome to send upstream: the entry's hash (our type and canonical value), the
+    upstream's id for it, the verdict, and a key that is the same in every attempt."""
+
+    signal_type: str
+    value: str
+    upstream_id: str | None
+    verdict: Verdict
+    key: str
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,18 @@ class ExchangeKind(ABC):
     @abstractmethod
     def check(cls, options: dict[str, str], *, remote_only: bool = False) -> None:
         """Further checks of the plain options (a URL's scheme, a format's name)."""
+
+    @classmethod
+    def takes_feedback(cls, options: dict[str, str], credentials: list[str]) -> bool:
+        """Whether an exchange so configured sends reviewers' outcomes upstream (a kind
+        whose upstream takes none, or one configured without the key it needs: no)."""
+        return False
+
+    @classmethod
+    def send_feedback(cls, source: Source, feedback: Feedback) -> None:
+        """Send one outcome upstream; raises ExchangeError when the upstream fails (the
+        outbox tries again later)."""
+        raise ExchangeError(f"{cls.name} exchanges send no feedback", exchange=source.exchange)
 
     @classmethod
     @abstractmethod

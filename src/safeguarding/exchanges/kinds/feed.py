@@ -14,7 +14,15 @@ from urllib.parse import urlsplit
 from safeguarding.banks.model import is_bank_name
 from safeguarding.errors import ExchangeError, InvalidInputError
 from safeguarding.exchanges.http import check_status
-from safeguarding.exchanges.kinds.base import ExchangeKind, Option, Page, Source, Update
+from safeguarding.exchanges.kinds.base import (
+    ExchangeKind,
+    Feedback,
+    Option,
+    Page,
+    Source,
+    Update,
+    Verdict,
+)
 from safeguarding.feeds.signing import (
     KEY_HEADER,
     PREVIOUS_KEY_HEADER,
@@ -55,6 +63,35 @@ class FeedExchange(ExchangeKind):
         fingerprint = options.get("fingerprint")
         if fingerprint is not None and not FINGERPRINT.fullmatch(fingerprint):
             raise InvalidInputError("options", "fingerprint must be 64 lowercase hex digits")
+
+    @classmethod
+    def takes_feedback(cls, options: dict[str, str], credentials: list[str]) -> bool:
+        return True
+
+    @classmethod
+    def send_feedback(cls, source: Source, feedback: Feedback) -> None:
+        """The publisher's outcomes endpoint, one report per outcome named by its key (the
+        publisher replaces a report it already has: a retry counts once)."""
+        base = source.options["url"].rstrip("/")
+        confirmed = feedback.verdict is Verdict.CONFIRMED
+        answer = source.http.post_json(
+            f"{base}/v1/feeds/{source.options['feed']}/outcomes",
+            {
+                "period": feedback.key,
+                "outcomes": [
+                    {
+                        "signal_type": feedback.signal_type,
+                        "value": feedback.value,
+                        "matched": 1,
+                        "removed": int(confirmed),
+                        "false_positive": int(not confirmed),
+                    }
+                ],
+            },
+            exchange=source.exchange,
+            headers={"Authorization": f"Bearer {source.credentials.get('token', '')}"},
+        )
+        check_status(answer.status, answer.headers, source.exchange)
 
     @classmethod
     def pages(cls, source: Source, checkpoint: dict[str, Any] | None) -> Iterator[Page]:

@@ -26,7 +26,15 @@ from urllib.parse import urlsplit
 
 from safeguarding.errors import ExchangeError, InvalidInputError
 from safeguarding.exchanges.http import check_status
-from safeguarding.exchanges.kinds.base import ExchangeKind, Option, Page, Source, Update
+from safeguarding.exchanges.kinds.base import (
+    ExchangeKind,
+    Feedback,
+    Option,
+    Page,
+    Source,
+    Update,
+    Verdict,
+)
 
 DEFAULT_URL = "https://api.stopncii.org/v1"
 #: StopNCII's own default start (python-threatexchange uses it too): everything
@@ -35,6 +43,9 @@ FIRST_TIMESTAMP = 10
 PAGE_SIZE = 800
 SIGNAL_TYPES = {"ImagePDQ": "pdq", "VideoMD5": "md5"}
 WITHDRAWN = {"Withdrawn", "Deleted"}
+#: a reviewer's verdict as StopNCII's CSP feedback values name it: `Blocked` (reviewed, it
+#: is NCII, taken down), `NotBlocked` (reviewed, not taken down)
+FEEDBACK_VALUES = {Verdict.CONFIRMED: "Blocked", Verdict.FALSE_POSITIVE: "NotBlocked"}
 MAX_CASE_CHARS = 200
 
 
@@ -55,6 +66,11 @@ class StopNcii(ExchangeKind):
             required=True,
             secret=True,
         ),
+        Option(
+            "feedback_key",
+            "the SubmitFeedback function key (x-functions-key); unset: no feedback is sent",
+            secret=True,
+        ),
     )
 
     @classmethod
@@ -62,6 +78,35 @@ class StopNcii(ExchangeKind):
         parts = urlsplit(options.get("url", DEFAULT_URL))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidInputError("options", "url must be http(s)://host[/path]")
+
+    @classmethod
+    def takes_feedback(cls, options: dict[str, str], credentials: list[str]) -> bool:
+        return "feedback_key" in credentials
+
+    @classmethod
+    def send_feedback(cls, source: Source, feedback: Feedback) -> None:
+        """`POST {url}/SubmitFeedback` `{"count", "hashFeedbacks": [{"hashValue",
+        "feedbackValue", "tags"}]}` under the SubmitFeedback function's own key."""
+        url = source.options.get("url", DEFAULT_URL).rstrip("/") + "/SubmitFeedback"
+        answer = source.http.post_json(
+            url,
+            {
+                "count": 1,
+                "hashFeedbacks": [
+                    {
+                        "hashValue": feedback.value,
+                        "feedbackValue": FEEDBACK_VALUES[feedback.verdict],
+                        "tags": [],
+                    }
+                ],
+            },
+            exchange=source.exchange,
+            headers={
+                "Ocp-Apim-Subscription-Key": source.credentials.get("subscription_key", ""),
+                "x-functions-key": source.credentials.get("feedback_key", ""),
+            },
+        )
+        check_status(answer.status, answer.headers, source.exchange)
 
     @classmethod
     def pages(cls, source: Source, checkpoint: dict[str, Any] | None) -> Iterator[Page]:

@@ -1,0 +1,212 @@
+"""Feedback upstream, on SQLite and PostgreSQL: a reviewer's verdict on a match to an entry
+an exchange lists is written to the outbox with the decision and sent as the exchange's
+kind allows: StopNCII's SubmitFeedback (Blocked, NotBlocked) and a Safeguarding publisher's
+outcomes endpoint. A failed send waits in the outbox and is retried; a retry counts once
+upstream; an exchange configured without a way to send feedback is sent nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from safeguarding.cases.model import Subject
+from safeguarding.delivery.model import DeliveryStatus
+from safeguarding.delivery.tables import OutboxRow
+from safeguarding.engine import Engine
+from safeguarding.exchanges.feedback import CHANNEL
+from safeguarding.exchanges.vault import new_key
+from safeguarding.feeds.signing import FeedKey
+from safeguarding.matching.matcher import QuerySignal
+from safeguarding.server import create_app
+from tests.fakes.setup import Fakes, response_engine, users
+from tests.fakes.stopncii import FakeStopNcii
+
+PDQS = [f"{i:02x}" * 32 for i in (0x11, 0x22, 0x33)]
+KEYS = {"subscription_key": "sub-key", "fetch_key": "fetch-key"}
+
+
+def _engine(db_url: str, **settings: Any) -> Engine:
+    instance = response_engine(
+        db_url, Fakes(), exchange_key=new_key(), index_refresh_seconds=0.01, **settings
+    )
+    instance.outbox.base_delay = 0  # a failed send is due again at once (the test's clock)
+    users(instance)
+    return instance
+
+
+def _decide(engine: Engine, value: str, decision: str) -> int:
+    """A match on `value` opens a case; a reviewer decides it. The case's id."""
+    engine.matcher.refresh()
+    result = engine.match_signals([QuerySignal("pdq", value, 100)])
+    assert result.matched
+    opened = engine.open_match_case(result, {"pdq": value}, Subject(f"post-{value[:4]}"))
+    assert opened is not None
+    reviewer = next(u for u in engine.users.list() if u.username == "rita")
+    engine.cases.decide(opened.case.id, reviewer, decision, "checked", version=opened.case.version)
+    return opened.case.id
+
+
+def _feedback(engine: Engine) -> list[tuple[DeliveryStatus, int]]:
+    return [(i.status, i.attempts) for i in engine.outbox.items() if i.channel == CHANNEL]
+
+
+# --- StopNCII -------------------------------------------------------------------------------
+@pytest.fixture
+def stopncii(db_url: str) -> Iterator[tuple[Engine, FakeStopNcii]]:
+    fake = FakeStopNcii()
+    for i, value in enumerate(PDQS):
+        fake.put("ImagePDQ", value, [f"case-{i}"])
+    engine = _engine(db_url)
+    engine.fetcher.client = httpx.Client(transport=fake.transport())
+    engine.banks.create_bank("ncii", "test")
+    yield engine, fake
+    engine.close()
+
+
+def test_stopncii_hears_blocked_and_not_blocked(stopncii: tuple[Engine, FakeStopNcii]) -> None:
+    engine, fake = stopncii
+    engine.exchanges.add(
+        "stopncii",
+        "stopncii",
+        "ncii",
+        {"url": "https://stopncii.test/v1", **KEYS, "feedback_key": "feedback-key"},
+        "alice",
+    )
+    engine.fetcher.fetch("stopncii")
+    _decide(engine, PDQS[0], "confirm")
+    _decide(engine, PDQS[1], "false_positive")
+    assert fake.feedback == []  # written with the decisions, not yet sent
+    assert _feedback(engine) == [(DeliveryStatus.PENDING, 0)] * 2
+    fake.refuse_feedback = 1  # the first send fails: it waits and is tried again
+    engine.outbox.run_once(CHANNEL)
+    assert sorted(_feedback(engine)) == [(DeliveryStatus.DELIVERED, 1), (DeliveryStatus.PENDING, 1)]
+    engine.outbox.run_once(CHANNEL)
+    assert sorted(fake.feedback) == sorted([(PDQS[0], "Blocked"), (PDQS[1], "NotBlocked")])
+    assert {s for s, _ in _feedback(engine)} == {DeliveryStatus.DELIVERED}
+    sent = [r for r in fake.requests if r.url.path.endswith("SubmitFeedback")]
+    assert {r.headers["x-functions-key"] for r in sent} == {"feedback-key"}
+    # StopNCII shows it back on the record
+    assert fake.records[("ImagePDQ", PDQS[0])]["CSPFeedbacks"][0]["feedbackValue"] == "Blocked"
+
+
+def test_stopncii_without_a_feedback_key_is_sent_nothing(
+    stopncii: tuple[Engine, FakeStopNcii],
+) -> None:
+    engine, fake = stopncii
+    engine.exchanges.add(
+        "stopncii", "stopncii", "ncii", {"url": "https://stopncii.test/v1", **KEYS}, "a"
+    )
+    engine.fetcher.fetch("stopncii")
+    _decide(engine, PDQS[0], "confirm")
+    assert _feedback(engine) == [] and fake.feedback == []
+
+
+def test_a_refused_feedback_key_leaves_the_feedback_waiting(
+    stopncii: tuple[Engine, FakeStopNcii],
+) -> None:
+    engine, fake = stopncii
+    engine.exchanges.add(
+        "stopncii",
+        "stopncii",
+        "ncii",
+        {"url": "https://stopncii.test/v1", **KEYS, "feedback_key": "wrong"},
+        "alice",
+    )
+    engine.fetcher.fetch("stopncii")
+    _decide(engine, PDQS[2], "confirm")
+    engine.outbox.run_once(CHANNEL)
+    (item,) = [i for i in engine.outbox.items() if i.channel == CHANNEL]
+    assert item.status is DeliveryStatus.PENDING and "refused our credentials" in (
+        item.last_error or ""
+    )
+    assert "wrong" not in (item.last_error or "") and fake.feedback == []
+
+
+# --- a Safeguarding publisher -----------------------------------------------------------------
+@pytest.fixture
+def instance(db_url: str, tmp_path: Path) -> Iterator[tuple[Engine, TestClient]]:
+    """One database holding both sides, as in test_feed.py: the publisher's `shared`, the
+    subscriber's `mirror`."""
+    FeedKey.generate(tmp_path / "feed.pem")
+    engine = _engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
+    engine.banks.create_bank("shared", "hotline")
+    engine.banks.create_bank("mirror", "platform")
+    engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS], "hotline")
+    with TestClient(create_app(engine=engine)) as client:
+
+        def forward(request: httpx.Request) -> httpx.Response:
+            answer = client.request(
+                request.method,
+                request.url.path,
+                params=dict(request.url.params),
+                headers=dict(request.headers),
+                content=request.read(),
+            )
+            headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
+            return httpx.Response(
+                answer.status_code, stream=httpx.ByteStream(answer.content), headers=headers
+            )
+
+        engine.fetcher.client = httpx.Client(transport=httpx.MockTransport(forward))
+        yield engine, client
+    engine.close()
+
+
+def _follow(engine: Engine) -> str:
+    """The subscriber follows the publisher's `shared` into `mirror`; the key's id."""
+    created = engine.keys.create("platform-x", ["feeds:read"], "hotline-admin")
+    engine.feeds.grant(created.key.key_id, "shared", "hotline-admin")
+    engine.exchanges.add(
+        "hotline",
+        "safeguarding",
+        "mirror",
+        {"url": "http://testserver", "feed": "shared", "token": created.token},
+        "alice",
+    )
+    engine.fetcher.fetch("hotline")
+    return created.key.key_id
+
+
+def test_a_publisher_counts_its_subscribers_verdicts_once(
+    instance: tuple[Engine, TestClient],
+) -> None:
+    engine, _ = instance
+    _follow(engine)
+    _decide(engine, PDQS[0], "confirm")
+    _decide(engine, PDQS[1], "false_positive")
+    # only the mirror's entries came from an exchange: one item each, not two
+    assert len(_feedback(engine)) == 2
+    assert engine.outbox.run_once(CHANNEL) == 2
+    counts = {
+        o.value: (o.subscribers_matched, o.subscribers_removed, o.subscribers_false_positive)
+        for o in engine.feeds.entry_outcomes("shared")
+    }
+    assert counts == {PDQS[0]: (1, 1, 0), PDQS[1]: (1, 0, 1)}
+    # a delivery sent again (a worker died before marking it sent) counts once
+    item = next(i for i in engine.outbox.items() if i.channel == CHANNEL)
+    with engine.db.write() as session:
+        row = session.get(OutboxRow, item.id)
+        assert row is not None
+        row.status = DeliveryStatus.PENDING.value
+    engine.outbox.run_once(CHANNEL)
+    assert sum(o.matched for o in engine.feeds.entry_outcomes("shared")) == 2
+
+
+def test_feedback_waits_while_the_publisher_refuses_the_key(
+    instance: tuple[Engine, TestClient],
+) -> None:
+    engine, _ = instance
+    key_id = _follow(engine)
+    engine.feeds.revoke(key_id, "shared", "hotline-admin")
+    _decide(engine, PDQS[2], "confirm")
+    assert engine.outbox.run_once(CHANNEL) == 0
+    assert _feedback(engine) == [(DeliveryStatus.PENDING, 1)]
+    engine.feeds.grant(key_id, "shared", "hotline-admin")
+    assert engine.outbox.run_once(CHANNEL) == 1
+    (outcome,) = engine.feeds.entry_outcomes("shared")
+    assert (outcome.value, outcome.removed) == (PDQS[2], 1)
