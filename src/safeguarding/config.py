@@ -191,6 +191,19 @@ class Settings(BaseSettings):
         "X-Forwarded-For names the client; from anyone else the header is ignored. JSON "
         "list in the environment: '[\"10.0.0.0/8\"]'.",
     )
+    hma_prefix: str = Field(
+        "/hma",
+        pattern=r"^(/[a-z0-9_-]+)+$",
+        description="Where the HMA-compatible API is mounted (docs/hma.md): "
+        "/hma/m/lookup and so on.",
+    )
+    hma_url_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts (and their subdomains) whose URLs the HMA API's ?url= forms "
+        "may fetch; empty (the default) refuses every URL. Addresses that resolve to "
+        "private, loopback or link-local networks are refused whatever the list says. JSON "
+        "list in the environment: '[\"media.example.com\"]'.",
+    )
     review_lease_minutes: int = Field(
         15,
         ge=1,

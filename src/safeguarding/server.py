@@ -70,6 +70,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(BodyTooLarge, too_large)
     app.include_router(api.router, prefix="/v1")
+    app.include_router(api.hma.router, prefix=settings.hma_prefix)
     app.include_router(web.router)
     if settings.self_report_enabled:
         app.include_router(web.portal.router)

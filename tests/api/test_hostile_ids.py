@@ -82,6 +82,7 @@ NO_INPUT = {
     "GET /docs",
     "GET /redoc",
     "GET /settings",
+    "GET /hma/c/banks",
 }
 
 
@@ -319,6 +320,72 @@ def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
             {"files": {"file": (NUL + ".jpg", IMAGE)}},
             False,
         ),
+        # the HMA-compatible API
+        Probe("GET /hma/h/hash", "/hma/h/hash", {"params": {"url": NUL}}),
+        Probe(
+            "POST /hma/h/hash", "/hma/h/hash", {"files": {"photo": (NUL + ".jpg", IMAGE)}}, False
+        ),
+        Probe("POST /hma/h/hash", "/hma/h/hash", {"files": {NUL: ("a.jpg", IMAGE)}}),
+        Probe(
+            "GET /hma/m/lookup", "/hma/m/lookup", {"params": {"signal_type": NUL, "signal": PDQ}}
+        ),
+        Probe(
+            "GET /hma/m/lookup", "/hma/m/lookup", {"params": {"signal_type": "pdq", "signal": NUL}}
+        ),
+        Probe("GET /hma/m/lookup", "/hma/m/lookup", {"params": {"url": NUL}}),
+        Probe(
+            "GET /hma/m/raw_lookup",
+            "/hma/m/raw_lookup",
+            {"params": {"signal_type": "md5", "signal": NUL}},
+        ),
+        Probe(
+            "POST /hma/m/lookup", "/hma/m/lookup", {"files": {"photo": (LONG_NAME, IMAGE)}}, False
+        ),
+        Probe("GET /hma/m/index/status", "/hma/m/index/status", {"params": {"signal_type": NUL}}),
+        Probe("POST /hma/m/compare", "/hma/m/compare", {"json": {NUL: [PDQ, PDQ]}}),
+        Probe("POST /hma/c/banks", "/hma/c/banks", {"json": {"name": NUL}}),
+        Probe("GET /hma/c/bank/{bank_name}", f"/hma/c/bank/{NUL_PATH}"),
+        Probe(
+            "PUT /hma/c/bank/{bank_name}", f"/hma/c/bank/{NUL_PATH}", {"json": {"enabled": False}}
+        ),
+        Probe("DELETE /hma/c/bank/{bank_name}", f"/hma/c/bank/{NUL_PATH}"),
+        Probe(
+            "POST /hma/c/bank/{bank_name}/content",
+            f"/hma/c/bank/{NUL_PATH}/content",
+            {"files": {"photo": ("a.jpg", IMAGE)}},
+        ),
+        *(
+            Probe(
+                "POST /hma/c/bank/{bank_name}/content",
+                "/hma/c/bank/b/content",
+                {"files": {"photo": ("a.jpg", IMAGE)}, "data": data},
+            )
+            for data in (
+                {"note": NUL},
+                {"metadata": json.dumps({"content_id": NUL})},
+                {"metadata": json.dumps({"content_uri": NUL})},
+                {"metadata": json.dumps({"json": {NUL: 1}})},
+                {"metadata": json.dumps({"json": {"k": [NUL]}})},
+            )
+        ),
+        Probe(
+            "POST /hma/c/bank/{bank_name}/signal",
+            f"/hma/c/bank/{NUL_PATH}/signal",
+            {"json": {"pdq": PDQ}},
+        ),
+        Probe("POST /hma/c/bank/{bank_name}/signal", "/hma/c/bank/b/signal", {"json": {NUL: PDQ}}),
+        Probe(
+            "POST /hma/c/bank/{bank_name}/signal",
+            "/hma/c/bank/b/signal",
+            {"json": {"pdq": PDQ, "note": NUL}},
+        ),
+        Probe(
+            "DELETE /hma/c/bank/{bank_name}/content/{content_id}", f"/hma/c/bank/b/content/{BIG}"
+        ),
+        Probe(
+            "DELETE /hma/c/bank/{bank_name}/content/{content_id}",
+            f"/hma/c/bank/{NUL_PATH}/content/1",
+        ),
         # the pages
         Probe("GET /login", "/login", {"params": {"next": NUL}}, False),
         Probe("POST /login", "/login", {"data": {"username": NUL, "password": "p" * 12}}),
@@ -471,7 +538,11 @@ def test_every_route_refuses_hostile_ids_and_names(engine: Engine) -> None:
         assert _routes(app) - NO_INPUT == {p.route for p in probes}, "a route without probes"
         failures: list[tuple[str, str, int | str, str]] = []
         for probe in probes:
-            headers = {"Authorization": f"Bearer {token}"} if probe.url.startswith("/v1") else {}
+            headers = (
+                {"Authorization": f"Bearer {token}"}
+                if probe.url.startswith(("/v1", "/hma"))
+                else {}
+            )
             answer = client.request(probe.method, probe.url, headers=headers, **probe.kwargs)
             if answer.status_code >= 500 or (probe.refused and not 400 <= answer.status_code < 500):
                 failures.append(

@@ -3,6 +3,7 @@
 
 from fastapi import APIRouter
 
+from safeguarding.api import hma
 from safeguarding.api.routes import (
     banks,
     cases,
@@ -18,4 +19,4 @@ router = APIRouter()
 for _module in (health, content, banks, exchanges, feeds, conversations, cases, franking):
     router.include_router(_module.router)
 
-__all__ = ["router"]
+__all__ = ["hma", "router"]

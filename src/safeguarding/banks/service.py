@@ -218,6 +218,11 @@ class BankService:
         self._changed()
         return removed
 
+    def entry_ids(self, name: str, values: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The ids of the bank's entries with these (signal type, canonical value)s."""
+        with self.db.read() as session:
+            return self.store.entry_ids(session, name, values)
+
     def entries(
         self, name: str, *, after_id: int = 0, limit: int = 100, signal_type: str | None = None
     ) -> list[BankEntry]:

@@ -246,6 +246,11 @@ class Matcher:
             self._dnm[name] = SIGNAL_TYPES[name].get_do_not_match_index_cls().build([])
         return self._dnm[name]
 
+    @property
+    def position(self) -> int:
+        """The id of the last bank change this process's indexes include."""
+        return self._last_change
+
     def size(self) -> dict[str, int]:
         return {name: len(index) for name, index in self._indexes.items()}
 
