@@ -78,6 +78,12 @@ def create_app(
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """One of `safeguarding serve --workers N`'s processes: the settings from the
+    environment, no outbox thread (workers deliver)."""
+    return create_app(Settings())
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SafeguardingError)
     status = status_for(exc)

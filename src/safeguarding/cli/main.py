@@ -23,6 +23,7 @@ from safeguarding.cli import (
     insights,
     keys,
     response,
+    scan,
 )
 from safeguarding.cli.common import (
     EXIT_ERROR,
@@ -56,6 +57,7 @@ app.add_typer(feed.app, name="feed")
 app.add_typer(franking.app, name="franking")
 app.add_typer(demo.app, name="demo")
 app.add_typer(index.app, name="index")
+app.add_typer(scan.app, name="scan")
 app.add_typer(conversation.app, name="conversation")
 app.add_typer(insights.app, name="insights")
 app.add_typer(response.users_app, name="users")
@@ -265,6 +267,14 @@ def serve(
     reset_demo: Annotated[
         bool, typer.Option(help="With --demo: a new admin password and a new demo API key.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes on the one port (uvicorn's workers). Above 1 the outbox "
+            "worker does not run inside them: run `safeguarding worker` beside them.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs), the review pages (/queue) and the outbox
     worker."""
@@ -297,10 +307,42 @@ def serve(
                     "review pages: sign in as 'admin' with the password shown on the "
                     f"first run (a new one: {RESET_HOW})"
                 )
-        app_ = create_app(engine=e, worker=True)
-        err.print(f"serving on http://{listen_host}:{listen_port} (docs at /docs)")
-        # proxy_headers off: X-Forwarded-For counts only from `trusted_proxies` (web/common)
-        uvicorn.run(app_, host=listen_host, port=listen_port, log_level="info", proxy_headers=False)
+        if workers == 1:
+            app_ = create_app(engine=e, worker=True)
+            err.print(f"serving on http://{listen_host}:{listen_port} (docs at /docs)")
+            # proxy_headers off: X-Forwarded-For counts only from `trusted_proxies` (web/common)
+            uvicorn.run(
+                app_, host=listen_host, port=listen_port, log_level="info", proxy_headers=False
+            )
+            return
+    # the database was checked above; each process opens its own
+    _serve_processes(config.database_url, listen_host, listen_port, workers)
+
+
+def _serve_processes(database_url: str, host: str, port: int, workers: int) -> None:
+    """N API processes on one port: uvicorn forks them and each builds its app from the
+    environment (the same settings; --db passed on as SAFEGUARDING_DATABASE_URL). Each has
+    its index replica, following the bank change log (or mapping SAFEGUARDING_INDEX_DIR's
+    snapshot, so one copy of its pages serves all); deliveries are left to `safeguarding
+    worker` processes, which lease them."""
+    import os
+
+    import uvicorn
+
+    os.environ["SAFEGUARDING_DATABASE_URL"] = database_url
+    err.print(
+        f"serving on http://{host}:{port} with {workers} processes (docs at /docs); "
+        "deliveries: run `safeguarding worker` beside them"
+    )
+    uvicorn.run(
+        "safeguarding.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def free_port(host: str, port: int) -> None:

@@ -126,7 +126,7 @@ class Matcher:
                 self._dnm[name] = signal_type.get_do_not_match_index_cls().build(
                     self.store.do_not_match_values(session, name)
                 )
-            self._thresholds = _search_thresholds(self.store.enabled_policies(session))
+            self._thresholds = search_thresholds(self.store.enabled_policies(session))
             self._checked_at = time.monotonic()
             self._dirty = False
             self.loaded = True
@@ -186,7 +186,7 @@ class Matcher:
             self._last_change = int(manifest["last_change"])
             now = time.monotonic()
             self._gaps.first_seen = {int(g): now for g in manifest["pending_gaps"]}
-            self._thresholds = _search_thresholds(self.store.enabled_policies(session))
+            self._thresholds = search_thresholds(self.store.enabled_policies(session))
             self._checked_at = now
             self.loaded = self.loaded_from_snapshot = True
 
@@ -225,7 +225,7 @@ class Matcher:
             for kind, ids in dnm_adds.items():
                 self._dnm_index(kind).add(self.store.do_not_match_values(session, kind, ids))
             if bank_changed:
-                self._thresholds = _search_thresholds(self.store.enabled_policies(session))
+                self._thresholds = search_thresholds(self.store.enabled_policies(session))
             self._checked_at = now
             self._dirty = False
             return len(changes)
@@ -309,7 +309,7 @@ class Matcher:
         return any(index.query(value, threshold) for _, value in signal.searched())
 
 
-def _search_thresholds(policies: list[BankPolicy]) -> dict[str, int]:
+def search_thresholds(policies: list[BankPolicy]) -> dict[str, int]:
     """Per signal type, the largest distance any enabled bank's policy needs searched."""
     return {
         t.name: max((p.for_type(t.name).search_threshold() for p in policies), default=0)
