@@ -3,6 +3,7 @@ as a subprocess with its output in a log file, readiness and stopping."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -13,7 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from safeguarding.cases import intake
+from safeguarding.cases.model import Subject
+from safeguarding.engine import Engine
 from tests.conftest import postgres_database
+from tests.fakes.receiver import ReceiverServer
+from tests.fakes.setup import SECRET, Fakes, response_engine, users
 
 
 def free_port() -> int:
@@ -57,3 +63,25 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def decided(pg_url: str, n: int) -> tuple[Engine, list[int], ReceiverServer, dict[str, str]]:
+    """n cases opened and confirmed (two webhooks each waiting in the outbox), a receiver
+    started for them, and the environment a `safeguarding worker` process needs."""
+    port = free_port()
+    hooks = f"http://127.0.0.1:{port}/hooks"
+    engine = response_engine(pg_url, Fakes(), webhook_url=hooks)
+    reviewer, _, _ = users(engine)
+    ids = [
+        engine.cases.open(intake.from_user_report("other", "", Subject(f"c{i}")), "t").case.id
+        for i in range(n)
+    ]
+    for case_id in ids:
+        engine.cases.decide(case_id, reviewer, "confirm", "seen", version=1)
+    env = {
+        **os.environ,
+        "SAFEGUARDING_DATABASE_URL": pg_url,
+        "SAFEGUARDING_WEBHOOK_URL": hooks,
+        "SAFEGUARDING_WEBHOOK_SECRET": SECRET,
+    }
+    return engine, ids, ReceiverServer(SECRET, port).start(), env

@@ -13,14 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from safeguarding.cases import intake
-from safeguarding.cases.model import Subject
 from safeguarding.config import Settings
 from safeguarding.delivery.model import DeliveryStatus
 from safeguarding.engine import Engine
-from tests.fakes.receiver import ReceiverServer
-from tests.fakes.setup import SECRET, Fakes, response_engine, users
-from tests.processes import free_port, pg_url, ready, start, stop
+from tests.processes import decided, free_port, pg_url, ready, start, stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -76,23 +72,7 @@ def test_a_bank_change_reaches_every_api_process(pg_url: str, tmp_path: Path) ->
 
 
 def test_two_outbox_workers_deliver_each_webhook_once(pg_url: str, tmp_path: Path) -> None:
-    port = free_port()
-    hooks = f"http://127.0.0.1:{port}/hooks"
-    engine = response_engine(pg_url, Fakes(), webhook_url=hooks)
-    reviewer, _, _ = users(engine)
-    ids = [
-        engine.cases.open(intake.from_user_report("other", "", Subject(f"c{i}")), "t").case.id
-        for i in range(15)
-    ]
-    for case_id in ids:
-        engine.cases.decide(case_id, reviewer, "confirm", "seen", version=1)
-    receiver = ReceiverServer(SECRET, port).start()
-    env = {
-        **os.environ,
-        "SAFEGUARDING_DATABASE_URL": pg_url,
-        "SAFEGUARDING_WEBHOOK_URL": hooks,
-        "SAFEGUARDING_WEBHOOK_SECRET": SECRET,
-    }
+    engine, ids, receiver, env = decided(pg_url, 15)
     workers = [start(["worker"], env, tmp_path / f"w{i}.log") for i in range(2)]
     try:
         deadline = time.monotonic() + 60

@@ -24,15 +24,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from safeguarding.cases import intake
-from safeguarding.cases.model import Subject
 from safeguarding.config import Settings
 from safeguarding.delivery.model import DeliveryStatus
 from safeguarding.engine import Engine
 from tests.api.test_many_processes import PDQ
-from tests.fakes.receiver import ReceiverServer
-from tests.fakes.setup import SECRET, Fakes, response_engine, users
-from tests.processes import free_port, pg_url, ready, start, stop
+from tests.processes import decided, free_port, pg_url, ready, start, stop
 
 pytestmark = [
     pytest.mark.load,
@@ -143,23 +139,7 @@ def test_load_bank_change_and_a_killed_api_process(pg_url: str, tmp_path: Path) 
 
 
 def test_a_worker_killed_mid_delivery_loses_nothing(pg_url: str, tmp_path: Path) -> None:
-    port = free_port()
-    hooks = f"http://127.0.0.1:{port}/hooks"
-    engine = response_engine(pg_url, Fakes(), webhook_url=hooks)
-    reviewer, _, _ = users(engine)
-    ids = [
-        engine.cases.open(intake.from_user_report("other", "", Subject(f"c{i}")), "t").case.id
-        for i in range(200)
-    ]
-    for case_id in ids:
-        engine.cases.decide(case_id, reviewer, "confirm", "seen", version=1)
-    receiver = ReceiverServer(SECRET, port).start()
-    env = {
-        **os.environ,
-        "SAFEGUARDING_DATABASE_URL": pg_url,
-        "SAFEGUARDING_WEBHOOK_URL": hooks,
-        "SAFEGUARDING_WEBHOOK_SECRET": SECRET,
-    }
+    engine, ids, receiver, env = decided(pg_url, 200)
     workers = [start(["worker"], env, tmp_path / f"w{i}.log") for i in range(2)]
     try:
         while len(receiver.events) < 50:
