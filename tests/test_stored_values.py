@@ -10,17 +10,26 @@ from enum import StrEnum
 import pytest
 
 from safeguarding.audit.events import Event
+from safeguarding.auth.users import Role
+from safeguarding.cases.model import CaseKind
 from safeguarding.conversation.state import Tier
 from safeguarding.delivery.model import DeliveryStatus
 from safeguarding.delivery.tables import OutboxRow
 from safeguarding.engine import Engine
 from safeguarding.reporting.model import FINAL, ReportStatus
+from safeguarding.selfreport import Status as ReportedStatus
 from tests.stored import unknown_stored_values
 
 PINNED: list[tuple[type[StrEnum], set[str]]] = [
     (DeliveryStatus, {"pending", "delivered", "dead"}),
     (ReportStatus, {"draft", "approved", "submitting", "accepted", "rejected", "withdrawn"}),
     (Tier, {"none", "nudge", "review", "urgent"}),
+    (Role, {"reviewer", "senior", "admin", "hotline"}),
+    (CaseKind, {"match", "conversation", "user_report", "self_report"}),
+    (
+        ReportedStatus,
+        {"received", "in_review", "active", "upload_requested", "rejected", "withdrawn"},
+    ),
     (
         Event,
         {
@@ -75,6 +84,9 @@ PINNED: list[tuple[type[StrEnum], set[str]]] = [
             "conversation.alert",
             "selfreport.submit",
             "selfreport.withdraw",
+            "selfreport.approve",
+            "selfreport.upload_requested",
+            "selfreport.reject",
         },
     ),
 ]

@@ -216,8 +216,19 @@ class Settings(BaseSettings):
     )
     self_report_bank: str = Field(
         "self-report",
-        description="Bank that self-reported hashes go into (made on the first "
-        "submission: source self_report, action review).",
+        description="Bank that self-reported hashes wait in for the hotline (made on the "
+        "first submission: source self_report, action review).",
+    )
+    self_report_approved_bank: str = Field(
+        "self-report-approved",
+        description="Bank the hotline's approved self-reported hashes go into (source "
+        "self_report, action block); publish it as a feed for subscribed platforms.",
+    )
+    self_report_upload_url: str = Field(
+        "",
+        description="The hotline's upload route for grading, linked from a self-report's "
+        "status page when the hotline asks for it (empty: the page says to contact the "
+        "hotline).",
     )
     self_report_max_files: int = Field(
         20, ge=1, le=100, description="Most files one self-report may list."

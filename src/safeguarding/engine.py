@@ -139,7 +139,13 @@ class Engine:
         self._response_side(report_transport)
         self.franking = FrankingService(franking_keys, self.cases, self.previews, self.hash_bytes)
         self.self_reports = SelfReports(
-            self.db, self.banks.store, self.audit, self.settings, on_change=self.matcher.mark_dirty
+            self.db,
+            self.banks.store,
+            self.audit,
+            self.settings,
+            cases=self.cases,
+            match=self.match_signals,
+            on_change=self.matcher.mark_dirty,
         )
 
     def _response_side(self, report_transport: httpx.BaseTransport | None) -> None:
@@ -182,6 +188,8 @@ class Engine:
                 preserve_for=timedelta(days=s.evidence_preservation_days),
                 confirmed_bank=s.confirmed_bank,
                 on_verdict=self.exchange_feedback.on_verdict,
+                # the hotline's decisions on self-reports (selfreport/hotline.py)
+                on_self_report=lambda *decided: self.self_reports.hotline.decided(*decided),
             ),
             upload_retention=timedelta(days=s.preview_retention_days),
             lease_idle=timedelta(minutes=s.review_lease_minutes),

@@ -60,6 +60,7 @@ class Kinds:
     conversation: int
     report: int  # with a video preview (four keyframes)
     earlier: int  # an earlier, decided case of the match's account
+    self_report: int = 0  # a self-report's case in the hotline queue, where one was made
 
 
 def open_each_kind(engine: Engine, decider_name: str = "sam") -> Kinds:

@@ -4,11 +4,14 @@ with the keyboard alone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from playwright.sync_api import Browser, Page
 
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
+from tests.selfreport.test_service import body as self_report_body
 from tests.web.conftest import LiveServer, browser_sign_in, serious
 from tests.web.kinds import Kinds, open_each_kind
 
@@ -27,7 +30,15 @@ def seeded(live_server: LiveServer) -> tuple[LiveServer, Kinds, int]:
         intake.from_user_report("csam", "reported", Subject("post-60", "acct-60")), "key:t"
     ).case.id
     engine.cases.decide(confirmed, sam, "confirm", "seen", version=1)
-    return live_server, kinds, engine.reports.list(case_id=confirmed)[0].id
+    # a self-report, in the hotline queue (ada, an admin, works it)
+    receipt = engine.self_reports.submit(self_report_body(3), "10.9.9.9")
+    hotline = engine.self_reports.status(receipt.case_number, receipt.pin, "10.9.9.9")
+    assert hotline.review_case is not None
+    return (
+        live_server,
+        replace(kinds, self_report=hotline.review_case),
+        engine.reports.list(case_id=confirmed)[0].id,
+    )
 
 
 #: each page state: (name, who is signed in, steps: "goto:URL", "click:SEL", "check:SEL")
@@ -56,6 +67,7 @@ def _states(kinds: Kinds, report_id: int) -> list[tuple[str, str, list[str]]]:
         ("reports", "sam", ["goto:/reports"]),
         ("report", "sam", [f"goto:/reports/{report_id}"]),
         ("admin", "ada", ["goto:/admin"]),
+        ("self-report case", "ada", [f"goto:/cases/{kinds.self_report}"]),
         ("error", "rita", ["goto:/cases/999999"]),
     ]
 

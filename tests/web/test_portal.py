@@ -42,6 +42,8 @@ def portal_engine(url: str, **settings: Any) -> Engine:
         engine.banks.store,
         engine.audit,
         config,
+        cases=engine.cases,
+        match=engine.match_signals,
         on_change=engine.matcher.mark_dirty,
         hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
     )

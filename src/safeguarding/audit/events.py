@@ -69,3 +69,6 @@ class Event(StrEnum):
     CONVERSATION_ALERT = "conversation.alert"
     SELFREPORT_SUBMIT = "selfreport.submit"
     SELFREPORT_WITHDRAW = "selfreport.withdraw"
+    SELFREPORT_APPROVE = "selfreport.approve"
+    SELFREPORT_UPLOAD_REQUESTED = "selfreport.upload_requested"
+    SELFREPORT_REJECT = "selfreport.reject"

@@ -40,15 +40,27 @@ UNKNOWN_NICE = 10
 
 
 class Role(StrEnum):
-    """Stored: never rename. Each role can do everything the ones before it can."""
+    """Stored: never rename. A senior can do everything a reviewer can, an admin
+    everything; `hotline` (trained hotline staff, who decide self-reports) stands beside
+    senior: a reviewer's work and the hotline queue, not escalated cases."""
 
     REVIEWER = "reviewer"
     SENIOR = "senior"
     ADMIN = "admin"
+    HOTLINE = "hotline"
 
     def at_least(self, other: Role) -> bool:
-        order = list(Role)
-        return order.index(self) >= order.index(other)
+        """Whether this role may do what `other` may (not an order: hotline and senior
+        each hold something the other does not)."""
+        return other in _HOLDS[self]
+
+
+_HOLDS = {
+    Role.REVIEWER: {Role.REVIEWER},
+    Role.SENIOR: {Role.REVIEWER, Role.SENIOR},
+    Role.HOTLINE: {Role.REVIEWER, Role.HOTLINE},
+    Role.ADMIN: set(Role),
+}
 
 
 @dataclass(frozen=True)

@@ -329,6 +329,28 @@ class BankStore:
             )
         return self.remove_entries(session, bank_name, ids) if ids else 0
 
+    def entries_with_digests(
+        self, session: Session, bank_name: str, digests: Sequence[tuple[str, str]]
+    ) -> list[BankEntry]:
+        """The bank's entries with these (signal type, `value_digest`) pairs."""
+        bank = self._row(session, bank_name)
+        found: list[BankEntry] = []
+        for start in range(0, len(digests), BATCH):
+            found += [
+                _entry(row, bank.name)
+                for row in session.scalars(
+                    select(BankEntryRow)
+                    .where(
+                        BankEntryRow.bank_id == bank.id,
+                        tuple_(BankEntryRow.signal_type, BankEntryRow.value_digest).in_(
+                            digests[start : start + BATCH]
+                        ),
+                    )
+                    .order_by(BankEntryRow.id)
+                )
+            ]
+        return found
+
     def entries(
         self,
         session: Session,

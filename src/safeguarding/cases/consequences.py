@@ -30,6 +30,26 @@ from safeguarding.reporting.service import ReportService
 from safeguarding.store.models import utcnow
 
 WEBHOOK = "webhook"
+#: selfreport.hotline.Hotline.decided: (session, the case's id, decision, reason, user)
+SelfReportDecided = Callable[[Session, int, Decision, str, User], None]
+#: a self-report's verdicts, as the hotline queue words them (selfreport/hotline.py)
+SELF_REPORT_FORESEEN: dict[Decision, list[str]] = {
+    Decision.CONFIRM: [
+        "Approves the hashes for blocking: they move to the approved list, which blocks "
+        "matches here and is published to every subscribed platform.",
+        "The young person's status page shows it as active.",
+    ],
+    Decision.NEEDS_INFO: [
+        "Asks the young person, on their status page, to send the images through the "
+        "hotline's upload route so they can be graded. The hashes stay for review; the "
+        "case stays open.",
+    ],
+    Decision.FALSE_POSITIVE: [
+        "Rejects the report: its hashes leave the self-report list (values another open "
+        "report holds stay). The status page says it was not taken forward.",
+    ],
+    Decision.ESCALATE: ["Not for self-reports: the hotline decides them."],
+}
 
 #: told, in the decision's transaction, the bank entries a confirmed (True) or false
 #: positive (False) match case matched: (session, case id, case version, entry ids,
@@ -87,7 +107,11 @@ class Consequences:
         preserve_for: timedelta,
         confirmed_bank: str,
         on_verdict: OnVerdict | None = None,
+        on_self_report: SelfReportDecided | None = None,
     ) -> None:
+        #: what a hotline decision on a self-report sets off (selfreport/hotline.py): set
+        #: by the engine, as selfreport/ builds on cases/ and not the other way round
+        self.on_self_report = on_self_report
         self.audit = audit
         self.on_verdict = on_verdict
         self.bank_store = bank_store
@@ -117,6 +141,8 @@ class Consequences:
         )
 
     def on_open(self, session: Session, row: CaseRow, request: CaseRequest, created: bool) -> None:
+        if request.kind is CaseKind.SELF_REPORT:
+            return  # nothing on the platform to act on: the hotline decides first
         if request.immediate_actions:
             # once per piece of content: the same upload matching again (the platform
             # checking it twice, a bot re-posting it under the same id) asks for nothing new
@@ -145,6 +171,11 @@ class Consequences:
         reason: str,
         user: User,
     ) -> None:
+        if row.kind == CaseKind.SELF_REPORT:
+            if self.on_self_report is None:
+                raise ConflictError("this instance takes no self-reports")
+            self.on_self_report(session, row.id, decision, reason, user)
+            return
         if decision in (Decision.CONFIRM, Decision.FALSE_POSITIVE) and self.on_verdict:
             matched = [
                 e.data["entry"]
@@ -198,6 +229,8 @@ class Consequences:
     def foreseen(self, case: Case) -> dict[Decision, list[str]]:
         """What each verdict would set off, in plain words, as `on_decision` does it: shown
         beside the decision buttons so a reviewer knows before they choose."""
+        if case.kind is CaseKind.SELF_REPORT:
+            return SELF_REPORT_FORESEEN
         said = {
             "remove_content": f"remove content {case.subject.content_id}",
             "restrict_account": f"restrict account {case.subject.account_id}",

@@ -26,7 +26,7 @@ from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import Role, User
 from safeguarding.cases.model import OPEN_STATUSES, CaseKind, Status
-from safeguarding.cases.queues import is_escalated
+from safeguarding.cases.queues import is_escalated, role_for
 from safeguarding.cases.tables import CaseRow
 from safeguarding.errors import ConflictError, NotFoundError
 from safeguarding.store.db import Database
@@ -85,6 +85,7 @@ class Leases:
     ) -> Lease:
         if row.status not in [s.value for s in OPEN_STATUSES]:
             raise ConflictError(f"case {row.id} is already {row.status}")
+        user.require(role_for(CaseKind(row.kind)))
         previous = holder(row, now)
         if previous is not None and previous != user.username:
             if not override:

@@ -16,6 +16,7 @@ class CaseKind(StrEnum):
     MATCH = "match"  # a hash matched a bank
     CONVERSATION = "conversation"  # a grooming or sextortion alert
     USER_REPORT = "user_report"  # someone on the platform reported content or a user
+    SELF_REPORT = "self_report"  # a young person's own hashes, for the hotline (selfreport/)
 
 
 class Priority(IntEnum):

@@ -59,6 +59,14 @@ QUEUES = (
         Role.REVIEWER,
     ),
     Queue(
+        "hotline",
+        "Self-reports",
+        "hashes young people sent through /report-remove, for the hotline to approve",
+        (CaseKind.SELF_REPORT,),
+        False,
+        Role.HOTLINE,
+    ),
+    Queue(
         "escalated",
         "Escalated",
         "cases a reviewer passed to a senior for the decision",
@@ -82,6 +90,12 @@ def of(kind: CaseKind, labels: list[str]) -> Queue:
     if "escalated" in labels:
         return BY_NAME["escalated"]
     return next(q for q in QUEUES if not q.escalated and kind in q.kinds)
+
+
+def role_for(kind: CaseKind) -> Role:
+    """The least role that may take, open or decide a case of this kind (its own queue's):
+    self-reports are the hotline's, wherever they are reached from."""
+    return of(kind, []).role
 
 
 def for_role(role: Role) -> list[Queue]:

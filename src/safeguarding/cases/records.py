@@ -5,6 +5,9 @@ case's tables themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +23,7 @@ from safeguarding.cases.model import (
     Status,
     Subject,
 )
-from safeguarding.cases.tables import CaseRow, PreviewRow
+from safeguarding.cases.tables import CaseEvidenceRow, CaseRow, PreviewRow
 from safeguarding.store.models import as_utc, utcnow
 
 
@@ -90,3 +93,42 @@ def preview_files(session: Session, case_id: int) -> dict[int, bytes]:
         p.id: p.data
         for p in session.scalars(select(PreviewRow).where(PreviewRow.case_id == case_id))
     }
+
+
+def review_state(session: Session, case_id: int) -> tuple[Status, str | None] | None:
+    """A case's status and who worked it last (its assignee); None when there is none."""
+    row = session.get(CaseRow, case_id)
+    return (Status(row.status), row.assignee) if row is not None else None
+
+
+@dataclass(frozen=True)
+class EntryMatch:
+    """Match evidence naming one of some bank entries, in a case opened by an upload."""
+
+    case_id: int
+    occurrences: int
+    action: str | None  # the bank policy's action when it matched
+    decision: Decision | None
+
+
+def entry_matches(session: Session, entry_ids: Sequence[int]) -> list[EntryMatch]:
+    """Uploads that matched these bank entries (not a self-report's own case, which lists
+    what the report matched when it came in)."""
+    found: list[EntryMatch] = []
+    for start in range(0, len(entry_ids), 1000):
+        rows = session.execute(
+            select(
+                CaseEvidenceRow.case_id,
+                CaseEvidenceRow.occurrences,
+                CaseEvidenceRow.data["action"].as_string(),
+                CaseRow.decision,
+            )
+            .join(CaseRow, CaseRow.id == CaseEvidenceRow.case_id)
+            .where(
+                CaseEvidenceRow.kind == "match",
+                CaseRow.kind != CaseKind.SELF_REPORT.value,
+                CaseEvidenceRow.data["entry"].as_integer().in_(entry_ids[start : start + 1000]),
+            )
+        )
+        found += [EntryMatch(c, int(n), a, Decision(d) if d else None) for c, n, a, d in rows.all()]
+    return found

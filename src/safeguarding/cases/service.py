@@ -27,6 +27,7 @@ from safeguarding.cases.model import (
     DEADLINES,
     OPEN_STATUSES,
     Case,
+    CaseKind,
     CaseRequest,
     Classification,
     Decision,
@@ -230,8 +231,9 @@ class CaseService:
         """`view`, with what the reviewer needs beside the case (cases/context.py) and what
         each verdict would set off."""
         with self.db.write() as session:
-            self.leases.renew(session, case_id, user)
             case = self._load(session, case_id)
+            user.require(named_queues.role_for(case.kind))
+            self.leases.renew(session, case_id, user)
             self.audit.record(session, user.actor, Event.CASE_VIEW, f"case:{case_id}")
             found = case_context.gather(session, case, self.consequences.bank_store)
         return Review(case, found, self.consequences.foreseen(case))
@@ -279,6 +281,14 @@ class CaseService:
                     f"case {case_id} was already decided ({row.decision}) by {row.decided_by}"
                 )
             now = self.leases.clock()
+            kind = CaseKind(row.kind)
+            user.require(named_queues.role_for(kind))
+            if kind is CaseKind.SELF_REPORT and decision is Decision.ESCALATE:
+                raise InvalidInputError(
+                    "decision",
+                    "the hotline decides a self-report: approve it, ask for the upload "
+                    "route, or reject it",
+                )
             check_not_held(row, user, now)
             if row.version != version:
                 raise ConflictError(
@@ -339,6 +349,17 @@ class CaseService:
             raise NotFoundError(f"case {case_id} has no preview {unknown[0]}")
         for preview_id, label in per_file.items():
             previews[preview_id].classification = label.value
+
+    def close_in(self, session: Session, case_id: int, actor: str, why: str) -> None:
+        """Close an open case without a decision, inside the caller's transaction: what it
+        was about went away (a self-report withdrawn by its owner). A reviewer's open form
+        is then stale, and their hold ends."""
+        row = self._locked(session, case_id)
+        if row.status not in (Status.NEW.value, Status.IN_REVIEW.value):
+            return
+        end_lease(row)
+        row.status, row.version, row.updated_at = Status.CLOSED.value, row.version + 1, utcnow()
+        self.audit.record(session, actor, Event.CASE_CLOSED, f"case:{case_id}", why=why)
 
     def purge_uploads(self) -> int:
         """Clear upload metadata past its retention (cases under preservation keep it)."""

@@ -33,7 +33,7 @@ cases_app = typer.Typer(help="Case housekeeping.", no_args_is_help=True)
 def create_user(
     ctx: typer.Context,
     username: str,
-    role: Annotated[Role, typer.Option(help="reviewer, senior or admin.")] = Role.REVIEWER,
+    role: Annotated[Role, typer.Option(help="reviewer, senior, hotline or admin.")] = Role.REVIEWER,
     password_env: Annotated[
         str | None,
         typer.Option(help="Read the password from this environment variable instead of asking."),

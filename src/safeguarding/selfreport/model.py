@@ -45,9 +45,17 @@ class Status(StrEnum):
     """Where a self-report stands. Stored: never rename."""
 
     RECEIVED = "received"  # in the self-report bank; matches go to review
-    IN_REVIEW = "in_review"  # the hotline is looking at it
-    ACTIVE = "active"  # the hotline approved it for blocking
-    WITHDRAWN = "withdrawn"  # its owner withdrew it: its hashes left the bank
+    #: the hotline is looking at it: shown, never stored (the hotline case says so)
+    IN_REVIEW = "in_review"
+    ACTIVE = "active"  # the hotline approved it for blocking: published in the feed
+    #: the hotline asks its owner to use its upload route; the hashes stay for review
+    UPLOAD_REQUESTED = "upload_requested"
+    REJECTED = "rejected"  # the hotline did not take it forward: its hashes left the bank
+    WITHDRAWN = "withdrawn"  # its owner withdrew it: its hashes left every bank and feed
+
+
+#: whose hashes wait in the self-report bank (action review) for the hotline
+PENDING = (Status.RECEIVED, Status.UPLOAD_REQUESTED)
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,22 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """What the platform can know of where a report's hashes went (selfreport/reach.py)."""
+
+    #: uploads here that matched the report's hashes
+    matched: int = 0
+    #: of those, removed: blocked at upload, or confirmed by a reviewer
+    removed: int = 0
+    #: platforms that matched them: this one (when `matched`), and subscribers that
+    #: reported matches back through the feed's outcomes
+    platforms: int = 0
+    #: matches and removals subscribers reported back
+    reported_matched: int = 0
+    reported_removed: int = 0
+
+
+@dataclass(frozen=True)
 class CaseView:
     case_id: int
     status: Status
@@ -86,6 +110,9 @@ class CaseView:
     files: int
     created_at: datetime
     updated_at: datetime
+    #: the hotline case the report is reviewed in (None: reported before the hotline queue)
+    review_case: int | None = None
+    reach: Reach = Reach()
 
 
 def parse_submission(body: object, *, max_files: int) -> Submission:

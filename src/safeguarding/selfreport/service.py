@@ -1,4 +1,5 @@
-"""The self-report route's operations: submit, look up, withdraw. Each is one transaction
+"""The self-report route's operations: submit, look up, withdraw (the hotline's decisions
+are in selfreport/hotline.py). Each is one transaction
 with its audit events; each refuses too many attempts before doing any costly work.
 
 Limits are counted per client address and in all (auth/throttle.py's counters, keys under
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -19,18 +21,22 @@ from sqlalchemy.orm import Session
 from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.throttle import LoginThrottle
-from safeguarding.banks.model import BankSource, NewEntry
-from safeguarding.banks.policy import BankPolicy
+from safeguarding.banks.model import NewEntry
 from safeguarding.banks.store import BankStore, value_digest
+from safeguarding.cases import records
+from safeguarding.cases.model import Status as CaseStatus
+from safeguarding.cases.service import CaseService
 from safeguarding.config import Settings
-from safeguarding.errors import AuthError, ConflictError, NotFoundError, RateLimitedError
-from safeguarding.selfreport import codes
+from safeguarding.errors import AuthError, ConflictError, RateLimitedError
+from safeguarding.matching.matcher import QuerySignal
+from safeguarding.matching.result import MatchResult
+from safeguarding.selfreport import codes, reach
+from safeguarding.selfreport.hotline import ACTOR, Hotline
 from safeguarding.selfreport.model import CaseView, Receipt, Status, Submission, parse_submission
 from safeguarding.selfreport.store import SelfReportStore
 from safeguarding.store.db import Database
 from safeguarding.store.models import utcnow
 
-ACTOR = "self-report"
 PREFIX = "selfreport:"
 NOT_RECOGNISED = "that case number and PIN do not match a case: check them and try again"
 SLOW_DOWN = "too many tries from here: try again in {minutes} minutes"
@@ -45,6 +51,8 @@ class SelfReports:
         audit: AuditLog,
         settings: Settings,
         *,
+        cases: CaseService,
+        match: Callable[[list[QuerySignal]], MatchResult],
         on_change: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utcnow,
         hasher: PasswordHasher | None = None,
@@ -54,6 +62,17 @@ class SelfReports:
         self.audit = audit
         self.store = SelfReportStore()
         self.bank = settings.self_report_bank
+        self.approved_bank = settings.self_report_approved_bank
+        self.hotline = Hotline(
+            banks,
+            audit,
+            cases,
+            received_bank=self.bank,
+            approved_bank=self.approved_bank,
+            on_change=on_change,
+        )
+        self.cases = cases
+        self.match = match
         self.max_files = settings.self_report_max_files
         self.max_guesses = settings.self_report_max_guesses
         self.address_submissions = settings.self_report_address_submissions
@@ -81,6 +100,8 @@ class SelfReports:
             self._refuse(session, keys, BUSY)
         number, pin = codes.new_case_number(), codes.new_pin()
         pin_hash = self._hasher.hash(pin)  # outside the write transaction: it takes a while
+        # what the hashes match in other banks, for the hotline (before they join a bank)
+        found = self.match([QuerySignal(s.type, s.value, s.quality) for s in submission.signals])
         now = self.clock()
         with self.db.write() as session:
             self._refuse(session, keys, BUSY)
@@ -91,14 +112,20 @@ class SelfReports:
             self.throttle.forget_expired(session, now)
             self.throttle.count(session, keys[0], self.address_submissions, now)
             self.throttle.count(session, keys[1], self.global_submissions, now)
-            case = self._store(session, submission, number, pin_hash, now)
+            case = self._store(session, submission, number, pin_hash, now, found)
         self.on_change()
         return Receipt(case.case_id, number, pin)
 
     def _store(
-        self, session: Session, submission: Submission, number: str, pin_hash: str, now: datetime
+        self,
+        session: Session,
+        submission: Submission,
+        number: str,
+        pin_hash: str,
+        now: datetime,
+        found: MatchResult,
     ) -> CaseView:
-        self._ensure_bank(session)
+        self.hotline.ensure_banks(session)
         signals = submission.signals
         case = self.store.create(
             session,
@@ -133,31 +160,8 @@ class SelfReports:
             added=added,
             already_present=present,
         )
+        self.hotline.open_case(session, case, submission, found)
         return case
-
-    def _ensure_bank(self, session: Session) -> None:
-        try:
-            self.banks.get(session, self.bank)
-        except NotFoundError:
-            policy = BankPolicy()  # action review: a person looks before anything is blocked
-            self.banks.create(
-                session,
-                name=self.bank,
-                source=BankSource.SELF_REPORT,
-                policy=policy,
-                labels=[],
-                created_by=ACTOR,
-                description="Hashes young people reported through the "
-                "self-report portal (/report-remove).",
-            )
-            self.audit.record(
-                session,
-                ACTOR,
-                Event.BANK_CREATE,
-                f"bank:{self.bank}",
-                source=BankSource.SELF_REPORT.value,
-                policy={"action": policy.action.value},
-            )
 
     # --- the owner's view --------------------------------------------------------------
     def status(self, case_number: object, pin: object, address: str) -> CaseView:
@@ -173,7 +177,24 @@ class SelfReports:
                 self.throttle.forget_expired(session, now)
                 self.throttle.count(session, key, self.max_guesses, now)
             raise AuthError(NOT_RECOGNISED)
-        return found.view
+        with self.db.read() as session:
+            return self._shown(session, found.view)
+
+    def _shown(self, session: Session, view: CaseView) -> CaseView:
+        """The case as its owner sees it: `in review` while the hotline has it open, and
+        where its hashes went."""
+        status = view.status
+        if status is Status.RECEIVED and view.review_case is not None:
+            case = records.review_state(session, view.review_case)
+            if case is not None and (case[1] is not None or case[0] is CaseStatus.IN_REVIEW):
+                status = Status.IN_REVIEW
+        found = reach.local(
+            session,
+            self.banks,
+            (self.bank, self.approved_bank),
+            self.store.digests(session, view.case_id),
+        )
+        return replace(view, status=status, reach=found)
 
     def withdraw(self, case_number: object, pin: object, address: str) -> CaseView:
         """The case's hashes leave the bank at once (the index drops them on its next
@@ -185,9 +206,11 @@ class SelfReports:
             assert found is not None  # cases are never deleted
             if found.view.status is Status.WITHDRAWN:
                 return found.view
-            released = self.store.release_hashes(session, view.case_id)
-            removed = self.banks.remove_digests(session, self.bank, released)
+            removed = self.hotline.leave(session, found.view)
+            self.store.forget_hashes(session, view.case_id)
             view = self.store.set_status(session, view.case_id, Status.WITHDRAWN, self.clock())
+            if view.review_case is not None:
+                self.cases.close_in(session, view.review_case, ACTOR, "withdrawn by its owner")
             self.audit.record(
                 session,
                 ACTOR,

@@ -30,6 +30,7 @@ def _view(row: SelfReportRow) -> CaseView:
         row.files,
         as_utc(row.created_at) or row.created_at,
         as_utc(row.updated_at) or row.updated_at,
+        row.case_id,
     )
 
 
@@ -88,23 +89,51 @@ class SelfReportStore:
         row = session.scalars(query).one_or_none()
         return StoredCase(_view(row), row.pin_hash) if row else None
 
+    def for_review_case(self, session: Session, review_case: int) -> CaseView | None:
+        """The report a hotline case is about, locked for the decision."""
+        row = session.scalars(
+            select(SelfReportRow).where(SelfReportRow.case_id == review_case).with_for_update()
+        ).one_or_none()
+        return _view(row) if row else None
+
+    def set_review_case(self, session: Session, case_id: int, review_case: int) -> None:
+        session.get_one(SelfReportRow, case_id).case_id = review_case
+
     def set_status(self, session: Session, case_id: int, status: Status, now: datetime) -> CaseView:
         row = session.get_one(SelfReportRow, case_id)
         row.status, row.updated_at = status.value, now
         session.flush()
         return _view(row)
 
-    def release_hashes(self, session: Session, case_id: int) -> list[tuple[str, str]]:
-        """Forget the case's values; those no other live report holds (to leave the bank)."""
+    def digests(self, session: Session, case_id: int) -> list[tuple[str, str]]:
+        """The (signal type, value digest) pairs the report put in the banks."""
+        return [
+            (kind, digest)
+            for kind, digest in session.execute(
+                select(SelfReportHashRow.signal_type, SelfReportHashRow.value_digest)
+                .where(SelfReportHashRow.report_id == case_id)
+                .order_by(SelfReportHashRow.id)
+            )
+        ]
+
+    def alone(
+        self, session: Session, case_id: int, among: tuple[Status, ...]
+    ) -> list[tuple[str, str]]:
+        """The report's values that no other report in one of the statuses `among` holds:
+        those may leave the bank those reports keep them in."""
         other = aliased(SelfReportHashRow)
         mine = select(SelfReportHashRow.signal_type, SelfReportHashRow.value_digest).where(
             SelfReportHashRow.report_id == case_id,
             ~exists().where(
                 other.report_id != case_id,
+                other.report_id == SelfReportRow.id,
+                SelfReportRow.status.in_([s.value for s in among]),
                 other.signal_type == SelfReportHashRow.signal_type,
                 other.value_digest == SelfReportHashRow.value_digest,
             ),
         )
-        alone = [(kind, digest) for kind, digest in session.execute(mine)]
+        return [(kind, digest) for kind, digest in session.execute(mine)]
+
+    def forget_hashes(self, session: Session, case_id: int) -> None:
+        """A report withdrawn or rejected keeps no record of which values it held."""
         session.execute(delete(SelfReportHashRow).where(SelfReportHashRow.report_id == case_id))
-        return alone

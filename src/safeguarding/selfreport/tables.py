@@ -1,11 +1,11 @@
-"""The self-report tables (migration 0011). What a case keeps: no name, no contact, no
+"""The self-report tables (migrations 0012 and 0017). What a case keeps: no name, no contact, no
 file names, no images; the case number only as a digest, the PIN only as argon2id."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguarding.store.models import Base, BigId, utcnow
@@ -23,6 +23,8 @@ class SelfReportRow(Base):
     category: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="received")
     files: Mapped[int] = mapped_column(Integer)
+    #: the hotline's case (cases/): its queue, leases and decisions
+    case_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

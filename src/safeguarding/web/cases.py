@@ -82,6 +82,7 @@ def _case_page(
     case = reviewed.case
     reports = engine.reports.list(case_id=case_id)
     # in a round of "start reviewing": the queue, and the cases skipped in it so far
+    self_report = case.kind is CaseKind.SELF_REPORT
     flow = request.query_params.get("queue", "")
     current = queues.BY_NAME.get(flow)
     return page(
@@ -96,7 +97,7 @@ def _case_page(
             "keyframe_regions": KEYFRAME_REGIONS,
             "context": reviewed.context,
             "foreseen": reviewed.foreseen,
-            "verdict_names": VERDICT_NAMES,
+            "verdict_names": HOTLINE_VERDICTS if self_report else VERDICT_NAMES,
             "tactic_label": explain.tactic_label,
             "round": current,
             "skipped": review.parse_skipped(request.query_params.get("skipped", ""))
@@ -104,7 +105,7 @@ def _case_page(
             else [],
             "skip_reasons": review.SKIP_REASONS,
             "holder": case.held_by(utcnow()),
-            "decisions": list(Decision),
+            "decisions": [d for d in Decision if not (self_report and d is Decision.ESCALATE)],
             "classifications": list(Classification),
             "is_match": case.kind in (CaseKind.MATCH, CaseKind.USER_REPORT),
             "max_accounts": MAX_TRACKED_ACCOUNTS,
@@ -119,6 +120,13 @@ VERDICT_NAMES = {
     "false_positive": "False positive",
     "escalate": "Escalate to a senior",
     "needs_info": "Ask the platform",
+}
+
+#: a self-report's verdicts, as the hotline says them (selfreport/hotline.py)
+HOTLINE_VERDICTS = {
+    "confirm": "Approve for blocking",
+    "false_positive": "Reject",
+    "needs_info": "Ask for the upload route",
 }
 
 

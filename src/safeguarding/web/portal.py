@@ -37,7 +37,12 @@ WORDS = {
     Status.IN_REVIEW.value: "A trained person at the hotline is checking your report.",
     Status.ACTIVE.value: "Your report has been checked and approved. Sites that use our list "
     "block copies of your pictures.",
-    Status.WITHDRAWN.value: "You withdrew this report. Its codes are off our list.",
+    Status.UPLOAD_REQUESTED.value: "The hotline needs to see the pictures to take this "
+    "further. Only if you want to, send them through the hotline's own safe upload page.",
+    Status.REJECTED.value: "The hotline checked your report and could not take it further, "
+    "so its codes are off our list. You can still talk to Childline about it.",
+    Status.WITHDRAWN.value: "You withdrew this report. Its codes are off our list, and "
+    "sites that use our list are told to stop blocking them.",
 }
 
 
@@ -143,7 +148,13 @@ async def _owner(request: Request, case_number: str, pin: str, work: Any) -> HTM
     return _page(
         request,
         "status.html",
-        {"case": case, "case_number": case_number, "pin": pin, "words": WORDS},
+        {
+            "case": case,
+            "case_number": case_number,
+            "pin": pin,
+            "words": WORDS,
+            "upload_url": engine_of(request).settings.self_report_upload_url,
+        },
     )
 
 
