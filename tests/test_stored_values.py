@@ -28,7 +28,7 @@ PINNED: list[tuple[type[StrEnum], set[str]]] = [
     (CaseKind, {"match", "conversation", "user_report", "self_report"}),
     (
         ReportedStatus,
-        {"received", "in_review", "active", "upload_requested", "rejected", "withdrawn"},
+        {"received", "in_review", "active", "upload_requested", "rejected", "held", "withdrawn"},
     ),
     (
         Event,
@@ -87,6 +87,7 @@ PINNED: list[tuple[type[StrEnum], set[str]]] = [
             "selfreport.approve",
             "selfreport.upload_requested",
             "selfreport.reject",
+            "selfreport.hold",
         },
     ),
 ]

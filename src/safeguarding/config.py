@@ -224,6 +224,64 @@ class Settings(BaseSettings):
         description="Bank the hotline's approved self-reported hashes go into (source "
         "self_report, action block); publish it as a feed for subscribed platforms.",
     )
+    self_report_held_bank: str = Field(
+        "self-report-held",
+        description="Bank the poisoning check holds self-reported hashes in for the hotline "
+        "(made off: its hashes match nowhere and are published nowhere).",
+    )
+    self_report_spread_accounts: int = Field(
+        20,
+        ge=2,
+        description="A self-report whose hashes uploads from this many distinct accounts "
+        "match within self_report_spread_hours of its submission is held for the hotline "
+        "(the poisoning check: widely shared pictures are seldom a young person's own).",
+    )
+    self_report_spread_hours: int = Field(
+        24,
+        ge=1,
+        le=24 * 30,
+        description="How long after submission the poisoning check watches a self-report's "
+        "matches.",
+    )
+    self_report_global_guesses: int = Field(
+        1000,
+        ge=1,
+        description="Wrong case numbers or PINs from all addresses together (within "
+        "self_report_window_minutes) before every status look-up pauses for the window; "
+        "no case is ever locked.",
+    )
+    self_report_helpline_name: str = Field(
+        "Childline",
+        min_length=1,
+        max_length=80,
+        description="The support service every portal page names (change it outside the UK).",
+    )
+    self_report_helpline_phone: str = Field(
+        "0800 1111",
+        pattern=r"^\+?[0-9][0-9 ]{1,19}$",
+        description="Its free phone number, as people dial it (digits and spaces).",
+    )
+    self_report_helpline_url: str = Field(
+        "https://www.childline.org.uk/",
+        pattern=r'^https://[^\s"<>]{4,300}$',
+        description="Its website (https), for chat and advice.",
+    )
+    self_report_threats_name: str = Field(
+        "CEOP",
+        min_length=1,
+        max_length=80,
+        description="Where a young person reports threats or demands (sextortion).",
+    )
+    self_report_threats_url: str = Field(
+        "https://www.ceop.police.uk/Safety-Centre/",
+        pattern=r'^https://[^\s"<>]{4,300}$',
+        description="Its reporting page (https).",
+    )
+    self_report_emergency_phone: str = Field(
+        "999",
+        pattern=r"^\+?[0-9][0-9 ]{1,19}$",
+        description="The emergency number the portal gives for danger now.",
+    )
     self_report_upload_url: str = Field(
         "",
         description="The hotline's upload route for grading, linked from a self-report's "

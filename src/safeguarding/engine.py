@@ -51,7 +51,7 @@ from safeguarding.media.limits import MediaLimits
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient
 from safeguarding.reporting.document import Reporter
 from safeguarding.reporting.service import REPORT_CHANNEL, ReportService
-from safeguarding.selfreport import SelfReports
+from safeguarding.selfreport import SelfReports, poisoning
 from safeguarding.store.db import Database
 
 
@@ -300,13 +300,23 @@ class Engine:
             return self.audit.checkpoint(session)
 
     def worker(self) -> Worker:
-        """The background worker: the outbox, and the audit checkpoint when configured."""
+        """The background worker: the outbox, the audit checkpoint when configured, and the
+        self-report poisoning check when the portal is on."""
         s = self.settings
         jobs = (
             [Periodic("audit checkpoint", s.audit_checkpoint_seconds, self.write_checkpoint)]
             if s.audit_checkpoint_file
             else []
         )
+        if s.self_report_enabled:
+            # self-reports matched widely soon after they came in wait for the hotline
+            jobs.append(
+                Periodic(
+                    "self-report poisoning check",
+                    poisoning.CHECK_SECONDS,
+                    lambda: self.self_reports.check_spread(),
+                )
+            )
         return Worker(self.outbox, s.worker_interval_seconds, jobs)
 
     def exchange_worker(self) -> ExchangeWorker:

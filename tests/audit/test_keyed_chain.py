@@ -212,7 +212,10 @@ def test_another_key_is_told_apart(keyed: Engine, db_url: str, tmp_path: Path) -
 def test_the_worker_writes_checkpoints_on_its_period(keyed: Engine) -> None:
     _record(keyed, 2)
     worker = keyed.worker()
-    assert [job.name for job in worker.jobs] == ["audit checkpoint"]
+    assert [job.name for job in worker.jobs] == [
+        "audit checkpoint",
+        "self-report poisoning check",
+    ]
     worker.run_once()
     path = keyed.audit.checkpoint_file
     assert path is not None and len(path.read_text().splitlines()) == 1

@@ -12,46 +12,31 @@ import pytest
 from sqlalchemy import select
 
 from safeguarding.audit.tables import AuditEventRow
-from safeguarding.auth.users import Role, User
+from safeguarding.auth.users import User
 from safeguarding.banks.model import Action, BankSource, NewEntry
 from safeguarding.banks.policy import BankPolicy
 from safeguarding.cases.model import CaseKind, Decision, Status, Subject
-from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import ConflictError, ForbiddenError, InvalidInputError
 from safeguarding.matching.matcher import QuerySignal
-from safeguarding.selfreport import SelfReports
 from safeguarding.selfreport import Status as ReportStatus
 from safeguarding.selfreport.model import Receipt
-from tests.selfreport.test_service import CHEAP, OTHER_PDQ, PDQ, body
+from tests.selfreport.conftest import self_report_engine, staff_of
+from tests.selfreport.test_service import OTHER_PDQ, PDQ, body
 
-PASSWORD = "a long password 1"
 ADDRESS = "10.0.0.9"
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    settings = Settings(database_url=db_url)
-    instance = Engine(settings)
-    instance.self_reports = SelfReports(
-        instance.db,
-        instance.banks.store,
-        instance.audit,
-        settings,
-        cases=instance.cases,
-        match=instance.match_signals,
-        on_change=instance.matcher.mark_dirty,
-        hasher=CHEAP,
-    )
+    instance = self_report_engine(db_url)
     yield instance
     instance.close()
 
 
 @pytest.fixture
 def staff(engine: Engine) -> dict[str, User]:
-    return {
-        role.value: engine.users.create(f"{role.value}1", PASSWORD, role, "test") for role in Role
-    }
+    return staff_of(engine)
 
 
 def submit(engine: Engine, n: int = 1, **extra: Any) -> Receipt:

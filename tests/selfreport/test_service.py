@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from safeguarding.auth.throttle import LoginThrottle
@@ -28,10 +27,9 @@ from safeguarding.selfreport import SelfReports, Status
 from safeguarding.selfreport.codes import read_case_number
 from safeguarding.selfreport.tables import SelfReportHashRow, SelfReportRow
 from safeguarding.store.models import utcnow
+from tests.selfreport.conftest import CHEAP
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
-#: argon2id still, at the cheapest cost: the default takes a busy machine 0.1-0.5 s a PIN
-CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 OTHER_PDQ = "0707070707070707070707070707070707070707070707070707070707070707"
 
 

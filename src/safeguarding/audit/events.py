@@ -72,3 +72,4 @@ class Event(StrEnum):
     SELFREPORT_APPROVE = "selfreport.approve"
     SELFREPORT_UPLOAD_REQUESTED = "selfreport.upload_requested"
     SELFREPORT_REJECT = "selfreport.reject"
+    SELFREPORT_HOLD = "selfreport.hold"

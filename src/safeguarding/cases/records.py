@@ -107,6 +107,8 @@ class EntryMatch:
 
     case_id: int
     occurrences: int
+    #: distinct accounts behind them (counted up to cases.evidence.MAX_TRACKED_ACCOUNTS)
+    accounts: int
     action: str | None  # the bank policy's action when it matched
     decision: Decision | None
 
@@ -120,6 +122,7 @@ def entry_matches(session: Session, entry_ids: Sequence[int]) -> list[EntryMatch
             select(
                 CaseEvidenceRow.case_id,
                 CaseEvidenceRow.occurrences,
+                CaseEvidenceRow.accounts,
                 CaseEvidenceRow.data["action"].as_string(),
                 CaseRow.decision,
             )
@@ -130,5 +133,20 @@ def entry_matches(session: Session, entry_ids: Sequence[int]) -> list[EntryMatch
                 CaseEvidenceRow.data["entry"].as_integer().in_(entry_ids[start : start + 1000]),
             )
         )
-        found += [EntryMatch(c, int(n), a, Decision(d) if d else None) for c, n, a, d in rows.all()]
+        found += [
+            EntryMatch(c, int(n), int(k or 0), a, Decision(d) if d else None)
+            for c, n, k, a, d in rows.all()
+        ]
     return found
+
+
+def evidence_kinds(session: Session, content_id: str) -> set[str]:
+    """The kinds of evidence every case about this content id ever held."""
+    return set(
+        session.scalars(
+            select(CaseEvidenceRow.kind)
+            .join(CaseRow, CaseRow.id == CaseEvidenceRow.case_id)
+            .where(CaseRow.content_id == content_id)
+            .distinct()
+        )
+    )

@@ -2,21 +2,15 @@
 queue, worked by the `hotline` role with the review workspace's leases), and what each of
 the hotline's decisions does to the report and its hashes.
 
-Two banks hold self-reported hashes:
-
-- `self_report_bank` (`self-report`, action `review`): every report's hashes while they
-  wait for the hotline. A match opens a case for a person, never a block, so a hostile
-  submission of someone else's innocent photo cannot take it down unseen.
-- `self_report_approved_bank` (`self-report-approved`, action `block`): the hashes the
-  hotline approved. This is the bank an operator publishes as a feed (docs/exchanges.md):
-  subscribers get an add when the hotline approves, and a removal (a tombstone) when the
-  report is withdrawn or taken back.
-
-A value two reports share stays in a bank while any report that keeps it there does.
+The report's hashes move between banks with its status (selfreport/lists.py): waiting
+(review) until the hotline approves them into the approved bank (block, published as a
+feed), out on a rejection or withdrawal, and into the held bank (off) when the poisoning
+check holds the report (selfreport/poisoning.py).
 
 The decisions are the case's (cases/model.py), worded for the hotline:
 confirm = approve for blocking, needs_info = ask the young person to use the hotline's
-upload route (through their status page), false_positive = reject. Each is one transaction
+upload route (through their status page), false_positive = reject; a held report can be
+approved or rejected too (which releases the hold). Each is one transaction
 with the case's decision, the report's new status, the bank changes and their audit events.
 """
 
@@ -30,19 +24,18 @@ from sqlalchemy.orm import Session
 from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
 from safeguarding.auth.users import User
-from safeguarding.banks.model import Action, BankSource, NewEntry
-from safeguarding.banks.policy import BankPolicy
-from safeguarding.banks.store import BankStore
 from safeguarding.cases.evidence import evidence_key
 from safeguarding.cases.model import CaseKind, CaseRequest, Decision, Evidence, Priority, Subject
 from safeguarding.cases.service import CaseService
 from safeguarding.errors import ConflictError, NotFoundError
 from safeguarding.matching.result import MatchResult
-from safeguarding.selfreport.model import PENDING, CaseView, Status, Submission
+from safeguarding.selfreport.lists import ACTOR, Lists
+from safeguarding.selfreport.model import DECIDABLE, CaseView, Status, Submission
 from safeguarding.selfreport.store import SelfReportStore
 from safeguarding.store.models import utcnow
 
-ACTOR = "self-report"
+#: the label of a hotline case the poisoning check held
+HELD_LABEL = "held"
 _STATUS = {
     Decision.CONFIRM: (Status.ACTIVE, Event.SELFREPORT_APPROVE),
     Decision.NEEDS_INFO: (Status.UPLOAD_REQUESTED, Event.SELFREPORT_UPLOAD_REQUESTED),
@@ -56,68 +49,34 @@ def subject(report_id: int) -> Subject:
     return Subject(content_id=f"self-report:{report_id}")
 
 
+def held_evidence(report_id: int, why: str, details: dict[str, object]) -> Evidence:
+    """Why the poisoning check held the report, for the hotline to read."""
+    return Evidence("held", {"why": why, **details}, key=evidence_key("held", report_id, why))
+
+
 class Hotline:
     def __init__(
         self,
-        banks: BankStore,
+        lists: Lists,
         audit: AuditLog,
         cases: CaseService,
         *,
-        received_bank: str,
-        approved_bank: str,
         on_change: Callable[[], None] = lambda: None,
     ) -> None:
-        self.banks = banks
+        self.lists = lists
         self.audit = audit
         self.cases = cases
         self.store = SelfReportStore()
-        self.received_bank = received_bank
-        self.approved_bank = approved_bank
         self.on_change = on_change
-
-    # --- the banks ---------------------------------------------------------------------
-    def ensure_banks(self, session: Session) -> None:
-        self._ensure(
-            session,
-            self.received_bank,
-            Action.REVIEW,
-            "Hashes young people reported through the self-report portal "
-            "(/report-remove), waiting for the hotline: a match is reviewed, never blocked.",
-        )
-        self._ensure(
-            session,
-            self.approved_bank,
-            Action.BLOCK,
-            "Self-reported hashes the hotline approved for blocking: publish this bank as "
-            "a feed to the platforms that take self-reports.",
-        )
-
-    def _ensure(self, session: Session, name: str, action: Action, description: str) -> None:
-        try:
-            self.banks.get(session, name)
-        except NotFoundError:
-            policy = BankPolicy.of(action)
-            self.banks.create(
-                session,
-                name=name,
-                source=BankSource.SELF_REPORT,
-                policy=policy,
-                labels=[],
-                created_by=ACTOR,
-                description=description,
-            )
-            self.audit.record(
-                session,
-                ACTOR,
-                Event.BANK_CREATE,
-                f"bank:{name}",
-                source=BankSource.SELF_REPORT.value,
-                policy={"action": policy.action.value},
-            )
 
     # --- the case ----------------------------------------------------------------------
     def open_case(
-        self, session: Session, report: CaseView, submission: Submission, found: MatchResult
+        self,
+        session: Session,
+        report: CaseView,
+        submission: Submission,
+        found: MatchResult,
+        held: str | None = None,
     ) -> int:
         """The report's case in the hotline queue: its hashes (never an image: there is
         none), the category, and what they matched in other banks when it came in."""
@@ -150,6 +109,7 @@ class Hotline:
                 )
                 for m in found.matches
             ),
+            *([held_evidence(report.case_id, held, {})] if held else []),
         ]
         listed = sorted({m.bank for m in found.matches})
         summary = (
@@ -158,11 +118,11 @@ class Hotline:
         )
         request = CaseRequest(
             CaseKind.SELF_REPORT,
-            Priority.NORMAL,
+            Priority.HIGH if held else Priority.NORMAL,
             subject(report.case_id),
-            summary,
+            summary + (f". Held: {held}" if held else ""),
             evidence,
-            [f"self-report:{report.category.value}"],
+            [f"self-report:{report.category.value}", *([HELD_LABEL] if held else [])],
         )
         row, _ = self.cases.open_in(session, request, ACTOR)
         self.store.set_review_case(session, report.case_id, row.id)
@@ -176,14 +136,16 @@ class Hotline:
         report = self.store.for_review_case(session, case_id)
         if report is None:
             raise NotFoundError(f"case {case_id} is about no self-report")
-        if report.status not in PENDING:
+        if report.status not in DECIDABLE:
             raise ConflictError(f"the self-report is {report.status.value.replace('_', ' ')}")
         status, audited = _STATUS[decision]
+        if report.status is Status.HELD and decision is Decision.NEEDS_INFO:
+            status = Status.HELD  # still held: its hashes stay off until approved
         changed: dict[str, int] = {}
         if decision is Decision.CONFIRM:
-            changed = {"approved": self._approve(session, report)}
+            changed = {"approved": self.lists.move(session, report.case_id, report.status, status)}
         elif decision is Decision.FALSE_POSITIVE:
-            changed = {"removed": self.leave(session, report)}
+            changed = {"removed": self.lists.leave(session, report.case_id, report.status)}
             self.store.forget_hashes(session, report.case_id)
         self.store.set_status(session, report.case_id, status, utcnow())
         self.audit.record(
@@ -198,42 +160,35 @@ class Hotline:
         if changed:
             event.listen(session, "after_commit", lambda _: self.on_change(), once=True)
 
-    def _approve(self, session: Session, report: CaseView) -> int:
-        """The report's hashes into the approved bank (published), out of the waiting one
-        (unless another waiting report holds them)."""
-        digests = self.store.digests(session, report.case_id)
-        entries = self.banks.entries_with_digests(session, self.received_bank, digests)
-        added, _ = self.banks.add_entries(
+    def hold(
+        self, session: Session, report: CaseView, why: str, details: dict[str, object]
+    ) -> None:
+        """The poisoning check holds the report: its hashes move to the held bank (off:
+        matched nowhere; out of the approved bank's feed, as tombstones, if it was
+        approved), and its case waits in the hotline queue again, labelled held."""
+        moved = self.lists.move(session, report.case_id, report.status, Status.HELD)
+        self.store.set_status(session, report.case_id, Status.HELD, utcnow())
+        request = CaseRequest(
+            CaseKind.SELF_REPORT,
+            Priority.HIGH,
+            subject(report.case_id),
+            f"Self-report held: {why}",
+            [held_evidence(report.case_id, why, details)],
+            [HELD_LABEL],
+        )
+        # joins the open case (a new label: a reviewer's open form is stale), or opens a
+        # new one when the report was decided already
+        row, _ = self.cases.open_in(session, request, ACTOR)
+        self.store.set_review_case(session, report.case_id, row.id)
+        self.audit.record(
             session,
-            self.approved_bank,
-            [
-                NewEntry(
-                    e.signal_type,
-                    e.value,
-                    e.quality,
-                    e.labels,
-                    e.metadata,
-                    f"self-report:{report.case_id}",
-                )
-                for e in entries
-            ],
             ACTOR,
+            Event.SELFREPORT_HOLD,
+            f"self-report:{report.case_id}",
+            case=row.id,
+            why=why,
+            was=report.status.value,
+            moved=moved,
+            **details,
         )
-        self.banks.remove_digests(
-            session, self.received_bank, self.store.alone(session, report.case_id, PENDING)
-        )
-        return added
-
-    def leave(self, session: Session, report: CaseView) -> int:
-        """The report's hashes leave the bank its status keeps them in (values another
-        report there holds stay); how many entries left. The caller changes the status."""
-        among: tuple[Status, ...]
-        if report.status is Status.ACTIVE:
-            bank, among = self.approved_bank, (Status.ACTIVE,)
-        elif report.status in PENDING:
-            bank, among = self.received_bank, PENDING
-        else:
-            return 0
-        return self.banks.remove_digests(
-            session, bank, self.store.alone(session, report.case_id, among)
-        )
+        event.listen(session, "after_commit", lambda _: self.on_change(), once=True)

@@ -51,11 +51,16 @@ class Status(StrEnum):
     #: the hotline asks its owner to use its upload route; the hashes stay for review
     UPLOAD_REQUESTED = "upload_requested"
     REJECTED = "rejected"  # the hotline did not take it forward: its hashes left the bank
+    #: held by the poisoning check: its hashes match nowhere until the hotline decides
+    #: (shown to its owner as in review)
+    HELD = "held"
     WITHDRAWN = "withdrawn"  # its owner withdrew it: its hashes left every bank and feed
 
 
 #: whose hashes wait in the self-report bank (action review) for the hotline
 PENDING = (Status.RECEIVED, Status.UPLOAD_REQUESTED)
+#: what the hotline may still decide
+DECIDABLE = (*PENDING, Status.HELD)
 
 
 @dataclass(frozen=True)

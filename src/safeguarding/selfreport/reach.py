@@ -23,22 +23,26 @@ from safeguarding.selfreport.model import Reach
 REMOVING = ("block", "report")
 
 
-def local(
+def matches_of(
     session: Session, banks: BankStore, bank_names: tuple[str, ...], digests: list[tuple[str, str]]
-) -> Reach:
-    if not digests:
-        return Reach()
+) -> list[records.EntryMatch]:
+    """The uploads here whose match evidence names one of these values' entries in these
+    banks."""
     ids: list[int] = []
     for name in bank_names:
         try:
             ids += [e.id for e in banks.entries_with_digests(session, name, digests)]
         except NotFoundError:
             continue
-    if not ids:
-        return Reach()
+    return records.entry_matches(session, ids) if ids else []
+
+
+def local(
+    session: Session, banks: BankStore, bank_names: tuple[str, ...], digests: list[tuple[str, str]]
+) -> Reach:
     seen: dict[int, int] = {}
     removed: set[int] = set()
-    for match in records.entry_matches(session, ids):
+    for match in matches_of(session, banks, bank_names, digests) if digests else []:
         seen[match.case_id] = max(seen.get(match.case_id, 0), match.occurrences)
         if match.action in REMOVING or match.decision is Decision.CONFIRM:
             removed.add(match.case_id)

@@ -30,8 +30,10 @@ from safeguarding.config import Settings
 from safeguarding.errors import AuthError, ConflictError, RateLimitedError
 from safeguarding.matching.matcher import QuerySignal
 from safeguarding.matching.result import MatchResult
-from safeguarding.selfreport import codes, reach
-from safeguarding.selfreport.hotline import ACTOR, Hotline
+from safeguarding.selfreport import codes, poisoning, reach
+from safeguarding.selfreport.hotline import Hotline
+from safeguarding.selfreport.hotline import subject as hotline_subject
+from safeguarding.selfreport.lists import ACTOR, Lists
 from safeguarding.selfreport.model import CaseView, Receipt, Status, Submission, parse_submission
 from safeguarding.selfreport.store import SelfReportStore
 from safeguarding.store.db import Database
@@ -40,6 +42,12 @@ from safeguarding.store.models import utcnow
 PREFIX = "selfreport:"
 NOT_RECOGNISED = "that case number and PIN do not match a case: check them and try again"
 SLOW_DOWN = "too many tries from here: try again in {minutes} minutes"
+GUESSED = (
+    "a lot of wrong case numbers and PINs are being tried here right now, so checking is "
+    "paused for everyone: try again in {minutes} minutes (your report is safe)"
+)
+#: the statuses whose reports the spread check watches
+SPREAD_WATCHED = (Status.RECEIVED, Status.UPLOAD_REQUESTED, Status.ACTIVE)
 BUSY = "the portal is taking a lot of reports right now: try again in {minutes} minutes"
 
 
@@ -61,16 +69,17 @@ class SelfReports:
         self.banks = banks
         self.audit = audit
         self.store = SelfReportStore()
-        self.bank = settings.self_report_bank
-        self.approved_bank = settings.self_report_approved_bank
-        self.hotline = Hotline(
+        self.lists = Lists(
             banks,
             audit,
-            cases,
-            received_bank=self.bank,
-            approved_bank=self.approved_bank,
-            on_change=on_change,
+            waiting=settings.self_report_bank,
+            approved=settings.self_report_approved_bank,
+            held=settings.self_report_held_bank,
         )
+        self.hotline = Hotline(self.lists, audit, cases, on_change=on_change)
+        self.spread_accounts = settings.self_report_spread_accounts
+        self.spread_hours = settings.self_report_spread_hours
+        self.global_guesses = settings.self_report_global_guesses
         self.cases = cases
         self.match = match
         self.max_files = settings.self_report_max_files
@@ -125,10 +134,12 @@ class SelfReports:
         now: datetime,
         found: MatchResult,
     ) -> CaseView:
-        self.hotline.ensure_banks(session)
+        self.lists.ensure(session)
         signals = submission.signals
+        held = poisoning.benign(session, self.banks, found)
         case = self.store.create(
             session,
+            status=Status.HELD if held else Status.RECEIVED,
             number_digest=codes.number_digest(number),
             pin_hash=pin_hash,
             submission_digest=_digest(submission.submission_id),
@@ -149,7 +160,7 @@ class SelfReports:
             )
             for s in signals
         ]
-        added, present = self.banks.add_entries(session, self.bank, entries, ACTOR)
+        added, present = self.lists.add(session, case.status, entries)
         self.audit.record(
             session,
             ACTOR,
@@ -159,16 +170,20 @@ class SelfReports:
             category=case.category.value,
             added=added,
             already_present=present,
+            held=bool(held),
         )
-        self.hotline.open_case(session, case, submission, found)
+        self.hotline.open_case(session, case, submission, found, held)
         return case
 
     # --- the owner's view --------------------------------------------------------------
     def status(self, case_number: object, pin: object, address: str) -> CaseView:
         number, typed_pin = codes.read_case_number(case_number), codes.read_pin(pin)
-        key = f"{PREFIX}guess:{address[:100]}"
+        key, everyone = f"{PREFIX}guess:{address[:100]}", f"{PREFIX}guess:*"
         with self.db.read() as session:
             self._refuse(session, [key], SLOW_DOWN)
+            # a flood of wrong guesses from many addresses pauses every look-up a while
+            # (never one case: nobody can lock a young person out of their own case)
+            self._refuse(session, [everyone], GUESSED)
             found = self.store.find(session, codes.number_digest(number))
         # an unknown number costs the same hash as a known one, so timing does not tell
         if not self._verify(found.pin_hash if found else self._dummy, typed_pin) or not found:
@@ -176,6 +191,7 @@ class SelfReports:
                 now = self.clock()
                 self.throttle.forget_expired(session, now)
                 self.throttle.count(session, key, self.max_guesses, now)
+                self.throttle.count(session, everyone, self.global_guesses, now)
             raise AuthError(NOT_RECOGNISED)
         with self.db.read() as session:
             return self._shown(session, found.view)
@@ -184,14 +200,16 @@ class SelfReports:
         """The case as its owner sees it: `in review` while the hotline has it open, and
         where its hashes went."""
         status = view.status
-        if status is Status.RECEIVED and view.review_case is not None:
+        if status is Status.HELD:
+            status = Status.IN_REVIEW  # a person checks it; why is for the hotline
+        elif status is Status.RECEIVED and view.review_case is not None:
             case = records.review_state(session, view.review_case)
             if case is not None and (case[1] is not None or case[0] is CaseStatus.IN_REVIEW):
                 status = Status.IN_REVIEW
         found = reach.local(
             session,
             self.banks,
-            (self.bank, self.approved_bank),
+            (self.lists.waiting, self.lists.approved),
             self.store.digests(session, view.case_id),
         )
         return replace(view, status=status, reach=found)
@@ -206,7 +224,7 @@ class SelfReports:
             assert found is not None  # cases are never deleted
             if found.view.status is Status.WITHDRAWN:
                 return found.view
-            removed = self.hotline.leave(session, found.view)
+            removed = self.lists.leave(session, view.case_id, found.view.status)
             self.store.forget_hashes(session, view.case_id)
             view = self.store.set_status(session, view.case_id, Status.WITHDRAWN, self.clock())
             if view.review_case is not None:
@@ -220,6 +238,46 @@ class SelfReports:
             )
         self.on_change()
         return view
+
+    # --- the poisoning check ------------------------------------------------------------
+    def check_spread(self) -> int:
+        """Hold the reports that came in within `self_report_spread_hours` whose hashes
+        uploads from `self_report_spread_accounts` accounts or more matched here (the
+        worker runs it every poisoning.CHECK_SECONDS); how many it held."""
+        now = self.clock()
+        held = 0
+        with self.db.read() as session:
+            recent = self.store.since(
+                session, now - timedelta(hours=self.spread_hours), SPREAD_WATCHED
+            )
+        for report in recent:
+            with self.db.write() as session:
+                current = self.store.find_id(session, report.case_id, lock=True)
+                if current is None or current.status not in SPREAD_WATCHED:
+                    continue
+                banks = self.lists.bank_of(current.status)
+                assert banks is not None
+                found = poisoning.spread(
+                    [
+                        (m.case_id, m.occurrences, m.accounts)
+                        for m in reach.matches_of(
+                            session,
+                            self.banks,
+                            (banks[0],),
+                            self.store.digests(session, current.case_id),
+                        )
+                    ]
+                )
+                why = poisoning.widely(found, self.spread_accounts)
+                if why is None or "held" in records.evidence_kinds(
+                    session, hotline_subject(current.case_id).content_id or ""
+                ):
+                    continue  # not spread, or the hotline released it from a hold already
+                self.hotline.hold(
+                    session, current, why, {"accounts": found.accounts, "uploads": found.uploads}
+                )
+                held += 1
+        return held
 
     # --- helpers -----------------------------------------------------------------------
     def _refuse(self, session: Session, keys: list[str], message: str) -> None:

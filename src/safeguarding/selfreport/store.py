@@ -39,6 +39,7 @@ class SelfReportStore:
         self,
         session: Session,
         *,
+        status: Status,
         number_digest: str,
         pin_hash: str,
         submission_digest: str,
@@ -52,7 +53,7 @@ class SelfReportStore:
             pin_hash=pin_hash,
             submission_digest=submission_digest,
             category=category.value,
-            status=Status.RECEIVED.value,
+            status=status.value,
             files=files,
             created_at=now,
             updated_at=now,
@@ -88,6 +89,26 @@ class SelfReportStore:
             query = query.with_for_update()
         row = session.scalars(query).one_or_none()
         return StoredCase(_view(row), row.pin_hash) if row else None
+
+    def find_id(self, session: Session, case_id: int, *, lock: bool = False) -> CaseView | None:
+        row = session.get(SelfReportRow, case_id, with_for_update=lock)
+        return _view(row) if row else None
+
+    def since(
+        self, session: Session, after: datetime, statuses: tuple[Status, ...]
+    ) -> list[CaseView]:
+        """Reports that came in after `after`, in one of `statuses`, oldest first."""
+        return [
+            _view(row)
+            for row in session.scalars(
+                select(SelfReportRow)
+                .where(
+                    SelfReportRow.created_at >= after,
+                    SelfReportRow.status.in_([s.value for s in statuses]),
+                )
+                .order_by(SelfReportRow.id)
+            )
+        ]
 
     def for_review_case(self, session: Session, review_case: int) -> CaseView | None:
         """The report a hotline case is about, locked for the decision."""

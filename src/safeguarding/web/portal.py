@@ -4,6 +4,7 @@ submission of hashes as JSON (selfreport/model.py) and a case number and PIN."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from safeguarding.config import Settings
 from safeguarding.errors import InvalidInputError, RateLimitedError, SafeguardingError
 from safeguarding.selfreport import Status
 from safeguarding.shells import engine_of, error_body, status_for
@@ -46,11 +48,42 @@ WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class Support:
+    """Who every portal page sends a young person to (settings, docs/self-report.md)."""
+
+    helpline: str
+    helpline_phone: str
+    helpline_url: str
+    threats: str
+    threats_url: str
+    emergency_phone: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> Support:
+        return cls(
+            settings.self_report_helpline_name,
+            settings.self_report_helpline_phone,
+            settings.self_report_helpline_url,
+            settings.self_report_threats_name,
+            settings.self_report_threats_url,
+            settings.self_report_emergency_phone,
+        )
+
+    @staticmethod
+    def tel(number: str) -> str:
+        """A tel: link's number: what is dialled, without the spaces."""
+        return "tel:" + number.replace(" ", "")
+
+
 def _page(
     request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
     response = templates.TemplateResponse(
-        request, f"portal/{name}", context or {}, status_code=status
+        request,
+        f"portal/{name}",
+        {"support": Support.of(engine_of(request).settings), **(context or {})},
+        status_code=status,
     )
     response.headers.update(HEADERS)
     return response
