@@ -2,9 +2,11 @@
 127.0.0.1, each with its own database: a young person hashes two benign photos in the
 portal and sends them, notes the case number and PIN; a hotline analyst approves the report
 in the review workspace's hotline queue; a platform's instance, following the approved bank's
-signed feed with the `safeguarding` exchange kind, matches one of the photos; the status page
-shows the report active and the matches this hotline can count; the young person withdraws,
-and after its next fetch the platform no longer matches the photo."""
+signed feed with the `safeguarding` exchange kind, matches one of the photos, and reports the
+outcome back once its reviewer confirms it; the status page shows the report active, matched
+on both platforms; the young person withdraws, and after its next fetch the platform's
+feed bank no longer holds the hashes (a photo its reviewer confirmed stays in its own
+confirmed list, as any confirmed match does)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from playwright.sync_api import Browser, Page
 from safeguarding.banks.policy import BankPolicy
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
+from safeguarding.exchanges.feedback import CHANNEL as FEEDBACK
 from safeguarding.exchanges.vault import new_key
 from safeguarding.feeds.signing import FeedKey
 from safeguarding.store.db import Database
@@ -110,21 +113,31 @@ def test_report_approve_publish_match_withdraw_across_two_instances(
         found = match(platform_server.url, platform_api, photos[0])
         assert found["matched"] and found["action"] == "block"
         assert {m["bank"] for m in found["matches"]} == {"self-reports"}  # type: ignore[attr-defined]
-        # an upload of it on the hotline's own service is blocked and counted too
+        # the platform's reviewer confirms it: the platform reports the outcome back to
+        # the hotline's feed (its outbox, as its worker would send it)
+        reviewer = platform.users.create("rita", PASSWORD, "reviewer", "test")
+        case = platform.cases.get(int(found["case"]["id"]))  # type: ignore[index]
+        platform.cases.decide(case.id, reviewer, "confirm", "blocked", version=case.version)
+        platform.outbox.run_once(FEEDBACK)
+        assert match(platform_server.url, platform_api, photos[1])["action"] == "block"
+        # an upload of the other photo on the hotline's own service is blocked and counted
         assert match(base, hotline_api, photos[1])["action"] == "block"
 
         status_page(phone, base, receipt)
         assert phone.inner_text("#status") == "Active"
-        assert phone.inner_text("#matched") == "Matched on 1 platform, 1 time"
-        assert phone.inner_text("#removed") == "1 time"
+        assert phone.inner_text("#matched") == "Matched on 2 platforms, 2 times"
+        assert phone.inner_text("#removed") == "2 times"
 
         # the young person withdraws: a tombstone in the feed; the platform stops matching
         phone.check('input[name="confirm"]')
         phone.click('text="Withdraw my report"')
         assert "You withdrew this report" in phone.inner_text(".notice")
         assert platform.fetcher.fetch("hotline").counts.removed == fetched.counts.added
-        for photo in photos:
-            assert not match(platform_server.url, platform_api, photo)["matched"]
+        assert not match(platform_server.url, platform_api, photos[1])["matched"]
+        # the photo the platform's reviewer confirmed stays in the platform's own confirmed
+        # list (its decision, which no feed overrides); the feed's entries are gone
+        kept = match(platform_server.url, platform_api, photos[0])
+        assert {m["bank"] for m in kept["matches"]} == {"confirmed"}  # type: ignore[attr-defined]
         person.close()
         staff.close()
     hotline.close()

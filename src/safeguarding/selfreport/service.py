@@ -28,6 +28,7 @@ from safeguarding.cases.model import Status as CaseStatus
 from safeguarding.cases.service import CaseService
 from safeguarding.config import Settings
 from safeguarding.errors import AuthError, ConflictError, RateLimitedError
+from safeguarding.feeds.outcomes import OutcomeStore
 from safeguarding.matching.matcher import QuerySignal
 from safeguarding.matching.result import MatchResult
 from safeguarding.selfreport import codes, poisoning, reach
@@ -77,6 +78,8 @@ class SelfReports:
             held=settings.self_report_held_bank,
         )
         self.hotline = Hotline(self.lists, audit, cases, on_change=on_change)
+        #: what subscribers of the approved bank's feed reported back (feeds/outcomes.py)
+        self.outcomes = OutcomeStore(banks)
         self.spread_accounts = settings.self_report_spread_accounts
         self.spread_hours = settings.self_report_spread_hours
         self.global_guesses = settings.self_report_global_guesses
@@ -145,7 +148,12 @@ class SelfReports:
             submission_digest=_digest(submission.submission_id),
             category=submission.category,
             files=len(submission.files),
-            digests={(s.type, value_digest(s.value)) for s in signals},
+            # the first file a value came from (two identical files share it)
+            digests={
+                key: i
+                for i, file in reversed(list(enumerate(submission.files)))
+                for key in ((s.type, value_digest(s.value)) for s in file)
+            },
             now=now,
         )
         ref = f"self-report:{case.case_id}"
@@ -206,11 +214,18 @@ class SelfReports:
             case = records.review_state(session, view.review_case)
             if case is not None and (case[1] is not None or case[0] is CaseStatus.IN_REVIEW):
                 status = Status.IN_REVIEW
-        found = reach.local(
-            session,
-            self.banks,
-            (self.lists.waiting, self.lists.approved),
-            self.store.digests(session, view.case_id),
+        files = self.store.files(session, view.case_id)
+        here = reach.local(
+            session, self.banks, (self.lists.waiting, self.lists.approved), list(files)
+        )
+        subscribers, matched, removed = reach.reported(
+            session, self.banks, self.outcomes, self.lists.approved, files
+        )
+        found = replace(
+            here,
+            platforms=here.platforms + subscribers,
+            reported_matched=matched,
+            reported_removed=removed,
         )
         return replace(view, status=status, reach=found)
 

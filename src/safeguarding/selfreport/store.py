@@ -45,7 +45,7 @@ class SelfReportStore:
         submission_digest: str,
         category: Category,
         files: int,
-        digests: set[tuple[str, str]],
+        digests: dict[tuple[str, str], int],
         now: datetime,
     ) -> CaseView:
         row = SelfReportRow(
@@ -68,8 +68,8 @@ class SelfReportStore:
                 "this report was already received: it has its case number and PIN already"
             ) from None
         session.add_all(
-            SelfReportHashRow(report_id=row.id, signal_type=kind, value_digest=d)
-            for kind, d in sorted(digests)
+            SelfReportHashRow(report_id=row.id, signal_type=kind, value_digest=d, file=file)
+            for (kind, d), file in sorted(digests.items())
         )
         return _view(row)
 
@@ -136,6 +136,19 @@ class SelfReportStore:
                 .order_by(SelfReportHashRow.id)
             )
         ]
+
+    def files(self, session: Session, case_id: int) -> dict[tuple[str, str], int]:
+        """Which file each of the report's (signal type, value digest) pairs came from."""
+        return {
+            (kind, digest): file or 0
+            for kind, digest, file in session.execute(
+                select(
+                    SelfReportHashRow.signal_type,
+                    SelfReportHashRow.value_digest,
+                    SelfReportHashRow.file,
+                ).where(SelfReportHashRow.report_id == case_id)
+            )
+        }
 
     def alone(
         self, session: Session, case_id: int, among: tuple[Status, ...]

@@ -1,4 +1,4 @@
-"""The self-report tables (migrations 0012 and 0017). What a case keeps: no name, no contact, no
+"""The self-report tables (migrations 0012 and 0018). What a case keeps: no name, no contact, no
 file names, no images; the case number only as a digest, the PIN only as argon2id."""
 
 from __future__ import annotations
@@ -43,3 +43,5 @@ class SelfReportHashRow(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("self_reports.id", ondelete="CASCADE"))
     signal_type: Mapped[str] = mapped_column(String(20))
     value_digest: Mapped[str] = mapped_column(String(64))
+    #: which of the report's files it came from (0, 1 ...): counts are per picture
+    file: Mapped[int | None] = mapped_column(Integer, nullable=True)
