@@ -372,6 +372,13 @@ class Settings(BaseSettings):
         "commitments (POST /v1/franking/stamp) and verifies franked reports (POST "
         "/v1/reports/franked); unset: both answer 404.",
     )
+    new_imagery_detector: Literal["off", "nudenet"] = Field(
+        "off",
+        description="Nudity detector that scores review uploads and franked reports' "
+        "images for possibly new imagery: 'nudenet' (the nudenet extra) raises a "
+        "child-related case's priority for a likely nude image, for a human to look; it "
+        "never reports or blocks. 'off': no media is scored.",
+    )
     exchange_key: SecretStr | None = Field(
         None,
         description="Fernet key (`safeguarding exchange keygen`) that exchange "

@@ -4,9 +4,11 @@ what the API, the pages and the CLI are built on: every service is an attribute 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.orm import Session
@@ -33,6 +35,7 @@ from safeguarding.conversation.service import ConversationService
 from safeguarding.delivery.outbox import Delivery, Outbox
 from safeguarding.delivery.webhooks import WebhookSender
 from safeguarding.delivery.worker import Periodic, Worker
+from safeguarding.errors import MediaError
 from safeguarding.exchanges.feedback import CHANNEL as FEEDBACK_CHANNEL
 from safeguarding.exchanges.feedback import ExchangeFeedback
 from safeguarding.exchanges.fetcher import Fetcher
@@ -44,7 +47,9 @@ from safeguarding.exchanges.worker import ExchangeWorker
 from safeguarding.feeds.publisher import FeedService
 from safeguarding.feeds.signing import FeedKey
 from safeguarding.franking import FrankingService, KeyFile
+from safeguarding.franking.service import ContentMatch
 from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
+from safeguarding.imagery import Finding, NewImagery, detector_for
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
 from safeguarding.media.limits import MediaLimits
@@ -53,6 +58,9 @@ from safeguarding.reporting.document import Reporter
 from safeguarding.reporting.service import REPORT_CHANNEL, ReportService
 from safeguarding.selfreport import SelfReports, poisoning
 from safeguarding.store.db import Database
+
+if TYPE_CHECKING:
+    from safeguarding.device.images import NudityDetector
 
 
 class _ReportClients:
@@ -84,9 +92,13 @@ class Engine:
         settings: Settings | None = None,
         *,
         report_transport: httpx.BaseTransport | None = None,
+        image_detector: NudityDetector | None = None,
     ) -> None:
+        """`image_detector`: the new-imagery detector, instead of the one the
+        `new_imagery_detector` setting names (tests pass the test double)."""
         self.settings = settings or Settings()
         s = self.settings
+        detector = image_detector or detector_for(s.new_imagery_detector)
         # the key first: a bad key file is told before any database is opened
         key = AuditKey.load(s.audit_key_file) if s.audit_key_file else None
         vault = Vault(s.exchange_key.get_secret_value() if s.exchange_key else None)
@@ -137,7 +149,17 @@ class Engine:
         self.exchange_feedback = ExchangeFeedback(self.exchanges, self.banks.store, self.fetcher)
         self.feeds = FeedService(self.db, self.banks.store, self.audit, feed_key, previous_feed_key)
         self._response_side(report_transport)
-        self.franking = FrankingService(franking_keys, self.cases, self.previews, self.hash_bytes)
+        self.imagery = NewImagery(
+            detector, self.cases, lambda data: self.hash_bytes(data).primary()
+        )
+        self.franking = FrankingService(
+            franking_keys,
+            self.cases,
+            self.previews,
+            self.match_content,
+            self.imagery,
+            lambda: self.conversations.analyzer,
+        )
         self.self_reports = SelfReports(
             self.db,
             self.banks.store,
@@ -257,6 +279,31 @@ class Engine:
 
     def match_signals(self, signals: list[QuerySignal]) -> MatchResult:
         return self.matcher.match(signals)
+
+    def match_content(self, data: bytes) -> ContentMatch:
+        """Hash and match content as an upload is (`match_bytes`), opening no case: its
+        hashes as a case keeps them, the result, and on a match every view's hash. Bytes
+        that are not media we decode are matched by their MD5 and SHA-256."""
+        try:
+            hashes, result = self.match_bytes(data)
+        except MediaError:
+            query = {
+                "md5": hashlib.md5(data).hexdigest(),  # noqa: S324 (NCMEC's hash)
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+            return query, self.match_signals([QuerySignal(t, v) for t, v in query.items()]), None
+        if not result.matched:
+            return hashes.primary(), result, None
+        every = hash_bytes(data, self.limits, dihedral=True, crops=True).every_hash()
+        return hashes.primary(), result, every
+
+    def add_preview(
+        self, case_id: int, data: bytes, file_name: str, actor: str
+    ) -> tuple[int, Finding | None]:
+        """Keep a review upload as the case's preview, then score it for possibly new
+        imagery (imagery/service.py): the preview id and the detector's finding, if any."""
+        preview = self.previews.add(case_id, data, file_name, actor)
+        return preview, self.imagery.after_preview(case_id, data, file_name, actor)
 
     def open_match_case(
         self,

@@ -53,8 +53,47 @@ def server_world(engine: Engine) -> World:
     return world
 
 
+def chat(
+    engine: Engine,
+    lines: list[tuple[str, str]],
+    picture: bytes,
+    media_type: str,
+    *,
+    mallory: str = "mallory",
+) -> World:
+    """`mallory` and bob in a conversation of their own; "[picture]" carries `picture`."""
+    clock = Clock()
+    engine.franking.clock = clock
+    assert engine.franking.keys is not None
+    world = World(engine.franking.keys.keyring(), clock, ServerStamper(engine.franking))
+    for who, text in lines:
+        sender, recipient = (mallory, "bob") if who == "mallory" else ("bob", mallory)
+        sealed = (seal_attachment(picture, media_type),) if text == "[picture]" else ()
+        world.send(sender, recipient, text, conversation=f"c-{mallory}", attachments=sealed)
+    return world
+
+
+SMALL_TALK = [("mallory", "hi"), ("bob", "hey"), ("mallory", "[picture]"), ("bob", "nice")]
+GROOMING = [
+    ("mallory", "how old are you?"),
+    ("bob", "13"),
+    ("mallory", "are your parents home?"),
+    ("bob", "no they are at work"),
+    ("mallory", "don't tell anyone we talk, it's our secret"),
+    ("mallory", "add me on snap"),
+    ("mallory", "send me a pic of you, just for me"),
+    ("mallory", "we should meet up, i can pick you up after school"),
+]
+
+
 @pytest.fixture
 def franking_engine(db_url: str, tmp_path: Path) -> Iterator[Engine]:
-    engine = Engine(Settings(database_url=db_url, franking_key_file=str(key_file(tmp_path))))
+    engine = Engine(
+        Settings(
+            database_url=db_url,
+            franking_key_file=str(key_file(tmp_path)),
+            conversation_model="none",  # the lexical bundle: fast, and enough here
+        )
+    )
     yield engine
     engine.close()

@@ -1,16 +1,20 @@
 """A franked report's case page: the verified messages in order, the reported ones marked,
-every text escaped."""
+every text escaped; what the server found in it (a bank match, possibly new imagery, the
+conversation engine's reading); and the admin page saying whether the detector is on."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from safeguarding.device.franking import build_report, report_window
+from safeguarding.demo import generated_image
+from safeguarding.device.franking import build_report, report_window, seal_attachment
+from safeguarding.device.images import MarkerDetector, marker_image
 from safeguarding.engine import Engine
 from safeguarding.franking import KeyFile
-from tests.franking.conftest import key_file, server_world
+from tests.franking.conftest import GROOMING, chat, key_file, server_world
 from tests.web.conftest import sign_in
 
 
@@ -31,3 +35,44 @@ def test_the_case_page_shows_the_verified_messages(
     assert page.count("[reported]") == 2
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)" in page
     assert "hi who is this" not in page
+
+
+def test_the_case_page_shows_what_the_server_found(
+    client: TestClient, web_engine: Engine, tmp_path: Path
+) -> None:
+    """A banked photo names its bank, a likely nude picture (the test double's benign
+    marker) is "possibly new imagery, unverified", and grooming signs tag each message."""
+    web_engine.franking.keys = KeyFile(key_file(tmp_path))
+    web_engine.imagery.detector = MarkerDetector()
+    photo = generated_image(11)
+    web_engine.banks.create_bank("known", "t")
+    web_engine.banks.add_hashes("known", [(web_engine.hash_for_bank(photo), None)], "t")
+    marker = io.BytesIO()
+    marker_image().save(marker, "PNG")
+    world = chat(web_engine, [*GROOMING, ("mallory", "[picture]")], marker.getvalue(), "image/png")
+    world.send(
+        "mallory",
+        "bob",
+        "a photo",
+        conversation="c-mallory",
+        attachments=(seal_attachment(photo, "image/jpeg"),),
+    )
+    items = report_window(world.history["bob"], [6], before=6, after=3, blobs=world.blobs)
+    intake = web_engine.franking.report(
+        build_report(items), reporter_id="bob", category="grooming", reason="", actor="key:t"
+    )
+    sign_in(client, "rita")
+    page = client.get(f"/cases/{intake.opened.case.id}").text
+    assert "Possibly new imagery, unverified" in page and "marker-test-double" in page
+    assert "matched list <em>known</em>" in page
+    assert "reads these messages as <strong>grooming</strong>" in page
+    assert page.count('<p class="tactics">') >= 5
+
+
+def test_the_admin_page_says_whether_the_detector_is_on(
+    client: TestClient, web_engine: Engine
+) -> None:
+    sign_in(client, "ada")
+    assert "off: no detector" in client.get("/admin").text
+    web_engine.imagery.detector = MarkerDetector()
+    assert "on: marker-test-double" in client.get("/admin").text

@@ -1,5 +1,6 @@
 """Turning signals into case requests: a match (by its banks' policies), a conversation
-alert, a user report, a franked report. Decides kind, priority and the evidence kept."""
+alert, a user report (a franked report's is franking/intake.py). Decides kind, priority and
+the evidence kept."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from safeguarding.cases.model import CaseKind, CaseRequest, Evidence, Priority, 
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.conversation.analyzer import Assessment
 from safeguarding.conversation.state import Tier
-from safeguarding.device.franking.verify import VerifiedReport
 from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.registry import SIGNAL_TYPES
 from safeguarding.inputs import free_text, platform_id
@@ -25,7 +25,8 @@ REPORT_CATEGORIES = ("csam", "grooming", "sextortion", "other")
 MAX_REASON_CHARS = 2000
 
 
-def _match_priority(result: MatchResult) -> Priority:
+def match_priority(result: MatchResult) -> Priority:
+    """How urgent a match is, by the strictest of the banks it matched."""
     for m in result.matches:
         if m.source in CONFIRMED_SOURCES or "confirmed" in m.labels or m.action is Action.REPORT:
             return Priority.URGENT
@@ -55,6 +56,26 @@ def _fingerprint(query: dict[str, str], subject: Subject) -> str:
     return f"content:{subject.content_id or ''}"
 
 
+def match_evidence(
+    result: MatchResult,
+    query: dict[str, str],
+    subject: Subject,
+    every_hash: list[dict[str, str | None]] | None = None,
+) -> list[Evidence]:
+    """A piece of `match` evidence per bank entry matched; the same file matching the same
+    entry again is the same evidence."""
+    file = _fingerprint(query, subject)
+    data: dict[str, Any] = {"query": query}
+    if every_hash:
+        data["hashes"] = every_hash
+    return [
+        Evidence(
+            "match", {**m.as_dict(), **data}, key=evidence_key("match", m.bank, m.entry_id, file)
+        )
+        for m in result.matches
+    ]
+
+
 def from_match(
     result: MatchResult,
     query: dict[str, str],
@@ -68,16 +89,7 @@ def from_match(
     (the do-not-match list takes them all after a false positive)."""
     if not result.matched:
         return None
-    file = _fingerprint(query, subject)
-    data: dict[str, Any] = {"query": query}
-    if every_hash:
-        data["hashes"] = every_hash
-    evidence = [
-        Evidence(
-            "match", {**m.as_dict(), **data}, key=evidence_key("match", m.bank, m.entry_id, file)
-        )
-        for m in result.matches
-    ]
+    evidence = match_evidence(result, query, subject, every_hash)
     banks = sorted({m.bank for m in result.matches})
     best = min(result.matches, key=lambda m: m.distance)
     summary = f"{best.signal_type} match to {', '.join(banks)} at distance {best.distance:g}" + (
@@ -91,7 +103,7 @@ def from_match(
     labels = sorted({label for m in result.matches for label in m.labels})
     return CaseRequest(
         CaseKind.MATCH,
-        _match_priority(result),
+        match_priority(result),
         subject,
         summary,
         evidence,
@@ -173,79 +185,5 @@ def from_user_report(
         [Evidence("report", data, key=key)],
         [category],
         upload=upload or UploadInfo(),
-        details={"reporter": reporter, "reason": reason},
-    )
-
-
-def from_franked_report(
-    report: VerifiedReport, category: str, reason: str, attachments: list[dict[str, Any]]
-) -> CaseRequest:
-    """A case for a franked report that `verify_report` accepted: only the verified messages
-    (marked "verified by franking"), the reporter's chosen context and what was left out,
-    and per revealed attachment its hashes (`attachments`: position, index, media_type,
-    size, query). The account is the one other sender of the reported messages, if one."""
-    if category not in REPORT_CATEGORIES:
-        raise InvalidInputError("category", f"must be one of {', '.join(REPORT_CATEGORIES)}")
-    reason = free_text("reason", reason, MAX_REASON_CHARS)
-    reporter = platform_id("reporter_id", report.reporter_id)
-    others = {m.sender_id for m in report.reported} - {reporter}
-    account = platform_id("sender_id", others.pop()) if len(others) == 1 else None
-    subject = Subject(
-        conversation_id=platform_id("conversation_id", report.conversation_id), account_id=account
-    )
-    by_message: dict[int, list[dict[str, Any]]] = {}
-    for item in attachments:
-        by_message.setdefault(int(item["position"]), []).append(item)
-    messages = [
-        {
-            "position": m.position,
-            "reported": m.reported,
-            "sender": m.sender_id,
-            "recipient": m.recipient_id,
-            "sequence": m.sequence,
-            "ts": m.stamped_at.isoformat(),
-            "text": m.text,
-            "commitment": m.commitment.hex(),
-            "key_id": m.key_id,
-            "attachments": [
-                {"media_type": a.media_type, "revealed": a.content is not None}
-                for a in m.attachments
-            ],
-        }
-        for m in report.messages
-    ]
-    data: dict[str, Any] = {
-        "category": category,
-        "reason": reason,
-        "reporter": reporter,
-        "verified_by": "franking",
-        "conversation": report.conversation_id,
-        "messages": messages,
-        "omitted": report.omitted,
-    }
-    key = evidence_key("franked", sorted(m.commitment.hex() for m in report.messages))
-    evidence = [Evidence("franked_report", data, key=key)]
-    for position in sorted(by_message):
-        for item in by_message[position]:
-            query = evidence_query(item["query"].items())
-            evidence.append(
-                Evidence(
-                    "franked_attachment",
-                    {**item, "query": query, "verified_by": "franking"},
-                    key=evidence_key("franked_attachment", sorted(query.items())),
-                )
-            )
-    priority = {"sextortion": Priority.URGENT, "csam": Priority.HIGH}.get(category, Priority.NORMAL)
-    summary = (
-        f"franked report: {category}, {len(report.reported)} message"
-        f"{'s' if len(report.reported) != 1 else ''} verified"
-    )
-    return CaseRequest(
-        CaseKind.USER_REPORT,
-        priority,
-        subject,
-        summary,
-        evidence,
-        [category, "verified_by_franking"],
         details={"reporter": reporter, "reason": reason},
     )

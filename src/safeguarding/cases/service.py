@@ -153,6 +153,31 @@ class CaseService:
         self.consequences.on_open(session, row, request, created)
         return row, created
 
+    def add_to(self, case_id: int, request: CaseRequest, actor: str) -> bool:
+        """Fold a request's evidence, priority and labels into one named case while it is
+        open (False, and nothing changed, once it is decided). Nothing is sent: this is a
+        finding for the reviewer, not a new case (imagery/service.py)."""
+        with self.db.write() as session:
+            row = self._locked(session, case_id)
+            if row.status not in {s.value for s in OPEN_STATUSES}:
+                return False
+            now = utcnow()
+            changed = self._join(row, request, now)
+            new = [evidence.add(session, row.id, item, request, now) for item in request.evidence]
+            if changed or any(new):
+                row.version += 1
+            self.audit.record(
+                session,
+                actor,
+                Event.CASE_JOIN,
+                f"case:{row.id}",
+                kind=request.kind.value,
+                priority=Priority(row.priority).label,
+                evidence=len(request.evidence),
+                new_evidence=sum(new),
+            )
+            return True
+
     def _open_case_for(self, session: Session, subject: Subject) -> CaseRow | None:
         conditions = [
             column == value

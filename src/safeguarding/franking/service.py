@@ -8,25 +8,43 @@ service, with only the verified messages; its revealed attachments are hashed (s
 confirmed case puts them in the confirmed list, as any other) and images among them kept as
 blurred previews for review, with the previews' retention.
 
+Before the case is opened, the server looks at what the reporter revealed, as it would at
+anything it may see (franking/intake.py): each attachment is matched against the banks
+through the matcher as an upload is, each image scored by the new-imagery detector when one
+is set, and the messages read by the conversation engine (its public API, on these messages
+alone: nothing of the conversation is stored beyond the case).
+
 Stamps are not recorded: the relay sees the same metadata anyway, and a record per message
 would be the metadata log franking lets a platform do without.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from safeguarding.cases import intake
 from safeguarding.cases.previews import Previews
 from safeguarding.cases.service import CaseService, Opened
+from safeguarding.conversation import Assessment, ConversationAnalyzer, Message
 from safeguarding.device.franking import Stamper, VerifiedReport, verify_report
 from safeguarding.device.franking.keys import now_ms
-from safeguarding.errors import FrankingError, InvalidInputError, MediaError, NotFoundError
+from safeguarding.device.franking.verify import VerifiedMessage
+from safeguarding.errors import (
+    ConversationError,
+    FrankingError,
+    InvalidInputError,
+    MediaError,
+    NotFoundError,
+)
+from safeguarding.franking.intake import Attachment, from_franked_report
 from safeguarding.franking.keyfile import KeyFile
-from safeguarding.hashing.hasher import ContentHashes
+from safeguarding.imagery import NewImagery
+from safeguarding.matching.result import MatchResult
+
+#: an attachment's hashes as a case keeps them, what the banks matched, and (on a match)
+#: the hashes of its every view, as `Engine.match_content` returns them
+ContentMatch = tuple[dict[str, str], MatchResult, list[dict[str, str | None]] | None]
 
 #: commitments stamped per request: the API's batch size elsewhere
 MAX_STAMPS = 1000
@@ -70,14 +88,19 @@ class FrankingService:
         keys: KeyFile | None,
         cases: CaseService,
         previews: Previews,
-        hasher: Callable[[bytes], ContentHashes],
+        match: Callable[[bytes], ContentMatch],
+        imagery: NewImagery,
+        analyzer: Callable[[], ConversationAnalyzer],
         *,
         clock: Callable[[], int] = now_ms,
     ) -> None:
         self.keys = keys
         self.cases = cases
         self.previews = previews
-        self.hasher = hasher
+        self.match = match
+        self.imagery = imagery
+        #: called at the first report: the engine's analyzer loads its model then
+        self.analyzer = analyzer
         self.clock = clock
 
     def _keys(self) -> KeyFile:
@@ -124,17 +147,19 @@ class FrankingService:
             for i, a in enumerate(m.attachments)
             if a.content is not None
         ]
-        hashed = [
-            {
-                "position": position,
-                "index": index,
-                "media_type": a.media_type,
-                "size": len(a.content or b""),
-                "query": self._hashes(a.content or b""),
-            }
-            for position, index, a in revealed
-        ]
-        request = intake.from_franked_report(report, category, reason, hashed)
+        attachments = []
+        for position, index, a in revealed:
+            content = a.content or b""
+            query, result, every = self.match(content)
+            imagery = self.imagery.score(content) if a.media_type.startswith("image/") else None
+            attachments.append(
+                Attachment(
+                    position, index, a.media_type, len(content), query, result, every, imagery
+                )
+            )
+        request = from_franked_report(
+            report, category, reason, attachments, self._assess(report.messages)
+        )
         opened = self.cases.open(request, actor)
         previews, skipped = [], []
         for position, index, a in revealed:
@@ -148,13 +173,16 @@ class FrankingService:
                 skipped.append(f"{name}: {exc}")
         return VerifiedIntake(opened, report, tuple(previews), tuple(skipped))
 
-    def _hashes(self, content: bytes) -> dict[str, str]:
-        """The content's hashes as a match would compute them; MD5 and SHA-256 alone for
-        anything that is not media we decode."""
+    def _assess(self, messages: Sequence[VerifiedMessage]) -> Assessment | None:
+        """The conversation engine's reading of the revealed messages, in stamp order; None
+        when it cannot read them (an identifier or text past its limits): the report still
+        stands, verified, without it."""
+        analyzer = self.analyzer()
         try:
-            return self.hasher(content).primary()
-        except MediaError:
-            return {
-                "md5": hashlib.md5(content).hexdigest(),  # noqa: S324 (NCMEC's hash)
-                "sha256": hashlib.sha256(content).hexdigest(),
-            }
+            state = analyzer.new_state(messages[0].conversation_id)
+            return analyzer.observe(
+                state,
+                [Message(m.sender_id, m.text, str(m.stamped_at_ms / 1000)) for m in messages],
+            )
+        except ConversationError:
+            return None

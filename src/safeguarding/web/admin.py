@@ -43,6 +43,7 @@ async def admin_home(request: Request, session: Reviewer) -> Response:
                 "dead": engine.outbox.items(status=DeliveryStatus.DEAD, limit=20),
                 "chain": chain,
                 "events": events,
+                "new_imagery": engine.imagery.describe(),
             },
             session=session,
         )

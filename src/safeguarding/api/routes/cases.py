@@ -57,9 +57,11 @@ async def add_preview(
 ) -> dict[str, Any]:
     """Supply the image or video for review. An image is kept re-encoded at 1024 px, a
     video as four keyframes spread over it (never the video itself), for the preview retention
-    period (longer once a case is confirmed and preserved); shown blurred by default."""
+    period (longer once a case is confirmed and preserved); shown blurred by default. With a
+    new-imagery detector set, an image is scored too: a likely nude one raises an open
+    child-related case's priority for the reviewer (nothing is sent or blocked for it)."""
     data = await file.read()
-    preview_id = await run_in_threadpool(
-        engine.previews.add, case_id, data, file.filename or "upload", key.actor
+    preview_id, _ = await run_in_threadpool(
+        engine.add_preview, case_id, data, file.filename or "upload", key.actor
     )
     return {"case": case_id, "preview": preview_id}
