@@ -8,7 +8,8 @@ it loads nothing of SQLAlchemy, FastAPI, pydantic or numba (a test checks).
     images         ImageGuard: on-device nudity warnings with a pluggable detector
     conversations  ConversationGuard: grooming and sextortion nudges from the conversation
                    engine (safeguarding.conversation, numpy; the `conversation` extras)
-    safety         the choices and help routes both guards show
+    safety         the choices and help routes both guards show (words in English,
+                   Spanish and Portuguese, routes per country: wording, texts/)
     known          the known-image check on send, for surfaces that are not end-to-end
                    encrypted: MD5 and PDQ on the device, sent as hashes (`known-images`)
 
@@ -75,8 +76,11 @@ if TYPE_CHECKING:
         match_request,
         read_match_response,
     )
+    from safeguarding.device.safety import help_routes
+    from safeguarding.device.wording import LANGUAGES
 
 __all__ = [
+    "LANGUAGES",
     "SIGNS",
     "UK_HELP",
     "AttachmentRef",
@@ -116,6 +120,7 @@ __all__ = [
     "decode_image",
     "frank",
     "hash_image",
+    "help_routes",
     "marker_image",
     "match_request",
     "open_attachment",
@@ -129,7 +134,10 @@ __all__ = [
 
 #: where each name lives; the rest are franking's (a test checks every part's names)
 _PART = {
-    **dict.fromkeys(("UK_HELP", "Choice", "ChoiceId", "HelpRoute", "SafetyWarning"), "safety"),
+    **dict.fromkeys(
+        ("UK_HELP", "Choice", "ChoiceId", "HelpRoute", "SafetyWarning", "help_routes"), "safety"
+    ),
+    "LANGUAGES": "wording",
     **dict.fromkeys(
         (
             "Direction",

@@ -1,15 +1,21 @@
-"""What the child is shown, as data: the choices (with stable ids to translate by), the help
-routes and the warning itself, shared by ImageGuard and ConversationGuard. The app renders
-them in its own style and language.
+"""What the child is shown, as data: the choices (with stable ids), the help routes and the
+warning itself, shared by ImageGuard and ConversationGuard, in the locale's language
+(English, Spanish, Portuguese: device/wording.py and its `texts/`). The app renders them in
+its own style.
 
 The wording follows what children's charities ask for: say plainly what is happening, that
-it is not the child's fault, that they can block, report and get help, and where.
+it is not the child's fault, that they can block, report and get help, and where. Help
+routes are data per country (`texts/help_routes.json`); an app may pass its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from safeguarding.device.wording import DEFAULT_LOCALE, parse_locale, routes_data, text
+from safeguarding.errors import InvalidInputError
 
 
 class ChoiceId(StrEnum):
@@ -36,6 +42,8 @@ class HelpRoute:
     description: str
     url: str
     phone: str | None = None
+    #: "talk" (someone to talk to now), "remove" (a nude image taken down) or "report"
+    kind: str = "talk"
 
 
 @dataclass(frozen=True)
@@ -48,25 +56,37 @@ class SafetyWarning:
     help: tuple[HelpRoute, ...]
 
 
-#: the UK's routes; an app passes its own region's to the guards
-UK_HELP = (
-    HelpRoute(
-        "childline",
-        "Childline",
-        "Free, private help for anyone under 19, any time.",
-        "https://www.childline.org.uk",
-        "0800 1111",
-    ),
-    HelpRoute(
-        "report_remove",
-        "Report Remove",
-        "Under 18 and a nude image of you is online? Childline and the IWF can get it taken down.",
-        "https://www.childline.org.uk/remove",
-    ),
-    HelpRoute(
-        "take_it_down",
-        "Take It Down",
-        "NCMEC's service to remove nude images of you taken when you were under 18.",
-        "https://takeitdown.ncmec.org",
-    ),
-)
+def choices(ids: Iterable[ChoiceId], language: str = "en") -> tuple[Choice, ...]:
+    return tuple(Choice(i, text(language, f"choice.{i.value}")) for i in ids)
+
+
+def help_routes(locale: str = DEFAULT_LOCALE) -> tuple[HelpRoute, ...]:
+    """The routes of the locale's country (its language's own when it names none: en GB,
+    es ES, pt BR), described in its language. InvalidInputError for a country we hold no
+    routes for, naming those we do (an app there passes its own)."""
+    chosen = parse_locale(locale)
+    data = routes_data()
+    country = chosen.country or data["default_country"][chosen.language]
+    if country not in data["countries"]:
+        known = ", ".join(sorted(data["countries"]))
+        raise InvalidInputError(
+            "locale", f"no help routes for {country} (there are for {known}): pass your own"
+        )
+    routes = []
+    for route_id in data["countries"][country]:
+        route = data["routes"][route_id]
+        routes.append(
+            HelpRoute(
+                route_id,
+                route["name"],
+                route["description"][chosen.language],
+                route["url"],
+                route["phone"],
+                route["kind"],
+            )
+        )
+    return tuple(routes)
+
+
+#: the UK's routes in English: the default; an app passes its own region's or a locale
+UK_HELP = help_routes("en-GB")

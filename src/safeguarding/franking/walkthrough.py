@@ -202,7 +202,10 @@ def run(say: Callable[[str], None], *, model: ModelChoice = "none") -> Outcome:
         Database(url).upgrade()  # a throw-away database, made and deleted here
         keys = Path(folder) / "franking.json"
         rotate_key_file(keys)
-        engine = Engine(Settings(database_url=url, franking_key_file=str(keys)))
+        # the server reads the report with the phone's model choice, and scores revealed
+        # pictures for new imagery with the phone's test double (docs/device.md)
+        settings = Settings(database_url=url, franking_key_file=str(keys), conversation_model=model)
+        engine = Engine(settings, image_detector=MarkerDetector())
         try:
             return _walk(engine, say, model)
         finally:

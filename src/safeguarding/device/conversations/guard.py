@@ -34,7 +34,9 @@ from safeguarding.device.conversations.nudges import (
     grooming_warning,
     sextortion_warning,
 )
-from safeguarding.device.safety import UK_HELP, HelpRoute, SafetyWarning
+from safeguarding.device.safety import HelpRoute, SafetyWarning
+from safeguarding.device.safety import help_routes as routes_for
+from safeguarding.device.wording import DEFAULT_LOCALE, parse_locale
 from safeguarding.errors import ConversationError, ConversationFormatError, ConversationLimitError
 
 #: conversations whose state is kept; a phone has a few hundred active chats at most
@@ -75,7 +77,9 @@ class ConversationGuard:
     """`child_id` is the account the device belongs to; `age` its age where the app knows it
     (it helps the engine tell who is the child). `model` chooses the engine's bundle as
     `safeguarding.conversation.load_detector` does: "auto" uses the sentence encoder when
-    the `conversation-model` extra is installed, "none" the lexical bundle."""
+    the `conversation-model` extra is installed, "none" the lexical bundle. `locale` ("en",
+    "es", "pt", or with a country: "es-MX") chooses the nudges' words and, unless
+    `help_routes` are given, the country's routes (device/wording.py)."""
 
     def __init__(
         self,
@@ -84,7 +88,8 @@ class ConversationGuard:
         age: int | None = None,
         model: Literal["auto", "use", "none"] = "auto",
         detector: MessageDetector | None = None,
-        help_routes: tuple[HelpRoute, ...] = UK_HELP,
+        help_routes: tuple[HelpRoute, ...] | None = None,
+        locale: str = DEFAULT_LOCALE,
         max_conversations: int = MAX_CONVERSATIONS,
         max_participants: int = MAX_PARTICIPANTS,
     ) -> None:
@@ -92,7 +97,9 @@ class ConversationGuard:
             raise ConversationLimitError("max_conversations must be at least 1")
         self.child_id = child_id
         self.age = age
-        self.help_routes = help_routes
+        #: the nudges' words (en, es, pt); the routes are the locale country's unless given
+        self.language = parse_locale(locale).language
+        self.help_routes = routes_for(locale) if help_routes is None else help_routes
         self.max_conversations = max_conversations
         # The state does not grow with messages, so their number is not limited.
         limits = Limits(
@@ -203,12 +210,15 @@ class ConversationGuard:
         chat.nudged_tier = max(chat.nudged_tier, result.tier, key=_TIERS.index)
         chat.nudged_kind, chat.nudged_signs = kind, signs
         if kind == "sextortion":
-            warning = sextortion_warning(signs, help_routes=self.help_routes)
+            warning = sextortion_warning(
+                signs, help_routes=self.help_routes, language=self.language
+            )
         else:
             warning = grooming_warning(
                 signs,
                 urgent=result.tier == "urgent" or bool(set(signs) & REQUESTS),
                 help_routes=self.help_routes,
+                language=self.language,
             )
         return Nudge(
             conversation_id, kind, result.tier, result.offender, result.messages - 1, signs, warning

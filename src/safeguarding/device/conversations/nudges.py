@@ -1,7 +1,7 @@
 """The words a child sees when a conversation looks like grooming or sextortion: what is
 happening, in plain words from the signs seen; that it is not their fault; what they can do
-(block, report, get help). Data, like ImageGuard's warnings, for the app to render and
-translate by the stable ids.
+(block, report, get help). Data, like ImageGuard's warnings: the words come from the
+language's texts (device/wording.py), the choices carry stable ids.
 
 Compliments and friendliness are never named as signs: they are what every friendly chat
 has, and naming them would teach a child that kindness is suspect.
@@ -9,87 +9,80 @@ has, and naming them would teach a child that kindness is suspect.
 
 from __future__ import annotations
 
-from safeguarding.device.safety import Choice, ChoiceId, HelpRoute, SafetyWarning
+from safeguarding.device.safety import ChoiceId, HelpRoute, SafetyWarning, choices
+from safeguarding.device.wording import joined, text
 
-#: how each tactic is described to the child, in the order they are listed
-SIGNS = {
-    "age_probe": "how old you are",
-    "personal_info": "where you live or go to school",
-    "risk_check": "whether you're alone or your parents are around",
-    "secrecy": "to keep your chats secret",
-    "isolation": "that nobody else understands you",
-    "gifts": "offering you gifts or money",
-    "platform_switch": "to move to another app",
-    "desensitisation": "saying things like this are normal",
-    "pressure": "pressuring you or making you feel guilty",
-    "image_request": "for pictures of you",
-    "meeting_request": "to meet up",
-    "threat": "threatening you",
-    "payment_demand": "demanding money or more pictures",
-}
+#: the tactics named to the child, in the order they are listed (each has a `sign.` text)
+TACTICS = (
+    "age_probe",
+    "personal_info",
+    "risk_check",
+    "secrecy",
+    "isolation",
+    "gifts",
+    "platform_switch",
+    "desensitisation",
+    "pressure",
+    "image_request",
+    "meeting_request",
+    "threat",
+    "payment_demand",
+)
+#: how each is described to the child in English (the other languages: `text`)
+SIGNS = {tactic: text("en", f"sign.{tactic}") for tactic in TACTICS}
 #: signs that make a nudge again, even when the tier does not rise
 REQUESTS = frozenset({"image_request", "meeting_request", "threat", "payment_demand"})
-_CHOICES = (
-    Choice(ChoiceId.BLOCK_SENDER, "Block this person"),
-    Choice(ChoiceId.REPORT, "Report"),
-    Choice(ChoiceId.GET_HELP, "Get help"),
-    Choice(ChoiceId.NOT_NOW, "Not now"),
-)
+_CHOICES = (ChoiceId.BLOCK_SENDER, ChoiceId.REPORT, ChoiceId.GET_HELP, ChoiceId.NOT_NOW)
 
 
-def described(signs: tuple[str, ...]) -> str:
-    """ "asking how old you are, to keep your chats secret and for pictures of you"."""
-    words = [SIGNS[s] for s in SIGNS if s in signs]
-    if not words:
-        return ""
-    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-    return f" They have been asking or talking about {listed}."
+def described(signs: tuple[str, ...], language: str = "en") -> str:
+    """ "They have been asking or talking about how old you are, to keep your chats secret
+    and for pictures of you." ("" when none is named)."""
+    words = [text(language, f"sign.{s}") for s in TACTICS if s in signs]
+    return text(language, "signs.sentence", listed=joined(language, words)) if words else ""
+
+
+def _sentences(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
 
 
 def grooming_warning(
-    signs: tuple[str, ...], *, urgent: bool, help_routes: tuple[HelpRoute, ...]
+    signs: tuple[str, ...],
+    *,
+    urgent: bool,
+    help_routes: tuple[HelpRoute, ...],
+    language: str = "en",
 ) -> SafetyWarning:
-    first = (
-        "This chat looks like the way some adults try to trick young people into "
-        "trusting them." + described(signs)
-    )
-    if urgent:
-        first += (
-            " Don't meet someone you only know online, or send them pictures, without "
-            "an adult you trust knowing."
-        )
+    def t(key: str) -> str:
+        return text(language, f"grooming.{key}")
+
     return SafetyWarning(
         "conversation_grooming",
-        "Be careful in this chat",
+        t("title"),
         (
-            first,
-            "You haven't done anything wrong. If they have made you feel special, or you've "
-            "already answered or sent something, it's still not your fault.",
-            "You don't have to reply. You can block them, report them (you choose which messages "
-            "to send; nothing else is shared), and talk to an adult you trust or to one of the "
-            "services below.",
+            _sentences(t("intro"), described(signs, language), t("urgent") if urgent else ""),
+            t("not_your_fault"),
+            t("what_to_do"),
         ),
-        _CHOICES,
+        choices(_CHOICES, language),
         help_routes,
     )
 
 
 def sextortion_warning(
-    signs: tuple[str, ...], *, help_routes: tuple[HelpRoute, ...]
+    signs: tuple[str, ...], *, help_routes: tuple[HelpRoute, ...], language: str = "en"
 ) -> SafetyWarning:
+    def t(key: str) -> str:
+        return text(language, f"sextortion.{key}")
+
     return SafetyWarning(
         "conversation_sextortion",
-        "You are not in trouble",
+        t("title"),
         (
-            "This person may be trying to blackmail you: threatening to share pictures unless "
-            "you pay or send more." + described(signs) + " It is a crime, and it happens to "
-            "many young people.",
-            "It's not your fault. Don't pay and don't send anything more: it rarely makes them "
-            "stop. Stop replying, block them and report them; reporting keeps the messages as "
-            "evidence.",
-            "Report Remove and Take It Down can help get pictures taken down, and you can talk "
-            "to someone now, for free.",
+            _sentences(t("intro"), described(signs, language), t("crime")),
+            t("not_your_fault"),
+            t("help"),
         ),
-        _CHOICES,
+        choices(_CHOICES, language),
         help_routes,
     )

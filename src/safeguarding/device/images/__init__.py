@@ -15,8 +15,11 @@ from safeguarding.device.images.warnings import (
     HelpRoute,
     SafetyWarning,
 )
+from safeguarding.device.safety import help_routes
+from safeguarding.device.wording import LANGUAGES
 
 __all__ = [
+    "LANGUAGES",
     "UK_HELP",
     "Choice",
     "ChoiceId",
@@ -33,5 +36,6 @@ __all__ = [
     "blur",
     "check_detector",
     "decode_image",
+    "help_routes",
     "marker_image",
 ]

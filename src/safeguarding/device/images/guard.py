@@ -15,12 +15,13 @@ from PIL import Image, ImageFilter
 from safeguarding.device.images.decode import ImageLimits, decode_image
 from safeguarding.device.images.detector import NudityDetector
 from safeguarding.device.images.warnings import (
-    UK_HELP,
     Direction,
     HelpRoute,
     SafetyWarning,
     warning_for,
 )
+from safeguarding.device.safety import help_routes as routes_for
+from safeguarding.device.wording import DEFAULT_LOCALE, parse_locale
 
 #: the blurred preview's longest side
 PREVIEW_SIDE = 480
@@ -41,7 +42,9 @@ class ImageCheck:
 
 
 class ImageGuard:
-    """`allow_override=False` drops "view anyway" and "send anyway", for younger children."""
+    """`allow_override=False` drops "view anyway" and "send anyway", for younger children.
+    `locale` ("en", "es", "pt", or with a country: "pt-BR") chooses the words and, unless
+    `help_routes` are given, the country's routes (device/wording.py)."""
 
     def __init__(
         self,
@@ -49,13 +52,16 @@ class ImageGuard:
         *,
         threshold: float | None = None,
         allow_override: bool = True,
-        help_routes: tuple[HelpRoute, ...] = UK_HELP,
+        help_routes: tuple[HelpRoute, ...] | None = None,
+        locale: str = DEFAULT_LOCALE,
         limits: ImageLimits | None = None,
     ) -> None:
         self.detector = detector
         self.threshold = detector.threshold if threshold is None else threshold
         self.allow_override = allow_override
-        self.help_routes = help_routes
+        #: the warning's words (en, es, pt); the routes are the locale country's unless given
+        self.language = parse_locale(locale).language
+        self.help_routes = routes_for(locale) if help_routes is None else help_routes
         self.limits = limits or ImageLimits()
 
     def check(self, data: bytes, direction: Direction) -> ImageCheck:
@@ -77,6 +83,7 @@ class ImageGuard:
                 Direction(direction),
                 allow_override=self.allow_override,
                 help_routes=self.help_routes,
+                language=self.language,
             ),
         )
 

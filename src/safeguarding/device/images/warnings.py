@@ -1,7 +1,7 @@
 """What the child sees when an image is held back: the words and the choices as data
-(device/safety.py), for the app to render in its own style and language. They say plainly
-what happened, that it is not their fault, that they do not have to look or send, and where
-to get help.
+(device/safety.py; the words in the locale's language, device/wording.py), for the app to
+render in its own style. They say plainly what happened, that it is not their fault, that
+they do not have to look or send, and where to get help.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from safeguarding.device.safety import (
     ChoiceId,
     HelpRoute,
     SafetyWarning,
+    choices,
 )
+from safeguarding.device.wording import text
 
 __all__ = [
     "UK_HELP",
@@ -32,42 +34,39 @@ class Direction(StrEnum):
     OUTGOING = "outgoing"
 
 
+_CHOICES = {
+    "incoming": (
+        ChoiceId.DONT_VIEW,
+        ChoiceId.VIEW_ANYWAY,
+        ChoiceId.BLOCK_SENDER,
+        ChoiceId.REPORT,
+        ChoiceId.GET_HELP,
+    ),
+    "outgoing": (ChoiceId.DONT_SEND, ChoiceId.SEND_ANYWAY, ChoiceId.GET_HELP),
+}
+_PARAGRAPHS = {
+    "incoming": ("blurred", "not_your_fault"),
+    "outgoing": ("control", "not_your_fault"),
+}
+
+
 def warning_for(
-    direction: Direction, *, allow_override: bool, help_routes: tuple[HelpRoute, ...]
+    direction: Direction,
+    *,
+    allow_override: bool,
+    help_routes: tuple[HelpRoute, ...],
+    language: str = "en",
 ) -> SafetyWarning:
-    if direction is Direction.INCOMING:
-        choices = [
-            Choice(ChoiceId.DONT_VIEW, "Don't view"),
-            Choice(ChoiceId.VIEW_ANYWAY, "View image"),
-            Choice(ChoiceId.BLOCK_SENDER, "Block this person"),
-            Choice(ChoiceId.REPORT, "Report"),
-            Choice(ChoiceId.GET_HELP, "Get help"),
-        ]
-        warning = (
-            "incoming_nudity",
-            "This image may show nudity",
-            (
-                "We've blurred it. You don't have to look at it.",
-                "If someone sends you nudes or asks you for them, it's not your fault. You can "
-                "block them, report them, and talk to someone you trust.",
-            ),
-        )
-    else:
-        choices = [
-            Choice(ChoiceId.DONT_SEND, "Don't send"),
-            Choice(ChoiceId.SEND_ANYWAY, "Send anyway"),
-            Choice(ChoiceId.GET_HELP, "Get help"),
-        ]
-        warning = (
-            "outgoing_nudity",
-            "This image may show nudity",
-            (
-                "Once you send it, you can't control who sees it: it can be saved, shared or "
-                "used to pressure you.",
-                "If someone is asking or pressuring you to send it, it's not your fault, and "
-                "you can get help.",
-            ),
-        )
-    if not allow_override:
-        choices = [c for c in choices if c.id not in (ChoiceId.VIEW_ANYWAY, ChoiceId.SEND_ANYWAY)]
-    return SafetyWarning(*warning, tuple(choices), help_routes)
+    way = Direction(direction).value
+    ids = [
+        c
+        for c in _CHOICES[way]
+        if allow_override or c not in (ChoiceId.VIEW_ANYWAY, ChoiceId.SEND_ANYWAY)
+    ]
+    return SafetyWarning(
+        f"{way}_nudity",
+        text(language, f"{way}.title"),
+        tuple(text(language, f"{way}.{p}") for p in _PARAGRAPHS[way]),
+        choices(ids, language),
+        help_routes,
+    )
