@@ -13,6 +13,8 @@ from safeguarding.conversation.tables import ConversationRow
 from safeguarding.delivery.model import DeliveryStatus
 from safeguarding.delivery.tables import OutboxRow
 from safeguarding.engine import Engine
+from safeguarding.insights.counters import Outcome, Surface
+from safeguarding.insights.tables import MatchCountRow
 from safeguarding.reporting.model import ReportStatus
 from safeguarding.reporting.tables import ReportRow
 
@@ -22,6 +24,8 @@ STORED = [
     (select(OutboxRow.status).distinct(), DeliveryStatus),
     (select(ReportRow.status).distinct(), ReportStatus),
     (select(ConversationRow.tier).distinct(), Tier),
+    (select(MatchCountRow.surface).distinct(), Surface),
+    (select(MatchCountRow.outcome).distinct(), Outcome),
     (select(AuditEventRow.action).where(AuditEventRow.seq.is_not(None)).distinct(), Event),
 ]
 

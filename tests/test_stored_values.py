@@ -16,6 +16,7 @@ from safeguarding.conversation.state import Tier
 from safeguarding.delivery.model import DeliveryStatus
 from safeguarding.delivery.tables import OutboxRow
 from safeguarding.engine import Engine
+from safeguarding.insights.counters import Outcome, Surface
 from safeguarding.reporting.model import FINAL, ReportStatus
 from safeguarding.selfreport import Status as ReportedStatus
 from tests.stored import unknown_stored_values
@@ -30,6 +31,20 @@ PINNED: list[tuple[type[StrEnum], set[str]]] = [
         ReportedStatus,
         {"received", "in_review", "active", "upload_requested", "rejected", "held", "withdrawn"},
     ),
+    (
+        Surface,
+        {
+            "profile_photo",
+            "public_post",
+            "comment",
+            "story",
+            "message",
+            "live_stream",
+            "other",
+            "unspecified",
+        },
+    ),
+    (Outcome, {"no_match", "suppressed", "review", "block", "report"}),
     (
         Event,
         {

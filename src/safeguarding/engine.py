@@ -25,6 +25,7 @@ from safeguarding.cases import intake
 from safeguarding.cases.consequences import WEBHOOK, Consequences
 from safeguarding.cases.model import Subject
 from safeguarding.cases.previews import Previews
+from safeguarding.cases.records import to_case
 from safeguarding.cases.service import CaseService, Opened
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.cases.wellbeing import Wellbeing
@@ -50,6 +51,7 @@ from safeguarding.franking import FrankingService, KeyFile
 from safeguarding.franking.service import ContentMatch
 from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
 from safeguarding.imagery import Finding, NewImagery, detector_for
+from safeguarding.insights.counters import MatchCounters, Tally, surface_of
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
 from safeguarding.media.limits import MediaLimits
@@ -127,6 +129,8 @@ class Engine:
             snapshot_dir=Path(self.settings.index_dir) if self.settings.index_dir else None,
         )
         self.banks.on_change(self.matcher.mark_dirty)
+        #: what every match adds to the transparency counters (insights/counters.py)
+        self.counters = MatchCounters(self.db)
         self.exchanges = ExchangeService(
             self.db,
             vault,
@@ -268,17 +272,46 @@ class Engine:
     def hash_file(self, path: Path, *, dihedral: bool = False) -> ContentHashes:
         return hash_file(path, self.limits, dihedral=dihedral)
 
-    def match_hashes(self, hashes: ContentHashes) -> MatchResult:
-        return self.matcher.match(query_from_hashes(hashes))
+    # Every match below is counted (insights/counters.py). Given a `tally`, the counts are
+    # added to it for the caller to write once per request (`counters.record`); without one,
+    # each call writes its own. An item that opens a case is counted in the case's
+    # transaction instead, so a case is never without its count.
+    def match_hashes(
+        self, hashes: ContentHashes, *, surface: str | None = None, tally: Tally | None = None
+    ) -> MatchResult:
+        signals = query_from_hashes(hashes)
+        return self.match_signals(signals, surface=surface, tally=tally)
 
     def match_bytes(
-        self, data: bytes, *, source: str | None = None
+        self,
+        data: bytes,
+        *,
+        source: str | None = None,
+        surface: str | None = None,
+        tally: Tally | None = None,
     ) -> tuple[ContentHashes, MatchResult]:
         hashes = self.hash_bytes(data, source=source, dihedral=True)
-        return hashes, self.match_hashes(hashes)
+        return hashes, self.match_hashes(hashes, surface=surface, tally=tally)
 
-    def match_signals(self, signals: list[QuerySignal]) -> MatchResult:
-        return self.matcher.match(signals)
+    def match_signals(
+        self,
+        signals: list[QuerySignal],
+        *,
+        surface: str | None = None,
+        tally: Tally | None = None,
+    ) -> MatchResult:
+        """Match one item's signals; `surface`: the upload's, as the platform names it."""
+        result = self.matcher.match(signals)
+        counted = Tally()
+        counted.add(result, (s.type for s in signals), surface_of(surface))
+        self._settle(counted, tally)
+        return result
+
+    def _settle(self, counted: Tally, tally: Tally | None) -> None:
+        if tally is not None:
+            tally.merge(counted)
+        else:
+            self.counters.record(counted)
 
     def match_content(self, data: bytes) -> ContentMatch:
         """Hash and match content as an upload is (`match_bytes`), opening no case: its
@@ -312,13 +345,51 @@ class Engine:
         subject: Subject,
         upload: UploadInfo | None = None,
         every_hash: list[dict[str, str | None]] | None = None,
+        *,
+        counted: Tally | None = None,
     ) -> Opened | None:
         """Open (or join) the case a match asks for; None when nothing matched. `upload`:
         the platform's metadata about this upload, kept with the evidence's samples;
         `every_hash`: all hashes of the content (ContentHashes.every_hash), kept with the
-        evidence so a false positive puts every view of it on the do-not-match list."""
+        evidence so a false positive puts every view of it on the do-not-match list;
+        `counted`: the match's counts, written in the case's transaction when it opens one
+        (and left to the caller when it returns None)."""
         request = intake.from_match(result, query, subject, upload, every_hash)
-        return self.cases.open(request, "system") if request else None
+        if request is None:
+            return None
+        with self.db.write() as session:
+            row, created = self.cases.open_in(session, request, "system")
+            session.flush()
+            opened = Opened(to_case(row), created)
+            if counted is not None:
+                self.counters.write(session, counted)  # last: its rows' locks held briefly
+        return opened
+
+    def match_and_open(
+        self,
+        signals: list[QuerySignal],
+        subject: Subject | None,
+        upload: UploadInfo | None = None,
+        *,
+        query: dict[str, str] | None = None,
+        every_hash: list[dict[str, str | None]] | None = None,
+        tally: Tally | None = None,
+    ) -> tuple[MatchResult, Opened | None]:
+        """Match one item and, with a subject, open (or join) its case: the item's counts go
+        with the case when one opens, else to `tally` (or a write of their own)."""
+        counted = Tally()
+        surface = upload.surface if upload else None
+        result = self.match_signals(signals, surface=surface, tally=counted)
+        opened = None
+        if subject is not None and result.matched:
+            if query is None:
+                query = intake.evidence_query((s.type, s.value) for s in signals)
+            opened = self.open_match_case(
+                result, query, subject, upload, every_hash, counted=counted
+            )
+        if opened is None:
+            self._settle(counted, tally)
+        return result, opened
 
     def match_upload(
         self,
@@ -328,17 +399,24 @@ class Engine:
         content_id: str | None = None,
         account_id: str | None = None,
         upload: UploadInfo | None = None,
+        tally: Tally | None = None,
     ) -> tuple[ContentHashes, MatchResult, Opened | None]:
         """Hash and match an upload; a match opens (or joins) its review case. Only then is
         the file hashed again with its centre crops, for the evidence (a few ms, paid on
         matches only). Uploads without a content id are known by `sha256:<hex>`."""
-        hashes, result = self.match_bytes(data, source=source)
-        if not result.matched:
-            return hashes, result, None
-        every = hash_bytes(data, self.limits, source=source, dihedral=True, crops=True)
-        query = hashes.primary()
-        subject = Subject(content_id or f"sha256:{query['sha256']}", account_id)
-        opened = self.open_match_case(result, query, subject, upload, every.every_hash())
+        counted = Tally()
+        surface = upload.surface if upload else None
+        hashes, result = self.match_bytes(data, source=source, surface=surface, tally=counted)
+        opened = None
+        if result.matched:
+            every = hash_bytes(data, self.limits, source=source, dihedral=True, crops=True)
+            query = hashes.primary()
+            subject = Subject(content_id or f"sha256:{query['sha256']}", account_id)
+            opened = self.open_match_case(
+                result, query, subject, upload, every.every_hash(), counted=counted
+            )
+        if opened is None:
+            self._settle(counted, tally)
         return hashes, result, opened
 
     def write_checkpoint(self) -> Checkpoint | None:

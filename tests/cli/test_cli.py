@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,9 @@ from PIL import Image, ImageOps
 from typer.testing import CliRunner
 
 from safeguarding.cli.main import app
+from safeguarding.config import Settings
 from safeguarding.demo import generated_image
+from safeguarding.engine import Engine
 from tests.conftest import PDQ_DATA, require_shared
 
 runner = CliRunner()
@@ -216,3 +219,24 @@ def test_serve_on_a_busy_port_says_how_to_pick_another(sqlite_url: str) -> None:
         code, _, err = run(sqlite_url, "serve", "--host", "127.0.0.1", "--port", str(port))
     assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err
     assert f"--port {port + 1}" in err
+
+
+def test_match_counts_what_it_scanned_by_surface(sqlite_url: str, tmp_path: Path) -> None:
+    files = [str(write(tmp_path / f"{i}.jpg", generated_image(i))) for i in (1, 2)]
+    assert run(sqlite_url, "match", "--surface", "message", "--workers", "1", *files)[0] == 0
+    assert run(sqlite_url, "match", "--content-id", "post-1", files[0])[0] == 0
+    code, _, err = run(sqlite_url, "match", "--content-id", "p", "--surface", "a\tb", files[0])
+    assert code == 2 and "surface" in err
+    engine = Engine(Settings(database_url=sqlite_url))
+    try:
+        with engine.db.read() as session:
+            rows = {
+                (surface, outcome): total
+                for bank, kind, surface, outcome, total in engine.counters.totals(
+                    session, datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+                )
+                if bank == kind == "*"
+            }
+    finally:
+        engine.close()
+    assert rows == {("message", "no_match"): 2, ("unspecified", "no_match"): 1}

@@ -12,8 +12,15 @@ from safeguarding.cases.intake import MAX_REASON_CHARS
 from safeguarding.cases.uploads import FIELDS as UPLOAD_FIELDS
 from safeguarding.cases.uploads import MAX_SCREEN_NAME_CHARS, MAX_SURFACE_CHARS, UploadInfo
 from safeguarding.inputs import MAX_ID_CHARS
+from safeguarding.insights.counters import Surface
 
 MAX_BATCH = 1000
+SURFACE_HELP = (
+    "Where it was posted. Counted for transparency reports as one of "
+    + ", ".join(s.value for s in Surface if s not in (Surface.OTHER, Surface.UNSPECIFIED))
+    + " (any other value counts as other, none as unspecified); kept as given with the "
+    "case's evidence for reports to authorities."
+)
 
 
 class SignalIn(BaseModel):
@@ -49,7 +56,8 @@ class UploadFieldsIn(BaseModel):
     surface: str | None = Field(
         None,
         max_length=MAX_SURFACE_CHARS,
-        description="Where it was posted, e.g. profile_photo, public_post, message.",
+        description=SURFACE_HELP,
+        examples=["public_post"],
     )
 
     def upload(self) -> UploadInfo:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -12,6 +14,7 @@ import typer
 from pydantic import ValidationError
 
 from safeguarding import __version__
+from safeguarding.cases.uploads import UploadInfo
 from safeguarding.cli import (
     bank,
     conversation,
@@ -41,7 +44,9 @@ from safeguarding.cli.common import (
 )
 from safeguarding.cli.files import expand_paths, hash_many
 from safeguarding.config import Settings
+from safeguarding.engine import Engine
 from safeguarding.hashing.hasher import read_regular_file
+from safeguarding.insights.counters import Surface, Tally
 from safeguarding.media.limits import MediaLimits
 
 app = typer.Typer(
@@ -176,6 +181,14 @@ def match(
             "otherwise ignored: the exit status says only whether something matched.",
         ),
     ] = False,
+    surface: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the files were posted, counted for transparency reports: "
+            + ", ".join(Surface)
+            + " (default: unspecified)."
+        ),
+    ] = None,
 ) -> None:
     """Match files or directories against every enabled bank. With --content-id or
     --account-id (one file), a match opens or joins a review case as the API does.
@@ -184,9 +197,9 @@ def match(
     nothing matched, 3 something matched and some files could not be read (with
     --skip-unreadable: 0 or 1 only)."""
     if content_id is not None or account_id is not None:
-        _match_one_upload(ctx, paths, json, content_id, account_id)
+        _match_one_upload(ctx, paths, json, content_id, account_id, surface)
     matched = failed = False
-    with engine(ctx) as e:
+    with engine(ctx) as e, _counting(e) as tally:
         e.matcher.load()
         files = expand_paths(paths)
         for path, hashes, message in hash_many(files, e.limits, workers or e.settings.hash_workers):
@@ -196,7 +209,7 @@ def match(
                     print_json({"path": str(path), "error": message})
                 error(str(message))
                 continue
-            result = e.match_hashes(hashes)
+            result = e.match_hashes(hashes, surface=surface, tally=tally)
             matched = matched or result.matched
             if json:
                 print_json({"path": str(path), **result.as_dict()})
@@ -220,12 +233,23 @@ def match(
     )
 
 
+@contextmanager
+def _counting(e: Engine) -> Iterator[Tally]:
+    """A scan's match counts, written once at its end (or when it stops)."""
+    tally = Tally()
+    try:
+        yield tally
+    finally:
+        e.counters.record(tally)
+
+
 def _match_one_upload(
     ctx: typer.Context,
     paths: list[Path],
     json: bool,
     content_id: str | None,
     account_id: str | None,
+    surface: str | None,
 ) -> NoReturn:
     files = expand_paths(paths)
     if len(files) != 1:
@@ -238,7 +262,11 @@ def _match_one_upload(
         except OSError as exc:
             fail(f"{path}: {exc.strerror or exc}")
         _, result, opened = e.match_upload(
-            data, source=str(path), content_id=content_id, account_id=account_id
+            data,
+            source=str(path),
+            content_id=content_id,
+            account_id=account_id,
+            upload=UploadInfo.parse(surface=surface),
         )
         case = opened.as_dict() if opened else None
         if json:

@@ -11,8 +11,12 @@
     export       JSON and CSV of an attribution
     charts       the attribution chart (the plot extra)
 
-The platform transparency report (issue 18 part 1) will sit beside these as its own modules
-and share figures and intervals."""
+For the platform transparency report (issue 18 part 1):
+
+    counters     match counts per minute, bank, signal type, surface and outcome, upserted
+                 with each match (their table: tables.py)
+
+The report itself will sit beside these and share figures and intervals."""
 
 from safeguarding.insights.attribution import Attribution
 from safeguarding.insights.keywordset import KeywordSet, load_keyword_set

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,35 @@ class Database:
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, class_=StoreSession, expire_on_commit=False)
+        self._wal_holder: sqlite3.Connection | None = None
+        self._holding = threading.Lock()
+
+    def _hold_wal(self) -> None:
+        """Keep one idle SQLite connection open while this Database is in use. Each session
+        gets a connection of its own (NullPool), and when the last connection to a WAL
+        database closes, SQLite checkpoints the log into the file and syncs it: about 30 ms
+        on every write that happened to be alone (docs/benchmarks.md, the match counters).
+        With this one open, commits only append to the log and SQLite checkpoints it every
+        1,000 pages; `dispose` closes it, which checkpoints the rest. Opened read-write
+        without create, after the database is known to exist."""
+        if self._wal_holder is not None or self.path is None:
+            return
+        with self._holding:
+            if self._wal_holder is not None:
+                return
+            try:
+                holder = sqlite3.connect(
+                    f"file:{self.path}?mode=rw", uri=True, check_same_thread=False
+                )
+            except sqlite3.Error:
+                return  # an optimisation only: the write itself reports a missing file
+            try:
+                # a connection joins the log (and counts as open) on its first read
+                holder.execute("SELECT count(*) FROM sqlite_master").fetchall()
+            except sqlite3.Error:
+                holder.close()
+                return
+            self._wal_holder = holder
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -79,6 +109,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction committed on success and rolled back on any error."""
+        self._hold_wal()
         with self._sessions() as session:
             session.connection(execution_options={_IMMEDIATE: True})
             try:
@@ -146,6 +177,10 @@ class Database:
         return True
 
     def dispose(self) -> None:
+        with self._holding:
+            if self._wal_holder is not None:
+                self._wal_holder.close()
+                self._wal_holder = None
         self.engine.dispose()
 
 

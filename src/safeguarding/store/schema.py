@@ -14,6 +14,7 @@ from safeguarding.conversation import tables as _conversation
 from safeguarding.delivery import tables as _delivery
 from safeguarding.exchanges import tables as _exchanges
 from safeguarding.feeds import tables as _feeds
+from safeguarding.insights import tables as _insights
 from safeguarding.reporting import tables as _reporting
 from safeguarding.selfreport import tables as _selfreport
 from safeguarding.store import instance as _instance
@@ -28,6 +29,7 @@ OWNERS = (
     _delivery,
     _exchanges,
     _feeds,
+    _insights,
     _reporting,
     _selfreport,
     _instance,

@@ -9,14 +9,20 @@ from starlette.concurrency import run_in_threadpool
 
 from safeguarding.api.deps import EngineDep, KeyFirstRoute, MatchKey
 from safeguarding.api.routes.cases import case_ref
-from safeguarding.api.schemas import MAX_BATCH, FileResults, MatchSignalsIn, SignalsResults
-from safeguarding.cases.intake import evidence_query
+from safeguarding.api.schemas import (
+    MAX_BATCH,
+    SURFACE_HELP,
+    FileResults,
+    MatchSignalsIn,
+    SignalsResults,
+)
 from safeguarding.cases.model import Subject
 from safeguarding.cases.uploads import UploadInfo
 from safeguarding.engine import Engine
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.registry import validate_signal
 from safeguarding.inputs import MAX_ID_CHARS
+from safeguarding.insights.counters import Tally
 from safeguarding.matching.matcher import QuerySignal
 from safeguarding.shells import error_body, status_for
 
@@ -58,9 +64,15 @@ def _match_upload(
     content_id: str | None,
     account_id: str | None,
     upload: UploadInfo,
+    tally: Tally,
 ) -> dict[str, Any]:
     hashes, result, opened = engine.match_upload(
-        data, source=name, content_id=content_id, account_id=account_id, upload=upload
+        data,
+        source=name,
+        content_id=content_id,
+        account_id=account_id,
+        upload=upload,
+        tally=tally,
     )
     out = {"hashes": hashes.as_dict(), **result.as_dict()}
     if opened:
@@ -89,10 +101,7 @@ async def match_upload(
     uploaded_at: Annotated[
         str | None, Form(description="When you received the upload: ISO 8601 with a UTC offset.")
     ] = None,
-    surface: Annotated[
-        str | None,
-        Form(description="Where it was posted, e.g. profile_photo, public_post, message."),
-    ] = None,
+    surface: Annotated[str | None, Form(description=SURFACE_HELP)] = None,
 ) -> dict[str, Any]:
     """Hash uploads and match them (all 8 rotations and flips) against every enabled bank.
     A match opens (or joins) a review case, by the matched banks' policies. The optional
@@ -107,9 +116,16 @@ async def match_upload(
     if account_id is not None:
         Subject(account_id=account_id)
     names = iter(ids or [None] * len(file))
-    return await _each(
-        file, lambda data, name: _match_upload(engine, data, name, next(names), account_id, upload)
-    )
+    tally = Tally()  # the request's counts, written once (items that open a case: with it)
+    try:
+        return await _each(
+            file,
+            lambda data, name: _match_upload(
+                engine, data, name, next(names), account_id, upload, tally
+            ),
+        )
+    finally:
+        await run_in_threadpool(engine.counters.record, tally)
 
 
 def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
@@ -122,18 +138,20 @@ def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
             signals.append(QuerySignal(kind, value, s.quality))
         checked.append((item, signals, item.upload()))
     results = []
-    for item, signals, upload in checked:
-        result = engine.match_signals(signals)
-        out = {"id": item.id, **result.as_dict()}
-        if item.id or item.account_id:
-            query = evidence_query((s.type, s.value) for s in signals)
+    tally = Tally()  # the request's counts, written once (items that open a case: with it)
+    try:
+        for item, signals, upload in checked:
+            subject = Subject(item.id, item.account_id) if item.id or item.account_id else None
             given = [{"type": s.type, "view": None, "value": s.value} for s in signals]
-            opened = engine.open_match_case(
-                result, query, Subject(item.id, item.account_id), upload, given
+            result, opened = engine.match_and_open(
+                signals, subject, upload, every_hash=given, tally=tally
             )
+            out = {"id": item.id, **result.as_dict()}
             if opened:
                 out["case"] = case_ref(opened)
-        results.append(out)
+            results.append(out)
+    finally:
+        engine.counters.record(tally)
     return {"results": results}
 
 
