@@ -331,6 +331,13 @@ class Settings(BaseSettings):
         None,
         description="Mark session cookies Secure (HTTPS only); default: on in production.",
     )
+    insights_min_cell: int = Field(
+        10,
+        ge=1,
+        description="Transparency reports withhold every count from 1 to one less than "
+        "this, and the counts that would give one back from the totals (complementary "
+        "suppression); times based on fewer cases are withheld too (docs/insights.md).",
+    )
     preview_retention_days: int = Field(
         30,
         ge=0,

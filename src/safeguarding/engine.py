@@ -5,7 +5,7 @@ what the API, the pages and the CLI are built on: every service is an attribute 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +36,7 @@ from safeguarding.conversation.service import ConversationService
 from safeguarding.delivery.outbox import Delivery, Outbox
 from safeguarding.delivery.webhooks import WebhookSender
 from safeguarding.delivery.worker import Periodic, Worker
-from safeguarding.errors import MediaError
+from safeguarding.errors import InvalidInputError, MediaError
 from safeguarding.exchanges.feedback import CHANNEL as FEEDBACK_CHANNEL
 from safeguarding.exchanges.feedback import ExchangeFeedback
 from safeguarding.exchanges.fetcher import Fetcher
@@ -51,6 +51,7 @@ from safeguarding.franking import FrankingService, KeyFile
 from safeguarding.franking.service import ContentMatch
 from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
 from safeguarding.imagery import Finding, NewImagery, detector_for
+from safeguarding.insights import transparency
 from safeguarding.insights.counters import MatchCounters, Tally, surface_of
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
@@ -60,6 +61,7 @@ from safeguarding.reporting.document import Reporter
 from safeguarding.reporting.service import REPORT_CHANNEL, ReportService
 from safeguarding.selfreport import SelfReports, poisoning
 from safeguarding.store.db import Database
+from safeguarding.store.periods import Period
 
 if TYPE_CHECKING:
     from safeguarding.device.images import NudityDetector
@@ -418,6 +420,23 @@ class Engine:
         if opened is None:
             self._settle(counted, tally)
         return hashes, result, opened
+
+    def transparency(
+        self, start: datetime, end: datetime, *, by: Period = Period.ALL
+    ) -> transparency.Report:
+        """The transparency report for [start, end) (insights/transparency.py), counts under
+        `insights_min_cell` withheld."""
+        if end <= start:
+            raise InvalidInputError("to", "must be after the start of the report")
+        with self.db.read() as session:
+            return transparency.build(
+                session,
+                self.counters,
+                start,
+                end,
+                by=by,
+                min_cell=self.settings.insights_min_cell,
+            )
 
     def write_checkpoint(self) -> Checkpoint | None:
         """Append a signed checkpoint of the audit chain's head (when configured)."""

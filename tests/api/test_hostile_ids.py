@@ -455,6 +455,9 @@ def _probes(case_id: int, preview_id: int, csrf: str) -> list[Probe]:
         ),
         Probe("POST /settings", "/settings", {"data": {**form, "blur": NUL}}),
         Probe("POST /settings", "/settings", {"data": {**form, "reblur_seconds": "١٢"}}),
+        Probe("GET /insights", "/insights?from=a%00b"),
+        Probe("GET /insights", "/insights?to=2026-01-01%00&by=a%00b"),
+        Probe("GET /insights", f"/insights?from={'9' * 10}"),
         Probe("GET /reports/{report_id}", f"/reports/{BIG}"),
         Probe("POST /reports/{report_id}/approve", f"/reports/{BIG}/approve", {"data": form}),
         Probe(

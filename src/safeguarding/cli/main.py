@@ -27,6 +27,7 @@ from safeguarding.cli import (
     keys,
     response,
     scan,
+    transparency,  # noqa: F401 (registers `insights report` on the insights commands)
 )
 from safeguarding.cli.common import (
     EXIT_ERROR,

@@ -15,8 +15,9 @@ For the platform transparency report (issue 18 part 1):
 
     counters     match counts per minute, bank, signal type, surface and outcome, upserted
                  with each match (their table: tables.py)
-
-The report itself will sit beside these and share figures and intervals."""
+    transparency the report: tables from the packages' counts modules, times, rates
+    suppression  small counts withheld, with the counts that would give them back
+    report_files the report as JSON, CSV or HTML"""
 
 from safeguarding.insights.attribution import Attribution
 from safeguarding.insights.keywordset import KeywordSet, load_keyword_set

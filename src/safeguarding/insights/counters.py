@@ -36,6 +36,7 @@ from safeguarding.matching.result import MatchResult
 from safeguarding.reporting.ncmec import CHAT_SURFACES
 from safeguarding.store.db import Database
 from safeguarding.store.models import utcnow
+from safeguarding.store.periods import Period, dialect_of, period_of
 
 #: the bank or signal type of a row that counts across all of them
 ALL = "*"
@@ -199,6 +200,21 @@ class MatchCounters:
         )
         for bank, kind, surface, outcome, total in session.execute(query):
             yield bank, kind, surface, outcome, int(total)
+
+    def summed(
+        self, session: Session, start: datetime, end: datetime, by: Period
+    ) -> dict[tuple[str, str, str, str, str], int]:
+        """(period, bank, signal_type, surface, outcome) -> items, summed in SQL over
+        [start, end) (a minute belongs to the period it starts in)."""
+        row = MatchCountRow
+        period = period_of(dialect_of(session), row.minute, by)
+        keys = (period, row.bank, row.signal_type, row.surface, row.outcome)
+        query = (
+            select(*keys, func.sum(row.total))
+            .where(row.minute >= _utc(start), row.minute < _utc(end))
+            .group_by(*keys)
+        )
+        return {(p, b, t, s, o): int(n) for p, b, t, s, o, n in session.execute(query)}
 
     def stored_rows(self, session: Session) -> int:
         """How many counter rows the table holds (what the bound above limits)."""
