@@ -105,27 +105,35 @@ class Disclosure:
             hide.add(self._complement(min(recoverable, key=repr), hide))
 
     def recoverable(self, hide: Iterable[Key]) -> list[Key]:
-        """The hidden keys whose value follows from the shown ones."""
-        hidden = sorted(set(hide), key=repr)
-        column = {k: i for i, k in enumerate(hidden)}
-        rows = []
+        """The hidden keys whose value follows from the shown ones. The equations are
+        restricted to the hidden keys and split into independent groups (keys linked by an
+        equation), each decomposed on its own: a report's hidden counts fall into many small
+        groups, and one large decomposition would cost far more."""
+        hidden = set(hide)
+        rows: list[dict[Key, float]] = []
         for total, parts in self.equations:
-            row = np.zeros(len(hidden))
-            for key, sign in [(total, -1.0)] + [(p, 1.0) for p in parts]:
-                if key in column:
-                    row[column[key]] += sign
-            if row.any():
+            row: dict[Key, float] = {}
+            for key, sign in [(total, -1.0), *((p, 1.0) for p in parts)]:
+                if key in hidden:
+                    row[key] = row.get(key, 0.0) + sign
+            row = {k: v for k, v in row.items() if v}
+            if row:
                 rows.append(row)
-        if not rows:
-            return []
-        _, singular, vt = np.linalg.svd(np.array(rows))
-        rank = int((singular > _TOLERANCE).sum())
-        null = vt[rank:]
-        # a hidden zero that can be computed tells nothing (only zeros follow from the
-        # equations' shape alone, so with everything hidden nothing is recoverable)
-        return [
-            k for k in hidden if self.values[k] != 0 and np.all(np.abs(null[:, column[k]]) < 1e-7)
-        ]
+        found: list[Key] = []
+        for keys, group in _groups(rows):
+            column = {k: i for i, k in enumerate(keys)}
+            matrix = np.zeros((len(group), len(keys)))
+            for i, row in enumerate(group):
+                for key, value in row.items():
+                    matrix[i, column[key]] = value
+            _, singular, vt = np.linalg.svd(matrix)
+            null = vt[int((singular > _TOLERANCE).sum()) :]
+            # a hidden zero that can be computed tells nothing (only zeros follow from the
+            # equations' shape alone, so with everything hidden nothing is recoverable)
+            found += [
+                k for k in keys if self.values[k] != 0 and np.all(np.abs(null[:, column[k]]) < 1e-7)
+            ]
+        return sorted(found, key=repr)
 
     def _complement(self, key: Key, hide: set[Key]) -> Key:
         """The count to hide next so that `key` stops being recoverable: the first, in
@@ -157,3 +165,28 @@ class Disclosure:
     def _preference(self, key: Key) -> tuple[bool, bool, int, str]:
         value = self.values[key]
         return (key in self.totals, value == 0, value, repr(key))
+
+
+def _groups(rows: list[dict[Key, float]]) -> list[tuple[list[Key], list[dict[Key, float]]]]:
+    """The rows split into groups that share no key (union-find over their keys)."""
+    parent: dict[Key, Key] = {}
+
+    def root(key: Key) -> Key:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for row in rows:
+        first, *rest = row
+        top = root(first)  # a row of one key is a group too
+        for key in rest:
+            parent[root(key)] = top
+            top = root(first)
+    keys: dict[Key, list[Key]] = {}
+    for key in parent:
+        keys.setdefault(root(key), []).append(key)
+    grouped: dict[Key, list[dict[Key, float]]] = {}
+    for row in rows:
+        grouped.setdefault(root(next(iter(row))), []).append(row)
+    return [(sorted(keys[r], key=repr), grouped[r]) for r in grouped]
