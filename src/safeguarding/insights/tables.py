@@ -1,4 +1,4 @@
-"""The table the insights package owns (migration 0018): match counters, one row per
+"""The table the insights package owns (migration 0019): match counters, one row per
 minute, bank, signal type, surface and outcome. Only `insights/` reads or writes it. Names
 are persistent: change them only by migration."""
 

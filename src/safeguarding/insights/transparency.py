@@ -28,9 +28,6 @@ from safeguarding.reporting.model import ReportStatus
 from safeguarding.selfreport import counts as selfreport_counts
 from safeguarding.store.periods import Period, utc
 
-#: the self-report route counted beside the case kinds, as the issue lists them
-SELF_REPORT = "self_report"
-
 
 @dataclass(frozen=True)
 class Table:
@@ -229,11 +226,10 @@ def _matching(builder: _Builder, summed: dict[tuple[str, str, str, str, str], in
 
 
 def _cases(builder: _Builder, session: Session, start: datetime, end: datetime, by: Period) -> None:
+    # a self-report opens a case of its own kind for the hotline: its submissions are
+    # counted there, once (two copies of one count could be hidden in one, shown in the other)
     opened = case_counts.opened(session, start, end, by)
-    for (period, what), n in selfreport_counts.activity(session, start, end, by).items():
-        if what == "submitted":
-            opened[(period, SELF_REPORT)] = n
-    kinds = _order({k for _, k in opened}, [*CaseKind, SELF_REPORT])
+    kinds = _order({k for _, k in opened}, list(CaseKind))
     builder.table(
         "cases",
         "Cases opened, per period and kind (self-reports: submissions)",
@@ -289,8 +285,7 @@ def _cases(builder: _Builder, session: Session, start: datetime, end: datetime, 
         sorted({c for _, c in alerts}),
         alerts,
     )
-    # submissions are the cases table's self_report column: shown once, so that hiding
-    # one copy cannot leave the other showing
+    # submissions are the cases table's self_report column
     withdrawn = {
         (p, what): n
         for (p, what), n in selfreport_counts.activity(session, start, end, by).items()
