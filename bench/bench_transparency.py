@@ -180,10 +180,10 @@ def database(args: argparse.Namespace) -> Iterator[str]:
         return
     if args.postgres:
         from sqlalchemy import create_engine, text
-        from tests.conftest import _start_cluster
+        from tests.conftest import start_cluster
 
-        cluster = _start_cluster()
-        server = next(cluster)
+        cluster = start_cluster()
+        server = next(cluster).url
         admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text("CREATE DATABASE bench"))

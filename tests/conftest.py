@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,28 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_cluster() -> Iterator[str]:
+@dataclass(frozen=True)
+class Cluster:
+    """A throw-away PostgreSQL server: its URL (no database name), and stop/start for the
+    tests of a server that goes away under the service (tests/store/test_unavailable.py)."""
+
+    url: str
+    ctl: list[str]  # pg_ctl with its data folder (run as the postgres user under root)
+    log: Path
+    options: str
+
+    def stop(self) -> None:
+        subprocess.run([*self.ctl, "-m", "fast", "-w", "stop"], check=True, capture_output=True)
+
+    def start(self) -> None:
+        subprocess.run(
+            [*self.ctl, "-l", str(self.log), "-o", self.options, "-w", "start"],
+            check=True,
+            capture_output=True,
+        )
+
+
+def start_cluster() -> Iterator[Cluster]:
     binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not binaries:
         message = "PostgreSQL binaries not found (run scripts/install-system-deps)"
@@ -63,7 +85,6 @@ def _start_cluster() -> Iterator[str]:
         os.chown(workdir, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
-    log = workdir / "log"
     subprocess.run(
         [
             *prefix,
@@ -85,29 +106,17 @@ def _start_cluster() -> Iterator[str]:
         f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
-    subprocess.run(
-        [
-            *prefix,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(datadir),
-            "-l",
-            str(log),
-            "-o",
-            options,
-            "-w",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
+    cluster = Cluster(
+        f"postgresql+psycopg://postgres@127.0.0.1:{port}",
+        [*prefix, str(bindir / "pg_ctl"), "-D", str(datadir)],
+        workdir / "log",
+        options,
     )
+    cluster.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        yield cluster
     finally:
-        subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
-            capture_output=True,
-        )
+        subprocess.run([*cluster.ctl, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -118,7 +127,8 @@ def postgres_server() -> Iterator[str]:
     if given:
         yield given.rstrip("/")
         return
-    yield from _start_cluster()
+    for cluster in start_cluster():
+        yield cluster.url
 
 
 @pytest.fixture(scope="session")

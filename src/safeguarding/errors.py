@@ -22,6 +22,8 @@
     │                              (reporting.clients.RejectedError: refused for good)
     ├── DatabaseNotReadyError      no database, or not at this version's schema: names
     │                              `safeguarding db upgrade`, the command that fixes it
+    ├── DatabaseUnavailableError   the database server cannot be reached now (restarting,
+    │                              network cut): retry; nothing of the request was applied
     ├── NotFoundError              unknown bank, entry or key
     ├── ConflictError              already exists, or changed by someone else meanwhile
     ├── AuthError                  missing or wrong credentials
@@ -150,6 +152,12 @@ class KeywordSetError(InsightsError):
 class DatabaseNotReadyError(SafeguardingError):
     """The database is missing, cannot be opened, or is at another schema. Only
     `safeguarding db upgrade` (and `serve --demo`) create or migrate one."""
+
+
+class DatabaseUnavailableError(SafeguardingError):
+    """The PostgreSQL server cannot be reached, or closed the connection (a restart, a
+    failover, a network cut). The transaction was rolled back; the same request can be
+    sent again, and the pool reconnects once the server answers."""
 
 
 class NotFoundError(SafeguardingError):

@@ -18,7 +18,7 @@ from safeguarding import __version__, api, web
 from safeguarding.api.body_limit import BodyLimitMiddleware, BodyTooLarge, too_large
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
-from safeguarding.errors import RateLimitedError, SafeguardingError
+from safeguarding.errors import DatabaseUnavailableError, RateLimitedError, SafeguardingError
 from safeguarding.shells import error_body, status_for
 
 DESCRIPTION = (
@@ -90,6 +90,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, RateLimitedError):
         headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, DatabaseUnavailableError):
+        headers = {"Retry-After": "1"}  # a restart or failover: worth asking again soon
     return JSONResponse({"error": error_body(exc)}, status_code=status, headers=headers)
 
 

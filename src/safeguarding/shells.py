@@ -18,6 +18,7 @@ from safeguarding.errors import (
     ConversationFormatError,
     ConversationLimitError,
     CorruptMediaError,
+    DatabaseUnavailableError,
     ExchangeError,
     ForbiddenError,
     FrankingError,
@@ -51,6 +52,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (ImportFormatError, 422),
     (MissingDependencyError, 501),
     (ExchangeError, 502),
+    (DatabaseUnavailableError, 503),
     (SafeguardingError, 400),
 ]
 

@@ -21,15 +21,29 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from safeguarding.errors import DatabaseNotReadyError, InvalidInputError
+from safeguarding.errors import DatabaseNotReadyError, DatabaseUnavailableError, InvalidInputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 UPGRADE_HINT = "run `safeguarding db upgrade` (with the same --db) to create or migrate it"
 _IMMEDIATE = "safeguarding_immediate"
+#: SQLSTATEs that mean "the server is not there now", not "this statement is wrong": a
+#: connection exception (class 08) and a server shutting down or starting (57P01-57P03)
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _server_unavailable(exc: DBAPIError) -> bool:
+    """A PostgreSQL error that says the server went away or cannot be reached (psycopg
+    gives no SQLSTATE when the connection itself failed)."""
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is None:
+        return type(exc.orig).__name__ in ("OperationalError", "InterfaceError")
+    return str(state).startswith(_UNAVAILABLE_STATES)
 
 
 class StoreSession(Session):
@@ -103,14 +117,14 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._sessions() as session:
+        with self._unavailable_as_error(), self._sessions() as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction committed on success and rolled back on any error."""
         self._hold_wal()
-        with self._sessions() as session:
+        with self._unavailable_as_error(), self._sessions() as session:
             session.connection(execution_options={_IMMEDIATE: True})
             try:
                 yield session
@@ -118,6 +132,20 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def _unavailable_as_error(self) -> Iterator[None]:
+        """A PostgreSQL server that is restarting or unreachable is DatabaseUnavailableError
+        (a 503 the caller may retry), not a driver error and a 500; the pool's pre-ping
+        reconnects once it answers again, so the process never needs a restart."""
+        try:
+            yield
+        except DBAPIError as exc:
+            if self.dialect == "postgresql" and _server_unavailable(exc):
+                raise DatabaseUnavailableError(
+                    f"the database server at {self.shown} cannot be reached now: retry"
+                ) from exc
+            raise
 
     def upgrade(self) -> None:
         """Create the database (an SQLite file) or apply every migration up to this
