@@ -103,6 +103,7 @@ PINNED: list[tuple[type[StrEnum], set[str]]] = [
             "selfreport.upload_requested",
             "selfreport.reject",
             "selfreport.hold",
+            "selfreport.purge",
         },
     ),
 ]

@@ -282,11 +282,54 @@ class Settings(BaseSettings):
         pattern=r"^\+?[0-9][0-9 ]{1,19}$",
         description="The emergency number the portal gives for danger now.",
     )
+    self_report_adult_name: str = Field(
+        "StopNCII",
+        min_length=1,
+        max_length=80,
+        description="The service the portal sends people who were 18 or older in the "
+        "picture to (it hashes adults' intimate images on their device).",
+    )
+    self_report_adult_url: str = Field(
+        "https://stopncii.org/",
+        pattern=r'^https://[^\s"<>]{4,300}$',
+        description="Its website (https).",
+    )
+    self_report_adult_helpline_name: str = Field(
+        "the Revenge Porn Helpline",
+        max_length=80,
+        description="A helpline for adults whose intimate images were shared, named on the "
+        "same page (empty: none named).",
+    )
+    self_report_adult_helpline_url: str = Field(
+        "https://revengepornhelpline.org.uk/",
+        pattern=r'^(https://[^\s"<>]{4,300})?$',
+        description="Its website (https; empty with an empty name).",
+    )
+    self_report_online_report_name: str = Field(
+        "the Internet Watch Foundation",
+        min_length=1,
+        max_length=80,
+        description="Where the portal tells someone who saw another young person's picture "
+        "online to report it.",
+    )
+    self_report_online_report_url: str = Field(
+        "https://report.iwf.org.uk/",
+        pattern=r'^https://[^\s"<>]{4,300}$',
+        description="Its reporting page (https).",
+    )
     self_report_upload_url: str = Field(
         "",
         description="The hotline's upload route for grading, linked from a self-report's "
         "status page when the hotline asks for it (empty: the page says to contact the "
         "hotline).",
+    )
+    self_report_retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="A closed self-report (withdrawn, or not taken further) keeps its hashes "
+        "this many days after closing, then the worker deletes them (`safeguarding cases "
+        "purge` too), keeping only the case number, status and dates.",
     )
     self_report_max_files: int = Field(
         20, ge=1, le=100, description="Most files one self-report may list."

@@ -59,7 +59,7 @@ from safeguarding.media.limits import MediaLimits
 from safeguarding.reporting.clients import CyberTiplineClient, NcaClient
 from safeguarding.reporting.document import Reporter
 from safeguarding.reporting.service import REPORT_CHANNEL, ReportService
-from safeguarding.selfreport import SelfReports, poisoning
+from safeguarding.selfreport import SelfReports, poisoning, provenance, retention
 from safeguarding.store.db import Database
 from safeguarding.store.periods import Period
 
@@ -216,8 +216,14 @@ class Engine:
                 preserve_for=timedelta(days=s.evidence_preservation_days),
                 confirmed_bank=s.confirmed_bank,
                 on_verdict=self.exchange_feedback.on_verdict,
+                on_blocked=self.exchange_feedback.on_blocked,
                 # the hotline's decisions on self-reports (selfreport/hotline.py)
                 on_self_report=lambda *decided: self.self_reports.hotline.decided(*decided),
+                # a self-reported hash stays its owner's to withdraw: never confirmed here
+                self_reported=lambda session, matches: provenance.only_self_reported(
+                    session, self.banks.store, matches
+                ),
+                kept_out=provenance.KEPT_OUT,
             ),
             upload_retention=timedelta(days=s.preview_retention_days),
             lease_idle=timedelta(minutes=s.review_lease_minutes),
@@ -444,8 +450,9 @@ class Engine:
             return self.audit.checkpoint(session)
 
     def worker(self) -> Worker:
-        """The background worker: the outbox, the audit checkpoint when configured, and the
-        self-report poisoning check when the portal is on."""
+        """The background worker: the outbox, the audit checkpoint when configured, the
+        self-report poisoning check when the portal is on, and closed self-reports'
+        retention."""
         s = self.settings
         jobs = (
             [Periodic("audit checkpoint", s.audit_checkpoint_seconds, self.write_checkpoint)]
@@ -461,6 +468,12 @@ class Engine:
                     lambda: self.self_reports.check_spread(),
                 )
             )
+        # closed self-reports' hashes past their retention, whether the portal is on or not
+        jobs.append(
+            Periodic(
+                "self-report retention", retention.CHECK_SECONDS, lambda: self.self_reports.purge()
+            )
+        )
         return Worker(self.outbox, s.worker_interval_seconds, jobs)
 
     def exchange_worker(self) -> ExchangeWorker:

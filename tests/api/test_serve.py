@@ -67,6 +67,9 @@ def test_serve_demo_over_http(tmp_path: Path) -> None:
             banks = client.get("/v1/banks").json()
             # 20 pictures x (PDQ, two centre-crop PDQs, MD5, SHA-256)
             assert banks[0]["name"] == "demo" and banks[0]["entry_count"] == 100
+            # the portal's banks exist from the start, before any self-report
+            made = {b["name"]: (b["source"], b["entry_count"]) for b in banks}
+            assert made["self-report"] == made["self-report-approved"] == ("self_report", 0)
             hit = client.post("/v1/match", files={"file": ("x.jpg", generated_image(3))}).json()
             assert hit["results"][0]["matched"] is True
             miss = client.post("/v1/match", files={"file": ("y.jpg", generated_image(77))})

@@ -122,3 +122,17 @@ def test_a_lapsed_lease_puts_the_case_back_in_its_queue(engine: Engine, clock: C
     lease = engine.cases.start("matches", sam)
     assert lease is not None and lease.case_id == case_id
     assert lease.until == clock() + timedelta(minutes=15)
+
+
+def test_reviewers_and_seniors_never_see_self_reports_in_the_case_list(engine: Engine) -> None:
+    rita, sam, ada = users(engine)
+    hana = engine.users.create("hana", "a long hotline password", "hotline", "test")
+    match = _open(engine, CaseKind.MATCH, "m1")
+    report = _open(engine, CaseKind.SELF_REPORT, "self-report:1")
+    for user, seen in ((rita, {match}), (sam, {match}), (hana, {match, report}), (ada, None)):
+        page = engine.cases.queue(user=user)
+        expected = seen or {match, report}
+        assert {c.id for c in page.cases} == expected, user.role
+        # the counts leave them out too: nothing tells a reviewer self-reports exist
+        assert page.total == len(expected)
+        assert sum(page.by_status.values()) == len(expected)

@@ -34,6 +34,7 @@ from tests.selfreport.test_hotline import (
     values,
 )
 from tests.selfreport.test_service import PDQ
+from tests.web.test_portal import PAGES
 
 
 @pytest.fixture
@@ -175,21 +176,41 @@ def test_the_support_services_are_settings(sqlite_url: str) -> None:
             self_report_threats_name="ACCCE",
             self_report_threats_url="https://www.accce.gov.au/report",
             self_report_emergency_phone="000",
+            self_report_adult_name="eSafety",
+            self_report_adult_url="https://www.esafety.gov.au/report",
+            self_report_adult_helpline_name="",
+            self_report_adult_helpline_url="",
+            self_report_online_report_name="eSafety's reporting",
+            self_report_online_report_url="https://www.esafety.gov.au/report/forms",
         )
     )
     with TestClient(create_app(engine=engine)) as client:
-        for path in ("/report-remove", "/report-remove/status"):
+        for path in PAGES:
             page = client.get(path).text
             assert "Kids Helpline" in page and 'href="tel:1800551800"' in page
             assert 'href="https://kidshelpline.com.au/"' in page and ">kidshelpline.com.au<" in page
             assert 'href="https://www.accce.gov.au/report">ACCCE<' in page
-            assert 'href="tel:000">000<' in page and "Childline" not in page
+            assert 'href="tel:000">000<' in page
+            # nothing of the UK defaults is left on any page
+            for uk in ("Childline", "999", "StopNCII", "Revenge Porn", "Internet Watch"):
+                assert uk not in page, (path, uk)
+        adult = client.get("/report-remove/adult").text
+        assert "eSafety helps adults" in adult
+        assert 'href="https://www.esafety.gov.au/report">esafety.gov.au/report<' in adult
+        assert "can help too" not in adult  # no adult helpline named
+        other = client.get("/report-remove/someone-else").text
+        assert "eSafety&#39;s reporting" in other
+        assert 'href="https://www.esafety.gov.au/report/forms"' in other
     engine.close()
     for bad in (
         {"self_report_helpline_phone": "call us"},
         {"self_report_helpline_url": "http://plain.example"},
         {"self_report_threats_url": "javascript:alert(1)"},
         {"self_report_emergency_phone": ""},
+        {"self_report_adult_url": "http://stopncii.example"},
+        {"self_report_adult_name": ""},
+        {"self_report_adult_helpline_url": "javascript:alert(1)"},
+        {"self_report_online_report_url": "https://a b"},
     ):
         with pytest.raises(ValidationError):
             Settings(database_url=sqlite_url, **bad)  # type: ignore[arg-type]

@@ -309,3 +309,29 @@ def test_the_portal_counters_and_sign_in_limits_forget_only_their_own(engine: En
 def test_case_numbers_are_read_forgivingly() -> None:
     assert read_case_number(" k7qm 2xjd-9pfa-r3tz ") == "K7QM-2XJD-9PFA-R3TZ"
     assert read_case_number("K7QM2XJDOPFAR3TZ") == "K7QM-2XJD-0PFA-R3TZ"
+
+
+def test_the_banks_exist_before_any_report_and_the_feed_can_be_granted(engine: Engine) -> None:
+    engine.self_reports.prepare()
+    engine.self_reports.prepare()  # as every start does: nothing new
+    banks = {b.name: b for b in engine.banks.list_banks()}
+    made = {
+        name: (b.source, b.policy.action.value, b.enabled, b.entry_count)
+        for name, b in banks.items()
+    }
+    assert made == {
+        "self-report": ("self_report", "review", True, 0),
+        "self-report-approved": ("self_report", "block", True, 0),
+        "self-report-held": ("self_report", "review", False, 0),
+    }
+    key = engine.keys.create("platform-x", ["feeds:read"], "admin")
+    assert engine.feeds.grant(key.key.key_id, "self-report-approved", "admin").bank == (
+        "self-report-approved"
+    )
+    with engine.db.read() as session:
+        events = [e.action for e in engine.audit.recent(session)]
+    assert events.count("bank.create") == 3
+    # the first report uses them as they are
+    engine.self_reports.submit(body(1), "10.0.0.1")
+    assert engine.banks.get_bank("self-report").entry_count == 4
+    assert len(engine.banks.list_banks()) == 3

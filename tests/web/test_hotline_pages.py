@@ -32,12 +32,17 @@ def test_the_hotline_works_a_self_report_from_its_queue(
     assert '<dd id="status">Received</dd>' in received
     assert "Not found anywhere yet" in received
 
-    # a reviewer has no hotline queue and cannot open the case
-    csrf = sign_in(client, "rita")
-    assert 'action="/review/hotline"' not in client.get("/queue").text
-    assert client.post("/review/hotline", data={"csrf_token": csrf}).status_code == 403
-    assert client.get(f"/cases/{case_id.review_case}").status_code == 403
-    client.post("/logout", data={"csrf_token": csrf})
+    # a reviewer or a senior has no hotline queue, never sees the case listed in /queue
+    # (decided or closed ones neither: below), and cannot open it
+    for name in ("rita", "sam"):
+        csrf = sign_in(client, name)
+        listed = client.get("/queue").text
+        assert 'action="/review/hotline"' not in listed
+        assert f'href="/cases/{case_id.review_case}"' not in listed
+        assert "Self-report" not in listed
+        assert client.post("/review/hotline", data={"csrf_token": csrf}).status_code == 403
+        assert client.get(f"/cases/{case_id.review_case}").status_code == 403
+        client.post("/logout", data={"csrf_token": csrf})
 
     csrf = sign_in(client, "hana")
     queue = client.get("/queue").text
@@ -82,3 +87,8 @@ def test_the_hotline_works_a_self_report_from_its_queue(
     shown = web_engine.self_reports.status(receipt.case_number, receipt.pin, "10.1.1.1")
     assert shown.status is Status.ACTIVE
     assert '<dd id="status">Active</dd>' in _status_page(client, receipt.case_number, receipt.pin)
+    client.post("/logout", data={"csrf_token": csrf})
+    csrf = sign_in(client, "sam")
+    for tab in ("open", "decided", "closed"):
+        listed = client.get(f"/queue?show={tab}").text
+        assert f'href="/cases/{case_id.review_case}"' not in listed, tab

@@ -73,3 +73,4 @@ class Event(StrEnum):
     SELFREPORT_UPLOAD_REQUESTED = "selfreport.upload_requested"
     SELFREPORT_REJECT = "selfreport.reject"
     SELFREPORT_HOLD = "selfreport.hold"
+    SELFREPORT_PURGE = "selfreport.purge"

@@ -33,6 +33,12 @@ class BankSource(StrEnum):
     SELF_REPORT = "self_report"  # hashed in a person's own browser (docs/self-report.md)
 
 
+#: the label of an entry a feed of a `self_report` bank listed (exchanges/kinds/feed.py): a
+#: person's self-report, which stays under their control and so never enters the confirmed
+#: bank (selfreport/provenance.py). Stored: never rename.
+SELF_REPORTED = "self-report"
+
+
 class Action(StrEnum):
     """What a match against a bank asks for. Stored: never rename."""
 

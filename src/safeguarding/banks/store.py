@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, tuple_
+from sqlalchemy import delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -312,6 +312,27 @@ class BankStore:
                 for entry_id, digest in rows:
                     found[(signal_type, digests[digest])] = entry_id
         return found
+
+    def forget_removed_values(
+        self, session: Session, bank_names: Sequence[str], before: datetime
+    ) -> int:
+        """Clear the values the change log keeps of entries removed from these banks before
+        `before` (a feed's tombstones name them; indexes follow entry ids alone): how many
+        were cleared. A subscriber that had not fetched since misses those tombstones."""
+        ids = list(session.scalars(select(BankRow.id).where(BankRow.name.in_(bank_names))))
+        if not ids:
+            return 0
+        cleared = session.execute(
+            update(BankChangeRow)
+            .where(
+                BankChangeRow.op == "remove",
+                BankChangeRow.bank_id.in_(ids),
+                BankChangeRow.at < before,
+                BankChangeRow.value.is_not(None),
+            )
+            .values(value=None)
+        )
+        return int(cleared.rowcount)  # type: ignore[attr-defined]
 
     def remove_digests(
         self, session: Session, bank_name: str, digests: Sequence[tuple[str, str]]

@@ -30,6 +30,8 @@ from safeguarding.reporting.service import ReportService
 from safeguarding.store.models import utcnow
 
 WEBHOOK = "webhook"
+#: the policy actions that remove the upload at once, without review
+BLOCKING = ("block", "report")
 #: selfreport.hotline.Hotline.decided: (session, the case's id, decision, reason, user)
 SelfReportDecided = Callable[[Session, int, Decision, str, User], None]
 #: a self-report's verdicts, as the hotline queue words them (selfreport/hotline.py)
@@ -55,6 +57,13 @@ SELF_REPORT_FORESEEN: dict[Decision, list[str]] = {
 #: positive (False) match case matched: (session, case id, case version, entry ids,
 #: confirmed). The engine gives exchanges/feedback.py's, which sends the outcome upstream.
 OnVerdict = Callable[[Session, int, int, Sequence[int], bool], object]
+#: told, in the transaction that opens a match case, the bank entries whose policy blocked
+#: the upload without review: (session, case id, entry ids). The engine gives
+#: exchanges/feedback.py's, which counts them upstream as matched and removed.
+OnBlocked = Callable[[Session, int, Sequence[int]], object]
+#: whether a case's matches (its match evidence) are all of self-reported hashes, which
+#: never enter the confirmed bank (selfreport/provenance.py), and what to say instead
+SelfReported = Callable[[Session, Sequence[dict[str, Any]]], bool]
 
 
 class WebhookEvent(StrEnum):
@@ -107,13 +116,21 @@ class Consequences:
         preserve_for: timedelta,
         confirmed_bank: str,
         on_verdict: OnVerdict | None = None,
+        on_blocked: OnBlocked | None = None,
         on_self_report: SelfReportDecided | None = None,
+        self_reported: SelfReported | None = None,
+        kept_out: str = "",
     ) -> None:
         #: what a hotline decision on a self-report sets off (selfreport/hotline.py): set
         #: by the engine, as selfreport/ builds on cases/ and not the other way round
         self.on_self_report = on_self_report
+        self.self_reported = self_reported
+        #: said instead of the confirmed bank's line when `self_reported` holds ({bank}: the
+        #: confirmed bank's name)
+        self.kept_out = kept_out.format(bank=confirmed_bank)
         self.audit = audit
         self.on_verdict = on_verdict
+        self.on_blocked = on_blocked
         self.bank_store = bank_store
         self.reports = reports
         self.webhooks = webhooks
@@ -143,6 +160,15 @@ class Consequences:
     def on_open(self, session: Session, row: CaseRow, request: CaseRequest, created: bool) -> None:
         if request.kind is CaseKind.SELF_REPORT:
             return  # nothing on the platform to act on: the hotline decides first
+        blocked = [
+            e.data["entry"]
+            for e in request.evidence
+            if e.kind == "match"
+            and e.data.get("action") in BLOCKING
+            and isinstance(e.data.get("entry"), int)
+        ]
+        if blocked and self.on_blocked:
+            self.on_blocked(session, row.id, blocked)
         if request.immediate_actions:
             # once per piece of content: the same upload matching again (the platform
             # checking it twice, a bot re-posting it under the same id) asks for nothing new
@@ -194,12 +220,13 @@ class Consequences:
                 classification=row.classification,
             )
             self._preserve(session, row)
-            self._bank_confirmed(session, row, evidence, user)
+            if not self.keeps_out(session, evidence):
+                self._bank_confirmed(session, row, evidence, user)
             case = records.load(session, row.id)
             assert case is not None  # the row being decided, locked by the caller
             self.reports.draft(session, case, user)
         elif decision is Decision.FALSE_POSITIVE:
-            blocked = any(e.data.get("action") in ("block", "report") for e in evidence)
+            blocked = any(e.data.get("action") in BLOCKING for e in evidence)
             self._send(
                 session,
                 row,
@@ -226,7 +253,14 @@ class Consequences:
             actions.append("restrict_account")
         return actions
 
-    def foreseen(self, case: Case) -> dict[Decision, list[str]]:
+    def keeps_out(self, session: Session, evidence: Sequence[CaseEvidenceRow | Evidence]) -> bool:
+        """Whether a confirmation leaves the case's hashes out of the confirmed bank: every
+        list it matched holds them only as self-reports, which stay their owner's to
+        withdraw (docs/self-report.md)."""
+        matches = [e.data for e in evidence if e.kind == "match"]
+        return self.self_reported is not None and self.self_reported(session, matches)
+
+    def foreseen(self, session: Session, case: Case) -> dict[Decision, list[str]]:
         """What each verdict would set off, in plain words, as `on_decision` does it: shown
         beside the decision buttons so a reviewer knows before they choose."""
         if case.kind is CaseKind.SELF_REPORT:
@@ -244,7 +278,9 @@ class Consequences:
                 + "."
             )
         hashes = query_signals(case.evidence)
-        if hashes:
+        if hashes and self.keeps_out(session, case.evidence):
+            confirm.append(self.kept_out)
+        elif hashes:
             confirm.append(
                 f"Adds the file's {len(hashes)} hash{'es' if len(hashes) > 1 else ''}"
                 f" to the list {self.confirmed_bank!r}, so copies match from now on."
@@ -254,7 +290,7 @@ class Consequences:
             for a in self.reports.authorities
         ]
         confirm.append(f"Keeps the evidence for {self.preserve_for.days} days (preservation).")
-        blocked = any(e.data.get("action") in ("block", "report") for e in case.evidence)
+        blocked = any(e.data.get("action") in BLOCKING for e in case.evidence)
         if self.webhooks:
             wrong.append(
                 "Tells the platform "

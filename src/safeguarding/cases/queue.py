@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from safeguarding.cases.model import OPEN_STATUSES, Case, Priority, Status
+from safeguarding.cases.model import OPEN_STATUSES, Case, CaseKind, Priority, Status
 from safeguarding.cases.tables import CaseRow
 from safeguarding.errors import InvalidInputError
 
@@ -44,30 +44,32 @@ def read_page(
     statuses: tuple[Status, ...] = OPEN_STATUSES,
     page: int = 1,
     per_page: int = 50,
+    kinds: tuple[CaseKind, ...] = tuple(CaseKind),
 ) -> QueuePage:
-    """Most urgent first, then the nearest deadline."""
+    """Most urgent first, then the nearest deadline; only cases of `kinds`, counts too."""
     if not 1 <= page <= MAX_PAGE:
         raise InvalidInputError("page", f"must be 1 to {MAX_PAGE}")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInputError("per_page", f"must be 1 to {MAX_PER_PAGE}")
     shown = [s.value for s in statuses]
+    of_kinds = CaseRow.kind.in_([k.value for k in kinds])
     by_status = {
         Status(status): int(count)
         for status, count in session.execute(
-            select(CaseRow.status, func.count()).group_by(CaseRow.status)
+            select(CaseRow.status, func.count()).where(of_kinds).group_by(CaseRow.status)
         ).all()
     }
     by_priority = {
         Priority(priority): int(count)
         for priority, count in session.execute(
             select(CaseRow.priority, func.count())
-            .where(CaseRow.status.in_(shown))
+            .where(CaseRow.status.in_(shown), of_kinds)
             .group_by(CaseRow.priority)
         ).all()
     }
     rows = session.scalars(
         select(CaseRow)
-        .where(CaseRow.status.in_(shown))
+        .where(CaseRow.status.in_(shown), of_kinds)
         .order_by(CaseRow.priority, CaseRow.due_at, CaseRow.id)
         .offset((page - 1) * per_page)
         .limit(per_page)

@@ -98,6 +98,12 @@ def role_for(kind: CaseKind) -> Role:
     return of(kind, []).role
 
 
+def kinds_for(role: Role) -> tuple[CaseKind, ...]:
+    """The kinds of case a role may see in lists: self-reports only for the hotline (and
+    admins), never for reviewers and seniors."""
+    return tuple(k for k in CaseKind if role.at_least(role_for(k)))
+
+
 def for_role(role: Role) -> list[Queue]:
     return [q for q in QUEUES if role.at_least(q.role)]
 

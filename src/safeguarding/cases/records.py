@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from safeguarding.cases import evidence
@@ -138,6 +138,18 @@ def entry_matches(session: Session, entry_ids: Sequence[int]) -> list[EntryMatch
             for c, n, k, a, d in rows.all()
         ]
     return found
+
+
+def drop_evidence(session: Session, content_ids: Sequence[str]) -> int:
+    """Delete the evidence of every case about these content ids (its samples and accounts
+    go with it); the cases themselves, their decisions and audit trail stay. How many
+    evidence rows went."""
+    gone = 0
+    for start in range(0, len(content_ids), 1000):
+        cases = select(CaseRow.id).where(CaseRow.content_id.in_(content_ids[start : start + 1000]))
+        done = session.execute(delete(CaseEvidenceRow).where(CaseEvidenceRow.case_id.in_(cases)))
+        gone += int(done.rowcount)  # type: ignore[attr-defined]
+    return gone
 
 
 def evidence_kinds(session: Session, content_id: str) -> set[str]:

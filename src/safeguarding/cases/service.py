@@ -50,6 +50,8 @@ class Review:
     context: case_context.Context
     #: what each verdict would set off, in plain words
     foreseen: dict[Decision, list[str]]
+    #: why a confirmation leaves the hashes out of the confirmed bank ("": it does not)
+    kept_out: str = ""
 
 
 @dataclass(frozen=True)
@@ -217,11 +219,20 @@ class CaseService:
 
     # --- reading -----------------------------------------------------------------------
     def queue(
-        self, *, statuses: tuple[Status, ...] = OPEN_STATUSES, page: int = 1, per_page: int = 50
+        self,
+        *,
+        statuses: tuple[Status, ...] = OPEN_STATUSES,
+        page: int = 1,
+        per_page: int = 50,
+        user: User | None = None,
     ) -> QueuePage:
-        """A page of the queue, most urgent first, with its counts."""
+        """A page of the queue, most urgent first, with its counts; given a `user`, only the
+        kinds of case their role may open (no self-reports for reviewers and seniors)."""
+        kinds = named_queues.kinds_for(user.role) if user else tuple(CaseKind)
         with self.db.read() as session:
-            return read_page(session, to_case, statuses=statuses, page=page, per_page=per_page)
+            return read_page(
+                session, to_case, statuses=statuses, page=page, per_page=per_page, kinds=kinds
+            )
 
     def summaries(self, cases: list[Case]) -> dict[int, str]:
         """Each case of a queue page in one plain sentence (cases/explain.py)."""
@@ -261,7 +272,10 @@ class CaseService:
             self.leases.renew(session, case_id, user)
             self.audit.record(session, user.actor, Event.CASE_VIEW, f"case:{case_id}")
             found = case_context.gather(session, case, self.consequences.bank_store)
-        return Review(case, found, self.consequences.foreseen(case))
+            consequences = self.consequences
+            foreseen = consequences.foreseen(session, case)
+            kept_out = consequences.keeps_out(session, case.evidence)
+        return Review(case, found, foreseen, consequences.kept_out if kept_out else "")
 
     def _load(self, session: Session, case_id: int) -> Case:
         case = records.load(session, case_id)

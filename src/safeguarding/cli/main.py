@@ -336,6 +336,10 @@ def serve(
                     "review pages: sign in as 'admin' with the password shown on the "
                     f"first run (a new one: {RESET_HOW})"
                 )
+        if config.self_report_enabled:
+            # the portal's banks from the start: the approved one's feed can be granted
+            # before the first report
+            e.self_reports.prepare()
         if workers == 1:
             app_ = create_app(engine=e, worker=True)
             err.print(f"serving on http://{listen_host}:{listen_port} (docs at /docs)")

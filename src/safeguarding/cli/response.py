@@ -152,14 +152,17 @@ def keygen(
 def purge(ctx: typer.Context) -> None:
     """Delete previews, and clear upload metadata and franked reports' message texts, past
     the evidence retention period (`preview_retention_days`; cases under preservation keep
-    all three). Run it daily."""
+    all three), and closed self-reports' hashes past `self_report_retention_days`. Run it
+    daily (`serve`'s worker does the self-reports itself)."""
     with engine(ctx) as e:
         removed = e.previews.purge()
         cleared = e.cases.purge_uploads()
         texts = e.cases.purge_franked_texts()
+        evidence, values = e.self_reports.purge()
     out.print(
         f"removed {removed} previews, cleared upload metadata from {cleared} samples "
-        f"and message texts from {texts} franked reports"
+        f"and message texts from {texts} franked reports; deleted closed self-reports' "
+        f"hashes: {evidence} evidence rows, {values} change-log values"
     )
 
 

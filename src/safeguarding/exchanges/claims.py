@@ -99,6 +99,18 @@ class ClaimStore:
             )
         return found
 
+    def labels(self, session: Session, entry_ids: Sequence[int]) -> dict[int, list[list[str]]]:
+        """Per entry among `entry_ids` some exchange claims, each claim's labels."""
+        found: dict[int, list[list[str]]] = {}
+        for chunk in _chunks(entry_ids):
+            for entry_id, labels in session.execute(
+                select(ExchangeClaimRow.entry_id, ExchangeClaimRow.labels).where(
+                    ExchangeClaimRow.entry_id.in_(chunk)
+                )
+            ):
+                found.setdefault(entry_id, []).append(list(labels or []))
+        return found
+
     def count(self, session: Session, exchange_id: int) -> int:
         return (
             session.scalar(select(func.count()).where(ExchangeClaimRow.exchange_id == exchange_id))

@@ -2,6 +2,12 @@
 (confirmed, false positive) goes back to that exchange, as its kind allows (StopNCII's
 SubmitFeedback, a Safeguarding publisher's outcomes endpoint ...).
 
+A match an entry's bank blocked without review is fed back too, as `blocked` (matched and
+removed), to kinds whose upstream takes counts (`counts_blocks`: a Safeguarding publisher),
+when the case opens. Their reports are named per case, exchange and entry (`period`), so a
+reviewer's later verdict on the same match replaces the block's report upstream instead of
+counting the upload twice.
+
 `queue` runs in the transaction that records the decision and writes one outbox item per
 (exchange, entry) claim, so a crash cannot lose one: the decision and its feedback commit
 together or not at all. The outbox (delivery/outbox.py) then calls `deliver`, which sends
@@ -20,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguarding.banks.store import BankStore
-from safeguarding.delivery.outbox import Delivery, enqueue
+from safeguarding.delivery.outbox import Delivery, enqueue, sent_payloads
 from safeguarding.errors import NotFoundError
 from safeguarding.exchanges.fetcher import Fetcher
 from safeguarding.exchanges.kinds import KINDS, get_kind
@@ -49,9 +55,9 @@ class ExchangeFeedback:
         entry_ids: Sequence[int],
         verdict: Verdict,
     ) -> int:
-        """Write the feedback a decision owes (in the decision's transaction): one outbox
-        item per claim an exchange that takes feedback holds on these entries. Returns how
-        many."""
+        """Write the feedback a decision (or a block, `Verdict.BLOCKED`) owes, in its
+        transaction: one outbox item per claim an exchange that takes feedback holds on
+        these entries. Returns how many."""
         if not entry_ids:
             return 0
         claims = session.execute(
@@ -71,12 +77,21 @@ class ExchangeFeedback:
         if not claims:
             return 0
         entries = {e.id: e for e, _ in self.banks.entries_with_banks(session, entry_ids)}
+        blocked = verdict is Verdict.BLOCKED
+        sent = (
+            {(p.get("exchange"), p.get("value")) for p in sent_payloads(session, case_id, EVENT)}
+            if blocked
+            else set()
+        )
         queued = 0
         for entry_id, upstream_id, exchange_id, name, kind, options, credentials in claims:
             known = KINDS.get(kind)
             entry = entries.get(entry_id)
             if entry is None or known is None or not known.takes_feedback(options, credentials):
                 continue
+            if blocked and (not known.counts_blocks or (name, entry.value) in sent):
+                continue  # a person's verdict only; or the block was told already
+            counts = {"period": f"case-{case_id}-x{exchange_id}-e{entry_id}"}
             enqueue(
                 session,
                 CHANNEL,
@@ -88,8 +103,10 @@ class ExchangeFeedback:
                     "value": entry.value,
                     "upstream_id": upstream_id,
                     "verdict": verdict.value,
+                    **(counts if known.counts_blocks else {}),
                 },
-                f"case-{case_id}-v{version}-feedback-x{exchange_id}-e{entry_id}",
+                f"case-{case_id}-{'blocked' if blocked else f'v{version}'}"
+                f"-feedback-x{exchange_id}-e{entry_id}",
                 case_id=case_id,
             )
             queued += 1
@@ -106,6 +123,11 @@ class ExchangeFeedback:
         """`queue` as cases/consequences.py calls it (its OnVerdict)."""
         verdict = Verdict.CONFIRMED if confirmed else Verdict.FALSE_POSITIVE
         return self.queue(session, case_id, version, entry_ids, verdict)
+
+    def on_blocked(self, session: Session, case_id: int, entry_ids: Sequence[int]) -> int:
+        """`queue` for a match the entries' banks blocked without review, as
+        cases/consequences.py calls it when the case opens (its OnBlocked)."""
+        return self.queue(session, case_id, 0, entry_ids, Verdict.BLOCKED)
 
     def deliver(self, delivery: Delivery) -> None:
         """Send one outbox item upstream (the outbox retries it when this raises)."""
@@ -126,6 +148,6 @@ class ExchangeFeedback:
                 payload["value"],
                 payload.get("upstream_id"),
                 Verdict(payload["verdict"]),
-                delivery.idempotency_key,
+                str(payload.get("period") or delivery.idempotency_key),
             ),
         )

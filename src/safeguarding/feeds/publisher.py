@@ -7,9 +7,11 @@ in flight; a page stops before any missing id whose successor was logged less th
 GAP_SECONDS ago (the matcher's rule: a gap older than that was a rollback), so a subscriber
 never passes a change that is about to appear. SQLite writers are serialised: no gaps.
 
-A page: `{"format": 1, "feed", "publisher" (key fingerprint), "cursor", "next_cursor",
-"more", "changes": [{"op": "add"|"remove", "signal_type", "value", "id", "labels"}]}`. A
-removal names the value it removed (the log keeps it), so the subscriber can withdraw it.
+A page: `{"format": 1, "feed", "source" (the bank's), "publisher" (key fingerprint),
+"cursor", "next_cursor", "more", "changes": [{"op": "add"|"remove", "signal_type", "value",
+"id", "labels"}]}`. A removal names the value it removed (the log keeps it), so the
+subscriber can withdraw it. The source is the entries' provenance: a `self_report` feed's
+hashes are people's own reports, which a subscriber never copies into its confirmed bank.
 """
 
 from __future__ import annotations
@@ -219,6 +221,7 @@ class FeedService:
                 {
                     "format": FORMAT,
                     "feed": bank,
+                    "source": target.source,
                     "publisher": self.key.fingerprint,
                     "cursor": cursor,
                     "next_cursor": last,

@@ -22,7 +22,7 @@ from safeguarding.audit.log import AuditLog
 from safeguarding.banks.model import Action, BankSource, NewEntry
 from safeguarding.banks.policy import BankPolicy
 from safeguarding.banks.store import BankStore
-from safeguarding.errors import NotFoundError
+from safeguarding.errors import ConflictError, NotFoundError
 from safeguarding.selfreport.model import PENDING, Status
 from safeguarding.selfreport.store import SelfReportStore
 
@@ -50,8 +50,9 @@ class Lists:
         return None
 
     def ensure(self, session: Session) -> None:
-        """Each bank, made the first time it is needed (an operator may make them first,
-        to grant a feed before any report arrives: they are used as they are)."""
+        """Each bank, made when the server starts with the portal on (selfreport.service.
+        SelfReports.prepare), so a feed of the approved bank can be granted before any
+        report arrives; an operator's own banks of these names are used as they are."""
         made = [
             self._ensure(
                 session,
@@ -85,15 +86,19 @@ class Lists:
         except NotFoundError:
             pass
         policy = BankPolicy.of(action)
-        self.banks.create(
-            session,
-            name=name,
-            source=BankSource.SELF_REPORT,
-            policy=policy,
-            labels=[],
-            created_by=ACTOR,
-            description=description,
-        )
+        try:
+            self.banks.create(
+                session,
+                name=name,
+                source=BankSource.SELF_REPORT,
+                policy=policy,
+                labels=[],
+                created_by=ACTOR,
+                description=description,
+            )
+        except ConflictError:
+            return False  # another process starting at the same time made it
+
         self.audit.record(
             session,
             ACTOR,

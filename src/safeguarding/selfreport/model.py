@@ -61,6 +61,8 @@ class Status(StrEnum):
 PENDING = (Status.RECEIVED, Status.UPLOAD_REQUESTED)
 #: what the hotline may still decide
 DECIDABLE = (*PENDING, Status.HELD)
+#: closed: its hashes left every bank; kept `self_report_retention_days`, then purged
+CLOSED = (Status.REJECTED, Status.WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class CaseView:
     #: the hotline case the report is reviewed in (None: reported before the hotline queue)
     review_case: int | None = None
     reach: Reach = Reach()
+    #: closed, and its hashes deleted by the retention purge (selfreport/retention.py)
+    purged: bool = False
 
 
 def parse_submission(body: object, *, max_files: int) -> Submission:

@@ -17,13 +17,11 @@ from sqlalchemy.orm import Session
 
 from safeguarding.banks.store import BankStore, value_digest
 from safeguarding.cases import records
+from safeguarding.cases.consequences import BLOCKING
 from safeguarding.cases.model import Decision
 from safeguarding.errors import NotFoundError
 from safeguarding.feeds.outcomes import EntryOutcomes, OutcomeStore
 from safeguarding.selfreport.model import Reach
-
-#: the match evidence's policy actions that removed the upload at once
-REMOVING = ("block", "report")
 
 
 def matches_of(
@@ -47,7 +45,7 @@ def local(
     removed: set[int] = set()
     for match in matches_of(session, banks, bank_names, digests) if digests else []:
         seen[match.case_id] = max(seen.get(match.case_id, 0), match.occurrences)
-        if match.action in REMOVING or match.decision is Decision.CONFIRM:
+        if match.action in BLOCKING or match.decision is Decision.CONFIRM:
             removed.add(match.case_id)
     matched = sum(seen.values())
     return Reach(

@@ -31,11 +31,18 @@ from safeguarding.errors import AuthError, ConflictError, RateLimitedError
 from safeguarding.feeds.outcomes import OutcomeStore
 from safeguarding.matching.matcher import QuerySignal
 from safeguarding.matching.result import MatchResult
-from safeguarding.selfreport import codes, poisoning, reach
+from safeguarding.selfreport import codes, poisoning, reach, retention
 from safeguarding.selfreport.hotline import Hotline
 from safeguarding.selfreport.hotline import subject as hotline_subject
 from safeguarding.selfreport.lists import ACTOR, Lists
-from safeguarding.selfreport.model import CaseView, Receipt, Status, Submission, parse_submission
+from safeguarding.selfreport.model import (
+    CLOSED,
+    CaseView,
+    Receipt,
+    Status,
+    Submission,
+    parse_submission,
+)
 from safeguarding.selfreport.store import SelfReportStore
 from safeguarding.store.db import Database
 from safeguarding.store.models import utcnow
@@ -83,6 +90,7 @@ class SelfReports:
         self.spread_accounts = settings.self_report_spread_accounts
         self.spread_hours = settings.self_report_spread_hours
         self.global_guesses = settings.self_report_global_guesses
+        self.retention = timedelta(days=settings.self_report_retention_days)
         self.cases = cases
         self.match = match
         self.max_files = settings.self_report_max_files
@@ -101,6 +109,12 @@ class SelfReports:
         self._hasher = hasher or PasswordHasher()
         # verified against for unknown case numbers, so timing does not tell
         self._dummy = self._hasher.hash("00000000")
+
+    def prepare(self) -> None:
+        """The self-report banks, made if missing (`serve` starts with this when the portal
+        is on): the approved bank's feed can be granted before the first report."""
+        with self.db.write() as session:
+            self.lists.ensure(session)
 
     # --- submit ------------------------------------------------------------------------
     def submit(self, body: object, address: str) -> Receipt:
@@ -227,7 +241,15 @@ class SelfReports:
             reported_matched=matched,
             reported_removed=removed,
         )
-        return replace(view, status=status, reach=found)
+        closed = view.status in CLOSED
+        return replace(
+            view,
+            status=status,
+            reach=found,
+            purged=closed
+            and view.updated_at < self.clock() - self.retention
+            and retention.purged(session, view.case_id),
+        )
 
     def withdraw(self, case_number: object, pin: object, address: str) -> CaseView:
         """The case's hashes leave the bank at once (the index drops them on its next
@@ -253,6 +275,31 @@ class SelfReports:
             )
         self.on_change()
         return view
+
+    # --- retention ----------------------------------------------------------------------
+    def purge(self) -> tuple[int, int]:
+        """Delete the hashes of reports closed more than `self_report_retention_days` ago
+        (selfreport/retention.py; the worker runs it): (hotline evidence rows deleted,
+        change-log values cleared)."""
+        before = self.clock() - self.retention
+        with self.db.write() as session:
+            evidence, values = retention.purge(
+                session,
+                self.banks,
+                (self.lists.waiting, self.lists.approved, self.lists.held),
+                before,
+            )
+            if evidence or values:
+                self.audit.record(
+                    session,
+                    ACTOR,
+                    Event.SELFREPORT_PURGE,
+                    "",
+                    evidence=evidence,
+                    log_values=values,
+                    closed_before=before.isoformat(),
+                )
+        return evidence, values
 
     # --- the poisoning check ------------------------------------------------------------
     def check_spread(self) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from safeguarding.errors import ConflictError
-from safeguarding.selfreport.model import CaseView, Category, Status
+from safeguarding.selfreport.model import CLOSED, CaseView, Category, Status
 from safeguarding.selfreport.tables import SelfReportHashRow, SelfReportRow
 from safeguarding.store.models import as_utc
 
@@ -109,6 +109,19 @@ class SelfReportStore:
                 .order_by(SelfReportRow.id)
             )
         ]
+
+    def closed_before(self, session: Session, before: datetime) -> list[int]:
+        """The reports closed (rejected or withdrawn) before `before`, oldest first."""
+        return list(
+            session.scalars(
+                select(SelfReportRow.id)
+                .where(
+                    SelfReportRow.status.in_([s.value for s in CLOSED]),
+                    SelfReportRow.updated_at < before,
+                )
+                .order_by(SelfReportRow.id)
+            )
+        )
 
     def for_review_case(self, session: Session, review_case: int) -> CaseView | None:
         """The report a hotline case is about, locked for the decision."""

@@ -47,7 +47,9 @@ async def queue(
     engine = engine_of(request)
     show = show if show in TABS else "open"
     listed = await run_in_threadpool(
-        lambda: engine.cases.queue(statuses=TABS[show], page=page_number, per_page=per_page)
+        lambda: engine.cases.queue(
+            statuses=TABS[show], page=page_number, per_page=per_page, user=session.user
+        )
     )
     rounds = await run_in_threadpool(engine.cases.queues, session.user)
     plain = await run_in_threadpool(engine.cases.summaries, listed.cases)
@@ -97,7 +99,10 @@ def _case_page(
             "keyframe_regions": KEYFRAME_REGIONS,
             "context": reviewed.context,
             "foreseen": reviewed.foreseen,
+            "kept_out": reviewed.kept_out,
             "verdict_names": HOTLINE_VERDICTS if self_report else VERDICT_NAMES,
+            # the shortcuts as the hotline says them: no escalation, no preview to reveal
+            "hotline_keys": self_report,
             "tactic_label": explain.tactic_label,
             "round": current,
             "skipped": review.parse_skipped(request.query_params.get("skipped", ""))

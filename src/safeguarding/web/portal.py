@@ -42,7 +42,7 @@ WORDS = {
     Status.UPLOAD_REQUESTED.value: "The hotline needs to see the pictures to take this "
     "further. Only if you want to, send them through the hotline's own safe upload page.",
     Status.REJECTED.value: "The hotline checked your report and could not take it further, "
-    "so its codes are off our list. You can still talk to Childline about it.",
+    "so its codes are off our list. You can still talk to {helpline} about it.",
     Status.WITHDRAWN.value: "You withdrew this report. Its codes are off our list, and "
     "sites that use our list are told to stop blocking them.",
 }
@@ -58,6 +58,14 @@ class Support:
     threats: str
     threats_url: str
     emergency_phone: str
+    #: where adults in the picture go instead, and a helpline for them ("": none)
+    adult: str
+    adult_url: str
+    adult_helpline: str
+    adult_helpline_url: str
+    #: where to report someone else's picture seen online
+    online_report: str
+    online_report_url: str
 
     @classmethod
     def of(cls, settings: Settings) -> Support:
@@ -68,7 +76,18 @@ class Support:
             settings.self_report_threats_name,
             settings.self_report_threats_url,
             settings.self_report_emergency_phone,
+            settings.self_report_adult_name,
+            settings.self_report_adult_url,
+            settings.self_report_adult_helpline_name,
+            settings.self_report_adult_helpline_url,
+            settings.self_report_online_report_name,
+            settings.self_report_online_report_url,
         )
+
+    @staticmethod
+    def site(url: str) -> str:
+        """A link's text: the address as people say it (`childline.org.uk`)."""
+        return url.removeprefix("https://").removeprefix("www.").rstrip("/")
 
     @staticmethod
     def tel(number: str) -> str:
@@ -187,6 +206,7 @@ async def _owner(request: Request, case_number: str, pin: str, work: Any) -> HTM
             "pin": pin,
             "words": WORDS,
             "upload_url": engine_of(request).settings.self_report_upload_url,
+            "retention": engine_of(request).self_reports.retention,
         },
     )
 

@@ -59,6 +59,9 @@ class Verdict(StrEnum):
 
     CONFIRMED = "confirmed"
     FALSE_POSITIVE = "false_positive"
+    #: blocked by the bank's policy without review: counted as matched and removed, and
+    #: sent only to kinds whose upstream takes counts (`counts_blocks`)
+    BLOCKED = "blocked"
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,10 @@ class ExchangeKind(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     options: ClassVar[tuple[Option, ...]]
+    #: whether the upstream takes counts of matches and removals, so matches its entries
+    #: blocked without review are reported too (Verdict.BLOCKED); a verdict the upstream
+    #: reads as a person's (StopNCII's "Blocked") is sent only after review
+    counts_blocks: ClassVar[bool] = False
 
     @classmethod
     def option(cls, name: str) -> Option | None:

@@ -1,6 +1,8 @@
 """The `safeguarding` kind: another Safeguarding instance's signed feed of one bank
 (`GET /v1/feeds/{bank}/changes`), followed by its cursor, every page's Ed25519 signature
-checked against the publisher's pinned key."""
+checked against the publisher's pinned key. A page of a `self_report` bank labels each of
+its hashes `self-report` (banks.model.SELF_REPORTED), so they never enter the confirmed
+bank here (selfreport/provenance.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from safeguarding.banks.model import is_bank_name
+from safeguarding.banks.model import SELF_REPORTED, BankSource, is_bank_name
 from safeguarding.errors import ExchangeError, InvalidInputError
 from safeguarding.exchanges.http import check_status
 from safeguarding.exchanges.kinds.base import (
@@ -40,6 +42,7 @@ FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 class FeedExchange(ExchangeKind):
     name = "safeguarding"
     description = "another Safeguarding instance's signed feed of one of its banks"
+    counts_blocks = True
     options = (
         Option("url", "the publisher's base URL, e.g. https://hotline.example", required=True),
         Option("feed", "the publisher's bank name", required=True),
@@ -71,9 +74,10 @@ class FeedExchange(ExchangeKind):
     @classmethod
     def send_feedback(cls, source: Source, feedback: Feedback) -> None:
         """The publisher's outcomes endpoint, one report per outcome named by its key (the
-        publisher replaces a report it already has: a retry counts once)."""
+        publisher replaces a report it already has: a retry counts once, and a reviewer's
+        verdict on a match blocked without review replaces the block's report)."""
         base = source.options["url"].rstrip("/")
-        confirmed = feedback.verdict is Verdict.CONFIRMED
+        wrong = feedback.verdict is Verdict.FALSE_POSITIVE
         answer = source.http.post_json(
             f"{base}/v1/feeds/{source.options['feed']}/outcomes",
             {
@@ -83,8 +87,8 @@ class FeedExchange(ExchangeKind):
                         "signal_type": feedback.signal_type,
                         "value": feedback.value,
                         "matched": 1,
-                        "removed": int(confirmed),
-                        "false_positive": int(not confirmed),
+                        "removed": int(not wrong),
+                        "false_positive": int(wrong),
                     }
                 ],
             },
@@ -111,8 +115,10 @@ class FeedExchange(ExchangeKind):
             pinned = _verified(answer.headers, answer.body, pinned, source.exchange)
             page = _parse(answer.body, source.options["feed"], cursor, source.exchange)
             cursor = page["next_cursor"]
+            extra = (SELF_REPORTED,) if page.get("source") == BankSource.SELF_REPORT else ()
             yield Page(
-                [_update(c) for c in page["changes"]], {"cursor": cursor, "fingerprint": pinned}
+                [_update(c, extra) for c in page["changes"]],
+                {"cursor": cursor, "fingerprint": pinned},
             )
             if not page["more"]:
                 return
@@ -183,6 +189,8 @@ def _parse(body: bytes, feed: str, cursor: int, exchange: str) -> dict[str, Any]
         raise bad("next_cursor")
     if not isinstance(more, bool) or not isinstance(changes, list):
         raise bad("more or changes")
+    if not isinstance(page.get("source", ""), str):
+        raise bad("source")
     for change in changes:
         if (
             not isinstance(change, dict)
@@ -196,11 +204,11 @@ def _parse(body: bytes, feed: str, cursor: int, exchange: str) -> dict[str, Any]
     return page
 
 
-def _update(change: dict[str, Any]) -> Update:
+def _update(change: dict[str, Any], extra: tuple[str, ...]) -> Update:
     return Update(
         change["signal_type"],
         change["value"],
         change.get("id"),
-        tuple(change.get("labels", [])),
+        (*change.get("labels", []), *extra),
         change["op"] == "remove",
     )

@@ -1,0 +1,126 @@
+"""A match an exchange's entry blocked without review is fed back upstream, on SQLite and
+PostgreSQL: to a Safeguarding publisher as matched and removed, once per case, and replaced
+by the reviewer's verdict if one follows (the upload counts once); StopNCII, whose
+"Blocked" means a person looked, hears nothing until a reviewer decides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from safeguarding.banks.policy import BankPolicy
+from safeguarding.cases.model import Subject
+from safeguarding.engine import Engine
+from safeguarding.exchanges.feedback import CHANNEL
+from safeguarding.feeds.signing import FeedKey
+from safeguarding.matching.matcher import QuerySignal
+from safeguarding.server import create_app
+from tests.exchanges.test_feedback import KEYS, PDQS, _engine
+from tests.fakes.stopncii import FakeStopNcii
+
+
+@pytest.fixture
+def instance(db_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """Publisher (`shared`, turned off here) and subscriber (`mirror`, policy block) in one
+    database, as in test_feedback.py."""
+    FeedKey.generate(tmp_path / "feed.pem")
+    engine = _engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
+    engine.banks.create_bank("shared", "hotline")
+    engine.banks.update_bank("shared", "hotline", enabled=False)
+    engine.banks.create_bank("mirror", "platform", policy=BankPolicy.of("block"))
+    engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS], "hotline")
+    with TestClient(create_app(engine=engine)) as client:
+
+        def forward(request: httpx.Request) -> httpx.Response:
+            answer = client.request(
+                request.method,
+                request.url.path,
+                params=dict(request.url.params),
+                headers=dict(request.headers),
+                content=request.read(),
+            )
+            headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
+            return httpx.Response(
+                answer.status_code, stream=httpx.ByteStream(answer.content), headers=headers
+            )
+
+        engine.fetcher.client = httpx.Client(transport=httpx.MockTransport(forward))
+        created = engine.keys.create("platform-x", ["feeds:read"], "hotline-admin")
+        engine.feeds.grant(created.key.key_id, "shared", "hotline-admin")
+        engine.exchanges.add(
+            "hotline",
+            "safeguarding",
+            "mirror",
+            {"url": "http://testserver", "feed": "shared", "token": created.token},
+            "alice",
+        )
+        engine.fetcher.fetch("hotline")
+        yield engine
+    engine.close()
+
+
+def _blocked(engine: Engine, value: str, content: str) -> int:
+    engine.matcher.refresh()
+    result = engine.match_signals([QuerySignal("pdq", value, 100)])
+    assert result.action is not None and result.action.value == "block"
+    opened = engine.open_match_case(result, {"pdq": value}, Subject(content))
+    assert opened is not None
+    return opened.case.id
+
+
+def _counts(engine: Engine) -> dict[str, tuple[int, int, int]]:
+    return {
+        o.value: (o.matched, o.removed, o.false_positive)
+        for o in engine.feeds.entry_outcomes("shared")
+    }
+
+
+def _items(engine: Engine) -> int:
+    return sum(1 for i in engine.outbox.items() if i.channel == CHANNEL)
+
+
+def test_a_block_without_review_counts_upstream_once(instance: Engine) -> None:
+    engine = instance
+    first = _blocked(engine, PDQS[0], "post-1")
+    _blocked(engine, PDQS[0], "post-1")  # the same upload again: nothing new to tell
+    second = _blocked(engine, PDQS[1], "post-2")
+    assert _items(engine) == 2
+    assert engine.outbox.run_once(CHANNEL) == 2
+    assert _counts(engine) == {PDQS[0]: (1, 1, 0), PDQS[1]: (1, 1, 0)}
+
+    # a reviewer's verdict afterwards replaces the block's report: still one upload each
+    rita = next(u for u in engine.users.list() if u.username == "rita")
+    for case_id, decision in ((first, "confirm"), (second, "false_positive")):
+        case = engine.cases.get(case_id)
+        engine.cases.decide(case_id, rita, decision, "checked", version=case.version)
+    assert engine.outbox.run_once(CHANNEL) == 2
+    assert _counts(engine) == {PDQS[0]: (1, 1, 0), PDQS[1]: (1, 0, 1)}
+
+
+def test_stopncii_hears_of_a_block_only_after_review(db_url: str) -> None:
+    fake = FakeStopNcii()
+    fake.put("ImagePDQ", PDQS[0], ["case-0"])
+    engine = _engine(db_url)
+    try:
+        engine.fetcher.client = httpx.Client(transport=fake.transport())
+        engine.banks.create_bank("ncii", "test", policy=BankPolicy.of("block"))
+        engine.exchanges.add(
+            "stopncii",
+            "stopncii",
+            "ncii",
+            {"url": "https://stopncii.test/v1", **KEYS, "feedback_key": "feedback-key"},
+            "admin",
+        )
+        engine.fetcher.fetch("stopncii")
+        case_id = _blocked(engine, PDQS[0], "post-1")
+        assert _items(engine) == 0
+        rita = next(u for u in engine.users.list() if u.username == "rita")
+        case = engine.cases.get(case_id)
+        engine.cases.decide(case_id, rita, "confirm", "checked", version=case.version)
+        assert _items(engine) == 1
+    finally:
+        engine.close()
