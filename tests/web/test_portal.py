@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -16,6 +17,7 @@ from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.selfreport import SelfReports
 from safeguarding.server import create_app
+from safeguarding.store.models import utcnow
 
 PAGES = [
     "/report-remove",
@@ -127,6 +129,16 @@ def test_a_submission_and_the_owners_forms(portal: TestClient) -> None:
     done = portal.post("/report-remove/withdraw", data={**receipt, "confirm": "yes"})
     assert done.status_code == 200 and "You withdrew this report" in done.text
     assert "Withdraw my report" not in done.text
+    assert "We delete our last copy of them by" in done.text
+
+    # past the retention the purge deletes its hashes, and the page says so
+    engine = portal.app.state.engine  # type: ignore[attr-defined]
+    later = utcnow() + timedelta(days=engine.settings.self_report_retention_days + 1)
+    engine.self_reports.clock = lambda: later
+    assert engine.self_reports.purge()[0] > 0
+    closed = portal.post("/report-remove/status", data=receipt).text
+    assert '<dd id="status">Withdrawn</dd>' in closed and 'id="closed"' in closed
+    assert "Deleted. We keep only your case number, its status and dates" in closed
 
 
 def test_guessing_is_refused_with_retry_after(portal: TestClient) -> None:
