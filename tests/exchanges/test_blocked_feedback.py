@@ -101,6 +101,17 @@ def test_a_block_without_review_counts_upstream_once(instance: Engine) -> None:
     assert _counts(engine) == {PDQS[0]: (1, 1, 0), PDQS[1]: (1, 0, 1)}
 
 
+def test_a_verdict_written_before_the_block_was_sent_wins(instance: Engine) -> None:
+    engine = instance
+    case_id = _blocked(engine, PDQS[2], "post-3")
+    rita = next(u for u in engine.users.list() if u.username == "rita")
+    case = engine.cases.get(case_id)
+    engine.cases.decide(case_id, rita, "false_positive", "benign", version=case.version)
+    # both wait (the publisher was down, say); the block's report must not undo the verdict
+    assert engine.outbox.run_once(CHANNEL) == 2
+    assert _counts(engine) == {PDQS[2]: (1, 0, 1)}
+
+
 def test_stopncii_hears_of_a_block_only_after_review(db_url: str) -> None:
     fake = FakeStopNcii()
     fake.put("ImagePDQ", PDQS[0], ["case-0"])

@@ -6,7 +6,8 @@ A match an entry's bank blocked without review is fed back too, as `blocked` (ma
 removed), to kinds whose upstream takes counts (`counts_blocks`: a Safeguarding publisher),
 when the case opens. Their reports are named per case, exchange and entry (`period`), so a
 reviewer's later verdict on the same match replaces the block's report upstream instead of
-counting the upload twice.
+counting the upload twice; a block's report still waiting when the verdict is written is
+dropped, so a late retry never undoes the verdict.
 
 `queue` runs in the transaction that records the decision and writes one outbox item per
 (exchange, entry) claim, so a crash cannot lose one: the decision and its feedback commit
@@ -124,6 +125,18 @@ class ExchangeFeedback:
         verdict = Verdict.CONFIRMED if confirmed else Verdict.FALSE_POSITIVE
         return self.queue(session, case_id, version, entry_ids, verdict)
 
+    def _superseded(self, delivery: Delivery) -> bool:
+        """A block's report whose case a reviewer has decided since: the verdict, under the
+        same period, says it all (sent after it, the block's would undo a false positive)."""
+        payload = delivery.payload
+        if payload.get("verdict") != Verdict.BLOCKED or delivery.case_id is None:
+            return False
+        with self.exchanges.db.read() as session:
+            return any(
+                p.get("period") == payload.get("period") and p.get("verdict") != Verdict.BLOCKED
+                for p in sent_payloads(session, delivery.case_id, EVENT)
+            )
+
     def on_blocked(self, session: Session, case_id: int, entry_ids: Sequence[int]) -> int:
         """`queue` for a match the entries' banks blocked without review, as
         cases/consequences.py calls it when the case opens (its OnBlocked)."""
@@ -132,6 +145,9 @@ class ExchangeFeedback:
     def deliver(self, delivery: Delivery) -> None:
         """Send one outbox item upstream (the outbox retries it when this raises)."""
         payload = delivery.payload
+        if self._superseded(delivery):
+            log.info("blocked outcome %s dropped: a reviewer's verdict replaces it", delivery.id)
+            return
         try:
             exchange = self.exchanges.get(str(payload["exchange"]))
         except NotFoundError:
