@@ -79,7 +79,11 @@ class PageApplier:
         listed: dict[tuple[str, str], Update] = {}
         dropped: dict[tuple[str, str], Update] = {}
         skipped = 0
+        by_id: list[str] = []
         for update in page.updates:
+            if update.by_upstream_id:
+                by_id.append(_upstream_id(update.upstream_id, target.exchange) or "")
+                continue
             converted = _convert(update, target.exchange)
             if converted is None:
                 skipped += 1
@@ -92,6 +96,9 @@ class PageApplier:
         if dropped:
             ids = list(self.banks.entry_ids(session, target.bank, list(dropped)).values())
             self.claims.withdraw(session, target.exchange_id, ids)
+            removed += self.drop_unclaimed(session, target, ids)
+        if by_id:  # after this page's adds: an entry listed, then deleted, is deleted
+            ids = self.claims.withdraw_upstream(session, target.exchange_id, by_id)
             removed += self.drop_unclaimed(session, target, ids)
         if page.sweep_before is not None:
             before = datetime.fromisoformat(page.sweep_before)

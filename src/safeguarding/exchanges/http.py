@@ -137,6 +137,25 @@ class BoundedHttp:
             data = b"".join(body)
             return Answer(response.status_code, dict(response.headers), data)
 
+    def send(
+        self,
+        method: str,
+        url: str,
+        content: bytes,
+        content_type: str,
+        *,
+        exchange: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> Answer:
+        """`method` (POST, PUT) with a body (feedback upstream, a login); the whole answer,
+        its body capped."""
+        sent = {**(headers or {}), "Content-Type": content_type}
+        with self._stream(url, sent, {}, exchange, method=method, content=content) as (
+            response,
+            answer,
+        ):
+            return Answer(response.status_code, dict(response.headers), b"".join(answer))
+
     def post_json(
         self,
         url: str,
@@ -145,14 +164,11 @@ class BoundedHttp:
         exchange: str,
         headers: Mapping[str, str] | None = None,
     ) -> Answer:
-        """POST `body` as JSON (feedback upstream); the whole answer, its body capped."""
-        sent = {**(headers or {}), "Content-Type": "application/json"}
+        """POST `body` as JSON; the whole answer, its body capped."""
         content = json.dumps(body, separators=(",", ":")).encode()
-        with self._stream(url, sent, {}, exchange, method="POST", content=content) as (
-            response,
-            answer,
-        ):
-            return Answer(response.status_code, dict(response.headers), b"".join(answer))
+        return self.send(
+            "POST", url, content, "application/json", exchange=exchange, headers=headers
+        )
 
     def download(
         self, url: str, sink: IO[bytes], *, exchange: str, headers: Mapping[str, str] | None = None

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -67,7 +68,11 @@ class ExchangeClaimRow(Base):
     claims it any more (and it came from an exchange in the first place)."""
 
     __tablename__ = "exchange_claims"
-    __table_args__ = (UniqueConstraint("exchange_id", "entry_id", name="uq_claim"),)
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "entry_id", name="uq_claim"),
+        # a tombstone naming an upstream entry (NCMEC deletes by id) finds its claims
+        Index("ix_claim_upstream", "exchange_id", "upstream_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))

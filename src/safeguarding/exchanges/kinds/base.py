@@ -42,6 +42,16 @@ class Update:
     labels: tuple[str, ...] = ()
     removed: bool = False
 
+    @classmethod
+    def withdrawn(cls, upstream_id: str) -> Update:
+        """A tombstone naming the upstream's entry, not a hash (NCMEC deletes an entry by
+        its id): every claim this exchange holds under that id is withdrawn."""
+        return cls("", "", upstream_id, removed=True)
+
+    @property
+    def by_upstream_id(self) -> bool:
+        return self.removed and not self.value and self.upstream_id is not None
+
 
 @dataclass(frozen=True)
 class Page:
