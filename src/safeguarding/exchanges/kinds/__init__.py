@@ -6,9 +6,14 @@ from safeguarding.errors import InvalidInputError
 from safeguarding.exchanges.kinds.base import ExchangeKind, Option
 from safeguarding.exchanges.kinds.feed import FeedExchange
 from safeguarding.exchanges.kinds.file import FileExchange
+from safeguarding.exchanges.kinds.ncmec import Ncmec
 from safeguarding.exchanges.kinds.stopncii import StopNcii
+from safeguarding.exchanges.kinds.tat import Tat
+from safeguarding.exchanges.kinds.threatexchange import ThreatExchange
 
-KINDS: dict[str, type[ExchangeKind]] = {k.name: k for k in (FileExchange, FeedExchange, StopNcii)}
+KINDS: dict[str, type[ExchangeKind]] = {
+    k.name: k for k in (FileExchange, FeedExchange, StopNcii, Ncmec, ThreatExchange, Tat)
+}
 
 
 def get_kind(name: object) -> type[ExchangeKind]:

@@ -1,0 +1,169 @@
+"""The `threatexchange` kind against a fake Graph API on 127.0.0.1
+(tests/fakes/threatexchange.py), on SQLite and PostgreSQL: first full fetch over cursor
+pages, delta from the last update seen, `should_delete` tombstones (a person's entry stays),
+a failure mid-pass resumed from the cursor (the access token never stored), the token
+refused, malformed pages refused, the Graph rate limit honoured, and a checkpoint older than
+the upstream keeps deletions refetching everything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from safeguarding.config import Settings
+from safeguarding.engine import Engine
+from safeguarding.errors import ExchangeError
+from safeguarding.exchanges.kinds.threatexchange import REFETCH_SECONDS
+from safeguarding.exchanges.vault import new_key
+from tests.fakes.loopback import Loopback
+from tests.fakes.threatexchange import FakeThreatExchange
+
+PDQS = [f"{i:02x}" * 32 for i in range(0x11, 0x99, 0x11)]
+MD5 = "0123456789abcdef0123456789abcdef"
+SHA256 = "ab" * 32
+
+
+@pytest.fixture
+def fake() -> FakeThreatExchange:
+    upstream = FakeThreatExchange()
+    upstream.put("HASH_PDQ", PDQS[0], ["csam", "media_type_photo"], owners=2)
+    upstream.put("HASH_VIDEO_MD5", MD5, ["csam"])
+    upstream.put("URI", "https://example.org/x", ["spam"])
+    upstream.put("HASH_SHA256", SHA256, [])
+    upstream.put("HASH_PDQ", PDQS[1], ["csam"])
+    return upstream
+
+
+@pytest.fixture
+def engine(db_url: str, fake: FakeThreatExchange) -> Iterator[tuple[Engine, str]]:
+    instance = Engine(
+        Settings(database_url=db_url, exchange_key=new_key(), index_refresh_seconds=0.01)
+    )
+    instance.fetcher.page_size = 2
+    instance.banks.create_bank("te", "test")
+    with Loopback(fake.app()) as server:
+        yield instance, f"{server.url}/v21.0"
+        instance.close()
+
+
+def _add(engine: tuple[Engine, str], name: str = "te", token: str | None = None) -> Engine:
+    instance, url = engine
+    options = {
+        "url": url,
+        "privacy_group": FakeThreatExchange.privacy_group,
+        "access_token": token or FakeThreatExchange.token,
+    }
+    instance.exchanges.add(name, "threatexchange", "te", options, "alice")
+    return instance
+
+
+def _values(engine: Engine) -> set[str]:
+    return {e.value for e in engine.banks.entries("te", limit=1000)}
+
+
+def test_full_fetch_then_delta_and_deletions(
+    engine: tuple[Engine, str], fake: FakeThreatExchange
+) -> None:
+    instance = _add(engine)
+    first = instance.fetcher.fetch("te")
+    counts = first.counts
+    assert (first.pages, counts.fetched, counts.added, counts.skipped) == (3, 5, 4, 1)
+    assert _values(instance) == {PDQS[0], PDQS[1], MD5, SHA256}
+    entry = next(e for e in instance.banks.entries("te") if e.value == PDQS[0])
+    descriptors = [d["id"] for d in fake.records[("HASH_PDQ", PDQS[0])]["descriptors"]["data"]]
+    assert entry.source_ref == ",".join(descriptors) and entry.labels == [
+        "csam",
+        "media_type_photo",
+    ]
+    assert "start_time" not in fake.requests[0][2] and fake.requests[1][2]["after"] == "c2"
+    assert instance.exchanges.get("te").checkpoint == {"start": fake.now, "after": ""}
+
+    instance.banks.add_signals("te", [("pdq", PDQS[3], None)], "alice")  # a person's
+    fake.delete("HASH_PDQ", PDQS[0])
+    fake.put("HASH_PDQ", PDQS[2], ["csam"])
+    fake.put("HASH_PDQ", PDQS[3], ["csam"])
+    fake.delete("HASH_PDQ", PDQS[3])
+    asked = len(fake.requests)
+    delta = instance.fetcher.fetch("te")
+    assert int(fake.requests[asked][2]["start_time"]) == fake.now - 4
+    # the delta re-reads the last update of the pass before (start_time is inclusive)
+    assert (delta.counts.added, delta.counts.removed) == (1, 1)
+    assert _values(instance) == {PDQS[1], PDQS[2], PDQS[3], MD5, SHA256}
+
+
+def test_a_failure_mid_pass_resumes_from_the_cursor(
+    engine: tuple[Engine, str], fake: FakeThreatExchange
+) -> None:
+    instance = _add(engine)
+    fake.fail_request = 2
+    with pytest.raises(ExchangeError, match="HTTP 500"):
+        instance.fetcher.fetch("te")
+    stopped = instance.exchanges.get("te").checkpoint
+    assert stopped is not None and stopped["after"] == "c2" and len(_values(instance)) == 2
+    assert FakeThreatExchange.token not in str(stopped)  # the cursor, not the next URL
+    resumed = instance.fetcher.fetch("te")
+    assert fake.requests[2][2]["after"] == "c2"
+    assert resumed.pages == 2 and len(_values(instance)) == 4
+
+
+def test_the_token_refused(engine: tuple[Engine, str], fake: FakeThreatExchange) -> None:
+    instance = _add(engine)
+    instance.fetcher.fetch("te")
+    _add(engine, "wrong", token="1234567890|not-the-secret")
+    with pytest.raises(ExchangeError, match=r"refused our credentials .*Graph error 190"):
+        instance.fetcher.fetch("wrong")
+    wrong = instance.exchanges.get("wrong")
+    assert wrong.failing and wrong.checkpoint is None
+    assert "not-the-secret" not in str(wrong.last_error)
+    assert len(_values(instance)) == 4  # nothing lost
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>maintenance</html>",
+        b'{"data": {}}',
+        b'{"data": [], "paging": {"next": "https://graph.facebook.com/x"}}',
+        b'{"data": [{"indicator": "x", "type": "HASH_PDQ", "last_updated": 5}]}',
+        b'{"data": [{"indicator": "zz", "type": "HASH_PDQ", "should_delete": false,'
+        b' "last_updated": 5, "descriptors": {"data": [{"id": "1"}]}}]}',
+    ],
+)
+def test_a_malformed_page_is_refused(
+    engine: tuple[Engine, str], fake: FakeThreatExchange, body: bytes
+) -> None:
+    instance = _add(engine)
+    fake.broken = body
+    with pytest.raises(ExchangeError, match="malformed"):
+        instance.fetcher.fetch("te")
+    assert instance.exchanges.get("te").checkpoint is None and _values(instance) == set()
+
+
+def test_the_rate_limit_is_honoured(engine: tuple[Engine, str], fake: FakeThreatExchange) -> None:
+    instance = _add(engine)
+    fake.throttle = 1
+    worker = instance.exchange_worker()
+    (outcome,) = worker.run_once()
+    assert outcome.result is None and "rate limited" in (outcome.error or "")
+    assert "Graph error 4" in (outcome.error or "")
+    limited = instance.exchanges.get("te")
+    assert limited.failures == 1 and limited.next_fetch_at and limited.last_fetch_at
+    assert limited.next_fetch_at > limited.last_fetch_at
+    assert worker.run_once() == []  # backing off: nothing asked of the upstream
+    assert len(fake.requests) == 1
+
+
+def test_a_stale_checkpoint_refetches_all_and_withdraws_the_unlisted(
+    engine: tuple[Engine, str], fake: FakeThreatExchange
+) -> None:
+    instance = _add(engine)
+    instance.fetcher.fetch("te")
+    # months pass; a deletion ThreatExchange no longer remembers: the record is gone
+    del fake.records[("HASH_PDQ", PDQS[1])]
+    stale = fake.now - REFETCH_SECONDS - 60
+    with instance.db.write() as session:
+        instance.exchanges.store.advance(session, "te", {"start": stale, "after": ""}, 0, 0, 0, 0)
+    refetched = instance.fetcher.fetch("te")
+    assert "start_time" not in fake.requests[-3][2]  # from the beginning
+    assert refetched.counts.removed == 1 and PDQS[1] not in _values(instance)
