@@ -8,51 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from safeguarding.cases.model import Subject
 from safeguarding.delivery.model import DeliveryStatus
 from safeguarding.delivery.tables import OutboxRow
 from safeguarding.engine import Engine
 from safeguarding.exchanges.feedback import CHANNEL
-from safeguarding.exchanges.vault import new_key
 from safeguarding.feeds.signing import FeedKey
-from safeguarding.matching.matcher import QuerySignal
 from safeguarding.server import create_app
-from tests.fakes.setup import Fakes, response_engine, users
+from tests.exchanges.verdicts import decide, verdict_engine, waiting
 from tests.fakes.stopncii import FakeStopNcii
 
 PDQS = [f"{i:02x}" * 32 for i in (0x11, 0x22, 0x33)]
 KEYS = {"subscription_key": "sub-key", "fetch_key": "fetch-key"}
-
-
-def _engine(db_url: str, **settings: Any) -> Engine:
-    instance = response_engine(
-        db_url, Fakes(), exchange_key=new_key(), index_refresh_seconds=0.01, **settings
-    )
-    instance.outbox.base_delay = 0  # a failed send is due again at once (the test's clock)
-    users(instance)
-    return instance
-
-
-def _decide(engine: Engine, value: str, decision: str) -> int:
-    """A match on `value` opens a case; a reviewer decides it. The case's id."""
-    engine.matcher.refresh()
-    result = engine.match_signals([QuerySignal("pdq", value, 100)])
-    assert result.matched
-    opened = engine.open_match_case(result, {"pdq": value}, Subject(f"post-{value[:4]}"))
-    assert opened is not None
-    reviewer = next(u for u in engine.users.list() if u.username == "rita")
-    engine.cases.decide(opened.case.id, reviewer, decision, "checked", version=opened.case.version)
-    return opened.case.id
-
-
-def _feedback(engine: Engine) -> list[tuple[DeliveryStatus, int]]:
-    return [(i.status, i.attempts) for i in engine.outbox.items() if i.channel == CHANNEL]
 
 
 # --- StopNCII -------------------------------------------------------------------------------
@@ -61,7 +32,7 @@ def stopncii(db_url: str) -> Iterator[tuple[Engine, FakeStopNcii]]:
     fake = FakeStopNcii()
     for i, value in enumerate(PDQS):
         fake.put("ImagePDQ", value, [f"case-{i}"])
-    engine = _engine(db_url)
+    engine = verdict_engine(db_url)
     engine.fetcher.client = httpx.Client(transport=fake.transport())
     engine.banks.create_bank("ncii", "test")
     yield engine, fake
@@ -78,16 +49,16 @@ def test_stopncii_hears_blocked_and_not_blocked(stopncii: tuple[Engine, FakeStop
         "alice",
     )
     engine.fetcher.fetch("stopncii")
-    _decide(engine, PDQS[0], "confirm")
-    _decide(engine, PDQS[1], "false_positive")
+    decide(engine, PDQS[0], "confirm")
+    decide(engine, PDQS[1], "false_positive")
     assert fake.feedback == []  # written with the decisions, not yet sent
-    assert _feedback(engine) == [(DeliveryStatus.PENDING, 0)] * 2
+    assert waiting(engine) == [(DeliveryStatus.PENDING, 0)] * 2
     fake.refuse_feedback = 1  # the first send fails: it waits and is tried again
     engine.outbox.run_once(CHANNEL)
-    assert sorted(_feedback(engine)) == [(DeliveryStatus.DELIVERED, 1), (DeliveryStatus.PENDING, 1)]
+    assert sorted(waiting(engine)) == [(DeliveryStatus.DELIVERED, 1), (DeliveryStatus.PENDING, 1)]
     engine.outbox.run_once(CHANNEL)
     assert sorted(fake.feedback) == sorted([(PDQS[0], "Blocked"), (PDQS[1], "NotBlocked")])
-    assert {s for s, _ in _feedback(engine)} == {DeliveryStatus.DELIVERED}
+    assert {s for s, _ in waiting(engine)} == {DeliveryStatus.DELIVERED}
     sent = [r for r in fake.requests if r.url.path.endswith("SubmitFeedback")]
     assert {r.headers["x-functions-key"] for r in sent} == {"feedback-key"}
     # StopNCII shows it back on the record
@@ -102,8 +73,8 @@ def test_stopncii_without_a_feedback_key_is_sent_nothing(
         "stopncii", "stopncii", "ncii", {"url": "https://stopncii.test/v1", **KEYS}, "a"
     )
     engine.fetcher.fetch("stopncii")
-    _decide(engine, PDQS[0], "confirm")
-    assert _feedback(engine) == [] and fake.feedback == []
+    decide(engine, PDQS[0], "confirm")
+    assert waiting(engine) == [] and fake.feedback == []
 
 
 def test_a_refused_feedback_key_leaves_the_feedback_waiting(
@@ -118,7 +89,7 @@ def test_a_refused_feedback_key_leaves_the_feedback_waiting(
         "alice",
     )
     engine.fetcher.fetch("stopncii")
-    _decide(engine, PDQS[2], "confirm")
+    decide(engine, PDQS[2], "confirm")
     engine.outbox.run_once(CHANNEL)
     (item,) = [i for i in engine.outbox.items() if i.channel == CHANNEL]
     assert item.status is DeliveryStatus.PENDING and "refused our credentials" in (
@@ -133,7 +104,7 @@ def instance(db_url: str, tmp_path: Path) -> Iterator[tuple[Engine, TestClient]]
     """One database holding both sides, as in test_feed.py: the publisher's `shared`, the
     subscriber's `mirror`."""
     FeedKey.generate(tmp_path / "feed.pem")
-    engine = _engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
+    engine = verdict_engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
     engine.banks.create_bank("shared", "hotline")
     engine.banks.create_bank("mirror", "platform")
     engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS], "hotline")
@@ -177,10 +148,10 @@ def test_a_publisher_counts_its_subscribers_verdicts_once(
 ) -> None:
     engine, _ = instance
     _follow(engine)
-    _decide(engine, PDQS[0], "confirm")
-    _decide(engine, PDQS[1], "false_positive")
+    decide(engine, PDQS[0], "confirm")
+    decide(engine, PDQS[1], "false_positive")
     # only the mirror's entries came from an exchange: one item each, not two
-    assert len(_feedback(engine)) == 2
+    assert len(waiting(engine)) == 2
     assert engine.outbox.run_once(CHANNEL) == 2
     counts = {
         o.value: (o.subscribers_matched, o.subscribers_removed, o.subscribers_false_positive)
@@ -203,9 +174,9 @@ def test_feedback_waits_while_the_publisher_refuses_the_key(
     engine, _ = instance
     key_id = _follow(engine)
     engine.feeds.revoke(key_id, "shared", "hotline-admin")
-    _decide(engine, PDQS[2], "confirm")
+    decide(engine, PDQS[2], "confirm")
     assert engine.outbox.run_once(CHANNEL) == 0
-    assert _feedback(engine) == [(DeliveryStatus.PENDING, 1)]
+    assert waiting(engine) == [(DeliveryStatus.PENDING, 1)]
     engine.feeds.grant(key_id, "shared", "hotline-admin")
     assert engine.outbox.run_once(CHANNEL) == 1
     (outcome,) = engine.feeds.entry_outcomes("shared")

@@ -34,16 +34,26 @@ def fake() -> FakeTat:
     return upstream
 
 
-@pytest.fixture
-def engine(db_url: str, fake: FakeTat) -> Iterator[tuple[Engine, str]]:
+def _serve(url: str, fake: FakeTat) -> Iterator[tuple[Engine, str]]:
     instance = Engine(
-        Settings(database_url=db_url, exchange_key=new_key(), index_refresh_seconds=0.01)
+        Settings(database_url=url, exchange_key=new_key(), index_refresh_seconds=0.01)
     )
     instance.fetcher.page_size = 2
     instance.banks.create_bank("tve", "test")
     with Loopback(fake.app()) as server:
         yield instance, server.url
         instance.close()
+
+
+@pytest.fixture
+def engine(db_url: str, fake: FakeTat) -> Iterator[tuple[Engine, str]]:
+    yield from _serve(db_url, fake)
+
+
+@pytest.fixture
+def lone(sqlite_url: str, fake: FakeTat) -> Iterator[tuple[Engine, str]]:
+    """On SQLite only: a page refused before anything is written is the same on both."""
+    yield from _serve(sqlite_url, fake)
 
 
 def _add(engine: tuple[Engine, str], name: str = "tat", **keys: str) -> Engine:
@@ -135,10 +145,8 @@ def test_the_login_refused(engine: tuple[Engine, str], fake: FakeTat) -> None:
         b' "next": null, "checkpoint": "1,1"}',
     ],
 )
-def test_a_malformed_page_is_refused(
-    engine: tuple[Engine, str], fake: FakeTat, body: bytes
-) -> None:
-    instance = _add(engine)
+def test_a_malformed_page_is_refused(lone: tuple[Engine, str], fake: FakeTat, body: bytes) -> None:
+    instance = _add(lone)
     fake.broken = body
     with pytest.raises(ExchangeError, match="malformed"):
         instance.fetcher.fetch("tat")
