@@ -14,6 +14,7 @@ import pytest
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
+from safeguarding.exchanges.http import HttpLimits
 from safeguarding.exchanges.vault import new_key
 from safeguarding.matching.matcher import QuerySignal
 from tests.fakes.loopback import Loopback
@@ -186,3 +187,12 @@ def test_rate_limiting_is_honoured(engine: tuple[Engine, str], fake: FakeNcmec) 
     assert (limited.next_fetch_at - limited.last_fetch_at).total_seconds() >= 45
     assert worker.run_once() == []  # not due yet: nothing asked of the upstream
     assert len(fake.requests) == 1
+
+
+def test_an_absurd_page_stops_at_the_cap(lone: tuple[Engine, str], fake: FakeNcmec) -> None:
+    instance = _add(lone)
+    instance.fetcher.limits = HttpLimits(64 * 1024, instance.fetcher.limits.timeout_seconds)
+    fake.broken = (PAGE.format(ENTRY.format(md5=MD5S[2]) * 5000, "") + "</queryResult>").encode()
+    with pytest.raises(ExchangeError, match="larger than 65536 bytes"):
+        instance.fetcher.fetch("ncmec")
+    assert instance.exchanges.get("ncmec").checkpoint is None and _values(instance) == set()

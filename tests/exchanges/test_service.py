@@ -91,10 +91,14 @@ def test_a_bad_key_is_refused_at_start(sqlite_url: str) -> None:
         Engine(Settings(database_url=sqlite_url, exchange_key="not-a-key"))
 
 
+NCMEC = {"username": "u", "password": "p"}
+TE = {"privacy_group": "1", "access_token": "1|s"}
+
+
 @pytest.mark.parametrize(
     ("kind", "options", "message"),
     [
-        ("ncmec-ish", {"url": "/a"}, "kind: must be one of file, safeguarding"),
+        ("ncmec-ish", {"url": "/a"}, "kind: must be one of file, safeguarding, stopncii, ncmec"),
         ("file", {}, "need \\['url'\\]"),
         ("file", {"url": "/a", "colour": "red"}, "no option 'colour'"),
         ("file", {"url": "ftp://host/a"}, "absolute path"),
@@ -105,6 +109,15 @@ def test_a_bad_key_is_refused_at_start(sqlite_url: str) -> None:
         ("safeguarding", {**FEED, "feed": "no spaces"}, "bank name"),
         ("safeguarding", {**FEED, "fingerprint": "ab"}, "64 lowercase hex"),
         ("safeguarding", {"url": "https://a.example", "feed": "b"}, "need \\['token'\\]"),
+        ("ncmec", {"username": "u"}, "need \\['password'\\]"),
+        ("ncmec", {**NCMEC, "url": "gopher://x"}, "http"),
+        ("ncmec", {**NCMEC, "feedback": "yes please"}, "on or off"),
+        ("ncmec", {**NCMEC, "downvote_reason": "<script>"}, "guid"),
+        ("threatexchange", {**TE, "privacy_group": "../../me"}, "numeric id"),
+        ("threatexchange", {**TE, "feedback": "1"}, "on or off"),
+        ("threatexchange", {"privacy_group": "1"}, "need \\['access_token'\\]"),
+        ("tat", {"username": "u", "password": "p", "url": "file:///etc"}, "http"),
+        ("tat", {"username": "u", "password": "p" * 3000}, "at most 2000"),
     ],
 )
 def test_bad_options_are_refused(
