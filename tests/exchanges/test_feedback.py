@@ -20,6 +20,7 @@ from safeguarding.exchanges.feedback import CHANNEL
 from safeguarding.feeds.signing import FeedKey
 from safeguarding.server import create_app
 from tests.exchanges.verdicts import decide, verdict_engine, waiting
+from tests.fakes.loopback import Loopback
 from tests.fakes.stopncii import FakeStopNcii
 
 PDQS = [f"{i:02x}" * 32 for i in (0x11, 0x22, 0x33)]
@@ -28,24 +29,25 @@ KEYS = {"subscription_key": "sub-key", "fetch_key": "fetch-key"}
 
 # --- StopNCII -------------------------------------------------------------------------------
 @pytest.fixture
-def stopncii(db_url: str) -> Iterator[tuple[Engine, FakeStopNcii]]:
+def stopncii(db_url: str) -> Iterator[tuple[Engine, FakeStopNcii, str]]:
+    """An engine, the fake and its base URL on 127.0.0.1."""
     fake = FakeStopNcii()
     for i, value in enumerate(PDQS):
         fake.put("ImagePDQ", value, [f"case-{i}"])
     engine = verdict_engine(db_url)
-    engine.fetcher.client = httpx.Client(transport=fake.transport())
     engine.banks.create_bank("ncii", "test")
-    yield engine, fake
+    with Loopback(fake.app()) as server:
+        yield engine, fake, f"{server.url}/v1"
     engine.close()
 
 
-def test_stopncii_hears_blocked_and_not_blocked(stopncii: tuple[Engine, FakeStopNcii]) -> None:
-    engine, fake = stopncii
+def test_stopncii_hears_blocked_and_not_blocked(stopncii: tuple[Engine, FakeStopNcii, str]) -> None:
+    engine, fake, url = stopncii
     engine.exchanges.add(
         "stopncii",
         "stopncii",
         "ncii",
-        {"url": "https://stopncii.test/v1", **KEYS, "feedback_key": "feedback-key"},
+        {"url": url, **KEYS, "feedback_key": "feedback-key"},
         "alice",
     )
     engine.fetcher.fetch("stopncii")
@@ -66,26 +68,24 @@ def test_stopncii_hears_blocked_and_not_blocked(stopncii: tuple[Engine, FakeStop
 
 
 def test_stopncii_without_a_feedback_key_is_sent_nothing(
-    stopncii: tuple[Engine, FakeStopNcii],
+    stopncii: tuple[Engine, FakeStopNcii, str],
 ) -> None:
-    engine, fake = stopncii
-    engine.exchanges.add(
-        "stopncii", "stopncii", "ncii", {"url": "https://stopncii.test/v1", **KEYS}, "a"
-    )
+    engine, fake, url = stopncii
+    engine.exchanges.add("stopncii", "stopncii", "ncii", {"url": url, **KEYS}, "a")
     engine.fetcher.fetch("stopncii")
     decide(engine, PDQS[0], "confirm")
     assert waiting(engine) == [] and fake.feedback == []
 
 
 def test_a_refused_feedback_key_leaves_the_feedback_waiting(
-    stopncii: tuple[Engine, FakeStopNcii],
+    stopncii: tuple[Engine, FakeStopNcii, str],
 ) -> None:
-    engine, fake = stopncii
+    engine, fake, url = stopncii
     engine.exchanges.add(
         "stopncii",
         "stopncii",
         "ncii",
-        {"url": "https://stopncii.test/v1", **KEYS, "feedback_key": "wrong"},
+        {"url": url, **KEYS, "feedback_key": "wrong"},
         "alice",
     )
     engine.fetcher.fetch("stopncii")

@@ -1,19 +1,20 @@
-"""The `stopncii` kind against the fake FetchHashes (tests/fakes/stopncii.py), on SQLite and
-PostgreSQL: first full fetch over pages, delta since the last pass, withdrawals leaving the
-bank (a person's entry stays), a failure mid-pass resumed from the page token, credentials
-refused, a malformed page refused, and rate limiting honoured by the worker."""
+"""The `stopncii` kind against the fake FetchHashes (tests/fakes/stopncii.py) on 127.0.0.1,
+on SQLite and PostgreSQL: first full fetch over pages, delta since the last pass,
+withdrawals leaving the bank (a person's entry stays), a failure mid-pass resumed from the
+page token, credentials refused, a malformed page refused, and rate limiting honoured by the
+worker."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.vault import new_key
+from tests.fakes.loopback import Loopback
 from tests.fakes.stopncii import FakeStopNcii
 
 PDQS = [f"{i:02x}" * 32 for i in range(0x11, 0x99, 0x11)]
@@ -37,25 +38,31 @@ def engine(db_url: str, fake: FakeStopNcii) -> Iterator[Engine]:
     instance = Engine(
         Settings(database_url=db_url, exchange_key=new_key(), index_refresh_seconds=0.01)
     )
-    instance.fetcher.client = httpx.Client(transport=fake.transport())
     instance.fetcher.page_size = 2
     instance.banks.create_bank("ncii", "test")
     yield instance
     instance.close()
 
 
-def _add(engine: Engine, name: str = "stopncii", **keys: str) -> None:
-    engine.exchanges.add(
-        name, "stopncii", "ncii", {"url": "https://stopncii.test/v1", **KEYS, **keys}, "alice"
-    )
+@pytest.fixture
+def upstream(fake: FakeStopNcii) -> Iterator[str]:
+    """The fake's base URL on 127.0.0.1."""
+    with Loopback(fake.app()) as server:
+        yield f"{server.url}/v1"
+
+
+def _add(engine: Engine, url: str, name: str = "stopncii", **keys: str) -> None:
+    engine.exchanges.add(name, "stopncii", "ncii", {"url": url, **KEYS, **keys}, "alice")
 
 
 def _values(engine: Engine) -> set[str]:
     return {e.value for e in engine.banks.entries("ncii", limit=1000)}
 
 
-def test_full_fetch_then_delta_and_withdrawals(engine: Engine, fake: FakeStopNcii) -> None:
-    _add(engine)
+def test_full_fetch_then_delta_and_withdrawals(
+    engine: Engine, fake: FakeStopNcii, upstream: str
+) -> None:
+    _add(engine, upstream)
     first = engine.fetcher.fetch("stopncii")
     assert (first.pages, first.counts.fetched, first.counts.added, first.counts.skipped) == (
         3,
@@ -84,8 +91,10 @@ def test_full_fetch_then_delta_and_withdrawals(engine: Engine, fake: FakeStopNci
     assert engine.fetcher.fetch("stopncii").counts.fetched == 0  # nothing changed since
 
 
-def test_a_failure_mid_pass_resumes_from_the_page_token(engine: Engine, fake: FakeStopNcii) -> None:
-    _add(engine)
+def test_a_failure_mid_pass_resumes_from_the_page_token(
+    engine: Engine, fake: FakeStopNcii, upstream: str
+) -> None:
+    _add(engine, upstream)
     fake.fail_request = 2
     with pytest.raises(ExchangeError, match="HTTP 500"):
         engine.fetcher.fetch("stopncii")
@@ -96,10 +105,10 @@ def test_a_failure_mid_pass_resumes_from_the_page_token(engine: Engine, fake: Fa
     assert resumed.counts.fetched == 3 and len(_values(engine)) == 4
 
 
-def test_credentials_refused(engine: Engine, fake: FakeStopNcii) -> None:
-    _add(engine)
+def test_credentials_refused(engine: Engine, fake: FakeStopNcii, upstream: str) -> None:
+    _add(engine, upstream)
     engine.fetcher.fetch("stopncii")
-    _add(engine, "wrong", fetch_key="not-the-key")
+    _add(engine, upstream, "wrong", fetch_key="not-the-key")
     with pytest.raises(ExchangeError, match="refused our credentials \\(HTTP 401\\)"):
         engine.fetcher.fetch("wrong")
     wrong = engine.exchanges.get("wrong")
@@ -117,16 +126,18 @@ def test_credentials_refused(engine: Engine, fake: FakeStopNcii) -> None:
         b'"nextSetTimestamp": 5}',
     ],
 )
-def test_a_malformed_page_is_refused(engine: Engine, fake: FakeStopNcii, body: bytes) -> None:
-    _add(engine)
+def test_a_malformed_page_is_refused(
+    engine: Engine, fake: FakeStopNcii, upstream: str, body: bytes
+) -> None:
+    _add(engine, upstream)
     fake.broken = body
     with pytest.raises(ExchangeError, match="malformed FetchHashes page"):
         engine.fetcher.fetch("stopncii")
     assert engine.exchanges.get("stopncii").checkpoint is None and _values(engine) == set()
 
 
-def test_rate_limiting_is_honoured(engine: Engine, fake: FakeStopNcii) -> None:
-    _add(engine)
+def test_rate_limiting_is_honoured(engine: Engine, fake: FakeStopNcii, upstream: str) -> None:
+    _add(engine, upstream)
     fake.throttle = 1
     worker = engine.exchange_worker()
     (outcome,) = worker.run_once()

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
+import httpx
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 START_SECONDS = 10.0
 
@@ -57,3 +59,34 @@ class Loopback:
     ) -> None:
         self.server.should_exit = True
         self.thread.join(START_SECONDS)
+
+
+def handler_app(handle: Callable[[httpx.Request], httpx.Response]) -> ASGIApp:
+    """An httpx handler served as an ASGI app: each request rebuilt as an httpx.Request
+    (method, URL as the client sent it, headers, body), the handler's answer sent back."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        host = dict(headers).get("host", "127.0.0.1")
+        query = scope["query_string"].decode("latin-1")
+        url = f"http://{host}{scope['path']}" + (f"?{query}" if query else "")
+        answer = handle(httpx.Request(scope["method"], url, headers=headers, content=body))
+        content = answer.read()
+        sent = [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in answer.headers.items()
+            if k.lower() not in ("content-length", "transfer-encoding")
+        ]
+        sent.append((b"content-length", str(len(content)).encode()))
+        await send({"type": "http.response.start", "status": answer.status_code, "headers": sent})
+        await send({"type": "http.response.body", "body": content})
+
+    return app

@@ -1,9 +1,10 @@
-"""An in-process fake of StopNCII.org's FetchHashes, written from python-threatexchange's
-client and StopNCII's API documentation: the two keys, pages by `pageSize` and
-`nextPageToken`, records changed since `startTimestamp`, `nextSetTimestamp` for the next
-pass, and 429 with Retry-After when told to throttle. SubmitFeedback (its own function key)
-records CSP feedback (`{"count", "hashFeedbacks": [{"hashValue", "feedbackValue", "tags"}]}`)
-on the records, as FetchHashes then shows it in `CSPFeedbacks`."""
+"""A fake of StopNCII.org's FetchHashes, written from python-threatexchange's client and
+StopNCII's API documentation, as an httpx handler served on 127.0.0.1 (`app()`,
+tests/fakes/loopback.py): the two keys, pages by `pageSize` and `nextPageToken`, records
+changed since `startTimestamp`, `nextSetTimestamp` for the next pass, and 429 with
+Retry-After when told to throttle. SubmitFeedback (its own function key) records CSP
+feedback (`{"count", "hashFeedbacks": [{"hashValue", "feedbackValue", "tags"}]}`) on the
+records, as FetchHashes then shows it in `CSPFeedbacks`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from starlette.types import ASGIApp
+
+from tests.fakes.loopback import handler_app
 
 
 @dataclass
@@ -34,8 +38,9 @@ class FakeStopNcii:
     refuse_feedback: int = 0
     _tokens: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
+    def app(self) -> ASGIApp:
+        """Served on 127.0.0.1 by tests/fakes/loopback.py."""
+        return handler_app(self.handle)
 
     def put(self, signal_type: str, value: str, cases: list[str], status: str = "Active") -> None:
         """A person submits a hash, or its status changes (Withdrawn, Deleted)."""
