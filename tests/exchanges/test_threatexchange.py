@@ -87,7 +87,8 @@ def test_full_fetch_then_delta_and_deletions(
         "media_type_photo",
     ]
     assert "start_time" not in fake.requests[0][2] and fake.requests[1][2]["after"] == "c2"
-    assert instance.exchanges.get("te").checkpoint == {"start": fake.now, "after": ""}
+    checkpoint = instance.exchanges.get("te").checkpoint
+    assert checkpoint is not None and (checkpoint["start"], checkpoint["after"]) == (fake.now, "")
 
     instance.banks.add_signals("te", [("pdq", PDQS[3], None)], "alice")  # a person's
     fake.delete("HASH_PDQ", PDQS[0])
@@ -173,7 +174,24 @@ def test_a_stale_checkpoint_refetches_all_and_withdraws_the_unlisted(
     del fake.records[("HASH_PDQ", PDQS[1])]
     stale = fake.now - REFETCH_SECONDS - 60
     with instance.db.write() as session:
-        instance.exchanges.store.advance(session, "te", {"start": stale, "after": ""}, 0, 0, 0, 0)
+        checkpoint = {"start": stale, "after": "", "fetched": stale}
+        instance.exchanges.store.advance(session, "te", checkpoint, 0, 0, 0, 0)
     refetched = instance.fetcher.fetch("te")
     assert "start_time" not in fake.requests[-3][2]  # from the beginning
     assert refetched.counts.removed == 1 and PDQS[1] not in _values(instance)
+
+
+def test_an_idle_group_is_not_refetched(
+    engine: tuple[Engine, str], fake: FakeThreatExchange
+) -> None:
+    instance = _add(engine)
+    instance.fetcher.fetch("te")
+    # the group's latest update is months old, but we fetched it a moment ago
+    checkpoint = instance.exchanges.get("te").checkpoint
+    assert checkpoint is not None
+    idle = {**checkpoint, "start": fake.now - REFETCH_SECONDS - 60}
+    with instance.db.write() as session:
+        instance.exchanges.store.advance(session, "te", idle, 0, 0, 0, 0)
+    asked = len(fake.requests)
+    instance.fetcher.fetch("te")
+    assert fake.requests[asked][2]["start_time"] == str(idle["start"])

@@ -12,8 +12,9 @@ answers `{"data": [{"id", "indicator", "type", "last_updated", "should_delete",
 
 The checkpoint is the pass's `start_time`, the page cursor within it (`after`, never the
 `next` URL, which carries the access token) and the latest `last_updated` seen; when a pass
-ends the next one starts from that time. ThreatExchange keeps deletions for 90 days, so a
-checkpoint older than 85 days starts a full pass, and its end withdraws what it did not list.
+ends the next one starts from that time. ThreatExchange keeps deletions for 90 days, so when
+the last finished pass is older than 85 days a full pass starts, and its end withdraws what
+it did not list.
 
 Feedback (`feedback=on`): a reaction on each descriptor of the indicator
 (`POST {url}/{descriptor_id}` with `reactions=`): `HELPFUL` when a reviewer confirmed a
@@ -96,7 +97,10 @@ class ThreatExchange(ExchangeKind):
         start, after = int(position.get("start", 0)), str(position.get("after", ""))
         seen = int(position.get("seen", start))
         full = position.get("full")
-        if start and not after and now - start > REFETCH_SECONDS:
+        # stale: not fetched for longer than ThreatExchange keeps deletions (an idle group,
+        # whose latest update is old, is not stale while we keep fetching it)
+        fetched = int(position.get("fetched", start))
+        if start and not after and now - fetched > REFETCH_SECONDS:
             start, seen, full = 0, 0, datetime.now(UTC).isoformat()
         url = f"{_base(source)}/{source.options['privacy_group']}/threat_updates"
         while True:
@@ -117,7 +121,7 @@ class ThreatExchange(ExchangeKind):
             if after:
                 yield Page(updates, {"start": start, "after": after, "seen": seen, "full": full})
                 continue
-            yield Page(updates, {"start": seen, "after": ""}, sweep_before=full)
+            yield Page(updates, {"start": seen, "after": "", "fetched": now}, sweep_before=full)
             return
 
     @classmethod
