@@ -7,6 +7,7 @@ honoured by the worker."""
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 
 import pytest
@@ -196,3 +197,22 @@ def test_an_absurd_page_stops_at_the_cap(lone: tuple[Engine, str], fake: FakeNcm
     with pytest.raises(ExchangeError, match="larger than 65536 bytes"):
         instance.fetcher.fetch("ncmec")
     assert instance.exchanges.get("ncmec").checkpoint is None and _values(instance) == set()
+
+
+def test_a_gzip_bomb_stops_at_the_cap(lone: tuple[Engine, str], fake: FakeNcmec) -> None:
+    instance = _add(lone)
+    instance.fetcher.limits = HttpLimits(1_000_000, instance.fetcher.limits.timeout_seconds)
+    fake.broken = gzip.compress(b"<queryResult>" + b" " * 50_000_000, compresslevel=1)
+    fake.broken_encoding = "gzip"
+    with pytest.raises(ExchangeError, match="larger than 1000000 bytes"):
+        instance.fetcher.fetch("ncmec")
+    assert instance.exchanges.get("ncmec").checkpoint is None
+
+
+def test_a_slow_upstream_hits_the_deadline(lone: tuple[Engine, str], fake: FakeNcmec) -> None:
+    instance = _add(lone)
+    instance.fetcher.limits = HttpLimits(instance.fetcher.limits.max_bytes, 0.5)
+    fake.drip = True  # a byte every 0.1 s: no read ever times out, the whole body does
+    with pytest.raises(ExchangeError, match=r"took longer than 0\.5 s"):
+        instance.fetcher.fetch("ncmec")
+    assert instance.exchanges.get("ncmec").failing and _values(instance) == set()

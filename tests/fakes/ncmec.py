@@ -9,9 +9,11 @@ does), 429 with Retry-After when told to throttle; `PUT
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 NS = "https://hashsharing.ncmec.org/hashsharing/v2"
@@ -45,8 +47,11 @@ class FakeNcmec:
     throttle: int = 0
     #: answer 500 to the request with this number (1-based), once
     fail_request: int | None = None
-    #: the next entries page answered is this body instead
+    #: the next entries page answered is this body instead (with this Content-Encoding)
     broken: bytes | None = None
+    broken_encoding: str | None = None
+    #: answer the next entries page a byte at a time, forever (a slow upstream)
+    drip: bool = False
     #: (method, path, query) of each request
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     #: (member, id, type, vote, reason guid)
@@ -103,7 +108,11 @@ class FakeNcmec:
             return refused
         if self.broken is not None:
             body, self.broken = self.broken, None
-            return Response(body, 200, media_type="application/xml")
+            encoding = {"Content-Encoding": self.broken_encoding} if self.broken_encoding else {}
+            return Response(body, 200, headers=encoding, media_type="application/xml")
+        if self.drip:
+            self.drip = False
+            return StreamingResponse(_drip(), media_type="application/xml")
         query = request.query_params
         try:
             low, high = (
@@ -166,6 +175,13 @@ class FakeNcmec:
             return _xml("<error>a negative vote needs a known reason</error>", 400)
         self.votes.append((member, entry, kind, "negative", guid))
         return _xml(f'<submissionResult xmlns="{NS}"/>')
+
+
+async def _drip() -> AsyncIterator[bytes]:
+    yield b"<queryResult>"
+    while True:
+        await asyncio.sleep(0.1)
+        yield b" "
 
 
 def _stamp(seconds: float) -> str:
