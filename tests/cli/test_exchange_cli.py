@@ -13,6 +13,8 @@ from safeguarding.cli.main import app
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.exchanges.vault import new_key
+from tests.fakes.loopback import Loopback
+from tests.fakes.ncmec import FakeNcmec
 
 SECRET = "tok-5d2a-not-a-real-token"
 
@@ -102,3 +104,33 @@ def test_worker_once_fetches_what_is_due(sqlite_url: str, tmp_path: Path) -> Non
     assert again.exit_code == 0 and again.stdout == ""  # next due in an hour
     shown = runner.invoke(app, [*db, "exchange", "show", "list"])
     assert "failures in a row: 0" in shown.stdout and "next fetch: 20" in shown.stdout
+
+
+def test_an_ncmec_exchange_from_the_command_line(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Added with its password from standard input, fetched by `exchange fetch` from the
+    fake on 127.0.0.1 through the fetcher's own HTTP client."""
+    fake = FakeNcmec()
+    fake.put("image1", {"md5": "a1" * 16, "pdq": "11" * 32})
+    fake.put("image2", {"md5": "b1" * 16})
+    monkeypatch.setenv("SAFEGUARDING_EXCHANGE_KEY", new_key())
+    runner = CliRunner()
+    db = ["--db", sqlite_url]
+    assert runner.invoke(app, [*db, "bank", "create", "ncmec-csam"]).exit_code == 0
+    with Loopback(fake.app()) as server:
+        options = [f"url={server.url}", "username=esp-user", "password=-"]
+        added = runner.invoke(
+            app,
+            [*db, "exchange", "add", "ncmec", "--kind", "ncmec", "--bank", "ncmec-csam"]
+            + [arg for option in options for arg in ("--option", option)],
+            input="esp-pass\n",
+        )
+        assert added.exit_code == 0, added.output
+        fetched = runner.invoke(app, [*db, "exchange", "fetch", "ncmec"])
+    assert fetched.exit_code == 0, fetched.output
+    engine = Engine(Settings(database_url=sqlite_url))
+    shown = engine.exchanges.get("ncmec")
+    assert (shown.added, shown.last_error) == (3, None)
+    assert "esp-pass" not in json.dumps(shown.as_dict())
+    engine.close()
