@@ -13,7 +13,9 @@ from safeguarding.conversation.labelled import Labelled, read_labelled
 from safeguarding.conversation.loader import load_bundle, load_detector
 from safeguarding.conversation.risk_model import FEATURES, RiskModel
 from safeguarding.conversation.tactic_model import TacticModel
+from safeguarding.conversation.training.corpus import build_corpus
 from safeguarding.conversation.training.run import language, train
+from safeguarding.conversation.training.trainer import Trainer
 from safeguarding.errors import ConversationError
 from tests.conftest import SHARED, require_shared
 
@@ -117,3 +119,20 @@ def test_language_is_read_from_the_source_name() -> None:
         "English",
         "English",
     ]
+
+
+def test_a_held_out_bundle_differs_by_nesting_only_in_calibration() -> None:
+    """Not nested, a held-out bundle's heads are the nested one's; only its calibration and
+    thresholds come from the all-source out-of-source scores (trainer.py's docstring)."""
+    items = _tiny()
+    trainer = Trainer(build_corpus(items, None, None), None, None, "test", iterations=ITERATIONS)
+    everything = frozenset(trainer.corpus.sources)
+    trained = everything - {"gaming"}
+    nested = trainer.risk(trained, nested=True)
+    shared = trainer.risk(trained, nested=False)
+    for name in ("grooming", "sextortion"):
+        assert np.array_equal(nested.heads[name].weights, shared.heads[name].weights)
+    assert nested.budget["nested"] and not shared.budget["nested"]
+    assert nested.budget["benign_conversations"] == shared.budget["benign_conversations"] == 6
+    # the bundle of every source is the same either way
+    assert trainer.risk(everything, nested=False) is trainer.risk(everything, nested=True)

@@ -34,6 +34,8 @@ class Outcome:
     pooled_in_sample: dict[str, Any]
     thresholds: dict[str, float]
     comparison: dict[str, Any] | None = None
+    #: how the held-out bundles were calibrated and thresholded (trainer.py's docstring)
+    nested: bool = False
 
 
 def train(
@@ -44,6 +46,7 @@ def train(
     version: str,
     *,
     loso: bool = True,
+    nested: bool = False,
     compare: bool = False,
     iterations: int = TACTIC_ITERATIONS,
     progress: Callable[[str], object] = lambda _: None,
@@ -59,7 +62,7 @@ def train(
     if loso:
         for source in corpus.sources:
             progress(f"{name}: leave out {source}")
-            held += trainer.score([source], sources - {source})
+            held += trainer.score([source], sources - {source}, nested=nested)
     lolo = None
     languages = {language(s) for s in sources} - {"English"}
     if loso and languages:
@@ -68,7 +71,7 @@ def train(
             left = frozenset(s for s in sources if language(s) == lang)
             if len(sources - left) >= 3:
                 progress(f"{name}: leave out {lang}")
-                lolo_scored += trainer.score(left, sources - left)
+                lolo_scored += trainer.score(left, sources - left, nested=nested)
         lolo = report(lolo_scored) if lolo_scored else None
     progress(f"{name}: fitting on all {len(sources)} sources")
     tactics, risk = trainer.bundle(sources)
@@ -82,4 +85,6 @@ def train(
 
         progress(f"{name}: comparing model families")
         comparison = run_comparison(trainer)
-    return Outcome(name, report(held) if held else {}, lolo, in_sample, risk.thresholds, comparison)
+    return Outcome(
+        name, report(held) if held else {}, lolo, in_sample, risk.thresholds, comparison, nested
+    )

@@ -13,7 +13,15 @@ every figure that chooses something computed out of source:
    conversation model fitted without that source; thresholds are set so that at most the
    budget's share of benign conversations would alert (or nudge).
 
-Fits are cached by the set of sources they saw: leave-one-source-out reuses them."""
+Fits are cached by the set of sources they saw: leave-one-source-out reuses them.
+
+Nested or not: a bundle fitted for a leave-one-source-out estimate (every source but one)
+takes its calibration and thresholds either from out-of-source scores within its own
+sources (nested: one conversation-model fit per pair of sources) or from the all-source
+out-of-source scores restricted to its sources (not nested: those scores came from
+conversation models that did see the held-out source's rows, never its labels at
+scoring time; one fit per source, minutes instead of over an hour). The held-out source
+itself is scored by a tactic model and conversation heads that never saw it either way."""
 
 from __future__ import annotations
 
@@ -87,7 +95,8 @@ class Trainer:
         self.version = version
         self._tactics: dict[frozenset[str], TacticModel] = {}
         self._rows: dict[str, Rows] = {}
-        self._risk: dict[frozenset[str], RiskModel] = {}
+        self._risk: dict[tuple[frozenset[str], bool], RiskModel] = {}
+        self._oof: dict[frozenset[str], tuple[Rows, dict[str, npt.NDArray[np.float64]]]] = {}
         self._inputs = self._tactic_inputs()
 
     # -- messages -----------------------------------------------------------------------
@@ -185,35 +194,56 @@ class Trainer:
             heads[name] = Head(w[:, 0], float(b[0]))
         return mean, scale, heads
 
-    def risk(self, sources: frozenset[str]) -> RiskModel:
-        """The conversation model for these sources, calibrated and with thresholds, all from
-        out-of-source predictions within them."""
-        if sources in self._risk:
-            return self._risk[sources]
-        all_rows = self.rows(sources)
-        source_of = np.array([self.corpus.items[c].source for c in all_rows.conversation])
-        held: list[Rows] = []
-        logits: dict[str, list[npt.NDArray[np.float64]]] = {"grooming": [], "sextortion": []}
-        for source in sorted(sources):
-            inside = source_of == source
-            mean, scale, heads = self._fit_heads(_subset(all_rows, ~inside))
-            test = _subset(all_rows, inside)
-            held.append(test)
-            for name, head in heads.items():
-                logits[name].append(head.logit((test.x - mean) / scale))
-        oof = Rows.concat(held)
-        mean, scale, heads = self._fit_heads(all_rows)
+    def risk(self, sources: frozenset[str], *, nested: bool = True) -> RiskModel:
+        """The conversation model for these sources, calibrated and with thresholds from
+        out-of-source predictions (nested: within these sources; else the all-source ones
+        restricted to them, see the module docstring)."""
+        everything = frozenset(self.corpus.sources)
+        key = (sources, nested or sources == everything)
+        if key in self._risk:
+            return self._risk[key]
+        oof, logits = self._held_out(sources if key[1] else everything)
+        if not key[1]:
+            inside = np.isin(self._source_of(oof), list(sources))
+            oof = _subset(oof, inside)
+            logits = {name: values[inside] for name, values in logits.items()}
+        mean, scale, heads = self._fit_heads(self.rows(sources))
         calibrated = {}
         probabilities = {}
         for name, head in heads.items():
-            raw = np.concatenate(logits[name])
+            raw = logits[name]
             a, c = platt(raw, getattr(oof, name), oof.weight)
             calibrated[name] = Head(head.weights, head.bias, (a, c))
             probabilities[name] = 1 / (1 + np.exp(-(a * raw + c)))
         thresholds, budget = self._thresholds(oof, probabilities)
+        budget["nested"] = key[1]
         model = RiskModel(mean, scale, calibrated, thresholds, self.version, budget)
-        self._risk[sources] = model
+        self._risk[key] = model
         return model
+
+    def _source_of(self, rows: Rows) -> npt.NDArray[np.str_]:
+        return np.array([self.corpus.items[c].source for c in rows.conversation])
+
+    def _held_out(self, sources: frozenset[str]) -> tuple[Rows, dict[str, npt.NDArray[np.float64]]]:
+        """Each of these sources' rows with its conversation-model logits from heads fitted
+        on the others."""
+        if sources not in self._oof:
+            all_rows = self.rows(sources)
+            source_of = self._source_of(all_rows)
+            held: list[Rows] = []
+            logits: dict[str, list[npt.NDArray[np.float64]]] = {"grooming": [], "sextortion": []}
+            for source in sorted(sources):
+                inside = source_of == source
+                mean, scale, heads = self._fit_heads(_subset(all_rows, ~inside))
+                test = _subset(all_rows, inside)
+                held.append(test)
+                for name, head in heads.items():
+                    logits[name].append(head.logit((test.x - mean) / scale))
+            self._oof[sources] = (
+                Rows.concat(held),
+                {name: np.concatenate(values) for name, values in logits.items()},
+            )
+        return self._oof[sources]
 
     def _thresholds(
         self, oof: Rows, probabilities: dict[str, npt.NDArray[np.float64]]
@@ -253,14 +283,18 @@ class Trainer:
         }
         return thresholds, budget
 
-    def bundle(self, sources: Iterable[str]) -> tuple[TacticModel, RiskModel]:
+    def bundle(
+        self, sources: Iterable[str], *, nested: bool = True
+    ) -> tuple[TacticModel, RiskModel]:
         chosen = frozenset(sources)
-        return self.tactics(chosen), self.risk(chosen)
+        return self.tactics(chosen), self.risk(chosen, nested=nested)
 
     # -- held-out scoring ---------------------------------------------------------------
-    def score(self, held_out: Iterable[str], trained: frozenset[str]) -> list[Scored]:
+    def score(
+        self, held_out: Iterable[str], trained: frozenset[str], *, nested: bool = True
+    ) -> list[Scored]:
         """Held-out conversations scored by the engine with a bundle fitted on `trained`."""
-        tactics, risk = self.bundle(trained)
+        tactics, risk = self.bundle(trained, nested=nested)
         analyzer = ConversationAnalyzer(
             MessageDetector(tactics, risk, self.embedder, self.semantic)
         )
