@@ -56,6 +56,7 @@ def test_training_writes_documented_files_that_load(trained: Path) -> None:
         "nudge",
         "nudge_age_unknown",
         "sextortion_nudge",
+        "sextortion_moment",
     }
     tactics, model = load_bundle("lexical", trained)
     assert tactics.version == model.version == "test"
@@ -73,6 +74,9 @@ def test_training_is_reproducible(trained: Path, tmp_path: Path) -> None:
     assert (trained / "risk-lexical.json").read_text() == (
         tmp_path / "risk-lexical.json"
     ).read_text()
+    assert (trained / "moment-lexical.npz").read_bytes() == (
+        tmp_path / "moment-lexical.npz"
+    ).read_bytes()
 
 
 @pytest.mark.parametrize("name", ["lexical", "use"])

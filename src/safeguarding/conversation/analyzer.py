@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from safeguarding.conversation.ages import minor_cue, stated_age
-from safeguarding.conversation.assess import scores, threatened, tier_for
+from safeguarding.conversation.assess import moment_alert, scores, threatened, tier_for
 from safeguarding.conversation.detector import MessageDetector, MessageSignals
 from safeguarding.conversation.state import (
     EVIDENCE_PER_TACTIC,
@@ -240,6 +240,10 @@ class ConversationAnalyzer:
             sender.stage_first.setdefault(GROOMING_STAGE[tactic].value, index)
         if state.first_harm_index is None and harmful & {*HARM_REQUESTS, Tactic.THREAT}:
             state.first_harm_index = index
+        if signal.moment is not None:
+            moment = 1.0 / (1.0 + math.exp(-(signal.moment + state.moment_context)))
+            state.moment_score = max(state.moment_score, round(moment, 4))
+            state.moment_context = signal.moment_context
         if kept:
             state.evidence[index] = EvidenceMessage(
                 index,
@@ -271,12 +275,17 @@ class ConversationAnalyzer:
         state.grooming_score = max(state.grooming_score, grooming)
         state.sextortion_score = max(state.sextortion_score, sextortion)
         tier = tier_for(state, state.grooming_score, state.sextortion_score, roles, model)
+        moment = moment_alert(state, model)
+        if moment:
+            tier = Tier.URGENT
         # Alerts and tiers only ever rise: a conversation does not flicker back to "fine"
         # because its latest messages are ordinary.
         if tier.rank > state.tier.rank:
             state.tier = tier
         category = None
-        if state.sextortion_score >= model.thresholds["sextortion_alert"]:
+        if moment:
+            category = "sextortion"
+        elif state.sextortion_score >= model.thresholds["sextortion_alert"]:
             category = "sextortion" if threatened(state) else "grooming"
         elif state.grooming_score >= model.thresholds["grooming_alert"]:
             category = "grooming"

@@ -75,6 +75,14 @@ def threatened(state: ConversationState) -> bool:
     )
 
 
+def moment_alert(state: ConversationState, model: RiskModel) -> bool:
+    """The sextortion moment model has seen a threat or demand, or the reply to one
+    (moment_model.py): sextortion's emergency, even where the threat is too oblique for
+    the tactic model to be sure of it. Off where the bundle has no moment model."""
+    threshold = model.thresholds.get("sextortion_moment")
+    return threshold is not None and state.moment_score >= threshold
+
+
 def tier_for(
     state: ConversationState, grooming: float, sextortion: float, roles: Roles, model: RiskModel
 ) -> Tier:

@@ -11,11 +11,12 @@ import numpy as np
 import numpy.typing as npt
 
 from safeguarding.conversation.embedding.base import Embedder
+from safeguarding.conversation.moment_model import MomentModel
 from safeguarding.conversation.normalize import normalize
 from safeguarding.conversation.risk_model import RiskModel
 from safeguarding.conversation.rules import addresses_family, is_disclosure
 from safeguarding.conversation.semantic import SemanticScorer
-from safeguarding.conversation.tactic_model import TacticModel
+from safeguarding.conversation.tactic_model import MessageInputs, TacticModel, sigmoid
 from safeguarding.conversation.tactics import SEXTORTION_TACTICS, Tactic
 
 # Analysis reads at most this much of one message; the rest costs nothing.
@@ -36,6 +37,10 @@ class MessageSignals:
     disclosure: bool = False
     question: bool = False
     family: bool = False
+    # The sextortion moment model's logit of this message without its context, and the
+    # context term it adds to the next message's (moment_model.py); None without the model.
+    moment: float | None = None
+    moment_context: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,17 @@ class MessageDetector:
         risk: RiskModel,
         embedder: Embedder | None = None,
         semantic: SemanticScorer | None = None,
+        moment: MomentModel | None = None,
     ) -> None:
-        if (tactics.embedding_dim > 0) != (embedder is not None):
+        if (tactics.embedding_dim > 0) != (embedder is not None) or (
+            moment is not None and moment.embedding_dim != tactics.embedding_dim
+        ):
             raise ValueError("the tactic model and the embedder do not go together")
         self.tactic_model = tactics
         self.risk = risk
         self.embedder = embedder
         self.semantic = semantic
+        self.moment = moment
 
     @property
     def model_name(self) -> str | None:
@@ -74,8 +83,10 @@ class MessageDetector:
         if not texts:
             return []
         prepared = prepare(texts, self.embedder, self.semantic)
-        probabilities = self.tactic_model.predict(prepared.normalised, prepared.embeddings)
-        return signals(prepared, probabilities, self.tactic_model.tactics)
+        inputs = MessageInputs.of(prepared.normalised, prepared.embeddings)
+        probabilities = sigmoid(self.tactic_model.logits_of(inputs))
+        moment = self.moment.terms(inputs) if self.moment is not None else None
+        return signals(prepared, probabilities, self.tactic_model.tactics, moment)
 
 
 def prepare(
@@ -94,7 +105,10 @@ def prepare(
 
 
 def signals(
-    prepared: Prepared, probabilities: npt.NDArray[np.float32], columns: list[Tactic]
+    prepared: Prepared,
+    probabilities: npt.NDArray[np.float32],
+    columns: list[Tactic],
+    moment: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None,
 ) -> list[MessageSignals]:
     out = []
     for i, text in enumerate(prepared.normalised):
@@ -110,5 +124,10 @@ def signals(
             # Someone describing a threat they received is not making one.
             for tactic in SEXTORTION_TACTICS:
                 tactics.pop(tactic, None)
-        out.append(MessageSignals(text, tactics, disclosure, "?" in text, addresses_family(text)))
+        own, context = (None, 0.0) if moment is None else (float(moment[0][i]), float(moment[1][i]))
+        out.append(
+            MessageSignals(
+                text, tactics, disclosure, "?" in text, addresses_family(text), own, context
+            )
+        )
     return out

@@ -4,7 +4,8 @@ missing encoder is never an error unless it was asked for by name.
 
 The shipped models live in `data/model/` beside this file, one bundle per feature set:
 `use` (with the encoder's sentence embeddings) and `lexical` (without); each is a tactic
-model (`tactics-NAME.npz`) and a conversation model (`risk-NAME.json`). The model card is
+model (`tactics-NAME.npz`), a conversation model (`risk-NAME.json`) and, where trained with
+one, a sextortion moment model (`moment-NAME.npz`). The model card is
 `data/model/MODEL_CARD.md`; `safeguarding conversation train` rebuilds them."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Literal
 
 from safeguarding.conversation.detector import MessageDetector
 from safeguarding.conversation.embedding.base import Embedder
+from safeguarding.conversation.moment_model import MomentModel
 from safeguarding.conversation.risk_model import RiskModel
 from safeguarding.conversation.semantic import SemanticScorer, load_phrases
 from safeguarding.conversation.tactic_model import TacticModel
@@ -57,10 +59,24 @@ def load_bundle(name: str, directory: Path | None = None) -> tuple[TacticModel, 
     return tactics, RiskModel.load(Path(str(root.joinpath(f"risk-{name}.json"))))
 
 
+def load_moment(name: str, directory: Path | None = None) -> MomentModel | None:
+    """The bundle's sextortion moment model (moment_model.py), if it has one: a bundle
+    trained before it existed has none, and its alerts come from the conversation model."""
+    if directory is not None:
+        path = directory / f"moment-{name}.npz"
+        return MomentModel.load(path) if path.exists() else None
+    found = resources.files("safeguarding.conversation").joinpath(f"data/model/moment-{name}.npz")
+    if not found.is_file():
+        return None
+    with resources.as_file(found) as path:
+        return MomentModel.load(path)
+
+
 def detector_for(embedder: Embedder | None, directory: Path | None = None) -> MessageDetector:
-    tactics, risk = load_bundle(bundle_name(embedder), directory)
+    name = bundle_name(embedder)
+    tactics, risk = load_bundle(name, directory)
     semantic = SemanticScorer(embedder, load_phrases()) if embedder is not None else None
-    return MessageDetector(tactics, risk, embedder, semantic)
+    return MessageDetector(tactics, risk, embedder, semantic, load_moment(name, directory))
 
 
 @cache

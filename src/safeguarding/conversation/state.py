@@ -99,6 +99,10 @@ class ConversationState:
     # Seconds since the epoch of the first and latest timestamped message, where given
     first_ts: float | None = None
     last_ts: float | None = None
+    # The sextortion moment model (moment_model.py): the highest probability so far, and the
+    # latest message's context term for the next one (a number, never the message)
+    moment_score: float = 0.0
+    moment_context: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

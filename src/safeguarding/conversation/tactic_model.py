@@ -46,6 +46,23 @@ def sigmoid(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
 
 @dataclass(frozen=True)
+class MessageInputs:
+    """What the per-message models read of a batch of messages, computed once for all of
+    them: the hashed lexical rows (CSR parts), the pattern scores and the embeddings."""
+
+    pointers: npt.NDArray[np.int64]
+    indices: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float32]
+    rules: npt.NDArray[np.float32]
+    embeddings: npt.NDArray[np.float32] | None
+
+    @classmethod
+    def of(cls, normalised: list[str], embeddings: npt.NDArray[np.float32] | None) -> MessageInputs:
+        pointers, indices, values = lexical.matrix(normalised)
+        return cls(pointers, indices, values, rule_matrix(normalised), embeddings)
+
+
+@dataclass(frozen=True)
 class TacticModel:
     tactics: list[Tactic]
     lexical: npt.NDArray[np.float32]
@@ -61,17 +78,18 @@ class TacticModel:
     def logits(
         self, normalised: list[str], embeddings: npt.NDArray[np.float32] | None
     ) -> npt.NDArray[np.float32]:
-        pointers, indices, values = lexical.matrix(normalised)
-        out = lexical.scores(pointers, indices, values, self.lexical)
-        rules = rule_matrix(normalised)
+        return self.logits_of(MessageInputs.of(normalised, embeddings))
+
+    def logits_of(self, inputs: MessageInputs) -> npt.NDArray[np.float32]:
         if self.embedding_dim:
-            if embeddings is None or embeddings.shape[1] != self.embedding_dim:
+            if inputs.embeddings is None or inputs.embeddings.shape[1] != self.embedding_dim:
                 raise ConversationError(
                     f"tactic model {self.version} needs {self.embedder} embeddings"
                 )
-            dense = np.hstack([embeddings.astype(np.float32), rules])
+            dense = np.hstack([inputs.embeddings.astype(np.float32), inputs.rules])
         else:
-            dense = rules
+            dense = inputs.rules
+        out = lexical.scores(inputs.pointers, inputs.indices, inputs.values, self.lexical)
         out += dense @ self.dense
         out += self.bias
         return out

@@ -78,6 +78,11 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     tactics.save(out / f"tactics-{name}.npz")
     risk.save(out / f"risk-{name}.json")
+    moment_file = out / f"moment-{name}.npz"
+    if "sextortion_moment" in risk.thresholds:
+        trainer.moment(sources).save(moment_file)
+    else:
+        moment_file.unlink(missing_ok=True)
     in_sample = report(trainer.score(sources, sources))
     comparison = None
     if compare:

@@ -39,16 +39,23 @@ from safeguarding.conversation.detector import MessageDetector, signals
 from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.evaluate import Scored
 from safeguarding.conversation.metrics import threshold_at_rate
+from safeguarding.conversation.moment_model import MomentModel
 from safeguarding.conversation.risk_model import FEATURES, Head, RiskModel, features
 from safeguarding.conversation.semantic import SemanticScorer
-from safeguarding.conversation.tactic_model import RULE_TACTICS, TacticModel, rule_matrix
+from safeguarding.conversation.tactic_model import (
+    RULE_TACTICS,
+    MessageInputs,
+    TacticModel,
+    rule_matrix,
+)
 from safeguarding.conversation.training.corpus import TACTICS, Corpus
 from safeguarding.conversation.training.fit import fit_logistic, fit_tactics, platt, sparse_rows
 
 # Shares of benign conversations allowed to reach each tier, on out-of-source scores.
 BUDGETS = {
     "alert": 0.01,
-    "sextortion_share": 0.6,
+    "sextortion_share": 0.4,
+    "moment_share": 0.2,
     "nudge_age_unknown": 0.05,
     "nudge": 0.10,
     "sextortion_nudge": 0.05,
@@ -97,7 +104,9 @@ class Trainer:
         self._rows: dict[str, Rows] = {}
         self._risk: dict[tuple[frozenset[str], bool], RiskModel] = {}
         self._oof: dict[frozenset[str], tuple[Rows, dict[str, npt.NDArray[np.float64]]]] = {}
+        self._moments: dict[frozenset[str], MomentModel] = {}
         self._inputs = self._tactic_inputs()
+        self._moment_y, self._moment_rows = moment_targets(corpus)
 
     # -- messages -----------------------------------------------------------------------
     def _tactic_inputs(self) -> tuple[Any, npt.NDArray[np.float64]]:
@@ -133,6 +142,53 @@ class Trainer:
                 self.version,
             )
         return self._tactics[sources]
+
+    def moment(self, sources: frozenset[str]) -> MomentModel:
+        """The sextortion moment model fitted on these sources (moment_model.py)."""
+        if sources not in self._moments:
+            rows = np.isin(self.corpus.message_source, list(sources)) & self._moment_rows
+            sparse_part, dense_part = self._inputs
+            embeddings = self.corpus.prepared.embeddings
+            e = 0 if embeddings is None else embeddings.shape[1]
+            previous = np.zeros((len(self._moment_y), e))
+            if embeddings is not None:
+                for c in range(len(self.corpus.items)):
+                    span = self.corpus.rows(c)
+                    previous[span.start + 1 : span.stop] = embeddings[span.start : span.stop - 1]
+            w, b = fit_tactics(
+                (sparse_part[rows], np.hstack([dense_part, previous])[rows]),
+                self._moment_y[rows].reshape(-1, 1),
+                alpha=TACTIC_ALPHA,
+                epochs=self.iterations,
+            )
+            weights = w[:, 0].astype(np.float32)
+            dense_end = lexical.BUCKETS + dense_part.shape[1]
+            self._moments[sources] = MomentModel(
+                weights[: lexical.BUCKETS],
+                weights[lexical.BUCKETS : dense_end],
+                weights[dense_end:],
+                float(b[0]),
+                self.embedder.name if self.embedder else None,
+                self.version,
+            )
+        return self._moments[sources]
+
+    def moment_terms(
+        self, model: MomentModel, conversation: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        part = self.corpus.slice(conversation)
+        return model.terms(MessageInputs.of(part.normalised, part.embeddings))
+
+    def _moment_held_out(self, sources: frozenset[str]) -> dict[int, float]:
+        """Each of these sources' conversations: its highest moment probability from the
+        moment model fitted on the others."""
+        out: dict[int, float] = {}
+        for source in sorted(sources):
+            model = self.moment(sources - {source})
+            for c in self.corpus.conversations([source]):
+                part = self.corpus.slice(c)
+                out[c] = float(model.conversation(part.normalised, part.embeddings).max())
+        return out
 
     def probabilities(self, model: TacticModel, conversation: int) -> npt.NDArray[np.float32]:
         part = self.corpus.slice(conversation)
@@ -215,7 +271,10 @@ class Trainer:
             a, c = platt(raw, getattr(oof, name), oof.weight)
             calibrated[name] = Head(head.weights, head.bias, (a, c))
             probabilities[name] = 1 / (1 + np.exp(-(a * raw + c)))
-        thresholds, budget = self._thresholds(oof, probabilities)
+        moments = None
+        if BUDGETS["moment_share"] > 0:
+            moments = self._moment_held_out(sources if key[1] else everything)
+        thresholds, budget = self._thresholds(oof, probabilities, moments)
         budget["nested"] = key[1]
         model = RiskModel(mean, scale, calibrated, thresholds, self.version, budget)
         self._risk[key] = model
@@ -246,7 +305,10 @@ class Trainer:
         return self._oof[sources]
 
     def _thresholds(
-        self, oof: Rows, probabilities: dict[str, npt.NDArray[np.float64]]
+        self,
+        oof: Rows,
+        probabilities: dict[str, npt.NDArray[np.float64]],
+        moments: dict[int, float] | None = None,
     ) -> tuple[dict[str, float], dict[str, Any]]:
         benign = [
             c
@@ -256,17 +318,21 @@ class Trainer:
         top = {name: _per_conversation(oof.conversation, p) for name, p in probabilities.items()}
         g = [top["grooming"][c] for c in benign]
         s = [top["sextortion"][c] for c in benign]
-        # Sextortion takes a share of the alert budget; grooming the rest of it, counting
-        # conversations either would alert once.
+        # The alert budget is spent in turn: sextortion's share, then the moment model's
+        # (on top of the conversations sextortion already alerts), then grooming the rest,
+        # counting a conversation any of them would alert once.
         sext = threshold_at_rate(s, BUDGETS["alert"] * BUDGETS["sextortion_share"])
-        allowed = int(np.floor(BUDGETS["alert"] * len(benign) + 1e-9))
-        remaining = sorted((gv for gv, sv in zip(g, s, strict=True) if sv < sext), reverse=True)
-        spent = len(benign) - len(remaining)
-        room = max(0, allowed - spent)
-        groom = np.nextafter(remaining[room], 1.0) if room < len(remaining) else 0.0
-        thresholds = {
-            "grooming_alert": max(float(groom), 0.05),
-            "sextortion_alert": max(sext, 0.05),
+        alerted = [sv >= sext for sv in s]
+        thresholds: dict[str, float] = {"sextortion_alert": max(sext, 0.05)}
+        if moments is not None:
+            m = [moments[c] for c in benign]
+            share = BUDGETS["sextortion_share"] + BUDGETS["moment_share"]
+            moment = _fill(m, alerted, BUDGETS["alert"] * share)
+            thresholds["sextortion_moment"] = max(moment, 0.05)
+            alerted = [a or mv >= moment for a, mv in zip(alerted, m, strict=True)]
+        groom = _fill(g, alerted, BUDGETS["alert"])
+        thresholds["grooming_alert"] = max(groom, 0.05)
+        thresholds |= {
             "nudge": threshold_at_rate(g, BUDGETS["nudge"]),
             "nudge_age_unknown": threshold_at_rate(g, BUDGETS["nudge_age_unknown"]),
             "sextortion_nudge": threshold_at_rate(s, BUDGETS["sextortion_nudge"]),
@@ -295,18 +361,54 @@ class Trainer:
     ) -> list[Scored]:
         """Held-out conversations scored by the engine with a bundle fitted on `trained`."""
         tactics, risk = self.bundle(trained, nested=nested)
+        moment = self.moment(trained) if "sextortion_moment" in risk.thresholds else None
         analyzer = ConversationAnalyzer(
-            MessageDetector(tactics, risk, self.embedder, self.semantic)
+            MessageDetector(tactics, risk, self.embedder, self.semantic, moment)
         )
         out = []
         for c in self.corpus.conversations(frozenset(held_out)):
             item = self.corpus.items[c]
-            found = signals(self.corpus.slice(c), self.probabilities(tactics, c), tactics.tactics)
+            terms = self.moment_terms(moment, c) if moment is not None else None
+            found = signals(
+                self.corpus.slice(c), self.probabilities(tactics, c), tactics.tactics, terms
+            )
             state = analyzer.new_state(item.conversation.id, item.conversation.participants)
             for message, signal in zip(item.conversation.messages, found, strict=True):
                 analyzer.update(state, message, signal)
             out.append(Scored.of(item, analyzer.assessment(state)))
         return out
+
+
+def _fill(values: list[float], alerted: list[bool], rate: float) -> float:
+    """The lowest threshold at which, with the conversations already alerted, at most
+    `rate` of them are (just above the next score that would be one too many)."""
+    allowed = int(np.floor(rate * len(values) + 1e-9))
+    remaining = sorted((v for v, a in zip(values, alerted, strict=True) if not a), reverse=True)
+    room = max(0, allowed - (len(values) - len(remaining)))
+    return float(np.nextafter(remaining[room], 1.0)) if room < len(remaining) else 0.0
+
+
+def moment_targets(corpus: Corpus) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """The moment model's targets and the messages it learns from: 1 at each sextortion
+    conversation's first threat or demand and the message after it, 0 at every message of
+    the benign conversations; the rest are not used."""
+    y = np.zeros(len(corpus.message_source))
+    used = np.zeros(len(y), dtype=bool)
+    for c, item in enumerate(corpus.items):
+        span = corpus.rows(c)
+        if item.label == "benign":
+            used[span] = True
+        elif item.label == "sextortion":
+            first = (
+                item.first_threat_index
+                if item.first_threat_index is not None
+                else item.first_harm_index
+            )
+            if first is not None:
+                moment = slice(span.start + first, min(span.start + first + 2, span.stop))
+                y[moment] = 1.0
+                used[moment] = True
+    return y, used
 
 
 def _subset(rows: Rows, mask: npt.NDArray[np.bool_]) -> Rows:

@@ -1,0 +1,103 @@
+"""The sextortion moment model: trained with the bundle, saved in its documented format,
+loaded, carried from one message to the next as one number in the state, and part of the
+alert budget."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safeguarding.conversation.analyzer import ConversationAnalyzer
+from safeguarding.conversation.labelled import Labelled, read_labelled
+from safeguarding.conversation.loader import detector_for, load_moment
+from safeguarding.conversation.moment_model import MomentModel
+from safeguarding.conversation.state import ConversationState
+from safeguarding.conversation.training.run import train
+from safeguarding.conversation.training.trainer import BUDGETS
+from safeguarding.errors import ConversationError
+from tests.conftest import SHARED, require_shared
+from tests.conversation.conftest import chat
+
+SEXTORTION = chat(
+    "x: hey saw ur pics on the group chat",
+    "x: i have screenshots of everything you sent",
+    "k: what?? please delete them",
+    "x: send 200 or your whole school sees them tonight",
+)
+
+
+def _tiny() -> list[Labelled]:
+    require_shared()
+    items: list[Labelled] = []
+    for name in ("gaming", "uk-teens", "sextortion-scripts"):
+        every = read_labelled(SHARED / "conversations" / f"{name}.jsonl")
+        for label in ("grooming", "sextortion", "benign"):
+            items += [i for i in every if i.label == label][:3]
+    return items
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not BUDGETS["moment_share"]:
+        pytest.skip("the shipped recipe has no moment model")
+    out = tmp_path_factory.mktemp("bundle")
+    train(_tiny(), None, out, "lexical", "test", loso=False, iterations=15)
+    return out
+
+
+def test_training_writes_a_moment_model_and_its_threshold(trained: Path) -> None:
+    with np.load(trained / "moment-lexical.npz", allow_pickle=False) as data:
+        assert set(data.files) == {"lexical", "dense", "context", "bias", "meta"}
+    model = load_moment("lexical", trained)
+    assert model is not None and model.embedding_dim == 0 and model.version == "test"
+    risk = json.loads((trained / "risk-lexical.json").read_text())
+    assert 0 < risk["thresholds"]["sextortion_moment"] < 1
+
+
+def test_a_moment_model_is_streamed_as_one_number(trained: Path) -> None:
+    analyzer = ConversationAnalyzer(detector_for(None, trained))
+    batch = analyzer.score("s", SEXTORTION)
+    state = analyzer.new_state("s")
+    for message in SEXTORTION:
+        state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
+        streamed = analyzer.observe(state, [message])
+    assert streamed.as_dict() == batch.as_dict()
+    assert 0 < state.moment_score < 1 and isinstance(state.moment_context, float)
+
+
+def test_a_bundle_without_a_moment_model_loads(tmp_path: Path) -> None:
+    assert load_moment("lexical", tmp_path) is None
+
+
+def test_a_moment_file_that_does_not_match_its_metadata_is_refused(
+    trained: Path, tmp_path: Path
+) -> None:
+    with np.load(trained / "moment-lexical.npz", allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["context"] = np.zeros(3, dtype=np.float32)
+    np.savez(tmp_path / "moment-lexical.npz", **arrays)
+    with pytest.raises(ConversationError, match="do not match"):
+        MomentModel.load(tmp_path / "moment-lexical.npz")
+
+
+def test_the_moment_context_carries_the_previous_message() -> None:
+    """With embeddings, message i's logit adds message i-1's context term, and only it."""
+    rng = np.random.default_rng(3)
+    from safeguarding.conversation import lexical
+    from safeguarding.conversation.tactic_model import RULE_TACTICS
+
+    model = MomentModel(
+        np.zeros(lexical.BUCKETS, dtype=np.float32),
+        np.zeros(4 + len(RULE_TACTICS), dtype=np.float32),
+        np.ones(4, dtype=np.float32),
+        0.0,
+        "test",
+        "test",
+    )
+    embeddings = rng.normal(size=(3, 4)).astype(np.float32)
+    p = model.conversation(["a", "b", "c"], embeddings)
+    expected = 1 / (1 + np.exp(-np.concatenate([[0.0], embeddings[:2].sum(axis=1)])))
+    assert np.allclose(p, expected, atol=1e-5)
