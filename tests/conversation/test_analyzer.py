@@ -100,6 +100,20 @@ def test_streaming_equals_batch_and_state_survives_json(lexical: ConversationAna
     assert streamed.as_dict() == batch.as_dict()
 
 
+def test_the_encoder_bundle_streams_like_it_batches(with_model: ConversationAnalyzer) -> None:
+    """With the sextortion moment model the previous message counts, through one number the
+    state carries: one message per call, through JSON, gives the batch's assessment."""
+    batch = with_model.score("s", SEXTORTION)
+    state = with_model.new_state("s")
+    for message in SEXTORTION:
+        state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
+        streamed = with_model.observe(state, [message])
+    assert streamed.as_dict() == batch.as_dict()
+    assert batch.alert and batch.category == "sextortion"
+    if with_model.detector.moment is not None:
+        assert state.moment_context != 0.0 and state.moment_score > 0.0
+
+
 def test_alert_latches_through_later_ordinary_messages(lexical: ConversationAnalyzer) -> None:
     state = lexical.new_state("s")
     lexical.observe(state, SEXTORTION)
