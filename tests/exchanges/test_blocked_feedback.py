@@ -19,7 +19,9 @@ from safeguarding.exchanges.feedback import CHANNEL
 from safeguarding.feeds.signing import FeedKey
 from safeguarding.matching.matcher import QuerySignal
 from safeguarding.server import create_app
-from tests.exchanges.test_feedback import KEYS, PDQS, _engine
+from tests.exchanges.test_feedback import KEYS, PDQS
+from tests.exchanges.verdicts import verdict_engine
+from tests.fakes.loopback import Loopback
 from tests.fakes.stopncii import FakeStopNcii
 
 
@@ -28,7 +30,7 @@ def instance(db_url: str, tmp_path: Path) -> Iterator[Engine]:
     """Publisher (`shared`, turned off here) and subscriber (`mirror`, policy block) in one
     database, as in test_feedback.py."""
     FeedKey.generate(tmp_path / "feed.pem")
-    engine = _engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
+    engine = verdict_engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
     engine.banks.create_bank("shared", "hotline")
     engine.banks.update_bank("shared", "hotline", enabled=False)
     engine.banks.create_bank("mirror", "platform", policy=BankPolicy.of("block"))
@@ -115,15 +117,14 @@ def test_a_verdict_written_before_the_block_was_sent_wins(instance: Engine) -> N
 def test_stopncii_hears_of_a_block_only_after_review(db_url: str) -> None:
     fake = FakeStopNcii()
     fake.put("ImagePDQ", PDQS[0], ["case-0"])
-    engine = _engine(db_url)
-    try:
-        engine.fetcher.client = httpx.Client(transport=fake.transport())
+    engine = verdict_engine(db_url)
+    with Loopback(fake.app()) as server:
         engine.banks.create_bank("ncii", "test", policy=BankPolicy.of("block"))
         engine.exchanges.add(
             "stopncii",
             "stopncii",
             "ncii",
-            {"url": "https://stopncii.test/v1", **KEYS, "feedback_key": "feedback-key"},
+            {"url": f"{server.url}/v1", **KEYS, "feedback_key": "feedback-key"},
             "admin",
         )
         engine.fetcher.fetch("stopncii")
@@ -133,5 +134,4 @@ def test_stopncii_hears_of_a_block_only_after_review(db_url: str) -> None:
         case = engine.cases.get(case_id)
         engine.cases.decide(case_id, rita, "confirm", "checked", version=case.version)
         assert _items(engine) == 1
-    finally:
-        engine.close()
+    engine.close()

@@ -24,7 +24,8 @@ from safeguarding.feeds.signing import FeedKey
 from safeguarding.matching.matcher import QuerySignal
 from safeguarding.selfreport.provenance import KEPT_OUT
 from safeguarding.server import create_app
-from tests.exchanges.test_feedback import PDQS, _decide, _engine
+from tests.exchanges.test_feedback import PDQS
+from tests.exchanges.verdicts import decide, verdict_engine
 
 SAID = KEPT_OUT.format(bank="confirmed")
 
@@ -39,7 +40,7 @@ def confirmed(engine: Engine) -> set[str]:
 @pytest.fixture
 def instance(db_url: str, tmp_path: Path) -> Iterator[Engine]:
     FeedKey.generate(tmp_path / "feed.pem")
-    engine = _engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
+    engine = verdict_engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
     engine.banks.create_bank("shared", "hotline", source=BankSource.SELF_REPORT)
     engine.banks.create_bank("partner", "partner")
     engine.banks.create_bank("mirror", "platform")
@@ -86,7 +87,7 @@ def test_a_feed_of_self_reports_never_fills_the_confirmed_bank(instance: Engine)
     labels = {e.value: e.labels for e in engine.banks.entries("mirror", limit=10)}
     assert labels == {v: [SELF_REPORTED] for v in PDQS}
 
-    case_id = _decide(engine, PDQS[0], "confirm")
+    case_id = decide(engine, PDQS[0], "confirm")
     # the decision stands (the item removed, the outcome sent upstream), the copy is not made
     case = engine.cases.get(case_id)
     assert case.status is not CaseStatus.NEW and case.decision is not None
@@ -115,17 +116,17 @@ def test_a_hash_another_list_also_holds_is_confirmed_as_usual(instance: Engine) 
     engine = instance
     _follow(engine, "hotline", "shared")
     _follow(engine, "partner", "partner")  # also lists PDQS[1], without the label
-    _decide(engine, PDQS[1], "confirm")
+    decide(engine, PDQS[1], "confirm")
     assert confirmed(engine) == {PDQS[1]}
-    _decide(engine, PDQS[0], "confirm")  # the self-report feed's alone
+    decide(engine, PDQS[0], "confirm")  # the self-report feed's alone
     assert confirmed(engine) == {PDQS[1]}
 
 
 def test_the_self_report_banks_here_never_fill_the_confirmed_bank(instance: Engine) -> None:
     engine = instance
     engine.banks.update_bank("shared", "admin", enabled=True)  # source self_report, here
-    _decide(engine, PDQS[2], "confirm")
+    decide(engine, PDQS[2], "confirm")
     assert confirmed(engine) == set()
     engine.banks.update_bank("partner", "admin", enabled=True)  # and a local list
-    _decide(engine, PDQS[1], "confirm")
+    decide(engine, PDQS[1], "confirm")
     assert confirmed(engine) == {PDQS[1]}
