@@ -215,6 +215,7 @@ def test_the_worker_writes_checkpoints_on_its_period(keyed: Engine) -> None:
     assert [job.name for job in worker.jobs] == [
         "audit checkpoint",
         "self-report poisoning check",
+        "self-report retention",
     ]
     worker.run_once()
     path = keyed.audit.checkpoint_file
