@@ -52,7 +52,7 @@ from safeguarding.franking.service import ContentMatch
 from safeguarding.hashing.hasher import ContentHashes, hash_bytes, hash_file
 from safeguarding.imagery import Finding, NewImagery, detector_for
 from safeguarding.insights import transparency
-from safeguarding.insights.counters import MatchCounters, Tally, surface_of
+from safeguarding.insights.counters import MatchCounters, Surface, Tally, surface_of
 from safeguarding.matching.matcher import Matcher, QuerySignal, query_from_hashes
 from safeguarding.matching.result import MatchResult
 from safeguarding.media.limits import MediaLimits
@@ -324,15 +324,18 @@ class Engine:
     def match_content(self, data: bytes) -> ContentMatch:
         """Hash and match content as an upload is (`match_bytes`), opening no case: its
         hashes as a case keeps them, the result, and on a match every view's hash. Bytes
-        that are not media we decode are matched by their MD5 and SHA-256."""
+        that are not media we decode are matched by their MD5 and SHA-256. Counted under
+        the surface `message`: franked reports' attachments come from messages."""
+        surface = Surface.MESSAGE.value
         try:
-            hashes, result = self.match_bytes(data)
+            hashes, result = self.match_bytes(data, surface=surface)
         except MediaError:
             query = {
                 "md5": hashlib.md5(data).hexdigest(),  # noqa: S324 (NCMEC's hash)
                 "sha256": hashlib.sha256(data).hexdigest(),
             }
-            return query, self.match_signals([QuerySignal(t, v) for t, v in query.items()]), None
+            signals = [QuerySignal(t, v) for t, v in query.items()]
+            return query, self.match_signals(signals, surface=surface), None
         if not result.matched:
             return hashes.primary(), result, None
         every = hash_bytes(data, self.limits, dihedral=True, crops=True).every_hash()

@@ -249,3 +249,13 @@ def test_uploads_over_the_api_count_their_surface(engine: Engine) -> None:
     rows = counts(engine)
     assert rows[("*", "*", "profile_photo", "no_match")] == 2
     assert {t for (b, t, _, _) in rows if b == "*"} == {"*", "pdq", "md5", "sha256"}
+
+
+def test_franked_attachments_count_as_messages(engine: Engine) -> None:
+    """A franked report's revealed attachments come from messages (Engine.match_content):
+    counted under `message`, media and other bytes alike."""
+    engine.match_content(generated_image(5))
+    engine.match_content(b"not an image")
+    rows = counts(engine)
+    assert rows[("*", "*", "message", "no_match")] == 2
+    assert {s for (_, _, s, _) in rows} == {"message"}
