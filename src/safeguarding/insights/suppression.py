@@ -9,13 +9,17 @@ The counts are variables, and each total is a linear equation over them (`total 
 parts`); the same variable may appear in several tables (a surface's total shown in two),
 which is why they are named and the equations pooled. With the shown values fixed, a hidden
 variable can be recovered exactly when every solution of the equations gives it the same
-value: when its column of the null space of the hidden variables' equations is zero. Until
-none can, one more count is hidden for a recoverable one: of the first few in order of
-preference (a cell before a total, a non-zero count before a zero, since a hidden zero
-protects little, then the smallest), the one that stops it being recoverable and leaves the
-fewest others so. Greedy, so not the fewest hidden possible, but never too few.
-Each round hides one more count, so it ends, at worst with everything in the equations
-hidden. Zero is shown: it describes no one.
+value: when, in the reduced echelon form of the hidden variables' equations, its pivot row
+has no other entry. Until none can, one more count is hidden for a recoverable one: of the
+first few shown counts in its equations, in order of preference (a cell before a total, a
+non-zero count before a zero, since a hidden zero protects little, then the smallest), the
+one that stops it being recoverable and leaves the fewest others so. That greedy choice can
+hide more than needed (a complement chosen early made redundant by later ones), so each
+complement is then tried shown again (totals and zeros first, then the largest) and stays
+shown when nothing becomes recoverable: no single complement left could be shown. Not the
+fewest hidden possible (that is a hard combinatorial problem), but never too few. Each
+round hides one more count, so it ends, at worst with everything in the equations hidden.
+Zero is shown: it describes no one.
 
 Bounds are not considered: counts are non-negative, so a hidden pair that adds up to 12
 tells each is at most 12. That is the usual standard for published statistics; the minimum
@@ -26,13 +30,14 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
+from numba import njit
 
 Key = Hashable
 #: the row and column label of totals: no bank, surface or other label contains brackets
 TOTAL = "(total)"
-#: how many candidates for the next hidden count are weighed (each costs one decomposition)
+#: how many candidates for the next hidden count are weighed (each costs one elimination)
 _LOOKAHEAD = 12
-#: singular values below this are zero (the matrices hold small integers)
+#: entries below this are zero (the matrices hold small integers)
 _TOLERANCE = 1e-9
 
 
@@ -97,96 +102,175 @@ class Disclosure:
         return 0 < value < self.min_cell
 
     def hidden(self) -> set[Key]:
-        hide = {k for k, v in self.values.items() if self.small(v)}
-        while True:
-            recoverable = self.recoverable(hide)
-            if not recoverable:
-                return hide
-            hide.add(self._complement(min(recoverable, key=repr), hide))
+        """The counts to withhold: the small ones, and complements chosen so that none of
+        them can be computed from what is shown."""
+        self._where: dict[Key, list[int]] = {}
+        for i, (total, parts) in enumerate(self.equations):
+            for key in (total, *parts):
+                self._where.setdefault(key, []).append(i)
+        primary = {k for k, v in self.values.items() if self.small(v)}
+        hide = set(primary)
+        while recoverable := self.recoverable(hide):
+            hide.add(self._complement(recoverable[0], hide))
+        return self._pruned(hide, primary)
 
-    def recoverable(self, hide: Iterable[Key]) -> list[Key]:
-        """The hidden keys whose value follows from the shown ones. The equations are
-        restricted to the hidden keys and split into independent groups (keys linked by an
-        equation), each decomposed on its own: a report's hidden counts fall into many small
-        groups, and one large decomposition would cost far more."""
+    def recoverable(self, hide: Iterable[Key], near: Iterable[Key] | None = None) -> list[Key]:
+        """The hidden keys whose value follows from the shown ones; with `near`, only among
+        the hidden keys linked to those (by equations through hidden keys). Each group of
+        linked hidden keys is decomposed on its own: a report's hidden counts fall into
+        many small groups, and one large decomposition would cost far more."""
         hidden = set(hide)
-        rows: list[dict[Key, float]] = []
-        for total, parts in self.equations:
-            row: dict[Key, float] = {}
-            for key, sign in [(total, -1.0), *((p, 1.0) for p in parts)]:
-                if key in hidden:
-                    row[key] = row.get(key, 0.0) + sign
-            row = {k: v for k, v in row.items() if v}
-            if row:
-                rows.append(row)
+        seeds = hidden if near is None else {k for k in near if k in hidden}
+        seen: set[Key] = set()
         found: list[Key] = []
-        for keys, group in _groups(rows):
-            column = {k: i for i, k in enumerate(keys)}
-            matrix = np.zeros((len(group), len(keys)))
-            for i, row in enumerate(group):
-                for key, value in row.items():
-                    matrix[i, column[key]] = value
-            _, singular, vt = np.linalg.svd(matrix)
-            null = vt[int((singular > _TOLERANCE).sum()) :]
-            # a hidden zero that can be computed tells nothing (only zeros follow from the
-            # equations' shape alone, so with everything hidden nothing is recoverable)
-            found += [
-                k for k in keys if self.values[k] != 0 and np.all(np.abs(null[:, column[k]]) < 1e-7)
-            ]
+        for seed in sorted(seeds, key=repr):
+            if seed not in seen:
+                keys, rows = self._group(seed, hidden)
+                seen.update(keys)
+                found += self._determined(keys, rows)
         return sorted(found, key=repr)
 
+    def _group(self, seed: Key, hidden: set[Key]) -> tuple[list[Key], list[dict[Key, float]]]:
+        """The hidden keys linked to `seed`, and their equations restricted to them."""
+        keys, todo, used = {seed}, [seed], set()
+        while todo:
+            for i in self._equations_of(todo.pop()):
+                if i not in used:
+                    used.add(i)
+                    total, parts = self.equations[i]
+                    for other in (total, *parts):
+                        if other in hidden and other not in keys:
+                            keys.add(other)
+                            todo.append(other)
+        rows = []
+        for i in sorted(used):
+            total, parts = self.equations[i]
+            row: dict[Key, float] = {}
+            for key, sign in [(total, -1.0), *((p, 1.0) for p in parts)]:
+                if key in keys:
+                    row[key] = row.get(key, 0.0) + sign
+            if row := {k: v for k, v in row.items() if v}:
+                rows.append(row)
+        return sorted(keys, key=repr), rows
+
+    def _equations_of(self, key: Key) -> list[int]:
+        if not hasattr(self, "_where"):  # recoverable() called before hidden()
+            self._where = {}
+            for i, (total, parts) in enumerate(self.equations):
+                for k in (total, *parts):
+                    self._where.setdefault(k, []).append(i)
+        return self._where.get(key, [])
+
+    def _determined(self, keys: list[Key], rows: list[dict[Key, float]]) -> list[Key]:
+        """Of a group's keys, the non-zero ones whose null-space column is zero (a hidden
+        zero that can be computed tells nothing, and only zeros follow from the equations'
+        shape alone, so with everything hidden nothing is recoverable)."""
+        if not rows:
+            return []
+        column = {k: i for i, k in enumerate(keys)}
+        matrix = np.zeros((len(rows), len(keys)))
+        for i, row in enumerate(rows):
+            for key, value in row.items():
+                matrix[i, column[key]] = value
+        free = _echelon(matrix)
+        return [k for k in keys if self.values[k] != 0 and not free[column[k]]]
+
     def _complement(self, key: Key, hide: set[Key]) -> Key:
-        """The count to hide next so that `key` stops being recoverable: the first, in
-        order of preference, whose hiding does it. An equation in which `key` is the only
-        hidden count gives it back by itself, so the count must come from there (for a
-        total of one part, the total: the same number); else it is looked for among the
-        equations with a hidden count, then among all. When no single count does, the
-        first is hidden and the next round goes on."""
-        near = [eq for eq in self.equations if key == eq[0] or key in eq[1]]
-        alone = [eq for eq in near if len(hide & {eq[0], *eq[1]}) == 1]
-        touching = [eq for eq in self.equations if hide & {eq[0], *eq[1]}]
+        """The count to hide next so that `key` stops being recoverable. Candidates are the
+        shown counts of `key`'s own equations (one of them must go: an equation whose other
+        counts are all shown gives it back), else of any equation of its group, else any;
+        of the first few in order of preference (a cell before a total, a non-zero count
+        before a zero, then the smallest), the one that frees `key` and leaves the fewest
+        of the counts linked to it recoverable. When none frees it, the best is hidden and
+        the next round goes on."""
+        group, _ = self._group(key, hide)
         pool: list[Key] = []
-        for equations in (alone[:1], touching):
+        for keys in (
+            [key],
+            group,
+        ):
             pool = sorted(
-                {k for total, parts in equations for k in (total, *parts)} - hide,
+                {
+                    k
+                    for near in keys
+                    for i in self._equations_of(near)
+                    for k in (self.equations[i][0], *self.equations[i][1])
+                }
+                - hide,
                 key=self._preference,
             )
             if pool:
                 break
         pool = pool or sorted(set(self.values) - hide, key=self._preference)
-        # of the first few, the one that leaves the fewest counts recoverable (hiding a
-        # cell whose total then gives it back only moves the problem), then by preference
         scored = []
         for rank, candidate in enumerate(pool[:_LOOKAHEAD]):
-            left = self.recoverable(hide | {candidate})
+            left = self.recoverable(hide | {candidate}, near=[key, candidate])
             scored.append((key in left, len(left), rank, candidate))
         return min(scored, key=lambda s: s[:3])[3]
+
+    def _pruned(self, hide: set[Key], primary: set[Key]) -> set[Key]:
+        """`hide` less the complements that are not needed: a greedy choice made early can
+        be made redundant by later ones. Each is tried shown, in the reverse order of
+        preference (totals, then zeros, which protect little, then the largest, the most
+        informative), and stays shown when nothing linked to it becomes recoverable."""
+        hide = set(hide)
+        changed = True
+        while changed:  # a complement kept only to protect one since shown is not needed
+            changed = False
+            for key in sorted(hide - primary, key=self._preference, reverse=True):
+                rest = hide - {key}
+                linked = {
+                    k
+                    for i in self._equations_of(key)
+                    for k in (self.equations[i][0], *self.equations[i][1])
+                }
+                if not self.recoverable(rest, near=linked):
+                    hide, changed = rest, True
+        return hide
 
     def _preference(self, key: Key) -> tuple[bool, bool, int, str]:
         value = self.values[key]
         return (key in self.totals, value == 0, value, repr(key))
 
 
-def _groups(rows: list[dict[Key, float]]) -> list[tuple[list[Key], list[dict[Key, float]]]]:
-    """The rows split into groups that share no key (union-find over their keys)."""
-    parent: dict[Key, Key] = {}
-
-    def root(key: Key) -> Key:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for row in rows:
-        first, *rest = row
-        top = root(first)  # a row of one key is a group too
-        for key in rest:
-            parent[root(key)] = top
-            top = root(first)
-    keys: dict[Key, list[Key]] = {}
-    for key in parent:
-        keys.setdefault(root(key), []).append(key)
-    grouped: dict[Key, list[dict[Key, float]]] = {}
-    for row in rows:
-        grouped.setdefault(root(next(iter(row))), []).append(row)
-    return [(sorted(keys[r], key=repr), grouped[r]) for r in grouped]
+@njit(cache=True)
+def _echelon(matrix: np.ndarray) -> np.ndarray:
+    """Gauss-Jordan elimination with partial pivoting, in place: for each column, whether
+    its key is free, i.e. not pinned down by the equations (x_k is pinned exactly when the
+    reduced row with its pivot has no other non-zero entry). Compiled loops, not LAPACK:
+    for these small matrices, called thousands of times, a threaded SVD spent most of its
+    time waiting for threads, and a numpy loop in Python on calls."""
+    rows, columns = matrix.shape
+    free = np.ones(columns, dtype=np.bool_)
+    pivot_column = np.full(rows, -1)
+    r = 0
+    for c in range(columns):
+        if r == rows:
+            break
+        p = r
+        for i in range(r + 1, rows):
+            if abs(matrix[i, c]) > abs(matrix[p, c]):
+                p = i
+        if abs(matrix[p, c]) < _TOLERANCE:
+            continue
+        pivot = matrix[p, c]
+        for j in range(columns):
+            top = matrix[r, j]
+            matrix[r, j] = matrix[p, j] / pivot
+            if p != r:
+                matrix[p, j] = top
+        for i in range(rows):
+            if i != r and matrix[i, c] != 0.0:
+                factor = matrix[i, c]
+                for j in range(columns):
+                    matrix[i, j] -= factor * matrix[r, j]
+        pivot_column[r] = c
+        r += 1
+    for row in range(r):
+        c = pivot_column[row]
+        alone = True
+        for j in range(columns):
+            if j != c and abs(matrix[row, j]) > _TOLERANCE:
+                alone = False
+        free[c] = not alone
+    return free
