@@ -153,7 +153,7 @@ def test_counts_must_agree_and_be_whole() -> None:
 def test_one_period_and_a_rare_surface_costs_few_counts() -> None:
     """The sample report's shape (docs/insights.md): one period, so each surface's items are
     a cell, a column total and a row total of the next table; 7 items on a rare surface,
-    all blocked. The first, greedy version withheld 34 counts here."""
+    all blocked. The first, greedy version withheld 34 counts on this shape."""
     surfaces = ["message", "public_post", "story", "live_stream"]
     disclosure = Disclosure(10)
     items = {"message": 259_200, "public_post": 259_200, "story": 222_400, "live_stream": 7}

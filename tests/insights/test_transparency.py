@@ -5,6 +5,7 @@ withheld with what would give them back."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import literal, select, union_all
@@ -12,8 +13,11 @@ from sqlalchemy import literal, select, union_all
 from safeguarding.banks.model import Action
 from safeguarding.cases import intake
 from safeguarding.cases.model import Subject
+from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import InvalidInputError
+from safeguarding.feeds.outcomes import Outcome
+from safeguarding.feeds.signing import FeedKey
 from safeguarding.insights.counters import Surface, Tally
 from safeguarding.insights.report_files import ReportFormat, render
 from safeguarding.insights.suppression import TOTAL
@@ -110,3 +114,57 @@ def test_percentiles_are_nearest_rank_in_sql(
             percentiles(select(rows.c.g, rows.c.v))
         ).all()
     assert (group, n, got_median, got_p90) == (1, len(values_), median, p90)
+
+
+def test_where_cases_stand_and_non_final_decisions(engine: Engine) -> None:
+    """Cases not yet decided are in the report too: escalated, held for more information,
+    waiting; the non-final decisions made are counted from the audit trail."""
+    reviewer, _, _ = users(engine)
+    start = datetime.now(UTC) - timedelta(hours=1)
+    for i in range(40):
+        opened = engine.cases.open(intake.from_user_report("csam", "", Subject(f"s{i}")), "t")
+        decision = "escalate" if i < 12 else "needs_info" if i < 23 else "confirm"
+        if i < 33:
+            engine.cases.decide(opened.case.id, reviewer, decision, "why", version=1)
+    report = engine.transparency(start, start + timedelta(hours=2))
+    standing = report.table("standing")
+    assert standing.cells[("user_report", "escalated")] == 12
+    assert standing.cells[("user_report", "in_review")] == 11  # asked for more information
+    assert standing.cells[("user_report", "decided")] == 10
+    assert standing.cells[("user_report", "awaiting_review")] is None  # 7: withheld
+    # the kind's total is one count in both tables: withheld in one, withheld in the other
+    total = standing.cells[("user_report", TOTAL)]
+    assert total == report.table("cases").cells[(TOTAL, "user_report")]
+    made = report.table("non_final_decisions")
+    assert made.cells[("escalate", "made")] == 12
+    assert made.cells[("needs_info", "made")] == 11
+
+
+def test_subscribers_reported_removals_per_feed(db_url: str, tmp_path: Path) -> None:
+    """What subscribers send back on a feed (self-reported pictures removed elsewhere) is
+    counted per feed: matches, removals and false positives, each with its total, never
+    added across (removals are among the matches)."""
+    FeedKey.generate(tmp_path / "feed.pem")
+    engine = Engine(Settings(database_url=db_url, feed_key_file=str(tmp_path / "feed.pem")))
+    try:
+        start = datetime.now(UTC) - timedelta(hours=1)
+        values = [f"{i:02x}" * 32 for i in (0x11, 0x22)]
+        engine.banks.create_bank("self-report-approved", "hotline")
+        engine.banks.add_signals("self-report-approved", [("pdq", v, None) for v in values], "t")
+        key = engine.keys.create("platform", ["feeds:read"], "admin").key
+        engine.feeds.grant(key.key_id, "self-report-approved", "admin")
+        engine.feeds.report_outcomes(
+            "self-report-approved",
+            "2026-11-30",
+            [Outcome("pdq", values[0], 30, 25, 0), Outcome("pdq", values[1], 14, 12, 2)],
+            key,
+        )
+        report = engine.transparency(start, start + timedelta(hours=2))
+        table = report.table("feed_outcomes")
+        assert table.cells[("self-report-approved", "matched")] == 44
+        assert table.cells[("self-report-approved", "removed")] == 37
+        assert table.cells[("self-report-approved", "false_positive")] is None  # 2
+        assert ("self-report-approved", TOTAL) not in table.cells
+        assert "removed" in render(report, ReportFormat.CSV)
+    finally:
+        engine.close()

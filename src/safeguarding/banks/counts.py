@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from safeguarding.banks.tables import DoNotMatchRow
+from safeguarding.banks.tables import BankRow, DoNotMatchRow
 from safeguarding.store.periods import within
 
 
@@ -20,3 +20,8 @@ def do_not_match_added(session: Session, start: datetime, end: datetime) -> dict
         .group_by(DoNotMatchRow.signal_type)
     )
     return {t: int(n) for t, n in session.execute(query)}
+
+
+def bank_names() -> Select[int, str]:
+    """(bank id, bank name) for other packages' figures to join."""
+    return select(BankRow.id.label("bank_id"), BankRow.name.label("bank"))

@@ -1,14 +1,16 @@
 """Cases summed for transparency reports (insights/transparency.py), in SQL: opened per
-period and kind, final decisions with where each case stands now, and the time from
-detection (the case opening) to the reviewer's decision, which sets off its actions."""
+period and kind with where each stands now, final decisions with where each case stands
+now, and the time from detection (the case opening) to the reviewer's decision, which sets
+off its actions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from safeguarding.cases.model import Status
 from safeguarding.cases.tables import CaseRow
 from safeguarding.store.periods import (
     Period,
@@ -19,18 +21,33 @@ from safeguarding.store.periods import (
     within,
 )
 
+#: where a case stands now, as the report names it (each case is in exactly one)
+STANDINGS = ("awaiting_review", "in_review", "escalated", "decided", "closed_undecided")
+
 
 def opened(
     session: Session, start: datetime, end: datetime, by: Period
-) -> dict[tuple[str, str], int]:
-    """(period, kind) -> cases opened."""
+) -> dict[tuple[str, str, str], int]:
+    """(period, kind, standing) -> cases opened in the range, and where each stands now
+    (STANDINGS): not yet decided (awaiting review, held by a reviewer or asked for more
+    information, escalated to a senior), given a final decision, or closed without one (a
+    self-report withdrawn). One query, so the counts per kind agree however cases change."""
     period = period_of(dialect_of(session), CaseRow.created_at, by)
-    query = (
-        select(period, CaseRow.kind, func.count())
-        .where(within(CaseRow.created_at, start, end))
-        .group_by(period, CaseRow.kind)
+    # labels are a JSON list of plain words: its text holds "escalated" with the quotes
+    escalated = cast(CaseRow.labels, String).like('%"escalated"%')
+    standing = case(
+        (CaseRow.decision.is_not(None), "decided"),
+        (CaseRow.status == Status.CLOSED.value, "closed_undecided"),
+        (escalated, "escalated"),
+        (CaseRow.status == Status.IN_REVIEW.value, "in_review"),
+        else_="awaiting_review",
     )
-    return {(p, k): int(n) for p, k, n in session.execute(query)}
+    query = (
+        select(period, CaseRow.kind, standing, func.count())
+        .where(within(CaseRow.created_at, start, end))
+        .group_by(period, CaseRow.kind, standing)
+    )
+    return {(p, k, s): int(n) for p, k, s, n in session.execute(query)}
 
 
 def decided(session: Session, start: datetime, end: datetime) -> dict[tuple[str, str, str], int]:

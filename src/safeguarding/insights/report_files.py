@@ -10,8 +10,9 @@ from enum import StrEnum
 
 from markupsafe import Markup, escape
 
+from safeguarding.insights.layout import Table
 from safeguarding.insights.suppression import TOTAL
-from safeguarding.insights.transparency import Report, Table
+from safeguarding.insights.transparency import Report
 
 _MEASURES = {"decision": "detection to decision", "report": "detection to report sent"}
 
@@ -104,7 +105,7 @@ def tables_html(report: Report) -> Markup:
 
 
 def _table(table: Table) -> Markup:
-    columns = [*table.columns, TOTAL]
+    columns = table.all_columns
     head = Markup("").join(Markup("<th scope='col'>{}</th>").format(c) for c in columns)
     body = Markup("").join(
         Markup("<tr><th scope='row'>{}</th>{}</tr>").format(

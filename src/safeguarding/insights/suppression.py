@@ -13,7 +13,8 @@ value: when, in the reduced echelon form of the hidden variables' equations, its
 has no other entry. Until none can, one more count is hidden for a recoverable one: of the
 first few shown counts in its equations, in order of preference (a cell before a total, a
 non-zero count before a zero, since a hidden zero protects little, then the smallest), the
-one that stops it being recoverable and leaves the fewest others so. That greedy choice can
+one that stops it being recoverable and leaves the fewest others so (two variants of the
+choice are run, and the one withholding fewer counts kept). That greedy choice can
 hide more than needed (a complement chosen early made redundant by later ones), so each
 complement is then tried shown again (totals and zeros first, then the largest) and stays
 shown when nothing becomes recoverable: no single complement left could be shown. Not the
@@ -51,6 +52,8 @@ class Disclosure:
         self.values: dict[Key, int] = {}
         self.totals: set[Key] = set()
         self.equations: list[tuple[Key, tuple[Key, ...]]] = []
+        #: key -> the equations it is in
+        self._where: dict[Key, list[int]] = {}
 
     def count(self, key: Key, value: int) -> Key:
         """A count that is shown unless hidden; the same key twice must agree."""
@@ -64,6 +67,8 @@ class Disclosure:
         """A shown total of counts already given: `key = sum(parts)`."""
         self.count(key, sum(self.values[p] for p in parts))
         self.totals.add(key)
+        for member in {key, *parts}:
+            self._where.setdefault(member, []).append(len(self.equations))
         self.equations.append((key, tuple(parts)))
         return key
 
@@ -76,14 +81,21 @@ class Disclosure:
         *,
         row_totals: str | None = None,
         column_totals: str | None = None,
+        sum_rows: bool = True,
     ) -> None:
         """A table of `counts` (missing cells are 0) with a total per row, per column and in
         all. Cells are keyed (name, row, column); row totals (row_totals, row) and column
         totals (column_totals, column), so two tables naming the same totals share them;
-        unnamed, they are (name, row, TOTAL) and (name, TOTAL, column)."""
+        unnamed, they are (name, row, TOTAL) and (name, TOTAL, column). `sum_rows=False`:
+        a row's counts do not add up to anything (matches, and removals among them), so
+        only the column totals are given."""
         for r in rows:
             for c in columns:
                 self.count((name, r, c), counts.get((r, c), 0))
+        if not sum_rows:
+            for c in columns:
+                self.total((name, TOTAL, c), [(name, r, c) for r in rows])
+            return
         by_row = [
             self.total(
                 (row_totals, r) if row_totals else (name, r, TOTAL),
@@ -103,16 +115,19 @@ class Disclosure:
 
     def hidden(self) -> set[Key]:
         """The counts to withhold: the small ones, and complements chosen so that none of
-        them can be computed from what is shown."""
-        self._where: dict[Key, list[int]] = {}
-        for i, (total, parts) in enumerate(self.equations):
-            for key in (total, *parts):
-                self._where.setdefault(key, []).append(i)
+        them can be computed from what is shown. Two greedy choices are made, each pruned,
+        and the one withholding fewer counts is kept: neither is better on every table."""
         primary = {k for k, v in self.values.items() if self.small(v)}
-        hide = set(primary)
-        while recoverable := self.recoverable(hide):
-            hide.add(self._complement(recoverable[0], hide))
-        return self._pruned(hide, primary)
+        best: set[Key] | None = None
+        for wide in (False, True):
+            hide = set(primary)
+            while recoverable := self.recoverable(hide):
+                hide.add(self._complement(recoverable[0], hide, wide=wide))
+            hide = self._pruned(hide, primary)
+            if best is None or len(hide) < len(best):
+                best = hide
+        assert best is not None
+        return best
 
     def recoverable(self, hide: Iterable[Key], near: Iterable[Key] | None = None) -> list[Key]:
         """The hidden keys whose value follows from the shown ones; with `near`, only among
@@ -154,11 +169,6 @@ class Disclosure:
         return sorted(keys, key=repr), rows
 
     def _equations_of(self, key: Key) -> list[int]:
-        if not hasattr(self, "_where"):  # recoverable() called before hidden()
-            self._where = {}
-            for i, (total, parts) in enumerate(self.equations):
-                for k in (total, *parts):
-                    self._where.setdefault(k, []).append(i)
         return self._where.get(key, [])
 
     def _determined(self, keys: list[Key], rows: list[dict[Key, float]]) -> list[Key]:
@@ -175,38 +185,35 @@ class Disclosure:
         free = _echelon(matrix)
         return [k for k in keys if self.values[k] != 0 and not free[column[k]]]
 
-    def _complement(self, key: Key, hide: set[Key]) -> Key:
-        """The count to hide next so that `key` stops being recoverable. Candidates are the
-        shown counts of `key`'s own equations (one of them must go: an equation whose other
-        counts are all shown gives it back), else of any equation of its group, else any;
-        of the first few in order of preference (a cell before a total, a non-zero count
-        before a zero, then the smallest), the one that frees `key` and leaves the fewest
-        of the counts linked to it recoverable. When none frees it, the best is hidden and
-        the next round goes on."""
-        group, _ = self._group(key, hide)
-        pool: list[Key] = []
-        for keys in (
-            [key],
-            group,
-        ):
-            pool = sorted(
-                {
-                    k
-                    for near in keys
-                    for i in self._equations_of(near)
-                    for k in (self.equations[i][0], *self.equations[i][1])
-                }
-                - hide,
-                key=self._preference,
-            )
-            if pool:
-                break
+    def _complement(self, key: Key, hide: set[Key], *, wide: bool) -> Key:
+        """The count to hide next so that `key` stops being recoverable: of the first few
+        candidates in order of preference (a cell before a total, a non-zero count before a
+        zero, then the smallest), the one that frees `key` and leaves the fewest counts
+        recoverable; when none frees it, the best is hidden and the next round goes on.
+        Candidates are the shown counts of `key`'s own equations (one of them must go: an
+        equation whose other counts are all shown gives it back), else of its group's,
+        scored on the counts linked to it; or, `wide`, those of the one equation where it
+        is the only hidden count, else of every equation with a hidden count, scored on
+        all."""
+        if wide:
+            near = [i for i in self._equations_of(key) if len(hide & self._members(i)) == 1]
+            sources = near[:1] or [i for i in range(len(self.equations)) if hide & self._members(i)]
+        else:
+            sources = self._equations_of(key)
+            if not {k for i in sources for k in self._members(i)} - hide:
+                group, _ = self._group(key, hide)
+                sources = [i for k in group for i in self._equations_of(k)]
+        pool = sorted({k for i in sources for k in self._members(i)} - hide, key=self._preference)
         pool = pool or sorted(set(self.values) - hide, key=self._preference)
         scored = []
         for rank, candidate in enumerate(pool[:_LOOKAHEAD]):
-            left = self.recoverable(hide | {candidate}, near=[key, candidate])
+            left = self.recoverable(hide | {candidate}, near=None if wide else [key, candidate])
             scored.append((key in left, len(left), rank, candidate))
         return min(scored, key=lambda s: s[:3])[3]
+
+    def _members(self, i: int) -> set[Key]:
+        total, parts = self.equations[i]
+        return {total, *parts}
 
     def _pruned(self, hide: set[Key], primary: set[Key]) -> set[Key]:
         """`hide` less the complements that are not needed: a greedy choice made early can

@@ -15,39 +15,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from safeguarding.audit import counts as audit_counts
 from safeguarding.banks import counts as bank_counts
 from safeguarding.cases import counts as case_counts
 from safeguarding.cases.model import CaseKind, Decision, Status
 from safeguarding.conversation import counts as conversation_counts
 from safeguarding.conversation.state import Tier
+from safeguarding.feeds import counts as feed_counts
 from safeguarding.insights.counters import ALL, MatchCounters, Outcome, Surface
 from safeguarding.insights.intervals import Proportion
-from safeguarding.insights.suppression import TOTAL, Disclosure
+from safeguarding.insights.layout import Builder, Table, order
 from safeguarding.reporting import counts as report_counts
 from safeguarding.reporting.model import ReportStatus
 from safeguarding.selfreport import counts as selfreport_counts
 from safeguarding.store.periods import Period, utc
-
-
-@dataclass(frozen=True)
-class Table:
-    """Counts by row and column, with totals; None where withheld."""
-
-    name: str
-    title: str
-    rows: list[str]
-    columns: list[str]
-    #: every row and column with TOTAL as the last of each
-    cells: dict[tuple[str, str], int | None]
-
-    def as_dict(self) -> dict[str, Any]:
-        columns, rows = [*self.columns, TOTAL], [*self.rows, TOTAL]
-        return {
-            "name": self.name,
-            "title": self.title,
-            "columns": columns,
-            "rows": [{"row": r, **{c: self.cells.get((r, c)) for c in columns}} for r in rows],
-        }
 
 
 @dataclass(frozen=True)
@@ -90,58 +71,6 @@ class Report:
         }
 
 
-def _order(present: set[str], known: list[str]) -> list[str]:
-    """Known members first in their order, then any other value found, sorted."""
-    return [k for k in known if k in present] + sorted(present - set(known))
-
-
-class _Builder:
-    def __init__(self, min_cell: int) -> None:
-        self.disclosure = Disclosure(min_cell)
-        self.specs: list[tuple[str, str, list[str], list[str]]] = []
-        self.names: dict[str, tuple[str | None, str | None]] = {}
-
-    def table(
-        self,
-        name: str,
-        title: str,
-        rows: list[str],
-        columns: list[str],
-        counts: dict[tuple[str, str], int],
-        *,
-        row_totals: str | None = None,
-        column_totals: str | None = None,
-    ) -> None:
-        self.disclosure.table(
-            name, rows, columns, counts, row_totals=row_totals, column_totals=column_totals
-        )
-        self.specs.append((name, title, rows, columns))
-        self.names[name] = (row_totals, column_totals)
-
-    def key(self, name: str, row: str, column: str) -> tuple[str, ...]:
-        row_totals, column_totals = self.names[name]
-        if row == TOTAL and column == TOTAL:
-            return (name, TOTAL, TOTAL)
-        if column == TOTAL:
-            return (row_totals, row) if row_totals else (name, row, TOTAL)
-        if row == TOTAL:
-            return (column_totals, column) if column_totals else (name, TOTAL, column)
-        return (name, row, column)
-
-    def tables(self) -> list[Table]:
-        hidden = self.disclosure.hidden()
-        values = self.disclosure.values
-        out = []
-        for name, title, rows, columns in self.specs:
-            cells: dict[tuple[str, str], int | None] = {}
-            for r in [*rows, TOTAL]:
-                for c in [*columns, TOTAL]:
-                    key = self.key(name, r, c)
-                    cells[(r, c)] = None if key in hidden else values[key]
-            out.append(Table(name, title, rows, columns, cells))
-        return out
-
-
 def build(
     session: Session,
     counters: MatchCounters,
@@ -153,7 +82,7 @@ def build(
 ) -> Report:
     """The report for [start, end), its periods `by`, counts under `min_cell` withheld."""
     start, end = utc(start), utc(end)
-    builder = _Builder(min_cell)
+    builder = Builder(min_cell)
     _matching(builder, counters.summed(session, start, end, by))
     _cases(builder, session, start, end, by)
     report = Report(start, end, by, min_cell, builder.tables())
@@ -175,7 +104,7 @@ def _timing(n: int, median: float, p90: float, min_cell: int) -> Timing:
     return Timing(n, round(median, 1), round(p90, 1))
 
 
-def _matching(builder: _Builder, summed: dict[tuple[str, str, str, str, str], int]) -> None:
+def _matching(builder: Builder, summed: dict[tuple[str, str, str, str, str], int]) -> None:
     """Items checked per period and surface, their outcomes, content hashed per signal type,
     and matches per source list and signal type, from the match counters."""
     checked: dict[tuple[str, str], int] = {}
@@ -190,7 +119,7 @@ def _matching(builder: _Builder, summed: dict[tuple[str, str, str, str, str], in
             hashed[(kind, surface)] = hashed.get((kind, surface), 0) + n
         else:
             matched[(bank, kind)] = matched.get((bank, kind), 0) + n
-    surfaces = _order({s for _, s in checked} | {s for _, s in hashed}, list(Surface))
+    surfaces = order({s for _, s in checked} | {s for _, s in hashed}, list(Surface))
     periods = sorted({p for p, _ in checked})
     # items per surface: the column totals of one table and the row totals of the next
     builder.table(
@@ -205,7 +134,7 @@ def _matching(builder: _Builder, summed: dict[tuple[str, str, str, str, str], in
         "outcomes",
         "Items checked, per surface and outcome",
         surfaces,
-        _order({o for _, o in outcomes}, list(Outcome)),
+        order({o for _, o in outcomes}, list(Outcome)),
         outcomes,
         row_totals="items_by_surface",
     )
@@ -225,17 +154,31 @@ def _matching(builder: _Builder, summed: dict[tuple[str, str, str, str, str], in
     )
 
 
-def _cases(builder: _Builder, session: Session, start: datetime, end: datetime, by: Period) -> None:
+def _cases(builder: Builder, session: Session, start: datetime, end: datetime, by: Period) -> None:
     # a self-report opens a case of its own kind for the hotline: its submissions are
     # counted there, once (two copies of one count could be hidden in one, shown in the other)
-    opened = case_counts.opened(session, start, end, by)
-    kinds = _order({k for _, k in opened}, list(CaseKind))
+    opened: dict[tuple[str, str], int] = {}
+    standing: dict[tuple[str, str], int] = {}
+    for (period, kind, where), n in case_counts.opened(session, start, end, by).items():
+        opened[(period, kind)] = opened.get((period, kind), 0) + n
+        standing[(kind, where)] = standing.get((kind, where), 0) + n
+    kinds = order({k for _, k in opened}, list(CaseKind))
+    # cases per kind: the column totals of one table and the row totals of the next
     builder.table(
         "cases",
         "Cases opened, per period and kind (self-reports: submissions)",
         sorted({p for p, _ in opened}),
         kinds,
         opened,
+        column_totals="cases_by_kind",
+    )
+    builder.table(
+        "standing",
+        "Where the cases opened stand now, per kind (escalated and in review: non-final decisions)",
+        kinds,
+        list(case_counts.STANDINGS),
+        standing,
+        row_totals="cases_by_kind",
     )
     decided = case_counts.decided(session, start, end)
     decisions: dict[tuple[str, str], int] = {}
@@ -247,7 +190,7 @@ def _cases(builder: _Builder, session: Session, start: datetime, end: datetime, 
     builder.table(
         "decisions",
         "Final decisions, per case kind",
-        _order({k for k, _ in decisions}, list(CaseKind)),
+        order({k for k, _ in decisions}, list(CaseKind)),
         final,
         decisions,
         row_totals=None,
@@ -257,16 +200,25 @@ def _cases(builder: _Builder, session: Session, start: datetime, end: datetime, 
         "outcomes_of_decisions",
         "Where the cases decided stand now, per decision",
         final,
-        _order({s for _, s in statuses}, list(Status)),
+        order({s for _, s in statuses}, list(Status)),
         statuses,
         row_totals="decisions_by_decision",
+    )
+    made = audit_counts.decisions_made(session, start, end)
+    non_final = [d.value for d in Decision if not d.final]
+    builder.table(
+        "non_final_decisions",
+        "Non-final decisions made (a case escalated to a senior, or more information asked)",
+        non_final,
+        ["made"],
+        {(d, "made"): n for d, n in made.items() if d in non_final},
     )
     sent = report_counts.sent(session, start, end)
     builder.table(
         "reports",
         "Reports sent to authorities, per authority and where each stands",
         sorted({a for a, _ in sent}),
-        _order({s for _, s in sent}, list(ReportStatus)),
+        order({s for _, s in sent}, list(ReportStatus)),
         sent,
     )
     dnm = bank_counts.do_not_match_added(session, start, end)
@@ -281,7 +233,7 @@ def _cases(builder: _Builder, session: Session, start: datetime, end: datetime, 
     builder.table(
         "alerts",
         "Conversation alerts, per tier and category",
-        _order({t for t, _ in alerts}, list(Tier)),
+        order({t for t, _ in alerts}, list(Tier)),
         sorted({c for _, c in alerts}),
         alerts,
     )
@@ -297,4 +249,14 @@ def _cases(builder: _Builder, session: Session, start: datetime, end: datetime, 
         sorted({p for p, _ in withdrawn}),
         ["withdrawn"],
         withdrawn,
+    )
+    reported = feed_counts.outcomes(session, start, end)
+    builder.table(
+        "feed_outcomes",
+        "What subscribers to this instance's feeds reported back, per feed (for the "
+        "self-report feed: removals of self-reported pictures elsewhere)",
+        sorted({b for b, _ in reported}),
+        list(feed_counts.MEASURES),
+        reported,
+        sum_rows=False,
     )
