@@ -4,9 +4,11 @@ import csv
 import io
 import json
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from safeguarding.cli.main import app
@@ -176,3 +178,32 @@ def test_report_refuses_bad_dates(sqlite_url: str) -> None:
     assert result.exit_code == 2 and "--from: not a date" in result.stderr
     result = runner.invoke(app, [*base, "--from", "2026-03-01", "--to", "2026-03-01"])
     assert result.exit_code == 2 and "--to must be after --from" in result.stderr
+
+
+def test_report_writes_pdf_and_a_chart_without_withheld_counts(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    _counted(sqlite_url, 30, datetime(2026, 3, 1, 12, tzinfo=UTC))
+    _counted(sqlite_url, 4, datetime(2026, 3, 2, 12, tzinfo=UTC))
+    base = ["--db", sqlite_url, "insights", "report", "--from", "2026-03-01", "--to", "2026-03-03"]
+    document, chart = tmp_path / "report.pdf", tmp_path / "chart.png"
+    result = runner.invoke(
+        app, [*base, "--by", "day", "--format", "pdf", "-o", str(document), "--chart", str(chart)]
+    )
+    assert result.exit_code == 0, result.output
+    data = document.read_bytes()
+    assert data.startswith(b"%PDF-") and b"%%EOF" in data[-64:]
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_report_without_weasyprint_names_the_extra_and_the_html_route(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    document = tmp_path / "report.pdf"
+    base = ["--db", sqlite_url, "insights", "report", "--from", "2026-03-01", "--to", "2026-03-03"]
+    result = runner.invoke(app, [*base, "--format", "pdf", "-o", str(document)])
+    assert result.exit_code == 2
+    assert "pip install 'safeguarding[pdf]'" in result.stderr
+    assert "--format html and print it to PDF" in result.stderr
+    assert not document.exists()

@@ -9,9 +9,11 @@ from typing import Annotated
 
 import typer
 
-from safeguarding.cli.common import engine, fail
+from safeguarding.cli.common import engine, err, fail
 from safeguarding.cli.insights import app
-from safeguarding.insights.report_files import ReportFormat, render
+from safeguarding.errors import MissingDependencyError
+from safeguarding.insights import pdf, report_chart
+from safeguarding.insights.report_files import ReportFormat, render_bytes
 from safeguarding.store.periods import Period
 
 
@@ -36,6 +38,10 @@ def report_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(help="Also write a chart of items checked and matched (PNG; plot extra)."),
+    ] = None,
 ) -> None:
     """What the platform detected and did from --from to --to: matches per surface, source
     list and signal type, cases, decisions, times to action and report, reports per
@@ -44,12 +50,23 @@ def report_command(
     since, until = _when("--from", start), _when("--to", end)
     if until <= since:
         fail("--to must be after --from")
-    with engine(ctx) as e:
-        text = render(e.transparency(since, until, by=by), fmt)
+    try:
+        if fmt is ReportFormat.PDF:
+            pdf.require()  # before the report is summed
+        if chart is not None:
+            report_chart.require()
+        with engine(ctx) as e:
+            report = e.transparency(since, until, by=by)
+        data = render_bytes(report, fmt)
+        if chart is not None:
+            err.print(f"wrote {report_chart.write_report_chart(report, chart)}")
+    except MissingDependencyError as exc:
+        fail(f"{exc}" + (f", {pdf.FALLBACK}" if fmt is ReportFormat.PDF else ""))
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     else:
         try:
-            output.write_text(text, encoding="utf-8")
+            output.write_bytes(data)
         except OSError as exc:
             fail(f"{output}: {exc.strerror or exc}")

@@ -1,4 +1,4 @@
-"""A transparency report as JSON, CSV or HTML. A withheld count is `null` in JSON, empty
+"""A transparency report as JSON, CSV, HTML or PDF. A withheld count is `null` in JSON, empty
 with `suppressed` in CSV's `note`, and "<10" style text in HTML, never its value."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from markupsafe import Markup, escape
 
+from safeguarding.insights import pdf
 from safeguarding.insights.layout import Table
 from safeguarding.insights.suppression import TOTAL
 from safeguarding.insights.transparency import Report
@@ -21,9 +22,20 @@ class ReportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     HTML = "html"
+    PDF = "pdf"  # the HTML page laid out by WeasyPrint (insights/pdf.py)
+
+
+def render_bytes(report: Report, fmt: ReportFormat) -> bytes:
+    """The report in any format, as the bytes of a file (text formats in UTF-8)."""
+    if fmt is ReportFormat.PDF:
+        return pdf.html_to_pdf(to_html(report))
+    return render(report, fmt).encode("utf-8")
 
 
 def render(report: Report, fmt: ReportFormat) -> str:
+    """The report in a text format (PDF: `render_bytes`)."""
+    if fmt is ReportFormat.PDF:
+        raise ValueError("a PDF is bytes: render_bytes")
     if fmt is ReportFormat.JSON:
         return json.dumps(report.as_dict(), indent=2) + "\n"
     if fmt is ReportFormat.CSV:

@@ -13,8 +13,7 @@ value: when, in the reduced echelon form of the hidden variables' equations, its
 has no other entry. Until none can, one more count is hidden for a recoverable one: of the
 first few shown counts in its equations, in order of preference (a cell before a total, a
 non-zero count before a zero, since a hidden zero protects little, then the smallest), the
-one that stops it being recoverable and leaves the fewest others so (two variants of the
-choice are run, and the one withholding fewer counts kept). That greedy choice can
+one that stops it being recoverable and leaves the fewest others so. That greedy choice can
 hide more than needed (a complement chosen early made redundant by later ones), so each
 complement is then tried shown again (totals and zeros first, then the largest) and stays
 shown when nothing becomes recoverable: no single complement left could be shown. Not the
@@ -52,8 +51,9 @@ class Disclosure:
         self.values: dict[Key, int] = {}
         self.totals: set[Key] = set()
         self.equations: list[tuple[Key, tuple[Key, ...]]] = []
-        #: key -> the equations it is in
+        #: key -> the equations it is in, and each equation's keys
         self._where: dict[Key, list[int]] = {}
+        self._sets: list[frozenset[Key]] = []
 
     def count(self, key: Key, value: int) -> Key:
         """A count that is shown unless hidden; the same key twice must agree."""
@@ -67,8 +67,10 @@ class Disclosure:
         """A shown total of counts already given: `key = sum(parts)`."""
         self.count(key, sum(self.values[p] for p in parts))
         self.totals.add(key)
-        for member in {key, *parts}:
+        members = frozenset((key, *parts))
+        for member in members:
             self._where.setdefault(member, []).append(len(self.equations))
+        self._sets.append(members)
         self.equations.append((key, tuple(parts)))
         return key
 
@@ -115,19 +117,12 @@ class Disclosure:
 
     def hidden(self) -> set[Key]:
         """The counts to withhold: the small ones, and complements chosen so that none of
-        them can be computed from what is shown. Two greedy choices are made, each pruned,
-        and the one withholding fewer counts is kept: neither is better on every table."""
+        them can be computed from what is shown."""
         primary = {k for k, v in self.values.items() if self.small(v)}
-        best: set[Key] | None = None
-        for wide in (False, True):
-            hide = set(primary)
-            while recoverable := self.recoverable(hide):
-                hide.add(self._complement(recoverable[0], hide, wide=wide))
-            hide = self._pruned(hide, primary)
-            if best is None or len(hide) < len(best):
-                best = hide
-        assert best is not None
-        return best
+        hide = set(primary)
+        while recoverable := self.recoverable(hide):
+            hide.add(self._complement(recoverable[0], hide, set(recoverable)))
+        return self._pruned(hide, primary)
 
     def recoverable(self, hide: Iterable[Key], near: Iterable[Key] | None = None) -> list[Key]:
         """The hidden keys whose value follows from the shown ones; with `near`, only among
@@ -168,6 +163,18 @@ class Disclosure:
                 rows.append(row)
         return sorted(keys, key=repr), rows
 
+    def _linked(self, seeds: set[Key], hidden: set[Key]) -> set[Key]:
+        """The hidden keys linked to these (by equations through hidden keys)."""
+        keys, todo, used = set(seeds), list(seeds), set()
+        while todo:
+            for i in self._equations_of(todo.pop()):
+                if i not in used:
+                    used.add(i)
+                    for other in (self._members(i) & hidden) - keys:
+                        keys.add(other)
+                        todo.append(other)
+        return keys
+
     def _equations_of(self, key: Key) -> list[int]:
         return self._where.get(key, [])
 
@@ -185,35 +192,30 @@ class Disclosure:
         free = _echelon(matrix)
         return [k for k in keys if self.values[k] != 0 and not free[column[k]]]
 
-    def _complement(self, key: Key, hide: set[Key], *, wide: bool) -> Key:
+    def _complement(self, key: Key, hide: set[Key], recoverable: set[Key]) -> Key:
         """The count to hide next so that `key` stops being recoverable: of the first few
         candidates in order of preference (a cell before a total, a non-zero count before a
         zero, then the smallest), the one that frees `key` and leaves the fewest counts
-        recoverable; when none frees it, the best is hidden and the next round goes on.
-        Candidates are the shown counts of `key`'s own equations (one of them must go: an
-        equation whose other counts are all shown gives it back), else of its group's,
-        scored on the counts linked to it; or, `wide`, those of the one equation where it
-        is the only hidden count, else of every equation with a hidden count, scored on
-        all."""
-        if wide:
-            near = [i for i in self._equations_of(key) if len(hide & self._members(i)) == 1]
-            sources = near[:1] or [i for i in range(len(self.equations)) if hide & self._members(i)]
-        else:
-            sources = self._equations_of(key)
-            if not {k for i in sources for k in self._members(i)} - hide:
-                group, _ = self._group(key, hide)
-                sources = [i for k in group for i in self._equations_of(k)]
+        recoverable in all; when none frees it, the best is hidden and the next round goes
+        on. Candidates are the shown counts of the one equation where `key` is the only
+        hidden count (one of them must go, or that equation gives it back), else of every
+        equation with a hidden count."""
+        alone = [i for i in self._equations_of(key) if len(hide & self._members(i)) == 1]
+        sources = alone[:1] or [i for i in range(len(self.equations)) if hide & self._members(i)]
         pool = sorted({k for i in sources for k in self._members(i)} - hide, key=self._preference)
         pool = pool or sorted(set(self.values) - hide, key=self._preference)
         scored = []
         for rank, candidate in enumerate(pool[:_LOOKAHEAD]):
-            left = self.recoverable(hide | {candidate}, near=None if wide else [key, candidate])
-            scored.append((key in left, len(left), rank, candidate))
+            left = self.recoverable(hide | {candidate}, near=[key, candidate])
+            # less what was recoverable in the groups it joins: the change in all, counted
+            # only where hiding it changes anything
+            joined = {key, *(k for i in self._equations_of(candidate) for k in self._members(i))}
+            change = len(left) - len(recoverable & self._linked(joined & hide, hide))
+            scored.append((key in left, change, rank, candidate))
         return min(scored, key=lambda s: s[:3])[3]
 
-    def _members(self, i: int) -> set[Key]:
-        total, parts = self.equations[i]
-        return {total, *parts}
+    def _members(self, i: int) -> frozenset[Key]:
+        return self._sets[i]
 
     def _pruned(self, hide: set[Key], primary: set[Key]) -> set[Key]:
         """`hide` less the complements that are not needed: a greedy choice made early can
