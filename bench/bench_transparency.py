@@ -28,16 +28,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from common import describe
-from safeguarding.banks.tables import DoNotMatchRow
+from safeguarding.audit import log as audit_log
+from safeguarding.audit.events import Event
+from safeguarding.banks.tables import BankEntryRow, BankRow, DoNotMatchRow
 from safeguarding.cases.tables import CaseRow
 from safeguarding.config import Settings
 from safeguarding.conversation.tables import ConversationRow
 from safeguarding.engine import Engine
+from safeguarding.feeds.tables import FeedOutcomeRow
 from safeguarding.insights.counters import ALL, Tally
-from safeguarding.insights.report_files import ReportFormat, render
 from safeguarding.insights.tables import MatchCountRow
 from safeguarding.reporting.tables import ReportRow
 from safeguarding.selfreport.tables import SelfReportRow
@@ -173,6 +175,63 @@ def fill_cases(engine: Engine, cases: int, rng: random.Random) -> None:
         )
 
 
+def fill_follow_up(engine: Engine, cases: int) -> None:
+    """Where undecided cases stand (some escalated, some held for more information, as the
+    audit trail records the non-final decisions), and what subscribers of the self-report
+    feed reported back: through the engine's own bank and audit APIs."""
+    engine.banks.create_bank("self-report-approved", "bench")
+    values = [f"{i:064x}" for i in range(1, 41)]
+    engine.banks.add_signals("self-report-approved", [("pdq", v, None) for v in values], "bench")
+    # the audit log stamps events with the current time; the demo month is in the past, so
+    # its clock is set back while these are written (the chain hashes whatever time it gets)
+    clock = iter(START + timedelta(days=10, minutes=m) for m in range(cases))
+    real_clock = audit_log.utcnow  # type: ignore[attr-defined]
+    audit_log.utcnow = lambda: next(clock)  # type: ignore[attr-defined]
+    try:
+        _fill_follow_up(engine, cases)
+    finally:
+        audit_log.utcnow = real_clock  # type: ignore[attr-defined]
+
+
+def _fill_follow_up(engine: Engine, cases: int) -> None:
+    with engine.db.write() as session:
+        undecided = list(
+            session.scalars(select(CaseRow).where(CaseRow.decision.is_(None)).order_by(CaseRow.id))
+        )
+        for n, row in enumerate(undecided[: cases // 20]):
+            escalate = n % 3 == 0
+            row.labels = ["escalated"] if escalate else []
+            row.status = "new" if escalate else "in_review"
+            engine.audit.record(
+                session,
+                "bench",
+                Event.CASE_DECIDE,
+                f"case:{row.id}",
+                decision="escalate" if escalate else "needs_info",
+                reason="bench",
+            )
+        bank = session.scalar(select(BankRow).where(BankRow.name == "self-report-approved"))
+        assert bank is not None
+        entries = session.scalars(select(BankEntryRow.id).where(BankEntryRow.bank_id == bank.id))
+        session.execute(
+            insert(FeedOutcomeRow),
+            [
+                {
+                    "bank_id": bank.id,
+                    "entry_id": entry,
+                    "key_id": f"platform{k}",
+                    "period": "2026-10-15",
+                    "matched": 3 + (entry + k) % 5,
+                    "removed": 3 + (entry + k) % 5 - (entry % 2),
+                    "false_positive": 0,
+                    "reported_at": START + timedelta(days=14),
+                }
+                for entry in entries
+                for k in range(3)
+            ],
+        )
+
+
 @contextmanager
 def database(args: argparse.Namespace) -> Iterator[str]:
     if args.db:
@@ -204,7 +263,9 @@ def main() -> None:
     parser.add_argument("--db", help="a database URL (migrated here if it is empty)")
     parser.add_argument("--postgres", action="store_true", help="start a throw-away cluster")
     parser.add_argument(
-        "--sample", type=Path, help="also write the month's report here (.html and .json)"
+        "--fill-only",
+        action="store_true",
+        help="fill --db and stop (scripts/insights-sample then runs the shipped command)",
     )
     args = parser.parse_args()
     print(describe(["safeguarding", "sqlalchemy", "numpy", "psycopg"]))
@@ -216,10 +277,14 @@ def main() -> None:
         started = time.perf_counter()
         rows = fill_counters(engine, args.events)
         fill_cases(engine, args.cases, random.Random(18))
+        fill_follow_up(engine, args.cases)
         print(
             f"{engine.db.dialect}: {args.events:,} match events in {rows:,} counter rows, "
             f"{args.cases:,} cases; filled in {time.perf_counter() - started:.0f} s"
         )
+        if args.fill_only:
+            engine.close()
+            return
         end = START + timedelta(days=DAYS)
         for by in (Period.ALL, Period.DAY):
             started = time.perf_counter()
@@ -232,9 +297,6 @@ def main() -> None:
                 f"{report.table('cases').cells[('(total)', '(total)')]}, "
                 f"withheld {sum(v is None for t in report.tables for v in t.cells.values())}"
             )
-            if args.sample and by is Period.ALL:
-                for fmt in (ReportFormat.HTML, ReportFormat.JSON):
-                    args.sample.with_suffix(f".{fmt.value}").write_text(render(report, fmt))
         engine.close()
 
 

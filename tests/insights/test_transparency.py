@@ -19,7 +19,7 @@ from safeguarding.errors import InvalidInputError
 from safeguarding.feeds.outcomes import Outcome
 from safeguarding.feeds.signing import FeedKey
 from safeguarding.insights.counters import Surface, Tally
-from safeguarding.insights.report_files import ReportFormat, render
+from safeguarding.insights.report_files import ReportFormat, render, render_bytes
 from safeguarding.insights.suppression import TOTAL
 from safeguarding.matching.result import Match, MatchResult
 from safeguarding.store.periods import Period, percentiles
@@ -86,8 +86,10 @@ def test_cases_decisions_and_times(engine: Engine) -> None:
     assert timing.count == 24 and timing.median is not None and 0 <= timing.median < 600
     assert timing.p90 is not None and timing.p90 >= timing.median
     for fmt in ReportFormat:
-        text = render(report, fmt)
-        assert "user_report" in text
+        if fmt is ReportFormat.PDF:
+            assert render_bytes(report, fmt).startswith(b"%PDF-")
+        else:
+            assert "user_report" in render(report, fmt)
 
 
 def test_a_report_needs_its_end_after_its_start(engine: Engine) -> None:

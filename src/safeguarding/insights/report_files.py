@@ -128,9 +128,11 @@ def _table(table: Table) -> Markup:
         )
         for row in [*table.rows, TOTAL]
     )
+    # a wide table scrolls on its own on a narrow screen, reachable by keyboard
     return Markup(
-        "<h2 id='{}'>{}</h2><table><thead><tr><th></th>{}</tr></thead><tbody>{}</tbody></table>"
-    ).format(table.name, table.title, head, body)
+        "<h2 id='{}'>{}</h2><div class='scroll' tabindex='0' role='region' aria-labelledby='{}'>"
+        "<table><thead><tr><th></th>{}</tr></thead><tbody>{}</tbody></table></div>"
+    ).format(table.name, table.title, table.name, head, body)
 
 
 def _count(value: int | None) -> Markup:
@@ -162,7 +164,7 @@ def to_html(report: Report) -> str:
             "body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}"
             "table{{border-collapse:collapse;margin:0 0 1.5rem}}"
             "th,td{{border:1px solid #999;padding:.2rem .5rem;text-align:right}}"
-            "th[scope=row]{{text-align:left}}</style></head><body>"
+            "th[scope=row]{{text-align:left}}.scroll{{overflow-x:auto}}</style></head><body>"
             "<h1>Transparency report</h1>\n{}\n</body></html>\n"
         ).format(
             report.start.date().isoformat(), report.end.date().isoformat(), tables_html(report)
