@@ -4,12 +4,13 @@ of the caller's transaction, so a service composes several calls into one commit
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,9 @@ from safeguarding.store.db import insert_for
 from safeguarding.store.models import utcnow
 
 BATCH = 1000
+#: ids of one run are at most this far apart; runs are used when each covers this many ids
+RUN_GAP = 64
+RUN_SHARE = 50
 
 
 def value_digest(value: str) -> str:
@@ -91,6 +95,17 @@ def _entry(row: BankEntryRow, bank_name: str) -> BankEntry:
         added_by=row.added_by,
         added_at=row.added_at,
     )
+
+
+def _runs(ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted ids as (first, last) runs of ids at most RUN_GAP apart."""
+    runs: list[tuple[int, int]] = []
+    for entry_id in ids:
+        if runs and entry_id - runs[-1][1] <= RUN_GAP:
+            runs[-1] = (runs[-1][0], entry_id)
+        else:
+            runs.append((entry_id, entry_id))
+    return runs
 
 
 class BankStore:
@@ -225,20 +240,43 @@ class BankStore:
     ) -> tuple[int, dict[tuple[str, str], int]]:
         """Insert the entries the bank lacks, set-based (banks/bulk.py), and return (how many
         were added, the id of every entry given by (signal type, value)). Entries must be
-        distinct by (signal type, value), values canonical (an exchange page)."""
+        distinct by (signal type, value), values canonical."""
         bank = self._row(session, bank_name, lock=True)  # serialises imports into one bank
         if not entries:
             return 0, {}
-        bulk.stage(session, entries, [value_digest(e.value) for e in entries])
-        inserted = bulk.insert_staged(session, bank.id, added_by, utcnow())
-        self._log(
+        added, _ = self.add_page(
             session,
+            bank_name,
             [
-                {"op": "add", "bank_id": bank.id, "entry_id": i, "signal_type": t}
-                for i, t in inserted
+                (
+                    e.signal_type,
+                    e.value,
+                    value_digest(e.value),
+                    json.dumps(e.labels) if e.labels else "[]",
+                    e.source_ref,
+                )
+                for e in entries
             ],
+            added_by,
         )
-        return len(inserted), bulk.staged_ids(session, bank.id)
+        return added, bulk.staged_ids(session, bank.id)
+
+    def add_page(
+        self,
+        session: Session,
+        bank_name: str,
+        rows: Iterable[bulk.StagedEntry],
+        added_by: str,
+    ) -> tuple[int, Select[Any]]:
+        """An exchange's page: insert the entries the bank lacks (rows: signal type,
+        canonical value, `value_digest`, labels as JSON text, source reference; distinct by
+        type and value) and log them. Returns how many were added and a query of every row's
+        (entry id, source reference, labels), valid until the transaction's next page, for
+        the caller to record what it knows about them in the same transaction."""
+        bank = self._row(session, bank_name, lock=True)  # serialises imports into one bank
+        bulk.stage(session, rows)
+        added = bulk.insert_staged(session, bank.id, added_by, utcnow())
+        return added, bulk.page_entries(session, bank.id)
 
     def _insert_batch(self, session: Session, bank_id: int, rows: list[dict[str, Any]]) -> int:
         table = BankEntryRow.__table__
@@ -421,18 +459,31 @@ class BankStore:
         self, session: Session, signal_type: str, entry_ids: Iterable[int] | None = None
     ) -> Iterator[tuple[int, str]]:
         """(entry id, value) of a signal type, streamed: all entries, or the given ones."""
-        query = select(BankEntryRow.id, BankEntryRow.value).where(
-            BankEntryRow.signal_type == signal_type
-        )
+        c = BankEntryRow
+        query = select(c.id, c.value).where(c.signal_type == signal_type)
         if entry_ids is None:
             for entry_id, value in session.execute(query.execution_options(yield_per=10_000)):
                 yield entry_id, value
             return
-        ids = list(entry_ids)
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            for entry_id, value in session.execute(query.where(BankEntryRow.id.in_(chunk))):
-                yield entry_id, value
+        wanted = sorted(set(entry_ids))
+        runs = _runs(wanted)
+        if len(runs) * RUN_SHARE > len(wanted):  # scattered ids: looked up a batch at a time
+            for start in range(0, len(wanted), BATCH):
+                chunk = wanted[start : start + BATCH]
+                for entry_id, value in session.execute(query.where(c.id.in_(chunk))):
+                    yield entry_id, value
+            return
+        # mostly runs of neighbouring ids (an exchange's page, an import): a range scan of
+        # the primary key per run instead of a lookup per id; the type is checked here, as
+        # a condition on it could make SQLite walk the type's index instead
+        keep = set(wanted)
+        for low, high in runs:
+            rows = session.execute(
+                select(c.id, c.signal_type, c.value).where(c.id >= low, c.id <= high)
+            )
+            for entry_id, kind, value in rows:
+                if kind == signal_type and entry_id in keep:
+                    yield entry_id, value
 
     # --- do-not-match ------------------------------------------------------------------
     def add_do_not_match(
@@ -501,8 +552,13 @@ class BankStore:
             query = select(BankChangeRow).where(
                 (BankChangeRow.id > after_id) | BankChangeRow.id.in_(extra)
             )
-        rows = session.scalars(query.order_by(BankChangeRow.id).limit(limit))
-        return [Change(r.id, r.op, r.bank_id, r.entry_id, r.signal_type) for r in rows]
+        c = BankChangeRow
+        rows = session.execute(  # columns, not ORM objects: a refresh may read 50,000
+            query.with_only_columns(c.id, c.op, c.bank_id, c.entry_id, c.signal_type)
+            .order_by(c.id)
+            .limit(limit)
+        )
+        return [Change(*row) for row in rows]
 
     def changes_with_values(
         self, session: Session, after_id: int, limit: int

@@ -9,22 +9,26 @@ named `confirmed_bank`: what reviewers confirmed is not an upstream's to take ba
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from safeguarding.banks.model import NewEntry, check_labels
+from safeguarding.banks.model import check_labels
 from safeguarding.banks.store import BankStore, value_digest
 from safeguarding.errors import ExchangeError, InvalidBankError, SignalError
 from safeguarding.exchanges.claims import ClaimStore
 from safeguarding.exchanges.kinds.base import Page, Update
+from safeguarding.hashing.base import SignalType
 from safeguarding.hashing.registry import get_signal_type
 
 #: how an entry an exchange added names its source (`added_by`)
 ACTOR_PREFIX = "exchange:"
 MAX_UPSTREAM_ID_CHARS = 200
+_C0 = re.compile(r"[\x00-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -56,18 +60,34 @@ class Target:
         return f"{ACTOR_PREFIX}{self.exchange}"
 
 
-def _convert(update: Update, exchange: str) -> tuple[str, str] | None:
-    """(our type, canonical value); None for a type we do not know (counted, skipped)."""
+class _Converter:
+    """Upstream records to (our type, canonical value), each upstream type name looked up
+    once a page; None for a type we do not know (counted, skipped)."""
+
+    def __init__(self, exchange: str) -> None:
+        self.exchange = exchange
+        self.types: dict[str, type[SignalType] | None] = {}
+
+    def __call__(self, update: Update) -> tuple[str, str] | None:
+        try:
+            signal_type = self.types[update.signal_type]
+        except KeyError:
+            signal_type = self.types[update.signal_type] = _known(update.signal_type)
+        if signal_type is None:
+            return None
+        try:
+            return signal_type.name, signal_type.validate(update.value)
+        except SignalError as exc:
+            raise ExchangeError(
+                f"a malformed {signal_type.name} value in the page: {exc}", exchange=self.exchange
+            ) from None
+
+
+def _known(name: str) -> type[SignalType] | None:
     try:
-        signal_type = get_signal_type(update.signal_type)
+        return get_signal_type(name)
     except SignalError:
         return None
-    try:
-        return signal_type.name, signal_type.validate(update.value)
-    except SignalError as exc:
-        raise ExchangeError(
-            f"a malformed {signal_type.name} value in the page: {exc}", exchange=exchange
-        ) from None
 
 
 class PageApplier:
@@ -80,17 +100,22 @@ class PageApplier:
         dropped: dict[tuple[str, str], Update] = {}
         skipped = 0
         by_id: list[str] = []
+        convert = _Converter(target.exchange)
         for update in page.updates:
             if update.by_upstream_id:
                 by_id.append(_upstream_id(update.upstream_id, target.exchange) or "")
                 continue
-            converted = _convert(update, target.exchange)
+            converted = convert(update)
             if converted is None:
                 skipped += 1
                 continue
             # a later record about the same hash wins
-            (dropped if update.removed else listed)[converted] = update
-            (listed if update.removed else dropped).pop(converted, None)
+            if update.removed:
+                dropped[converted] = update
+                listed.pop(converted, None)
+            else:
+                listed[converted] = update
+                dropped.pop(converted, None)
         added = self._add(session, target, listed, now)
         removed = 0
         if dropped:
@@ -111,23 +136,22 @@ class PageApplier:
     ) -> int:
         if not listed:
             return 0
-        # each update's labels and upstream id checked once, for its entry and its claim
+        # the entry and the exchange's claim on it carry the same upstream id and labels:
+        # checked once here, staged once (banks/bulk.py), and the claims are upserted
+        # straight from the staged page
         name = target.exchange
-        checked = {
-            key: (_upstream_id(update.upstream_id, name), _labels(update, name))
-            for key, update in listed.items()
-        }
-        entries = [
-            NewEntry(signal_type, value, labels=labels, source_ref=upstream_id)
-            for (signal_type, value), (upstream_id, labels) in checked.items()
+        rows = [
+            (
+                signal_type,
+                value,
+                value_digest(value),
+                _labels(update, name),
+                _upstream_id(update.upstream_id, name),
+            )
+            for (signal_type, value), update in listed.items()
         ]
-        added, ids = self.banks.add_listed(session, target.bank, entries, target.actor)
-        self.claims.claim(
-            session,
-            target.exchange_id,
-            [(ids[key], upstream_id, labels) for key, (upstream_id, labels) in checked.items()],
-            now,
-        )
+        added, entries = self.banks.add_page(session, target.bank, rows, target.actor)
+        self.claims.claim(session, target.exchange_id, entries, now)
         return added
 
     def drop_unclaimed(self, session: Session, target: Target, ids: Sequence[int]) -> int:
@@ -146,11 +170,12 @@ class PageApplier:
         return self.banks.remove_entries(session, target.bank, gone) if gone else 0
 
 
-def _labels(update: Update, exchange: str) -> list[str]:
+def _labels(update: Update, exchange: str) -> str:
+    """The update's labels, checked, as the JSON text a page stages."""
     if not update.labels:  # most lists carry none: skip the checks
-        return []
+        return "[]"
     try:
-        return check_labels(list(update.labels))
+        return json.dumps(check_labels(list(update.labels)))
     except InvalidBankError as exc:
         raise ExchangeError(f"bad labels in the page: {exc}", exchange=exchange) from None
 
@@ -158,7 +183,7 @@ def _labels(update: Update, exchange: str) -> list[str]:
 def _upstream_id(upstream_id: str | None, exchange: str) -> str | None:
     if upstream_id is None:
         return None
-    if len(upstream_id) > MAX_UPSTREAM_ID_CHARS or any(ord(c) < 32 for c in upstream_id):
+    if len(upstream_id) > MAX_UPSTREAM_ID_CHARS or _C0.search(upstream_id):
         raise ExchangeError(
             f"an upstream id longer than {MAX_UPSTREAM_ID_CHARS} characters "
             "or with control characters",

@@ -3,19 +3,17 @@ when it first and last listed it. Methods take the caller's session."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, DateTime, cast, delete, func, literal, select, true
+from sqlalchemy import DateTime, Select, delete, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from safeguarding.exchanges.tables import ExchangeClaimRow
-from safeguarding.store import staging
 from safeguarding.store.db import insert_for
 
 BATCH = 1000
-_COLUMNS = (("entry_id", "BIGINT"), ("upstream_id", "VARCHAR(200)"), ("labels", "TEXT"))
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -24,37 +22,18 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 
 class ClaimStore:
-    def claim(
-        self,
-        session: Session,
-        exchange_id: int,
-        claims: Sequence[tuple[int, str | None, list[str]]],
-        now: datetime,
-    ) -> None:
-        """Record (entry id, upstream id, labels) as listed by the exchange now."""
-        if not claims:
-            return
-        # set-based: the claims copied into a temporary table, one upsert from it
-        stage = staging.stage(
-            session,
-            "staged_claims",
-            _COLUMNS,
-            [
-                (entry_id, upstream_id, json.dumps(labels) if labels else "[]")
-                for entry_id, upstream_id, labels in claims
-            ],
-        )
-        labels = cast(stage.c.labels, JSON) if staging.is_postgres(session) else stage.c.labels
-        rows = select(
-            literal(exchange_id),
-            stage.c.entry_id,
-            stage.c.upstream_id,
-            labels,
-            literal(now, DateTime(timezone=True)),
-            literal(now, DateTime(timezone=True)),
-        ).where(true())
+    def claim(self, session: Session, exchange_id: int, listed: Select[Any], now: datetime) -> None:
+        """Record the entries `listed` selects, as (entry id, upstream id, labels), as listed
+        by the exchange now: one upsert from the query (BankStore.add_page's), nothing
+        through Python."""
+        rows = listed.subquery()
+        entry_id, upstream_id, labels = rows.c
+        at = literal(now, DateTime(timezone=True))
         statement = insert_for(session)(ExchangeClaimRow.__table__).from_select(
-            ["exchange_id", "entry_id", "upstream_id", "labels", "first_seen", "last_seen"], rows
+            ["exchange_id", "entry_id", "upstream_id", "labels", "first_seen", "last_seen"],
+            # no ORDER BY: SQLite would satisfy it by walking the whole bank in id order
+            # (the page arrives in digest order, new entries' ids ascending: bulk.stage)
+            select(literal(exchange_id), entry_id, upstream_id, labels, at, at).where(true()),
         )
         session.execute(
             statement.on_conflict_do_update(
@@ -92,10 +71,16 @@ class ClaimStore:
 
     def withdraw_unseen(self, session: Session, exchange_id: int, before: datetime) -> list[int]:
         """Withdraw the exchange's claims last listed before `before`; their entry ids."""
-        unseen = ExchangeClaimRow.exchange_id == exchange_id, ExchangeClaimRow.last_seen < before
-        ids = list(session.scalars(select(ExchangeClaimRow.entry_id).where(*unseen)))
-        session.execute(delete(ExchangeClaimRow).where(*unseen))
-        return ids
+        return list(
+            session.scalars(
+                delete(ExchangeClaimRow)
+                .where(
+                    ExchangeClaimRow.exchange_id == exchange_id,
+                    ExchangeClaimRow.last_seen < before,
+                )
+                .returning(ExchangeClaimRow.entry_id)
+            )
+        )
 
     def withdraw_all(self, session: Session, exchange_id: int) -> list[int]:
         return self.withdraw_unseen(session, exchange_id, datetime.max)

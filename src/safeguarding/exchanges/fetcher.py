@@ -28,6 +28,7 @@ from safeguarding.exchanges.http import BoundedHttp, HttpLimits
 from safeguarding.exchanges.kinds import get_kind
 from safeguarding.exchanges.kinds.base import Page, Source
 from safeguarding.exchanges.model import Exchange
+from safeguarding.exchanges.readahead import ReadAhead
 from safeguarding.exchanges.schedule import Backoff, Random, lease_length, process_owner
 from safeguarding.exchanges.service import ExchangeService
 from safeguarding.store.db import Database
@@ -56,7 +57,7 @@ class Fetcher:
         backoff: Backoff,
         audit: AuditLog | None = None,
         client: httpx.Client | None = None,
-        page_size: int = 10_000,
+        page_size: int = 50_000,
         on_change: Callable[[], None] | None = None,
         clock: Clock = utcnow,
         rng: Random | None = None,
@@ -104,12 +105,16 @@ class Fetcher:
         checkpoint = exchange.checkpoint
         try:
             source = self.source(exchange)
-            for page in get_kind(exchange.kind).pages(source, checkpoint):
-                counts = self._apply(exchange, checkpoint, page)
-                checkpoint = page.checkpoint
-                pages += 1
-                totals += counts
-                self.on_change()
+            # the next page is read while this one is written (exchanges/readahead.py)
+            with ReadAhead(
+                get_kind(exchange.kind).pages(source, checkpoint), name=f"exchange-{name}"
+            ) as read:
+                for page in read:
+                    counts = self._apply(exchange, checkpoint, page)
+                    checkpoint = page.checkpoint
+                    pages += 1
+                    totals += counts
+                    self.on_change()
         except Exception as exc:  # whatever stops a fetch is recorded, the lease freed
             self._failed(exchange, exc)
             raise

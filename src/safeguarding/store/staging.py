@@ -4,7 +4,8 @@ the rest in the database.
 
 Row-at-a-time parameters through SQLAlchemy cost tens of microseconds a row (binding, JSON,
 timestamps, compiling); a tuple handed to the driver costs about one. Used where pages of
-thousands of rows are written at once (banks/bulk.py, exchanges/claims.py). The table is
+thousands of rows are written at once (banks/bulk.py). On PostgreSQL the rows go in by COPY
+(psycopg's row writer: no statement per row at all). The table is
 created on first use in a connection (`IF NOT EXISTS`: SQLite and PostgreSQL) and emptied
 before each use, and is never part of the schema. Names and column types come from our code,
 never from input.
@@ -39,11 +40,18 @@ def stage(
         + ")"
     )
     connection.exec_driver_sql(f"DELETE FROM {name}")  # noqa: S608 (checked above)
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    connection.exec_driver_sql(
-        f"INSERT INTO {name} VALUES ({', '.join([mark] * len(columns))})",  # noqa: S608
-        list(rows),
-    )
+    if connection.dialect.name == "postgresql":
+        # the transaction's own DBAPI connection: the rows are part of the same transaction
+        raw: Any = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {name} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        connection.exec_driver_sql(
+            f"INSERT INTO {name} VALUES ({', '.join([mark] * len(columns))})",  # noqa: S608
+            list(rows),
+        )
     return table(name, *(column(c) for c, _ in columns))
 
 

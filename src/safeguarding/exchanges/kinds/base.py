@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from safeguarding.errors import ExchangeError, InvalidInputError
 from safeguarding.exchanges.http import BoundedHttp
@@ -31,10 +31,11 @@ class Option:
     secret: bool = False
 
 
-@dataclass(frozen=True)
-class Update:
+class Update(NamedTuple):
     """One hash the upstream lists (or, `removed`, no longer lists). The signal type is the
-    upstream's name for it; the fetcher converts it, counting and skipping unknown ones."""
+    upstream's name for it; the fetcher converts it, counting and skipping unknown ones.
+    Immutable like a frozen dataclass, built the same way (by position or keyword), but a
+    named tuple: made a million times in a big fetch, it costs a third of one."""
 
     signal_type: str
     value: str
