@@ -1,4 +1,5 @@
-"""Admin pages: reviewer accounts, banks, API keys, the outbox, and the audit chain."""
+"""Admin pages: reviewer accounts, banks, exchanges, API keys, the outbox, and the audit
+chain."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ async def admin_home(request: Request, session: Reviewer) -> Response:
             {
                 "users": engine.users.list(),
                 "banks": engine.banks.list_banks(),
+                # status only: an Exchange holds its credentials' names, never their values
+                "exchanges": engine.exchanges.list(),
                 "keys": engine.keys.list(),
                 "scopes": list(Scope),
                 "roles": list(Role),
