@@ -564,8 +564,15 @@ class BankStore:
         self, session: Session, after_id: int, limit: int
     ) -> list[LoggedChange]:
         """Changes after `after_id` in id order, with the value each concerns."""
+        return list(self.iter_changes_with_values(session, after_id, limit))
+
+    def iter_changes_with_values(
+        self, session: Session, after_id: int, limit: int
+    ) -> Iterator[LoggedChange]:
+        """`changes_with_values`, streamed: a feed page stops reading once it is full
+        (of the up to 40,000 rows it may scan, usually after the first 10,000)."""
         c = BankChangeRow
-        rows = session.execute(  # columns, not ORM objects: a feed page reads 40,000 rows
+        rows = session.execute(  # columns, not ORM objects
             select(
                 c.id,
                 c.op,
@@ -581,20 +588,22 @@ class BankStore:
             .where(c.id > after_id)
             .order_by(c.id)
             .limit(limit)
+            .execution_options(yield_per=5_000)
         )
-        return [
-            LoggedChange(
-                i,
-                op,
-                bank_id,
-                entry_id,
-                signal_type,
-                value if op == "add" else removed,
-                list(labels or []),
-                at,
-            )
-            for i, op, bank_id, entry_id, signal_type, removed, at, value, labels in rows
-        ]
+        try:
+            for i, op, bank_id, entry_id, signal_type, removed, at, value, labels in rows:
+                yield LoggedChange(
+                    i,
+                    op,
+                    bank_id,
+                    entry_id,
+                    signal_type,
+                    value if op == "add" else removed,
+                    list(labels or []),
+                    at,
+                )
+        finally:
+            rows.close()  # a page that stops early leaves no cursor open
 
     def last_change_id(self, session: Session) -> int:
         return session.scalar(select(func.max(BankChangeRow.id))) or 0

@@ -191,11 +191,13 @@ class FeedService:
         with self.db.write() as session:
             target = self._granted(session, bank, key)
             postgres = session.get_bind().dialect.name == "postgresql"
-            rows = self.banks.changes_with_values(session, cursor, limit * SCAN_FACTOR)
+            scan = limit * SCAN_FACTOR
             changes: list[dict[str, object]] = []
-            last, more = cursor, len(rows) == limit * SCAN_FACTOR
+            last, more = cursor, False
             now = utcnow()
-            for row in rows:
+            rows = self.banks.iter_changes_with_values(session, cursor, scan)
+            for seen, row in enumerate(rows, start=1):
+                more = seen == scan  # the scan's last row: more may follow
                 if (
                     postgres
                     and row.id > last + 1
@@ -217,6 +219,7 @@ class FeedService:
                     if len(changes) >= limit:
                         more = True
                         break
+            rows.close()
             body = json.dumps(
                 {
                     "format": FORMAT,
