@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -568,7 +568,7 @@ class BankStore:
 
     def iter_changes_with_values(
         self, session: Session, after_id: int, limit: int
-    ) -> Iterator[LoggedChange]:
+    ) -> Generator[LoggedChange]:
         """`changes_with_values`, streamed: a feed page stops reading once it is full
         (of the up to 40,000 rows it may scan, usually after the first 10,000)."""
         c = BankChangeRow
