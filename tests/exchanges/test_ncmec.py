@@ -105,6 +105,23 @@ def test_full_fetch_then_delta_and_deletions(engine: tuple[Engine, str], fake: F
     assert _matches(instance, "pdq", PDQS[3])
 
 
+def test_a_hash_two_entries_list_stays_until_both_are_deleted(
+    engine: tuple[Engine, str], fake: FakeNcmec
+) -> None:
+    instance = _add(engine)
+    fake.put("image9", {"md5": MD5S[0]}, member=43)  # another member shares image1's MD5
+    instance.fetcher.fetch("ncmec")
+    # the later entry goes first: the claim's upstream id names it, yet image1 still lists
+    # the hash
+    fake.delete("image9")
+    instance.fetcher.fetch("ncmec")
+    assert MD5S[0] in _values(instance) and _matches(instance, "md5", MD5S[0])
+    fake.delete("image1")
+    instance.fetcher.fetch("ncmec")
+    assert not {MD5S[0], PDQS[0]} & _values(instance)
+    assert not _matches(instance, "md5", MD5S[0])
+
+
 def test_a_failure_mid_pass_resumes_from_the_page_path(
     engine: tuple[Engine, str], fake: FakeNcmec
 ) -> None:

@@ -22,6 +22,7 @@ from safeguarding.banks.store import BankStore, value_digest
 from safeguarding.errors import ExchangeError, InvalidBankError, SignalError
 from safeguarding.exchanges.claims import ClaimStore
 from safeguarding.exchanges.kinds.base import Page, Update
+from safeguarding.exchanges.listings import ListingStore
 from safeguarding.hashing.base import SignalType
 from safeguarding.hashing.registry import get_signal_type
 
@@ -94,6 +95,7 @@ class PageApplier:
     def __init__(self, banks: BankStore, claims: ClaimStore) -> None:
         self.banks = banks
         self.claims = claims
+        self.listings = ListingStore()
 
     def apply(self, session: Session, target: Target, page: Page, now: datetime) -> Counts:
         listed: dict[tuple[str, str], Update] = {}
@@ -116,14 +118,15 @@ class PageApplier:
             else:
                 listed[converted] = update
                 dropped.pop(converted, None)
-        added = self._add(session, target, listed, now)
+        added = self._add(session, target, listed, now, page.listings)
         removed = 0
         if dropped:
             ids = list(self.banks.entry_ids(session, target.bank, list(dropped)).values())
             self.claims.withdraw(session, target.exchange_id, ids)
             removed += self.drop_unclaimed(session, target, ids)
         if by_id:  # after this page's adds: an entry listed, then deleted, is deleted
-            ids = self.claims.withdraw_upstream(session, target.exchange_id, by_id)
+            ids = self.listings.withdraw(session, target.exchange_id, by_id)
+            self.claims.withdraw(session, target.exchange_id, ids)
             removed += self.drop_unclaimed(session, target, ids)
         if page.sweep_before is not None:
             before = datetime.fromisoformat(page.sweep_before)
@@ -132,7 +135,12 @@ class PageApplier:
         return Counts(len(page.updates), added, removed, skipped)
 
     def _add(
-        self, session: Session, target: Target, listed: dict[tuple[str, str], Update], now: datetime
+        self,
+        session: Session,
+        target: Target,
+        listed: dict[tuple[str, str], Update],
+        now: datetime,
+        listings: bool,
     ) -> int:
         if not listed:
             return 0
@@ -152,6 +160,8 @@ class PageApplier:
         ]
         added, entries = self.banks.add_page(session, target.bank, rows, target.actor)
         self.claims.claim(session, target.exchange_id, entries, now)
+        if listings:
+            self.listings.record_selected(session, target.exchange_id, entries)
         return added
 
     def drop_unclaimed(self, session: Session, target: Target, ids: Sequence[int]) -> int:

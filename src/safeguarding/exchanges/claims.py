@@ -55,20 +55,6 @@ class ClaimStore:
                 )
             )
 
-    def withdraw_upstream(
-        self, session: Session, exchange_id: int, upstream_ids: Sequence[str]
-    ) -> list[int]:
-        """Withdraw the exchange's claims under these upstream ids; their entry ids."""
-        found: list[int] = []
-        for start in range(0, len(upstream_ids), BATCH):
-            named = (
-                ExchangeClaimRow.exchange_id == exchange_id,
-                ExchangeClaimRow.upstream_id.in_(upstream_ids[start : start + BATCH]),
-            )
-            found.extend(session.scalars(select(ExchangeClaimRow.entry_id).where(*named)))
-            session.execute(delete(ExchangeClaimRow).where(*named))
-        return found
-
     def withdraw_unseen(self, session: Session, exchange_id: int, before: datetime) -> list[int]:
         """Withdraw the exchange's claims last listed before `before`; their entry ids."""
         return list(

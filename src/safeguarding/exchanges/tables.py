@@ -12,7 +12,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
@@ -68,11 +67,7 @@ class ExchangeClaimRow(Base):
     claims it any more (and it came from an exchange in the first place)."""
 
     __tablename__ = "exchange_claims"
-    __table_args__ = (
-        UniqueConstraint("exchange_id", "entry_id", name="uq_claim"),
-        # a tombstone naming an upstream entry (NCMEC deletes by id) finds its claims
-        Index("ix_claim_upstream", "exchange_id", "upstream_id"),
-    )
+    __table_args__ = (UniqueConstraint("exchange_id", "entry_id", name="uq_claim"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
@@ -83,3 +78,22 @@ class ExchangeClaimRow(Base):
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExchangeListingRow(Base):
+    """Which upstream entry lists which bank entry, kept for the kinds whose tombstones name
+    an upstream entry rather than a hash (NCMEC deletes an entry by its id). One hash can be
+    listed by several upstream entries (two members sharing one image): the exchange's claim
+    on it is withdrawn only when the last of them is deleted."""
+
+    __tablename__ = "exchange_listings"
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "upstream_id", "entry_id", name="uq_listing"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
+    upstream_id: Mapped[str] = mapped_column(String(200))
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("bank_entries.id", ondelete="CASCADE"), index=True
+    )

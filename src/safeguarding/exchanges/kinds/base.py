@@ -46,7 +46,8 @@ class Update(NamedTuple):
     @classmethod
     def withdrawn(cls, upstream_id: str) -> Update:
         """A tombstone naming the upstream's entry, not a hash (NCMEC deletes an entry by
-        its id): every claim this exchange holds under that id is withdrawn."""
+        its id): the hashes it listed are withdrawn, those another of the exchange's
+        upstream entries still lists excepted (the kind's pages set `listings`)."""
         return cls("", "", upstream_id, removed=True)
 
     @property
@@ -62,6 +63,9 @@ class Page:
     #: a full list ends: this exchange's claims not seen since this time (ISO 8601) are
     #: withdrawn, as the list no longer names them
     sweep_before: str | None = None
+    #: the kind's tombstones name upstream entries (`Update.withdrawn`): record which
+    #: upstream entry lists which hash (exchanges/listings.py)
+    listings: bool = False
 
 
 class Verdict(StrEnum):

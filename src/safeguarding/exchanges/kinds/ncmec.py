@@ -12,9 +12,10 @@ resumes it: the checkpoint is the range and the next page's path; when a pass en
 starts from its `to` (inclusive, so an entry stamped in that second is read twice rather
 than missed: applying it again changes nothing).
 
-A tombstone withdraws every claim this exchange holds under `member/id` (one entry can
-carry several hashes). `md5` and `pdq` are ours, `sha256` too if NCMEC ever sends it; the
-others (`sha1`, `pdna`, `netclean`, `videntifier`, `tmk-pdqf` ...) are counted and skipped.
+A tombstone withdraws the hashes the entry `member/id` listed (one entry can carry several),
+except those another entry still lists (exchanges/listings.py). `md5` and `pdq` are ours,
+`sha256` too if NCMEC ever sends it; the others (`sha1`, `pdna`, `netclean`, `videntifier`,
+`tmk-pdqf` ...) are counted and skipped.
 XML is read by exchanges/safexml.py: a DTD or an entity is refused, nothing is fetched.
 
 Feedback (`feedback=on`): `PUT {url}/v2/entries/{member}/{id}/{MD5|PDQ}/feedback` with a
@@ -103,9 +104,9 @@ class Ncmec(ExchangeKind):
             check_status(answer.status, answer.headers, source.exchange)
             updates, following = _read(answer.body, source.exchange)
             if following:
-                yield Page(updates, {"from": start, "to": end, "next": following})
+                yield Page(updates, {"from": start, "to": end, "next": following}, listings=True)
                 continue
-            yield Page(updates, {"from": end, "next": ""})
+            yield Page(updates, {"from": end, "next": ""}, listings=True)
             return
 
     @classmethod
