@@ -10,12 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.kinds.tat import Tat
-from safeguarding.exchanges.vault import new_key
-from tests.fakes.loopback import Loopback
+from tests.exchanges.upstreams import served
 from tests.fakes.tat import FakeTat
 
 PDQS = [f"{i:02x}" * 32 for i in range(0x11, 0x99, 0x11)]
@@ -34,26 +32,15 @@ def fake() -> FakeTat:
     return upstream
 
 
-def _serve(url: str, fake: FakeTat) -> Iterator[tuple[Engine, str]]:
-    instance = Engine(
-        Settings(database_url=url, exchange_key=new_key(), index_refresh_seconds=0.01)
-    )
-    instance.fetcher.page_size = 2
-    instance.banks.create_bank("tve", "test")
-    with Loopback(fake.app()) as server:
-        yield instance, server.url
-        instance.close()
-
-
 @pytest.fixture
 def engine(db_url: str, fake: FakeTat) -> Iterator[tuple[Engine, str]]:
-    yield from _serve(db_url, fake)
+    yield from served(db_url, fake.app(), "tve")
 
 
 @pytest.fixture
 def lone(sqlite_url: str, fake: FakeTat) -> Iterator[tuple[Engine, str]]:
     """On SQLite only: a page refused before anything is written is the same on both."""
-    yield from _serve(sqlite_url, fake)
+    yield from served(sqlite_url, fake.app(), "tve")
 
 
 def _add(engine: tuple[Engine, str], name: str = "tat", **keys: str) -> Engine:

@@ -11,12 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.kinds.threatexchange import REFETCH_SECONDS
-from safeguarding.exchanges.vault import new_key
-from tests.fakes.loopback import Loopback
+from tests.exchanges.upstreams import served
 from tests.fakes.threatexchange import FakeThreatExchange
 
 PDQS = [f"{i:02x}" * 32 for i in range(0x11, 0x99, 0x11)]
@@ -35,26 +33,15 @@ def fake() -> FakeThreatExchange:
     return upstream
 
 
-def _serve(url: str, fake: FakeThreatExchange) -> Iterator[tuple[Engine, str]]:
-    instance = Engine(
-        Settings(database_url=url, exchange_key=new_key(), index_refresh_seconds=0.01)
-    )
-    instance.fetcher.page_size = 2
-    instance.banks.create_bank("te", "test")
-    with Loopback(fake.app()) as server:
-        yield instance, f"{server.url}/v21.0"
-        instance.close()
-
-
 @pytest.fixture
 def engine(db_url: str, fake: FakeThreatExchange) -> Iterator[tuple[Engine, str]]:
-    yield from _serve(db_url, fake)
+    yield from served(db_url, fake.app(), "te", path="/v21.0")
 
 
 @pytest.fixture
 def lone(sqlite_url: str, fake: FakeThreatExchange) -> Iterator[tuple[Engine, str]]:
     """On SQLite only: a page refused before anything is written is the same on both."""
-    yield from _serve(sqlite_url, fake)
+    yield from served(sqlite_url, fake.app(), "te", path="/v21.0")
 
 
 def _add(engine: tuple[Engine, str], name: str = "te", token: str | None = None) -> Engine:
