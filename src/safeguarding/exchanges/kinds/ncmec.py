@@ -115,6 +115,8 @@ class Ncmec(ExchangeKind):
         member, _, entry = (feedback.upstream_id or "").partition("/")
         if fingerprint is None or not member or not entry:
             return  # NCMEC takes votes on MD5 and PDQ fingerprints of an entry it named
+        if feedback.verdict not in (Verdict.CONFIRMED, Verdict.FALSE_POSITIVE):
+            return  # a vote is a person's verdict, nothing else
         root = Element("feedbackSubmission", {"xmlns": NAMESPACE})
         if feedback.verdict is Verdict.CONFIRMED:
             SubElement(root, "affirmative")

@@ -126,12 +126,15 @@ class ThreatExchange(ExchangeKind):
 
     @classmethod
     def send_feedback(cls, source: Source, feedback: Feedback) -> None:
+        reaction = REACTIONS.get(feedback.verdict)
+        if reaction is None:
+            return  # a reaction is a person's verdict, nothing else
         for descriptor in (feedback.upstream_id or "").split(","):
             if not descriptor.isdigit():
                 continue
             form = {
                 "access_token": source.credentials.get("access_token", ""),
-                "reactions": REACTIONS[feedback.verdict],
+                "reactions": reaction,
             }
             answer = source.http.send(
                 "POST",
