@@ -27,9 +27,7 @@ class ListingStore:
             insert_for(session)(ExchangeListingRow.__table__)
             .from_select(
                 ["exchange_id", "upstream_id", "entry_id"],
-                select(literal(exchange_id), upstream_id, entry_id).where(
-                    upstream_id.is_not(None)
-                ),
+                select(literal(exchange_id), upstream_id, entry_id).where(upstream_id.is_not(None)),
             )
             .on_conflict_do_nothing()
         )
