@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -21,6 +20,7 @@ from safeguarding.matching.matcher import QuerySignal
 from safeguarding.server import create_app
 from tests.exchanges.test_feedback import KEYS, PDQS
 from tests.exchanges.verdicts import verdict_engine
+from tests.fakes.in_process import client_to
 from tests.fakes.loopback import Loopback
 from tests.fakes.stopncii import FakeStopNcii
 
@@ -36,21 +36,7 @@ def instance(db_url: str, tmp_path: Path) -> Iterator[Engine]:
     engine.banks.create_bank("mirror", "platform", policy=BankPolicy.of("block"))
     engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS], "hotline")
     with TestClient(create_app(engine=engine)) as client:
-
-        def forward(request: httpx.Request) -> httpx.Response:
-            answer = client.request(
-                request.method,
-                request.url.path,
-                params=dict(request.url.params),
-                headers=dict(request.headers),
-                content=request.read(),
-            )
-            headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
-            return httpx.Response(
-                answer.status_code, stream=httpx.ByteStream(answer.content), headers=headers
-            )
-
-        engine.fetcher.client = httpx.Client(transport=httpx.MockTransport(forward))
+        engine.fetcher.client = client_to(client)
         created = engine.keys.create("platform-x", ["feeds:read"], "hotline-admin")
         engine.feeds.grant(created.key.key_id, "shared", "hotline-admin")
         engine.exchanges.add(

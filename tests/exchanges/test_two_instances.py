@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from fastapi.testclient import TestClient
 
 from safeguarding.config import Settings
@@ -16,6 +15,7 @@ from safeguarding.feeds.signing import FeedKey
 from safeguarding.matching.matcher import QuerySignal
 from safeguarding.server import create_app
 from safeguarding.store.db import Database
+from tests.fakes.in_process import client_to
 
 PDQ_A, PDQ_B = "a5" * 32, "3c" * 32
 
@@ -50,17 +50,7 @@ def test_two_instances_share_a_bank(db_url: str, tmp_path: Path) -> None:
         "admin",
     )
     with TestClient(create_app(engine=hotline)) as server:
-
-        def forward(request: httpx.Request) -> httpx.Response:
-            answer = server.get(
-                request.url.path, params=dict(request.url.params), headers=dict(request.headers)
-            )
-            headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
-            return httpx.Response(
-                answer.status_code, stream=httpx.ByteStream(answer.content), headers=headers
-            )
-
-        platform.fetcher.client = httpx.Client(transport=httpx.MockTransport(forward))
+        platform.fetcher.client = client_to(server)
         platform.matcher.load()
         assert platform.fetcher.fetch("hotline").counts.added == 2
         assert platform.match_signals([QuerySignal("pdq", PDQ_A, 100)]).matched

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -26,6 +25,7 @@ from safeguarding.selfreport.provenance import KEPT_OUT
 from safeguarding.server import create_app
 from tests.exchanges.test_feedback import PDQS
 from tests.exchanges.verdicts import decide, verdict_engine
+from tests.fakes.in_process import client_to
 
 SAID = KEPT_OUT.format(bank="confirmed")
 
@@ -49,21 +49,7 @@ def instance(db_url: str, tmp_path: Path) -> Iterator[Engine]:
     engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS], "hotline")
     engine.banks.add_signals("partner", [("pdq", PDQS[1], None)], "partner")
     with TestClient(create_app(engine=engine)) as client:
-
-        def forward(request: httpx.Request) -> httpx.Response:
-            answer = client.request(
-                request.method,
-                request.url.path,
-                params=dict(request.url.params),
-                headers=dict(request.headers),
-                content=request.read(),
-            )
-            headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
-            return httpx.Response(
-                answer.status_code, stream=httpx.ByteStream(answer.content), headers=headers
-            )
-
-        engine.fetcher.client = httpx.Client(transport=httpx.MockTransport(forward))
+        engine.fetcher.client = client_to(client)
         yield engine
     engine.close()
 
