@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from PIL import ImageFile
+
 from safeguarding.errors import MissingDependencyError
 
 FEATURE = "The PDF report"
@@ -26,12 +28,19 @@ class PdfUnavailableError(MissingDependencyError):
 
 
 def _weasyprint() -> Any:
+    # WeasyPrint's import sets Pillow's process-wide LOAD_TRUNCATED_IMAGES to True: in a
+    # process that also hashes uploads, truncated files would then decode as images instead
+    # of being refused (media/, device/images/). Its own images are our report's, so the
+    # setting is put back as it was.
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         import weasyprint
     except ImportError:
         raise MissingDependencyError("weasyprint", "pdf", FEATURE) from None
     except OSError as exc:  # the package is there, the system library is not
         raise PdfUnavailableError(str(exc)) from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return weasyprint
 
 
