@@ -1,6 +1,7 @@
 """The `stopncii` kind against the fake FetchHashes (tests/fakes/stopncii.py) on 127.0.0.1,
 on SQLite and PostgreSQL: first full fetch over pages, delta since the last pass,
-withdrawals leaving the bank (a person's entry stays), a failure mid-pass resumed from the
+withdrawals leaving the bank (a person's entry stays), every hash labelled a self-report
+so a confirmation never copies it into the confirmed bank, a failure mid-pass resumed from the
 page token, credentials refused, a malformed page refused, and rate limiting honoured by the
 worker."""
 
@@ -10,12 +11,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from safeguarding.banks.model import SELF_REPORTED
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.vault import new_key
+from safeguarding.matching.matcher import QuerySignal
+from tests.exchanges.verdicts import decide, verdict_engine
 from tests.fakes.loopback import Loopback
 from tests.fakes.stopncii import FakeStopNcii
+from tests.selfreport.test_provenance import confirmed
 
 PDQS = [f"{i:02x}" * 32 for i in range(0x11, 0x99, 0x11)]
 MD5 = "0123456789abcdef0123456789abcdef"
@@ -89,6 +94,28 @@ def test_full_fetch_then_delta_and_withdrawals(
     assert _values(engine) == {PDQS[1], PDQS[2], PDQS[3], PDQS[5], MD5}
     engine.matcher.load()
     assert engine.fetcher.fetch("stopncii").counts.fetched == 0  # nothing changed since
+
+
+def test_stopncii_hashes_are_self_reports_and_never_confirmed(
+    db_url: str, fake: FakeStopNcii, upstream: str
+) -> None:
+    engine = verdict_engine(db_url)
+    try:
+        engine.banks.create_bank("ncii", "test")
+        _add(engine, upstream)
+        engine.fetcher.fetch("stopncii")
+        assert {e.value: e.labels for e in engine.banks.entries("ncii")} == {
+            v: [SELF_REPORTED] for v in (PDQS[0], PDQS[1], PDQS[2], MD5)
+        }
+        case_id = decide(engine, PDQS[1], "confirm")
+        assert engine.cases.get(case_id).decision is not None  # the decision stands
+        assert confirmed(engine) == set()
+        fake.put("ImagePDQ", PDQS[1], ["case-2", "case-3"], status="Withdrawn")
+        engine.fetcher.fetch("stopncii")
+        engine.matcher.refresh()
+        assert not engine.match_signals([QuerySignal("pdq", PDQS[1], 100)]).matched
+    finally:
+        engine.close()
 
 
 def test_a_failure_mid_pass_resumes_from_the_page_token(

@@ -88,8 +88,11 @@ def test_every_page_is_private_and_loads_nothing_from_elsewhere(
     parser = _Resources()
     parser.feed(answer.text)
     assert parser.loaded and all(src.startswith("/static/") for src in parser.loaded)
-    # the support and threat signposting is on every page
-    assert "Childline" in answer.text and "0800 1111" in answer.text and "CEOP" in answer.text
+    # the support and threat signposting is on every page: the adults' on the adult page
+    if path.endswith("/adult"):
+        assert "Revenge Porn Helpline" in answer.text and "report it to the police" in answer.text
+    else:
+        assert "Childline" in answer.text and "0800 1111" in answer.text and "CEOP" in answer.text
 
 
 def test_without_javascript_the_report_page_says_why_it_cannot_hash(portal: TestClient) -> None:
@@ -98,6 +101,15 @@ def test_without_javascript_the_report_page_says_why_it_cannot_hash(portal: Test
     assert noscript and "needs JavaScript" in noscript.group(1)
     assert "never" in noscript.group(1)
     assert re.search(r'<form id="report" hidden>', page)
+
+
+def test_the_adult_page_names_adults_support_not_the_childrens(portal: TestClient) -> None:
+    adult = portal.get("/report-remove/adult").text
+    support = adult[adult.index('<aside class="support"') :]
+    assert "the Revenge Porn Helpline is free and private" in support
+    assert "Childline" not in adult and "CEOP" not in adult and "0800 1111" not in adult
+    child = portal.get("/report-remove").text
+    assert "Childline is free and private" in child and "CEOP" in child
 
 
 def test_a_setting_turns_the_portal_off(sqlite_url: str) -> None:

@@ -11,6 +11,11 @@ current state: `hashStatus` `Withdrawn` or `Deleted` means the person withdrew i
 StopNCII deleted it), and it must leave every bank that took it. `ImagePDQ` is our `pdq`,
 `VideoMD5` our `md5`; other types (`VideoTMK`, `Text`, `URL`) are counted and skipped.
 
+Every hash is labelled `self-report` (banks.model.SELF_REPORTED): a person made it on their
+own device from their own image and nobody has seen that image, so, like our own portal's
+reports, it can block but never enters the confirmed bank, and it stops matching when the
+person withdraws it (selfreport/provenance.py).
+
 The checkpoint is the timestamp the pass started from and the page token within it; when a
 pass ends it moves to the answer's `nextSetTimestamp`, so the next fetch asks only for what
 changed since. Page tokens are short-lived: a stale one fails the fetch, which the worker
@@ -24,6 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from safeguarding.banks.model import SELF_REPORTED
 from safeguarding.errors import ExchangeError, InvalidInputError
 from safeguarding.exchanges.http import check_status
 from safeguarding.exchanges.kinds.base import (
@@ -175,5 +181,6 @@ def _update(record: dict[str, Any]) -> Update:
         SIGNAL_TYPES.get(record["signalType"], f"stopncii:{record['signalType'][:40]}"),
         record["hashValue"],
         upstream_id=cases[:MAX_CASE_CHARS] or None,
+        labels=(SELF_REPORTED,),
         removed=record["hashStatus"] in WITHDRAWN,
     )
