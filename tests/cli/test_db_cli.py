@@ -18,7 +18,7 @@ def test_commands_refuse_a_database_db_upgrade_has_not_made(tmp_path: Path) -> N
     for command in (["bank", "list"], ["serve"], ["audit", "verify"]):
         refused = runner.invoke(app, ["--db", url, *command])
         assert refused.exit_code == 2, command
-        assert "safeguarding db upgrade" in refused.stderr
+        assert "safeguarding --db URL db upgrade" in " ".join(refused.stderr.split())
         assert not path.exists()
     created = runner.invoke(app, ["--db", url, "db", "upgrade"])
     assert created.exit_code == 0 and "created the database" in created.stdout

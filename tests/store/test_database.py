@@ -15,7 +15,7 @@ from safeguarding.engine import Engine
 from safeguarding.errors import DatabaseNotReadyError
 from safeguarding.store.db import Database, alembic_config, head_revision
 
-HINT = "safeguarding db upgrade"
+HINT = "safeguarding --db URL db upgrade"
 
 
 def _refused(url: str) -> str:

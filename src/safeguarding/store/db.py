@@ -28,7 +28,10 @@ from sqlalchemy.pool import NullPool
 from safeguarding.errors import DatabaseNotReadyError, DatabaseUnavailableError, InvalidInputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-UPGRADE_HINT = "run `safeguarding db upgrade` (with the same --db) to create or migrate it"
+UPGRADE_HINT = (
+    "run `safeguarding --db URL db upgrade` (the same URL, or the same"
+    " SAFEGUARDING_DATABASE_URL) to create or migrate it"
+)
 _IMMEDIATE = "safeguarding_immediate"
 #: SQLSTATEs that mean "the server is not there now", not "this statement is wrong": a
 #: connection exception (class 08) and a server shutting down or starting (57P01-57P03)
