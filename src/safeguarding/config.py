@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,6 +13,13 @@ _NEEDS = (
     ("webhook_url", "webhook_secret", "the receiver checks the signature"),
     ("audit_checkpoint_file", "audit_key_file", "checkpoints are signed with the audit key"),
 )
+#: The portal names other services and how to reach them (a helpline, where to report):
+#: one shape for each part, so every signpost is checked alike.
+_NAME_CHARS = 80
+_HTTPS_PAGE = r'https://[^\s"<>]{4,300}'
+_ServiceName = Annotated[str, Field(min_length=1, max_length=_NAME_CHARS)]
+_ServicePage = Annotated[str, Field(pattern=rf"^{_HTTPS_PAGE}$")]
+_Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ]{1,19}$")]
 
 
 class Settings(BaseSettings):
@@ -250,71 +257,57 @@ class Settings(BaseSettings):
         "self_report_window_minutes) before every status look-up pauses for the window; "
         "no case is ever locked.",
     )
-    self_report_helpline_name: str = Field(
+    self_report_helpline_name: _ServiceName = Field(
         "Childline",
-        min_length=1,
-        max_length=80,
         description="The support service every portal page names (change it outside the UK).",
     )
-    self_report_helpline_phone: str = Field(
+    self_report_helpline_phone: _Phone = Field(
         "0800 1111",
-        pattern=r"^\+?[0-9][0-9 ]{1,19}$",
         description="Its free phone number, as people dial it (digits and spaces).",
     )
-    self_report_helpline_url: str = Field(
+    self_report_helpline_url: _ServicePage = Field(
         "https://www.childline.org.uk/",
-        pattern=r'^https://[^\s"<>]{4,300}$',
         description="Its website (https), for chat and advice.",
     )
-    self_report_threats_name: str = Field(
+    self_report_threats_name: _ServiceName = Field(
         "CEOP",
-        min_length=1,
-        max_length=80,
         description="Where a young person reports threats or demands (sextortion).",
     )
-    self_report_threats_url: str = Field(
+    self_report_threats_url: _ServicePage = Field(
         "https://www.ceop.police.uk/Safety-Centre/",
-        pattern=r'^https://[^\s"<>]{4,300}$',
         description="Its reporting page (https).",
     )
-    self_report_emergency_phone: str = Field(
+    self_report_emergency_phone: _Phone = Field(
         "999",
-        pattern=r"^\+?[0-9][0-9 ]{1,19}$",
         description="The emergency number the portal gives for danger now.",
     )
-    self_report_adult_name: str = Field(
+    self_report_adult_name: _ServiceName = Field(
         "StopNCII",
-        min_length=1,
-        max_length=80,
         description="The service the portal sends people who were 18 or older in the "
         "picture to (it hashes adults' intimate images on their device).",
     )
-    self_report_adult_url: str = Field(
+    self_report_adult_url: _ServicePage = Field(
         "https://stopncii.org/",
-        pattern=r'^https://[^\s"<>]{4,300}$',
         description="Its website (https).",
     )
     self_report_adult_helpline_name: str = Field(
         "the Revenge Porn Helpline",
-        max_length=80,
+        max_length=_NAME_CHARS,
         description="A helpline for adults whose intimate images were shared, named on the "
         "same page (empty: none named).",
     )
     self_report_adult_helpline_url: str = Field(
         "https://revengepornhelpline.org.uk/",
-        pattern=r'^(https://[^\s"<>]{4,300})?$',
+        pattern=rf"^({_HTTPS_PAGE})?$",
         description="Its website (https; empty with an empty name).",
     )
-    self_report_online_report_name: str = Field(
+    self_report_online_report_name: _ServiceName = Field(
         "the Internet Watch Foundation",
-        min_length=1,
-        max_length=80,
         description="Where the portal tells someone who saw another young person's picture "
         "online to report it.",
     )
-    self_report_online_report_url: str = Field(
+    self_report_online_report_url: _ServicePage = Field(
         "https://report.iwf.org.uk/",
-        pattern=r'^https://[^\s"<>]{4,300}$',
         description="Its reporting page (https).",
     )
     self_report_upload_url: str = Field(
