@@ -9,18 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from safeguarding.banks.policy import BankPolicy
 from safeguarding.cases.model import Subject
 from safeguarding.engine import Engine
 from safeguarding.exchanges.feedback import CHANNEL
-from safeguarding.feeds.signing import FeedKey
 from safeguarding.matching.matcher import QuerySignal
-from safeguarding.server import create_app
-from tests.exchanges.test_feedback import KEYS, PDQS
-from tests.exchanges.verdicts import verdict_engine
-from tests.fakes.in_process import client_to
+from tests.exchanges.test_feedback import KEYS
+from tests.exchanges.verdicts import PDQS, follow, publisher_and_subscriber, verdict_engine
 from tests.fakes.loopback import Loopback
 from tests.fakes.stopncii import FakeStopNcii
 
@@ -29,26 +25,10 @@ from tests.fakes.stopncii import FakeStopNcii
 def instance(db_url: str, tmp_path: Path) -> Iterator[Engine]:
     """Publisher (`shared`, turned off here) and subscriber (`mirror`, policy block) in one
     database, as in test_feedback.py."""
-    FeedKey.generate(tmp_path / "feed.pem")
-    engine = verdict_engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
-    engine.banks.create_bank("shared", "hotline")
-    engine.banks.update_bank("shared", "hotline", enabled=False)
-    engine.banks.create_bank("mirror", "platform", policy=BankPolicy.of("block"))
-    engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS], "hotline")
-    with TestClient(create_app(engine=engine)) as client:
-        engine.fetcher.client = client_to(client)
-        created = engine.keys.create("platform-x", ["feeds:read"], "hotline-admin")
-        engine.feeds.grant(created.key.key_id, "shared", "hotline-admin")
-        engine.exchanges.add(
-            "hotline",
-            "safeguarding",
-            "mirror",
-            {"url": "http://testserver", "feed": "shared", "token": created.token},
-            "alice",
-        )
-        engine.fetcher.fetch("hotline")
+    with publisher_and_subscriber(db_url, tmp_path, policy=BankPolicy.of("block")) as (engine, _):
+        engine.banks.update_bank("shared", "hotline", enabled=False)
+        follow(engine)
         yield engine
-    engine.close()
 
 
 def _blocked(engine: Engine, value: str, content: str) -> int:

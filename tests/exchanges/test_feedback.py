@@ -16,14 +16,17 @@ from safeguarding.delivery.model import DeliveryStatus
 from safeguarding.delivery.tables import OutboxRow
 from safeguarding.engine import Engine
 from safeguarding.exchanges.feedback import CHANNEL
-from safeguarding.feeds.signing import FeedKey
-from safeguarding.server import create_app
-from tests.exchanges.verdicts import decide, verdict_engine, waiting
-from tests.fakes.in_process import client_to
+from tests.exchanges.verdicts import (
+    PDQS,
+    decide,
+    follow,
+    publisher_and_subscriber,
+    verdict_engine,
+    waiting,
+)
 from tests.fakes.loopback import Loopback
 from tests.fakes.stopncii import FakeStopNcii
 
-PDQS = [f"{i:02x}" * 32 for i in (0x11, 0x22, 0x33)]
 KEYS = {"subscription_key": "sub-key", "fetch_key": "fetch-key"}
 
 
@@ -101,39 +104,15 @@ def test_a_refused_feedback_key_leaves_the_feedback_waiting(
 # --- a Safeguarding publisher -----------------------------------------------------------------
 @pytest.fixture
 def instance(db_url: str, tmp_path: Path) -> Iterator[tuple[Engine, TestClient]]:
-    """One database holding both sides, as in test_feed.py: the publisher's `shared`, the
-    subscriber's `mirror`."""
-    FeedKey.generate(tmp_path / "feed.pem")
-    engine = verdict_engine(db_url, feed_key_file=str(tmp_path / "feed.pem"))
-    engine.banks.create_bank("shared", "hotline")
-    engine.banks.create_bank("mirror", "platform")
-    engine.banks.add_signals("shared", [("pdq", v, None) for v in PDQS], "hotline")
-    with TestClient(create_app(engine=engine)) as client:
-        engine.fetcher.client = client_to(client)
-        yield engine, client
-    engine.close()
-
-
-def _follow(engine: Engine) -> str:
-    """The subscriber follows the publisher's `shared` into `mirror`; the key's id."""
-    created = engine.keys.create("platform-x", ["feeds:read"], "hotline-admin")
-    engine.feeds.grant(created.key.key_id, "shared", "hotline-admin")
-    engine.exchanges.add(
-        "hotline",
-        "safeguarding",
-        "mirror",
-        {"url": "http://testserver", "feed": "shared", "token": created.token},
-        "alice",
-    )
-    engine.fetcher.fetch("hotline")
-    return created.key.key_id
+    with publisher_and_subscriber(db_url, tmp_path) as both:
+        yield both
 
 
 def test_a_publisher_counts_its_subscribers_verdicts_once(
     instance: tuple[Engine, TestClient],
 ) -> None:
     engine, _ = instance
-    _follow(engine)
+    follow(engine)
     decide(engine, PDQS[0], "confirm")
     decide(engine, PDQS[1], "false_positive")
     # only the mirror's entries came from an exchange: one item each, not two
@@ -158,7 +137,7 @@ def test_feedback_waits_while_the_publisher_refuses_the_key(
     instance: tuple[Engine, TestClient],
 ) -> None:
     engine, _ = instance
-    key_id = _follow(engine)
+    key_id = follow(engine)
     engine.feeds.revoke(key_id, "shared", "hotline-admin")
     decide(engine, PDQS[2], "confirm")
     assert engine.outbox.run_once(CHANNEL) == 0

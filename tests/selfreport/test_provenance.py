@@ -23,8 +23,7 @@ from safeguarding.feeds.signing import FeedKey
 from safeguarding.matching.matcher import QuerySignal
 from safeguarding.selfreport.provenance import KEPT_OUT
 from safeguarding.server import create_app
-from tests.exchanges.test_feedback import PDQS
-from tests.exchanges.verdicts import decide, verdict_engine
+from tests.exchanges.verdicts import PDQS, decide, follow, verdict_engine
 from tests.fakes.in_process import client_to
 
 SAID = KEPT_OUT.format(bank="confirmed")
@@ -54,22 +53,9 @@ def instance(db_url: str, tmp_path: Path) -> Iterator[Engine]:
     engine.close()
 
 
-def _follow(engine: Engine, name: str, feed: str) -> None:
-    created = engine.keys.create(f"platform-{feed}", ["feeds:read"], "admin")
-    engine.feeds.grant(created.key.key_id, feed, "admin")
-    engine.exchanges.add(
-        name,
-        "safeguarding",
-        "mirror",
-        {"url": "http://testserver", "feed": feed, "token": created.token},
-        "admin",
-    )
-    engine.fetcher.fetch(name)
-
-
 def test_a_feed_of_self_reports_never_fills_the_confirmed_bank(instance: Engine) -> None:
     engine = instance
-    _follow(engine, "hotline", "shared")
+    follow(engine)
     labels = {e.value: e.labels for e in engine.banks.entries("mirror", limit=10)}
     assert labels == {v: [SELF_REPORTED] for v in PDQS}
 
@@ -100,8 +86,8 @@ def test_a_feed_of_self_reports_never_fills_the_confirmed_bank(instance: Engine)
 
 def test_a_hash_another_list_also_holds_is_confirmed_as_usual(instance: Engine) -> None:
     engine = instance
-    _follow(engine, "hotline", "shared")
-    _follow(engine, "partner", "partner")  # also lists PDQS[1], without the label
+    follow(engine)
+    follow(engine, "partner", "partner")  # also lists PDQS[1], without the label
     decide(engine, PDQS[1], "confirm")
     assert confirmed(engine) == {PDQS[1]}
     decide(engine, PDQS[0], "confirm")  # the self-report feed's alone
