@@ -8,7 +8,6 @@ honoured by the worker."""
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,7 +15,13 @@ from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.http import HttpLimits
 from safeguarding.matching.matcher import QuerySignal
-from tests.exchanges.upstreams import served
+from tests.exchanges.upstreams import (
+    kind_fixtures,
+    rate_limited,
+    refuses_credentials,
+    refuses_page,
+    values,
+)
 from tests.fakes.ncmec import FakeNcmec
 
 PDQS = [f"{i:02x}" * 32 for i in range(0x11, 0x99, 0x11)]
@@ -33,15 +38,7 @@ def fake() -> FakeNcmec:
     return upstream
 
 
-@pytest.fixture
-def engine(db_url: str, fake: FakeNcmec) -> Iterator[tuple[Engine, str]]:
-    yield from served(db_url, fake.app(), "csam")
-
-
-@pytest.fixture
-def lone(sqlite_url: str, fake: FakeNcmec) -> Iterator[tuple[Engine, str]]:
-    """On SQLite only: a page refused before anything is written is the same on both."""
-    yield from served(sqlite_url, fake.app(), "csam")
+engine, lone = kind_fixtures("csam")
 
 
 def _add(engine: tuple[Engine, str], name: str = "ncmec", **keys: str) -> Engine:
@@ -51,7 +48,7 @@ def _add(engine: tuple[Engine, str], name: str = "ncmec", **keys: str) -> Engine
 
 
 def _values(engine: Engine) -> set[str]:
-    return {e.value for e in engine.banks.entries("csam", limit=1000)}
+    return values(engine, "csam")
 
 
 def _matches(engine: Engine, signal_type: str, value: str) -> bool:
@@ -133,11 +130,9 @@ def test_credentials_refused(engine: tuple[Engine, str], fake: FakeNcmec) -> Non
     instance = _add(engine)
     instance.fetcher.fetch("ncmec")
     _add(engine, "wrong", password="not-the-password")
-    with pytest.raises(ExchangeError, match="refused our credentials \\(HTTP 401\\)"):
-        instance.fetcher.fetch("wrong")
-    wrong = instance.exchanges.get("wrong")
-    assert wrong.failing and wrong.checkpoint is None
-    assert "not-the-password" not in str(wrong.last_error)
+    refuses_credentials(
+        instance, "wrong", r"refused our credentials \(HTTP 401\)", "not-the-password"
+    )
     assert len(_values(instance)) == 4  # nothing lost
 
 
@@ -174,24 +169,13 @@ PAGE = '<queryResult xmlns="https://hashsharing.ncmec.org/hashsharing/v2"><image
 def test_a_malformed_page_is_refused(
     lone: tuple[Engine, str], fake: FakeNcmec, body: bytes
 ) -> None:
-    instance = _add(lone)
-    fake.broken = body
-    with pytest.raises(ExchangeError, match="malformed"):
-        instance.fetcher.fetch("ncmec")
-    refused = instance.exchanges.get("ncmec")
-    assert refused.checkpoint is None and refused.failing and _values(instance) == set()
+    refuses_page(_add(lone), fake, "ncmec", "csam", body)
 
 
 def test_rate_limiting_is_honoured(engine: tuple[Engine, str], fake: FakeNcmec) -> None:
-    instance = _add(engine)
-    fake.throttle = 1
-    worker = instance.exchange_worker()
-    (outcome,) = worker.run_once()
-    assert outcome.result is None and "rate limited" in (outcome.error or "")
-    limited = instance.exchanges.get("ncmec")
-    assert limited.failures == 1 and limited.next_fetch_at and limited.last_fetch_at
+    _, limited = rate_limited(_add(engine), fake, "ncmec")
+    assert limited.next_fetch_at and limited.last_fetch_at
     assert (limited.next_fetch_at - limited.last_fetch_at).total_seconds() >= 45
-    assert worker.run_once() == []  # not due yet: nothing asked of the upstream
     assert len(fake.requests) == 1
 
 

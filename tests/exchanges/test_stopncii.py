@@ -17,6 +17,7 @@ from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.vault import new_key
 from safeguarding.matching.matcher import QuerySignal
+from tests.exchanges.upstreams import rate_limited, refuses_credentials, refuses_page
 from tests.exchanges.verdicts import decide, verdict_engine
 from tests.fakes.loopback import Loopback
 from tests.fakes.stopncii import FakeStopNcii
@@ -136,10 +137,7 @@ def test_credentials_refused(engine: Engine, fake: FakeStopNcii, upstream: str) 
     _add(engine, upstream)
     engine.fetcher.fetch("stopncii")
     _add(engine, upstream, "wrong", fetch_key="not-the-key")
-    with pytest.raises(ExchangeError, match="refused our credentials \\(HTTP 401\\)"):
-        engine.fetcher.fetch("wrong")
-    wrong = engine.exchanges.get("wrong")
-    assert wrong.failing and wrong.checkpoint is None and "not-the-key" not in str(wrong.last_error)
+    refuses_credentials(engine, "wrong", r"refused our credentials \(HTTP 401\)", "not-the-key")
     assert len(_values(engine)) == 4  # nothing lost
 
 
@@ -157,21 +155,12 @@ def test_a_malformed_page_is_refused(
     engine: Engine, fake: FakeStopNcii, upstream: str, body: bytes
 ) -> None:
     _add(engine, upstream)
-    fake.broken = body
-    with pytest.raises(ExchangeError, match="malformed FetchHashes page"):
-        engine.fetcher.fetch("stopncii")
-    assert engine.exchanges.get("stopncii").checkpoint is None and _values(engine) == set()
+    refuses_page(engine, fake, "stopncii", "ncii", body, "malformed FetchHashes page")
 
 
 def test_rate_limiting_is_honoured(engine: Engine, fake: FakeStopNcii, upstream: str) -> None:
     _add(engine, upstream)
-    fake.throttle = 1
-    worker = engine.exchange_worker()
-    (outcome,) = worker.run_once()
-    assert outcome.result is None and "rate limited" in (outcome.error or "")
-    limited = engine.exchanges.get("stopncii")
-    assert limited.failures == 1 and limited.next_fetch_at is not None
-    assert limited.last_fetch_at is not None
+    _, limited = rate_limited(engine, fake, "stopncii")
+    assert limited.next_fetch_at and limited.last_fetch_at
     assert (limited.next_fetch_at - limited.last_fetch_at).total_seconds() >= 30
-    assert worker.run_once() == []  # not due yet: nothing asked of the upstream
     assert len(fake.requests) == 1

@@ -6,14 +6,18 @@ malformed pages refused, and rate limiting honoured by the worker."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.kinds.tat import Tat
-from tests.exchanges.upstreams import served
+from tests.exchanges.upstreams import (
+    kind_fixtures,
+    rate_limited,
+    refuses_credentials,
+    refuses_page,
+    values,
+)
 from tests.fakes.tat import FakeTat
 
 PDQS = [f"{i:02x}" * 32 for i in range(0x11, 0x99, 0x11)]
@@ -32,15 +36,7 @@ def fake() -> FakeTat:
     return upstream
 
 
-@pytest.fixture
-def engine(db_url: str, fake: FakeTat) -> Iterator[tuple[Engine, str]]:
-    yield from served(db_url, fake.app(), "tve")
-
-
-@pytest.fixture
-def lone(sqlite_url: str, fake: FakeTat) -> Iterator[tuple[Engine, str]]:
-    """On SQLite only: a page refused before anything is written is the same on both."""
-    yield from served(sqlite_url, fake.app(), "tve")
+engine, lone = kind_fixtures("tve")
 
 
 def _add(engine: tuple[Engine, str], name: str = "tat", **keys: str) -> Engine:
@@ -50,7 +46,7 @@ def _add(engine: tuple[Engine, str], name: str = "tat", **keys: str) -> Engine:
 
 
 def _values(engine: Engine) -> set[str]:
-    return {e.value for e in engine.banks.entries("tve", limit=1000)}
+    return values(engine, "tve")
 
 
 def _listed(fake: FakeTat) -> list[dict[str, str]]:
@@ -113,11 +109,9 @@ def test_the_login_refused(engine: tuple[Engine, str], fake: FakeTat) -> None:
     instance = _add(engine)
     instance.fetcher.fetch("tat")
     _add(engine, "wrong", password="not-the-password")
-    with pytest.raises(ExchangeError, match=r"refused our credentials \(HTTP 401\)"):
-        instance.fetcher.fetch("wrong")
-    wrong = instance.exchanges.get("wrong")
-    assert wrong.failing and wrong.checkpoint is None
-    assert "not-the-password" not in str(wrong.last_error)
+    refuses_credentials(
+        instance, "wrong", r"refused our credentials \(HTTP 401\)", "not-the-password"
+    )
     assert len(_values(instance)) == 4  # nothing lost
 
 
@@ -133,21 +127,11 @@ def test_the_login_refused(engine: tuple[Engine, str], fake: FakeTat) -> None:
     ],
 )
 def test_a_malformed_page_is_refused(lone: tuple[Engine, str], fake: FakeTat, body: bytes) -> None:
-    instance = _add(lone)
-    fake.broken = body
-    with pytest.raises(ExchangeError, match="malformed"):
-        instance.fetcher.fetch("tat")
-    assert instance.exchanges.get("tat").checkpoint is None and _values(instance) == set()
+    refuses_page(_add(lone), fake, "tat", "tve", body)
 
 
 def test_rate_limiting_is_honoured(engine: tuple[Engine, str], fake: FakeTat) -> None:
-    instance = _add(engine)
-    fake.throttle = 1
-    worker = instance.exchange_worker()
-    (outcome,) = worker.run_once()
-    assert outcome.result is None and "rate limited" in (outcome.error or "")
-    limited = instance.exchanges.get("tat")
-    assert limited.failures == 1 and limited.next_fetch_at and limited.last_fetch_at
+    _, limited = rate_limited(_add(engine), fake, "tat")
+    assert limited.next_fetch_at and limited.last_fetch_at
     assert (limited.next_fetch_at - limited.last_fetch_at).total_seconds() >= 60
-    assert worker.run_once() == []  # not due yet: nothing asked of the upstream
     assert len(_listed(fake)) == 1

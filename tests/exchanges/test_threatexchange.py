@@ -7,14 +7,18 @@ the upstream keeps deletions refetching everything."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from safeguarding.engine import Engine
 from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.kinds.threatexchange import REFETCH_SECONDS
-from tests.exchanges.upstreams import served
+from tests.exchanges.upstreams import (
+    kind_fixtures,
+    rate_limited,
+    refuses_credentials,
+    refuses_page,
+    values,
+)
 from tests.fakes.threatexchange import FakeThreatExchange
 
 PDQS = [f"{i:02x}" * 32 for i in range(0x11, 0x99, 0x11)]
@@ -33,15 +37,7 @@ def fake() -> FakeThreatExchange:
     return upstream
 
 
-@pytest.fixture
-def engine(db_url: str, fake: FakeThreatExchange) -> Iterator[tuple[Engine, str]]:
-    yield from served(db_url, fake.app(), "te", path="/v21.0")
-
-
-@pytest.fixture
-def lone(sqlite_url: str, fake: FakeThreatExchange) -> Iterator[tuple[Engine, str]]:
-    """On SQLite only: a page refused before anything is written is the same on both."""
-    yield from served(sqlite_url, fake.app(), "te", path="/v21.0")
+engine, lone = kind_fixtures("te", path="/v21.0")
 
 
 def _add(engine: tuple[Engine, str], name: str = "te", token: str | None = None) -> Engine:
@@ -56,7 +52,7 @@ def _add(engine: tuple[Engine, str], name: str = "te", token: str | None = None)
 
 
 def _values(engine: Engine) -> set[str]:
-    return {e.value for e in engine.banks.entries("te", limit=1000)}
+    return values(engine, "te")
 
 
 def test_full_fetch_then_delta_and_deletions(
@@ -109,11 +105,9 @@ def test_the_token_refused(engine: tuple[Engine, str], fake: FakeThreatExchange)
     instance = _add(engine)
     instance.fetcher.fetch("te")
     _add(engine, "wrong", token="1234567890|not-the-secret")
-    with pytest.raises(ExchangeError, match=r"refused our credentials .*Graph error 190"):
-        instance.fetcher.fetch("wrong")
-    wrong = instance.exchanges.get("wrong")
-    assert wrong.failing and wrong.checkpoint is None
-    assert "not-the-secret" not in str(wrong.last_error)
+    refuses_credentials(
+        instance, "wrong", r"refused our credentials .*Graph error 190", "not-the-secret"
+    )
     assert len(_values(instance)) == 4  # nothing lost
 
 
@@ -131,24 +125,12 @@ def test_the_token_refused(engine: tuple[Engine, str], fake: FakeThreatExchange)
 def test_a_malformed_page_is_refused(
     lone: tuple[Engine, str], fake: FakeThreatExchange, body: bytes
 ) -> None:
-    instance = _add(lone)
-    fake.broken = body
-    with pytest.raises(ExchangeError, match="malformed"):
-        instance.fetcher.fetch("te")
-    assert instance.exchanges.get("te").checkpoint is None and _values(instance) == set()
+    refuses_page(_add(lone), fake, "te", "te", body)
 
 
 def test_the_rate_limit_is_honoured(engine: tuple[Engine, str], fake: FakeThreatExchange) -> None:
-    instance = _add(engine)
-    fake.throttle = 1
-    worker = instance.exchange_worker()
-    (outcome,) = worker.run_once()
-    assert outcome.result is None and "rate limited" in (outcome.error or "")
-    assert "Graph error 4" in (outcome.error or "")
-    limited = instance.exchanges.get("te")
-    assert limited.failures == 1 and limited.next_fetch_at and limited.last_fetch_at
-    assert limited.next_fetch_at > limited.last_fetch_at
-    assert worker.run_once() == []  # backing off: nothing asked of the upstream
+    error, _ = rate_limited(_add(engine), fake, "te")
+    assert "Graph error 4" in error
     assert len(fake.requests) == 1
 
 
