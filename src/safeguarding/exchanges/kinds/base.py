@@ -9,6 +9,7 @@ loses at most the page in flight, and the next fetch starts from the last page a
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -173,3 +174,17 @@ class ExchangeKind(ABC):
     def pages(cls, source: Source, checkpoint: dict[str, Any] | None) -> Iterator[Page]:
         """The upstream's changes after `checkpoint` (None: from the start), a page at a
         time. Raises ExchangeError for anything the upstream got wrong."""
+
+
+def malformed(page: str, why: str, exchange: str) -> ExchangeError:
+    """A kind's error for a page it cannot read (`page` names what the upstream calls it):
+    the whole page is refused, so nothing of it is applied and the checkpoint stays."""
+    return ExchangeError(f"a malformed {page} ({why}): refused, nothing applied", exchange=exchange)
+
+
+def json_page(body: bytes, page: str, exchange: str) -> Any:
+    """The page's JSON, or `malformed` when it is not JSON; the kind checks its shape."""
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise malformed(page, "not JSON", exchange) from None

@@ -44,6 +44,7 @@ from safeguarding.exchanges.kinds.base import (
     Source,
     Update,
     Verdict,
+    malformed,
 )
 from safeguarding.exchanges.safexml import XmlRefused, parse
 
@@ -57,6 +58,8 @@ DELETED_TAGS = {"deletedImage", "deletedVideo"}
 MAX_NEXT_CHARS = 2000
 _STAMP = "%Y-%m-%dT%H:%M:%SZ"
 _GUID = re.compile(r"[0-9A-Fa-f-]{8,64}")
+#: what the upstream calls a page, in errors
+_PAGE = "NCMEC entries page"
 
 
 class Ncmec(ExchangeKind):
@@ -149,12 +152,6 @@ def _stamp(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime(_STAMP)
 
 
-def _bad(why: str, exchange: str) -> ExchangeError:
-    return ExchangeError(
-        f"a malformed NCMEC entries page ({why}): refused, nothing applied", exchange=exchange
-    )
-
-
 def _next_page(following: str, exchange: str) -> tuple[str, list[tuple[str, str]]]:
     """The next page's path and query, which must stay on the configured API: a path that
     names another host or another endpoint is refused (it would receive our credentials)."""
@@ -167,7 +164,7 @@ def _next_page(following: str, exchange: str) -> tuple[str, list[tuple[str, str]
         or not parts.path.endswith("/entries")
         or ".." in parts.path
     ):
-        raise _bad("paging/next is not an entries path on this API", exchange)
+        raise malformed(_PAGE, "paging/next is not an entries path on this API", exchange)
     return parts.path, parse_qsl(parts.query, keep_blank_values=True)
 
 
@@ -176,9 +173,9 @@ def _read(body: bytes, exchange: str) -> tuple[list[Update], str]:
     try:
         root = parse(body)
     except XmlRefused as exc:
-        raise _bad(str(exc), exchange) from None
+        raise malformed(_PAGE, str(exc), exchange) from None
     if root.tag != "queryResult":
-        raise _bad(f"root element {root.tag[:40]!r}, not queryResult", exchange)
+        raise malformed(_PAGE, f"root element {root.tag[:40]!r}, not queryResult", exchange)
     updates: list[Update] = []
     for section in ("images", "videos"):
         for part in root.findall(section):
@@ -194,7 +191,7 @@ def _entry(item: Element, exchange: str) -> list[Update]:
     entry, member = (item.findtext("id") or "").strip(), item.find("member")
     member_id = (member.get("id") or "").strip() if member is not None else ""
     if item.tag not in ENTRY_TAGS | DELETED_TAGS or not entry or not member_id.isdigit():
-        raise _bad(f"an {item.tag[:40]!r} without an id or member id", exchange)
+        raise malformed(_PAGE, f"an {item.tag[:40]!r} without an id or member id", exchange)
     upstream = f"{member_id}/{entry}"
     if item.tag in DELETED_TAGS:
         return [Update.withdrawn(upstream)]

@@ -24,13 +24,13 @@ retries from the same checkpoint.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from safeguarding.banks.model import SELF_REPORTED
-from safeguarding.errors import ExchangeError, InvalidInputError
+from safeguarding.errors import InvalidInputError
 from safeguarding.exchanges.http import check_status
 from safeguarding.exchanges.kinds.base import (
     ExchangeKind,
@@ -40,6 +40,8 @@ from safeguarding.exchanges.kinds.base import (
     Source,
     Update,
     Verdict,
+    json_page,
+    malformed,
 )
 
 DEFAULT_URL = "https://api.stopncii.org/v1"
@@ -53,6 +55,8 @@ WITHDRAWN = {"Withdrawn", "Deleted"}
 #: is NCII, taken down), `NotBlocked` (reviewed, not taken down)
 FEEDBACK_VALUES = {Verdict.CONFIRMED: "Blocked", Verdict.FALSE_POSITIVE: "NotBlocked"}
 MAX_CASE_CHARS = 200
+#: what the upstream calls a page, in errors
+_PAGE = "FetchHashes page"
 
 
 class StopNcii(ExchangeKind):
@@ -144,15 +148,8 @@ class StopNcii(ExchangeKind):
 
 
 def _parse(body: bytes, exchange: str) -> dict[str, Any]:
-    def bad(why: str) -> ExchangeError:
-        return ExchangeError(
-            f"a malformed FetchHashes page ({why}): refused, nothing applied", exchange=exchange
-        )
-
-    try:
-        page = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad("not JSON") from None
+    bad = partial(malformed, _PAGE, exchange=exchange)
+    page = json_page(body, _PAGE, exchange)
     if not isinstance(page, dict):
         raise bad("not an object")
     records, more = page.get("hashRecords"), page.get("hasMoreRecords")

@@ -26,12 +26,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from safeguarding.errors import ExchangeError, InvalidInputError
 from safeguarding.exchanges.http import Answer, check_status
-from safeguarding.exchanges.kinds.base import ExchangeKind, Option, Page, Source, Update
+from safeguarding.exchanges.kinds.base import (
+    ExchangeKind,
+    Option,
+    Page,
+    Source,
+    Update,
+    json_page,
+    malformed,
+)
 
 DEFAULT_URL = "https://app.terrorismanalytics.org"
 PAGE_SIZE = 1000
@@ -39,6 +48,8 @@ SIGNAL_TYPES = {"PDQ": "pdq", "MD5": "md5", "SHA256": "sha256"}
 MAX_CHECKPOINT_CHARS = 100
 MAX_TOKEN_CHARS = 4096
 _IDEOLOGY = re.compile(r"[a-z][a-z_-]{0,39}")
+#: what the upstream calls a page, in errors
+_PAGE = "TAT hash-list page"
 
 
 class Tat(ExchangeKind):
@@ -111,16 +122,8 @@ def _login(source: Source, base: str) -> str:
 def _parse(body: bytes, exchange: str) -> tuple[list[dict[str, Any]], bool, str]:
     """(records, whether more pages follow, the page's checkpoint)."""
 
-    def bad(why: str) -> ExchangeError:
-        return ExchangeError(
-            f"a malformed TAT hash-list page ({why}): refused, nothing applied",
-            exchange=exchange,
-        )
-
-    try:
-        page = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad("not JSON") from None
+    bad = partial(malformed, _PAGE, exchange=exchange)
+    page = json_page(body, _PAGE, exchange)
     if not isinstance(page, dict) or not isinstance(page.get("results"), list):
         raise bad("no results list")
     following = page.get("checkpoint") or ""

@@ -28,6 +28,7 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -42,6 +43,8 @@ from safeguarding.exchanges.kinds.base import (
     Source,
     Update,
     Verdict,
+    json_page,
+    malformed,
 )
 from safeguarding.exchanges.schedule import retry_after
 from safeguarding.inputs import has_control
@@ -64,6 +67,8 @@ REFETCH_SECONDS = 85 * 24 * 3600
 TOKEN_CODES = {102, 190}
 LIMIT_CODES = {4, 17, 32, 613}
 MAX_UPSTREAM_CHARS = 200
+#: what the upstream calls a page, in errors
+_PAGE = "threat_updates page"
 
 
 class ThreatExchange(ExchangeKind):
@@ -173,16 +178,8 @@ def _check(answer: Answer, exchange: str) -> None:
 
 
 def _parse(body: bytes, exchange: str) -> tuple[list[dict[str, Any]], str]:
-    def bad(why: str) -> ExchangeError:
-        return ExchangeError(
-            f"a malformed threat_updates page ({why}): refused, nothing applied",
-            exchange=exchange,
-        )
-
-    try:
-        page = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad("not JSON") from None
+    bad = partial(malformed, _PAGE, exchange=exchange)
+    page = json_page(body, _PAGE, exchange)
     if not isinstance(page, dict) or not isinstance(page.get("data"), list):
         raise bad("no data list")
     paging = page.get("paging") or {}
