@@ -195,14 +195,25 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    instance = Engine(Settings(database_url=db_url, index_refresh_seconds=0.2))
+def _engine(url: str) -> Iterator[Engine]:
+    instance = Engine(Settings(database_url=url, index_refresh_seconds=0.2))
     yield instance
     try:
         assert unknown_stored_values(instance) == []  # persistent keys stay members
     finally:
         instance.close()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    yield from _engine(db_url)
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    """`engine` on SQLite alone, for a test the database plays no part in (what hashing
+    finds, say): storing and reading on both backends is what the storage tests prove."""
+    yield from _engine(sqlite_url)
 
 
 @pytest.fixture(scope="session")
