@@ -128,10 +128,23 @@ def chromium() -> Iterator[Browser]:
             instance.close()
 
 
-@pytest.fixture
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="session")
+def chromium_session() -> Iterator[Browser]:
+    """One Chromium for the whole run (as pytest-playwright keeps one): starting it and
+    Playwright's driver costs seconds, paid once instead of by every browser test."""
     with chromium() as instance:
         yield instance
+
+
+@pytest.fixture
+def browser(chromium_session: Browser) -> Iterator[Browser]:
+    """The session's Chromium; the pages and contexts a test opens are closed after it, so
+    no cookie, storage or page outlives the test (each page has a context of its own)."""
+    before = set(chromium_session.contexts)
+    yield chromium_session
+    for context in chromium_session.contexts:
+        if context not in before:
+            context.close()
 
 
 def browser_sign_in(page: Page, base: str, username: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Request
+from playwright.sync_api import Browser, Request
 
 from safeguarding.config import Settings
 from safeguarding.hashing import hash_bytes
@@ -27,7 +27,6 @@ from safeguarding.hashing.vpdq import VpdqSignal, parse_frames
 from safeguarding.media import MediaLimits
 from safeguarding.media.image import _DECODER_BYTES
 from tests.conftest import PDQ_DATA, PHOTOS, VIDEOS, require_shared
-from tests.web.conftest import chromium
 from tests.web.hashing_harness import HashingPage, hashing_page
 
 pytestmark = pytest.mark.e2e
@@ -36,9 +35,9 @@ REFERENCE = sorted(p for p in PDQ_DATA.rglob("*") if p.suffix in (".jpg", ".png"
 
 
 @pytest.fixture(scope="module")
-def hp() -> Iterator[HashingPage]:
+def hp(chromium_session: Browser) -> Iterator[HashingPage]:
     require_shared()
-    with chromium() as browser, hashing_page(browser) as page:
+    with hashing_page(chromium_session) as page:
         yield page
 
 
