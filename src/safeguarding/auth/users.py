@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from safeguarding.audit.events import Event
 from safeguarding.audit.log import AuditLog
+from safeguarding.auth.dummy import dummy_hash
 from safeguarding.auth.tables import LoginThrottleRow, UserRow
 from safeguarding.auth.throttle import ACCOUNT, REFUSED, Attempt, LoginThrottle
 from safeguarding.errors import (
@@ -93,28 +94,6 @@ def user_from_row(row: UserRow, locked_until: datetime | None = None) -> User:
     return User(row.id, row.username, Role(row.role), row.active, locked_until, row.last_login_at)
 
 
-_dummies: dict[tuple[object, ...], str] = {}
-_dummies_lock = threading.Lock()
-
-
-def _dummy_hash(hasher: PasswordHasher) -> str:
-    """A hash of no one's password made with `hasher`'s parameters, made once a process:
-    it is never stored, only verified against so an unknown user costs a known user's time,
-    and at ~0.2 s of CPU a hash, one for every Users (every Engine) was a cost for nothing."""
-    key = (
-        hasher.time_cost,
-        hasher.memory_cost,
-        hasher.parallelism,
-        hasher.hash_len,
-        hasher.salt_len,
-        hasher.type,
-    )
-    with _dummies_lock:
-        if key not in _dummies:
-            _dummies[key] = hasher.hash("not a password of anyone")
-        return _dummies[key]
-
-
 class Users:
     def __init__(
         self,
@@ -135,7 +114,7 @@ class Users:
         )
         self._hasher = hasher or PasswordHasher()
         # verified against when the user does not exist, so timing does not tell
-        self._dummy = _dummy_hash(self._hasher)
+        self._dummy = dummy_hash(self._hasher, "not a password of anyone")
 
     def create(self, username: str, password: str, role: Role | str, actor: str) -> User:
         username = username.strip().lower()
