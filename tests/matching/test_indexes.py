@@ -267,3 +267,24 @@ def test_a_query_inside_a_huge_cluster_falls_back_to_a_scan(
     hits = index.query(centre, 31)  # thousands of candidates: over the budget
     assert sorted(hits, key=lambda h: h.id) == brute_force(items, centre, 31)
     assert len(hits) == 3000
+
+
+@pytest.mark.parametrize("room", [4096, 3])
+def test_flat_search_equals_query_many(room: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`search` (flat arrays, for bulk scans) gives query_many's hits, in its order, from the
+    tables, from the add buffer, and for queries that needed a second pass (room 3)."""
+    monkeypatch.setattr(pdq_index, "_MAX_ROOM", room)
+    monkeypatch.setattr(pdq_index, "_MIN_ROOM", min(room, 64))
+    items, queries = planted()
+    index = PdqIndex.build(items[:-100], min_delta=500)
+    index.add(items[-100:])  # in the buffer, with near copies of the last queries
+    queries = [*queries, *(v for _, v in items[1000:1005]), random_hash(np.random.default_rng(1))]
+    words = np.frombuffer(bytes.fromhex("".join(queries)), dtype=">u8").reshape(-1, 4)
+    which, ids, distances = index.search(words.astype(np.uint64), 31)
+    flat = [
+        [IndexHit(int(i), int(d)) for q, i, d in zip(which, ids, distances, strict=True) if q == n]
+        for n in range(len(queries))
+    ]
+    assert flat == index.query_many(queries, 31)
+    assert sum(map(len, flat)) > 5 * 32 and list(which) == sorted(which)
+    assert not flat[-1]  # a random hash: nothing near

@@ -1,7 +1,8 @@
 """A backfill's resumable state, in a folder of its own.
 
-`state.json`: the run's fixed inputs (since, upto, the index file's digest and threshold)
-and the partitions finished, rewritten atomically (write, then rename) after each one.
+`state.json`: the run's fixed inputs (since, upto, each signal type's index file and its
+SHA-256, the PDQ search threshold) and the partitions finished, rewritten atomically (write,
+then rename) after each one.
 `matches.jsonl`: one line per (content id, entry id) match recorded, appended (and flushed)
 right after its case was opened. A resumed run skips finished partitions and every pair
 already recorded, so a partition cut short by a crash is scanned again without opening its
@@ -21,15 +22,14 @@ from safeguarding.errors import InvalidInputError
 
 STATE = "state.json"
 MATCHES = "matches.jsonl"
-INDEX = "new-entries.idx"
 
 
 @dataclass
 class State:
     since: int
     upto: int
-    digest: str
-    threshold: int
+    indexes: dict[str, str]  # signal type -> its index file's SHA-256 (types with entries)
+    threshold: int  # PDQ's search threshold
     entries: int
     done: list[str] = field(default_factory=list)
     rows: int = 0
@@ -41,9 +41,8 @@ class Checkpoint:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    @property
-    def index_path(self) -> Path:
-        return self.folder / INDEX
+    def index_path(self, signal_type: str) -> Path:
+        return self.folder / f"new-entries-{signal_type}.idx"
 
     def load(self, since: int) -> State | None:
         path = self.folder / STATE

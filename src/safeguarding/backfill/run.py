@@ -2,12 +2,14 @@
 live matching opens it.
 
 Runs on a `distributed.LocalCluster` (single-threaded worker processes) unless given a
-scheduler's address. The new entries' index is built once (entries.py), its bytes scattered
-to every worker once (scan.py maps them), and one task per partition returns only
-candidates. Here, each candidate content is matched by the engine's matcher, as a live
-`/v1/match/signals` item with an id is (bank policies, disabled banks, the do-not-match
+scheduler's address. The new entries' indexes (one per signal type the partitions hold:
+PDQ, MD5, SHA-256) are built once (entries.py), their bytes scattered to every worker once
+(scan.py maps them), and one task per partition returns only candidates. Here, each
+candidate content is matched by the engine's matcher with all its candidate hashes, as a
+live `/v1/match/signals` item with an id is (bank policies, disabled banks, the do-not-match
 list); the matches with new entries become a case through `Engine.open_match_case`, which
-opens one or joins the open case about the same content. Each match is recorded in the
+opens one or joins the open case about the same content, with the match's counts in the
+case's transaction (a partition's other counts in one write). Each match is recorded in the
 checkpoint as soon as its case is open, each partition when all of it is applied.
 """
 
@@ -15,19 +17,20 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from safeguarding.backfill.checkpoint import Checkpoint, State
-from safeguarding.backfill.entries import added_pdq, file_digest, write_index
-from safeguarding.backfill.scan import PartitionResult, scan_on_worker
+from safeguarding.backfill.entries import added, file_digest, scanned, write_index
+from safeguarding.backfill.scan import Candidate, PartitionResult, Shipped, scan_on_worker
 from safeguarding.backfill.sources import Partition
 from safeguarding.cases.intake import evidence_query
 from safeguarding.cases.model import Subject
 from safeguarding.engine import Engine
 from safeguarding.errors import InvalidInputError, MissingDependencyError
 from safeguarding.hashing.pdq import PdqSignal
+from safeguarding.insights.counters import Tally
 from safeguarding.matching.matcher import QuerySignal
 from safeguarding.matching.result import MatchResult
 
@@ -70,33 +73,50 @@ class Backfill:
     def __init__(
         self,
         engine: Engine,
-        partitions: list[Partition],
+        partitions: Sequence[Partition],
         checkpoint: Checkpoint,
         *,
         progress: Callable[[Progress], None] | None = None,
     ) -> None:
         self.engine = engine
-        self.partitions = partitions
+        self.partitions = list(partitions)
         self.checkpoint = checkpoint
         self.progress = progress
         names = [p.name for p in partitions]
         if len(set(names)) != len(names):
             raise InvalidInputError("hashes", "two partitions with one name")
+        types = dict.fromkeys(t for p in partitions for t, _ in p.columns)
+        self.types = [scanned(t).name for t in types]
+
+    def shipped(self, state: State) -> list[Shipped]:
+        """The indexes tasks search: one per signal type with new entries."""
+        return [
+            Shipped(t, digest, state.threshold if t == PdqSignal.name else 0)
+            for t, digest in state.indexes.items()
+        ]
 
     def prepare(self, since: int) -> State:
         """The run's fixed inputs: from the checkpoint, or decided now and saved."""
         state = self.checkpoint.load(since)
         if state is not None:
-            if state.entries and file_digest(self.checkpoint.index_path) != state.digest:
-                raise InvalidInputError(
-                    "checkpoint", f"{self.checkpoint.index_path} changed since the run began"
-                )
+            for signal_type, digest in state.indexes.items():
+                path = self.checkpoint.index_path(signal_type)
+                if not path.is_file() or file_digest(path) != digest:
+                    raise InvalidInputError("checkpoint", f"{path} changed since the run began")
             return state
-        upto, values, threshold = added_pdq(self.engine.db, self.engine.banks.store, since)
-        digest = write_index(values, self.checkpoint.index_path) if values else ""
-        state = State(since, upto, digest, threshold, len(values))
+        new = added(self.engine.db, self.engine.banks.store, since, self.types)
+        indexes = {
+            t: write_index(t, values, self.checkpoint.index_path(t))
+            for t, values in new.values.items()
+            if values
+        }
+        count = sum(len(values) for values in new.values.values())
+        state = State(since, new.upto, indexes, new.threshold, count)
         self.checkpoint.save(state)
         return state
+
+    def _index_bytes(self, shipped: Shipped) -> bytes:
+        return self.checkpoint.index_path(shipped.signal_type).read_bytes()
 
     def run(
         self,
@@ -127,11 +147,16 @@ class Backfill:
         client = dist.Client(scheduler or cluster)
         try:
             report.dashboard = client.dashboard_link if dashboard else None
-            data = client.scatter(self.checkpoint.index_path.read_bytes(), broadcast=True)
-            futures = [
-                client.submit(scan_on_worker, p, state.digest, data, state.threshold, pure=False)
-                for p in todo
+            shipped = [
+                (
+                    s,
+                    client.scatter(
+                        self.checkpoint.index_path(s.signal_type).read_bytes(), broadcast=True
+                    ),
+                )
+                for s in self.shipped(state)
             ]
+            futures = [client.submit(scan_on_worker, p, shipped, pure=False) for p in todo]
             recorded = self.checkpoint.recorded()
             self._tell(state, recorded, started, report.dashboard)
             for future in dist.as_completed(futures):
@@ -172,36 +197,50 @@ class Backfill:
     def _apply(
         self, result: PartitionResult, recorded: set[tuple[str, int]], report: Report
     ) -> None:
-        by_content: dict[tuple[str, str], set[int]] = defaultdict(set)
+        by_content: dict[str, list[Candidate]] = defaultdict(list)
         for c in result.candidates:
-            by_content[(c.content_id, c.value)].add(c.entry_id)
-        for (content_id, value), entry_ids in by_content.items():
-            fresh = {i for i in entry_ids if (content_id, i) not in recorded}
-            if fresh:
-                self._open(content_id, value, fresh, recorded, report)
+            if (c.content_id, c.entry_id) not in recorded:
+                by_content[c.content_id].append(c)
+        unopened = Tally()  # the counts of contents that open no case: one write
+        for content_id, candidates in by_content.items():
+            self._open(content_id, candidates, recorded, report, unopened)
+        self.engine.counters.record(unopened)
 
     def _open(
         self,
         content_id: str,
-        value: str,
-        entry_ids: set[int],
+        candidates: list[Candidate],
         recorded: set[tuple[str, int]],
         report: Report,
+        unopened: Tally,
     ) -> None:
         try:
             subject = Subject(content_id)
         except InvalidInputError:
             report.invalid += 1  # an id no case could carry: counted, not opened
             return
-        live = self.engine.match_signals([QuerySignal(PdqSignal.name, value)])
+        entry_ids = {c.entry_id for c in candidates}
+        signals = list(dict.fromkeys((c.signal_type, c.value) for c in candidates))
+        counted = Tally()
+        live = self.engine.match_signals([QuerySignal(t, v) for t, v in signals], tally=counted)
         matches = [m for m in live.matches if m.entry_id in entry_ids]
+        opened = None
+        if matches:  # else within the search radius, but not within its bank's policy
+            given: list[dict[str, str | None]] = [
+                {"type": t, "view": None, "value": v} for t, v in signals
+            ]
+            opened = self.engine.open_match_case(
+                MatchResult(matches, live.suppressed),
+                evidence_query(signals),
+                subject,
+                None,
+                given,
+                counted=counted,
+            )
+        if opened is None:
+            unopened.merge(counted)
         if not matches:
-            return  # within the search radius, but not within its bank's policy
-        query = evidence_query([(PdqSignal.name, value)])
-        given = [{"type": PdqSignal.name, "view": None, "value": value}]
-        opened = self.engine.open_match_case(
-            MatchResult(matches, live.suppressed), query, subject, None, given
-        )
+            return
         if opened is not None:
             if opened.created:
                 report.cases_opened += 1

@@ -3,14 +3,15 @@
 A source is cut into partitions the driver hands to workers: a Parquet file's row groups,
 or ranges of a PostgreSQL table's integer key. A partition is a small picklable description;
 the worker reads its rows itself (from the file, or with its own connection), so hashes
-never pass through the driver. Rows are (content id, PDQ hex); a PDQ stored as 32 raw bytes
-is read as its hex; rows whose PDQ is missing are skipped.
+never pass through the driver. A partition reads as an Arrow table: the content id and one
+column per signal type read (PDQ, MD5, SHA-256), each as stored, hex text or raw bytes
+(decode.py checks and decodes them a column at a time). A row may lack some of its hashes
+(null): those are not checked.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +19,9 @@ from typing import Any, Protocol
 from safeguarding.errors import InvalidInputError, MissingDependencyError
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?")
-Rows = tuple[list[str], list[str]]  # content ids, PDQ hex values
+#: which stored column holds each signal type: (("pdq", "pdq_hex"), ("md5", "md5"), ...)
+Columns = tuple[tuple[str, str], ...]
+ID = "content_id"
 
 
 class Partition(Protocol):
@@ -26,23 +29,37 @@ class Partition(Protocol):
     def name(self) -> str:
         """Stable across runs: the checkpoint records partitions by it."""
 
-    def read(self) -> Rows: ...
+    @property
+    def columns(self) -> Columns:
+        """(signal type, stored column) of each hash read."""
+
+    def read(self) -> Any:
+        """The partition as a `pyarrow.Table`: `content_id`, then a column named after
+        each signal type read, values as stored (hex text or raw bytes). Rows without a
+        content id are left out."""
 
 
-def _pyarrow_parquet() -> Any:
+def _pyarrow() -> Any:
     try:
-        import pyarrow.parquet as pq
+        import pyarrow as pa
+        import pyarrow.parquet
     except ImportError as exc:
-        raise MissingDependencyError("pyarrow", "backfill", "reading Parquet hashes") from exc
-    return pq
+        raise MissingDependencyError("pyarrow", "backfill", "reading stored hashes") from exc
+    return pa
 
 
-def _hex(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    return str(value)
+def _named(table: Any, id_column: str, columns: Columns) -> Any:
+    """`table` with its columns renamed to `content_id` and the signal types, rows without
+    a content id dropped; an id that is not text (an integer key) is read as text."""
+    pa = _pyarrow()
+    ids = table.column(id_column)
+    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        ids = ids.cast(pa.string())
+    named = pa.table(
+        [ids, *(table.column(column) for _, column in columns)],
+        names=[ID, *(signal for signal, _ in columns)],
+    )
+    return named if ids.null_count == 0 else named.filter(ids.is_valid())
 
 
 @dataclass(frozen=True)
@@ -50,35 +67,28 @@ class ParquetPartition:
     path: str
     row_group: int
     id_column: str
-    pdq_column: str
+    columns: Columns
 
     @property
     def name(self) -> str:
         return f"{self.path}#{self.row_group}"
 
-    def read(self) -> Rows:
+    def read(self) -> Any:
+        wanted = [self.id_column, *dict.fromkeys(column for _, column in self.columns)]
         table = (
-            _pyarrow_parquet()
-            .ParquetFile(self.path)
-            .read_row_group(self.row_group, columns=[self.id_column, self.pdq_column])
+            _pyarrow().parquet.ParquetFile(self.path).read_row_group(self.row_group, columns=wanted)
         )
-        ids = table.column(self.id_column).to_pylist()
-        values = table.column(self.pdq_column).to_pylist()
-        out_ids, out_values = [], []
-        for content_id, value in zip(ids, values, strict=True):
-            text = _hex(value)
-            if text is not None and content_id is not None:
-                out_ids.append(str(content_id))
-                out_values.append(text)
-        return out_ids, out_values
+        return _named(table, self.id_column, self.columns)
 
 
-def parquet_partitions(path: Path, id_column: str, pdq_column: str) -> list[ParquetPartition]:
+def parquet_partitions(path: Path, id_column: str, columns: Columns) -> list[ParquetPartition]:
     """Every row group of a Parquet file, or of every `*.parquet` under a folder."""
-    pq = _pyarrow_parquet()
+    pq = _pyarrow().parquet
     files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
     if not files or not all(f.is_file() for f in files):
         raise InvalidInputError("hashes", f"{path}: no Parquet file there")
+    if not columns:
+        raise InvalidInputError("hashes", "no hash column named to read")
     partitions: list[ParquetPartition] = []
     for file in files:
         try:
@@ -88,12 +98,11 @@ def parquet_partitions(path: Path, id_column: str, pdq_column: str) -> list[Parq
                 "hashes", f"{file}: not a readable Parquet file ({exc})"
             ) from None
         names = set(meta.schema_arrow.names)
-        for column in (id_column, pdq_column):
+        for column in (id_column, *(column for _, column in columns)):
             if column not in names:
                 raise InvalidInputError("hashes", f"{file}: no column {column!r}")
         partitions.extend(
-            ParquetPartition(str(file), i, id_column, pdq_column)
-            for i in range(meta.num_row_groups)
+            ParquetPartition(str(file), i, id_column, columns) for i in range(meta.num_row_groups)
         )
     return partitions
 
@@ -111,7 +120,7 @@ class PostgresPartition:
     table: str
     key_column: str
     id_column: str
-    pdq_column: str
+    columns: Columns
     low: int  # key >= low
     high: int  # key < high
 
@@ -119,23 +128,23 @@ class PostgresPartition:
     def name(self) -> str:
         return f"{self.table}[{self.low},{self.high})"
 
-    def read(self) -> Rows:
+    def read(self) -> Any:
         import psycopg
 
+        pa = _pyarrow()
+        selected = ", ".join(column for _, column in self.columns)
         sql = (
-            f"SELECT {self.id_column}::text, {self.pdq_column} FROM {self.table} "  # noqa: S608 (identifiers checked)
+            f"SELECT {self.id_column}::text, {selected} FROM {self.table} "  # noqa: S608 (identifiers checked)
             f"WHERE {self.key_column} >= %s AND {self.key_column} < %s "
-            f"AND {self.pdq_column} IS NOT NULL"
+            f"AND {self.id_column} IS NOT NULL"
         )
         with psycopg.connect(_libpq(self.url)) as conn:
             rows = conn.execute(sql, (self.low, self.high)).fetchall()
-        ids, values = [], []
-        for content_id, value in rows:
-            text = _hex(value)
-            if text is not None and content_id is not None:
-                ids.append(content_id)
-                values.append(text)
-        return ids, values
+        names = [ID, *(signal for signal, _ in self.columns)]
+        if not rows:
+            return pa.table({name: pa.array([], pa.string()) for name in names})
+        # psycopg converts in C: text to str, bytea to bytes; Arrow takes the columns whole
+        return pa.table([pa.array(list(values)) for values in zip(*rows, strict=True)], names=names)
 
 
 def _libpq(url: str) -> str:
@@ -149,16 +158,18 @@ def postgres_partitions(
     *,
     key_column: str = "id",
     id_column: str = "content_id",
-    pdq_column: str = "pdq",
+    columns: Columns = (("pdq", "pdq"),),
     rows_per_partition: int = 1_000_000,
 ) -> list[PostgresPartition]:
     """Ranges of the table's integer key, each about `rows_per_partition` keys wide."""
     import psycopg
 
-    for field, name in (("table", table), ("key_column", key_column)):
+    for field, name in (("table", table), ("key_column", key_column), ("id_column", id_column)):
         check_identifier(field, name)
-    check_identifier("id_column", id_column)
-    check_identifier("pdq_column", pdq_column)
+    if not columns:
+        raise InvalidInputError("hashes", "no hash column named to read")
+    for signal, column in columns:
+        check_identifier(f"{signal}_column", column)
     try:
         with psycopg.connect(_libpq(url)) as conn:
             low, high = conn.execute(
@@ -170,13 +181,6 @@ def postgres_partitions(
         return []
     step = max(1, rows_per_partition)
     return [
-        PostgresPartition(url, table, key_column, id_column, pdq_column, start, start + step)
+        PostgresPartition(url, table, key_column, id_column, columns, start, start + step)
         for start in range(int(low), int(high) + 1, step)
     ]
-
-
-def iter_rows(partitions: list[Partition]) -> Iterator[tuple[str, str]]:
-    """Every (content id, PDQ) of the partitions, in order (tests, brute-force checks)."""
-    for partition in partitions:
-        ids, values = partition.read()
-        yield from zip(ids, values, strict=True)

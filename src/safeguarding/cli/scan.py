@@ -53,15 +53,26 @@ def backfill(
     table: Annotated[str, typer.Option(help="PostgreSQL: the table.")] = "upload_hashes",
     key_column: Annotated[str, typer.Option(help="PostgreSQL: an integer key.")] = "id",
     id_column: Annotated[str, typer.Option(help="The content id column.")] = "content_id",
-    pdq_column: Annotated[str, typer.Option(help="The PDQ column (hex or 32 bytes).")] = "pdq",
+    pdq_column: Annotated[
+        str, typer.Option(help="The PDQ column (hex or 32 bytes); '' reads none.")
+    ] = "pdq",
+    md5_column: Annotated[
+        str, typer.Option(help="An MD5 column (hex or 16 bytes); default: none.")
+    ] = "",
+    sha256_column: Annotated[
+        str, typer.Option(help="A SHA-256 column (hex or 32 bytes); default: none.")
+    ] = "",
     rows_per_partition: Annotated[
         int, typer.Option(min=1, help="PostgreSQL: keys per partition.")
     ] = 1_000_000,
     dashboard: Annotated[bool, typer.Option(help="Start Dask's dashboard (LocalCluster).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
-    """Scan every stored hash against only the PDQ entries added since --since; matches
-    become cases as live matching makes them. Progress on stderr; resumable."""
+    """Scan every stored hash against only the entries of its type (PDQ, MD5, SHA-256) added
+    since --since; matches become cases as live matching makes them. Progress on stderr;
+    resumable."""
+    named = (("pdq", pdq_column), ("md5", md5_column), ("sha256", sha256_column))
+    columns = tuple((signal, column) for signal, column in named if column)
     with engine(ctx) as e:
         partitions: list[Partition]
         if hashes.startswith("postgresql"):
@@ -71,12 +82,12 @@ def backfill(
                     table,
                     key_column=key_column,
                     id_column=id_column,
-                    pdq_column=pdq_column,
+                    columns=columns,
                     rows_per_partition=rows_per_partition,
                 )
             )
         else:
-            partitions = list(parquet_partitions(Path(hashes), id_column, pdq_column))
+            partitions = list(parquet_partitions(Path(hashes), id_column, columns))
         job = Backfill(e, partitions, Checkpoint(checkpoint), progress=_progress)
         report = job.run(since, scheduler=scheduler, workers=workers, dashboard=dashboard)
     err.print("")

@@ -94,6 +94,10 @@ def _release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+#: a search's hits: (query number, row or entry id, distance), flat and in query order
+Hits = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
+
+
 def radii(threshold: int, m: int) -> npt.NDArray[np.int64]:
     a, b = divmod(threshold, m)
     return np.array([a if t <= b else a - 1 for t in range(m)], dtype=np.int64)
@@ -171,14 +175,16 @@ class _Tables:
         per_bucket = len(self.ids) / (1 << self.bucket_bits)
         return r, probes * max(per_bucket, 1.0) * 4 > len(self.ids)
 
-    def query(self, queries: npt.NDArray[np.uint64], threshold: int) -> list[list[IndexHit]]:
+    def search(self, queries: npt.NDArray[np.uint64], threshold: int) -> Hits:
+        """Every hit of every query as flat arrays: (query number, row, distance), by query,
+        then distance, then row."""
         r, use_scan = self.plan(threshold)
         # past this many candidates a query is inside a huge cluster: a scan is cheaper
         budget = max(len(self.ids) // 8, MIN_SCAN_BUDGET)
         which = np.arange(len(queries), dtype=np.int64)
         room = max(_MIN_ROOM, min(_MAX_ROOM, _ROOM_SLOTS // max(1, len(queries))))
         rooms = np.full(len(queries), room, dtype=np.int64)
-        found: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+        parts: list[Hits] = []
         while len(which):  # twice at most: the queries with more hits than room go again
             bounds = np.zeros(len(which) + 1, dtype=np.int64)
             np.cumsum(rooms, out=bounds[1:])
@@ -205,16 +211,32 @@ class _Tables:
                 budget,
             )
             fits = counts <= rooms
-            for k in np.flatnonzero(fits).tolist():
-                start = int(bounds[k])
-                end = start + int(counts[k])
-                found[int(which[k])] = rows[start:end], dists[start:end]
+            kept = np.flatnonzero(fits & (counts > 0))
+            sizes = counts[kept]
+            # each kept query's hits: its room's first `size` slots
+            first = np.repeat(bounds[kept] - np.cumsum(sizes) + sizes, sizes)
+            slots = first + np.arange(int(sizes.sum()), dtype=np.int64)
+            parts.append((np.repeat(which[kept], sizes), rows[slots], dists[slots]))
             which, rooms = which[~fits], counts[~fits]
+        if len(parts) == 1:
+            return parts[0]
+        joined = tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+        order = np.argsort(joined[0], kind="stable")  # a second pass's queries in place
+        return joined[0][order], joined[1][order], joined[2][order]
+
+    def query(self, queries: npt.NDArray[np.uint64], threshold: int) -> list[list[IndexHit]]:
+        which, rows, dists = self.search(queries, threshold)
+        ends = np.searchsorted(which, np.arange(1, len(queries) + 1)).tolist()
+        ids = self.ids[rows].tolist()
+        distances = dists.tolist()
         with _collector_paused():
-            return [
-                list(map(IndexHit, self.ids[found[i][0]].tolist(), found[i][1].tolist()))
-                for i in range(len(queries))
-            ]
+            hits = list(map(IndexHit, ids, distances))
+            begin = 0
+            found: list[list[IndexHit]] = []
+            for end in ends:
+                found.append(hits[begin:end])
+                begin = end
+            return found
 
 
 class PdqIndex:
@@ -327,6 +349,27 @@ class PdqIndex:
                     found.extend(extra)
                     found.sort(key=lambda hit: (hit.distance, hit.id))
         return results
+
+    def search(self, words: npt.NDArray[np.uint64], threshold: int) -> Hits:
+        """Every hit of (n, 4) query words as flat arrays (query number, entry id, distance),
+        by query, then distance, then id: no object per query or per hit, for bulk scans
+        (backfill). The buffer of recent adds is searched hash by hash (it is small)."""
+        words = np.ascontiguousarray(words, dtype=np.uint64)
+        parts: list[Hits] = []
+        if self._tables is not None and len(self._tables):
+            which, rows, dists = self._tables.search(words, threshold)
+            parts.append((which, self._tables.ids[rows].astype(np.int64), dists))
+        delta_ids, delta_hashes = self._delta.arrays()
+        for entry_id, entry in zip(delta_ids.tolist(), delta_hashes, strict=True):
+            distance = np.bitwise_count(words ^ entry).sum(axis=1, dtype=np.int64)
+            near = np.flatnonzero(distance <= threshold)
+            parts.append((near, np.full(len(near), entry_id, dtype=np.int64), distance[near]))
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy(), empty.copy()
+        which, ids, dists = (np.concatenate(column) for column in zip(*parts, strict=True))
+        order = np.lexsort((ids, dists, which))
+        return which[order], ids[order], dists[order]
 
     def memory_bytes(self) -> int:
         """Bytes held by the arrays (memory-mapped pages count once however many processes)."""
