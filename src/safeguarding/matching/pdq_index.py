@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -209,6 +210,7 @@ class _Tables:
                 counts,
                 use_scan,
                 budget,
+                kernels.block_size(len(which), numba.get_num_threads()),
             )
             fits = counts <= rooms
             kept = np.flatnonzero(fits & (counts > 0))
