@@ -3,11 +3,14 @@
 `state.json`: the run's fixed inputs (since, upto, each signal type's index file and its
 SHA-256, the PDQ search threshold) and the partitions finished, rewritten atomically (write,
 then rename) after each one.
-`matches.jsonl`: one line per (content id, entry id) match recorded, appended (and flushed)
-right after its case was opened. A resumed run skips finished partitions and every pair
-already recorded, so a partition cut short by a crash is scanned again without opening its
-matches twice (a crash between opening a case and writing its line can add that match's
-evidence to the case once more: the case itself is the same, it is joined, not opened).
+`matches.jsonl`: one line per (content id, entry id) match recorded, appended and flushed
+to the operating system right after its case was opened, and forced to disk (fsync) once
+per partition, before the partition is marked done: a forced write per case took as long
+as the case itself. A resumed run skips finished partitions and every pair already
+recorded, so a partition cut short by a crash is scanned again without opening its matches
+twice. A process crash loses no line; a crash between opening a case and writing its line,
+or a power cut before the partition's fsync, can add those matches' evidence to their cases
+once more: the cases themselves are the same, joined, not opened.
 A folder made for another `--since` is refused rather than mixed.
 """
 
@@ -61,6 +64,7 @@ class Checkpoint:
         return state
 
     def save(self, state: State) -> None:
+        self.sync()
         path = self.folder / STATE
         partial = path.with_suffix(".part")
         partial.write_text(json.dumps(asdict(state)))
@@ -88,4 +92,10 @@ class Checkpoint:
                     + "\n"
                 )
             out.flush()
-            os.fsync(out.fileno())
+
+    def sync(self) -> None:
+        """Force the recorded matches to disk (before their partition is marked done)."""
+        path = self.folder / MATCHES
+        if path.is_file():
+            with path.open("rb+") as out:
+                os.fsync(out.fileno())

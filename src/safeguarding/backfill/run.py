@@ -66,6 +66,7 @@ class Report:
     cases_opened: int = 0
     cases_joined: int = 0
     seconds: float = 0.0
+    applying: float = 0.0  # of which the driver spent matching candidates and opening cases
     dashboard: str | None = None
 
 
@@ -161,7 +162,9 @@ class Backfill:
             self._tell(state, recorded, started, report.dashboard)
             for future in dist.as_completed(futures):
                 result: PartitionResult = future.result()
+                applying = time.monotonic()
                 self._apply(result, recorded, report)
+                report.applying += time.monotonic() - applying
                 state.done.append(result.name)
                 state.rows += result.rows
                 state.invalid += result.invalid
