@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from safeguarding.conversation.blas import one_thread
 from safeguarding.conversation.embedding.use import UseEmbedder
 from tests.conversation.conftest import needs_model
 
@@ -44,3 +45,11 @@ def test_the_same_question_is_closer_across_languages_than_another_question(
     )
     assert english @ spanish > english @ other + 0.2
     assert english @ portuguese > english @ other + 0.2
+
+
+def test_scoring_keeps_blas_to_one_thread() -> None:
+    # Batch products spun a second OpenBLAS thread for nothing (conversation/blas.py).
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with one_thread():
+        blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert blas and all(i["num_threads"] == 1 for i in blas)

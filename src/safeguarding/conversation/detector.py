@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from safeguarding.conversation.blas import one_thread
 from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.moment_model import MomentModel
 from safeguarding.conversation.normalize import normalize
@@ -82,10 +83,11 @@ class MessageDetector:
     def detect(self, texts: list[str]) -> list[MessageSignals]:
         if not texts:
             return []
-        prepared = prepare(texts, self.embedder, self.semantic)
-        inputs = MessageInputs.of(prepared.normalised, prepared.embeddings)
-        probabilities = sigmoid(self.tactic_model.logits_of(inputs))
-        moment = self.moment.terms(inputs) if self.moment is not None else None
+        with one_thread():
+            prepared = prepare(texts, self.embedder, self.semantic)
+            inputs = MessageInputs.of(prepared.normalised, prepared.embeddings)
+            probabilities = sigmoid(self.tactic_model.logits_of(inputs))
+            moment = self.moment.terms(inputs) if self.moment is not None else None
         return signals(prepared, probabilities, self.tactic_model.tactics, moment)
 
 
