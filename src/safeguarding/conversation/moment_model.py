@@ -61,20 +61,13 @@ class MomentModel:
     def terms(self, inputs: MessageInputs) -> tuple[Floats, Floats]:
         """Per message, its own logit (without the previous message) and the context term it
         adds to the next message's logit."""
-        own = lexical.scores(
-            inputs.pointers, inputs.indices, inputs.values, self.lexical.reshape(-1, 1)
-        )[:, 0]
-        embeddings = inputs.embeddings
-        if self.embedding_dim:
-            if embeddings is None or embeddings.shape[1] != self.embedding_dim:
-                raise ConversationError(
-                    f"sextortion moment model {self.version} needs {self.embedder} embeddings"
-                )
-            dense = np.hstack([embeddings.astype(np.float32), inputs.rules])
-            context = (embeddings.astype(np.float32) @ self.context).astype(np.float32)
-        else:
-            dense = inputs.rules
-            context = np.zeros(len(own), dtype=np.float32)
+        own = inputs.lexical_scores(self.lexical.reshape(-1, 1))[:, 0]
+        dense = inputs.dense(
+            self.embedding_dim, f"sextortion moment model {self.version} ({self.embedder})"
+        )
+        # The context term reads the embedding columns alone (dense's first E columns).
+        embedding = dense[:, : self.embedding_dim]
+        context = (embedding @ self.context).astype(np.float32)
         own = (own + dense @ self.dense + self.bias).astype(np.float32)
         return own, context
 

@@ -61,6 +61,19 @@ class MessageInputs:
         pointers, indices, values = lexical.matrix(normalised)
         return cls(pointers, indices, values, rule_matrix(normalised), embeddings)
 
+    def lexical_scores(self, weights: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """The hashed lexical rows times a [lexical.BUCKETS, k] weight matrix: [rows, k]."""
+        return lexical.scores(self.pointers, self.indices, self.values, weights)
+
+    def dense(self, embedding_dim: int, model: str) -> npt.NDArray[np.float32]:
+        """The dense part a model reads: the embeddings (when it was trained with them)
+        beside the pattern scores, in the column order of its `dense` weights."""
+        if not embedding_dim:
+            return self.rules
+        if self.embeddings is None or self.embeddings.shape[1] != embedding_dim:
+            raise ConversationError(f"{model} needs {embedding_dim}-dimensional embeddings")
+        return np.hstack([self.embeddings.astype(np.float32), self.rules])
+
 
 @dataclass(frozen=True)
 class TacticModel:
@@ -81,15 +94,8 @@ class TacticModel:
         return self.logits_of(MessageInputs.of(normalised, embeddings))
 
     def logits_of(self, inputs: MessageInputs) -> npt.NDArray[np.float32]:
-        if self.embedding_dim:
-            if inputs.embeddings is None or inputs.embeddings.shape[1] != self.embedding_dim:
-                raise ConversationError(
-                    f"tactic model {self.version} needs {self.embedder} embeddings"
-                )
-            dense = np.hstack([inputs.embeddings.astype(np.float32), inputs.rules])
-        else:
-            dense = inputs.rules
-        out = lexical.scores(inputs.pointers, inputs.indices, inputs.values, self.lexical)
+        dense = inputs.dense(self.embedding_dim, f"tactic model {self.version} ({self.embedder})")
+        out = inputs.lexical_scores(self.lexical)
         out += dense @ self.dense
         out += self.bias
         return out
