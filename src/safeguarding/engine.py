@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
+from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from safeguarding.audit.checkpoint import Checkpoint
@@ -97,9 +98,13 @@ class Engine:
         *,
         report_transport: httpx.BaseTransport | None = None,
         image_detector: NudityDetector | None = None,
+        password_hasher: PasswordHasher | None = None,
     ) -> None:
         """`image_detector`: the new-imagery detector, instead of the one the
-        `new_imagery_detector` setting names (tests pass the test double)."""
+        `new_imagery_detector` setting names (tests pass the test double).
+        `password_hasher`: argon2 with other parameters than argon2-cffi's defaults for
+        reviewers' passwords and self-report PINs (tests not about hashing pass cheap ones:
+        a default hash is ~0.2 s of CPU)."""
         self.settings = settings or Settings()
         s = self.settings
         detector = image_detector or detector_for(s.new_imagery_detector)
@@ -154,7 +159,7 @@ class Engine:
         #: reviewers' outcomes sent back to the exchanges that listed what matched
         self.exchange_feedback = ExchangeFeedback(self.exchanges, self.banks.store, self.fetcher)
         self.feeds = FeedService(self.db, self.banks.store, self.audit, feed_key, previous_feed_key)
-        self._response_side(report_transport)
+        self._response_side(report_transport, password_hasher)
         self.imagery = NewImagery(
             detector, self.cases, lambda data: self.hash_bytes(data).primary()
         )
@@ -174,9 +179,12 @@ class Engine:
             cases=self.cases,
             match=self.match_signals,
             on_change=self.matcher.mark_dirty,
+            hasher=password_hasher,
         )
 
-    def _response_side(self, report_transport: httpx.BaseTransport | None) -> None:
+    def _response_side(
+        self, report_transport: httpx.BaseTransport | None, hasher: PasswordHasher | None
+    ) -> None:
         """Reviewers and their sessions, reports, cases with their consequences, previews,
         and the outbox with its webhook and report channels."""
         s = self.settings
@@ -188,6 +196,7 @@ class Engine:
                 account_max_failures=s.login_account_max_failures,
                 window=timedelta(minutes=s.login_lockout_minutes),
             ),
+            hasher=hasher,
         )
         self.sessions = WebSessions(
             self.db,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from argon2 import PasswordHasher
+
 from safeguarding.auth.users import User
 from safeguarding.banks.model import Action
 from safeguarding.banks.policy import BankPolicy
@@ -17,6 +19,9 @@ SECRET = "whsec-test-0123456789"
 PASSWORD = "correct horse battery"
 NCMEC_HOST = "cybertip.test"
 NCA_HOST = "nca.test"
+#: argon2 at its cheapest, for engines whose tests are not about hashing passwords or PINs
+#: (a hash with the defaults is ~0.2 s of CPU); the `engine` fixture keeps the defaults
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @dataclass
@@ -46,7 +51,7 @@ def response_engine(
         "login_failure_delay_ms": 0,
     }
     settings = Settings(**{**values, **overrides})
-    return Engine(settings, report_transport=fakes.transport())
+    return Engine(settings, report_transport=fakes.transport(), password_hasher=CHEAP_HASHER)
 
 
 def users(engine: Engine) -> tuple[User, User, User]:

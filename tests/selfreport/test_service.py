@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func, select
 
 from safeguarding.auth.throttle import LoginThrottle
-from safeguarding.config import Settings
 from safeguarding.engine import Engine
 from safeguarding.errors import (
     AuthError,
@@ -23,11 +22,11 @@ from safeguarding.errors import (
     RateLimitedError,
 )
 from safeguarding.matching.matcher import QuerySignal
-from safeguarding.selfreport import SelfReports, Status
+from safeguarding.selfreport import Status
 from safeguarding.selfreport.codes import read_case_number
 from safeguarding.selfreport.tables import SelfReportHashRow, SelfReportRow
 from safeguarding.store.models import utcnow
-from tests.selfreport.conftest import CHEAP
+from tests.selfreport.conftest import self_report_engine
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 OTHER_PDQ = "0707070707070707070707070707070707070707070707070707070707070707"
@@ -53,23 +52,11 @@ def body(n: int = 0, *, pdq: str = PDQ, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    settings = Settings(
-        database_url=db_url,
+    instance = self_report_engine(
+        db_url,
         self_report_max_guesses=3,
         self_report_address_submissions=3,
         self_report_global_submissions=5,
-    )
-    instance = Engine(settings)
-    # argon2id still, at the cheapest cost: the default takes a busy machine 0.1-0.5 s a PIN
-    instance.self_reports = SelfReports(
-        instance.db,
-        instance.banks.store,
-        instance.audit,
-        settings,
-        cases=instance.cases,
-        match=instance.match_signals,
-        on_change=instance.matcher.mark_dirty,
-        hasher=CHEAP,
     )
     yield instance
     instance.close()

@@ -10,14 +10,13 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from safeguarding.config import Settings
 from safeguarding.engine import Engine
-from safeguarding.selfreport import SelfReports
 from safeguarding.server import create_app
 from safeguarding.store.models import utcnow
+from tests.fakes.setup import CHEAP_HASHER
 
 PAGES = [
     "/report-remove",
@@ -38,18 +37,7 @@ BODY: dict[str, Any] = {
 
 def portal_engine(url: str, **settings: Any) -> Engine:
     config = Settings(database_url=url, self_report_max_guesses=3, **settings)
-    engine = Engine(config)
-    engine.self_reports = SelfReports(
-        engine.db,
-        engine.banks.store,
-        engine.audit,
-        config,
-        cases=engine.cases,
-        match=engine.match_signals,
-        on_change=engine.matcher.mark_dirty,
-        hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
-    )
-    return engine
+    return Engine(config, password_hasher=CHEAP_HASHER)
 
 
 @pytest.fixture
