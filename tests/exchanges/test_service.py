@@ -117,6 +117,8 @@ TE = {"privacy_group": "1", "access_token": "1|s"}
         ("threatexchange", {**TE, "feedback": "1"}, "on or off"),
         ("threatexchange", {"privacy_group": "1"}, "need \\['access_token'\\]"),
         ("tat", {"username": "u", "password": "p", "url": "file:///etc"}, "http"),
+        ("threatexchange", {**TE, "url": "ftp://x"}, r"url must be http\(s\)://host"),
+        ("stopncii", {"subscription_key": "s", "fetch_key": "f", "url": "https://"}, "http"),
         ("tat", {"username": "u", "password": "p" * 3000}, "at most 2000"),
     ],
 )

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, NamedTuple
+from urllib.parse import urlsplit
 
 from safeguarding.errors import ExchangeError, InvalidInputError
 from safeguarding.exchanges.http import BoundedHttp
@@ -188,3 +189,10 @@ def json_page(body: bytes, page: str, exchange: str) -> Any:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise malformed(page, "not JSON", exchange) from None
+
+
+def check_web_url(url: str) -> None:
+    """An upstream's base URL: http(s) with a host (a path may follow), or InvalidInputError."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError("options", "url must be http(s)://host[/path]")

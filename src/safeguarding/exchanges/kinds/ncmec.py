@@ -44,6 +44,7 @@ from safeguarding.exchanges.kinds.base import (
     Source,
     Update,
     Verdict,
+    check_web_url,
     malformed,
 )
 from safeguarding.exchanges.safexml import XmlRefused, parse
@@ -75,9 +76,7 @@ class Ncmec(ExchangeKind):
 
     @classmethod
     def check(cls, options: dict[str, str], *, remote_only: bool = False) -> None:
-        parts = urlsplit(options.get("url", DEFAULT_URL))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInputError("options", "url must be http(s)://host[/path]")
+        check_web_url(options.get("url", DEFAULT_URL))
         if options.get("feedback", "off") not in ("on", "off"):
             raise InvalidInputError("options", "feedback must be on or off")
         reason = options.get("downvote_reason")

@@ -27,10 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from safeguarding.banks.model import SELF_REPORTED
-from safeguarding.errors import InvalidInputError
 from safeguarding.exchanges.http import check_status
 from safeguarding.exchanges.kinds.base import (
     ExchangeKind,
@@ -40,6 +38,7 @@ from safeguarding.exchanges.kinds.base import (
     Source,
     Update,
     Verdict,
+    check_web_url,
     json_page,
     malformed,
 )
@@ -85,9 +84,7 @@ class StopNcii(ExchangeKind):
 
     @classmethod
     def check(cls, options: dict[str, str], *, remote_only: bool = False) -> None:
-        parts = urlsplit(options.get("url", DEFAULT_URL))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInputError("options", "url must be http(s)://host[/path]")
+        check_web_url(options.get("url", DEFAULT_URL))
 
     @classmethod
     def takes_feedback(cls, options: dict[str, str], credentials: list[str]) -> bool:

@@ -28,9 +28,9 @@ import re
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from safeguarding.errors import ExchangeError, InvalidInputError
+from safeguarding.errors import ExchangeError
 from safeguarding.exchanges.http import Answer, check_status
 from safeguarding.exchanges.kinds.base import (
     ExchangeKind,
@@ -38,6 +38,7 @@ from safeguarding.exchanges.kinds.base import (
     Page,
     Source,
     Update,
+    check_web_url,
     json_page,
     malformed,
 )
@@ -63,9 +64,7 @@ class Tat(ExchangeKind):
 
     @classmethod
     def check(cls, options: dict[str, str], *, remote_only: bool = False) -> None:
-        parts = urlsplit(options.get("url", DEFAULT_URL))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInputError("options", "url must be http(s)://host[/path]")
+        check_web_url(options.get("url", DEFAULT_URL))
 
     @classmethod
     def pages(cls, source: Source, checkpoint: dict[str, Any] | None) -> Iterator[Page]:

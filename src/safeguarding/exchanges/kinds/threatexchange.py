@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from safeguarding.banks.model import MAX_LABEL_LENGTH, MAX_LABELS
 from safeguarding.errors import ExchangeError, InvalidInputError
@@ -43,6 +43,7 @@ from safeguarding.exchanges.kinds.base import (
     Source,
     Update,
     Verdict,
+    check_web_url,
     json_page,
     malformed,
 )
@@ -83,9 +84,7 @@ class ThreatExchange(ExchangeKind):
 
     @classmethod
     def check(cls, options: dict[str, str], *, remote_only: bool = False) -> None:
-        parts = urlsplit(options.get("url", DEFAULT_URL))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInputError("options", "url must be http(s)://host[/path]")
+        check_web_url(options.get("url", DEFAULT_URL))
         if not options.get("privacy_group", "").isdigit():
             raise InvalidInputError("options", "privacy_group must be a numeric id")
         if options.get("feedback", "off") not in ("on", "off"):
