@@ -33,7 +33,7 @@ def test_the_python_example_runs_after_db_upgrade(
     monkeypatch.delenv("SAFEGUARDING_DATABASE_URL", raising=False)
     (tmp_path / "photo.jpg").write_bytes(generated_image(5))
     example = compile(_library_example(), "README.md", "exec")
-    with pytest.raises(DatabaseNotReadyError, match="safeguarding db upgrade"):
+    with pytest.raises(DatabaseNotReadyError, match="safeguarding --db URL db upgrade"):
         exec(example, {})  # noqa: S102 (our own README)
     assert not (tmp_path / "safeguarding.db").exists()
     upgraded = CliRunner().invoke(app, ["db", "upgrade"])
