@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from safeguarding.backfill import near, scan
 from safeguarding.backfill.checkpoint import Checkpoint
 from safeguarding.backfill.decode import decode
 from safeguarding.backfill.entries import scanned, width
@@ -230,8 +231,15 @@ def test_only_new_entries_are_scanned(engine: Engine, cluster: str, tmp_path: Pa
         Checkpoint(tmp_path / "none").load(since)
 
 
-def test_scan_without_dask_matches_the_worker_path(engine: Engine, tmp_path: Path) -> None:
-    """The task itself, called directly (no worker): the index is mapped from a file."""
+@pytest.mark.parametrize("tables", [True, False])
+def test_scan_without_dask_matches_the_worker_path(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tables: bool
+) -> None:
+    """The task itself, called directly (no worker): the index is mapped from a file; PDQs
+    searched in near-neighbour tables, or (too many new entries for them) by the index."""
+    monkeypatch.setattr(scan, "_NEAR", {})
+    if not tables:
+        monkeypatch.setattr(near, "MAX_ROWS", 0)
     rng = random.Random(3)
     since, new, old = _fill(engine, rng)
     rows = _stored(new, old, rng)
@@ -248,6 +256,7 @@ def test_scan_without_dask_matches_the_worker_path(engine: Engine, tmp_path: Pat
         for c in scan_on_worker(p, shipped).candidates
     }
     assert _brute_force(rows, new) <= found  # candidates: within the widest threshold
+    assert [t is not None for t in scan._NEAR.values()] == [tables]
 
 
 def test_bad_sources_are_refused(engine: Engine, tmp_path: Path) -> None:

@@ -288,3 +288,8 @@ def test_flat_search_equals_query_many(room: int, monkeypatch: pytest.MonkeyPatc
     assert flat == index.query_many(queries, 31)
     assert sum(map(len, flat)) > 5 * 32 and list(which) == sorted(which)
     assert not flat[-1]  # a random hash: nothing near
+    index.remove([items[0][0]])
+    ids, hashes = index.arrays()  # every live entry, from the tables and the buffer
+    assert sorted(
+        zip(ids.tolist(), (bytes(h.astype(">u8")).hex() for h in hashes), strict=True)
+    ) == sorted(items[1:])

@@ -8,12 +8,14 @@ by the file's SHA-256. On one machine every worker maps a file with the same byt
 own folder.
 
 A task works a column at a time, with no Python per row: each hash column is checked and
-decoded over its Arrow buffers (decode.py), PDQs are searched in batches by the index's
-compiled multi-index search, digests looked up in their sorted table; Python objects are
-made for the candidates alone. A PDQ candidate is any stored hash within the search
-threshold of a new entry, a digest candidate an equal one; the driver judges each by the
-entry's bank policy. The search runs on as many threads as the Dask worker has (numba's
-pool would otherwise take every core of the machine, whatever the worker was given).
+decoded over its Arrow buffers (decode.py), PDQs are searched in batches in near-neighbour
+tables built from the index once per worker (near.py; the index's own multi-index search
+when the new entries are too many for them), digests looked up in their sorted table;
+Python objects are made for the candidates alone. A PDQ candidate is any stored hash within
+the search threshold of a new entry, a digest candidate an equal one; the driver judges
+each by the entry's bank policy. A search that falls back to the multi-index runs on as
+many threads as the Dask worker has (numba's pool would otherwise take every core of the
+machine, whatever the worker was given).
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ import numpy.typing as npt
 from safeguarding.backfill.decode import decode, pdq_words
 from safeguarding.backfill.digests import DigestTable
 from safeguarding.backfill.entries import scanned, width
+from safeguarding.backfill.near import NearTable
 from safeguarding.backfill.sources import ID, Partition
 from safeguarding.hashing.pdq import PdqSignal
 from safeguarding.matching.pdq_index import PdqIndex
 
 _LOCK = threading.Lock()
 _MAPPED: dict[str, PdqIndex | DigestTable] = {}
+_NEAR: dict[tuple[str, int], NearTable | None] = {}
 #: PDQ queries per call into the index: bounded memory for the hit lists
 _CHUNK = 100_000
 
@@ -86,16 +90,31 @@ def mapped_index(shipped: Shipped, data: bytes, folder: str | None = None) -> In
         return index
 
 
+def near_table(shipped: Shipped, index: PdqIndex) -> NearTable | None:
+    """The index's entries as near-neighbour tables (near.py), built once per worker, or
+    None when there are too many entries for them (then the index's own search)."""
+    key = (shipped.digest, shipped.threshold)
+    with _LOCK:
+        if key not in _NEAR:
+            _NEAR[key] = NearTable.build(*index.arrays(), shipped.threshold)
+        return _NEAR[key]
+
+
 def _hits(
-    index: Index, raw: npt.NDArray[np.uint8], threshold: int
+    shipped: Shipped, index: Index, raw: npt.NDArray[np.uint8]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(row of `raw`, entry id, distance) of every hit."""
     if isinstance(index, DigestTable):
         rows, ids = index.lookup(raw)
         return rows, ids, np.zeros(len(rows), dtype=np.int64)
+    near = near_table(shipped, index)
     parts = []
     for start in range(0, len(raw), _CHUNK):
-        which, ids, dists = index.search(pdq_words(raw[start : start + _CHUNK]), threshold)
+        words = pdq_words(raw[start : start + _CHUNK])
+        if near is not None:
+            which, ids, dists = near.search(words)
+        else:
+            which, ids, dists = index.search(words, shipped.threshold)
         parts.append((which + start, ids, dists))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
@@ -112,7 +131,7 @@ def scan(partition: Partition, indexes: list[tuple[Shipped, Index]]) -> Partitio
         signal_type = scanned(shipped.signal_type)
         rows, raw, bad = decode(table.column(shipped.signal_type), width(signal_type), signal_type)
         invalid += bad
-        hit_rows, entry_ids, distances = _hits(index, raw, shipped.threshold)
+        hit_rows, entry_ids, distances = _hits(shipped, index, raw)
         if not len(hit_rows):
             continue
         content_ids = table.column(ID).take(rows[hit_rows]).to_pylist()

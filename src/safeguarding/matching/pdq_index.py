@@ -373,6 +373,16 @@ class PdqIndex:
         order = np.lexsort((ids, dists, which))
         return which[order], ids[order], dists[order]
 
+    def arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+        """Every live entry: ids and (n, 4) words (the tables', then the add buffer's)."""
+        delta_ids, delta_hashes = self._delta.arrays()
+        t = self._tables
+        if t is None:
+            return delta_ids.copy(), delta_hashes.copy()
+        alive = ~t.dead
+        ids = np.concatenate([t.ids[alive].astype(np.int64), delta_ids])
+        return ids, np.concatenate([t.hashes[alive], delta_hashes]).astype(np.uint64)
+
     def memory_bytes(self) -> int:
         """Bytes held by the arrays (memory-mapped pages count once however many processes)."""
         t = self._tables
