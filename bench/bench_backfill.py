@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import describe
 from safeguarding.backfill.checkpoint import Checkpoint
 from safeguarding.backfill.decode import decode, pdq_words
+from safeguarding.backfill.near import NearTable
 from safeguarding.backfill.run import Backfill, distributed
 from safeguarding.backfill.scan import Shipped, scan_on_worker
 from safeguarding.backfill.sources import ParquetPartition, parquet_partitions
@@ -111,9 +112,13 @@ def _scan_seconds(
 
 def _warm() -> None:
     """Load the compiled search kernels (numba's disk cache) in this worker process, so the
-    scans time the steady state a 100M run spends its hours in."""
+    scans time the steady state a 100M run spends its hours in (the near-neighbour tables
+    of the real entries are still built by each worker's first task, inside the timing)."""
     index = PdqIndex.from_arrays(np.arange(2), np.zeros((2, 4), dtype=np.uint64), min_delta=1)
     index.search(np.zeros((1, 4), dtype=np.uint64), THRESHOLD)
+    table = NearTable.build(*index.arrays(), THRESHOLD)
+    assert table is not None
+    table.search(np.zeros((1, 4), dtype=np.uint64))
 
 
 def main() -> None:
