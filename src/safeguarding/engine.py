@@ -5,6 +5,7 @@ what the API, the pages and the CLI are built on: every service is an attribute 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -374,13 +375,29 @@ class Engine:
         evidence so a false positive puts every view of it on the do-not-match list;
         `counted`: the match's counts, written in the case's transaction when it opens one
         (and left to the caller when it returns None)."""
-        request = intake.from_match(result, query, subject, upload, every_hash)
-        if request is None:
-            return None
+        item = intake.MatchToOpen(result, query, subject, upload, every_hash)
+        return self.open_match_cases([item], counted=counted)[0]
+
+    def open_match_cases(
+        self, items: Sequence[intake.MatchToOpen], *, counted: Tally | None = None
+    ) -> list[Opened | None]:
+        """`open_match_case` for several contents in one write transaction (a backfill's
+        partition: a transaction per case was most of its driver's time); `counted`: all
+        their counts, written there when any case opens (else left to the caller)."""
+        requests = [
+            intake.from_match(i.result, i.query, i.subject, i.upload, i.every_hash) for i in items
+        ]
+        if not any(requests):
+            return [None] * len(items)
+        opened: list[Opened | None] = []
         with self.db.write() as session:
-            row, created = self.cases.open_in(session, request, "system")
-            session.flush()
-            opened = Opened(to_case(row), created)
+            for request in requests:
+                if request is None:
+                    opened.append(None)
+                    continue
+                row, created = self.cases.open_in(session, request, "system")
+                session.flush()
+                opened.append(Opened(to_case(row), created))
             if counted is not None:
                 self.counters.write(session, counted)  # last: its rows' locks held briefly
         return opened

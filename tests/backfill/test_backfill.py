@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from safeguarding.backfill import near, scan
+from safeguarding.backfill import near, run, scan
 from safeguarding.backfill.checkpoint import Checkpoint
 from safeguarding.backfill.decode import decode
 from safeguarding.backfill.entries import scanned, width
@@ -160,8 +160,9 @@ def _parquet(rows: list[Row], folder: Path) -> Path:
 
 
 def test_backfill_is_exact_opens_cases_and_resumes(
-    engine: Engine, cluster: str, tmp_path: Path
+    engine: Engine, cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(run, "CASES_PER_TRANSACTION", 4)  # several transactions a partition
     rng = random.Random(19)
     since, new, old = _fill(engine, rng)
     rows = _stored(new, old, rng)

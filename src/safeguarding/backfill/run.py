@@ -7,10 +7,11 @@ PDQ, MD5, SHA-256) are built once (entries.py), their bytes scattered to every w
 (scan.py maps them), and one task per partition returns only candidates. Here, each
 candidate content is matched by the engine's matcher with all its candidate hashes, as a
 live `/v1/match/signals` item with an id is (bank policies, disabled banks, the do-not-match
-list); the matches with new entries become a case through `Engine.open_match_case`, which
-opens one or joins the open case about the same content, with the match's counts in the
-case's transaction (a partition's other counts in one write). Each match is recorded in the
-checkpoint as soon as its case is open, each partition when all of it is applied.
+list); the matches with new entries become a case through `Engine.open_match_cases`,
+which opens one or joins the open case about the same content as live matching does, up to
+100 cases in one write transaction with their counts (a partition's other counts in one
+write). Each match is recorded in the checkpoint as soon as its case's transaction is
+committed, each partition when all of it is applied.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from safeguarding.backfill.checkpoint import Checkpoint, State
 from safeguarding.backfill.entries import added, file_digest, scanned, write_index
 from safeguarding.backfill.scan import Candidate, PartitionResult, Shipped, scan_on_worker
 from safeguarding.backfill.sources import Partition
-from safeguarding.cases.intake import evidence_query
+from safeguarding.cases.intake import MatchToOpen, evidence_query
 from safeguarding.cases.model import Subject
 from safeguarding.engine import Engine
 from safeguarding.errors import InvalidInputError, MissingDependencyError
@@ -68,6 +69,10 @@ class Report:
     seconds: float = 0.0
     applying: float = 0.0  # of which the driver spent matching candidates and opening cases
     dashboard: str | None = None
+
+
+#: cases opened in one write transaction: fewer commits, locks held not too long
+CASES_PER_TRANSACTION = 100
 
 
 class Backfill:
@@ -200,56 +205,76 @@ class Backfill:
     def _apply(
         self, result: PartitionResult, recorded: set[tuple[str, int]], report: Report
     ) -> None:
+        """Match each candidate content as live matching does, then open its case: up to
+        CASES_PER_TRANSACTION cases in one write transaction, each match recorded once its
+        transaction is committed."""
         by_content: dict[str, list[Candidate]] = defaultdict(list)
         for c in result.candidates:
             if (c.content_id, c.entry_id) not in recorded:
                 by_content[c.content_id].append(c)
         unopened = Tally()  # the counts of contents that open no case: one write
+        batch: list[tuple[MatchToOpen, list[int]]] = []
+        counted = Tally()
         for content_id, candidates in by_content.items():
-            self._open(content_id, candidates, recorded, report, unopened)
+            found = self._match(content_id, candidates, report, unopened, counted)
+            if found is not None:
+                batch.append(found)
+            if len(batch) == CASES_PER_TRANSACTION:
+                self._open(batch, counted, recorded, report, unopened)
+                batch, counted = [], Tally()
+        if batch:
+            self._open(batch, counted, recorded, report, unopened)
         self.engine.counters.record(unopened)
 
-    def _open(
+    def _match(
         self,
         content_id: str,
         candidates: list[Candidate],
-        recorded: set[tuple[str, int]],
         report: Report,
         unopened: Tally,
-    ) -> None:
+        counted: Tally,
+    ) -> tuple[MatchToOpen, list[int]] | None:
+        """The content's matches with new entries, as its case will take them, or None."""
         try:
             subject = Subject(content_id)
         except InvalidInputError:
             report.invalid += 1  # an id no case could carry: counted, not opened
-            return
+            return None
         entry_ids = {c.entry_id for c in candidates}
         signals = list(dict.fromkeys((c.signal_type, c.value) for c in candidates))
-        counted = Tally()
-        live = self.engine.match_signals([QuerySignal(t, v) for t, v in signals], tally=counted)
+        mine = Tally()
+        live = self.engine.match_signals([QuerySignal(t, v) for t, v in signals], tally=mine)
         matches = [m for m in live.matches if m.entry_id in entry_ids]
-        opened = None
-        if matches:  # else within the search radius, but not within its bank's policy
-            given: list[dict[str, str | None]] = [
-                {"type": t, "view": None, "value": v} for t, v in signals
-            ]
-            opened = self.engine.open_match_case(
-                MatchResult(matches, live.suppressed),
-                evidence_query(signals),
-                subject,
-                None,
-                given,
-                counted=counted,
-            )
-        if opened is None:
-            unopened.merge(counted)
-        if not matches:
-            return
-        if opened is not None:
-            if opened.created:
-                report.cases_opened += 1
-            else:
-                report.cases_joined += 1
-        ids = [m.entry_id for m in matches]
-        self.checkpoint.record(content_id, ids, opened.case.id if opened else None)
-        recorded.update((content_id, i) for i in ids)
-        report.matches.extend((content_id, i) for i in ids)
+        if not matches:  # within the search radius, but not within its bank's policy
+            unopened.merge(mine)
+            return None
+        counted.merge(mine)
+        given: list[dict[str, str | None]] = [
+            {"type": t, "view": None, "value": v} for t, v in signals
+        ]
+        item = MatchToOpen(
+            MatchResult(matches, live.suppressed), evidence_query(signals), subject, None, given
+        )
+        return item, [m.entry_id for m in matches]
+
+    def _open(
+        self,
+        batch: list[tuple[MatchToOpen, list[int]]],
+        counted: Tally,
+        recorded: set[tuple[str, int]],
+        report: Report,
+        unopened: Tally,
+    ) -> None:
+        opened = self.engine.open_match_cases([item for item, _ in batch], counted=counted)
+        if not any(opened):
+            unopened.merge(counted)  # no transaction took them
+        for (item, ids), case in zip(batch, opened, strict=True):
+            content_id = item.subject.content_id or ""
+            if case is not None:
+                if case.created:
+                    report.cases_opened += 1
+                else:
+                    report.cases_joined += 1
+            self.checkpoint.record(content_id, ids, case.case.id if case else None)
+            recorded.update((content_id, i) for i in ids)
+            report.matches.extend((content_id, i) for i in ids)

@@ -5,6 +5,7 @@ the evidence kept."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from safeguarding.banks.model import Action
@@ -74,6 +75,17 @@ def match_evidence(
         )
         for m in result.matches
     ]
+
+
+@dataclass(frozen=True)
+class MatchToOpen:
+    """One content's match, as `from_match` takes it (Engine.open_match_cases)."""
+
+    result: MatchResult
+    query: dict[str, str]
+    subject: Subject
+    upload: UploadInfo | None = None
+    every_hash: list[dict[str, str | None]] | None = None
 
 
 def from_match(
