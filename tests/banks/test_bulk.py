@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from safeguarding.banks.model import NewEntry
+from safeguarding.banks.store import value_digest
 from safeguarding.engine import Engine
 from safeguarding.store import staging
 
@@ -47,3 +48,32 @@ def test_staging_names_are_checked(engine: Engine) -> None:
         staging.stage(session, "x; DROP TABLE banks", [("a", "TEXT")], [])
     with engine.db.write() as session, pytest.raises(ValueError, match="staging"):
         staging.stage(session, "ok", [("a", "TEXT); DROP TABLE banks; --")], [])
+
+
+def test_removals_are_set_based_and_stay_in_their_bank(engine: Engine) -> None:
+    # remove_entries, remove_digests and remove_selected stage what they name and delete in
+    # one statement: only this bank's entries go, each logged with the value it removed,
+    # and a prefix keeps what a person added
+    for name in ("partner", "other"):
+        engine.banks.create_bank(name, "test")
+    store = engine.banks.store
+    many = [f"{i:064x}" for i in range(1, 2501)]  # more than one of the old 1,000-id chunks
+    with engine.db.write() as session:
+        _, ids = store.add_listed(session, "partner", [NewEntry("pdq", v) for v in many], "x:a")
+        _, theirs = store.add_listed(session, "other", [NewEntry("pdq", PDQS[0])], "x:a")
+        store.add_listed(session, "partner", [NewEntry("pdq", PDQS[1])], "alice")
+        before = store.last_change_id(session)
+        assert store.remove_entries(session, "partner", [*ids.values(), *theirs.values()]) == 2500
+        removed = store.changes_with_values(session, before, 5000)
+    assert sorted(c.value or "" for c in removed) == many and {c.op for c in removed} == {"remove"}
+    assert [c.entry_id for c in removed] == sorted(ids.values())  # logged in id order
+    assert [e.value for e in engine.banks.entries("other")] == [PDQS[0]]
+    with engine.db.write() as session:
+        pairs = [("pdq", PDQS[0]), ("pdq", PDQS[1])]
+        only_exchanges = store.select_values(session, "partner", pairs)
+        assert store.remove_selected(session, "partner", only_exchanges, added_by_prefix="x:") == 0
+        assert store.remove_entries(session, "partner", []) == 0
+        assert store.remove_digests(session, "partner", []) == 0
+        digests = [("pdq", value_digest(PDQS[1])), ("md5", value_digest(MD5))]
+        assert store.remove_digests(session, "partner", digests) == 1
+    assert engine.banks.entries("partner") == []

@@ -86,6 +86,42 @@ def test_validate_never_crashes(signal_type: type[SignalType], text: str) -> Non
         signal_type.validate(text)
 
 
+def _near(example: str) -> st.SearchStrategy[str]:
+    """Values that are, or almost are, canonical: what a list check must not mistake."""
+    return st.sampled_from(
+        [
+            example,
+            example.upper(),
+            f" {example}",
+            example[:-1],
+            example + "0",
+            example[:-1] + "\n",
+            example[:5] + "\n" + example[6:],
+            example[:-2] + "\n" + example[-1:] + "0",
+            example[:-1] + "g",
+        ]
+    ) | st.text(max_size=70)
+
+
+@pytest.mark.parametrize("signal_type", ALL, ids=lambda t: t.name)
+@given(data=st.data())
+def test_a_list_is_validated_as_each_value_alone(
+    signal_type: type[SignalType], data: st.DataObject
+) -> None:
+    # validate_many checks hex types a page at once; it must agree with validate exactly
+    example = signal_type.examples()[0]
+    values = data.draw(st.lists(_near(example) | st.just(example), max_size=8))
+    try:
+        expected: list[str] | None = [signal_type.validate(v) for v in values]
+    except SignalError:
+        expected = None
+    if expected is None:
+        with pytest.raises(SignalError):
+            signal_type.validate_many(values)
+    else:
+        assert signal_type.validate_many(values) == expected
+
+
 def test_case_and_whitespace_are_normalised() -> None:
     assert validate_signal(" PDQ ", "  " + "AB" * 32 + "\n") == ("pdq", "ab" * 32)
 

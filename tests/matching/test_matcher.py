@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from safeguarding.engine import Engine
 from safeguarding.errors import InvalidInputError
 from safeguarding.hashing.vpdq import VpdqSignal
 from safeguarding.matching import QuerySignal
+from safeguarding.matching import matcher as matcher_module
 from tests.conftest import VIDEOS, VPDQ_HASHES, require_shared
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -63,6 +65,22 @@ def test_additions_and_disabling_show_without_a_restart(engine: Engine) -> None:
     [match] = engine.match_signals(pdq_query(PDQ)).matches
     engine.banks.remove_entries("b", [match.entry_id], "t")
     assert not engine.match_signals(pdq_query(PDQ)).matched
+
+
+def test_one_refresh_applies_every_change_however_many(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a refresh reads the log REFRESH_BATCH rows at a time and goes on to the end: an
+    # exchange's page logs more than one batch, and is queryable after one refresh
+    monkeypatch.setattr(matcher_module, "REFRESH_BATCH", 3)
+    engine.banks.create_bank("b", "t")
+    engine.matcher.load()
+    rng = random.Random(7)
+    values = [f"{rng.getrandbits(256):064x}" for _ in range(10)]  # far apart
+    engine.banks.add_signals("b", [("pdq", v, 100) for v in values], "t")
+    engine.banks.remove_entries("b", [engine.banks.entries("b")[0].id], "t")
+    assert engine.matcher.refresh() == 11  # ten adds and a removal
+    assert [engine.matcher.match(pdq_query(v)).matched for v in values] == [False] + [True] * 9
 
 
 def test_another_process_writing_is_seen_within_a_second(db_url: str) -> None:

@@ -141,6 +141,35 @@ def insert_staged(session: Session, bank_id: int, added_by: str, now: datetime) 
     return added_count
 
 
+_IDS = (("id", "BIGINT"),)
+_DIGESTS = (("signal_type", "VARCHAR(20)"), ("value_digest", "VARCHAR(64)"))
+
+
+def stage_ids(session: Session, ids: typing.Iterable[int]) -> Select[typing.Any]:
+    """Stage entry ids; a query of them (one column), for a statement that acts on the
+    entries set-based (`BankStore.remove_selected`)."""
+    staged = staging.stage(session, "staged_ids", _IDS, ((i,) for i in ids))
+    return select(staged.c.id)
+
+
+def stage_digests(
+    session: Session, bank_id: int, pairs: typing.Iterable[tuple[str, str]]
+) -> Select[typing.Any]:
+    """Stage (signal type, value digest) pairs; a query of the ids of the bank's entries
+    with them (one column), found through the bank's unique index."""
+    staged = staging.stage(session, "staged_digests", _DIGESTS, pairs)
+    entries = BankEntryRow.__table__
+    return select(entries.c.id).join_from(
+        staged,
+        entries,
+        and_(
+            entries.c.bank_id == bank_id,
+            entries.c.signal_type == staged.c.signal_type,
+            entries.c.value_digest == staged.c.value_digest,
+        ),
+    )
+
+
 def _in_bank(bank_id: int) -> Select[typing.Any]:
     entries = BankEntryRow.__table__
     return select(entries.c.id.label("entry_id")).join_from(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -154,10 +154,14 @@ class BankStore:
             raise NotFoundError(f"bank {name!r} not found")
         return row
 
-    def get(self, session: Session, name: str) -> Bank:
+    def get(self, session: Session, name: str, *, count: bool = True) -> Bank:
+        """The bank; with `count=False` its entry_count is left 0 (counting a million
+        entries is a tenth of a second: not for every page of its feed)."""
         row = self._row(session, name)
-        count = session.scalar(select(func.count()).where(BankEntryRow.bank_id == row.id)) or 0
-        return _bank(row, count)
+        if not count:
+            return _bank(row)
+        entries = session.scalar(select(func.count()).where(BankEntryRow.bank_id == row.id))
+        return _bank(row, entries or 0)
 
     def all(self, session: Session) -> list[Bank]:
         # dict(result) would treat the Result as a mapping (it has .keys())
@@ -298,35 +302,54 @@ class BankStore:
         return len(inserted)
 
     def remove_entries(self, session: Session, bank_name: str, entry_ids: Sequence[int]) -> int:
+        """Remove the bank's entries among `entry_ids` (others are ignored): how many."""
+        if not entry_ids:
+            return 0
+        self._row(session, bank_name, lock=True)
+        return self.remove_selected(session, bank_name, bulk.stage_ids(session, entry_ids))
+
+    def remove_selected(
+        self,
+        session: Session,
+        bank_name: str,
+        selected: Select[Any],
+        *,
+        added_by_prefix: str | None = None,
+    ) -> int:
+        """Remove the bank's entries whose ids `selected` selects (one column; staged ids,
+        `select_values`, narrowed by the caller), and only those an actor named
+        `added_by_prefix...` added if given: one DELETE ... RETURNING, the removals (with
+        the values they remove, for feeds' tombstones) logged in one statement. How many."""
         bank = self._row(session, bank_name, lock=True)
-        removed = 0
-        for start in range(0, len(entry_ids), BATCH):
-            found = session.execute(
-                select(BankEntryRow.id, BankEntryRow.signal_type, BankEntryRow.value).where(
-                    BankEntryRow.bank_id == bank.id,
-                    BankEntryRow.id.in_(entry_ids[start : start + BATCH]),
-                )
-            ).all()
-            if not found:
-                continue
-            session.execute(
-                delete(BankEntryRow).where(BankEntryRow.id.in_([i for i, _, _ in found]))
-            )
-            self._log(
-                session,
-                [
-                    {
-                        "op": "remove",
-                        "bank_id": bank.id,
-                        "entry_id": i,
-                        "signal_type": t,
-                        "value": v,
-                    }
-                    for i, t, v in found
-                ],
-            )
-            removed += len(found)
-        return removed
+        c = BankEntryRow
+        # correlate(None): the query is whole in itself, even where it names bank_entries
+        where = [c.bank_id == bank.id, c.id.in_(selected.correlate(None))]
+        if added_by_prefix is not None:
+            where.append(c.added_by.startswith(added_by_prefix, autoescape=True))
+        gone = sorted(
+            session.execute(delete(c).where(*where).returning(c.id, c.signal_type, c.value)).all()
+        )
+        self._log(
+            session,
+            [
+                {"op": "remove", "bank_id": bank.id, "entry_id": i, "signal_type": t, "value": v}
+                for i, t, v in gone
+            ],
+        )
+        return len(gone)
+
+    def select_ids(self, session: Session, entry_ids: Iterable[int]) -> Select[Any]:
+        """A query of these entry ids (one column), staged in this transaction until the
+        next call, for `remove_selected` narrowed by the caller."""
+        return bulk.stage_ids(session, entry_ids)
+
+    def select_values(
+        self, session: Session, bank_name: str, values: Sequence[tuple[str, str]]
+    ) -> Select[Any]:
+        """A query of the ids of the bank's entries with these (signal type, canonical
+        value)s (one column), staged in this transaction until the next call."""
+        bank = self._row(session, bank_name)
+        return bulk.stage_digests(session, bank.id, {(t, value_digest(v)) for t, v in values})
 
     def entry_ids(
         self, session: Session, bank_name: str, values: Sequence[tuple[str, str]]
@@ -376,39 +399,29 @@ class BankStore:
         self, session: Session, bank_name: str, digests: Sequence[tuple[str, str]]
     ) -> int:
         """Remove the entries with these (signal type, `value_digest`) pairs."""
-        bank = self._row(session, bank_name)
-        ids: list[int] = []
-        for start in range(0, len(digests), BATCH):
-            chunk = digests[start : start + BATCH]
-            ids += session.scalars(
-                select(BankEntryRow.id).where(
-                    BankEntryRow.bank_id == bank.id,
-                    tuple_(BankEntryRow.signal_type, BankEntryRow.value_digest).in_(chunk),
-                )
-            )
-        return self.remove_entries(session, bank_name, ids) if ids else 0
+        if not digests:
+            return 0
+        bank = self._row(session, bank_name, lock=True)
+        return self.remove_selected(
+            session, bank_name, bulk.stage_digests(session, bank.id, set(digests))
+        )
 
     def entries_with_digests(
         self, session: Session, bank_name: str, digests: Sequence[tuple[str, str]]
     ) -> list[BankEntry]:
         """The bank's entries with these (signal type, `value_digest`) pairs."""
         bank = self._row(session, bank_name)
-        found: list[BankEntry] = []
-        for start in range(0, len(digests), BATCH):
-            found += [
-                _entry(row, bank.name)
-                for row in session.scalars(
-                    select(BankEntryRow)
-                    .where(
-                        BankEntryRow.bank_id == bank.id,
-                        tuple_(BankEntryRow.signal_type, BankEntryRow.value_digest).in_(
-                            digests[start : start + BATCH]
-                        ),
-                    )
-                    .order_by(BankEntryRow.id)
-                )
-            ]
-        return found
+        if not digests:
+            return []
+        wanted = bulk.stage_digests(session, bank.id, set(digests))
+        return [
+            _entry(row, bank.name)
+            for row in session.scalars(
+                select(BankEntryRow)
+                .where(BankEntryRow.id.in_(wanted.correlate(None)))
+                .order_by(BankEntryRow.id)
+            )
+        ]
 
     def entries(
         self,

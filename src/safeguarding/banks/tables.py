@@ -13,7 +13,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -43,9 +42,10 @@ class BankRow(Base):
 
 class BankEntryRow(Base):
     __tablename__ = "bank_entries"
+    # the one index on the digest: every lookup by value names its bank (a second index on
+    # (signal type, digest) went in 0022: each insert wrote two random B-tree places)
     __table_args__ = (
         UniqueConstraint("bank_id", "signal_type", "value_digest", name="uq_entry_value"),
-        Index("ix_entry_lookup", "signal_type", "value_digest"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -14,7 +14,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import sha256
+from operator import attrgetter
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from safeguarding.banks.model import check_labels
@@ -62,26 +66,37 @@ class Target:
 
 
 class _Converter:
-    """Upstream records to (our type, canonical value), each upstream type name looked up
-    once a page; None for a type we do not know (counted, skipped)."""
+    """A page's records to (our type, canonical value), None for a type we do not know
+    (counted, skipped): each upstream type name looked up once, and the values of one type
+    checked together (`SignalType.validate_many`)."""
 
     def __init__(self, exchange: str) -> None:
         self.exchange = exchange
-        self.types: dict[str, type[SignalType] | None] = {}
 
-    def __call__(self, update: Update) -> tuple[str, str] | None:
-        try:
-            signal_type = self.types[update.signal_type]
-        except KeyError:
-            signal_type = self.types[update.signal_type] = _known(update.signal_type)
-        if signal_type is None:
-            return None
-        try:
-            return signal_type.name, signal_type.validate(update.value)
-        except SignalError as exc:
-            raise ExchangeError(
-                f"a malformed {signal_type.name} value in the page: {exc}", exchange=self.exchange
-            ) from None
+    def __call__(self, updates: Sequence[Update]) -> list[tuple[str, str] | None]:
+        positions: dict[str, list[int]] = {}
+        for i, name in enumerate(map(_SIGNAL_TYPE, updates)):
+            positions.setdefault(name, []).append(i)
+        converted: list[tuple[str, str] | None] = [None] * len(updates)
+        for name, where in positions.items():
+            signal_type = _known(name)
+            if signal_type is None:
+                continue
+            try:
+                values = signal_type.validate_many([updates[i].value for i in where])
+            except SignalError as exc:
+                raise ExchangeError(
+                    f"a malformed {signal_type.name} value in the page: {exc}",
+                    exchange=self.exchange,
+                ) from None
+            ours = signal_type.name
+            for i, value in zip(where, values, strict=True):
+                converted[i] = (ours, value)
+        return converted
+
+
+_SIGNAL_TYPE = attrgetter("signal_type")
+_REMOVED = attrgetter("removed")
 
 
 def _known(name: str) -> type[SignalType] | None:
@@ -102,26 +117,27 @@ class PageApplier:
         dropped: dict[tuple[str, str], Update] = {}
         skipped = 0
         by_id: list[str] = []
-        convert = _Converter(target.exchange)
-        for update in page.updates:
-            if update.by_upstream_id:
-                by_id.append(_upstream_id(update.upstream_id, target.exchange) or "")
-                continue
-            converted = convert(update)
-            if converted is None:
-                skipped += 1
-                continue
-            # a later record about the same hash wins
-            if update.removed:
-                dropped[converted] = update
-                listed.pop(converted, None)
-            else:
-                listed[converted] = update
-                dropped.pop(converted, None)
+        converted = _Converter(target.exchange)(page.updates)
+        if not any(map(_REMOVED, page.updates)):  # most pages: a list, nothing withdrawn
+            skipped = converted.count(None)
+            listed = {k: u for k, u in zip(converted, page.updates, strict=True) if k is not None}
+        else:
+            for key, update in zip(converted, page.updates, strict=True):
+                if update.by_upstream_id:
+                    by_id.append(_upstream_id(update.upstream_id, target.exchange) or "")
+                elif key is None:
+                    skipped += 1
+                elif update.removed:  # a later record about the same hash wins
+                    dropped[key] = update
+                    listed.pop(key, None)
+                else:
+                    listed[key] = update
+                    dropped.pop(key, None)
         added = self._add(session, target, listed, now, page.listings)
         removed = 0
+        # tombstones set-based: what they name is staged and joined in the database
         if dropped:
-            ids = list(self.banks.entry_ids(session, target.bank, list(dropped)).values())
+            ids = self.banks.select_values(session, target.bank, list(dropped))
             self.claims.withdraw(session, target.exchange_id, ids)
             removed += self.drop_unclaimed(session, target, ids)
         if by_id:  # after this page's adds: an entry listed, then deleted, is deleted
@@ -130,8 +146,8 @@ class PageApplier:
             removed += self.drop_unclaimed(session, target, ids)
         if page.sweep_before is not None:
             before = datetime.fromisoformat(page.sweep_before)
-            ids = self.claims.withdraw_unseen(session, target.exchange_id, before)
-            removed += self.drop_unclaimed(session, target, ids)
+            unseen = self.claims.withdraw_unseen(session, target.exchange_id, before)
+            removed += self.drop_unclaimed(session, target, unseen)
         return Counts(len(page.updates), added, removed, skipped)
 
     def _add(
@@ -148,15 +164,16 @@ class PageApplier:
         # checked once here, staged once (banks/bulk.py), and the claims are upserted
         # straight from the staged page
         name = target.exchange
+        updates = list(listed.values())
+        upstream_ids = _upstream_ids([u.upstream_id for u in updates], name)
         rows = [
-            (
-                signal_type,
-                value,
-                value_digest(value),
-                _labels(update, name),
-                _upstream_id(update.upstream_id, name),
+            (signal_type, value, sha256(value.encode()).hexdigest(), labels, upstream_id)
+            for (signal_type, value), labels, upstream_id in zip(
+                listed,
+                [_labels(u, name) if u.labels else "[]" for u in updates],
+                upstream_ids,
+                strict=True,
             )
-            for (signal_type, value), update in listed.items()
         ]
         added, entries = self.banks.add_page(session, target.bank, rows, target.actor)
         self.claims.claim(session, target.exchange_id, entries, now)
@@ -164,30 +181,38 @@ class PageApplier:
             self.listings.record_selected(session, target.exchange_id, entries)
         return added
 
-    def drop_unclaimed(self, session: Session, target: Target, ids: Sequence[int]) -> int:
-        """Remove the entries among `ids` that no exchange claims and an exchange added
-        (after a tombstone, a sweep, or the exchange's removal)."""
-        if target.protected or not ids:
+    def drop_unclaimed(
+        self, session: Session, target: Target, ids: Sequence[int] | Select[Any]
+    ) -> int:
+        """Remove the entries among `ids` (or those the query selects) that no exchange
+        claims and an exchange added (after a tombstone, a sweep, or the exchange's
+        removal): one DELETE in the bank."""
+        if target.protected:
             return 0
-        still = self.claims.claimed(session, ids)
-        gone = [
-            entry.id
-            for entry, _ in self.banks.entries_with_banks(
-                session, [i for i in ids if i not in still]
-            )
-            if entry.added_by.startswith(ACTOR_PREFIX)
-        ]
-        return self.banks.remove_entries(session, target.bank, gone) if gone else 0
+        if not isinstance(ids, Select):
+            if not ids:
+                return 0
+            ids = self.banks.select_ids(session, ids)
+        return self.banks.remove_selected(
+            session, target.bank, self.claims.unclaimed(ids), added_by_prefix=ACTOR_PREFIX
+        )
 
 
 def _labels(update: Update, exchange: str) -> str:
     """The update's labels, checked, as the JSON text a page stages."""
-    if not update.labels:  # most lists carry none: skip the checks
-        return "[]"
     try:
         return json.dumps(check_labels(list(update.labels)))
     except InvalidBankError as exc:
         raise ExchangeError(f"bad labels in the page: {exc}", exchange=exchange) from None
+
+
+def _upstream_ids(upstream_ids: list[str | None], exchange: str) -> list[str | None]:
+    """`_upstream_id` of each, checked together (one pass over all of them joined)."""
+    given = [i for i in upstream_ids if i is not None]
+    if given and (max(map(len, given)) > MAX_UPSTREAM_ID_CHARS or _C0.search("".join(given))):
+        for upstream_id in given:
+            _upstream_id(upstream_id, exchange)
+    return upstream_ids
 
 
 def _upstream_id(upstream_id: str | None, exchange: str) -> str | None:

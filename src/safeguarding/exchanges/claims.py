@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Select, delete, func, literal, select, true
+from sqlalchemy import DateTime, Select, delete, exists, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from safeguarding.exchanges.tables import ExchangeClaimRow
@@ -46,14 +46,15 @@ class ClaimStore:
             )
         )
 
-    def withdraw(self, session: Session, exchange_id: int, entry_ids: Sequence[int]) -> None:
-        for chunk in _chunks(entry_ids):
-            session.execute(
-                delete(ExchangeClaimRow).where(
-                    ExchangeClaimRow.exchange_id == exchange_id,
-                    ExchangeClaimRow.entry_id.in_(chunk),
-                )
+    def withdraw(self, session: Session, exchange_id: int, entry_ids: Select[Any]) -> None:
+        """Withdraw the exchange's claims on the entries `entry_ids` selects (one column;
+        staged: `BankStore.select_values`, `ListingStore.withdraw`): one DELETE."""
+        session.execute(
+            delete(ExchangeClaimRow).where(
+                ExchangeClaimRow.exchange_id == exchange_id,
+                ExchangeClaimRow.entry_id.in_(entry_ids.correlate(None)),
             )
+        )
 
     def withdraw_unseen(self, session: Session, exchange_id: int, before: datetime) -> list[int]:
         """Withdraw the exchange's claims last listed before `before`; their entry ids."""
@@ -71,18 +72,11 @@ class ClaimStore:
     def withdraw_all(self, session: Session, exchange_id: int) -> list[int]:
         return self.withdraw_unseen(session, exchange_id, datetime.max)
 
-    def claimed(self, session: Session, entry_ids: Sequence[int]) -> set[int]:
-        """Those of `entry_ids` some exchange still claims."""
-        found: set[int] = set()
-        for chunk in _chunks(entry_ids):
-            found.update(
-                session.scalars(
-                    select(ExchangeClaimRow.entry_id)
-                    .where(ExchangeClaimRow.entry_id.in_(chunk))
-                    .distinct()
-                )
-            )
-        return found
+    @staticmethod
+    def unclaimed(entry_ids: Select[Any]) -> Select[Any]:
+        """`entry_ids` (a query of one column) narrowed to those no exchange claims."""
+        entry_id = entry_ids.selected_columns[0]
+        return entry_ids.where(~exists().where(ExchangeClaimRow.entry_id == entry_id))
 
     def labels(self, session: Session, entry_ids: Sequence[int]) -> dict[int, list[list[str]]]:
         """Per entry among `entry_ids` some exchange claims, each claim's labels."""

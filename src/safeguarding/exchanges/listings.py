@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, literal, select
+from sqlalchemy import Select, delete, exists, literal, select
 from sqlalchemy.orm import Session
 
 from safeguarding.exchanges.tables import ExchangeListingRow
+from safeguarding.store import staging
 from safeguarding.store.db import insert_for
 
-BATCH = 1000
+_UPSTREAM_IDS = (("upstream_id", "VARCHAR(200)"),)
+_IDS = (("id", "BIGINT"),)
 
 
 class ListingStore:
@@ -35,28 +37,23 @@ class ListingStore:
 
     def withdraw(
         self, session: Session, exchange_id: int, upstream_ids: Sequence[str]
-    ) -> list[int]:
-        """Forget these upstream entries; the bank entries that no upstream entry of this
-        exchange lists any more (their claims are to be withdrawn)."""
-        touched: set[int] = set()
-        for start in range(0, len(upstream_ids), BATCH):
-            named = (
-                ExchangeListingRow.exchange_id == exchange_id,
-                ExchangeListingRow.upstream_id.in_(upstream_ids[start : start + BATCH]),
+    ) -> Select[Any]:
+        """Forget these upstream entries (one DELETE ... RETURNING); a query (one column,
+        staged until the transaction's next call) of the bank entries that no upstream entry
+        of this exchange lists any more: their claims are to be withdrawn."""
+        named = staging.stage(
+            session, "staged_upstream_ids", _UPSTREAM_IDS, ((u,) for u in set(upstream_ids))
+        )
+        listing = ExchangeListingRow
+        touched = session.scalars(
+            delete(listing)
+            .where(
+                listing.exchange_id == exchange_id,
+                listing.upstream_id.in_(select(named.c.upstream_id)),
             )
-            touched.update(session.scalars(select(ExchangeListingRow.entry_id).where(*named)))
-            session.execute(delete(ExchangeListingRow).where(*named))
-        ids = sorted(touched)
-        still: set[int] = set()
-        for start in range(0, len(ids), BATCH):
-            still.update(
-                session.scalars(
-                    select(ExchangeListingRow.entry_id)
-                    .where(
-                        ExchangeListingRow.exchange_id == exchange_id,
-                        ExchangeListingRow.entry_id.in_(ids[start : start + BATCH]),
-                    )
-                    .distinct()
-                )
-            )
-        return [i for i in ids if i not in still]
+            .returning(listing.entry_id)
+        )
+        ids = staging.stage(session, "staged_listed_ids", _IDS, ((i,) for i in set(touched)))
+        return select(ids.c.id).where(
+            ~exists().where(listing.exchange_id == exchange_id, listing.entry_id == ids.c.id)
+        )

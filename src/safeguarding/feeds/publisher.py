@@ -133,7 +133,7 @@ class FeedService:
         """The bank, when `key` was granted its feed; ForbiddenError otherwise, the same
         whether the bank exists or not (a key learns nothing of banks it may not read)."""
         try:
-            target: Bank | None = self.banks.get(session, bank)
+            target: Bank | None = self.banks.get(session, bank, count=False)
         except NotFoundError:
             target = None
         granted = target is not None and (

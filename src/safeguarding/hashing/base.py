@@ -11,8 +11,9 @@ iterate over the registry (`hashing.registry`) and ask these; none of them names
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -58,6 +59,8 @@ class SignalType(ABC):
     in_evidence: ClassVar[bool] = True
     #: which of a file's hashes names it, lowest first: collision-resistant digests first
     identity_rank: ClassVar[int] = 100
+    #: every canonical value is this many lowercase hex digits (0: not so)
+    hex_length: ClassVar[int] = 0
 
     @classmethod
     @abstractmethod
@@ -93,6 +96,18 @@ class SignalType(ABC):
         """Return the canonical form of `value`, or raise SignalError."""
 
     @classmethod
+    def validate_many(cls, values: Sequence[str]) -> list[str]:
+        """`validate` of each value, in order (the first bad one raises). A type whose
+        canonical values are hex of one length (`hex_length`) checks a whole list in a few
+        passes over one string: an exchange's page of 50,000 hashes, where a call a value
+        was a fifth of the fetch's Python time."""
+        if cls.hex_length:
+            checked = _fixed_hex(values, cls.hex_length)
+            if checked is not None:
+                return checked
+        return [cls.validate(value) for value in values]
+
+    @classmethod
     @abstractmethod
     def compare(cls, a: str, b: str, threshold: int | None = None) -> Comparison:
         """Compare two canonical values."""
@@ -101,3 +116,28 @@ class SignalType(ABC):
     @abstractmethod
     def examples(cls) -> list[str]:
         """A few valid values, for tests and documentation."""
+
+
+_HEX_LINES = re.compile(r"[0-9a-f\n]*")
+
+
+def _fixed_hex(values: Sequence[str], length: int) -> list[str] | None:
+    """The values lowercased when each is exactly `length` hex digits (no spaces), else
+    None (then each is validated alone, which names the first bad one): joined by newlines,
+    there must be one newline fewer than values, every `length + 1` characters, and all
+    else hex digits."""
+    if not values:
+        return []
+    try:
+        joined = "\n".join(values).lower()
+    except TypeError:  # a value that is not a string
+        return None
+    step = length + 1
+    if (
+        len(joined) != step * len(values) - 1
+        or joined.count("\n") != len(values) - 1
+        or joined[length::step] != "\n" * (len(values) - 1)
+        or not _HEX_LINES.fullmatch(joined)
+    ):
+        return None
+    return joined.split("\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from safeguarding.errors import SignalError
 from safeguarding.hashing.base import Comparison, SignalType
@@ -13,8 +13,6 @@ if TYPE_CHECKING:
 
 
 class HexDigestSignal(SignalType):
-    hex_length: ClassVar[int]
-
     @classmethod
     def get_index_cls(cls) -> type[SignalIndex]:
         from safeguarding.matching.exact_index import ExactIndex

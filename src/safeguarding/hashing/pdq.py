@@ -60,6 +60,7 @@ class PdqSignal(SignalType):
     perceptual = True
     Policy = PdqPolicy
     rotation_names = DIHEDRAL_VARIANTS
+    hex_length = 64
     identity_rank = 50  # a perceptual hash: the same picture, perhaps not the same file
 
     @classmethod

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from safeguarding.banks.model import Bank, BankEntry
 from safeguarding.banks.policy import BankPolicy
@@ -32,6 +33,9 @@ from safeguarding.matching.index import IndexHit, SignalIndex
 from safeguarding.matching.result import Match, MatchResult
 from safeguarding.store.db import Database
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 SNAPSHOT_MANIFEST = "snapshot.json"
 #: 2: every signal type's index listed in `signal_types` (1 kept vPDQ's apart)
 SNAPSHOT_FORMAT = 2
@@ -39,6 +43,8 @@ SNAPSHOT_FORMAT = 2
 #: a change id missing from the log may belong to a transaction still committing
 #: (PostgreSQL sequences); such gaps are re-read for this long before given up as rollbacks
 GAP_SECONDS = 60.0
+#: change-log rows a refresh reads at a time (it reads on until it has them all)
+REFRESH_BATCH = 50_000
 
 
 @dataclass(frozen=True)
@@ -194,41 +200,51 @@ class Matcher:
         self._dirty = True
 
     def refresh(self) -> int:
-        """Apply changes committed since the last refresh. Returns how many were applied."""
+        """Apply changes committed since the last refresh, all of them (read REFRESH_BATCH
+        at a time: an exchange's page can log 200,000). Returns how many were applied."""
         with self._lock, self.db.read() as session:
             now = time.monotonic()
-            changes = self.store.changes_since(
-                session, self._last_change, also=self._gaps.first_seen
-            )
-            self._gaps.note(changes, self._last_change, now)
-            adds: dict[str, list[int]] = defaultdict(list)
-            dnm_adds: dict[str, list[int]] = defaultdict(list)
-            bank_changed = False
-            for change in changes:
-                self._last_change = max(self._last_change, change.id)
-                kind = change.signal_type or ""
-                if change.op == "bank":
-                    bank_changed = True
-                elif kind not in SIGNAL_TYPES:
-                    continue  # a type this process has not registered: it cannot be queried
-                elif change.op == "add":
-                    adds[kind].append(change.entry_id or 0)
-                elif change.op == "remove":
-                    self._index(kind).remove([change.entry_id or 0])
-                    adds[kind] = [i for i in adds[kind] if i != change.entry_id]
-                elif change.op == "dnm_add":
-                    dnm_adds[kind].append(change.entry_id or 0)
-                elif change.op == "dnm_remove":
-                    self._dnm_index(kind).remove([change.entry_id or 0])
-            for kind, ids in adds.items():
-                self._index(kind).add(self.store.index_values(session, kind, ids))
-            for kind, ids in dnm_adds.items():
-                self._dnm_index(kind).add(self.store.do_not_match_values(session, kind, ids))
-            if bank_changed:
-                self._thresholds = search_thresholds(self.store.enabled_policies(session))
+            applied = 0
+            while True:
+                read = self._apply_changes(session, now)
+                applied += read
+                if read < REFRESH_BATCH:
+                    break
             self._checked_at = now
             self._dirty = False
-            return len(changes)
+            return applied
+
+    def _apply_changes(self, session: Session, now: float) -> int:
+        changes = self.store.changes_since(
+            session, self._last_change, limit=REFRESH_BATCH, also=self._gaps.first_seen
+        )
+        self._gaps.note(changes, self._last_change, now)
+        adds: dict[str, list[int]] = defaultdict(list)
+        dnm_adds: dict[str, list[int]] = defaultdict(list)
+        bank_changed = False
+        for change in changes:
+            self._last_change = max(self._last_change, change.id)
+            kind = change.signal_type or ""
+            if change.op == "bank":
+                bank_changed = True
+            elif kind not in SIGNAL_TYPES:
+                continue  # a type this process has not registered: it cannot be queried
+            elif change.op == "add":
+                adds[kind].append(change.entry_id or 0)
+            elif change.op == "remove":
+                self._index(kind).remove([change.entry_id or 0])
+                adds[kind] = [i for i in adds[kind] if i != change.entry_id]
+            elif change.op == "dnm_add":
+                dnm_adds[kind].append(change.entry_id or 0)
+            elif change.op == "dnm_remove":
+                self._dnm_index(kind).remove([change.entry_id or 0])
+        for kind, ids in adds.items():
+            self._index(kind).add(self.store.index_values(session, kind, ids))
+        for kind, ids in dnm_adds.items():
+            self._dnm_index(kind).add(self.store.do_not_match_values(session, kind, ids))
+        if bank_changed:
+            self._thresholds = search_thresholds(self.store.enabled_policies(session))
+        return len(changes)
 
     def maybe_refresh(self) -> None:
         if not self.loaded:

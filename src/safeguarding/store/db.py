@@ -33,6 +33,8 @@ UPGRADE_HINT = (
     " SAFEGUARDING_DATABASE_URL) to create or migrate it"
 )
 _IMMEDIATE = "safeguarding_immediate"
+#: how much of an SQLite database is read through a memory map
+MMAP_BYTES = 1 << 30
 #: SQLSTATEs that mean "the server is not there now", not "this statement is wrong": a
 #: connection exception (class 08) and a server shutting down or starting (57P01-57P03)
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
@@ -260,6 +262,14 @@ def _configure_sqlite(engine: Engine) -> None:
         # 64 MiB of pages (negative: KiB), used as needed: a big bank's unique index on
         # random digests missed the 2 MB default on nearly every insert (docs/benchmarks.md)
         cursor.execute("PRAGMA cache_size=-65536")
+        # reads of the database file through a memory map instead of a copy into each new
+        # connection's cache (a session's connection is new, its cache empty): a page of an
+        # exchange probes the bank's digest index all over, 15% of a 1M-hash fetch
+        # (docs/benchmarks.md). Address space only; the pages are the OS's file cache.
+        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        # temporary tables (store/staging.py: an exchange's page, up to 200,000 rows) in
+        # memory: in a file they spilled out of the temporary cache's 2 MB on every page
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
