@@ -31,6 +31,7 @@ from safeguarding.exchanges.model import Exchange
 from safeguarding.exchanges.readahead import ReadAhead
 from safeguarding.exchanges.schedule import Backoff, Random, lease_length, process_owner
 from safeguarding.exchanges.service import ExchangeService
+from safeguarding.runtime import collector_paused
 from safeguarding.store.db import Database
 from safeguarding.store.models import utcnow
 
@@ -155,7 +156,8 @@ class Fetcher:
                 exchange.bank,
                 protected=exchange.bank == self.confirmed_bank,
             )
-            counts = self.applier.apply(session, target, page, utcnow())
+            with collector_paused():  # a page's rows are many small objects, no cycles
+                counts = self.applier.apply(session, target, page, utcnow())
             store.advance(
                 session,
                 exchange.name,

@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import gc
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -41,6 +40,7 @@ from safeguarding.errors import SafeguardingError
 from safeguarding.matching import _mih_kernels as kernels
 from safeguarding.matching.index import IndexHit
 from safeguarding.matching.pdq_linear import LinearPdqIndex, hex_to_words
+from safeguarding.runtime import collector_paused
 
 _MAGIC = b"SGPDQMI1"
 _ALIGN = 64
@@ -71,21 +71,6 @@ def layout(n: int) -> tuple[list[int], list[int], int]:
     if row_bits + max(lengths) - bucket_bits > 32:
         raise ValueError(f"cannot pack {n} rows into 32-bit table entries")
     return starts, lengths, bucket_bits
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while hits are built. A batch can return 100,000
-    small objects; each 700 allocations start a collection that walks every young object,
-    three quarters of the time spent, and hits hold no cycles to find."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _release_freed_memory() -> None:
@@ -231,7 +216,7 @@ class _Tables:
         ends = np.searchsorted(which, np.arange(1, len(queries) + 1)).tolist()
         ids = self.ids[rows].tolist()
         distances = dists.tolist()
-        with _collector_paused():
+        with collector_paused():
             hits = list(map(IndexHit, ids, distances))
             begin = 0
             found: list[list[IndexHit]] = []
