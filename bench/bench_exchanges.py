@@ -5,13 +5,13 @@
 
 1. Ingest: a `file` exchange fetches a JSON Lines list of `--hashes` random PDQs (seeded)
    into an empty bank: read, parse, convert, insert entries, record claims, log bank
-   changes, a page of 50,000 per transaction with its checkpoint and audit event, and after
-   each page the matcher's index refreshed (so each page is queryable when the next
-   starts; the refreshes are timed apart too). Figure: hashes per second over the whole
-   fetch (target >= 50,000/s); at the end the list's last hash must match.
+   changes, a page (fetcher.PAGE_SIZE) per transaction with its checkpoint and audit
+   event, and after each page the matcher's index refreshed (so each page is queryable
+   when the next starts; the refreshes are timed apart too). Figure: hashes per second
+   over the whole fetch (target >= 50,000/s); at the end the list's last hash must match.
 2. Feed: the bank just filled is published (`GET /v1/feeds/{bank}/changes`, signed pages of
    10,000) by a real server in its own process on 127.0.0.1; a second instance (its own
-   SQLite database) follows it with the `safeguarding` kind from cursor 0, 50,000 changes
+   SQLite database) follows it with the `safeguarding` kind from cursor 0, a page of changes
    a transaction, reading ahead. Figure: seconds to catch up the `--hashes` changes
    (target: 1,000,000 in <= 60 s), verifying every page's signature.
 

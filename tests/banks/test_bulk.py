@@ -77,3 +77,12 @@ def test_removals_are_set_based_and_stay_in_their_bank(engine: Engine) -> None:
         digests = [("pdq", value_digest(PDQS[1])), ("md5", value_digest(MD5))]
         assert store.remove_digests(session, "partner", digests) == 1
     assert engine.banks.entries("partner") == []
+
+
+def test_nothing_staged_is_an_empty_table(engine: Engine) -> None:
+    # a page whose tombstones name nothing stages no rows (SQLite read an empty
+    # executemany as one statement without its parameters)
+    with engine.db.write() as session:
+        staging.stage(session, "staged_ids", [("id", "BIGINT")], [(1,)])
+        empty = staging.stage(session, "staged_ids", [("id", "BIGINT")], iter([]))
+        assert session.execute(empty.select()).all() == []

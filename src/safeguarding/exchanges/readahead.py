@@ -1,5 +1,5 @@
 """Read-ahead: a kind's pages read in a background thread while the fetcher applies the
-previous one, at most `depth` pages ahead (a page is up to 50,000 updates: memory stays
+previous one, at most `depth` pages ahead (a page is up to 200,000 updates: memory stays
 bounded). Downloading, verifying and parsing a page overlaps with writing the one before
 (the database drivers release the GIL while they work). The pages arrive in order; an
 upstream error reaches the fetcher as if it had read the page itself, after the pages

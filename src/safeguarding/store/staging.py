@@ -47,11 +47,13 @@ def stage(
             for row in rows:
                 copy.write_row(row)
     else:
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        connection.exec_driver_sql(
-            f"INSERT INTO {name} VALUES ({', '.join([mark] * len(columns))})",  # noqa: S608
-            list(rows),
-        )
+        listed = list(rows)
+        if listed:  # an empty list would be read as one statement without parameters
+            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            connection.exec_driver_sql(
+                f"INSERT INTO {name} VALUES ({', '.join([mark] * len(columns))})",  # noqa: S608
+                listed,
+            )
     return table(name, *(column(c) for c, _ in columns))
 
 

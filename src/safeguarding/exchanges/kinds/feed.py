@@ -104,7 +104,7 @@ class FeedExchange(ExchangeKind):
     def pages(cls, source: Source, checkpoint: dict[str, Any] | None) -> Iterator[Page]:
         """The publisher's pages (at most PUBLISHER_PAGE changes each, the most a publisher
         serves), each verified as it arrives, applied source.page_size changes at a time: a
-        transaction per 50,000 changes rather than per 10,000 (commits dominate a catch-up),
+        transaction per fetcher page rather than per 10,000 (commits dominate a catch-up),
         the checkpoint the cursor after the last page in it."""
         position = dict(checkpoint or {})
         cursor = int(position.get("cursor", 0))
