@@ -116,6 +116,19 @@ class Settings(BaseSettings):
         gt=0,
         description="How often the in-memory index follows the banks' change log.",
     )
+    api_key_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="How long a process trusts an API key it checked before reading it "
+        "again: a key revoked elsewhere stops working within this. 0: read on every request.",
+    )
+    counter_flush_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="How often a process writes the match counts it has gathered (one "
+        "upsert): a process killed outright loses at most this long's counts. 0: write with "
+        "each request.",
+    )
     index_dir: str | None = Field(
         None,
         description="Folder of index snapshots (`safeguarding index snapshot`): loaded "

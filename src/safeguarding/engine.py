@@ -128,7 +128,7 @@ class Engine:
         self.audit = AuditLog(key, s.audit_checkpoint_file)
         self.limits = MediaLimits.from_settings(self.settings)
         self.banks = BankService(self.db, audit=self.audit)
-        self.keys = ApiKeys(self.db, self.audit)
+        self.keys = ApiKeys(self.db, self.audit, cache_seconds=s.api_key_cache_seconds)
         self.matcher = Matcher(
             self.db,
             refresh_seconds=self.settings.index_refresh_seconds,
@@ -138,7 +138,7 @@ class Engine:
         )
         self.banks.on_change(self.matcher.mark_dirty)
         #: what every match adds to the transparency counters (insights/counters.py)
-        self.counters = MatchCounters(self.db)
+        self.counters = MatchCounters(self.db, s.counter_flush_seconds)
         self.exchanges = ExchangeService(
             self.db,
             vault,
@@ -291,8 +291,9 @@ class Engine:
         return hash_file(path, self.limits, dihedral=dihedral)
 
     # Every match below is counted (insights/counters.py). Given a `tally`, the counts are
-    # added to it for the caller to write once per request (`counters.record`); without one,
-    # each call writes its own. An item that opens a case is counted in the case's
+    # added to it for the caller to count once per request (`counters.add`, which gathers a
+    # process's counts and writes them every `counter_flush_seconds`); without one, each call
+    # adds its own. An item that opens a case is counted in the case's
     # transaction instead, so a case is never without its count.
     def match_hashes(
         self, hashes: ContentHashes, *, surface: str | None = None, tally: Tally | None = None
@@ -329,7 +330,7 @@ class Engine:
         if tally is not None:
             tally.merge(counted)
         else:
-            self.counters.record(counted)
+            self.counters.add(counted)
 
     def match_content(self, data: bytes) -> ContentMatch:
         """Hash and match content as an upload is (`match_bytes`), opening no case: its
@@ -512,6 +513,7 @@ class Engine:
         )
 
     def close(self) -> None:
+        self.counters.close()
         self.users.close()
         self.fetcher.close()
         self.db.dispose()

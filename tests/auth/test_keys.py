@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from safeguarding.auth.keys import ApiKeys
 from safeguarding.engine import Engine
 from safeguarding.errors import (
     AuthError,
@@ -65,3 +68,46 @@ def test_scopes_and_names_are_checked(engine: Engine) -> None:
         engine.keys.create("a\x00b", ["match"], "t")
     with pytest.raises(NotFoundError):
         engine.keys.revoke("missing", "t")
+
+
+def test_a_checked_key_is_remembered_for_the_cache_seconds(engine: Engine) -> None:
+    """A process remembers a key it checked for `cache_seconds` (no database read per
+    request): a key revoked in another process stops working here within that time, and at
+    once in the process that revoked it."""
+    here = ApiKeys(engine.db, cache_seconds=0.3)
+    elsewhere = ApiKeys(engine.db, cache_seconds=0.3)  # another API process's keys
+    created = here.create("k", ["match"], "t")
+    assert here.authenticate(created.token, "match").name == "k"
+    assert elsewhere.authenticate(created.token, "match").name == "k"
+    elsewhere.revoke(created.key.key_id, "t")
+    with pytest.raises(AuthError, match="revoked"):
+        elsewhere.authenticate(created.token, "match")  # where it was revoked: at once
+    assert here.authenticate(created.token, "match").name == "k"  # still remembered
+    time.sleep(0.35)
+    with pytest.raises(AuthError, match="revoked"):
+        here.authenticate(created.token, "match")
+
+
+def test_the_cache_never_accepts_a_wrong_secret_or_scope(engine: Engine) -> None:
+    keys = ApiKeys(engine.db, cache_seconds=60)
+    created = keys.create("k", ["match"], "t")
+    keys.authenticate(created.token, "match")  # remembered from here on
+    forged = created.token[:-4] + ("AAAA" if not created.token.endswith("AAAA") else "BBBB")
+    assert keys.cached(forged, "match") is None
+    with pytest.raises(AuthError, match="invalid"):
+        keys.authenticate(forged, "match")
+    with pytest.raises(ForbiddenError, match="banks:write"):
+        keys.cached(created.token, "banks:write")
+    assert keys.cached(created.token, "match") is not None
+    for garbage in (None, "", "sg_abc_def", "x" * 10_000, "sg_\x00" + "a" * 60):
+        assert keys.cached(garbage, "match") is None
+
+
+def test_without_a_cache_every_check_reads_the_database(engine: Engine) -> None:
+    here, elsewhere = ApiKeys(engine.db), ApiKeys(engine.db)
+    created = here.create("k", ["match"], "t")
+    here.authenticate(created.token, "match")
+    assert here.cached(created.token, "match") is None
+    elsewhere.revoke(created.key.key_id, "t")
+    with pytest.raises(AuthError, match="revoked"):
+        here.authenticate(created.token, "match")

@@ -1,10 +1,12 @@
 """Match counters on SQLite and PostgreSQL: what each match adds, per minute, bank, signal
-type, surface and outcome; one upsert per request; bounded rows; concurrent writers."""
+type, surface and outcome; gathered per process and written with one upsert; bounded rows;
+concurrent writers."""
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +15,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from safeguarding.banks.model import Action
 from safeguarding.banks.policy import BankPolicy
@@ -21,7 +24,8 @@ from safeguarding.cases.model import Subject
 from safeguarding.demo import generated_image
 from safeguarding.engine import Engine
 from safeguarding.errors import InvalidInputError
-from safeguarding.insights.counters import Surface, Tally, surface_of
+from safeguarding.insights.counters import MatchCounters, Surface, Tally, surface_of
+from safeguarding.insights.tables import MatchCountRow
 from safeguarding.matching import QuerySignal
 from safeguarding.matching.result import Match, MatchResult
 from safeguarding.server import create_app
@@ -194,8 +198,9 @@ def test_concurrent_writers_lose_no_count(engine: Engine) -> None:
 
 
 def test_one_counter_upsert_per_request(engine: Engine) -> None:
-    """A batch of 50 items writes its counts with one statement; an item that opens a case
-    is counted in the case's transaction instead, and only there."""
+    """A batch of 50 items adds its counts at once (the process writes them with one
+    statement); an item that opens a case is counted in the case's transaction instead, and
+    only there."""
     engine.banks.create_bank("b", "t")
     engine.banks.add_signals("b", [("pdq", PDQ, 100)], "t")
     items: list[dict[str, Any]] = [
@@ -211,6 +216,7 @@ def test_one_counter_upsert_per_request(engine: Engine) -> None:
                 json={"items": items},
                 headers={"Authorization": f"Bearer {token}"},
             )
+            engine.counters.flush()  # what the process gathered, written as one statement
     assert answer.status_code == 200, answer.text
     assert answer.json()["results"][7]["case"]["created"] is True
     assert len(statements) == 2  # the case's transaction, and the other 49 items'
@@ -244,6 +250,7 @@ def test_uploads_over_the_api_count_their_surface(engine: Engine) -> None:
                 files=files,
                 data={"surface": "profile_photo"},
             )
+            engine.counters.flush()
     assert answer.status_code == 200, answer.text
     assert len(statements) == 1  # two files, one request
     rows = counts(engine)
@@ -259,3 +266,58 @@ def test_franked_attachments_count_as_messages(engine: Engine) -> None:
     rows = counts(engine)
     assert rows[("*", "*", "message", "no_match")] == 2
     assert {s for (_, _, s, _) in rows} == {"message"}
+
+
+def stored_total(engine: Engine) -> int:
+    """The counts in the table as it is (not through the counters, which write first)."""
+    with engine.db.read() as session:
+        return int(session.scalar(select(func.coalesce(func.sum(MatchCountRow.total), 0))) or 0)
+
+
+def one_item() -> Tally:
+    tally = Tally()
+    tally.add(MatchResult([]), ["pdq"])
+    return tally
+
+
+def test_a_process_gathers_counts_and_writes_them_every_interval(engine: Engine) -> None:
+    """`add` gathers (no write per request); a thread writes within `flush_seconds`; a read
+    through the counters writes this process's first; `close` writes the rest."""
+    counters = MatchCounters(engine.db, flush_seconds=60)
+    for _ in range(3):
+        counters.add(one_item())
+    assert stored_total(engine) == 0
+    with engine.db.read() as session:  # a read through the counters writes them first
+        assert ("*", "*", "unspecified", "no_match", 3) in counters.totals(session, *EVER)
+    counters.add(one_item())
+    counters.close()
+    assert stored_total(engine) == 2 * 4  # */* and */pdq per item
+    counters.add(one_item())  # after close: written at once
+    assert stored_total(engine) == 2 * 5
+
+    ticking = MatchCounters(engine.db, flush_seconds=0.05)
+    ticking.add(one_item())
+    deadline = time.monotonic() + 5
+    while stored_total(engine) < 2 * 6:
+        assert time.monotonic() < deadline, "the thread did not write"
+        time.sleep(0.02)
+    ticking.close()
+
+
+def test_counts_that_could_not_be_written_wait_for_the_next_write(engine: Engine) -> None:
+    """A write that fails (here the table is briefly gone, as a database restarting would
+    fail it) loses no count: the next one writes them."""
+    counters = MatchCounters(engine.db, flush_seconds=60)
+    counters.add(one_item())
+    with engine.db.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE match_counts RENAME TO match_counts_away"))
+    try:
+        with pytest.raises(DBAPIError):
+            counters.flush()
+    finally:
+        with engine.db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE match_counts_away RENAME TO match_counts"))
+    counters.add(one_item())
+    counters.flush()
+    assert stored_total(engine) == 2 * 2
+    counters.close()

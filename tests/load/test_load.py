@@ -3,9 +3,10 @@
     SAFEGUARDING_LOAD_TESTS=1 .venv/bin/pytest -q -p no:cacheprovider -m load tests/load -s
 
 4 API processes (`serve`, one port each, so each can be asked and killed alone) and 2
-outbox workers on one PostgreSQL, a load generator of threads on the same cores sending
-pre-hashed `/v1/match/signals` (one item each) round-robin for LOAD_SECONDS: requests/s,
-p50/p99, and the generator's own CPU. During the load a bank entry is added through one
+outbox workers on one PostgreSQL, a load generator on the same cores (tests/load/generator.py:
+keep-alive HTTP/1.1 on asyncio sockets, one thread) sending pre-hashed `/v1/match/signals`
+(one item each) over 16 connections for LOAD_SECONDS: requests/s, p50/p99, and the
+generator's own CPU. During the load a bank entry is added through one
 process and every process is asked until it matches (target: within 2 s); then one API
 process is killed with SIGKILL and the others must keep answering without a 5xx. Workers:
 one is killed with SIGKILL mid-delivery; every webhook must still arrive (the receiver
@@ -37,6 +38,7 @@ from safeguarding.engine import Engine
 from safeguarding.store.db import Database
 from tests.api.test_many_processes import PDQ
 from tests.conftest import PHOTOS, Cluster, start_cluster
+from tests.load.generator import Generator
 from tests.processes import decided, free_port, pg_url, ready, start, stop
 
 pytestmark = [
@@ -48,12 +50,29 @@ pytestmark = [
 ]
 __all__ = ["pg_url"]  # the fixture, imported for this module
 LOAD_SECONDS = float(os.environ.get("SAFEGUARDING_LOAD_SECONDS", "20"))
-THREADS = 8
+THREADS = 8  # the restart run's httpx threads
+#: the generator's keep-alive connections, spread over the API processes
+CONNECTIONS = 16
+BOUNDARY = "sg-load-boundary-7f3a"
 OUTAGE_SECONDS = 3.0
 
 
 def _random_pdq(n: int) -> str:
     return f"{(n * 0x9E3779B97F4A7C15) % (1 << 256):064x}"
+
+
+def _signals(n: int) -> tuple[str, str, str, bytes]:
+    """The n-th pre-hashed request: one item with one PDQ (a different one each time)."""
+    body = f'{{"items":[{{"signals":[{{"type":"pdq","value":"{_random_pdq(n)}"}}]}}]}}'
+    return "POST", "/v1/match/signals", "application/json", body.encode()
+
+
+def _multipart(jpeg: bytes) -> bytes:
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="u.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    )
+    return head.encode() + jpeg + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def test_load_bank_change_and_a_killed_api_process(pg_url: str, tmp_path: Path) -> None:
@@ -73,36 +92,11 @@ def test_load_bank_change_and_a_killed_api_process(pg_url: str, tmp_path: Path) 
     ]
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     headers = {"Authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    failures: dict[str, list[str]] = {b: [] for b in bases}
-    halt = threading.Event()
     killed: set[str] = set()
-
-    def load(worker: int) -> None:
-        with httpx.Client(headers=headers, timeout=10) as client:
-            n = worker
-            while not halt.is_set():
-                base = bases[n % len(bases)]
-                n += THREADS
-                body = {"items": [{"signals": [{"type": "pdq", "value": _random_pdq(n)}]}]}
-                start = time.perf_counter()
-                try:
-                    answer = client.post(f"{base}/v1/match/signals", json=body)
-                    if answer.status_code >= 500:
-                        failures[base].append(str(answer.status_code))
-                    else:
-                        latencies.append(time.perf_counter() - start)
-                except httpx.TransportError as exc:
-                    failures[base].append(type(exc).__name__)
-
     try:
         for base, process, i in zip(bases, processes, range(4), strict=True):
             ready(base, process, tmp_path / f"api{i}.log")
-        cpu_before = time.process_time()
-        began = time.monotonic()
-        threads = [threading.Thread(target=load, args=(i,)) for i in range(THREADS)]
-        for thread in threads:
-            thread.start()
+        load = Generator(bases, _signals, headers, connections=CONNECTIONS).start()
         time.sleep(LOAD_SECONDS / 4)
         # a bank change under load, through the first process
         httpx.post(
@@ -124,26 +118,15 @@ def test_load_bank_change_and_a_killed_api_process(pg_url: str, tmp_path: Path) 
         processes[3].send_signal(signal.SIGKILL)  # one API process dies under load
         killed.add(bases[3])
         time.sleep(LOAD_SECONDS / 2)
-        halt.set()
-        for thread in threads:
-            thread.join()
-        seconds = time.monotonic() - began
-        cpu = time.process_time() - cpu_before
+        outcome = load.stop()
     finally:
-        halt.set()
         stop([p for p in processes if p.poll() is None])
-    ordered = sorted(latencies)
-    print(
-        f"\n{len(latencies):,} answered in {seconds:.1f} s: {len(latencies) / seconds:,.0f} "
-        f"requests/s, p50 {statistics.median(ordered) * 1000:.1f} ms, "
-        f"p99 {ordered[int(len(ordered) * 0.99)] * 1000:.1f} ms; load generator CPU "
-        f"{cpu:.1f} s ({cpu / seconds:.2f} cores)"
-    )
+    print("\n" + outcome.summary())
     print("bank change seen after: " + ", ".join(f"{v:.2f} s" for v in seen_after.values()))
-    print("failures by process: " + str({b: len(f) for b, f in failures.items()}))
+    print("failures by process: " + str({b: len(f) for b, f in outcome.failures.items()}))
     assert len(seen_after) == len(bases)
     assert all(v <= 2.0 for v in seen_after.values()), seen_after
-    for base, failed in failures.items():
+    for base, failed in outcome.failures.items():
         if base not in killed:
             assert failed == [], (base, failed[:5])
 
@@ -283,27 +266,7 @@ def test_jpeg_uploads_under_load(pg_url: str, tmp_path: Path) -> None:
     ]
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     jpegs = _jpegs(64)
-    latencies: list[float] = []
-    failures: list[str] = []
-    halt = threading.Event()
-
-    def load(worker: int) -> None:
-        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
-            n = worker
-            while not halt.is_set():
-                base, jpeg = bases[n % len(bases)], jpegs[n % len(jpegs)]
-                n += THREADS
-                began = time.perf_counter()
-                try:
-                    answer = client.post(f"{base}/v1/match", files={"file": ("u.jpg", jpeg)})
-                except httpx.TransportError as exc:
-                    failures.append(type(exc).__name__)
-                    continue
-                if answer.status_code == 200:
-                    latencies.append(time.perf_counter() - began)
-                else:
-                    failures.append(f"{answer.status_code} {answer.text[:200]}")
-
+    headers = {"Authorization": f"Bearer {token}"}
     try:
         for base, process, i in zip(bases, processes, range(4), strict=True):
             ready(base, process, tmp_path / f"api{i}.log")
@@ -311,29 +274,21 @@ def test_jpeg_uploads_under_load(pg_url: str, tmp_path: Path) -> None:
             httpx.post(
                 f"{base}/v1/match",
                 files={"file": ("w.jpg", jpegs[0])},
-                headers={"Authorization": f"Bearer {token}"},
+                headers=headers,
                 timeout=300,
             ).raise_for_status()
-        cpu_before = time.process_time()
-        began = time.monotonic()
-        threads = [threading.Thread(target=load, args=(i,)) for i in range(THREADS)]
-        for thread in threads:
-            thread.start()
+        bodies = [_multipart(j) for j in jpegs]
+
+        def upload(n: int) -> tuple[str, str, str, bytes]:
+            return "POST", "/v1/match", f"multipart/form-data; boundary={BOUNDARY}", bodies[n % 64]
+
+        load = Generator(bases, upload, headers, connections=CONNECTIONS).start()
         time.sleep(LOAD_SECONDS)
-        halt.set()
-        for thread in threads:
-            thread.join()
-        seconds = time.monotonic() - began
-        cpu = time.process_time() - cpu_before
+        outcome = load.stop()
     finally:
-        halt.set()
         stop([p for p in processes if p.poll() is None])
-    ordered = sorted(latencies)
-    print(
-        f"\n{len(ordered):,} JPEG uploads of {statistics.mean(len(j) for j in jpegs) / 1024:.0f} "
-        f"KiB mean in {seconds:.1f} s: {len(ordered) / seconds:,.1f} uploads/s, p50 "
-        f"{statistics.median(ordered) * 1000:.1f} ms, p99 "
-        f"{ordered[int(len(ordered) * 0.99)] * 1000:.1f} ms; load generator CPU {cpu:.1f} s "
-        f"({cpu / seconds:.2f} cores)"
-    )
+    mean = statistics.mean(len(j) for j in jpegs) / 1024
+    print(f"\nJPEG uploads of {mean:.0f} KiB mean: " + outcome.summary("uploads"))
+    failures = [f for failed in outcome.failures.values() for f in failed]
+    assert set(outcome.statuses) == {200}, outcome.statuses
     assert failures == [], failures[:3]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import threading
 import time
 from pathlib import Path
 
@@ -99,6 +100,43 @@ def test_another_process_writing_is_seen_within_a_second(db_url: str) -> None:
         writer.banks.update_bank("b", "t", enabled=False)
         assert not reader.match_signals(pdq_query(PDQ)).matched  # bank state is read live
     finally:
+        reader.close()
+        writer.close()
+
+
+def test_matches_go_on_while_another_thread_reads_the_change_log(db_url: str) -> None:
+    """When the refresh interval has passed, one thread reads the change log and the others
+    match with the index as it is instead of waiting (a slow read here is a thread holding
+    the refresh); a change this process made is still waited for."""
+    reader = Engine(Settings(database_url=db_url, index_refresh_seconds=0.05))
+    writer = Engine(Settings(database_url=db_url))
+    release = threading.Event()
+    held = threading.Event()
+
+    def slow_refresh() -> None:
+        with reader.matcher._refreshing:
+            held.set()
+            release.wait(10)
+
+    try:
+        writer.banks.create_bank("b", "t")
+        reader.matcher.load()
+        holder = threading.Thread(target=slow_refresh)
+        holder.start()
+        held.wait(5)
+        writer.banks.add_signals("b", [("pdq", PDQ, 100)], "t")
+        time.sleep(0.1)  # the interval has passed
+        began = time.monotonic()
+        assert not reader.match_signals(pdq_query(PDQ)).matched  # the index as it was
+        assert time.monotonic() - began < 5
+        release.set()
+        holder.join()
+        deadline = time.monotonic() + 5
+        while not reader.match_signals(pdq_query(PDQ)).matched:
+            assert time.monotonic() < deadline, "the change was never read"
+            time.sleep(0.02)
+    finally:
+        release.set()
         reader.close()
         writer.close()
 

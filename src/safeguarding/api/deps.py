@@ -28,7 +28,12 @@ _KEY = "safeguarding.api_key"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-EngineDep = Annotated[Engine, Depends(engine_of)]
+async def _engine(request: Request) -> Engine:
+    # async: FastAPI runs a plain-def dependency in the thread pool, a hop per request
+    return engine_of(request)
+
+
+EngineDep = Annotated[Engine, Depends(_engine)]
 
 
 def _token(authorization: str | None, api_key: str | None) -> str | None:
@@ -48,6 +53,11 @@ class Require:
 
     async def check(self, request: Request) -> ApiKey:
         token = _token(request.headers.get("authorization"), request.headers.get("x-api-key"))
+        # a key this process checked lately is known without the database (never blocks);
+        # any other goes to the thread pool, which reads it
+        known = engine_of(request).keys.cached(token, self.scope)
+        if known is not None:
+            return known
         return await run_in_threadpool(engine_of(request).keys.authenticate, token, self.scope)
 
     async def __call__(

@@ -14,13 +14,21 @@ and matches per source list and type the B/T rows; each also per surface. Bank n
 start with a letter or digit and signal type names are lower-case words, so `*` is never
 either.
 
-A request's counts are summed here first (`Tally`) and written with one statement, an
-upsert of a few rows sorted by key (so concurrent writers on PostgreSQL take the rows' locks
-in one order and never deadlock). However many items are matched, the table holds at most
+A request's counts are summed here first (`Tally`). Counts that go with a case are written
+in its transaction; the others a process gathers and writes every `counter_flush_seconds`
+(`MatchCounters.add`) with one statement, an upsert of a few rows sorted by key (so
+concurrent writers on PostgreSQL take the rows' locks in one order and never deadlock).
+Writing them with each request made every process update the same few rows many times a
+second, and that write was the largest cost of a pre-hashed match under load
+(docs/benchmarks.md, "Many processes"). The price: a process killed outright loses the
+counts of its last interval; a clean stop writes them, and every read here writes this
+process's first. However many items are matched, the table holds at most
 minutes x (banks + 1) x (types + 1) x surfaces x outcomes rows."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -38,6 +46,7 @@ from safeguarding.store.db import Database
 from safeguarding.store.models import utcnow
 from safeguarding.store.periods import Period, dialect_of, period_of
 
+log = logging.getLogger(__name__)
 #: the bank or signal type of a row that counts across all of them
 ALL = "*"
 #: rows per statement: far under SQLite's limit on bound parameters (6 a row)
@@ -168,10 +177,58 @@ def _upsert(dialect: str, rows: list[dict[str, object]]) -> Executable:
 
 
 class MatchCounters:
-    """Writes tallies (in the caller's transaction, or in one of its own) and reads them."""
+    """Writes tallies (in the caller's transaction, in one of its own, or gathered and
+    written every `flush_seconds` by a thread of its own) and reads them."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, flush_seconds: float = 0.0) -> None:
         self.db = db
+        self.flush_seconds = flush_seconds
+        self._pending = Tally()
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._flusher: threading.Thread | None = None
+
+    def add(self, tally: Tally) -> None:
+        """Count `tally`: written within `flush_seconds` (now, when that is 0 or after
+        `close`)."""
+        if not tally:
+            return
+        if self.flush_seconds <= 0 or self._closed.is_set():
+            self.record(tally)
+            return
+        with self._lock:
+            self._pending.merge(tally)
+            if self._flusher is None:
+                self._flusher = threading.Thread(
+                    target=self._flush_every, name="match-counters", daemon=True
+                )
+                self._flusher.start()
+
+    def flush(self) -> None:
+        """Write the gathered counts now. If the write fails they stay gathered for the next
+        one (a database restarting loses none), and the error is raised."""
+        with self._lock:
+            tally, self._pending = self._pending, Tally()
+        try:
+            self.record(tally)
+        except BaseException:
+            with self._lock:
+                self._pending.merge(tally)
+            raise
+
+    def _flush_every(self) -> None:
+        while not self._closed.wait(self.flush_seconds):
+            try:
+                self.flush()
+            except Exception:  # kept for the next interval; the process goes on matching
+                log.warning("match counts not written; retrying", exc_info=True)
+
+    def close(self) -> None:
+        """Stop the thread and write what is gathered (a clean stop loses no count)."""
+        self._closed.set()
+        if self._flusher is not None:
+            self._flusher.join()
+        self.flush()
 
     def write(self, session: Session, tally: Tally) -> None:
         """Add `tally` in the caller's transaction: one upsert statement (per 500 rows).
@@ -191,6 +248,7 @@ class MatchCounters:
         self, session: Session, start: datetime, end: datetime
     ) -> Iterator[tuple[str, str, str, str, int]]:
         """(bank, signal_type, surface, outcome, total) summed over [start, end), in SQL."""
+        self.flush()
         row = MatchCountRow
         query = (
             select(row.bank, row.signal_type, row.surface, row.outcome, func.sum(row.total))
@@ -206,6 +264,7 @@ class MatchCounters:
     ) -> dict[tuple[str, str, str, str, str], int]:
         """(period, bank, signal_type, surface, outcome) -> items, summed in SQL over
         [start, end) (a minute belongs to the period it starts in)."""
+        self.flush()
         row = MatchCountRow
         period = period_of(dialect_of(session), row.minute, by)
         keys = (period, row.bank, row.signal_type, row.surface, row.outcome)
@@ -218,4 +277,5 @@ class MatchCounters:
 
     def stored_rows(self, session: Session) -> int:
         """How many counter rows the table holds (what the bound above limits)."""
+        self.flush()
         return int(session.scalar(select(func.count()).select_from(MatchCountRow)) or 0)

@@ -103,7 +103,11 @@ class Matcher:
         self.loaded_from_snapshot = False
         self.store = store or BankStore()
         self.refresh_seconds = refresh_seconds
+        #: held to read or change the indexes; never across a database round trip once loaded
         self._lock = threading.RLock()
+        #: held by the one thread reading the change log (matches go on meanwhile); taken
+        #: before `_lock` wherever both are
+        self._refreshing = threading.RLock()
         self._indexes: dict[str, SignalIndex] = {}
         self._dnm: dict[str, SignalIndex] = {}
         #: per signal type, how far its index searches: the most any enabled bank needs
@@ -122,7 +126,7 @@ class Matcher:
             self._load_snapshot(self.snapshot_dir)
             self.refresh()
             return
-        with self._lock, self.db.read() as session:
+        with self._refreshing, self._lock, self.db.read() as session:
             self._last_change = self.store.last_change_id(session)
             for signal_type in signal_types():
                 name = signal_type.name
@@ -142,7 +146,7 @@ class Matcher:
         """Write every index and the change-log position to `folder`, replacing it whole:
         files are written to a sibling folder that is then renamed into place."""
         folder.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
+        with self._refreshing, self._lock:
             self.maybe_refresh()
             work = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=folder.parent))
             for name, index in self._indexes.items():
@@ -178,7 +182,7 @@ class Matcher:
                 for t in signal_types()
                 if t.name not in names and (folder / f"{t.name}.idx").is_file()
             ]
-        with self._lock, self.db.read() as session:
+        with self._refreshing, self._lock, self.db.read() as session:
             self._indexes = {
                 name: get_signal_type(name).get_index_cls().load(folder / f"{name}.idx")
                 for name in names
@@ -201,56 +205,93 @@ class Matcher:
 
     def refresh(self) -> int:
         """Apply changes committed since the last refresh, all of them (read REFRESH_BATCH
-        at a time: an exchange's page can log 200,000). Returns how many were applied."""
-        with self._lock, self.db.read() as session:
-            now = time.monotonic()
-            applied = 0
-            while True:
-                read = self._apply_changes(session, now)
-                applied += read
-                if read < REFRESH_BATCH:
-                    break
-            self._checked_at = now
-            self._dirty = False
-            return applied
+        at a time: an exchange's page can log 200,000). Returns how many were applied.
+        The change log and the new entries' values are read without holding the indexes'
+        lock (matches in other threads go on with the indexes as they are), then applied
+        under it, a batch at a time."""
+        with self._refreshing:
+            self._dirty = False  # a change marked from here on is read by the next refresh
+            try:
+                applied = 0
+                while True:
+                    read = self._refresh()
+                    applied += read
+                    if read < REFRESH_BATCH:
+                        return applied
+            except BaseException:
+                self._dirty = True
+                raise
 
-    def _apply_changes(self, session: Session, now: float) -> int:
-        changes = self.store.changes_since(
-            session, self._last_change, limit=REFRESH_BATCH, also=self._gaps.first_seen
-        )
-        self._gaps.note(changes, self._last_change, now)
-        adds: dict[str, list[int]] = defaultdict(list)
-        dnm_adds: dict[str, list[int]] = defaultdict(list)
-        bank_changed = False
-        for change in changes:
-            self._last_change = max(self._last_change, change.id)
-            kind = change.signal_type or ""
-            if change.op == "bank":
-                bank_changed = True
-            elif kind not in SIGNAL_TYPES:
-                continue  # a type this process has not registered: it cannot be queried
-            elif change.op == "add":
-                adds[kind].append(change.entry_id or 0)
-            elif change.op == "remove":
-                self._index(kind).remove([change.entry_id or 0])
-                adds[kind] = [i for i in adds[kind] if i != change.entry_id]
-            elif change.op == "dnm_add":
-                dnm_adds[kind].append(change.entry_id or 0)
-            elif change.op == "dnm_remove":
-                self._dnm_index(kind).remove([change.entry_id or 0])
-        for kind, ids in adds.items():
-            self._index(kind).add(self.store.index_values(session, kind, ids))
-        for kind, ids in dnm_adds.items():
-            self._dnm_index(kind).add(self.store.do_not_match_values(session, kind, ids))
-        if bank_changed:
-            self._thresholds = search_thresholds(self.store.enabled_policies(session))
+    def _refresh(self) -> int:
+        with self.db.read() as session:
+            now = time.monotonic()
+            changes = self.store.changes_since(
+                session, self._last_change, limit=REFRESH_BATCH, also=self._gaps.first_seen
+            )
+            last = self._last_change
+            removes: dict[str, list[int]] = defaultdict(list)
+            adds: dict[str, list[int]] = defaultdict(list)
+            dnm_removes: dict[str, list[int]] = defaultdict(list)
+            dnm_adds: dict[str, list[int]] = defaultdict(list)
+            bank_changed = False
+            for change in changes:
+                last = max(last, change.id)
+                kind = change.signal_type or ""
+                if change.op == "bank":
+                    bank_changed = True
+                elif kind not in SIGNAL_TYPES:
+                    continue  # a type this process has not registered: it cannot be queried
+                elif change.op == "add":
+                    adds[kind].append(change.entry_id or 0)
+                elif change.op == "remove":
+                    removes[kind].append(change.entry_id or 0)
+                    adds[kind] = [i for i in adds[kind] if i != change.entry_id]
+                elif change.op == "dnm_add":
+                    dnm_adds[kind].append(change.entry_id or 0)
+                elif change.op == "dnm_remove":
+                    dnm_removes[kind].append(change.entry_id or 0)
+            # read here, in the session (index_values streams)
+            values = {k: list(self.store.index_values(session, k, i)) for k, i in adds.items()}
+            dnm_values = {
+                kind: self.store.do_not_match_values(session, kind, ids)
+                for kind, ids in dnm_adds.items()
+            }
+            policies = self.store.enabled_policies(session) if bank_changed else None
+        with self._lock:
+            self._gaps.note(changes, self._last_change, now)
+            self._last_change = last
+            # removals first, as they were read: an entry added and removed since the last
+            # refresh is in neither list's effect
+            for kind, ids in removes.items():
+                self._index(kind).remove(ids)
+            for kind, ids in dnm_removes.items():
+                self._dnm_index(kind).remove(ids)
+            for kind, pairs in values.items():
+                self._index(kind).add(pairs)
+            for kind, pairs in dnm_values.items():
+                self._dnm_index(kind).add(pairs)
+            if policies is not None:
+                self._thresholds = search_thresholds(policies)
+            self._checked_at = now
         return len(changes)
 
     def maybe_refresh(self) -> None:
+        """Refresh when a change was made in this process (the next match must see it), or
+        when `refresh_seconds` have passed; then only one thread reads the change log and
+        the others match with the indexes as they are rather than wait for it."""
         if not self.loaded:
             self.load()
-        elif self._dirty or time.monotonic() - self._checked_at >= self.refresh_seconds:
+        elif self._dirty:
             self.refresh()
+        elif self._due() and self._refreshing.acquire(blocking=False):
+            try:
+                if self._due():  # not done by another thread meanwhile
+                    self.refresh()
+            finally:
+                self._refreshing.release()
+
+    def _due(self) -> bool:
+        return time.monotonic() - self._checked_at >= self.refresh_seconds
 
     def _index(self, name: str) -> SignalIndex:
         if name not in self._indexes:

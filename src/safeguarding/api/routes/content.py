@@ -125,7 +125,7 @@ async def match_upload(
             ),
         )
     finally:
-        await run_in_threadpool(engine.counters.record, tally)
+        await run_in_threadpool(engine.counters.add, tally)
 
 
 def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
@@ -151,7 +151,7 @@ def _match_signals(engine: Engine, body: MatchSignalsIn) -> dict[str, Any]:
                 out["case"] = case_ref(opened)
             results.append(out)
     finally:
-        engine.counters.record(tally)
+        engine.counters.add(tally)
     return {"results": results}
 
 
