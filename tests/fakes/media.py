@@ -1,9 +1,11 @@
 """A web server on 127.0.0.1 that serves content by path, for URL fetching (HMA's `?url=`
-forms): each route is (status, headers, body); requests are recorded with their Host."""
+forms), over HTTP or HTTPS: each route is (status, headers, body); requests are recorded
+with their Host."""
 
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,7 +33,8 @@ class MediaServer:
     def redirect(self, path: str, location: str) -> None:
         self.routes[path] = (302, {"Location": location}, b"")
 
-    def start(self) -> MediaServer:
+    def start(self, tls: ssl.SSLContext | None = None) -> MediaServer:
+        """`tls`: serve HTTPS with this server context (its certificate and key)."""
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,6 +53,8 @@ class MediaServer:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
