@@ -34,7 +34,7 @@ from safeguarding.matching.result import Match, MatchResult
 from safeguarding.store.db import Database
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    pass
 
 SNAPSHOT_MANIFEST = "snapshot.json"
 #: 2: every signal type's index listed in `signal_types` (1 kept vPDQ's apart)
