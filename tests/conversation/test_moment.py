@@ -13,7 +13,7 @@ import pytest
 from safeguarding.conversation.analyzer import ConversationAnalyzer
 from safeguarding.conversation.labelled import Labelled, read_labelled
 from safeguarding.conversation.loader import detector_for, load_moment
-from safeguarding.conversation.moment_model import MomentModel
+from safeguarding.conversation.moment_model import MomentModel, pair
 from safeguarding.conversation.state import ConversationState
 from safeguarding.conversation.training.run import train
 from safeguarding.conversation.training.trainer import BUDGETS
@@ -84,7 +84,8 @@ def test_a_moment_file_that_does_not_match_its_metadata_is_refused(
 
 
 def test_the_moment_context_carries_the_previous_message() -> None:
-    """With embeddings, message i's logit adds message i-1's context term, and only it."""
+    """With embeddings, message i's logit adds message i-1's context term, and only it; the
+    moment after message i judges its logit with message i-1's (0 before the first)."""
     rng = np.random.default_rng(3)
     from safeguarding.conversation import lexical
     from safeguarding.conversation.tactic_model import RULE_TACTICS
@@ -99,5 +100,14 @@ def test_the_moment_context_carries_the_previous_message() -> None:
     )
     embeddings = rng.normal(size=(3, 4)).astype(np.float32)
     p = model.conversation(["a", "b", "c"], embeddings)
-    expected = 1 / (1 + np.exp(-np.concatenate([[0.0], embeddings[:2].sum(axis=1)])))
+    logits = np.concatenate([[0.0], embeddings[:2].sum(axis=1)])
+    before = np.concatenate([[0.0], logits[:2]])
+    expected = 1 / (1 + np.exp(-(logits + before) / 2))
     assert np.allclose(p, expected, atol=1e-5)
+
+
+def test_a_single_spike_counts_half_and_a_pair_counts_whole() -> None:
+    """The moment judges a message with the one before it: a lone high message among
+    ordinary ones reaches less than the same message after a high one (moment_model.pair)."""
+    assert pair(6.0, -6.0) == 0.5
+    assert pair(6.0, 6.0) > 0.997 and pair(6.0, 0.0) == pytest.approx(1 / (1 + np.exp(-3)))

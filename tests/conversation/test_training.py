@@ -14,8 +14,9 @@ from safeguarding.conversation.loader import load_bundle, load_detector
 from safeguarding.conversation.risk_model import FEATURES, RiskModel
 from safeguarding.conversation.tactic_model import TacticModel
 from safeguarding.conversation.training.corpus import build_corpus
+from safeguarding.conversation.training.fit import fit_logistic
 from safeguarding.conversation.training.run import language, train
-from safeguarding.conversation.training.trainer import Trainer
+from safeguarding.conversation.training.trainer import MONOTONE_GROOMING, Trainer
 from safeguarding.errors import ConversationError
 from tests.conftest import SHARED, require_shared
 
@@ -63,6 +64,36 @@ def test_training_writes_documented_files_that_load(trained: Path) -> None:
     probabilities = tactics.predict(["are your parents home tonight?", "see you at practice"], None)
     assert probabilities.shape == (2, len(tactics.tactics))
     assert ((probabilities > 0) & (probabilities < 1)).all()
+
+
+def test_a_trained_grooming_head_is_monotone_in_the_evidence(trained: Path) -> None:
+    model = RiskModel.load(trained / "risk-lexical.json")
+    held = [i for i, name in enumerate(FEATURES) if name in MONOTONE_GROOMING]
+    assert len(held) == 18
+    assert (model.heads["grooming"].weights[held] >= 0).all()
+
+
+def test_non_negative_weights_stay_non_negative_and_the_rest_are_free() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 3))
+    # The label falls with the first input and rises with the second.
+    y = (x[:, 1] - x[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(np.float64)
+    free, _ = fit_logistic(x, y, lam=1.0)
+    held, _ = fit_logistic(x, y, lam=1.0, non_negative=np.array([True, False, False]))
+    assert free[0, 0] < -1 and held[0, 0] == 0.0
+    assert held[1, 0] > 1
+
+
+@pytest.mark.parametrize("name", ["lexical", "use"])
+def test_surer_grooming_evidence_never_lowers_the_shipped_grooming_score(name: str) -> None:
+    _, model = load_bundle(name)
+    rows = np.random.default_rng(11).normal(size=(200, len(FEATURES))) * model.scale + model.mean
+    before = model.probabilities(rows)["grooming"]
+    for i, feature in enumerate(FEATURES):
+        if feature in MONOTONE_GROOMING:
+            surer = rows.copy()
+            surer[:, i] += model.scale[i]
+            assert (model.probabilities(surer)["grooming"] >= before).all(), feature
 
 
 def test_training_is_reproducible(trained: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from safeguarding.conversation.ages import minor_cue, stated_age
 from safeguarding.conversation.assess import moment_alert, scores, threatened, tier_for
 from safeguarding.conversation.detector import MessageDetector, MessageSignals
+from safeguarding.conversation.moment_model import pair
 from safeguarding.conversation.state import (
     EVIDENCE_PER_TACTIC,
     EVIDENCE_SCORE,
@@ -241,9 +242,10 @@ class ConversationAnalyzer:
         if state.first_harm_index is None and harmful & {*HARM_REQUESTS, Tactic.THREAT}:
             state.first_harm_index = index
         if signal.moment is not None:
-            moment = 1.0 / (1.0 + math.exp(-(signal.moment + state.moment_context)))
+            logit = signal.moment + state.moment_context
+            moment = pair(logit, state.moment_logit)
             state.moment_score = max(state.moment_score, round(moment, 4))
-            state.moment_context = signal.moment_context
+            state.moment_logit, state.moment_context = logit, signal.moment_context
         if kept:
             state.evidence[index] = EvidenceMessage(
                 index,

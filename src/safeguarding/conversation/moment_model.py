@@ -25,12 +25,24 @@ File format (NPZ, loaded with allow_pickle=False):
   bias     float32 [1]
   meta     uint8 [n]                   UTF-8 JSON: {"embedder": name or null,
                                        "embedding_dim": E, "version": str}
-probability of message i = sigmoid(lexical . W_lex + dense_i . W_dense + bias
-                                   + embedding_{i-1} . W_context)   (0 for the first message)"""
+logit of message i = lexical . W_lex + dense_i . W_dense + bias + embedding_{i-1} . W_context
+                     (no context term for the first message)
+moment after message i = sigmoid((logit_i + logit_{i-1}) / 2)   (logit_{-1} = 0: even odds)
+
+Why a pair of messages (from version 5): an oblique first threat and the child's confused
+reply each score only moderately, while a benign chat's one-off spike (a joke about
+"exposing" someone, then "lol") is a single message. Judged on the pair, the benign spikes
+fall and the threshold with them: held out on 20 sources at the same 1% budget, sextortion
+alerted on time rose from 260 to 288 of 395 (shared files 43 -> 49 of 60) with grooming and
+benign alerts unchanged, against a mean over three messages (278-287) or the maximum of the
+single message and the pair (260: the single spikes set the threshold again). Before the
+first message the logit is 0 (nothing known), so a chat that opens with the threat is judged
+at its first message like any other."""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,10 +51,16 @@ import numpy as np
 import numpy.typing as npt
 
 from safeguarding.conversation import lexical
-from safeguarding.conversation.tactic_model import RULE_TACTICS, MessageInputs, sigmoid
+from safeguarding.conversation.tactic_model import RULE_TACTICS, MessageInputs
 from safeguarding.errors import ConversationError
 
 Floats = npt.NDArray[np.float32]
+
+
+def pair(logit: float, before: float) -> float:
+    """The moment after a message: its logit judged together with the one before it (see
+    the module docstring). The one rule for streaming and for training."""
+    return 1.0 / (1.0 + math.exp(-(logit + before) / 2))
 
 
 @dataclass(frozen=True)
@@ -72,10 +90,11 @@ class MomentModel:
         return own, context
 
     def conversation(self, normalised: list[str], embeddings: Floats | None) -> Floats:
-        """The probabilities of one whole conversation's messages, in order."""
+        """The moment after each of one whole conversation's messages, in order."""
         own, context = self.terms(MessageInputs.of(normalised, embeddings))
-        previous = np.concatenate([np.zeros(1, dtype=np.float32), context[:-1]])
-        return sigmoid(own + previous)
+        logits = (own + np.concatenate([np.zeros(1, dtype=np.float32), context[:-1]])).tolist()
+        before = [0.0, *logits[:-1]]
+        return np.array([pair(a, b) for a, b in zip(logits, before, strict=True)], np.float32)
 
     def save(self, path: Path) -> None:
         meta = {

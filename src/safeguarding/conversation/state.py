@@ -99,10 +99,12 @@ class ConversationState:
     # Seconds since the epoch of the first and latest timestamped message, where given
     first_ts: float | None = None
     last_ts: float | None = None
-    # The sextortion moment model (moment_model.py): the highest probability so far, and the
-    # latest message's context term for the next one (a number, never the message)
+    # The sextortion moment model (moment_model.py): the highest moment so far, the latest
+    # message's logit (judged in a pair with the next) and its context term for the next
+    # one (numbers, never the message)
     moment_score: float = 0.0
     moment_context: float = 0.0
+    moment_logit: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -69,20 +69,27 @@ def fit_logistic(
     lam: float,
     weights: npt.NDArray[np.float64] | None = None,
     max_iter: int = 400,
+    non_negative: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Weights [d, k] and biases [k] of k independent logistic regressions (y: [n, k] of 0/1)
     sharing the inputs x ([n, d], dense, scipy sparse, or a (sparse, dense) pair of column
-    blocks); row weights scale each row's loss."""
+    blocks); row weights scale each row's loss. `non_negative` ([d]) keeps those inputs'
+    weights at zero or above in every regression (a monotone model in those inputs)."""
     optimize, _ = _scipy()
     n, d = (x[0].shape[0], x[0].shape[1] + x[1].shape[1]) if isinstance(x, tuple) else x.shape
     y = y.reshape(n, -1).astype(np.float64)
     k = y.shape[1]
     row_weights = np.ones(n) if weights is None else weights.astype(np.float64)
+    bounds = None
+    if non_negative is not None:
+        lower = np.where(non_negative, 0.0, -np.inf)
+        bounds = [(float(lower[i // k]), None) for i in range(d * k)] + [(None, None)] * k
     result = optimize.minimize(
         lambda t: _loss(x, y, row_weights, lam, t, d, k),
         np.zeros(d * k + k),
         jac=True,
         method="L-BFGS-B",
+        bounds=bounds,
         options={"maxiter": max_iter},
     )
     theta = result.x
