@@ -1,8 +1,9 @@
 """Compiled loops of the near-neighbour tables (near.py), numba, cached on disk.
 
-Bits are numbered as in matching/_mih_kernels.py, whose `substring`, `distance` and
-`popcount64` these loops share. Table t holds, under every key within radius t of an
-entry's substring t, that entry's row: offsets[t, key] .. offsets[t, key + 1] in `rows`.
+Bits are numbered as in matching/_mih_kernels.py, whose `substring`, `distance`,
+`popcount64` and `probe_values` (every key within a radius) these loops share. Table t
+holds, under every key within radius t of an entry's substring t, that entry's row:
+offsets[t, key] .. offsets[t, key + 1] in `rows`.
 """
 
 from __future__ import annotations
@@ -10,30 +11,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from safeguarding.matching._mih_kernels import distance, popcount64, prefetch, substring
-
-
-@njit(inline="always", cache=True)
-def _neighbours(v: int, length: int, radius: int, out: np.ndarray) -> int:
-    """Every value within `radius` (at most 3) bits of v, into `out`; returns how many."""
-    n = 0
-    out[n] = v
-    n += 1
-    if radius >= 1:
-        for i in range(length):
-            vi = v ^ (np.uint64(1) << np.uint64(i))
-            out[n] = vi
-            n += 1
-            if radius >= 2:
-                for j in range(i + 1, length):
-                    vj = vi ^ (np.uint64(1) << np.uint64(j))
-                    out[n] = vj
-                    n += 1
-                    if radius >= 3:
-                        for k in range(j + 1, length):
-                            out[n] = vj ^ (np.uint64(1) << np.uint64(k))
-                            n += 1
-    return n
+from safeguarding.matching._mih_kernels import (
+    distance,
+    popcount64,
+    prefetch,
+    probe_values,
+    substring,
+)
 
 
 @njit(cache=True)
@@ -57,7 +41,7 @@ def build(
         counts = np.zeros(offsets.shape[1], dtype=np.int64)
         for row in range(hashes.shape[0]):
             key = substring(hashes[row], starts[t], lengths[t])
-            n = _neighbours(key, lengths[t], radii[t], values)
+            n = probe_values(key, lengths[t], radii[t], values)
             for k in range(n):
                 counts[np.int64(values[k]) + 1] += 1
         counts[0] = base
@@ -68,7 +52,7 @@ def build(
         cursor = counts[:-1].copy()
         for row in range(hashes.shape[0]):
             key = substring(hashes[row], starts[t], lengths[t])
-            n = _neighbours(key, lengths[t], radii[t], values)
+            n = probe_values(key, lengths[t], radii[t], values)
             for k in range(n):
                 position = cursor[np.int64(values[k])]
                 rows[position] = row

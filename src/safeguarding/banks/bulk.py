@@ -158,27 +158,24 @@ def stage_digests(
     """Stage (signal type, value digest) pairs; a query of the ids of the bank's entries
     with them (one column), found through the bank's unique index."""
     staged = staging.stage(session, "staged_digests", _DIGESTS, pairs)
+    return _entry_ids(staged, bank_id, "id")
+
+
+def _in_bank(bank_id: int) -> Select[typing.Any]:
+    return _entry_ids(_STAGE, bank_id, "entry_id")
+
+
+def _entry_ids(staged: typing.Any, bank_id: int, label: str) -> Select[typing.Any]:
+    """The ids (as `label`) of the bank's entries with a staged (signal type, value digest)
+    pair: a join on the bank's unique index."""
     entries = BankEntryRow.__table__
-    return select(entries.c.id).join_from(
+    return select(entries.c.id.label(label)).join_from(
         staged,
         entries,
         and_(
             entries.c.bank_id == bank_id,
             entries.c.signal_type == staged.c.signal_type,
             entries.c.value_digest == staged.c.value_digest,
-        ),
-    )
-
-
-def _in_bank(bank_id: int) -> Select[typing.Any]:
-    entries = BankEntryRow.__table__
-    return select(entries.c.id.label("entry_id")).join_from(
-        _STAGE,
-        entries,
-        and_(
-            entries.c.bank_id == bank_id,
-            entries.c.signal_type == _STAGE.c.signal_type,
-            entries.c.value_digest == _STAGE.c.value_digest,
         ),
     )
 

@@ -201,7 +201,7 @@ def _verify(
 
 
 @njit(inline="always", cache=True)
-def _probe_values(v: int, length: int, radius: int, values: np.ndarray) -> int:
+def probe_values(v: int, length: int, radius: int, values: np.ndarray) -> int:
     """Every value within `radius` bits of v (radius at most 3), into `values`."""
     n = np.int64(0)
     values[n] = v
@@ -268,7 +268,7 @@ def query_one(
         shift = np.uint64(length - bucket_bits)
         low_mask = (np.uint64(1) << shift) - np.uint64(1)
         mask = np.uint32(low_mask)
-        n_values = _probe_values(q_subs[t], length, radius, values)
+        n_values = probe_values(q_subs[t], length, radius, values)
         for k in range(n_values):
             if k + _AHEAD_OFFSETS < n_values:
                 prefetch(offsets, t * offsets_row + np.int64(values[k + _AHEAD_OFFSETS] >> shift))

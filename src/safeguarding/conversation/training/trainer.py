@@ -81,6 +81,9 @@ MONOTONE_GROOMING = frozenset(
     | {"stages_sure", "stages_soft", "escalates", "target_minor", "target_minor_cues"}
 )
 
+# Per head, which features' weights are held non-negative (fit_logistic's mask).
+_NON_NEGATIVE = {"grooming": np.array([f in MONOTONE_GROOMING for f in FEATURES])}
+
 
 @dataclass
 class Rows:
@@ -260,14 +263,13 @@ class Trainer:
         scale = np.maximum(rows.x.std(axis=0), 1e-3)
         z = (rows.x - mean) / scale
         heads = {}
-        monotone = {"grooming": np.array([f in MONOTONE_GROOMING for f in FEATURES])}
         for name in ("grooming", "sextortion"):
             w, b = fit_logistic(
                 z,
                 getattr(rows, name),
                 lam=RISK_L2,
                 weights=rows.weight,
-                non_negative=monotone.get(name),
+                non_negative=_NON_NEGATIVE.get(name),
             )
             heads[name] = Head(w[:, 0], float(b[0]))
         return mean, scale, heads
