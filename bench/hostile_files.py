@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import struct
-import zlib
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the PNG writer
+from tests.media.generate import png
 
 SIDE = 10_000  # 100 million pixels: the default max_image_pixels
 
@@ -40,31 +43,9 @@ def _png(
     colour_type: int,
     depth: int,
     row: Callable[[int], bytes],
-    extra: bytes = b"",
+    palette: bytes | None = None,
 ) -> None:
-    """A PNG written row by row, so the generator never holds the image."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    packer = zlib.compressobj(9)
-    idat = bytearray()
-    for y in range(height):
-        idat += packer.compress(b"\x00" + row(y))
-    idat += packer.flush()
-    header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + extra
-        + chunk(b"IDAT", bytes(idat))
-        + chunk(b"IEND", b"")
-    )
+    path.write_bytes(png(width, height, colour_type, depth, row, palette=palette, level=9))
 
 
 def png16_grey(path: Path) -> None:
@@ -80,7 +61,6 @@ def png_rgba(path: Path) -> None:
 
 
 def png_palette(path: Path) -> None:
-    palette = bytes(range(256)) * 3
     _png(
         path,
         SIDE,
@@ -88,10 +68,7 @@ def png_palette(path: Path) -> None:
         3,
         8,
         lambda y: bytes([y % 256]) * SIDE,
-        extra=struct.pack(">I", 768)
-        + b"PLTE"
-        + palette
-        + struct.pack(">I", zlib.crc32(b"PLTE" + palette) & 0xFFFFFFFF),
+        palette=bytes(range(256)) * 3,
     )
 
 

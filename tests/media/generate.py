@@ -8,20 +8,29 @@ import zlib
 from collections.abc import Callable
 
 
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC."""
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
+
+
 def png(
-    width: int, height: int, colour_type: int, depth: int, row: Callable[[int], bytes]
+    width: int,
+    height: int,
+    colour_type: int,
+    depth: int,
+    row: Callable[[int], bytes],
+    *,
+    palette: bytes | None = None,
+    level: int = 6,
 ) -> bytes:
-    """A PNG written row by row (filter 0), so a large one never exists as pixels here."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    packer = zlib.compressobj(6)
+    """A PNG written row by row (filter 0), so a large one never exists as pixels here
+    (also bench/hostile_files.py's 10000x10000 files, at level 9)."""
+    packer = zlib.compressobj(level)
     idat = bytearray()
     for y in range(height):
         idat += packer.compress(b"\x00" + row(y))
@@ -30,6 +39,7 @@ def png(
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
+        + (chunk(b"PLTE", palette) if palette is not None else b"")
         + chunk(b"IDAT", bytes(idat))
         + chunk(b"IEND", b"")
     )
