@@ -111,3 +111,89 @@ def test_a_single_spike_counts_half_and_a_pair_counts_whole() -> None:
     ordinary ones reaches less than the same message after a high one (moment_model.pair)."""
     assert pair(6.0, -6.0) == 0.5
     assert pair(6.0, 6.0) > 0.997 and pair(6.0, 0.0) == pytest.approx(1 / (1 + np.exp(-3)))
+
+
+def _hidden_model(rng: np.random.Generator, e: int = 4, units: int = 3) -> MomentModel:
+    from safeguarding.conversation import lexical
+    from safeguarding.conversation.moment_model import Hidden
+    from safeguarding.conversation.tactic_model import RULE_TACTICS
+
+    d = e + len(RULE_TACTICS)
+    f32 = np.float32
+    hidden = Hidden(
+        rng.normal(size=d).astype(f32),
+        rng.uniform(0.5, 2.0, size=d).astype(f32),
+        rng.normal(size=(d, units)).astype(f32),
+        rng.normal(size=units).astype(f32),
+        rng.normal(size=units).astype(f32),
+        0.25,
+    )
+    return MomentModel(
+        np.zeros(lexical.BUCKETS, dtype=f32),
+        rng.normal(size=d).astype(f32),
+        np.ones(e, dtype=f32),
+        -0.5,
+        "test",
+        "test",
+        hidden,
+    )
+
+
+def test_a_hidden_layer_is_averaged_with_the_linear_logit() -> None:
+    """Message i's logit is the mean of the linear logit (with message i-1's context term)
+    and the hidden layer's logit over message i's own dense inputs (moment_model.py)."""
+    from safeguarding.conversation.tactic_model import MessageInputs
+
+    rng = np.random.default_rng(5)
+    model = _hidden_model(rng)
+    assert model.hidden is not None
+    texts = ["hey", "i saved the call", "send it by tonight"]
+    embeddings = rng.normal(size=(3, 4)).astype(np.float32)
+    dense = MessageInputs.of(texts, embeddings).dense(4, "test")
+    linear = dense @ model.dense + model.bias
+    linear[1:] += embeddings[:2] @ model.context
+    hidden = np.maximum(
+        ((dense - model.hidden.mean) / model.hidden.scale) @ model.hidden.w + model.hidden.b, 0
+    )
+    limit = np.log(1e7)
+    logits = (linear + np.clip(hidden @ model.hidden.out + model.hidden.bias, -limit, limit)) / 2
+    before = np.concatenate([[0.0], logits[:2]])
+    expected = 1 / (1 + np.exp(-(logits + before) / 2))
+    assert np.allclose(model.conversation(texts, embeddings), expected, atol=1e-4)
+
+
+def test_a_hidden_layer_is_saved_loaded_and_checked(tmp_path: Path) -> None:
+    model = _hidden_model(np.random.default_rng(6))
+    model.save(tmp_path / "moment-use.npz")
+    loaded = MomentModel.load(tmp_path / "moment-use.npz")
+    assert loaded.hidden is not None and model.hidden is not None
+    assert np.array_equal(loaded.hidden.w, model.hidden.w)
+    assert loaded.hidden.bias == pytest.approx(model.hidden.bias)
+    texts, embeddings = ["a", "b"], np.ones((2, 4), dtype=np.float32)
+    assert np.allclose(
+        loaded.conversation(texts, embeddings), model.conversation(texts, embeddings)
+    )
+    with np.load(tmp_path / "moment-use.npz", allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["hidden_out"] = np.zeros(5, dtype=np.float32)  # 3 units in hidden_w
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ConversationError, match="do not match"):
+        MomentModel.load(tmp_path / "bad.npz")
+
+
+def test_the_hidden_layer_learns_what_a_line_cannot() -> None:
+    """fit_hidden: on an XOR of two inputs (no linear model ranks it above chance) the hidden
+    layer ranks the positives first; the same data gives the same weights."""
+    from safeguarding.conversation.metrics import roc_auc
+    from safeguarding.conversation.moment_model import Hidden
+    from safeguarding.conversation.training.fit import fit_hidden
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(600, 2))
+    y = ((x[:, 0] > 0) != (x[:, 1] > 0)).astype(np.float64)
+    arrays = fit_hidden(x, y, units=16, alpha=1e-4, epochs=300)
+    again = fit_hidden(x, y, units=16, alpha=1e-4, epochs=300)
+    assert all(np.array_equal(a, b) for a, b in zip(arrays, again, strict=True))
+    mean, scale, w, b, out, bias = (np.asarray(a, dtype=np.float32) for a in arrays)
+    logit = Hidden(mean, scale, w, b, out, float(bias[0])).logit(x.astype(np.float32))
+    assert roc_auc(logit[y == 1].tolist(), logit[y == 0].tolist()) > 0.95

@@ -131,6 +131,40 @@ def fit_tactics(
     return weights, biases
 
 
+def fit_hidden(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    *,
+    units: int,
+    alpha: float,
+    epochs: int,
+    seed: int = 13,
+) -> tuple[npt.NDArray[np.float64], ...]:
+    """One hidden layer of ReLU units and a logistic output over dense inputs, standardised
+    first: (mean, scale, w [d, units], b [units], out [units], bias [1]). Adam (scikit-learn's
+    MLPClassifier) for a fixed number of epochs from a fixed seed: deterministic on the same
+    data and machine. It stops at `epochs` without converging on purpose (no early stopping:
+    the held-out replay chose the epochs), so scikit-learn's convergence warning is quiet."""
+    try:
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+    except ImportError:
+        raise MissingDependencyError("scikit-learn", "train", "Training") from None
+    import warnings
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0) + 1e-3
+    model = MLPClassifier(
+        hidden_layer_sizes=(units,), alpha=alpha, max_iter=epochs, random_state=seed
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit((x - mean) / scale, y > 0.5)
+    w, out = model.coefs_
+    b, bias = model.intercepts_
+    return mean, scale, w, b, out[:, 0], bias
+
+
 def platt(
     logits: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],

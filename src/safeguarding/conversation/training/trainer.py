@@ -39,7 +39,7 @@ from safeguarding.conversation.detector import MessageDetector, signals
 from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.evaluate import Scored
 from safeguarding.conversation.metrics import threshold_at_rate
-from safeguarding.conversation.moment_model import MomentModel
+from safeguarding.conversation.moment_model import Hidden, MomentModel
 from safeguarding.conversation.risk_model import FEATURES, Head, RiskModel, features
 from safeguarding.conversation.semantic import SemanticScorer
 from safeguarding.conversation.tactic_model import (
@@ -50,7 +50,13 @@ from safeguarding.conversation.tactic_model import (
 )
 from safeguarding.conversation.tactics import GROOMING_STAGE
 from safeguarding.conversation.training.corpus import TACTICS, Corpus
-from safeguarding.conversation.training.fit import fit_logistic, fit_tactics, platt, sparse_rows
+from safeguarding.conversation.training.fit import (
+    fit_hidden,
+    fit_logistic,
+    fit_tactics,
+    platt,
+    sparse_rows,
+)
 
 # Shares of benign conversations allowed to reach each tier, on out-of-source scores.
 BUDGETS = {
@@ -65,6 +71,9 @@ BUDGETS = {
 # chosen by held-out mean average precision over tactics, leave-one-source-out.
 TACTIC_ALPHA = 1e-5
 TACTIC_ITERATIONS = 20
+# The moment model's hidden layer (moment_model.py; bundles with an embedding only): units,
+# L2 penalty and epochs, chosen by the held-out replay of docs/conversation.md ("Version 7").
+MOMENT_UNITS, MOMENT_ALPHA, MOMENT_EPOCHS = 64, 1e-2, 60
 RISK_L2 = 1.0
 # The grooming head is monotone in how surely a participant has shown each grooming tactic,
 # in the stages covered and in a known-young target: surer flattery, age probing, secrecy or
@@ -181,6 +190,24 @@ class Trainer:
             )
             weights = w[:, 0].astype(np.float32)
             dense_end = lexical.BUCKETS + dense_part.shape[1]
+            hidden = None
+            if embeddings is not None:
+                mean, scale, hw, hb, out, bias = fit_hidden(
+                    dense_part[rows],
+                    self._moment_y[rows],
+                    units=MOMENT_UNITS,
+                    alpha=MOMENT_ALPHA,
+                    epochs=MOMENT_EPOCHS,
+                )
+                f32 = np.float32
+                hidden = Hidden(
+                    mean.astype(f32),
+                    scale.astype(f32),
+                    hw.astype(f32),
+                    hb.astype(f32),
+                    out.astype(f32),
+                    float(bias[0]),
+                )
             self._moments[sources] = MomentModel(
                 weights[: lexical.BUCKETS],
                 weights[lexical.BUCKETS : dense_end],
@@ -188,6 +215,7 @@ class Trainer:
                 float(b[0]),
                 self.embedder.name if self.embedder else None,
                 self.version,
+                hidden,
             )
         return self._moments[sources]
 
