@@ -19,7 +19,7 @@ from safeguarding.conversation.training.run import train
 from safeguarding.conversation.training.trainer import BUDGETS
 from safeguarding.errors import ConversationError
 from tests.conftest import SHARED, require_shared
-from tests.conversation.conftest import chat
+from tests.conversation.conftest import chat, needs_model
 
 SEXTORTION = chat(
     "x: hey saw ur pics on the group chat",
@@ -197,3 +197,28 @@ def test_the_hidden_layer_learns_what_a_line_cannot() -> None:
     mean, scale, w, b, out, bias = (np.asarray(a, dtype=np.float32) for a in arrays)
     logit = Hidden(mean, scale, w, b, out, float(bias[0])).logit(x.astype(np.float32))
     assert roc_auc(logit[y == 1].tolist(), logit[y == 0].tolist()) > 0.95
+
+
+@needs_model
+def test_a_bundle_with_an_embedding_trains_a_hidden_layer_and_streams_it(
+    tmp_path: Path,
+) -> None:
+    """With the encoder, training adds the hidden layer to the moment model; the bundle
+    loads with it, and streaming one message at a time through a serialised state gives the
+    batch's assessment (the state still carries one number of context)."""
+    from safeguarding.conversation.loader import load_embedder
+
+    embedder = load_embedder("use")
+    train(_tiny(), embedder, tmp_path, "use", "test", loso=False, iterations=15)
+    with np.load(tmp_path / "moment-use.npz", allow_pickle=False) as data:
+        assert {"hidden_w", "hidden_out", "hidden_mean"} <= set(data.files)
+    model = load_moment("use", tmp_path)
+    assert model is not None and model.hidden is not None and model.embedding_dim == 512
+    analyzer = ConversationAnalyzer(detector_for(embedder, tmp_path))
+    batch = analyzer.score("s", SEXTORTION)
+    state = analyzer.new_state("s")
+    for message in SEXTORTION:
+        state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
+        streamed = analyzer.observe(state, [message])
+    assert streamed.as_dict() == batch.as_dict()
+    assert isinstance(state.moment_context, float)
