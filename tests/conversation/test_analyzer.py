@@ -9,9 +9,8 @@ import pytest
 
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits, Message
 from safeguarding.conversation.loader import load_detector
-from safeguarding.conversation.state import ConversationState
 from safeguarding.errors import ConversationLimitError
-from tests.conversation.conftest import chat, needs_model
+from tests.conversation.conftest import chat, needs_model, streamed
 
 GROOMING = chat(
     "m: hey you're really good at this game",
@@ -92,23 +91,16 @@ def test_family_secrets_do_not_alert(with_model: ConversationAnalyzer) -> None:
 
 def test_streaming_equals_batch_and_state_survives_json(lexical: ConversationAnalyzer) -> None:
     batch = lexical.score("g", GROOMING)
-    state = lexical.new_state("g")
-    for message in GROOMING:
-        # Through JSON each time, as the database stores it.
-        state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
-        streamed = lexical.observe(state, [message])
-    assert streamed.as_dict() == batch.as_dict()
+    stream, _ = streamed(lexical, "g", GROOMING)
+    assert stream.as_dict() == batch.as_dict()
 
 
 def test_the_encoder_bundle_streams_like_it_batches(with_model: ConversationAnalyzer) -> None:
     """With the sextortion moment model the previous message counts, through one number the
     state carries: one message per call, through JSON, gives the batch's assessment."""
     batch = with_model.score("s", SEXTORTION)
-    state = with_model.new_state("s")
-    for message in SEXTORTION:
-        state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
-        streamed = with_model.observe(state, [message])
-    assert streamed.as_dict() == batch.as_dict()
+    stream, state = streamed(with_model, "s", SEXTORTION)
+    assert stream.as_dict() == batch.as_dict()
     assert batch.alert and batch.category == "sextortion"
     if with_model.detector.moment is not None:
         assert state.moment_context != 0.0 and state.moment_score > 0.0

@@ -14,12 +14,11 @@ from safeguarding.conversation.analyzer import ConversationAnalyzer
 from safeguarding.conversation.labelled import Labelled, read_labelled
 from safeguarding.conversation.loader import detector_for, load_moment
 from safeguarding.conversation.moment_model import MomentModel, pair
-from safeguarding.conversation.state import ConversationState
 from safeguarding.conversation.training.run import train
 from safeguarding.conversation.training.trainer import BUDGETS
 from safeguarding.errors import ConversationError
 from tests.conftest import SHARED, require_shared
-from tests.conversation.conftest import chat, needs_model
+from tests.conversation.conftest import chat, needs_model, streamed
 
 SEXTORTION = chat(
     "x: hey saw ur pics on the group chat",
@@ -60,11 +59,8 @@ def test_training_writes_a_moment_model_and_its_threshold(trained: Path) -> None
 def test_a_moment_model_is_streamed_as_one_number(trained: Path) -> None:
     analyzer = ConversationAnalyzer(detector_for(None, trained))
     batch = analyzer.score("s", SEXTORTION)
-    state = analyzer.new_state("s")
-    for message in SEXTORTION:
-        state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
-        streamed = analyzer.observe(state, [message])
-    assert streamed.as_dict() == batch.as_dict()
+    stream, state = streamed(analyzer, "s", SEXTORTION)
+    assert stream.as_dict() == batch.as_dict()
     assert 0 < state.moment_score < 1 and isinstance(state.moment_context, float)
 
 
@@ -216,9 +212,6 @@ def test_a_bundle_with_an_embedding_trains_a_hidden_layer_and_streams_it(
     assert model is not None and model.hidden is not None and model.embedding_dim == 512
     analyzer = ConversationAnalyzer(detector_for(embedder, tmp_path))
     batch = analyzer.score("s", SEXTORTION)
-    state = analyzer.new_state("s")
-    for message in SEXTORTION:
-        state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
-        streamed = analyzer.observe(state, [message])
-    assert streamed.as_dict() == batch.as_dict()
+    stream, state = streamed(analyzer, "s", SEXTORTION)
+    assert stream.as_dict() == batch.as_dict()
     assert isinstance(state.moment_context, float)

@@ -13,7 +13,7 @@ from PIL import Image
 from safeguarding.errors import CorruptMediaError, MediaLimitError, UnsupportedMediaError
 from safeguarding.media import MediaKind, MediaLimits, decode_image, sniff
 from tests.conftest import PDQ_DATA, require_shared
-from tests.media.generate import png
+from tests.media.generate import chunk, png
 
 MODES = PDQ_DATA / "misc-images" / "modes"
 
@@ -32,14 +32,6 @@ def _gradient(width: int = 64, height: int = 48) -> Image.Image:
 
 def png_declaring(width: int, height: int) -> bytes:
     """A tiny PNG whose header declares a huge size: a decompression bomb's shape."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
