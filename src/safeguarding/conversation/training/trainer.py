@@ -58,9 +58,12 @@ from safeguarding.conversation.training.fit import (
     sparse_rows,
 )
 
-# Shares of benign conversations allowed to reach each tier, on out-of-source scores.
+# Shares of benign conversations allowed to reach each tier, on out-of-source scores. The
+# alert budget is 1%; thresholds are set at 0.8% because a source never trained on alerts
+# more benign chats than the training sources' out-of-source scores promise (version 7 at
+# 1%: 24 of 1,810 = 1.33% leave-one-source-out; at 0.8%: 17 = 0.94%, docs/conversation.md).
 BUDGETS = {
-    "alert": 0.01,
+    "alert": 0.008,
     "sextortion_share": 0.4,
     "moment_share": 0.2,
     "nudge_age_unknown": 0.05,
