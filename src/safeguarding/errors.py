@@ -98,11 +98,13 @@ class DeliveryError(SafeguardingError):
 
 class ExchangeError(SafeguardingError):
     """An exchange's fetch failed; `exchange` names it. Nothing of the failing page was
-    applied and its checkpoint did not move. `retry_after`: seconds the upstream asked us to
-    wait (Retry-After), for the worker's backoff."""
+    applied and its checkpoint did not move. `retry_after`: the upstream's Retry-After as it
+    sent it (seconds or an HTTP date), which the worker's backoff reads against its own clock
+    (schedule.retry_after): a date read against the wall clock here would disagree with a
+    worker whose clock is not the wall's."""
 
     def __init__(
-        self, message: str, *, exchange: str | None = None, retry_after: float | None = None
+        self, message: str, *, exchange: str | None = None, retry_after: str | None = None
     ) -> None:
         self.exchange = exchange
         self.retry_after = retry_after

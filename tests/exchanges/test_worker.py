@@ -195,6 +195,8 @@ def test_rate_limits_are_honoured_and_failures_back_off(
         waits.append(wait)
         clock.now = x.next_fetch_at
     assert waits[-1] <= 3600 and len(set(waits)) == len(waits)  # capped, and jittered
+    # An HTTP date is read against the worker's clock, not the wall's (this clock is hours
+    # behind it: read against the wall, five hours asked were under one).
     date = (clock.now + timedelta(hours=5)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     upstream["/x.jsonl"] = lambda request: httpx.Response(503, headers={"Retry-After": date})
     worker.run_once()

@@ -29,7 +29,13 @@ from safeguarding.exchanges.kinds import get_kind
 from safeguarding.exchanges.kinds.base import Page, Source
 from safeguarding.exchanges.model import Exchange
 from safeguarding.exchanges.readahead import ReadAhead
-from safeguarding.exchanges.schedule import Backoff, Random, lease_length, process_owner
+from safeguarding.exchanges.schedule import (
+    Backoff,
+    Random,
+    lease_length,
+    process_owner,
+    retry_after,
+)
 from safeguarding.exchanges.service import ExchangeService
 from safeguarding.runtime import collector_paused
 from safeguarding.store.db import Database
@@ -191,8 +197,9 @@ class Fetcher:
         message = str(exc)[:MAX_ERROR_CHARS] or type(exc).__name__
         with self.db.write() as session:
             failures = self.exchanges.store.get(session, name, lock=True).failures + 1
-            wait = self.backoff.delay(failures, self.rng, getattr(exc, "retry_after", None))
             now = self.clock()
+            asked = retry_after(exc.retry_after, now) if isinstance(exc, ExchangeError) else None
+            wait = self.backoff.delay(failures, self.rng, asked)
             self.exchanges.store.finish(
                 session,
                 name,

@@ -22,7 +22,6 @@ from typing import IO
 import httpx
 
 from safeguarding.errors import ExchangeError
-from safeguarding.exchanges.schedule import retry_after
 
 _STEP = 1024 * 1024  # most bytes inflated by one zlib call
 
@@ -187,14 +186,13 @@ def check_status(status: int, headers: Mapping[str, str], exchange: str) -> None
         raise ExchangeError(
             f"the upstream refused our credentials (HTTP {status})", exchange=exchange
         )
-    wait = retry_after(headers.get("retry-after"))
+    after = headers.get("retry-after")
     if status == 429:
-        after = headers.get("retry-after", "")
         raise ExchangeError(
             "rate limited by the upstream (HTTP 429"
             + (f", retry after {after[:20]} s)" if after else ")"),
             exchange=exchange,
-            retry_after=wait,
+            retry_after=after,
         )
     if 300 <= status < 400:
         raise ExchangeError(
@@ -204,7 +202,7 @@ def check_status(status: int, headers: Mapping[str, str], exchange: str) -> None
     raise ExchangeError(
         f"the upstream answered HTTP {status}",
         exchange=exchange,
-        retry_after=wait if status == 503 else None,
+        retry_after=after if status == 503 else None,
     )
 
 

@@ -47,7 +47,6 @@ from safeguarding.exchanges.kinds.base import (
     json_page,
     malformed,
 )
-from safeguarding.exchanges.schedule import retry_after
 from safeguarding.inputs import has_control
 
 DEFAULT_URL = "https://graph.facebook.com/v21.0"
@@ -171,7 +170,7 @@ def _check(answer: Answer, exchange: str) -> None:
         raise ExchangeError(
             f"rate limited by the upstream (HTTP {answer.status}, Graph error {code})",
             exchange=exchange,
-            retry_after=retry_after(answer.headers.get("retry-after")),
+            retry_after=answer.headers.get("retry-after"),
         )
     check_status(answer.status, answer.headers, exchange)
 
