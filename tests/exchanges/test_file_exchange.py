@@ -272,7 +272,11 @@ def test_over_http_with_a_token(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        (lambda: httpx.Response(429, headers={"Retry-After": "120"}), "rate limited.*120"),
+        (lambda: httpx.Response(429, headers={"Retry-After": "120"}), r"rate limited.*120 s\)"),
+        (
+            lambda: httpx.Response(429, headers={"Retry-After": "Wed, 02 Dec 2026 09:00:00 GMT"}),
+            r"retry after Wed, 02 Dec 2026 09:00:00 GMT\)",
+        ),
         (lambda: httpx.Response(302, headers={"Location": "http://x/"}), "not followed"),
         (lambda: httpx.Response(503), "HTTP 503"),
         (lambda: _body(gzip.compress(b"\n" * 5_000_000), "gzip"), "larger than 1000000"),

@@ -179,6 +179,12 @@ class BoundedHttp:
                 sink.write(data)
 
 
+def _shown(retry_after: str) -> str:
+    """A Retry-After for an error message: seconds as "N s", an HTTP date as sent (bounded)."""
+    value = retry_after.strip()[:40]
+    return f"{value} s" if value.isdigit() else value
+
+
 def check_status(status: int, headers: Mapping[str, str], exchange: str) -> None:
     if status == 200:
         return
@@ -190,7 +196,7 @@ def check_status(status: int, headers: Mapping[str, str], exchange: str) -> None
     if status == 429:
         raise ExchangeError(
             "rate limited by the upstream (HTTP 429"
-            + (f", retry after {after[:20]} s)" if after else ")"),
+            + (f", retry after {_shown(after)})" if after else ")"),
             exchange=exchange,
             retry_after=after,
         )
