@@ -49,8 +49,8 @@ def test_score_outputs_the_documented_fields(tmp_path: Path) -> None:
     ):
         assert key in first
     assert first["alert"] and first["category"] == "sextortion"
-    # On time: at the threat or the message after it (the lexical bundle version 4 scores the
-    # bare threat 0.964 against its 0.967 and alerts at the demand; docs/conversation.md).
+    # On time: at the threat or the message after it (from lexical version 4 the bare threat
+    # alone stays under the alert and the demand after it raises it; the model card's gaps).
     assert first["first_alert_index"] in (1, 2) and first["tier"] == "urgent"
     assert rows[1]["alert"] is False and rows[1]["first_alert_index"] is None
     human = runner.invoke(app, ["conversation", "score", str(file), "--model", "none"])
