@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,12 @@ class Hidden:
     b: Floats
     out: Floats
     bias: float
+
+    @classmethod
+    def of(cls, arrays: Sequence[npt.NDArray[Any]]) -> Hidden:
+        """From its six arrays in file order (_HIDDEN), as float32; the bias a 1-array."""
+        mean, scale, w, b, out, bias = (np.asarray(a, dtype=np.float32) for a in arrays)
+        return cls(mean, scale, w, b, out, float(bias.reshape(-1)[0]))
 
     def logit(self, dense: Floats) -> Floats:
         h = np.maximum(((dense - self.mean) / self.scale) @ self.w + self.b, 0.0)
@@ -183,10 +190,7 @@ class MomentModel:
             or (layer is not None and not _hidden_fits(layer, d))
         ):
             raise ConversationError(f"moment model {path}: arrays do not match its metadata")
-        hidden = None
-        if layer is not None:
-            mean, scale, w, b, out, hidden_bias = layer
-            hidden = Hidden(mean, scale, w, b, out, float(hidden_bias[0]))
+        hidden = Hidden.of(layer) if layer is not None else None
         return cls(
             lex, dense, context, float(bias[0]), meta["embedder"], str(meta["version"]), hidden
         )

@@ -195,21 +195,14 @@ class Trainer:
             dense_end = lexical.BUCKETS + dense_part.shape[1]
             hidden = None
             if embeddings is not None:
-                mean, scale, hw, hb, out, bias = fit_hidden(
-                    dense_part[rows],
-                    self._moment_y[rows],
-                    units=MOMENT_UNITS,
-                    alpha=MOMENT_ALPHA,
-                    epochs=MOMENT_EPOCHS,
-                )
-                f32 = np.float32
-                hidden = Hidden(
-                    mean.astype(f32),
-                    scale.astype(f32),
-                    hw.astype(f32),
-                    hb.astype(f32),
-                    out.astype(f32),
-                    float(bias[0]),
+                hidden = Hidden.of(
+                    fit_hidden(
+                        dense_part[rows],
+                        self._moment_y[rows],
+                        units=MOMENT_UNITS,
+                        alpha=MOMENT_ALPHA,
+                        epochs=MOMENT_EPOCHS,
+                    )
                 )
             self._moments[sources] = MomentModel(
                 weights[: lexical.BUCKETS],
