@@ -195,6 +195,26 @@ def test_the_hidden_layer_learns_what_a_line_cannot() -> None:
     assert roc_auc(logit[y == 1].tolist(), logit[y == 0].tolist()) > 0.95
 
 
+def test_a_bag_of_networks_is_one_layer_with_their_mean_logit() -> None:
+    """fit_hidden(networks=3): three networks from consecutive seeds, side by side in one
+    layer whose logit is the mean of theirs; each is the one fit_hidden gives alone."""
+    from safeguarding.conversation.moment_model import Hidden
+    from safeguarding.conversation.training.fit import fit_hidden
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(300, 3))
+    y = (x[:, 0] * x[:, 1] > 0).astype(np.float64)
+    bag = Hidden.of(fit_hidden(x, y, units=8, alpha=1e-4, epochs=50, networks=3))
+    alone = [
+        Hidden.of(fit_hidden(x, y, units=8, alpha=1e-4, epochs=50, seed=13 + k)) for k in range(3)
+    ]
+    assert bag.w.shape == (3, 24) and bag.out.shape == (24,)
+    assert not np.array_equal(alone[0].w, alone[1].w)
+    points = x[:20].astype(np.float32)
+    mean = np.mean([a.logit(points) for a in alone], axis=0)
+    assert np.allclose(bag.logit(points), mean, atol=1e-4)
+
+
 @needs_model
 def test_a_bundle_with_an_embedding_trains_a_hidden_layer_and_streams_it(
     tmp_path: Path,

@@ -139,12 +139,33 @@ def fit_hidden(
     alpha: float,
     epochs: int,
     seed: int = 13,
+    networks: int = 1,
 ) -> tuple[npt.NDArray[np.float64], ...]:
     """One hidden layer of ReLU units and a logistic output over dense inputs, standardised
     first: (mean, scale, w [d, units], b [units], out [units], bias [1]). Adam (scikit-learn's
     MLPClassifier) for a fixed number of epochs from a fixed seed: deterministic on the same
     data and machine. It stops at `epochs` without converging on purpose (no early stopping:
-    the held-out replay chose the epochs), so scikit-learn's convergence warning is quiet."""
+    the held-out replay chose the epochs), so scikit-learn's convergence warning is quiet.
+
+    With `networks` > 1, that many are fitted from seeds seed, seed + 1, ... and returned as
+    one layer of networks * units units whose logit is the mean of theirs: units side by
+    side, output weights divided by their number, output biases averaged. Why a bag: one
+    network's oblique readings vary with its seed; the mean of a few varies less, so fewer
+    single benign messages spike (docs/conversation.md, "Version 9")."""
+    if networks > 1:
+        bag = [
+            fit_hidden(x, y, units=units, alpha=alpha, epochs=epochs, seed=seed + k)
+            for k in range(networks)
+        ]
+        mean, scale = bag[0][0], bag[0][1]
+        return (
+            mean,
+            scale,
+            np.hstack([n[2] for n in bag]),
+            np.concatenate([n[3] for n in bag]),
+            np.concatenate([n[4] for n in bag]) / networks,
+            np.array([np.mean([n[5].reshape(-1)[0] for n in bag])]),
+        )
     try:
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier
