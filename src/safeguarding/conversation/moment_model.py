@@ -52,7 +52,9 @@ a linear reading of the sentence embedding misses. A small network (64 ReLU unit
 message's embedding and pattern scores, averaged with the linear model's logit, reached more
 first threats in time at the same benign budget (the moment alone, held out on 27 sources:
 see docs/conversation.md, "Version 7"). Only the message's own inputs reach it, so the state
-still carries one number between messages (half the linear context term)."""
+still carries one number between messages (half the linear context term). From `use` version
+9 the layer holds three such networks side by side, their logits averaged (192 units, the
+same arrays; training/fit.py, fit_hidden)."""
 
 from __future__ import annotations
 

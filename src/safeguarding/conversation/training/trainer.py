@@ -75,8 +75,10 @@ BUDGETS = {
 TACTIC_ALPHA = 1e-5
 TACTIC_ITERATIONS = 20
 # The moment model's hidden layer (moment_model.py; bundles with an embedding only): units,
-# L2 penalty and epochs, chosen by the held-out replay of docs/conversation.md ("Version 7").
+# L2 penalty and epochs, chosen by the held-out replay of docs/conversation.md ("Version 7");
+# a bag of networks from consecutive seeds, averaged (fit_hidden; "Version 9").
 MOMENT_UNITS, MOMENT_ALPHA, MOMENT_EPOCHS = 64, 1e-2, 60
+MOMENT_NETWORKS = 3
 RISK_L2 = 1.0
 # The grooming head is monotone in how surely a participant has shown each grooming tactic,
 # in the stages covered and in a known-young target: surer flattery, age probing, secrecy or
@@ -202,6 +204,7 @@ class Trainer:
                         units=MOMENT_UNITS,
                         alpha=MOMENT_ALPHA,
                         epochs=MOMENT_EPOCHS,
+                        networks=MOMENT_NETWORKS,
                     )
                 )
             self._moments[sources] = MomentModel(
