@@ -58,7 +58,12 @@ def submit_by_keyboard(
 ) -> dict[str, str]:
     """Walk a submission by keyboard alone; `chooser`: open the file chooser with Space
     (the keyboard path under test), else set the files on the focused input directly (a
-    test of what comes after: a loaded machine once took over 30 s to open the chooser)."""
+    test of what comes after)."""
+    # Playwright turns file-chooser interception on when the first listener is added, without
+    # waiting for it (fire and forget), and off when the last goes: a chooser opened before
+    # the browser heard is a real dialog that never reports (1 run in 3 timed out, idle
+    # machine). A listener from the start keeps interception on before Space is pressed.
+    page.on("filechooser", lambda _: None)
     page.goto(f"{base}/report-remove")
     tab_to(page, 'a[href="/report-remove/report"]')
     page.keyboard.press("Enter")
