@@ -53,12 +53,8 @@ def wait_until(page: Page, expression: str, seconds: float = 60) -> None:
         page.wait_for_timeout(100)
 
 
-def submit_by_keyboard(
-    page: Page, base: str, photos: list[Path], *, chooser: bool = True
-) -> dict[str, str]:
-    """Walk a submission by keyboard alone; `chooser`: open the file chooser with Space
-    (the keyboard path under test), else set the files on the focused input directly (a
-    test of what comes after)."""
+def submit_by_keyboard(page: Page, base: str, photos: list[Path]) -> dict[str, str]:
+    """Walk a submission by keyboard alone, the file chooser opened with Space."""
     # Playwright turns file-chooser interception on when the first listener is added, without
     # waiting for it (fire and forget), and off when the last goes: a chooser opened before
     # the browser heard is a real dialog that never reports (1 run in 3 timed out, idle
@@ -69,12 +65,9 @@ def submit_by_keyboard(
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/report-remove/report")
     tab_to(page, "#files")
-    if chooser:
-        with page.expect_file_chooser(timeout=120_000) as opened:
-            page.keyboard.press("Space")
-        opened.value.set_files([str(p) for p in photos])
-    else:
-        page.set_input_files("#files", [str(p) for p in photos])
+    with page.expect_file_chooser(timeout=120_000) as opened:
+        page.keyboard.press("Space")
+    opened.value.set_files([str(p) for p in photos])
     wait_until(
         page,
         "[...document.querySelectorAll('#file-list .state')]"

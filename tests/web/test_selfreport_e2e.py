@@ -87,7 +87,7 @@ def test_report_approve_publish_match_withdraw_across_two_instances(
         # the young person, on a phone
         person = browser.new_context(viewport={"width": 390, "height": 844})
         phone = person.new_page()
-        receipt = submit_by_keyboard(phone, base, photos, chooser=False)
+        receipt = submit_by_keyboard(phone, base, photos)
 
         # the operator publishes the approved bank to the platform's key
         subscriber = hotline.keys.create("platform-x", ["feeds:read"], "admin")
