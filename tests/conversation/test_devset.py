@@ -67,7 +67,7 @@ def _check_regression(analyzer: ConversationAnalyzer, on_time: float) -> None:
 @pytest.mark.slow
 def test_dev_set_regression_lexical(lexical: ConversationAnalyzer) -> None:
     # lexical version 6 (35 sources): 66 of 100 in time, version 5 78, though version 6
-    # gains on every independent source held out (docs/conversation.md, "Version 10")
+    # gains over the independent sources held out, pooled (docs/conversation.md, "Version 10")
     _check_regression(lexical, on_time=0.6)
 
 
