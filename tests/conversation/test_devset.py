@@ -66,9 +66,10 @@ def _check_regression(analyzer: ConversationAnalyzer, on_time: float) -> None:
 
 @pytest.mark.slow
 def test_dev_set_regression_lexical(lexical: ConversationAnalyzer) -> None:
-    # lexical version 6 (35 sources): 66 of 100 in time, version 5 78, though version 6
-    # gains over the independent sources held out, pooled (docs/conversation.md, "Version 10")
-    _check_regression(lexical, on_time=0.6)
+    # lexical version 7 (51 sources): 56 of 100 in time (version 6: 66, version 5: 78),
+    # though each version gains over the independent sources held out, pooled
+    # (docs/conversation.md, "Version 11"): the generated chats are not the writers'
+    _check_regression(lexical, on_time=0.5)
 
 
 @pytest.mark.slow
