@@ -34,7 +34,11 @@ def test_the_relay_sees_no_message_and_the_case_holds_the_verified_ones() -> Non
     lines: list[str] = []
     outcome = walkthrough.run(lines.append, model="none")
     seen = b"".join(outcome.relay_saw)
-    assert outcome.texts and not [t for t in outcome.texts if t.encode() in seen]
+    # Random ciphertext holds any given two bytes by chance (b"13" in a few KB: several
+    # percent of runs), so a reply like "13" proves nothing; four bytes or more match
+    # random bytes about once in a million runs.
+    checked = [t for t in outcome.texts if len(t.encode()) >= 4]
+    assert len(checked) >= 6 and not [t for t in checked if t.encode() in seen]
     assert outcome.nudges and all(n.about == "mallory" for n in outcome.nudges)
     assert outcome.flagged_pictures == 1 and outcome.case_id == 1
     assert any("3 reported" in line for line in lines)
