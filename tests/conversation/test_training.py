@@ -171,3 +171,19 @@ def test_a_held_out_bundle_differs_by_nesting_only_in_calibration() -> None:
     assert nested.budget["benign_conversations"] == shared.budget["benign_conversations"] == 6
     # the bundle of every source is the same either way
     assert trainer.risk(everything, nested=False) is trainer.risk(everything, nested=True)
+
+
+def test_held_out_moment_scores_are_computed_once_and_match_a_fresh_trainer() -> None:
+    """Every bundle that is not nested reads the all-source held-out moment scores; they are
+    cached, and the cache gives what a trainer that never cached anything computes."""
+    items = _tiny()
+    corpus = build_corpus(items, None, None)
+    trainer = Trainer(corpus, None, None, "test", iterations=ITERATIONS)
+    everything = frozenset(trainer.corpus.sources)
+    for source in sorted(everything):
+        trainer.risk(everything - {source}, nested=False)
+    first = trainer._moment_held_out(everything)
+    assert trainer._moment_held_out(everything) is first
+    assert set(first) == set(range(len(items)))
+    fresh = Trainer(corpus, None, None, "test", iterations=ITERATIONS)
+    assert fresh._moment_held_out(everything) == first
