@@ -14,8 +14,10 @@ from safeguarding.conversation.analyzer import ConversationAnalyzer
 from safeguarding.conversation.labelled import Labelled, read_labelled
 from safeguarding.conversation.loader import detector_for, load_moment
 from safeguarding.conversation.moment_model import MomentModel, pair
+from safeguarding.conversation.normalize import normalize
+from safeguarding.conversation.training import trainer as trainer_module
 from safeguarding.conversation.training.run import train
-from safeguarding.conversation.training.trainer import BUDGETS
+from safeguarding.conversation.training.trainer import BUDGETS, MEMORY_MEASURED
 from safeguarding.errors import ConversationError
 from tests.conftest import SHARED, require_shared
 from tests.conversation.conftest import chat, needs_model, streamed
@@ -217,21 +219,36 @@ def test_a_bag_of_networks_is_one_layer_with_their_mean_logit() -> None:
 
 @needs_model
 def test_a_bundle_with_an_embedding_trains_a_hidden_layer_and_streams_it(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the encoder, training adds the hidden layer to the moment model; the bundle
     loads with it, and streaming one message at a time through a serialised state gives the
-    batch's assessment (the state still carries one number of context)."""
+    batch's assessment (the state carries one number of context and, with a memory, K
+    numbers per participant)."""
     from safeguarding.conversation.loader import load_embedder
 
     embedder = load_embedder("use")
+    assert embedder is not None
+    # with the memory the next version trains with (the shipped recipe has none yet)
+    monkeypatch.setattr(trainer_module, "MOMENT_MEMORY", MEMORY_MEASURED)
     train(_tiny(), embedder, tmp_path, "use", "test", loso=False, iterations=15)
     with np.load(tmp_path / "moment-use.npz", allow_pickle=False) as data:
-        assert {"hidden_w", "hidden_out", "hidden_mean"} <= set(data.files)
+        assert {"hidden_w", "hidden_out", "hidden_mean", "memory_components"} <= set(data.files)
     model = load_moment("use", tmp_path)
     assert model is not None and model.hidden is not None and model.embedding_dim == 512
+    assert model.memory is not None and model.memory.size == MEMORY_MEASURED
     analyzer = ConversationAnalyzer(detector_for(embedder, tmp_path))
     batch = analyzer.score("s", SEXTORTION)
     stream, state = streamed(analyzer, "s", SEXTORTION)
     assert stream.as_dict() == batch.as_dict()
     assert isinstance(state.moment_context, float)
+    # the memory: K numbers per participant, whatever the chat's length
+    assert {k: len(v) for k, v in state.memories.items()} == {
+        "x": MEMORY_MEASURED,
+        "k": MEMORY_MEASURED,
+    }
+    # the batch replay of one conversation (training's thresholds) gives the streamed moment
+    texts = [normalize(m.text) for m in SEXTORTION]
+    embeddings = embedder.embed([normalize(m.text, numbers=False) for m in SEXTORTION])
+    moments = model.conversation(texts, embeddings, [m.sender for m in SEXTORTION])
+    assert float(moments.max()) == pytest.approx(state.moment_score, abs=1e-4)

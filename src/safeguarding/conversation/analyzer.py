@@ -242,7 +242,13 @@ class ConversationAnalyzer:
         if state.first_harm_index is None and harmful & {*HARM_REQUESTS, Tactic.THREAT}:
             state.first_harm_index = index
         if signal.moment is not None:
-            logit = signal.moment + state.moment_context
+            own = signal.moment
+            model = self.detector.moment
+            if model is not None and signal.moment_pre is not None:
+                own = model.step(
+                    own, signal.moment_pre, signal.moment_projection, sender.id, state.memories
+                )
+            logit = own + state.moment_context
             moment = pair(logit, state.moment_logit)
             state.moment_score = max(state.moment_score, round(moment, 4))
             state.moment_logit, state.moment_context = logit, signal.moment_context

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from safeguarding.conversation.blas import one_thread
 from safeguarding.conversation.embedding.base import Embedder
-from safeguarding.conversation.moment_model import MomentModel
+from safeguarding.conversation.moment_model import MomentModel, Terms
 from safeguarding.conversation.normalize import normalize
 from safeguarding.conversation.risk_model import RiskModel
 from safeguarding.conversation.rules import addresses_family, is_disclosure
@@ -42,6 +42,10 @@ class MessageSignals:
     # context term it adds to the next message's (moment_model.py); None without the model.
     moment: float | None = None
     moment_context: float = 0.0
+    # With a memory (moment_memory.py): the hidden units' pre-activations from this message
+    # and its projection for the memory; read once by the analyzer, never stored.
+    moment_pre: npt.NDArray[np.float32] | None = None
+    moment_projection: npt.NDArray[np.float32] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ def signals(
     prepared: Prepared,
     probabilities: npt.NDArray[np.float32],
     columns: list[Tactic],
-    moment: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None,
+    moment: Terms | None = None,
 ) -> list[MessageSignals]:
     out = []
     for i, text in enumerate(prepared.normalised):
@@ -126,10 +130,20 @@ def signals(
             # Someone describing a threat they received is not making one.
             for tactic in SEXTORTION_TACTICS:
                 tactics.pop(tactic, None)
-        own, context = (None, 0.0) if moment is None else (float(moment[0][i]), float(moment[1][i]))
+        own, context = (
+            (None, 0.0) if moment is None else (float(moment.own[i]), float(moment.context[i]))
+        )
         out.append(
             MessageSignals(
-                text, tactics, disclosure, "?" in text, addresses_family(text), own, context
+                text,
+                tactics,
+                disclosure,
+                "?" in text,
+                addresses_family(text),
+                own,
+                context,
+                None if moment is None or moment.pre is None else moment.pre[i],
+                None if moment is None or moment.projection is None else moment.projection[i],
             )
         )
     return out

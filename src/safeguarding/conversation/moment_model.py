@@ -54,7 +54,12 @@ first threats in time at the same benign budget (the moment alone, held out on 2
 see docs/conversation.md, "Version 7"). Only the message's own inputs reach it, so the state
 still carries one number between messages (half the linear context term). From `use` version
 9 the layer holds three such networks side by side, their logits averaged (192 units, the
-same arrays; training/fit.py, fit_hidden)."""
+same arrays; training/fit.py, fit_hidden).
+
+With a memory (moment_memory.py) the hidden layer also reads what the sender and the others
+have said so far, so its logit is computed message by message with the conversation's state
+(`MomentModel.step`); the file then holds the memory's arrays and the hidden layer reads
+D + 2K inputs."""
 
 from __future__ import annotations
 
@@ -69,6 +74,8 @@ import numpy as np
 import numpy.typing as npt
 
 from safeguarding.conversation import lexical
+from safeguarding.conversation.moment_memory import ARRAYS as MEMORY_ARRAYS
+from safeguarding.conversation.moment_memory import Memory
 from safeguarding.conversation.tactic_model import RULE_TACTICS, MessageInputs
 from safeguarding.errors import ConversationError
 
@@ -106,13 +113,38 @@ class Hidden:
         return cls(mean, scale, w, b, out, float(bias.reshape(-1)[0]))
 
     def logit(self, dense: Floats) -> Floats:
-        h = np.maximum(((dense - self.mean) / self.scale) @ self.w + self.b, 0.0)
-        logit: Floats = np.clip(h @ self.out + self.bias, -HIDDEN_LIMIT, HIDDEN_LIMIT)
+        return self.finish(self.pre(dense))
+
+    def pre(self, inputs: Floats, start: int = 0) -> Floats:
+        """The units' pre-activations from the inputs in columns start.. (all: with b)."""
+        end = start + inputs.shape[-1]
+        pre: Floats = np.matmul(
+            (inputs - self.mean[start:end]) / self.scale[start:end], self.w[start:end]
+        )
+        return pre + self.b if start == 0 else pre
+
+    def finish(self, pre: Floats) -> Floats:
+        logit: Floats = np.clip(
+            np.maximum(pre, 0.0) @ self.out + self.bias, -HIDDEN_LIMIT, HIDDEN_LIMIT
+        )
         return logit.astype(np.float32)
 
     def arrays(self) -> dict[str, Floats]:
         values = (self.mean, self.scale, self.w, self.b, self.out, np.array([self.bias]))
         return {k: np.asarray(v, dtype=np.float32) for k, v in zip(_HIDDEN, values, strict=True)}
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A batch of messages' parts of the moment: each one's own logit (without the previous
+    message and, with a memory, without the hidden layer), the context term it adds to the
+    next message's logit, and with a memory the hidden units' pre-activations from its own
+    inputs and its projection for the memory."""
+
+    own: Floats
+    context: Floats
+    pre: Floats | None = None
+    projection: Floats | None = None
 
 
 @dataclass(frozen=True)
@@ -124,14 +156,15 @@ class MomentModel:
     embedder: str | None
     version: str
     hidden: Hidden | None = None
+    memory: Memory | None = None
 
     @property
     def embedding_dim(self) -> int:
         return int(self.context.shape[0])
 
-    def terms(self, inputs: MessageInputs) -> tuple[Floats, Floats]:
+    def terms(self, inputs: MessageInputs) -> Terms:
         """Per message, its own logit (without the previous message) and the context term it
-        adds to the next message's logit."""
+        adds to the next message's logit (and, with a memory, what `step` needs)."""
         own = inputs.lexical_scores(self.lexical.reshape(-1, 1))[:, 0]
         dense = inputs.dense(
             self.embedding_dim, f"sextortion moment model {self.version} ({self.embedder})"
@@ -140,17 +173,57 @@ class MomentModel:
         embedding = dense[:, : self.embedding_dim]
         context = (embedding @ self.context).astype(np.float32)
         own = (own + dense @ self.dense + self.bias).astype(np.float32)
-        if self.hidden is not None:
-            # The mean of the linear and the hidden logits: the previous message's context
-            # term is halved with the rest of the linear part.
-            half = np.float32(0.5)
-            return half * (own + self.hidden.logit(dense)), half * context
-        return own, context
+        if self.hidden is None:
+            return Terms(own, context)
+        # The mean of the linear and the hidden logits: the previous message's context term
+        # is halved with the rest of the linear part.
+        half = np.float32(0.5)
+        if self.memory is None:
+            return Terms(half * (own + self.hidden.logit(dense)), half * context)
+        return Terms(
+            half * own,
+            half * context,
+            self.hidden.pre(dense),
+            self.memory.project(dense),
+        )
 
-    def conversation(self, normalised: list[str], embeddings: Floats | None) -> Floats:
-        """The moment after each of one whole conversation's messages, in order."""
-        own, context = self.terms(MessageInputs.of(normalised, embeddings))
-        logits = (own + np.concatenate([np.zeros(1, dtype=np.float32), context[:-1]])).tolist()
+    def step(
+        self,
+        own: float,
+        pre: Floats | None,
+        projection: Floats | None,
+        sender: str,
+        memories: dict[str, list[float]],
+    ) -> float:
+        """A message's logit without the previous message's context term: its own part (from
+        `terms`) and, with a memory, the hidden layer's logit over its pre-activations and
+        the participants' memories, which it then updates with this message."""
+        if self.memory is None or self.hidden is None or pre is None or projection is None:
+            return own
+        remembered = self.memory.context(sender, memories)
+        full = pre + self.hidden.pre(remembered, start=self.memory.mean.shape[0])
+        memories[sender] = self.memory.remember(memories.get(sender, []), projection)
+        return own + 0.5 * float(self.hidden.finish(full))
+
+    def conversation(
+        self, normalised: list[str], embeddings: Floats | None, senders: list[str] | None = None
+    ) -> Floats:
+        """The moment after each of one whole conversation's messages, in order (a model with
+        a memory needs each message's sender)."""
+        terms = self.terms(MessageInputs.of(normalised, embeddings))
+        if self.memory is not None and senders is None:
+            raise ValueError("a moment model with a memory needs the senders")
+        own = terms.own
+        if self.memory is not None and senders is not None:
+            memories: dict[str, list[float]] = {}
+            assert terms.pre is not None and terms.projection is not None
+            steps = [
+                self.step(float(terms.own[i]), terms.pre[i], terms.projection[i], s, memories)
+                for i, s in enumerate(senders)
+            ]
+            own = np.array(steps, dtype=np.float32)
+        previous = np.concatenate([np.zeros(1, dtype=np.float32), terms.context[:-1]])
+        logits = (own + previous).tolist()
         before = [0.0, *logits[:-1]]
         return np.array([pair(a, b) for a, b in zip(logits, before, strict=True)], np.float32)
 
@@ -169,6 +242,8 @@ class MomentModel:
         }
         if self.hidden is not None:
             arrays |= self.hidden.arrays()
+        if self.memory is not None:
+            arrays |= self.memory.arrays()
         np.savez_compressed(path, **arrays)
 
     @classmethod
@@ -182,6 +257,10 @@ class MomentModel:
             layer = (
                 [data[k].astype(np.float32) for k in _HIDDEN] if _HIDDEN[0] in data.files else None
             )
+            present = set(MEMORY_ARRAYS) & set(data.files)
+            if present and present != set(MEMORY_ARRAYS):
+                raise ConversationError(f"moment model {path}: arrays do not match its metadata")
+            remembered = Memory.of([data[k] for k in MEMORY_ARRAYS]) if present else None
         e = int(meta["embedding_dim"])
         d = e + len(RULE_TACTICS)
         if (
@@ -189,12 +268,23 @@ class MomentModel:
             or dense.shape != (d,)
             or context.shape != (e,)
             or bias.shape != (1,)
-            or (layer is not None and not _hidden_fits(layer, d))
+            or (remembered is not None and (layer is None or not remembered.fits(d)))
+            or (
+                layer is not None
+                and not _hidden_fits(layer, d + (2 * remembered.size if remembered else 0))
+            )
         ):
             raise ConversationError(f"moment model {path}: arrays do not match its metadata")
         hidden = Hidden.of(layer) if layer is not None else None
         return cls(
-            lex, dense, context, float(bias[0]), meta["embedder"], str(meta["version"]), hidden
+            lex,
+            dense,
+            context,
+            float(bias[0]),
+            meta["embedder"],
+            str(meta["version"]),
+            hidden,
+            remembered,
         )
 
 

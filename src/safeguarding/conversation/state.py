@@ -105,6 +105,9 @@ class ConversationState:
     moment_score: float = 0.0
     moment_context: float = 0.0
     moment_logit: float = 0.0
+    # With a memory (moment_memory.py): per participant, K numbers (a decaying mean of their
+    # messages' projections); empty without one
+    memories: dict[str, list[float]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
