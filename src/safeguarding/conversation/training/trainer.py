@@ -206,9 +206,9 @@ class Trainer:
             dense_end = lexical.BUCKETS + dense_part.shape[1]
             hidden = memory = None
             if embeddings is not None:
-                seen = np.isin(self.corpus.message_source, list(sources))
                 hidden_inputs = dense_part
                 if MOMENT_MEMORY:
+                    seen = np.isin(self.corpus.message_source, list(sources))
                     memory = fit_memory(dense_part[seen], MOMENT_MEMORY, MOMENT_DECAY)
                     hidden_inputs = np.hstack([dense_part, self._memory_inputs(memory)])
                 hidden = Hidden.of(
