@@ -4,12 +4,15 @@ and no conversation id is used twice (ids name conversations in reports and note
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from safeguarding.conversation.labelled import read_labelled
 from tests.conftest import ROOT
 
 SOURCES = ROOT / "data" / "conversations" / "sources"
+USE_SOURCES = ROOT / "data" / "conversations" / "use-sources.txt"
+SHIPPED = ROOT / "src" / "safeguarding" / "conversation" / "data" / "model"
 
 
 def test_every_source_reads_and_has_its_brief_and_row() -> None:
@@ -25,3 +28,21 @@ def test_every_source_reads_and_has_its_brief_and_row() -> None:
         assert f"| `{path.name}` |" in readme, path.name  # a row of its table
         ids.update(i.conversation.id for i in items)
     assert [i for i, n in ids.items() if n > 1] == []
+
+
+def test_the_use_manifest_names_the_shipped_bundles_sources() -> None:
+    """The model card rebuilds `use` from data/conversations/use-sources.txt: every path in
+    it exists, and its sources are the ones the shipped report says it trained on."""
+    entries = [
+        line
+        for line in USE_SOURCES.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    names: list[str] = []
+    for entry in entries:
+        path = ROOT / entry
+        assert path.exists(), entry
+        names += [p.stem for p in sorted(path.glob("*.jsonl"))] if path.is_dir() else [path.stem]
+    report = json.loads((SHIPPED / "report-use.json").read_text(encoding="utf-8"))
+    assert sorted(names) == sorted(report["in_sample"]["sources"])
+    assert len(names) == len(set(names))
