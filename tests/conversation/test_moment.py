@@ -229,7 +229,7 @@ def test_a_bundle_with_an_embedding_trains_a_hidden_layer_and_streams_it(
 
     embedder = load_embedder("use")
     assert embedder is not None
-    # with the memory the next version trains with (the shipped recipe has none yet)
+    # with the memory at its measured size (the shipped recipe has none: docs, "Session 18")
     monkeypatch.setattr(trainer_module, "MOMENT_MEMORY", MEMORY_MEASURED)
     train(_tiny(), embedder, tmp_path, "use", "test", loso=False, iterations=15)
     with np.load(tmp_path / "moment-use.npz", allow_pickle=False) as data:

@@ -81,10 +81,10 @@ TACTIC_ITERATIONS = 20
 MOMENT_UNITS, MOMENT_ALPHA, MOMENT_EPOCHS = 64, 1e-2, 60
 MOMENT_NETWORKS = 3
 # The moment model's memory (moment_memory.py; with the hidden layer): directions kept per
-# participant (0: none) and the decay per message. 0 while the shipped `use` version 10 has
-# none, so this recipe still reproduces it; 16 and 0.5 measured best on five folds by source
-# (against 32: docs/conversation.md, "Session 17") and are what the next `use` version
-# trains with.
+# participant (0: none) and the decay per message. 16 and 0.5 measured best for the moment
+# alone on five folds by source (against 32: docs/conversation.md, "Session 17"), but the
+# whole engine trained with them (`use` version 12, "Session 18") lost sextortion on time,
+# so the recipe keeps none and reproduces the shipped version 10.
 MOMENT_MEMORY, MOMENT_DECAY = 0, 0.5
 MEMORY_MEASURED = 16
 RISK_L2 = 1.0
