@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
+
 from safeguarding.conversation.labelled import read_labelled
 from tests.conftest import ROOT
 
 SOURCES = ROOT / "data" / "conversations" / "sources"
-USE_SOURCES = ROOT / "data" / "conversations" / "use-sources.txt"
 SHIPPED = ROOT / "src" / "safeguarding" / "conversation" / "data" / "model"
 
 
@@ -30,12 +31,15 @@ def test_every_source_reads_and_has_its_brief_and_row() -> None:
     assert [i for i, n in ids.items() if n > 1] == []
 
 
-def test_the_use_manifest_names_the_shipped_bundles_sources() -> None:
-    """The model card rebuilds `use` from data/conversations/use-sources.txt: every path in
-    it exists, and its sources are the ones the shipped report says it trained on."""
+@pytest.mark.parametrize("name", ["use", "lexical"])
+def test_the_manifest_names_the_shipped_bundles_sources(name: str) -> None:
+    """The model card rebuilds each bundle from data/conversations/NAME-sources.txt: every
+    path in it exists, and its sources are the ones the shipped report says it trained on
+    (a source added to the folder later does not change the rebuild)."""
+    manifest = ROOT / "data" / "conversations" / f"{name}-sources.txt"
     entries = [
         line
-        for line in USE_SOURCES.read_text(encoding="utf-8").splitlines()
+        for line in manifest.read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#")
     ]
     names: list[str] = []
@@ -43,6 +47,6 @@ def test_the_use_manifest_names_the_shipped_bundles_sources() -> None:
         path = ROOT / entry
         assert path.exists(), entry
         names += [p.stem for p in sorted(path.glob("*.jsonl"))] if path.is_dir() else [path.stem]
-    report = json.loads((SHIPPED / "report-use.json").read_text(encoding="utf-8"))
+    report = json.loads((SHIPPED / f"report-{name}.json").read_text(encoding="utf-8"))
     assert sorted(names) == sorted(report["in_sample"]["sources"])
     assert len(names) == len(set(names))

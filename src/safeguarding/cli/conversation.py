@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,13 @@ from safeguarding.conversation.io import Conversation, parse_conversation
 from safeguarding.conversation.labelled import read_sources
 from safeguarding.conversation.loader import ModelChoice, load_detector, load_embedder
 from safeguarding.conversation.plots import write_plots
+from safeguarding.conversation.training.environment import (
+    PINNED,
+    describe,
+    pinnable,
+    pinned,
+    pinned_environ,
+)
 from safeguarding.errors import ConversationError, SafeguardingError
 
 app = typer.Typer(
@@ -318,6 +326,8 @@ def train_command(
     """Fit the tactic and conversation models (the train extra) and print
     leave-one-source-out figures per source; writes tactics-NAME.npz, risk-NAME.json and
     report-NAME.json to --out."""
+    if pinnable() and not pinned():
+        raise typer.Exit(_train_pinned(files, destination, bundles, loso, nested, version, compare))
     from safeguarding.conversation.training.run import train
 
     try:
@@ -353,6 +363,7 @@ def train_command(
                     "leave_one_language_out": outcome.lolo,
                     "in_sample": outcome.pooled_in_sample,
                     "model_families": outcome.comparison,
+                    "environment": describe(),
                 },
                 indent=1,
             )
@@ -371,6 +382,26 @@ def train_command(
         if outcome.comparison:
             out.print(f"== {name}: model families, leave one source out")
             out.print(json.dumps(outcome.comparison))
+
+
+def _train_pinned(
+    files: list[Path],
+    destination: Path,
+    bundles: str,
+    loso: bool,
+    nested: bool,
+    version: str,
+    compare: bool,
+) -> int:
+    """The same training in a child process with the pinned numeric environment: it must be
+    set before numpy and scipy load (training/environment.py says why)."""
+    argv = [sys.executable, "-m", "safeguarding.cli", "conversation", "train"]
+    argv += ["--out", str(destination), "--bundles", bundles, "--version", version]
+    argv += ["--loso" if loso else "--no-loso", "--nested" if nested else "--not-nested"]
+    argv += ["--compare"] if compare else []
+    pins = " ".join(f"{name}={value!r}" for name, value in PINNED.items())
+    err.print(f"training in a child process with the pinned numeric environment: {pins}")
+    return subprocess.run([*argv, "--", *map(str, files)], env=pinned_environ()).returncode
 
 
 @app.command("purge")

