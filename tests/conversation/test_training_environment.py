@@ -101,7 +101,7 @@ def _constraints() -> dict[str, str]:
     return pins
 
 
-@pytest.mark.parametrize("name", ["lexical"])
+@pytest.mark.parametrize("name", ["use", "lexical"])
 def test_the_shipped_bundles_were_trained_pinned_with_the_constrained_versions(
     name: str,
 ) -> None:
