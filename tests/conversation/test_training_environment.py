@@ -5,14 +5,17 @@ the versions that constraints/train.txt pins."""
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
 
 from safeguarding.cli.main import app
+from safeguarding.conversation.training import environment
 from safeguarding.conversation.training.environment import (
     PACKAGES,
     PINNED,
@@ -47,6 +50,20 @@ def test_pinned_needs_every_setting() -> None:
     assert not pinned({**PINNED, name: "SkylakeX"})
 
 
+def test_only_x86_64_with_avx2_and_fma_is_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    for features, expected in (
+        ({"AVX2": True, "FMA3": True}, True),
+        ({"AVX2": False, "FMA3": True}, False),
+        ({"AVX2": True}, False),
+    ):
+        table = SimpleNamespace(__cpu_features__=features)
+        monkeypatch.setattr(environment, "import_module", lambda _name, t=table: t)
+        assert environment.pinnable() is expected, features
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    assert environment.pinnable() is False
+
+
 @x86_only
 def test_a_process_with_the_pins_loads_the_pinned_kernels() -> None:
     seen = _describe_in(pinned_environ())
@@ -59,6 +76,12 @@ def test_describe_names_the_packages_that_reach_the_weights() -> None:
     seen = describe()
     assert set(seen["packages"]) == set(PACKAGES)
     assert seen["packages"]["numpy"]
+
+
+def runner_invoke(args: list[str]) -> int:
+    result = CliRunner().invoke(app, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code
 
 
 @x86_only
@@ -83,12 +106,6 @@ def test_train_runs_pinned_and_records_it(tmp_path: Path) -> None:
     assert report["environment"]["pinned"] is True
     assert set(report["environment"]["blas"]) == {"Haswell"}
     assert (out / "tactics-lexical.npz").is_file()
-
-
-def runner_invoke(args: list[str]) -> int:
-    result = CliRunner().invoke(app, args)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code
 
 
 def _constraints() -> dict[str, str]:

