@@ -1,16 +1,20 @@
 """The pinned numeric environment of `safeguarding conversation train`: the kernels a child
-process loads with it, the training command running in it, and the shipped report recording
-the versions that constraints/train.txt pins."""
+process loads with it, the training command running in it and writing the same bytes as on
+the machine that rebuilt the shipped bundles, and the shipped reports recording the
+versions that constraints/train.txt pins."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -78,16 +82,10 @@ def test_describe_names_the_packages_that_reach_the_weights() -> None:
     assert seen["packages"]["numpy"]
 
 
-def runner_invoke(args: list[str]) -> int:
-    result = CliRunner().invoke(app, args)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code
-
-
-@x86_only
-def test_train_runs_pinned_and_records_it(tmp_path: Path) -> None:
+def _tiny_sources(folder: Path) -> Path:
+    """Three tiny sources: three conversations of each label from three shared files."""
     require_shared()
-    # Three tiny sources: three conversations of each label from three shared files.
+    folder.mkdir()
     for name in ("gaming", "uk-teens", "sextortion-scripts"):
         kept: dict[str, int] = {}
         lines = []
@@ -96,16 +94,55 @@ def test_train_runs_pinned_and_records_it(tmp_path: Path) -> None:
             if kept.get(label, 0) < 3:
                 kept[label] = kept.get(label, 0) + 1
                 lines.append(line)
-        (tmp_path / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
-    out = tmp_path / "bundle"
-    args = ["conversation", "train", str(tmp_path), "--out", str(out), "--bundles", "lexical"]
-    result = runner_invoke([*args, "--no-loso", "--version", "t"])
-    assert result == 0
-    report = json.loads((out / "report-lexical.json").read_text())
+        (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def _train(sources: Path, out: Path, bundle: str) -> dict[str, Any]:
+    args = ["conversation", "train", str(sources), "--out", str(out), "--bundles", bundle]
+    result = CliRunner().invoke(app, [*args, "--no-loso", "--version", "t"])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads((out / f"report-{bundle}.json").read_text())
+    return report
+
+
+@x86_only
+def test_train_runs_pinned_and_records_it(tmp_path: Path) -> None:
+    report = _train(_tiny_sources(tmp_path / "sources"), tmp_path / "bundle", "lexical")
     assert report["version"] == "t"
     assert report["environment"]["pinned"] is True
     assert set(report["environment"]["blas"]) == {"Haswell"}
-    assert (out / "tactics-lexical.npz").is_file()
+    assert (tmp_path / "bundle" / "tactics-lexical.npz").is_file()
+
+
+# What a pinned `use` training on the tiny sources wrote on the machine that rebuilt the
+# shipped bundles bit for bit (2026-12-02, AVX-512; SHA-256 of the arrays, first 16 hex
+# digits). Unpinned there, the same training wrote other bytes (tactics 337049ad5ef45d35):
+# the pins are what make these hold on another machine.
+PINNED_TINY_USE = {
+    "tactics-use.npz": "5472de8b4d7f2f95",
+    "moment-use.npz": "4633c32a68906d12",
+    "risk-use.json": "57fbd27faf957396",
+}
+
+
+@x86_only
+def test_a_pinned_training_writes_the_same_bytes_on_every_machine(tmp_path: Path) -> None:
+    if describe()["packages"] != _constraints():
+        pytest.skip("installed versions differ from constraints/train.txt")
+    out = tmp_path / "bundle"
+    _train(_tiny_sources(tmp_path / "sources"), out, "use")
+    written = {name: _digest(out / name) for name in PINNED_TINY_USE}
+    assert written == PINNED_TINY_USE
+
+
+def _digest(path: Path) -> str:
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as data:
+            body = b"".join(data[k].tobytes() for k in sorted(data.files))
+    else:
+        body = path.read_bytes()
+    return hashlib.sha256(body).hexdigest()[:16]
 
 
 def _constraints() -> dict[str, str]:
