@@ -28,9 +28,8 @@ from safeguarding.conversation.training.environment import (
     pinned,
     pinned_environ,
 )
-from tests.conftest import SHARED, require_shared
+from tests.conftest import ROOT, SHARED, require_shared
 
-ROOT = Path(__file__).parents[2]
 MODEL_DIR = ROOT / "src" / "safeguarding" / "conversation" / "data" / "model"
 x86_only = pytest.mark.skipif(not pinnable(), reason="the pins name x86-64 kernels")
 
