@@ -163,3 +163,28 @@ def test_the_shipped_bundles_were_trained_pinned_with_the_constrained_versions(
     assert environment["pinned"] is True
     assert set(environment["blas"]) == {"Haswell"}
     assert environment["packages"] == _constraints()
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [("file", "not JSON"), ("bundle", "unknown bundle 'bogus'")],
+)
+def test_train_refuses_bad_input_clearly_and_writes_nothing(
+    tmp_path: Path, bad: str, message: str
+) -> None:
+    sources = _tiny_sources(tmp_path / "sources")
+    bundle = "lexical"
+    if bad == "file":
+        (sources / "broken.jsonl").write_bytes(b'{"id": "s1", "messages": [\n\x00garbage\n')
+    else:
+        bundle = "bogus"
+    out = tmp_path / "bundle"
+    args = ["conversation", "train", str(sources), "--out", str(out), "--bundles", bundle]
+    done = subprocess.run(
+        [sys.executable, "-m", "safeguarding.cli", *args, "--no-loso"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
