@@ -74,4 +74,7 @@ def test_dev_set_regression_lexical(lexical: ConversationAnalyzer) -> None:
 
 @pytest.mark.slow
 def test_dev_set_regression_with_model(with_model: ConversationAnalyzer) -> None:
-    _check_regression(with_model, on_time=0.75)
+    # use version 13 (37 sources): 74 of 100 in time (version 10: 81), while it gains over
+    # the shared files held out and the sources it never saw (docs/conversation.md,
+    # "Session 21"): the generated chats are not the writers'
+    _check_regression(with_model, on_time=0.7)

@@ -207,8 +207,8 @@ def test_the_encoder_bundle_nudges_too() -> None:
     assert grooming and grooming[0].kind == "grooming" and grooming[0].about == "m"
     # A sextortion-level score before anyone has surely threatened is grooming's lead, not
     # sextortion's emergency (assess.threatened): version 5 nudged at "i have your pics"
-    # that way and turned to sextortion, urgent, at the plain threat (3); version 10 reads
-    # "i have your pics" itself as a threat and is urgent there (2). Either is on time.
+    # that way and turned to sextortion, urgent, at the plain threat (3); versions 10 and 13 read
+    # "i have your pics" itself as a threat and are urgent there (2). Either is on time.
     sextortion = [(n.kind, n.tier, n.message_index) for n in feed(guard, "s", SEXTORTION)]
     assert any((k, t) == ("sextortion", "urgent") and i in (2, 3) for k, t, i in sextortion)
     assert all(index <= 3 for _, _, index in sextortion)

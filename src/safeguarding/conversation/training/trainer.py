@@ -84,7 +84,7 @@ MOMENT_NETWORKS = 3
 # participant (0: none) and the decay per message. 16 and 0.5 measured best for the moment
 # alone on five folds by source (against 32: docs/conversation.md, "Session 17"), but the
 # whole engine trained with them (`use` version 12, "Session 18") lost sextortion on time,
-# so the recipe keeps none and reproduces the shipped version 10.
+# so the recipe keeps none (the shipped versions 10 and 13 have none).
 MOMENT_MEMORY, MOMENT_DECAY = 0, 0.5
 MEMORY_MEASURED = 16
 RISK_L2 = 1.0
