@@ -246,8 +246,15 @@ class ConversationAnalyzer:
             model = self.detector.moment
             if model is not None and signal.moment_pre is not None:
                 own = model.step(
-                    own, signal.moment_pre, signal.moment_projection, sender.id, state.memories
+                    own,
+                    signal.moment_pre,
+                    signal.moment_projection,
+                    sender.id,
+                    state.memories,
+                    state.moment_carry or None,
                 )
+                if signal.moment_carry is not None:
+                    state.moment_carry = signal.moment_carry.tolist()
             logit = own + state.moment_context
             moment = pair(logit, state.moment_logit)
             state.moment_score = max(state.moment_score, round(moment, 4))

@@ -46,6 +46,9 @@ class MessageSignals:
     # and its projection for the memory; read once by the analyzer, never stored.
     moment_pre: npt.NDArray[np.float32] | None = None
     moment_projection: npt.NDArray[np.float32] | None = None
+    # With the previous message in the hidden layer: what this message hands the next
+    # one's hidden units (kept in the state until the next message replaces it).
+    moment_carry: npt.NDArray[np.float32] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ def signals(
                 context,
                 None if moment is None or moment.pre is None else moment.pre[i],
                 None if moment is None or moment.projection is None else moment.projection[i],
+                None if moment is None or moment.carry is None else moment.carry[i],
             )
         )
     return out

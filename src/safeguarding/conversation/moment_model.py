@@ -59,7 +59,17 @@ same arrays; training/fit.py, fit_hidden).
 With a memory (moment_memory.py) the hidden layer also reads what the sender and the others
 have said so far, so its logit is computed message by message with the conversation's state
 (`MomentModel.step`); the file then holds the memory's arrays and the hidden layer reads
-D + 2K inputs."""
+D + 2K inputs.
+
+With `"hidden_previous": true` in the metadata (optional, `MOMENT_PREVIOUS` in
+training/trainer.py; not with a memory) the hidden layer also reads the previous message's
+embedding (D + E inputs, zeros before the first message): an oblique opener and the confused
+reply to it are a combination across two messages that the pair rule only adds up. Session
+12's replay of the moment alone measured it ahead of the shipped layer (docs/conversation.md,
+"Version 7"). The previous message reaches the next one as the units' pre-activations from
+its embedding (H numbers, `Terms.carry`), which the state keeps until the next message
+replaces them (`ConversationState.moment_carry`): numbers derived from one message, never
+the message or its embedding."""
 
 from __future__ import annotations
 
@@ -139,12 +149,14 @@ class Terms:
     """A batch of messages' parts of the moment: each one's own logit (without the previous
     message and, with a memory, without the hidden layer), the context term it adds to the
     next message's logit, and with a memory the hidden units' pre-activations from its own
-    inputs and its projection for the memory."""
+    inputs and its projection for the memory; with `previous`, also what each message hands
+    to the next one's hidden units (`carry`)."""
 
     own: Floats
     context: Floats
     pre: Floats | None = None
     projection: Floats | None = None
+    carry: Floats | None = None
 
 
 @dataclass(frozen=True)
@@ -157,10 +169,23 @@ class MomentModel:
     version: str
     hidden: Hidden | None = None
     memory: Memory | None = None
+    previous: bool = False
 
     @property
     def embedding_dim(self) -> int:
         return int(self.context.shape[0])
+
+    @property
+    def stepped(self) -> bool:
+        """Whether a message's logit needs the conversation's state (`step`)."""
+        return self.hidden is not None and (self.memory is not None or self.previous)
+
+    def first_carry(self) -> Floats:
+        """What "no message before" hands the first message's hidden units: the units'
+        pre-activations from a zero embedding, as training saw it."""
+        assert self.hidden is not None
+        start = int(self.dense.shape[0])
+        return self.hidden.pre(np.zeros(self.embedding_dim, np.float32), start=start)
 
     def terms(self, inputs: MessageInputs) -> Terms:
         """Per message, its own logit (without the previous message) and the context term it
@@ -178,6 +203,9 @@ class MomentModel:
         # The mean of the linear and the hidden logits: the previous message's context term
         # is halved with the rest of the linear part.
         half = np.float32(0.5)
+        if self.previous:
+            carry = self.hidden.pre(embedding, start=int(self.dense.shape[0]))
+            return Terms(half * own, half * context, self.hidden.pre(dense), None, carry)
         if self.memory is None:
             return Terms(half * (own + self.hidden.logit(dense)), half * context)
         return Terms(
@@ -194,10 +222,16 @@ class MomentModel:
         projection: Floats | None,
         sender: str,
         memories: dict[str, list[float]],
+        carried: Floats | list[float] | None = None,
     ) -> float:
         """A message's logit without the previous message's context term: its own part (from
         `terms`) and, with a memory, the hidden layer's logit over its pre-activations and
-        the participants' memories, which it then updates with this message."""
+        the participants' memories, which it then updates with this message; with
+        `previous`, over its pre-activations and what the message before it carried (None:
+        it is the first)."""
+        if self.previous and self.hidden is not None and pre is not None:
+            before = self.first_carry() if carried is None else np.asarray(carried, np.float32)
+            return own + 0.5 * float(self.hidden.finish(pre + before))
         if self.memory is None or self.hidden is None or pre is None or projection is None:
             return own
         remembered = self.memory.context(sender, memories)
@@ -214,7 +248,16 @@ class MomentModel:
         if self.memory is not None and senders is None:
             raise ValueError("a moment model with a memory needs the senders")
         own = terms.own
-        if self.memory is not None and senders is not None:
+        if self.previous and terms.pre is not None and terms.carry is not None:
+            carries = [None, *terms.carry[:-1]]
+            own = np.array(
+                [
+                    self.step(float(terms.own[i]), terms.pre[i], None, "", {}, c)
+                    for i, c in enumerate(carries)
+                ],
+                dtype=np.float32,
+            )
+        elif self.memory is not None and senders is not None:
             memories: dict[str, list[float]] = {}
             assert terms.pre is not None and terms.projection is not None
             steps = [
@@ -233,6 +276,8 @@ class MomentModel:
             "embedding_dim": self.embedding_dim,
             "version": self.version,
         }
+        if self.previous:
+            meta["hidden_previous"] = True
         arrays: dict[str, Any] = {
             "lexical": self.lexical.astype(np.float16),
             "dense": self.dense.astype(np.float32),
@@ -263,16 +308,16 @@ class MomentModel:
             remembered = Memory.of([data[k] for k in MEMORY_ARRAYS]) if present else None
         e = int(meta["embedding_dim"])
         d = e + len(RULE_TACTICS)
+        previous = bool(meta.get("hidden_previous", False))
+        extra = 2 * remembered.size if remembered else (e if previous else 0)
         if (
             lex.shape != (lexical.BUCKETS,)
             or dense.shape != (d,)
             or context.shape != (e,)
             or bias.shape != (1,)
             or (remembered is not None and (layer is None or not remembered.fits(d)))
-            or (
-                layer is not None
-                and not _hidden_fits(layer, d + (2 * remembered.size if remembered else 0))
-            )
+            or (previous and (layer is None or remembered is not None))
+            or (layer is not None and not _hidden_fits(layer, d + extra))
         ):
             raise ConversationError(f"moment model {path}: arrays do not match its metadata")
         hidden = Hidden.of(layer) if layer is not None else None
@@ -285,6 +330,7 @@ class MomentModel:
             str(meta["version"]),
             hidden,
             remembered,
+            previous,
         )
 
 

@@ -108,6 +108,9 @@ class ConversationState:
     # With a memory (moment_memory.py): per participant, K numbers (a decaying mean of their
     # messages' projections); empty without one
     memories: dict[str, list[float]] = field(default_factory=dict)
+    # With the previous message in the moment model's hidden layer: the H numbers the latest
+    # message hands the next one (moment_model.Terms.carry); empty without it
+    moment_carry: list[float] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -87,6 +87,10 @@ MOMENT_NETWORKS = 3
 # so the recipe keeps none (the shipped versions 10 and 13 have none).
 MOMENT_MEMORY, MOMENT_DECAY = 0, 0.5
 MEMORY_MEASURED = 16
+# Whether the moment model's hidden layer also reads the previous message's embedding
+# (moment_model.py; not with a memory). Off in the shipped bundles: measured in the whole
+# engine in docs/conversation.md, "Sessions 23 and 24".
+MOMENT_PREVIOUS = False
 RISK_L2 = 1.0
 # The grooming head is monotone in how surely a participant has shown each grooming tactic,
 # in the stages covered and in a known-young target: surer flattery, age probing, secrecy or
@@ -207,6 +211,8 @@ class Trainer:
             hidden = memory = None
             if embeddings is not None:
                 hidden_inputs = dense_part
+                if MOMENT_PREVIOUS and not MOMENT_MEMORY:
+                    hidden_inputs = np.hstack([dense_part, previous])
                 if MOMENT_MEMORY:
                     seen = np.isin(self.corpus.message_source, list(sources))
                     memory = fit_memory(dense_part[seen], MOMENT_MEMORY, MOMENT_DECAY)
@@ -230,6 +236,7 @@ class Trainer:
                 self.version,
                 hidden,
                 memory,
+                previous=hidden is not None and MOMENT_PREVIOUS and not MOMENT_MEMORY,
             )
         return self._moments[sources]
 
