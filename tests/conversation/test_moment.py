@@ -20,7 +20,7 @@ from safeguarding.conversation.training.run import train
 from safeguarding.conversation.training.trainer import BUDGETS, MEMORY_MEASURED
 from safeguarding.errors import ConversationError
 from tests.conftest import SHARED, require_shared
-from tests.conversation.conftest import chat, needs_model, streamed
+from tests.conversation.conftest import chat, needs_model, random_moment, streamed
 
 SEXTORTION = chat(
     "x: hey saw ur pics on the group chat",
@@ -111,39 +111,13 @@ def test_a_single_spike_counts_half_and_a_pair_counts_whole() -> None:
     assert pair(6.0, 6.0) > 0.997 and pair(6.0, 0.0) == pytest.approx(1 / (1 + np.exp(-3)))
 
 
-def _hidden_model(rng: np.random.Generator, e: int = 4, units: int = 3) -> MomentModel:
-    from safeguarding.conversation import lexical
-    from safeguarding.conversation.moment_model import Hidden
-    from safeguarding.conversation.tactic_model import RULE_TACTICS
-
-    d = e + len(RULE_TACTICS)
-    f32 = np.float32
-    hidden = Hidden(
-        rng.normal(size=d).astype(f32),
-        rng.uniform(0.5, 2.0, size=d).astype(f32),
-        rng.normal(size=(d, units)).astype(f32),
-        rng.normal(size=units).astype(f32),
-        rng.normal(size=units).astype(f32),
-        0.25,
-    )
-    return MomentModel(
-        np.zeros(lexical.BUCKETS, dtype=f32),
-        rng.normal(size=d).astype(f32),
-        np.ones(e, dtype=f32),
-        -0.5,
-        "test",
-        "test",
-        hidden,
-    )
-
-
 def test_a_hidden_layer_is_averaged_with_the_linear_logit() -> None:
     """Message i's logit is the mean of the linear logit (with message i-1's context term)
     and the hidden layer's logit over message i's own dense inputs (moment_model.py)."""
     from safeguarding.conversation.tactic_model import MessageInputs
 
     rng = np.random.default_rng(5)
-    model = _hidden_model(rng)
+    model = random_moment(rng)
     assert model.hidden is not None
     texts = ["hey", "i saved the call", "send it by tonight"]
     embeddings = rng.normal(size=(3, 4)).astype(np.float32)
@@ -161,7 +135,7 @@ def test_a_hidden_layer_is_averaged_with_the_linear_logit() -> None:
 
 
 def test_a_hidden_layer_is_saved_loaded_and_checked(tmp_path: Path) -> None:
-    model = _hidden_model(np.random.default_rng(6))
+    model = random_moment(np.random.default_rng(6))
     model.save(tmp_path / "moment-use.npz")
     loaded = MomentModel.load(tmp_path / "moment-use.npz")
     assert loaded.hidden is not None and model.hidden is not None

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safeguarding.conversation import lexical
 from safeguarding.conversation.moment_memory import Memory, fit_memory
-from safeguarding.conversation.moment_model import Hidden, MomentModel
+from safeguarding.conversation.moment_model import MomentModel
 from safeguarding.conversation.tactic_model import RULE_TACTICS
 from safeguarding.errors import ConversationError
+from tests.conversation.conftest import random_moment
 
 F32 = np.float32
 E = 4
@@ -61,33 +61,10 @@ def test_fitted_directions_are_the_largest_variance_and_repeatable() -> None:
     assert np.array_equal(memory.components, again.components)
 
 
-def _model(memory: Memory | None, units: int = 3) -> MomentModel:
-    rng = np.random.default_rng(5)
-    inputs = D + (2 * memory.size if memory else 0)
-    hidden = Hidden(
-        np.zeros(inputs, F32),
-        np.ones(inputs, F32),
-        rng.normal(size=(inputs, units)).astype(F32),
-        rng.normal(size=units).astype(F32),
-        rng.normal(size=units).astype(F32),
-        0.1,
-    )
-    return MomentModel(
-        np.zeros(lexical.BUCKETS, F32),
-        rng.normal(size=D).astype(F32),
-        np.ones(E, F32),
-        -0.5,
-        "test",
-        "test",
-        hidden,
-        memory,
-    )
-
-
 def test_what_came_before_changes_the_moment_of_the_same_message() -> None:
     """With a memory the same last message scores differently after different histories;
     the pair rule alone would see only the message before it."""
-    model = _model(_memory())
+    model = random_moment(np.random.default_rng(5), E, memory=_memory())
     rng = np.random.default_rng(6)
     last = rng.normal(size=(1, E)).astype(F32)
     shared_before = rng.normal(size=(1, E)).astype(F32)
@@ -102,7 +79,7 @@ def test_what_came_before_changes_the_moment_of_the_same_message() -> None:
 
 
 def test_a_memory_is_saved_loaded_and_checked(tmp_path: Path) -> None:
-    model = _model(_memory())
+    model = random_moment(np.random.default_rng(5), E, memory=_memory())
     model.save(tmp_path / "moment-use.npz")
     loaded = MomentModel.load(tmp_path / "moment-use.npz")
     assert loaded.memory is not None and loaded.memory.decay == 0.5

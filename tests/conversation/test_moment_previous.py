@@ -8,16 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safeguarding.conversation import lexical
 from safeguarding.conversation.analyzer import ConversationAnalyzer
 from safeguarding.conversation.loader import detector_for, load_moment
-from safeguarding.conversation.moment_model import Hidden, MomentModel, pair
+from safeguarding.conversation.moment_model import MomentModel, pair
 from safeguarding.conversation.normalize import normalize
 from safeguarding.conversation.tactic_model import RULE_TACTICS, MessageInputs
 from safeguarding.conversation.training import trainer as trainer_module
 from safeguarding.conversation.training.run import train
 from safeguarding.errors import ConversationError
-from tests.conversation.conftest import needs_model, streamed
+from tests.conversation.conftest import needs_model, random_moment, streamed
 from tests.conversation.test_moment import SEXTORTION, _tiny
 
 F32 = np.float32
@@ -25,34 +24,10 @@ E = 4
 D = E + len(RULE_TACTICS)
 
 
-def _model(units: int = 3) -> MomentModel:
-    rng = np.random.default_rng(11)
-    inputs = D + E
-    hidden = Hidden(
-        rng.normal(size=inputs).astype(F32),
-        rng.uniform(0.5, 2.0, size=inputs).astype(F32),
-        rng.normal(size=(inputs, units)).astype(F32),
-        rng.normal(size=units).astype(F32),
-        rng.normal(size=units).astype(F32),
-        0.1,
-    )
-    return MomentModel(
-        np.zeros(lexical.BUCKETS, F32),
-        rng.normal(size=D).astype(F32),
-        rng.normal(size=E).astype(F32),
-        -0.5,
-        "test",
-        "test",
-        hidden,
-        None,
-        previous=True,
-    )
-
-
 def test_each_message_is_read_beside_the_one_before_it() -> None:
     """The hidden layer of message i reads [dense_i, embedding_{i-1}] (zeros before the
     first), averaged with the linear logit; the pair rule then judges two messages."""
-    model = _model()
+    model = random_moment(np.random.default_rng(11), E, previous=True)
     assert model.hidden is not None
     embeddings = np.random.default_rng(12).normal(size=(4, E)).astype(F32)
     texts = ["hey", "who is this", "you know who", "pay or else"]
@@ -66,7 +41,7 @@ def test_each_message_is_read_beside_the_one_before_it() -> None:
 
 
 def test_the_same_message_reads_differently_after_a_different_one() -> None:
-    model = _model()
+    model = random_moment(np.random.default_rng(11), E, previous=True)
     rng = np.random.default_rng(13)
     last = rng.normal(size=(1, E))
     one = np.vstack([rng.normal(size=(1, E)), last]).astype(F32)
@@ -85,7 +60,7 @@ def test_the_same_message_reads_differently_after_a_different_one() -> None:
 
 
 def test_a_previous_layer_is_saved_loaded_and_checked(tmp_path: Path) -> None:
-    model = _model()
+    model = random_moment(np.random.default_rng(11), E, previous=True)
     model.save(tmp_path / "moment-use.npz")
     loaded = MomentModel.load(tmp_path / "moment-use.npz")
     assert loaded.previous and loaded.stepped
