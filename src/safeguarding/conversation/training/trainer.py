@@ -88,8 +88,9 @@ MOMENT_NETWORKS = 3
 MOMENT_MEMORY, MOMENT_DECAY = 0, 0.5
 MEMORY_MEASURED = 16
 # Whether the moment model's hidden layer also reads the previous message's embedding
-# (moment_model.py; not with a memory). Off in the shipped bundles: measured in the whole
-# engine in docs/conversation.md, "Sessions 23 and 24".
+# (moment_model.py; not with a memory). Off in the shipped bundles: in the whole engine
+# (`use` version 15) it lost sextortion on time held out and never seen (docs/conversation.md,
+# "Sessions 23 to 25").
 MOMENT_PREVIOUS = False
 RISK_L2 = 1.0
 # The grooming head is monotone in how surely a participant has shown each grooming tactic,
