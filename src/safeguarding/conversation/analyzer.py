@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from safeguarding.conversation.ages import minor_cue, stated_age
 from safeguarding.conversation.assess import moment_alert, scores, threatened, tier_for
 from safeguarding.conversation.detector import MessageDetector, MessageSignals
@@ -255,7 +257,7 @@ class ConversationAnalyzer:
                 )
                 if signal.moment_carry is not None:
                     state.moment_carry = signal.moment_carry.tolist()
-            logit = own + state.moment_context
+            logit = self._recheck(state, message, signal, own + state.moment_context)
             moment = pair(logit, state.moment_logit)
             state.moment_score = max(state.moment_score, round(moment, 4))
             state.moment_logit, state.moment_context = logit, signal.moment_context
@@ -268,6 +270,26 @@ class ConversationAnalyzer:
                 excerpt=message.text[:EXCERPT_CHARS] if harmful or signal.disclosure else None,
             )
         state.last_sender = sender.id
+
+    def _recheck(
+        self, state: ConversationState, message: Message, signal: MessageSignals, logit: float
+    ) -> float:
+        """The moment logit after the second reading (moment_recheck.py): read again by e5
+        when due."""
+        recheck = self.detector.recheck
+        if recheck is None or signal.moment_dense is None:
+            return logit
+        before, state.moment_base = state.moment_base, logit
+        carried = np.asarray(state.recheck_carry, np.float32) if state.recheck_carry else None
+        value, carry = recheck.step(
+            logit,
+            before,
+            signal.moment_dense,
+            lambda: self.detector.second_reading(message.text),
+            carried,
+        )
+        state.recheck_carry = [] if carry is None else carry.tolist()
+        return value
 
     @staticmethod
     def _note_family(state: ConversationState, sender: Participant, text: str) -> None:

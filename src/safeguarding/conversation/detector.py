@@ -13,6 +13,7 @@ import numpy.typing as npt
 from safeguarding.conversation.blas import one_thread
 from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.moment_model import MomentModel, Terms
+from safeguarding.conversation.moment_recheck import Recheck
 from safeguarding.conversation.normalize import normalize
 from safeguarding.conversation.risk_model import RiskModel
 from safeguarding.conversation.rules import addresses_family, is_disclosure
@@ -49,6 +50,9 @@ class MessageSignals:
     # With the previous message in the hidden layer: what this message hands the next
     # one's hidden units (kept in the state until the next message replaces it).
     moment_carry: npt.NDArray[np.float32] | None = None
+    # With a recheck (moment_recheck.py): the moment model's dense inputs of this message,
+    # read again if the message is due; never stored.
+    moment_dense: npt.NDArray[np.float32] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,16 +72,30 @@ class MessageDetector:
         embedder: Embedder | None = None,
         semantic: SemanticScorer | None = None,
         moment: MomentModel | None = None,
+        recheck: Recheck | None = None,
+        second: Embedder | None = None,
     ) -> None:
         if (tactics.embedding_dim > 0) != (embedder is not None) or (
             moment is not None and moment.embedding_dim != tactics.embedding_dim
         ):
             raise ValueError("the tactic model and the embedder do not go together")
+        if recheck is not None and (
+            moment is None
+            or second is None
+            or second.name != recheck.embedder
+            or second.dimension != recheck.embedding_dim
+            or recheck.dense_dim != moment.dense.shape[0]
+        ):
+            raise ValueError(
+                "the moment recheck, its encoder and the moment model do not go together"
+            )
         self.tactic_model = tactics
         self.risk = risk
         self.embedder = embedder
         self.semantic = semantic
         self.moment = moment
+        self.recheck = recheck
+        self.second = second
 
     @property
     def model_name(self) -> str | None:
@@ -95,7 +113,20 @@ class MessageDetector:
             inputs = MessageInputs.of(prepared.normalised, prepared.embeddings)
             probabilities = sigmoid(self.tactic_model.logits_of(inputs))
             moment = self.moment.terms(inputs) if self.moment is not None else None
-        return signals(prepared, probabilities, self.tactic_model.tactics, moment)
+            dense = None
+            if self.recheck is not None and self.moment is not None:
+                dense = inputs.dense(self.moment.embedding_dim, "sextortion moment recheck")
+        return signals(prepared, probabilities, self.tactic_model.tactics, moment, dense)
+
+    def second_reading(self, text: str) -> npt.NDArray[np.float32]:
+        """A due message's e5 embedding (moment_recheck.py), of its text as written and
+        clipped as the first encoder's input is."""
+        assert self.second is not None
+        with one_thread():
+            vector: npt.NDArray[np.float32] = self.second.embed(
+                [text[:MAX_ANALYSED_CHARS][:MAX_EMBEDDED_CHARS]]
+            )[0]
+        return vector
 
 
 def prepare(
@@ -118,6 +149,7 @@ def signals(
     probabilities: npt.NDArray[np.float32],
     columns: list[Tactic],
     moment: Terms | None = None,
+    dense: npt.NDArray[np.float32] | None = None,
 ) -> list[MessageSignals]:
     out = []
     for i, text in enumerate(prepared.normalised):
@@ -148,6 +180,7 @@ def signals(
                 None if moment is None or moment.pre is None else moment.pre[i],
                 None if moment is None or moment.projection is None else moment.projection[i],
                 None if moment is None or moment.carry is None else moment.carry[i],
+                None if dense is None else dense[i],
             )
         )
     return out

@@ -98,11 +98,18 @@ def pair(logit: float, before: float) -> float:
     return 1.0 / (1.0 + math.exp(-(logit + before) / 2))
 
 
+def pairs(logits: Floats) -> Floats:
+    """The moment after each message of one conversation from its messages' logits."""
+    values = [float(v) for v in logits]
+    before = [0.0, *values[:-1]]
+    return np.array([pair(a, b) for a, b in zip(values, before, strict=True)], np.float32)
+
+
 # The hidden logit is bounded at a probability of 1e-7 either way: the network's output
 # saturates far below that on a third of ordinary messages, and unbounded, one very ordinary
 # message would veto the next in the pair rule. The bound is what the replay measured.
 HIDDEN_LIMIT = math.log(1e7)
-_HIDDEN = ("hidden_mean", "hidden_scale", "hidden_w", "hidden_b", "hidden_out", "hidden_bias")
+HIDDEN_ARRAYS = ("hidden_mean", "hidden_scale", "hidden_w", "hidden_b", "hidden_out", "hidden_bias")
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,7 @@ class Hidden:
 
     @classmethod
     def of(cls, arrays: Sequence[npt.NDArray[Any]]) -> Hidden:
-        """From its six arrays in file order (_HIDDEN), as float32; the bias a 1-array."""
+        """From its six arrays in file order (HIDDEN_ARRAYS), as float32; the bias a 1-array."""
         mean, scale, w, b, out, bias = (np.asarray(a, dtype=np.float32) for a in arrays)
         return cls(mean, scale, w, b, out, float(bias.reshape(-1)[0]))
 
@@ -141,7 +148,9 @@ class Hidden:
 
     def arrays(self) -> dict[str, Floats]:
         values = (self.mean, self.scale, self.w, self.b, self.out, np.array([self.bias]))
-        return {k: np.asarray(v, dtype=np.float32) for k, v in zip(_HIDDEN, values, strict=True)}
+        return {
+            k: np.asarray(v, dtype=np.float32) for k, v in zip(HIDDEN_ARRAYS, values, strict=True)
+        }
 
 
 @dataclass(frozen=True)
@@ -244,6 +253,13 @@ class MomentModel:
     ) -> Floats:
         """The moment after each of one whole conversation's messages, in order (a model with
         a memory needs each message's sender)."""
+        return pairs(self.logits(normalised, embeddings, senders))
+
+    def logits(
+        self, normalised: list[str], embeddings: Floats | None, senders: list[str] | None = None
+    ) -> Floats:
+        """Each message's logit with the previous message's context term, before the pair
+        rule (what moment_recheck.py gates on)."""
         terms = self.terms(MessageInputs.of(normalised, embeddings))
         if self.memory is not None and senders is None:
             raise ValueError("a moment model with a memory needs the senders")
@@ -266,9 +282,8 @@ class MomentModel:
             ]
             own = np.array(steps, dtype=np.float32)
         previous = np.concatenate([np.zeros(1, dtype=np.float32), terms.context[:-1]])
-        logits = (own + previous).tolist()
-        before = [0.0, *logits[:-1]]
-        return np.array([pair(a, b) for a, b in zip(logits, before, strict=True)], np.float32)
+        logits: Floats = (own + previous).astype(np.float32)
+        return logits
 
     def save(self, path: Path) -> None:
         meta = {
@@ -300,7 +315,9 @@ class MomentModel:
             context = data["context"].astype(np.float32)
             bias = data["bias"].astype(np.float32)
             layer = (
-                [data[k].astype(np.float32) for k in _HIDDEN] if _HIDDEN[0] in data.files else None
+                [data[k].astype(np.float32) for k in HIDDEN_ARRAYS]
+                if HIDDEN_ARRAYS[0] in data.files
+                else None
             )
             present = set(MEMORY_ARRAYS) & set(data.files)
             if present and present != set(MEMORY_ARRAYS):
@@ -317,7 +334,7 @@ class MomentModel:
             or bias.shape != (1,)
             or (remembered is not None and (layer is None or not remembered.fits(d)))
             or (previous and (layer is None or remembered is not None))
-            or (layer is not None and not _hidden_fits(layer, d + extra))
+            or (layer is not None and not hidden_fits(layer, d + extra))
         ):
             raise ConversationError(f"moment model {path}: arrays do not match its metadata")
         hidden = Hidden.of(layer) if layer is not None else None
@@ -334,7 +351,7 @@ class MomentModel:
         )
 
 
-def _hidden_fits(layer: list[Floats], d: int) -> bool:
+def hidden_fits(layer: list[Floats], d: int) -> bool:
     mean, scale, w, b, out, bias = layer
     units = b.shape[0] if b.ndim == 1 else -1
     return (

@@ -111,6 +111,11 @@ class ConversationState:
     # With the previous message in the moment model's hidden layer: the H numbers the latest
     # message hands the next one (moment_model.Terms.carry); empty without it
     moment_carry: list[float] = field(default_factory=list)
+    # With a recheck (moment_recheck.py): the latest message's moment logit before it (None
+    # before the first), and what its e5 reading hands the next one (H + 1 numbers, empty
+    # when it was not read again)
+    moment_base: float | None = None
+    recheck_carry: list[float] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

