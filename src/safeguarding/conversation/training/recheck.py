@@ -132,7 +132,8 @@ class RecheckTrainer:
             rows = np.isin(trainer.corpus.message_source, list(sources)) & trainer.moment_rows
             dense = trainer.dense_inputs
             e5 = self.embeddings()
-            x = np.hstack([dense, e5, self.previous(e5)])[rows].astype(np.float64)
+            # only the rows fitted on: the whole corpus stacked would be about a gigabyte
+            x = np.hstack([dense[rows], e5[rows], self.previous(e5)[rows]]).astype(np.float64)
             y = trainer.moment_y[rows]
             mean = x.mean(axis=0)
             scale = x.std(axis=0) + 1e-3
