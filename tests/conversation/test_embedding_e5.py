@@ -12,6 +12,7 @@ import pytest
 from safeguarding.conversation.embedding.base import Vectors
 from safeguarding.conversation.embedding.cache import CachedEmbedder
 from safeguarding.conversation.embedding.e5 import E5Embedder
+from safeguarding.errors import ConversationError
 from tests.conversation.conftest import needs_e5
 
 
@@ -91,5 +92,15 @@ def test_vectors_carried_over_are_used_and_a_wrong_file_is_refused(tmp_path: Pat
     class Wider(Counting):
         dimension = 4
 
-    with pytest.raises(ValueError, match="do not match"):
+    with pytest.raises(ConversationError, match="do not match"):
         CachedEmbedder(Wider(), tmp_path)
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not a zip" * 100, b"PK\x03\x04" + bytes(64)])
+def test_a_damaged_cache_file_is_refused_clearly_and_left_alone(
+    tmp_path: Path, garbage: bytes
+) -> None:
+    (tmp_path / "counting.npz").write_bytes(garbage)
+    with pytest.raises(ConversationError, match="delete it to embed again"):
+        CachedEmbedder(Counting(), tmp_path)
+    assert (tmp_path / "counting.npz").read_bytes() == garbage

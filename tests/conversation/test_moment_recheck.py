@@ -140,6 +140,22 @@ def test_training_with_the_recheck_streams_as_the_batch(tmp_path: Path) -> None:
 
 
 @needs_model
+@needs_e5
+def test_train_refuses_a_damaged_embedding_cache_and_writes_nothing(tmp_path: Path) -> None:
+    cache, out = tmp_path / "c", tmp_path / "out"
+    cache.mkdir()
+    (cache / "multilingual-e5-small-q4.npz").write_bytes(b"\x00garbage" * 1000)
+    args = ["conversation", "train", str(_tiny_sources(tmp_path / "s")), "--out", str(out)]
+    args += ["--bundles", "use", "--recheck", "--embedding-cache", str(cache)]
+    # the message itself comes from the pinned child process (its stderr; the cache's test
+    # checks it): here, that the command fails and writes nothing
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    assert not out.exists() or not any(out.iterdir())
+    assert (cache / "multilingual-e5-small-q4.npz").read_bytes() == b"\x00garbage" * 1000
+
+
+@needs_model
 def test_a_recheck_that_does_not_fit_its_models_is_refused(model_detector: MessageDetector) -> None:
     assert model_detector.moment is not None
     recheck = random_recheck(4)

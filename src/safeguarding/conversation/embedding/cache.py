@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from safeguarding.conversation.embedding.base import Embedder, Vectors
+from safeguarding.errors import ConversationError
 
 # Texts embedded per call to the encoder, and how many new vectors are embedded between two
 # writes of the file (so a stopped run keeps most of its work without rewriting the file for
@@ -41,10 +43,18 @@ class CachedEmbedder:
         self._chunks: list[Vectors] = []
         self._pending = 0
         if self.path.exists():
-            with np.load(self.path, allow_pickle=False) as data:
-                keys, vectors = data["keys"], data["vectors"].astype(np.float32)
+            try:
+                with self.path.open("rb") as handle:
+                    data = np.load(handle, allow_pickle=False)
+                    keys, vectors = data["keys"], data["vectors"].astype(np.float32)
+            except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile) as exc:
+                raise ConversationError(
+                    f"{self.path} is not a cache of vectors: delete it to embed again"
+                ) from exc
             if vectors.shape != (len(keys), self.dimension):
-                raise ValueError(f"{self.path}: vectors do not match {self.name}")
+                raise ConversationError(
+                    f"{self.path}: vectors do not match {self.name}: delete it to embed again"
+                )
             self._rows = {bytes(k): i for i, k in enumerate(keys)}
             self._chunks = [vectors]
 
