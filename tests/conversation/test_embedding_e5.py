@@ -96,6 +96,25 @@ def test_vectors_carried_over_are_used_and_a_wrong_file_is_refused(tmp_path: Pat
         CachedEmbedder(Wider(), tmp_path)
 
 
+def test_a_text_given_twice_keeps_one_row_so_every_text_keeps_its_own_vector(
+    tmp_path: Path,
+) -> None:
+    cached = CachedEmbedder(Counting(), tmp_path)
+    vectors = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [9.0, 9.0, 9.0], [0.0, 0.0, 1.0]])
+    cached.add(["a", "b", "a", "c"], vectors.astype(np.float32))
+    cached.flush()
+    again = CachedEmbedder(Counting(), tmp_path)
+    assert len(again) == 3
+    assert np.array_equal(again.embed(["c", "b", "a"]), vectors[[3, 1, 0]])
+
+
+def test_a_cache_whose_digests_repeat_is_refused(tmp_path: Path) -> None:
+    keys = np.array([b"k" * 16, b"k" * 16], dtype="S16")
+    np.savez(tmp_path / "counting.npz", keys=keys, vectors=np.zeros((2, 3), np.float32))
+    with pytest.raises(ConversationError, match="do not match"):
+        CachedEmbedder(Counting(), tmp_path)
+
+
 @pytest.mark.parametrize("garbage", [b"", b"not a zip" * 100, b"PK\x03\x04" + bytes(64)])
 def test_a_damaged_cache_file_is_refused_clearly_and_left_alone(
     tmp_path: Path, garbage: bytes

@@ -51,7 +51,7 @@ class CachedEmbedder:
                 raise ConversationError(
                     f"{self.path} is not a cache of vectors: delete it to embed again"
                 ) from exc
-            if vectors.shape != (len(keys), self.dimension):
+            if vectors.shape != (len(keys), self.dimension) or len(set(keys.tolist())) != len(keys):
                 raise ConversationError(
                     f"{self.path}: vectors do not match {self.name}: delete it to embed again"
                 )
@@ -89,9 +89,13 @@ class CachedEmbedder:
         return self._chunks[0]
 
     def _append(self, keys: list[bytes], vectors: Vectors) -> None:
-        fresh = [i for i, k in enumerate(keys) if k not in self._rows]
-        for i in fresh:
-            self._rows[keys[i]] = len(self._rows)
+        # A text given twice in one call keeps its first vector: one row per key, or the
+        # rows and the vectors would drift apart.
+        fresh: list[int] = []
+        for i, k in enumerate(keys):
+            if k not in self._rows:
+                self._rows[k] = len(self._rows)
+                fresh.append(i)
         if fresh:
             self._chunks.append(np.asarray(vectors, np.float32)[fresh])
             self._pending += len(fresh)
