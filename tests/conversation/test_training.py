@@ -187,3 +187,27 @@ def test_held_out_moment_scores_are_computed_once_and_match_a_fresh_trainer() ->
     assert set(first) == set(range(len(items)))
     fresh = Trainer(corpus, None, None, "test", iterations=ITERATIONS)
     assert fresh._moment_held_out(everything) == first
+
+
+def test_fits_in_worker_processes_are_the_ones_made_in_turn() -> None:
+    """prefit fits every left-out source's models in forked workers (pool.py); the trainer
+    then reads them from its caches, and they are the fits made one after another."""
+    corpus = build_corpus(_tiny(), None, None)
+    pooled = Trainer(corpus, None, None, "test", iterations=ITERATIONS, workers=2)
+    pooled.prefit()
+    alone = Trainer(corpus, None, None, "test", iterations=ITERATIONS)
+    everything = frozenset(corpus.sources)
+    assert set(pooled._rows) == everything
+    for seen in [everything, *(everything - {s} for s in everything)]:
+        assert seen in pooled._tactics and seen in pooled._moments
+        for part in ("lexical", "dense", "bias"):
+            a, b = getattr(pooled.tactics(seen), part), getattr(alone.tactics(seen), part)
+            assert np.array_equal(a, b)
+        assert np.array_equal(pooled.moment(seen).lexical, alone.moment(seen).lexical)
+    for source in sorted(everything):
+        a, b = pooled.rows(frozenset({source})), alone.rows(frozenset({source}))
+        assert np.array_equal(a.x, b.x) and np.array_equal(a.weight, b.weight)
+    risk_a, risk_b = pooled.risk(everything), alone.risk(everything)
+    assert risk_a.thresholds == risk_b.thresholds
+    for name in ("grooming", "sextortion"):
+        assert np.array_equal(risk_a.heads[name].weights, risk_b.heads[name].weights)

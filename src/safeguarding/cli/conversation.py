@@ -35,6 +35,7 @@ from safeguarding.conversation.training.environment import (
     pinned,
     pinned_environ,
 )
+from safeguarding.conversation.training.pool import WORKERS
 from safeguarding.errors import ConversationError, SafeguardingError
 
 app = typer.Typer(
@@ -339,6 +340,15 @@ def train_command(
             "~/.cache/safeguarding/embeddings).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes for the fits that do not depend on each other "
+            "(default: the cores, at most four; the bundle is the same with any number).",
+        ),
+    ] = WORKERS,
 ) -> None:
     """Fit the tactic and conversation models (the train extra) and print
     leave-one-source-out figures per source; writes tactics-NAME.npz, risk-NAME.json and
@@ -346,6 +356,7 @@ def train_command(
     if pinnable() and not pinned():
         extra = ["--recheck"] if recheck else []
         extra += ["--embedding-cache", str(embedding_cache)] if embedding_cache else []
+        extra += ["--workers", str(workers)]
         raise typer.Exit(
             _train_pinned(files, destination, bundles, loso, nested, version, compare, extra)
         )
@@ -378,6 +389,7 @@ def train_command(
                 compare=compare,
                 progress=lambda line: err.print(line),
                 second=second,
+                workers=workers,
             )
         except (SafeguardingError, ValueError) as exc:
             fail(str(exc))

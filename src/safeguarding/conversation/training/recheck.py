@@ -33,6 +33,7 @@ from safeguarding.conversation.embedding.cache import CachedEmbedder
 from safeguarding.conversation.moment_model import Hidden, pairs
 from safeguarding.conversation.moment_recheck import Recheck
 from safeguarding.conversation.training.fit import fit_hidden, fit_logistic
+from safeguarding.conversation.training.pool import fork_map
 
 if TYPE_CHECKING:
     from safeguarding.conversation.training.trainer import Trainer
@@ -157,6 +158,17 @@ class RecheckTrainer:
                 trainer.version,
             )
         return self._fits[sources]
+
+    def prefit(self) -> None:
+        """The fits a training reads (each fold's complement and all sources), the trainer's
+        `workers` at a time (pool.py); the inputs they share are made here first, once."""
+        self.embeddings()
+        self.gate()
+        everything = frozenset(self.trainer.corpus.sources)
+        wanted = [*(everything - fold for fold in self.folds()), everything]
+        todo = [sources for sources in wanted if sources not in self._fits]
+        fitted = fork_map(self.fit, todo, self.trainer.workers)
+        self._fits.update(zip(todo, fitted, strict=True))
 
     def folds(self) -> list[frozenset[str]]:
         ordered = sorted(self.trainer.corpus.sources)

@@ -17,6 +17,7 @@ from safeguarding.conversation.evaluate import Scored, report
 from safeguarding.conversation.labelled import Labelled
 from safeguarding.conversation.semantic import SemanticScorer, load_phrases
 from safeguarding.conversation.training.corpus import build_corpus
+from safeguarding.conversation.training.pool import WORKERS
 from safeguarding.conversation.training.trainer import TACTIC_ITERATIONS, Trainer
 
 LANGUAGES = {"es": "Spanish", "pt": "Portuguese"}
@@ -51,18 +52,28 @@ def train(
     iterations: int = TACTIC_ITERATIONS,
     progress: Callable[[str], object] = lambda _: None,
     second: Embedder | None = None,
+    workers: int = WORKERS,
 ) -> Outcome:
     """With `second` (e5, or its cache), also the sextortion moment's second reading
-    (moment_recheck.py, training/recheck.py)."""
+    (moment_recheck.py, training/recheck.py). `workers` processes fit what does not depend
+    on each other (pool.py); the bundle is the same with any number."""
     semantic = SemanticScorer(embedder, load_phrases()) if embedder is not None else None
     progress(f"{name}: preparing {sum(len(i.conversation.messages) for i in items)} messages")
     corpus = build_corpus(items, embedder, semantic)
     if second is not None and (embedder is None or nested):
         raise ValueError("the moment recheck needs the sentence encoder and --not-nested")
-    trainer = Trainer(corpus, embedder, semantic, version, iterations=iterations, second=second)
+    trainer = Trainer(
+        corpus, embedder, semantic, version, iterations=iterations, second=second, workers=workers
+    )
     sources = frozenset(corpus.sources)
     if len(sources) < 3:
         raise ValueError("training needs at least three sources (out-of-source thresholds)")
+    if workers > 1:
+        progress(f"{name}: fitting without each source, {workers} at a time")
+        trainer.prefit(lambda done, total: progress(f"{name}: fitted {done} of {total}"))
+        if trainer.recheck is not None:
+            progress(f"{name}: fitting the second reading, {workers} at a time")
+            trainer.recheck.prefit()
     held: list[Scored] = []
     if loso:
         for source in corpus.sources:

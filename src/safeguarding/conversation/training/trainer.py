@@ -25,7 +25,7 @@ itself is scored by a tactic model and conversation heads that never saw it eith
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,7 @@ from safeguarding.conversation.training.fit import (
     platt,
     sparse_rows,
 )
+from safeguarding.conversation.training.pool import fork_map
 from safeguarding.conversation.training.recheck import RecheckTrainer
 
 # Shares of benign conversations allowed to reach each tier, on out-of-source scores. The
@@ -141,8 +142,11 @@ class Trainer:
         *,
         iterations: int = TACTIC_ITERATIONS,
         second: Embedder | None = None,
+        workers: int = 1,
     ) -> None:
         self.corpus = corpus
+        #: worker processes for the independent fits (pool.py; prefit, _held_out)
+        self.workers = workers
         self.iterations = iterations
         self.embedder = embedder
         self.semantic = semantic
@@ -244,6 +248,27 @@ class Trainer:
                 previous=hidden is not None and MOMENT_PREVIOUS and not MOMENT_MEMORY,
             )
         return self._moments[sources]
+
+    def prefit(self, done: Callable[[int, int], object] = lambda _done, _total: None) -> None:
+        """Fit every left-out source's tactic and moment models and replay its rows, and the
+        all-source models, `workers` at a time (pool.py); the lazy methods above then find
+        them in their caches."""
+        everything = frozenset(self.corpus.sources)
+        todo: list[str | None] = [s for s in sorted(everything) if s not in self._rows]
+        fitted = fork_map(self._prefit, [*todo, None], self.workers, done)
+        for source, tactics, rows, moment in fitted:
+            seen = everything if source is None else everything - {source}
+            self._tactics[seen], self._moments[seen] = tactics, moment
+            if source is not None and rows is not None:
+                self._rows[source] = rows
+
+    def _prefit(
+        self, source: str | None
+    ) -> tuple[str | None, TacticModel, Rows | None, MomentModel]:
+        everything = frozenset(self.corpus.sources)
+        seen = everything if source is None else everything - {source}
+        rows = None if source is None else self.rows(frozenset({source}))
+        return source, self.tactics(seen), rows, self.moment(seen)
 
     @property
     def dense_inputs(self) -> npt.NDArray[np.float64]:
@@ -394,10 +419,13 @@ class Trainer:
             source_of = self._source_of(all_rows)
             held: list[Rows] = []
             logits: dict[str, list[npt.NDArray[np.float64]]] = {"grooming": [], "sextortion": []}
-            for source in sorted(sources):
-                inside = source_of == source
-                mean, scale, heads = self._fit_heads(_subset(all_rows, ~inside))
-                test = _subset(all_rows, inside)
+            fitted = fork_map(
+                lambda source: self._fit_heads(_subset(all_rows, source_of != source)),
+                sorted(sources),
+                self.workers,
+            )
+            for source, (mean, scale, heads) in zip(sorted(sources), fitted, strict=True):
+                test = _subset(all_rows, source_of == source)
                 held.append(test)
                 for name, head in heads.items():
                     logits[name].append(head.logit((test.x - mean) / scale))

@@ -1,0 +1,50 @@
+"""training/pool.py: independent fits in forked workers, in order, with progress."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from safeguarding.conversation.training.pool import fork_map, forkable
+
+
+def _square_and_pid(n: int) -> tuple[int, int]:
+    return n * n, os.getpid()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_results_come_back_in_order_with_progress(workers: int) -> None:
+    seen: list[tuple[int, int]] = []
+    out = fork_map(_square_and_pid, range(7), workers, lambda d, t: seen.append((d, t)))
+    assert [square for square, _ in out] == [n * n for n in range(7)]
+    assert seen == [(d, 7) for d in range(1, 8)]
+    pids = {pid for _, pid in out}
+    if workers == 1 or not forkable():
+        assert pids == {os.getpid()}
+    else:
+        assert os.getpid() not in pids
+
+
+def test_a_closure_runs_in_the_workers() -> None:
+    """The work is inherited by fork, not pickled: a closure over a large local works."""
+    table = {n: str(n) * 3 for n in range(1000)}
+    assert fork_map(lambda n: table[n], [5, 999], 2) == ["555", "999999999"]
+
+
+def test_a_failing_item_raises_in_the_caller() -> None:
+    def work(n: int) -> int:
+        if n == 3:
+            raise ValueError("item 3 is bad")
+        return n
+
+    with pytest.raises(ValueError, match="item 3 is bad"):
+        fork_map(work, range(5), 2)
+    # the pool is usable again afterwards
+    assert fork_map(lambda n: n + 1, [1, 2], 2) == [2, 3]
+
+
+@pytest.mark.skipif(not forkable(), reason="in turn where fork is not offered")
+def test_fork_map_does_not_nest() -> None:
+    with pytest.raises(RuntimeError, match="does not nest"):
+        fork_map(lambda n: fork_map(lambda m: m, [1, 2], 2), [1, 2], 2)
