@@ -111,7 +111,7 @@ def test_a_text_given_twice_keeps_one_row_so_every_text_keeps_its_own_vector(
 def test_a_cache_whose_digests_repeat_is_refused(tmp_path: Path) -> None:
     keys = np.array([b"k" * 16, b"k" * 16], dtype="S16")
     np.savez(tmp_path / "counting.npz", keys=keys, vectors=np.zeros((2, 3), np.float32))
-    with pytest.raises(ConversationError, match="do not match"):
+    with pytest.raises(ConversationError, match="1 of its rows repeat a text"):
         CachedEmbedder(Counting(), tmp_path)
 
 

@@ -51,11 +51,18 @@ class CachedEmbedder:
                 raise ConversationError(
                     f"{self.path} is not a cache of vectors: delete it to embed again"
                 ) from exc
-            if vectors.shape != (len(keys), self.dimension) or len(set(keys.tolist())) != len(keys):
+            if vectors.shape != (len(keys), self.dimension):
                 raise ConversationError(
                     f"{self.path}: vectors do not match {self.name}: delete it to embed again"
                 )
             self._rows = {bytes(k): i for i, k in enumerate(keys)}
+            if len(self._rows) != len(keys):
+                # only a cache written before the fix of session 28 can hold a text twice
+                raise ConversationError(
+                    f"{self.path}: {len(keys) - len(self._rows)} of its rows repeat a text "
+                    "already in it, so some vectors may be another text's: delete it to "
+                    "embed again"
+                )
             self._chunks = [vectors]
 
     def __len__(self) -> int:
