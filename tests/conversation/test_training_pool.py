@@ -7,6 +7,7 @@ import os
 import pytest
 
 from safeguarding.conversation.training.pool import fork_map, forkable
+from safeguarding.errors import ConversationError
 
 
 def _square_and_pid(n: int) -> tuple[int, int]:
@@ -48,3 +49,17 @@ def test_a_failing_item_raises_in_the_caller() -> None:
 def test_fork_map_does_not_nest() -> None:
     with pytest.raises(RuntimeError, match="does not nest"):
         fork_map(lambda n: fork_map(lambda m: m, [1, 2], 2), [1, 2], 2)
+
+
+@pytest.mark.skipif(not forkable(), reason="in turn where fork is not offered")
+def test_a_worker_that_dies_gives_a_clear_error() -> None:
+    """A worker killed (for memory, most often) leaves no traceback to read: the error says
+    what happened and what to do."""
+
+    def work(n: int) -> int:
+        if n == 1:
+            os._exit(9)
+        return n
+
+    with pytest.raises(ConversationError, match="--workers 1"):
+        fork_map(work, range(4), 2)

@@ -12,7 +12,14 @@ on a rebuild). Haswell is the kernel every x86-64 machine with AVX2 and FMA (Int
 off with it for the same reason. Both settings are read when the libraries load, so a
 training started without them runs in a child process that has them (cli/conversation.py).
 Only x86-64 is pinned: on other processors the names mean nothing, and the report says the
-run was not pinned."""
+run was not pinned.
+
+OpenBLAS is also held to one thread: it splits a large product's sums between its threads,
+so the low digits of a fit over many rows (the conversation heads: about 176,000) depend on
+how many threads it had, that is on the machine's cores, and would differ between a fit
+made in the training process and one made in a worker (pool.py). With one thread the same
+files give the same weights on any number of cores and workers; the time that costs is won
+back by fitting in workers (session 29)."""
 
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ from typing import Any
 PINNED: Mapping[str, str] = {
     "OPENBLAS_CORETYPE": "Haswell",
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+    "OPENBLAS_NUM_THREADS": "1",
 }
 #: the distributions whose numerics reach the weights; constraints/train.txt pins them
 PACKAGES = (
@@ -73,12 +81,12 @@ def describe() -> dict[str, Any]:
         "machine": platform.machine(),
         "pinned": pinnable() and pinned(),
         "blas": _blas_kernels(),
+        "blas_threads": _blas_threads(),
         "packages": versions,
     }
 
 
-def _blas_kernels() -> list[str]:
-    """The kernel family each loaded OpenBLAS chose, e.g. ["Haswell", "Haswell"]."""
+def _openblas() -> list[dict[str, Any]]:
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
@@ -87,8 +95,14 @@ def _blas_kernels() -> list[str]:
     if "scipy" not in sys.modules:
         with suppress(ImportError):
             import scipy.linalg  # noqa: F401
-    return sorted(
-        str(info.get("architecture"))
-        for info in threadpool_info()
-        if info.get("internal_api") == "openblas"
-    )
+    return [info for info in threadpool_info() if info.get("internal_api") == "openblas"]
+
+
+def _blas_kernels() -> list[str]:
+    """The kernel family each loaded OpenBLAS chose, e.g. ["Haswell", "Haswell"]."""
+    return sorted(str(info.get("architecture")) for info in _openblas())
+
+
+def _blas_threads() -> list[int]:
+    """The threads each loaded OpenBLAS uses, e.g. [1, 1] when pinned."""
+    return sorted(int(info.get("num_threads") or 0) for info in _openblas())

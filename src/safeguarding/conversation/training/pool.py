@@ -7,30 +7,44 @@ about 2 and 4.5 minutes each), and each runs on one core (scikit-learn's SGD) or
 without copying or pickling them; only the source names go out and the fitted models come
 back. Each worker's BLAS is held to one thread so that the workers do not contend.
 
-Where fork is not offered (Windows; macOS leaves it off by default for Python's own
-reasons), or with one worker, the work runs in this process, one item after another."""
+Where fork is not offered (Windows) or not safe (macOS, where system libraries may not
+survive it), or with one worker, the work runs in this process, one item after another.
+The pinned training holds every BLAS to one thread as well (environment.py), so a fit gives
+the same weights in a worker as in this process."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from safeguarding.errors import ConversationError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: the default number of worker processes: the cores, at most four (each holds a copy of
-#: the inputs of the fit it runs, about a gigabyte for the shipped bundle's sources)
-WORKERS = min(4, os.cpu_count() or 1)
+
+def _cores() -> int:
+    """The cores this process may run on (a container's or taskset's limit, not the host's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+#: the default number of worker processes: the cores, at most four (each holds the inputs
+#: of the fit it runs, up to about a gigabyte for the shipped bundle's sources)
+WORKERS = min(4, _cores())
 
 # The work of the current fork_map, inherited by its workers (a closure cannot be pickled).
 _work: Callable[[Any], Any] | None = None
 
 
 def forkable() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
 def fork_map(
@@ -59,6 +73,12 @@ def fork_map(
                 out.append(result)
                 done(len(out), len(items))
         return out
+    except BrokenProcessPool as exc:
+        # a worker died without an answer, most often killed for memory
+        raise ConversationError(
+            f"a training worker process stopped without finishing ({exc}); with less "
+            "memory, train with fewer workers (--workers 1 fits in this process)"
+        ) from exc
     finally:
         _work = None
 

@@ -20,6 +20,7 @@ about 60,000 messages, and a fold's fit has never seen the fold's sources."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -159,7 +160,7 @@ class RecheckTrainer:
             )
         return self._fits[sources]
 
-    def prefit(self) -> None:
+    def prefit(self, done: Callable[[int, int], object] = lambda _done, _total: None) -> None:
         """The fits a training reads (each fold's complement and all sources), the trainer's
         `workers` at a time (pool.py); the inputs they share are made here first, once."""
         self.embeddings()
@@ -167,7 +168,7 @@ class RecheckTrainer:
         everything = frozenset(self.trainer.corpus.sources)
         wanted = [*(everything - fold for fold in self.folds()), everything]
         todo = [sources for sources in wanted if sources not in self._fits]
-        fitted = fork_map(self.fit, todo, self.trainer.workers)
+        fitted = fork_map(self.fit, todo, self.trainer.workers, done)
         self._fits.update(zip(todo, fitted, strict=True))
 
     def folds(self) -> list[frozenset[str]]:

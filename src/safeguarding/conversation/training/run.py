@@ -73,7 +73,9 @@ def train(
         trainer.prefit(lambda done, total: progress(f"{name}: fitted {done} of {total}"))
         if trainer.recheck is not None:
             progress(f"{name}: fitting the second reading, {workers} at a time")
-            trainer.recheck.prefit()
+            trainer.recheck.prefit(
+                lambda done, total: progress(f"{name}: second reading {done} of {total}")
+            )
     held: list[Scored] = []
     if loso:
         for source in corpus.sources:

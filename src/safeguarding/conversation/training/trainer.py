@@ -157,6 +157,7 @@ class Trainer:
         self._oof: dict[frozenset[str], tuple[Rows, dict[str, npt.NDArray[np.float64]]]] = {}
         self._moments: dict[frozenset[str], MomentModel] = {}
         self._moment_oof: dict[frozenset[str], dict[int, float]] = {}
+        self._previous: npt.NDArray[np.float64] | None = None
         self._inputs = self._tactic_inputs()
         self.moment_y, self.moment_rows = moment_targets(corpus)
         #: with a second encoder, the moment's second reading (training/recheck.py)
@@ -203,14 +204,9 @@ class Trainer:
             rows = np.isin(self.corpus.message_source, list(sources)) & self.moment_rows
             sparse_part, dense_part = self._inputs
             embeddings = self.corpus.prepared.embeddings
-            e = 0 if embeddings is None else embeddings.shape[1]
-            previous = np.zeros((len(self.moment_y), e))
-            if embeddings is not None:
-                for c in range(len(self.corpus.items)):
-                    span = self.corpus.rows(c)
-                    previous[span.start + 1 : span.stop] = embeddings[span.start : span.stop - 1]
+            previous = self.previous_embeddings()
             w, b = fit_tactics(
-                (sparse_part[rows], np.hstack([dense_part, previous])[rows]),
+                (sparse_part[rows], np.hstack([dense_part[rows], previous[rows]])),
                 self.moment_y[rows].reshape(-1, 1),
                 alpha=TACTIC_ALPHA,
                 epochs=self.iterations,
@@ -219,16 +215,17 @@ class Trainer:
             dense_end = lexical.BUCKETS + dense_part.shape[1]
             hidden = memory = None
             if embeddings is not None:
-                hidden_inputs = dense_part
+                hidden_inputs = dense_part[rows]
                 if MOMENT_PREVIOUS and not MOMENT_MEMORY:
-                    hidden_inputs = np.hstack([dense_part, previous])
+                    hidden_inputs = np.hstack([dense_part[rows], previous[rows]])
                 if MOMENT_MEMORY:
                     seen = np.isin(self.corpus.message_source, list(sources))
                     memory = fit_memory(dense_part[seen], MOMENT_MEMORY, MOMENT_DECAY)
-                    hidden_inputs = np.hstack([dense_part, self._memory_inputs(memory)])
+                    memory_inputs = self._memory_inputs(memory)[rows]
+                    hidden_inputs = np.hstack([dense_part[rows], memory_inputs])
                 hidden = Hidden.of(
                     fit_hidden(
-                        hidden_inputs[rows],
+                        hidden_inputs,
                         self.moment_y[rows],
                         units=MOMENT_UNITS,
                         alpha=MOMENT_ALPHA,
@@ -249,11 +246,27 @@ class Trainer:
             )
         return self._moments[sources]
 
+    def previous_embeddings(self) -> npt.NDArray[np.float64]:
+        """Every message's previous message's embedding in its conversation (zeros for the
+        first; no columns without an encoder): made once, and before workers fork, so that
+        they share it instead of each building a copy of the corpus's size."""
+        if self._previous is None:
+            embeddings = self.corpus.prepared.embeddings
+            e = 0 if embeddings is None else embeddings.shape[1]
+            previous = np.zeros((len(self.moment_y), e))
+            if embeddings is not None:
+                for c in range(len(self.corpus.items)):
+                    span = self.corpus.rows(c)
+                    previous[span.start + 1 : span.stop] = embeddings[span.start : span.stop - 1]
+            self._previous = previous
+        return self._previous
+
     def prefit(self, done: Callable[[int, int], object] = lambda _done, _total: None) -> None:
         """Fit every left-out source's tactic and moment models and replay its rows, and the
         all-source models, `workers` at a time (pool.py); the lazy methods above then find
         them in their caches."""
         everything = frozenset(self.corpus.sources)
+        self.previous_embeddings()
         todo: list[str | None] = [s for s in sorted(everything) if s not in self._rows]
         fitted = fork_map(self._prefit, [*todo, None], self.workers, done)
         for source, tactics, rows, moment in fitted:
