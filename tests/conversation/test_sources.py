@@ -34,8 +34,11 @@ def test_every_source_reads_and_has_its_brief_and_row() -> None:
 @pytest.mark.parametrize("name", ["use", "lexical"])
 def test_the_manifest_names_the_shipped_bundles_sources(name: str) -> None:
     """The model card rebuilds each bundle from data/conversations/NAME-sources.txt: every
-    path in it exists, and its sources are the ones the shipped report says it trained on
-    (a source added to the folder later does not change the rebuild)."""
+    path in it exists, and its sources are the ones the shipped report says it trained on, in
+    the order it read them (a source added to the folder later does not change the rebuild;
+    the tactic fit's gradient descent visits rows in the corpus's order, so a reordered list
+    trains other weights: session 29's rebuild of `use` version 13 did, with two sources in
+    alphabetical places that version 13 had read last)."""
     manifest = ROOT / "data" / "conversations" / f"{name}-sources.txt"
     entries = [
         line
@@ -48,5 +51,5 @@ def test_the_manifest_names_the_shipped_bundles_sources(name: str) -> None:
         assert path.exists(), entry
         names += [p.stem for p in sorted(path.glob("*.jsonl"))] if path.is_dir() else [path.stem]
     report = json.loads((SHIPPED / f"report-{name}.json").read_text(encoding="utf-8"))
-    assert sorted(names) == sorted(report["in_sample"]["sources"])
+    assert names == list(report["in_sample"]["sources"])
     assert len(names) == len(set(names))
