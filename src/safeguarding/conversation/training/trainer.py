@@ -10,8 +10,9 @@ every figure that chooses something computed out of source:
    held-out source's messages; the held-out source itself is scored only by models that
    never saw it. One fit per source instead of one per pair of sources.)
 3. Platt scaling and the thresholds use each training source's conversation scores from a
-   conversation model fitted without that source; thresholds are set so that at most the
-   budget's share of benign conversations would alert (or nudge).
+   conversation model fitted without that source; each threshold is the Harrell-Davis
+   estimate of the score that the budget's share of benign conversations would reach
+   (budget.py: steadier than the one benign score at the budget's place).
 
 Fits are cached by the set of sources they saw: leave-one-source-out reuses them.
 
@@ -38,7 +39,6 @@ from safeguarding.conversation.assess import likely_target
 from safeguarding.conversation.detector import MessageDetector, signals
 from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.evaluate import Scored
-from safeguarding.conversation.metrics import threshold_at_rate
 from safeguarding.conversation.moment_memory import Memory, fit_memory
 from safeguarding.conversation.moment_model import Hidden, MomentModel, Terms
 from safeguarding.conversation.risk_model import FEATURES, Head, RiskModel, features
@@ -50,6 +50,7 @@ from safeguarding.conversation.tactic_model import (
     rule_matrix,
 )
 from safeguarding.conversation.tactics import GROOMING_STAGE
+from safeguarding.conversation.training.budget import spend
 from safeguarding.conversation.training.corpus import TACTICS, Corpus
 from safeguarding.conversation.training.fit import (
     fit_hidden,
@@ -465,21 +466,22 @@ class Trainer:
         # The alert budget is spent in turn: sextortion's share, then the moment model's
         # (on top of the conversations sextortion already alerts), then grooming the rest,
         # counting a conversation any of them would alert once.
-        sext = threshold_at_rate(s, BUDGETS["alert"] * BUDGETS["sextortion_share"])
+        nobody = [False] * len(s)
+        sext = spend(s, nobody, BUDGETS["alert"] * BUDGETS["sextortion_share"])
         alerted = [sv >= sext for sv in s]
         thresholds: dict[str, float] = {"sextortion_alert": max(sext, 0.05)}
         if moments is not None:
             m = [moments[c] for c in benign]
             share = BUDGETS["sextortion_share"] + BUDGETS["moment_share"]
-            moment = _fill(m, alerted, BUDGETS["alert"] * share)
+            moment = spend(m, alerted, BUDGETS["alert"] * share)
             thresholds["sextortion_moment"] = max(moment, 0.05)
             alerted = [a or mv >= moment for a, mv in zip(alerted, m, strict=True)]
-        groom = _fill(g, alerted, BUDGETS["alert"])
+        groom = spend(g, alerted, BUDGETS["alert"])
         thresholds["grooming_alert"] = max(groom, 0.05)
         thresholds |= {
-            "nudge": threshold_at_rate(g, BUDGETS["nudge"]),
-            "nudge_age_unknown": threshold_at_rate(g, BUDGETS["nudge_age_unknown"]),
-            "sextortion_nudge": threshold_at_rate(s, BUDGETS["sextortion_nudge"]),
+            "nudge": spend(g, nobody, BUDGETS["nudge"]),
+            "nudge_age_unknown": spend(g, nobody, BUDGETS["nudge_age_unknown"]),
+            "sextortion_nudge": spend(s, nobody, BUDGETS["sextortion_nudge"]),
         }
         for key in ("nudge", "nudge_age_unknown"):
             thresholds[key] = min(thresholds[key], thresholds["grooming_alert"])
@@ -490,6 +492,7 @@ class Trainer:
             "benign_conversations": len(benign),
             "shares": BUDGETS,
             "chosen_on": "out-of-source predictions of the training sources",
+            "rule": "Harrell-Davis estimate of the budget's quantile",
         }
         return thresholds, budget
 
@@ -527,15 +530,6 @@ class Trainer:
                 analyzer.update(state, message, signal)
             out.append(Scored.of(item, analyzer.assessment(state)))
         return out
-
-
-def _fill(values: list[float], alerted: list[bool], rate: float) -> float:
-    """The lowest threshold at which, with the conversations already alerted, at most
-    `rate` of them are (just above the next score that would be one too many)."""
-    allowed = int(np.floor(rate * len(values) + 1e-9))
-    remaining = sorted((v for v, a in zip(values, alerted, strict=True) if not a), reverse=True)
-    room = max(0, allowed - (len(values) - len(remaining)))
-    return float(np.nextafter(remaining[room], 1.0)) if room < len(remaining) else 0.0
 
 
 def moment_targets(corpus: Corpus) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
