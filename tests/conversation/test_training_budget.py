@@ -9,8 +9,9 @@ import sys
 import numpy as np
 import pytest
 
+from safeguarding.conversation.metrics import allowed_at_rate as allowed
 from safeguarding.conversation.metrics import threshold_at_rate
-from safeguarding.conversation.training.budget import allowed, spend
+from safeguarding.conversation.training.budget import spend
 from safeguarding.errors import MissingDependencyError
 
 

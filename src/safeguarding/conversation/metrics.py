@@ -47,10 +47,16 @@ def _count_below(ordered: Sequence[float], value: float) -> int:
     return lo
 
 
+def allowed_at_rate(rate: float, total: int) -> int:
+    """How many of `total` benign conversations `rate` allows to reach a tier (the small
+    epsilon keeps 0.01 * 100 from flooring to 0 in binary)."""
+    return math.floor(rate * total + 1e-9)
+
+
 def threshold_at_rate(negatives: Sequence[float], rate: float) -> float:
     """The lowest threshold at which at most `rate` of the benign scores are at or above it
     (just above the benign score that would be one too many)."""
-    allowed = math.floor(rate * len(negatives) + 1e-9)
+    allowed = allowed_at_rate(rate, len(negatives))
     ordered = sorted(negatives, reverse=True)
     if allowed >= len(ordered):
         return 0.0

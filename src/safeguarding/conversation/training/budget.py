@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from safeguarding.conversation.metrics import allowed_at_rate
 from safeguarding.errors import MissingDependencyError
 
 
@@ -35,17 +36,12 @@ def _hdquantiles() -> Any:
     return hdquantiles
 
 
-def allowed(rate: float, total: int) -> int:
-    """How many of `total` benign conversations `rate` allows to reach a tier."""
-    return int(np.floor(rate * total + 1e-9))
-
-
 def spend(values: Sequence[float], alerted: Sequence[bool], rate: float) -> float:
     """The threshold at which, with the conversations already alerted, `rate` of all of
     them would alert: the Harrell-Davis estimate of the score with the remaining room (the
     allowance less those already alerted) above it, among those not yet alerted."""
     remaining = np.asarray([v for v, a in zip(values, alerted, strict=True) if not a])
-    room = max(0, allowed(rate, len(values)) - (len(values) - remaining.size))
+    room = max(0, allowed_at_rate(rate, len(values)) - (len(values) - remaining.size))
     if room >= remaining.size:
         return 0.0
     if remaining.size < 2:  # Harrell-Davis needs two: just above the one score
