@@ -23,7 +23,9 @@ that list, scored by the learner fitted on all 37. Learner: a logistic regressio
 its highest pair score (the mean of a message's logit and the previous one's,
 moment_model.pair); a sextortion conversation is on time when that moment, up to the message
 after the first threat, exceeds the value reached by the given share of benign conversations.
-Variants: use, e5, both; usep, e5p, bothp add the previous message's embedding(s).
+Variants: use, e5, both; usep, e5p, bothp add the previous message's embedding(s); joined,
+joinedp add the shipped encoder's embedding of the message and the one before it read as one
+text (session 33: would the shipped encoder read a threat and its reply better together?).
 Also printed: the ROC AUC on the blind-reading excerpts, and, with usep and bothp, the
 engine's cascade (moment_recheck.py: bothp only on messages whose usep logit, or the previous
 message's, reaches a gate set on the 37 sources' held-out benign messages, the previous
@@ -74,6 +76,17 @@ for i in range(0, len(texts), 256):
 np.save(sys.argv[2], out)
 """
 Floats = npt.NDArray[np.float64]
+PARTS = {
+    "use": ["use"],
+    "e5": ["e5"],
+    "both": ["use", "e5"],
+    "usep": ["use", "usep"],
+    "e5p": ["e5", "e5p"],
+    "bothp": ["use", "e5", "e5p"],
+    # the message and the one before it read together by the shipped encoder, one text
+    "joinedp": ["use", "usep", "joined"],
+    "joined": ["use", "joined"],
+}
 
 
 class Rows:
@@ -117,6 +130,13 @@ class Rows:
         self.never = np.array(lists["never"], dtype=bool)
         self.benign_chat = np.array(benign)
 
+    def joined(self) -> list[str]:
+        """Each message read together with the one before it, as one text (the first
+        message of a conversation alone)."""
+        return [
+            t if self.pos[i] == 0 else f"{self.text[i - 1]}\n{t}" for i, t in enumerate(self.text)
+        ]
+
     def digest(self) -> str:
         return hashlib.sha256("\x00".join(self.text).encode()).hexdigest()[:16]
 
@@ -137,11 +157,13 @@ def _listed(path: Path) -> list[Path]:
     return out
 
 
-def use_features(rows: Rows) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+def use_features(
+    texts: list[str],
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     embedder = UseEmbedder()
     embedded, rules = [], []
-    for i in range(0, len(rows.text), 4096):
-        prepared = prepare(rows.text[i : i + 4096], embedder, None)
+    for i in range(0, len(texts), 4096):
+        prepared = prepare(texts[i : i + 4096], embedder, None)
         assert prepared.embeddings is not None
         embedded.append(prepared.embeddings)
         rules.append(rule_matrix(prepared.normalised))
@@ -315,27 +337,27 @@ def main() -> None:
         print("e5 per message:", e5_speed(args.e5_python, rows))
         return
     print(f"rows: {len(rows.text)} messages, {int(rows.y.sum())} positives, digest {rows.digest()}")
-    use, rules = use_features(rows)
-    e5 = e5_features(rows, args.e5_python, args.cache)
+    use, rules = use_features(rows.text)
+    variants = args.variants.split(",")
+    wanted = {p for v in variants for p in PARTS[v]}
+    e5 = (
+        e5_features(rows, args.e5_python, args.cache)
+        if wanted & {"e5", "e5p"}
+        else np.zeros((len(rows.text), 0), np.float32)
+    )
     blocks = {"use": use, "e5": e5, "rules": rules}
+    if "joined" in wanted:
+        blocks["joined"] = use_features(rows.joined())[0]
     blocks["usep"], blocks["e5p"] = rows.previous(use), rows.previous(e5)
-    parts = {
-        "use": ["use"],
-        "e5": ["e5"],
-        "both": ["use", "e5"],
-        "usep": ["use", "usep"],
-        "e5p": ["e5", "e5p"],
-        "bothp": ["use", "e5", "e5p"],
-    }
     training = np.where(~rows.never)[0]
     never = np.where(rows.never)[0]
     sources = sorted(set(rows.source[training].tolist()))
     fold = np.array([sources.index(s) % FOLDS if s in sources else -1 for s in rows.source])
     shared = np.where(np.isin(rows.source, SHARED))[0]
     kept: dict[str, tuple[Floats, Floats]] = {}
-    for variant in args.variants.split(","):
+    for variant in variants:
         start = time.time()
-        x = np.hstack([blocks[p] for p in [*parts[variant], "rules"]]).astype(np.float64)
+        x = np.hstack([blocks[p] for p in [*PARTS[variant], "rules"]]).astype(np.float64)
         y = rows.y.astype(np.float64)
         held = np.zeros(len(y))
         for f in range(FOLDS):
@@ -352,7 +374,7 @@ def main() -> None:
     # already reads, so usep -> bothp is the like-for-like cascade
     if "usep" in kept and "bothp" in kept:
         print("engine cascade: bothp where the usep logit or the previous one reaches the gate")
-        x = np.hstack([blocks[p] for p in [*parts["bothp"], "rules"]]).astype(np.float64)
+        x = np.hstack([blocks[p] for p in [*PARTS["bothp"], "rules"]]).astype(np.float64)
         engine_cascade(rows, kept["usep"], x, e5, fold, training, never)
 
 

@@ -63,3 +63,15 @@ def test_pair_rule_and_on_time_count(rows: bench.Rows) -> None:
     # 0.3% and 0.5% of 200 benign allow none above: the threshold is the spike's 1.0
     assert counts == [3, 3, 3]
     assert auc == 1.0
+
+
+def test_joined_reads_each_message_with_the_one_before(rows: bench.Rows) -> None:
+    joined = rows.joined()
+    assert len(joined) == len(rows.text)
+    starts = np.flatnonzero(rows.pos == 0)
+    second = starts[0] + 1
+    assert rows.pos[second] == 1
+    assert joined[starts[0]] == rows.text[starts[0]]  # a conversation's first message alone
+    assert joined[second] == f"{rows.text[second - 1]}\n{rows.text[second]}"
+    # never across conversations: each start is read alone
+    assert all(joined[i] == rows.text[i] for i in starts)
