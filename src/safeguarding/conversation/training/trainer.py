@@ -94,7 +94,7 @@ MOMENT_NETWORKS = 3
 # participant (0: none) and the decay per message. 16 and 0.5 measured best for the moment
 # alone on five folds by source (against 32: docs/conversation.md, "Session 17"), but the
 # whole engine trained with them (`use` version 12, "Session 18") lost sextortion on time,
-# so the recipe keeps none (the shipped versions 10 and 13 have none).
+# so the recipe keeps none (no shipped bundle, versions 10 to 18, has one).
 MOMENT_MEMORY, MOMENT_DECAY = 0, 0.5
 MEMORY_MEASURED = 16
 # Whether the moment model's hidden layer also reads the previous message's embedding
