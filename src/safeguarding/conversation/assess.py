@@ -87,14 +87,19 @@ def tier_for(
     state: ConversationState, grooming: float, sextortion: float, roles: Roles, model: RiskModel
 ) -> Tier:
     t = model.thresholds
-    if sextortion >= t["sextortion_alert"]:
-        return Tier.URGENT if threatened(state) else Tier.REVIEW
+    sextortion_level = sextortion >= t["sextortion_alert"]
+    if sextortion_level and threatened(state):
+        return Tier.URGENT
+    # A sextortion-level score without a threat is review, but it must not hide grooming's
+    # own emergency (a meeting proposed to a known or stated minor) when both are reached.
     if grooming >= t["grooming_alert"]:
         offender = state.participants.get(roles.offender or "")
         meeting = offender is not None and offender.best.get(Tactic.MEETING_REQUEST.value, 0) >= 0.5
         child = state.participants.get(roles.child or "")
         minor = child is not None and child.age is not None and child.age < 18
         return Tier.URGENT if meeting and minor else Tier.REVIEW
+    if sextortion_level:
+        return Tier.REVIEW
     disclosed = any(p.disclosures for p in state.participants.values())
     if (
         sextortion >= t["sextortion_nudge"]
