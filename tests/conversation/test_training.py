@@ -13,10 +13,17 @@ from safeguarding.conversation.labelled import Labelled, read_labelled
 from safeguarding.conversation.loader import load_bundle, load_detector
 from safeguarding.conversation.risk_model import FEATURES, RiskModel
 from safeguarding.conversation.tactic_model import TacticModel
+from safeguarding.conversation.training import trainer as trainer_module
 from safeguarding.conversation.training.corpus import build_corpus
 from safeguarding.conversation.training.fit import fit_logistic
 from safeguarding.conversation.training.run import language, train
-from safeguarding.conversation.training.trainer import MONOTONE_GROOMING, Trainer
+from safeguarding.conversation.training.trainer import (
+    MONOTONE_GROOMING,
+    OTHER_HARM_IS_NEGATIVE,
+    Rows,
+    Trainer,
+    head_weights,
+)
 from safeguarding.errors import ConversationError
 from tests.conftest import SHARED, require_shared
 
@@ -211,3 +218,28 @@ def test_fits_in_worker_processes_are_the_ones_made_in_turn() -> None:
     assert risk_a.thresholds == risk_b.thresholds
     for name in ("grooming", "sextortion"):
         assert np.array_equal(risk_a.heads[name].weights, risk_b.heads[name].weights)
+
+
+def test_a_head_learns_the_other_harms_offenders_as_negatives_only_when_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One feature that offenders of both harms show (a request for a picture), one that only
+    # grooming's show (flattery), and noise; benign participants show none of them.
+    rng = np.random.default_rng(5)
+    kind = np.repeat([0, 1, 2], 300)  # benign, grooming offender, sextortion offender
+    x = np.column_stack([(kind > 0) * 1.0, (kind == 1) * 1.0, rng.normal(size=900)])
+    x += 0.1 * rng.normal(size=(900, 3))
+    rows = Rows(x, (kind == 1) * 1.0, (kind == 2) * 1.0, np.ones(900), np.arange(900))
+    assert {"grooming", "sextortion"} == OTHER_HARM_IS_NEGATIVE  # the shipped recipe
+    shared = {}
+    for counted in (True, False):
+        heads = {"grooming", "sextortion"} if counted else {"sextortion"}
+        monkeypatch.setattr(trainer_module, "OTHER_HARM_IS_NEGATIVE", frozenset(heads))
+        weights = head_weights(rows, "grooming")
+        assert (weights[kind == 2] == (1.0 if counted else 0.0)).all()
+        assert (weights[kind < 2] == 1.0).all()
+        assert (head_weights(rows, "sextortion") == 1.0).all()
+        shared[counted] = fit_logistic(x, rows.grooming, lam=1.0, weights=weights)[0][0, 0]
+    # Counted as negatives, sextortion's offenders make the shared request weigh far less
+    # for grooming than when the head only tells grooming from the benign.
+    assert shared[False] > 2 * shared[True] > 0

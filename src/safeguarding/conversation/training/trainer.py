@@ -118,8 +118,32 @@ MONOTONE_GROOMING = frozenset(
     | {"stages_sure", "stages_soft", "escalates", "target_minor", "target_minor_cues"}
 )
 
+# Which conversation heads also learn the other harm's offenders as negatives (the grooming
+# head sextortion's, and the reverse): both, in every shipped bundle. The grooming head then
+# learns that a request for a picture speaks against grooming, because sextortion's
+# offenders make it too, and the sextortion head that flattery and secrecy do, while an
+# alert needs either head over a threshold set on benign conversations only. Without the
+# other harm in either head (session 34): leave one source out, `lexical` gained grooming
+# 726 -> 756 of 850, flagged before harm 301 -> 337 of 473 and sextortion on time 1,122 ->
+# 1,156 of 1,755 at 27 -> 25 of 2,855 benign, but alerted 25 fewer sextortion chats at all,
+# scored grooming chats high for sextortion too and an ordinary three-message chat 0.64 for
+# grooming; `use` traded on time 813 -> 818 of 1,055 for flagged before harm 279 -> 270 of
+# 402 and benign 18 -> 20 of 2,295. Neither shipped; without the other harm in the grooming
+# head alone, `lexical` was within noise but one more shared benign alert
+# (docs/conversation.md, "Session 34").
+OTHER_HARM_IS_NEGATIVE = frozenset({"grooming", "sextortion"})
+
 # Per head, which features' weights are held non-negative (fit_logistic's mask).
 _NON_NEGATIVE = {"grooming": np.array([f in MONOTONE_GROOMING for f in FEATURES])}
+
+
+def head_weights(rows: Rows, name: str) -> npt.NDArray[np.float64]:
+    """The rows' weights for one head: without the other harm's offenders unless the head
+    counts them as negatives (OTHER_HARM_IS_NEGATIVE)."""
+    if name in OTHER_HARM_IS_NEGATIVE:
+        return rows.weight
+    other = rows.sextortion if name == "grooming" else rows.grooming
+    return rows.weight * (1.0 - other)
 
 
 @dataclass
@@ -393,7 +417,7 @@ class Trainer:
                 z,
                 getattr(rows, name),
                 lam=RISK_L2,
-                weights=rows.weight,
+                weights=head_weights(rows, name),
                 non_negative=_NON_NEGATIVE.get(name),
             )
             heads[name] = Head(w[:, 0], float(b[0]))
@@ -417,7 +441,7 @@ class Trainer:
         probabilities = {}
         for name, head in heads.items():
             raw = logits[name]
-            a, c = platt(raw, getattr(oof, name), oof.weight)
+            a, c = platt(raw, getattr(oof, name), head_weights(oof, name))
             calibrated[name] = Head(head.weights, head.bias, (a, c))
             probabilities[name] = 1 / (1 + np.exp(-(a * raw + c)))
         moments = None
