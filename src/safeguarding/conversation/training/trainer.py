@@ -129,8 +129,8 @@ MONOTONE_GROOMING = frozenset(
 # scored grooming chats high for sextortion too and an ordinary three-message chat 0.64 for
 # grooming; `use` traded on time 813 -> 818 of 1,055 for flagged before harm 279 -> 270 of
 # 402 and benign 18 -> 20 of 2,295. Neither shipped; without the other harm in the grooming
-# head alone, `lexical` was within noise but one more shared benign alert
-# (docs/conversation.md, "Session 34").
+# head alone, `lexical` kept about half its held-out gains but alerted one more of the
+# shared files' 140 benign chats (2, over that target; docs/conversation.md, "Session 34").
 OTHER_HARM_IS_NEGATIVE = frozenset({"grooming", "sextortion"})
 
 # Per head, which features' weights are held non-negative (fit_logistic's mask).
