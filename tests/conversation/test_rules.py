@@ -75,6 +75,37 @@ def test_reported_threat_is_a_disclosure_not_a_threat() -> None:
     assert T.THREAT not in rule_scores(normalize("he said he'd send my pics to my mum"))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he keeps saying everyone will see them",
+        "this guy keeps asking me for pics",
+        "this account says i have to pay 200 or they post my photos",
+        "she threatened me",
+        "some guy is threatening to leak my video",
+    ],
+)
+def test_someone_elses_threat_told_is_a_disclosure(text: str) -> None:
+    assert is_disclosure(normalize(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Reported speech with no leverage or demand in it is ordinary: a disclosure nudges
+        # the chat, and these read on about one in five English benign chats.
+        "she said yes but write it on the rota sheet",
+        "your gran wants the phone, she says i'm on it too much",
+        "thank you so much, they said it was helpful",
+        "he said all homework was done",
+        "he asked me to help with homework",
+        "she said she'd call me later",
+    ],
+)
+def test_ordinary_reported_speech_is_no_disclosure(text: str) -> None:
+    assert not is_disclosure(normalize(text))
+
+
 def test_sibling_blackmail_is_a_demand_but_no_exposure_threat() -> None:
     found = rule_scores(normalize("pay me $10 or i'll tell mum"))
     assert T.PAYMENT_DEMAND in found

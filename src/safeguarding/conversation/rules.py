@@ -366,17 +366,22 @@ _RAW: dict[Tactic, list[tuple[str, float]]] = {
     ],
 }
 
-# A message describing what someone else did: asking for help, not doing harm.
+# A message describing what someone else did: asking for help, not doing harm. Someone's
+# words are a disclosure only when they name the leverage or the demand: "she said yes" and
+# "my gran says i'm on it too much" are ordinary reported speech, and a disclosure nudges the
+# chat (assess.tier_for), which the bare reported-speech form of session 1 did on about one in
+# five English benign chats.
+_SOMEONE = r"(?:he|she|they|this (?:guy|girl|person|account)|some ?(?:one|1)|some guy|a guy|a girl)"
 _DISCLOSURE = re.compile(
-    rf"\b(?:(?:he|she|they|this (?:guy|girl|person|account)|some ?(?:one|1)|some guy|"
-    rf"a guy|a girl) (?:is |keeps |was |has been |said |says |told me |threatened |"
-    rf"wants |asked |is asking )[^.!?]{{0,40}}(?:my {PIC}|my (?:pics|photos|nudes)|me|"
-    rf"pay|money|send (?:them|it)|post|share|leak)|(?:blackmailing|extorting|threatening) "
-    rf"me|my (?:pics|photos|nudes|video|pictures) (?:to|with|are|got|online|leaked)"
-    # Reported speech: "he keeps saying everyone will see them".
-    rf"|\b(?:he|she|they|this (?:guy|girl|person|account)|some ?(?:one|1)|some guy|a guy) "
-    rf"(?:keeps |is |was |has been |just )?(?:saying|says|said|told me|threatens|threatened|"
-    rf"threatening|wants|wanted|demands|demanded|is asking for|asked for)\b)"
+    rf"\b{_SOMEONE} (?:is |keeps |was |has been |just )?(?:said|says|saying|told me|tells me|"
+    rf"threatens|threatened|threatening|wants|wanted|demands|demanded|asked|asking|is asking|"
+    rf"going to|gonna)\b[^.!?]{{0,50}}(?:\b(?:my|for|the|those|these|them|our) {PIC}|"
+    rf"\bmy (?:pics|photos|nudes)|\bpay|\bmoney|\bsend (?:them|it|those)|"
+    rf"\bpost (?:them|it|those|my)|\bshare (?:them|it|those|my)|\bleak|\bexpose|"
+    rf"\bevery ?(?:one|1|body)\b[^.!?]{{0,20}}\bsee|"
+    rf"\bunless\b|\bor else\b)"
+    rf"|\b(?:blackmailing|extorting|threatening|threatened|threatens) me\b"
+    rf"|\bmy (?:pics|photos|nudes|video|pictures) (?:to|with|are|got|online|leaked)"
 )
 
 RULES: dict[Tactic, list[tuple[re.Pattern[str], float]]] = {
