@@ -49,7 +49,7 @@ def test_the_case_page_shows_what_the_server_found(
     """A banked photo names its bank, a likely nude picture (the test double's benign
     marker) is "possibly new imagery, unverified", and grooming signs tag each message.
     The script is GROOMING and two more messages: its first eight alone, a short burst,
-    score 0.946 with `use` version 22, under its grooming alert (0.951; MODEL_CARD.md,
+    score 0.946 with `use` versions 22 and 23, under its grooming alert (0.951; MODEL_CARD.md,
     "Known gaps"), and the page then says the engine did not alert (next test)."""
     web_engine.franking.keys = KeyFile(key_file(tmp_path))
     web_engine.imagery.detector = MarkerDetector()

@@ -11,12 +11,13 @@ import numpy as np
 import numpy.typing as npt
 
 from safeguarding.conversation.blas import one_thread
+from safeguarding.conversation.disclosure import is_disclosure
 from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.moment_model import MomentModel, Terms
 from safeguarding.conversation.moment_recheck import Recheck
 from safeguarding.conversation.normalize import normalize
 from safeguarding.conversation.risk_model import RiskModel
-from safeguarding.conversation.rules import addresses_family, is_disclosure
+from safeguarding.conversation.rules import addresses_family
 from safeguarding.conversation.semantic import SemanticScorer
 from safeguarding.conversation.tactic_model import MessageInputs, TacticModel, sigmoid
 from safeguarding.conversation.tactics import SEXTORTION_TACTICS, Tactic

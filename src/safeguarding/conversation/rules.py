@@ -4,7 +4,7 @@ and look-alikes undone, number words as digits, straight apostrophes).
 Each pattern carries a strength in [0, 1]: how sure one match makes us of the tactic, not of
 harm. Harm is judged over the conversation (assess.py). Patterns say who does what to whom:
 a threat is "I will send YOUR pics", so a victim's "he said he'd send MY pics" is not one;
-that is a disclosure, which asks for help rather than for an alert on the sender."""
+that is a disclosure (disclosure.py), which asks for help rather than for an alert on the sender."""
 
 from __future__ import annotations
 
@@ -366,24 +366,6 @@ _RAW: dict[Tactic, list[tuple[str, float]]] = {
     ],
 }
 
-# A message describing what someone else did: asking for help, not doing harm. Someone's
-# words are a disclosure only when they name the leverage or the demand: "she said yes" and
-# "my gran says i'm on it too much" are ordinary reported speech, and a disclosure nudges the
-# chat (assess.tier_for), which the bare reported-speech form of session 1 did on about one in
-# five English benign chats.
-_SOMEONE = r"(?:he|she|they|this (?:guy|girl|person|account)|some ?(?:one|1)|some guy|a guy|a girl)"
-_DISCLOSURE = re.compile(
-    rf"\b{_SOMEONE} (?:is |keeps |was |has been |just )?(?:said|says|saying|told me|tells me|"
-    rf"threatens|threatened|threatening|wants|wanted|demands|demanded|asked|asking|is asking|"
-    rf"going to|gonna)\b[^.!?]{{0,50}}(?:\b(?:my|for|the|those|these|them|our) {PIC}|"
-    rf"\bmy (?:pics|photos|nudes)|\bpay|\bmoney|\bsend (?:them|it|those)|"
-    rf"\bpost (?:them|it|those|my)|\bshare (?:them|it|those|my)|\bleak|\bexpose|"
-    rf"\bevery ?(?:one|1|body)\b[^.!?]{{0,20}}\bsee|"
-    rf"\bunless\b|\bor else\b)"
-    rf"|\b(?:blackmailing|extorting|threatening|threatened|threatens) me\b"
-    rf"|\bmy (?:pics|photos|nudes|video|pictures) (?:to|with|are|got|online|leaked)"
-)
-
 RULES: dict[Tactic, list[tuple[re.Pattern[str], float]]] = {
     tactic: [(re.compile(pattern), strength) for pattern, strength in patterns]
     for tactic, patterns in _RAW.items()
@@ -415,7 +397,3 @@ def rule_scores(text: str) -> dict[Tactic, float]:
 
 def addresses_family(text: str) -> bool:
     return _KIN.search(text) is not None
-
-
-def is_disclosure(text: str) -> bool:
-    return _DISCLOSURE.search(text) is not None
