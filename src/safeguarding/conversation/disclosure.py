@@ -36,20 +36,26 @@ _ENGLISH = (
 _OWN = (
     r"(?:\bmis (?:fotos|videos|capturas)\b(?! de)|\bfotos (?:mias|privadas)\b|\bun video mio\b|"
     r"\b(?:las|unas|esas|aquellas) fotos (?:que|q) (?:yo )?le (?:mande|pase|envie|di)\b|"
-    r"\b(?:as )?minhas fotos\b(?! d[aoe])|\bfotos minhas\b|\bum video meu\b|"
+    r"\bminhas fotos\b(?! d[aoe])|\bfotos minhas\b|\bum video meu\b|"
     r"\bmeu video\b(?! d[aoe])|\b(?:as|umas|aquelas) fotos (?:que|q) (?:eu )?(?:mandei|enviei)\b)"
 )
-# Third person, infinitive or participle only, so a writer's own "te mando mis fotos" or
-# "subi mis fotos" is not a disclosure. "ya publico" is the past tense once accents are gone.
+# Third person (singular and plural), infinitive or participle, so a writer's own "te mando
+# mis fotos", "subi mis fotos" or "compartilhei minhas fotos" is not a disclosure; "ya
+# publico" is the past tense once accents are gone. Being threatened with them
+# ("me amenaza con mis fotos") reads too; "te amenazo" is the threatener's (_NOT_IBERIAN).
+_PT = r"(?:r\w*|m|ram|do|ndo|va|vam)?\b"  # Portuguese: -ar(-lhe), -am, -aram, -ado, -ava
+_ES = r"(?:r\w*|n|ron|do|ndo|ra|ran|ria|ba|ban)?\b"  # Spanish: -ar(-las), -an, -aron, -aba
 _DONE_WITH = (
-    r"(?:\bpublica\w*|\bsub(?:e|en|ir\w*|io|ieron|ido\w*)\b|\bpasa(?:r\w*|ron|do)\b|"
-    r"\bmanda\w*|\bmandou\b|\bensena(?:r\w*|n|ra|ron|do)?\b|\bmostra\w*|\bmostrou\b|"
-    r"\bmuestra\w*|\bdifund[ei]\w*|\bcolga\w*|\bcuelga\w*|\bfiltra(?:r\w*|ron|do)\b|"
-    r"\bpostea\w*|\bposta(?:r|ram|do)?\b|\bpostou\b|\bcompart[ei]\w*|\bescrach\w*|\bvaza\w*|"
-    r"\bvazou\b|\bespalha\w*|\bespalhou\b|\bdivulga\w*|\bdivulgou\b|\bexp(?:or|oe|os\w*)\b|"
-    r"\bexpondo\b|\bpartilha\w*|\bva[io] por\b|"
-    r"\bya (?:le |las |los )?(?:publico|mando|paso|subio|enseno|mostro)\b|\btiene\w*|\btem\b|"
-    r"\bamenaza\w*|\bamenazo\b|\bameaca\w*|\bameacou\b|\bchantage\w*|\bchantaje\w*|\bextor\w*)"
+    rf"(?:\bpublica{_ES}|\bsub(?:e|en|ir\w*|io|ieron|ido\w*)\b|\bpasa(?:r\w*|ron)\b|"
+    rf"\b(?:ha|han|habia|habian) pasado\b|"
+    rf"\bmanda{_ES}|\bmanda{_PT}|\bmandou\b|\bensena{_ES}|\bmostra{_PT}|\bmostra{_ES}|"
+    rf"\bmostrou\b|\bmuestran?\b|\bdifund(?:e|en|ir\w*|io|ieron|ido)\b|\bcolga(?:r\w*|do|ron)\b|"
+    rf"\bcuelgan?\b|\bfiltra(?:r\w*|ron|do)\b|\bpostea{_ES}|\bposta(?:r|ram|do)?\b|\bpostou\b|"
+    rf"\bcompart(?:e|en|ir\w*|io|ieron|ido)\b|\bcompartilha{_PT}|\bcompartilhou\b|"
+    rf"\bescracha{_ES}|\bvaza{_PT}|\bvazou\b|\bespalha{_PT}|\bespalhou\b|\bdivulga{_PT}|"
+    rf"\bdivulgou\b|\bexp(?:or|oe|os\w*)\b|\bexpondo\b|\bpartilha{_PT}|\bva[io] por\b|"
+    rf"\bya (?:le |las |los )?(?:publico|mando|paso|enseno|mostro)\b|"
+    rf"\bamenaza\w*|\bamenazo\b|\bameaca\w*|\bameacou\b|\bchantage\w*|\bchantaje\w*|\bextor\w*)"
 )
 _WRITERS_PEOPLE = (
     r"(?:\ba mis (?:padres|papas|viejos|contactos|seguidores|amigos|amigas|companeros)\b|"
@@ -62,8 +68,10 @@ _WRITERS_PEOPLE = (
     r"\b(?:o colegio|a escola|a turma) tod[oa]\b|\bpra geral\b|\bpela escola\b|"
     r"\btodo mundo\b|\btoda a gente\b)"
 )
+# Blackmailed or extorted; "me amenaza" alone is also a parent's or a sibling's, so a threat
+# reads only with the pictures or the terms (_DEMANDED, _TERMS).
 _COERCED = (
-    r"(?:\bme (?:\w+ ){0,2}(?:chantaje\w*|chantajea\w*|extorsion\w*|chantage\w*|extorqu\w*)|"
+    r"(?:\bme (?:\w+ ){0,2}(?:chantaje\w*|extorsion\w*|chantage\w*|extorqu\w*)|"
     r"\b(?:chantage\w*|amenaza\w*|ameaca\w*|extorqu\w*)-me\b|"
     r"\b(?:siendo|sendo) (?:chantajead|extorsionad|chantagead|extorquid|amenazad|ameacad)"
     r"[oa]s?\b)"
@@ -75,8 +83,10 @@ _REPORTED = (
 )
 # Pay or send more, or else; the writer's first person ("si no le pago", "se eu nao pagar").
 _TERMS = (
-    r"(?:\bsi no,? (?:le |les |se lo |se la )?(?:pago|pague|mando|mande|paso|deposito|"
-    r"transfiero|consigno|doy|sigo mandando|mandaba|hago lo que|dice|dijo)\b|\bo si no\b|"
+    r"(?:\bsi no,? (?:(?:le |les |se lo |se la )?(?:pago|pague|deposito|transfiero|consigno)|"
+    r"(?:le |les |se lo |se la )(?:mando|mande|paso|doy|mandaba|hago lo que)|"
+    r"(?:le |les )?sigo mandando|"
+    r"dice|dijo)\b|\bo si no\b|"
     r"\bsi (?:lo |la |le )?(?:bloqueo|bloqueaba|le cuento|cuento a)\b|"
     r"\bsi no (?:las|los|lo) (?:publica|sube|pasa|manda|ensena|muestra)\b|"
     r"\bse (?:eu )?(?:n|nao) (?:lhe )?(?:pag\w*|transfer\w*|fiz\w* (?:o |um )?pix|"
@@ -97,19 +107,26 @@ _DEMANDED = (
     rf"{_DONE_WITH}[^.!?]{{0,25}}\b(?:todo|tudo|las fotos|as fotos|las otras|as antigas|"
     rf"todas las fotos)\b(?! d[aoe]l? )[^.!?]{{0,25}}{_WRITERS_PEOPLE})"
 )
+# Holding them reads only before them: "tiene mis fotos", not "mis fotos tienen likes".
+_HOLDS = r"(?:\btienen?\b|\btem\b)"
 _IBERIAN = (
-    rf"{_DONE_WITH}[^.!?]{{0,60}}{_OWN}|{_OWN}[^.!?]{{0,60}}{_DONE_WITH}|{_COERCED}|"
+    rf"{_HOLDS}[^.!?]{{0,20}}{_OWN}|{_DONE_WITH}[^.!?]{{0,60}}{_OWN}|"
+    rf"{_OWN}[^.!?]{{0,60}}{_DONE_WITH}|{_COERCED}|"
     rf"{_REPORTED}[^.!?]{{0,40}}{_TERMS}|{_DEMANDED}"
 )
-# Threats between friends and siblings carry a laugh ("te mato si le cuentas jajaja"), and the
+# Threats between friends and siblings carry a laugh ("te mato si le cuentas jajaja"); the
 # writer's own doing is no disclosure ("te he pasado mis fotos", "vou mostrar tudo pra minha
-# mae"). English keeps its narrower patterns without these guards.
+# mae"); and a threatener speaks to the victim about their pictures ("tus fotos", "se vc nao
+# pagar vou vazar tudo pra todo mundo"), whose sextortion tactics a disclosure would strip.
+# English keeps its narrower patterns without these guards.
 _NOT_IBERIAN = re.compile(
-    r"\b(?:ja(?:ja)+|je(?:je)+|jsjs\w*|kk+|(?:ha){2,}|ahah\w*|rsrs\w*|lol|xd)\b|"
+    r"\b(?:[jh][aeo]){2,}[jh]?\b|\bjsjs\w*|\bkk+\b|\bahah\w*|\brsrs\w*|\blol\b|\bxd\b|"
     r"\b(?:te|lhe) (?:he |ha |voy a |vou |tengo que )?(?:pasado|mandado|ensenado|mostrado|"
-    r"enviado|mando|paso|envio|mandei|passei)\b|"
+    r"enviado|mando|paso|envio|mandei|passei)\b[^.!?]{0,20}\b(?:mis|minhas|meus) (?:fotos|videos)|"
     r"\b(?:voy a|vou|vamos a|vamos) (?:\w+ )?(?:publicar|subir|pasar|mandar|ensenar|mostrar|"
-    r"postar|contar|denunciar)\b"
+    r"postar|vazar|espalhar|divulgar|expor|difundir|filtrar|compartir|compartilhar|partilhar|"
+    r"colgar|escrachar|enviar)\b|\b(?:voy a|vou) contar(?:le)? (?:a |pra |para )?(?:tua|sua|tu)\b|"
+    r"\b(?:tus|tuas|suas) fotos\b|\b(?:tu|teu|seu) video\b|\bte (?:amenazo|ameaco)\b"
 )
 _ENGLISH_RE = re.compile(_ENGLISH)
 _IBERIAN_RE = re.compile(_IBERIAN)
