@@ -147,7 +147,8 @@ def test_the_helpers_phrases(lang: str) -> None:
     assert len(told) >= 70 and len(ordinary) >= 70
     # Every ordinary line stays ordinary; disclosures whose words the patterns do not read
     # ("me va a arruinar la vida con las fotos": no own pictures with a third person's verb,
-    # no terms) are left to the scores. Read: 76 of 81 Spanish, 73 of 77 Portuguese.
+    # no terms) are left to the scores. Read: 76 of 81 Spanish, 74 of 77 Portuguese (73 while
+    # "hoje" read as a laugh, until session 38).
     assert [t for t in ordinary if is_disclosure(normalize(t))] == []
     read = sum(is_disclosure(normalize(t)) for t in told)
     assert read / len(told) >= 0.93, read
@@ -158,6 +159,10 @@ def test_a_laugh_guards_only_the_spanish_and_portuguese_patterns() -> None:
     assert is_disclosure(normalize("lol someone is blackmailing me"))
     assert not is_disclosure(normalize("me estan chantajeando jajaja"))
     assert not is_disclosure(normalize("me estan chantajeando jajaj"))
+    assert not is_disclosure(normalize("me estan chantajeando jajajs"))
+    # A laugh is one syllable repeated: "hoje" (today) and "haja" are words.
+    assert is_disclosure(normalize("ele disse que vai postar minhas fotos hoje se eu nao pagar"))
+    assert is_disclosure(normalize("haja paciencia, um cara ta me chantageando"))
     assert is_disclosure(normalize("me estan chantajeando"))
 
 
@@ -189,3 +194,35 @@ def test_the_held_out_phrases_reach(lang: str, least: int, most: int) -> None:
     ordinary = [r["text"] for r in rows if r["kind"] == "ordinary"]
     assert sum(is_disclosure(normalize(t)) for t in told) >= least
     assert sum(is_disclosure(normalize(t)) for t in ordinary) <= most
+
+
+# 1,098 lines by four more native-speaker helpers (session 38), written for threat patterns
+# that were not shipped, by writers who saw no project file: offenders' threats, demands and
+# leverage, ordinary messages in the same words (jokes, debts, shops, rules, photos), and
+# young people telling someone of a threat. None of it was used to write these patterns.
+THREAT_SETS = [
+    json.loads(line)
+    for name in ("threats-es-pt.jsonl", "threats-es-pt-heldout.jsonl")
+    for line in (Path(__file__).parent / "data" / name).read_text(encoding="utf-8").splitlines()
+]
+
+
+def test_no_offenders_message_of_the_threat_sets_is_a_disclosure() -> None:
+    offender = [r["text"] for r in THREAT_SETS if r["kind"] in ("threat", "demand", "leverage")]
+    assert len(offender) == 530
+    assert [t for t in offender if is_disclosure(normalize(t))] == []
+
+
+@pytest.mark.parametrize(("lang", "least"), [("es", 30), ("pt", 24)])
+def test_the_threat_sets_told_lines_reach(lang: str, least: int) -> None:
+    """Measured: 30 of 42 Spanish and 24 of 45 Portuguese young people's reports read; of
+    the 481 ordinary lines one ("a loja disse que se não pagar o boleto até sexta cancela
+    o pedido", the shape the held-out set found in session 37)."""
+    rows = [r for r in THREAT_SETS if r["lang"] == lang]
+    told = [r["text"] for r in rows if r["kind"] == "told"]
+    assert sum(is_disclosure(normalize(t)) for t in told) >= least
+    ordinary = [
+        r["text"] for r in THREAT_SETS if r["kind"] not in ("threat", "demand", "leverage", "told")
+    ]
+    assert len(ordinary) == 481
+    assert sum(is_disclosure(normalize(t)) for t in ordinary) <= 1
