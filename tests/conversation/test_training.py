@@ -23,6 +23,7 @@ from safeguarding.conversation.training.trainer import (
     Rows,
     Trainer,
     head_weights,
+    spend_budget,
 )
 from safeguarding.errors import ConversationError
 from tests.conftest import SHARED, require_shared
@@ -194,6 +195,30 @@ def test_held_out_moment_scores_are_computed_once_and_match_a_fresh_trainer() ->
     assert set(first) == set(range(len(items)))
     fresh = Trainer(corpus, None, None, "test", iterations=ITERATIONS)
     assert fresh._moment_held_out(everything) == first
+
+
+def test_the_benign_held_out_scores_are_the_ones_the_thresholds_were_set_on() -> None:
+    """benign-held-out-NAME.json (Trainer.benign_held_out): read back from JSON, its scores
+    give the bundle's thresholds again, so a threshold rule can be studied without training."""
+    trainer = Trainer(build_corpus(_tiny(), None, None), None, None, "test", iterations=ITERATIONS)
+    everything = frozenset(trainer.corpus.sources)
+    rows = json.loads(json.dumps(trainer.benign_held_out(everything)))
+    assert len(rows) == 9 and {r["source"] for r in rows} == everything
+    assert all(0 < r["grooming"] < 1 and 0 < r["sextortion"] < 1 for r in rows)
+    again = spend_budget(
+        [r["grooming"] for r in rows],
+        [r["sextortion"] for r in rows],
+        [r["moment"] for r in rows],
+    )
+    assert again == trainer.risk(everything).thresholds
+    # one benign chat scored higher moves a threshold: the rows are what the rule reads
+    rows[0]["moment"] = 0.999
+    moved = spend_budget(
+        [r["grooming"] for r in rows],
+        [r["sextortion"] for r in rows],
+        [r["moment"] for r in rows],
+    )
+    assert moved != again
 
 
 def test_fits_in_worker_processes_are_the_ones_made_in_turn() -> None:

@@ -131,6 +131,8 @@ def _train(sources: Path, out: Path, bundle: str) -> dict[str, Any]:
     result = CliRunner().invoke(app, [*args, "--no-loso", "--version", "t"])
     assert result.exit_code == 0, result.output
     report: dict[str, Any] = json.loads((out / f"report-{bundle}.json").read_text())
+    benign = json.loads((out / f"benign-held-out-{bundle}.json").read_text())
+    assert len(benign) == report["in_sample"]["all"]["benign"]
     return report
 
 

@@ -351,8 +351,9 @@ def train_command(
     ] = WORKERS,
 ) -> None:
     """Fit the tactic and conversation models (the train extra) and print
-    leave-one-source-out figures per source; writes tactics-NAME.npz, risk-NAME.json and
-    report-NAME.json to --out."""
+    leave-one-source-out figures per source; writes tactics-NAME.npz, risk-NAME.json,
+    report-NAME.json and benign-held-out-NAME.json (the benign scores the thresholds were
+    set on) to --out."""
     if pinnable() and not pinned():
         extra = ["--recheck"] if recheck else []
         extra += ["--embedding-cache", str(embedding_cache)] if embedding_cache else []
@@ -396,6 +397,9 @@ def train_command(
         finally:
             if second is not None:
                 second.flush()
+        (destination / f"benign-held-out-{name}.json").write_text(
+            json.dumps(outcome.benign_held_out, indent=0) + "\n"
+        )
         (destination / f"report-{name}.json").write_text(
             json.dumps(
                 {

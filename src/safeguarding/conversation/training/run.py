@@ -37,6 +37,8 @@ class Outcome:
     comparison: dict[str, Any] | None = None
     #: how the held-out bundles were calibrated and thresholded (trainer.py's docstring)
     nested: bool = False
+    #: the scores the thresholds were set on (Trainer.benign_held_out)
+    benign_held_out: list[dict[str, Any]] | None = None
 
 
 def train(
@@ -114,5 +116,12 @@ def train(
         progress(f"{name}: comparing model families")
         comparison = run_comparison(trainer)
     return Outcome(
-        name, report(held) if held else {}, lolo, in_sample, risk.thresholds, comparison, nested
+        name,
+        report(held) if held else {},
+        lolo,
+        in_sample,
+        risk.thresholds,
+        comparison,
+        nested,
+        benign_held_out=trainer.benign_held_out(sources),
     )

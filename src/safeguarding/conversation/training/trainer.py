@@ -26,7 +26,7 @@ itself is scored by a tactic model and conversation heads that never saw it eith
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -492,32 +492,10 @@ class Trainer:
             if self.corpus.items[c].label == "benign"
         ]
         top = {name: _per_conversation(oof.conversation, p) for name, p in probabilities.items()}
-        g = [top["grooming"][c] for c in benign]
-        s = [top["sextortion"][c] for c in benign]
-        # The alert budget is spent in turn: sextortion's share, then the moment model's
-        # (on top of the conversations sextortion already alerts), then grooming the rest,
-        # counting a conversation any of them would alert once.
-        nobody = [False] * len(s)
-        sext = spend(s, nobody, BUDGETS["alert"] * BUDGETS["sextortion_share"])
-        alerted = [sv >= sext for sv in s]
-        thresholds: dict[str, float] = {"sextortion_alert": max(sext, 0.05)}
-        if moments is not None:
-            m = [moments[c] for c in benign]
-            share = BUDGETS["sextortion_share"] + BUDGETS["moment_share"]
-            moment = spend(m, alerted, BUDGETS["alert"] * share)
-            thresholds["sextortion_moment"] = max(moment, 0.05)
-            alerted = [a or mv >= moment for a, mv in zip(alerted, m, strict=True)]
-        groom = spend(g, alerted, BUDGETS["alert"])
-        thresholds["grooming_alert"] = max(groom, 0.05)
-        thresholds |= {
-            "nudge": spend(g, nobody, BUDGETS["nudge"]),
-            "nudge_age_unknown": spend(g, nobody, BUDGETS["nudge_age_unknown"]),
-            "sextortion_nudge": spend(s, nobody, BUDGETS["sextortion_nudge"]),
-        }
-        for key in ("nudge", "nudge_age_unknown"):
-            thresholds[key] = min(thresholds[key], thresholds["grooming_alert"])
-        thresholds["sextortion_nudge"] = min(
-            thresholds["sextortion_nudge"], thresholds["sextortion_alert"]
+        thresholds = spend_budget(
+            [top["grooming"][c] for c in benign],
+            [top["sextortion"][c] for c in benign],
+            None if moments is None else [moments[c] for c in benign],
         )
         budget = {
             "benign_conversations": len(benign),
@@ -526,6 +504,30 @@ class Trainer:
             "rule": "Harrell-Davis estimate of the budget's quantile",
         }
         return thresholds, budget
+
+    def benign_held_out(self, sources: frozenset[str]) -> list[dict[str, Any]]:
+        """The scores the alert thresholds were set on (`risk(sources)`, not nested): each
+        benign conversation's highest grooming, sextortion and moment probability out of
+        its source, calibrated as the bundle is. Written beside the report so that a
+        threshold rule can be studied, and audited, without training again."""
+        model = self.risk(sources, nested=False)
+        oof, logits = self._held_out(sources)
+        moments = self._moment_held_out(sources) if "sextortion_moment" in model.thresholds else {}
+        top = {}
+        for name, raw in logits.items():
+            a, c = model.heads[name].platt
+            top[name] = _per_conversation(oof.conversation, 1 / (1 + np.exp(-(a * raw + c))))
+        return [
+            {
+                "source": self.corpus.items[c].source,
+                "id": self.corpus.items[c].conversation.id,
+                "grooming": top["grooming"][c],
+                "sextortion": top["sextortion"][c],
+                "moment": moments.get(c),
+            }
+            for c in dict.fromkeys(oof.conversation.tolist())
+            if self.corpus.items[c].label == "benign"
+        ]
 
     def bundle(
         self, sources: Iterable[str], *, nested: bool = True
@@ -561,6 +563,38 @@ class Trainer:
                 analyzer.update(state, message, signal)
             out.append(Scored.of(item, analyzer.assessment(state)))
         return out
+
+
+def spend_budget(
+    g: Sequence[float], s: Sequence[float], m: Sequence[float] | None
+) -> dict[str, float]:
+    """The thresholds from benign conversations' highest out-of-source grooming, sextortion
+    and (where the bundle has one) moment probabilities, in the same order: BUDGETS spent."""
+    # The alert budget is spent in turn: sextortion's share, then the moment model's
+    # (on top of the conversations sextortion already alerts), then grooming the rest,
+    # counting a conversation any of them would alert once.
+    nobody = [False] * len(s)
+    sext = spend(s, nobody, BUDGETS["alert"] * BUDGETS["sextortion_share"])
+    alerted = [sv >= sext for sv in s]
+    thresholds: dict[str, float] = {"sextortion_alert": max(sext, 0.05)}
+    if m is not None:
+        share = BUDGETS["sextortion_share"] + BUDGETS["moment_share"]
+        moment = spend(m, alerted, BUDGETS["alert"] * share)
+        thresholds["sextortion_moment"] = max(moment, 0.05)
+        alerted = [a or mv >= moment for a, mv in zip(alerted, m, strict=True)]
+    groom = spend(g, alerted, BUDGETS["alert"])
+    thresholds["grooming_alert"] = max(groom, 0.05)
+    thresholds |= {
+        "nudge": spend(g, nobody, BUDGETS["nudge"]),
+        "nudge_age_unknown": spend(g, nobody, BUDGETS["nudge_age_unknown"]),
+        "sextortion_nudge": spend(s, nobody, BUDGETS["sextortion_nudge"]),
+    }
+    for key in ("nudge", "nudge_age_unknown"):
+        thresholds[key] = min(thresholds[key], thresholds["grooming_alert"])
+    thresholds["sextortion_nudge"] = min(
+        thresholds["sextortion_nudge"], thresholds["sextortion_alert"]
+    )
+    return thresholds
 
 
 def moment_targets(corpus: Corpus) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
