@@ -126,9 +126,9 @@ def _tiny_sources(folder: Path) -> Path:
     return folder
 
 
-def _train(sources: Path, out: Path, bundle: str) -> dict[str, Any]:
+def _train(sources: Path, out: Path, bundle: str, *extra: str) -> dict[str, Any]:
     args = ["conversation", "train", str(sources), "--out", str(out), "--bundles", bundle]
-    result = CliRunner().invoke(app, [*args, "--no-loso", "--version", "t"])
+    result = CliRunner().invoke(app, [*args, "--no-loso", "--version", "t", *extra])
     assert result.exit_code == 0, result.output
     report: dict[str, Any] = json.loads((out / f"report-{bundle}.json").read_text())
     benign = json.loads((out / f"benign-held-out-{bundle}.json").read_text())
@@ -143,6 +143,31 @@ def test_train_runs_pinned_and_records_it(tmp_path: Path) -> None:
     assert report["environment"]["pinned"] is True
     assert set(report["environment"]["blas"]) == {"Haswell"}
     assert (tmp_path / "bundle" / "tactics-lexical.npz").is_file()
+
+
+@x86_only
+def test_phrase_lines_reach_the_pinned_training_and_the_report(tmp_path: Path) -> None:
+    lines = Path(__file__).parent / "data" / "threats-es-pt.jsonl"
+    sources = _tiny_sources(tmp_path / "sources")
+    report = _train(sources, tmp_path / "bundle", "lexical", "--lines", str(lines))
+    assert report["lines"] == {"threats-es-pt.jsonl": 585}
+    assert report["environment"]["pinned"] is True
+
+
+def test_a_bad_lines_file_is_refused_before_training(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "lines.jsonl"
+    bad.write_text('{"kind": "sermon", "text": "hola"}\n')
+    sources = _tiny_sources(tmp_path / "sources")
+    out = tmp_path / "bundle"
+    args = ["conversation", "train", str(sources), "--out", str(out), "--lines", str(bad)]
+    result = CliRunner().invoke(app, [*args, "--bundles", "lexical", "--no-loso"])
+    assert result.exit_code != 0
+    # pinned, the message comes from the child process's stderr
+    said = result.output + capfd.readouterr().err
+    assert "lines.jsonl: line 1: kind 'sermon'" in said
+    assert not out.exists() or not any(out.iterdir())
 
 
 # What a pinned `use` training on the tiny sources wrote on the machine that rebuilt the

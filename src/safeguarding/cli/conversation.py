@@ -340,6 +340,16 @@ def train_command(
             "~/.cache/safeguarding/embeddings).",
         ),
     ] = None,
+    lines: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--lines",
+            exists=True,
+            dir_okay=False,
+            help="Phrase lines the tactic and moment models also learn from (repeatable; "
+            "training/lines.py says the format).",
+        ),
+    ] = None,
     workers: Annotated[
         int,
         typer.Option(
@@ -358,14 +368,17 @@ def train_command(
         extra = ["--recheck"] if recheck else []
         extra += ["--embedding-cache", str(embedding_cache)] if embedding_cache else []
         extra += ["--workers", str(workers)]
+        extra += [arg for path in lines or [] for arg in ("--lines", str(path))]
         raise typer.Exit(
             _train_pinned(files, destination, bundles, loso, nested, version, compare, extra)
         )
+    from safeguarding.conversation.training.lines import read_lines
     from safeguarding.conversation.training.recheck import cached_second, default_cache
     from safeguarding.conversation.training.run import train
 
     try:
         items = read_sources(files)
+        by_file = {path.name: read_lines(path) for path in lines or []}
     except (ConversationError, OSError) as exc:
         fail(str(exc))
     for name in [b.strip() for b in bundles.split(",") if b.strip()]:
@@ -391,6 +404,7 @@ def train_command(
                 progress=lambda line: err.print(line),
                 second=second,
                 workers=workers,
+                lines=[line for found in by_file.values() for line in found],
             )
         except (SafeguardingError, ValueError) as exc:
             fail(str(exc))
@@ -409,6 +423,7 @@ def train_command(
                     "leave_one_source_out": outcome.loso,
                     "nested": outcome.nested,
                     "leave_one_language_out": outcome.lolo,
+                    "lines": {name: len(found) for name, found in by_file.items()},
                     "in_sample": outcome.pooled_in_sample,
                     "model_families": outcome.comparison,
                     "environment": describe(),

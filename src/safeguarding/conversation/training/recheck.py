@@ -131,7 +131,7 @@ class RecheckTrainer:
     def fit(self, sources: frozenset[str]) -> Recheck:
         if sources not in self._fits:
             trainer = self.trainer
-            rows = np.isin(trainer.corpus.message_source, list(sources)) & trainer.moment_rows
+            rows = trainer.corpus.training_rows(sources) & trainer.moment_rows
             dense = trainer.dense_inputs
             e5 = self.embeddings()
             # only the rows fitted on: the whole corpus stacked would be about a gigabyte

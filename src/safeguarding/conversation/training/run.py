@@ -7,7 +7,7 @@ else English; a new file in data/conversations/sources/ is one more source, no c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from safeguarding.conversation.evaluate import Scored, report
 from safeguarding.conversation.labelled import Labelled
 from safeguarding.conversation.semantic import SemanticScorer, load_phrases
 from safeguarding.conversation.training.corpus import build_corpus
+from safeguarding.conversation.training.lines import Line
 from safeguarding.conversation.training.pool import WORKERS
 from safeguarding.conversation.training.trainer import TACTIC_ITERATIONS, Trainer
 
@@ -55,15 +56,19 @@ def train(
     progress: Callable[[str], object] = lambda _: None,
     second: Embedder | None = None,
     workers: int = WORKERS,
+    lines: Sequence[Line] = (),
 ) -> Outcome:
     """With `second` (e5, or its cache), also the sextortion moment's second reading
     (moment_recheck.py, training/recheck.py). `workers` processes fit what does not depend
-    on each other (pool.py); the bundle is the same with any number."""
+    on each other (pool.py); the bundle is the same with any number. `lines` (lines.py): phrase
+    lines the tactic and moment models also learn from, in every fit."""
     semantic = SemanticScorer(embedder, load_phrases()) if embedder is not None else None
     progress(f"{name}: preparing {sum(len(i.conversation.messages) for i in items)} messages")
-    corpus = build_corpus(items, embedder, semantic)
-    if second is not None and (embedder is None or nested):
-        raise ValueError("the moment recheck needs the sentence encoder and --not-nested")
+    if second is not None and (embedder is None or nested or lines):
+        raise ValueError(
+            "the moment recheck needs the sentence encoder and --not-nested, and no --lines"
+        )
+    corpus = build_corpus(items, embedder, semantic, lines=lines)
     trainer = Trainer(
         corpus, embedder, semantic, version, iterations=iterations, second=second, workers=workers
     )

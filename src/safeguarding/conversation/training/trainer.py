@@ -206,7 +206,7 @@ class Trainer:
 
     def tactics(self, sources: frozenset[str]) -> TacticModel:
         if sources not in self._tactics:
-            rows = np.isin(self.corpus.message_source, list(sources)) & self.corpus.tagged
+            rows = self.corpus.training_rows(sources) & self.corpus.tagged
             sparse_part, dense_part = self._inputs
             w, b = fit_tactics(
                 (sparse_part[rows], dense_part[rows]),
@@ -233,7 +233,7 @@ class Trainer:
     def moment(self, sources: frozenset[str]) -> MomentModel:
         """The sextortion moment model fitted on these sources (moment_model.py)."""
         if sources not in self._moments:
-            rows = np.isin(self.corpus.message_source, list(sources)) & self.moment_rows
+            rows = self.corpus.training_rows(sources) & self.moment_rows
             sparse_part, dense_part = self._inputs
             embeddings = self.corpus.prepared.embeddings
             previous = self.previous_embeddings()
@@ -600,7 +600,7 @@ def spend_budget(
 def moment_targets(corpus: Corpus) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """The moment model's targets and the messages it learns from: 1 at each sextortion
     conversation's first threat or demand and the message after it, 0 at every message of
-    the benign conversations; the rest are not used."""
+    the benign conversations, and each phrase line's; the rest are not used."""
     y = np.zeros(len(corpus.message_source))
     used = np.zeros(len(y), dtype=bool)
     for c, item in enumerate(corpus.items):
@@ -617,6 +617,9 @@ def moment_targets(corpus: Corpus) -> tuple[npt.NDArray[np.float64], npt.NDArray
                 moment = slice(span.start + first, min(span.start + first + 2, span.stop))
                 y[moment] = 1.0
                 used[moment] = True
+    # phrase lines (lines.py): a threat or demand is a moment, the ordinary ones are not
+    y[corpus.line_moment] = 1.0
+    used[corpus.line] = True
     return y, used
 
 
