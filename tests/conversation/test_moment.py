@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from safeguarding.conversation.analyzer import ConversationAnalyzer
-from safeguarding.conversation.labelled import Labelled, read_labelled
 from safeguarding.conversation.loader import detector_for, load_moment
 from safeguarding.conversation.moment_model import MomentModel, pair
 from safeguarding.conversation.normalize import normalize
@@ -19,8 +18,7 @@ from safeguarding.conversation.training import trainer as trainer_module
 from safeguarding.conversation.training.run import train
 from safeguarding.conversation.training.trainer import BUDGETS, MEMORY_MEASURED
 from safeguarding.errors import ConversationError
-from tests.conftest import SHARED, require_shared
-from tests.conversation.conftest import chat, needs_model, random_moment, streamed
+from tests.conversation.conftest import chat, needs_model, random_moment, streamed, tiny_items
 
 SEXTORTION = chat(
     "x: hey saw ur pics on the group chat",
@@ -30,22 +28,12 @@ SEXTORTION = chat(
 )
 
 
-def _tiny() -> list[Labelled]:
-    require_shared()
-    items: list[Labelled] = []
-    for name in ("gaming", "uk-teens", "sextortion-scripts"):
-        every = read_labelled(SHARED / "conversations" / f"{name}.jsonl")
-        for label in ("grooming", "sextortion", "benign"):
-            items += [i for i in every if i.label == label][:3]
-    return items
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not BUDGETS["moment_share"]:
         pytest.skip("the shipped recipe has no moment model")
     out = tmp_path_factory.mktemp("bundle")
-    train(_tiny(), None, out, "lexical", "test", loso=False, iterations=15)
+    train(tiny_items(), None, out, "lexical", "test", loso=False, iterations=15)
     return out
 
 
@@ -205,7 +193,7 @@ def test_a_bundle_with_an_embedding_trains_a_hidden_layer_and_streams_it(
     assert embedder is not None
     # with the memory at its measured size (the shipped recipe has none: docs, "Session 18")
     monkeypatch.setattr(trainer_module, "MOMENT_MEMORY", MEMORY_MEASURED)
-    train(_tiny(), embedder, tmp_path, "use", "test", loso=False, iterations=15)
+    train(tiny_items(), embedder, tmp_path, "use", "test", loso=False, iterations=15)
     with np.load(tmp_path / "moment-use.npz", allow_pickle=False) as data:
         assert {"hidden_w", "hidden_out", "hidden_mean", "memory_components"} <= set(data.files)
     model = load_moment("use", tmp_path)

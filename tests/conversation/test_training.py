@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safeguarding.conversation.labelled import Labelled, read_labelled
 from safeguarding.conversation.loader import load_bundle, load_detector
 from safeguarding.conversation.risk_model import FEATURES, RiskModel
 from safeguarding.conversation.tactic_model import TacticModel
@@ -26,27 +25,18 @@ from safeguarding.conversation.training.trainer import (
     spend_budget,
 )
 from safeguarding.errors import ConversationError
-from tests.conftest import SHARED, require_shared
+from tests.conftest import SHARED
+from tests.conversation.conftest import tiny_items
 
 CONVERSATIONS = SHARED / "conversations"
 # Enough for a tiny set; the shipped models use training.trainer.TACTIC_ITERATIONS.
 ITERATIONS = 15
 
 
-def _tiny() -> list[Labelled]:
-    require_shared()
-    items: list[Labelled] = []
-    for name in ("gaming", "uk-teens", "sextortion-scripts"):
-        every = read_labelled(CONVERSATIONS / f"{name}.jsonl")
-        for label in ("grooming", "sextortion", "benign"):
-            items += [i for i in every if i.label == label][:3]
-    return items
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bundle")
-    outcome = train(_tiny(), None, out, "lexical", "test", loso=True, iterations=ITERATIONS)
+    outcome = train(tiny_items(), None, out, "lexical", "test", loso=True, iterations=ITERATIONS)
     assert set(outcome.loso["sources"]) == {"gaming", "uk-teens", "sextortion-scripts"}
     assert outcome.loso["all"]["conversations"] == 27
     return out
@@ -105,7 +95,7 @@ def test_surer_grooming_evidence_never_lowers_the_shipped_grooming_score(name: s
 
 
 def test_training_is_reproducible(trained: Path, tmp_path: Path) -> None:
-    train(_tiny(), None, tmp_path, "lexical", "test", loso=False, iterations=ITERATIONS)
+    train(tiny_items(), None, tmp_path, "lexical", "test", loso=False, iterations=ITERATIONS)
     first = TacticModel.load(trained / "tactics-lexical.npz")
     again = TacticModel.load(tmp_path / "tactics-lexical.npz")
     assert np.array_equal(first.lexical, again.lexical)
@@ -167,7 +157,7 @@ def test_language_is_read_from_the_source_name() -> None:
 def test_a_held_out_bundle_differs_by_nesting_only_in_calibration() -> None:
     """Not nested, a held-out bundle's heads are the nested one's; only its calibration and
     thresholds come from the all-source out-of-source scores (trainer.py's docstring)."""
-    items = _tiny()
+    items = tiny_items()
     trainer = Trainer(build_corpus(items, None, None), None, None, "test", iterations=ITERATIONS)
     everything = frozenset(trainer.corpus.sources)
     trained = everything - {"gaming"}
@@ -184,7 +174,7 @@ def test_a_held_out_bundle_differs_by_nesting_only_in_calibration() -> None:
 def test_held_out_moment_scores_are_computed_once_and_match_a_fresh_trainer() -> None:
     """Every bundle that is not nested reads the all-source held-out moment scores; they are
     cached, and the cache gives what a trainer that never cached anything computes."""
-    items = _tiny()
+    items = tiny_items()
     corpus = build_corpus(items, None, None)
     trainer = Trainer(corpus, None, None, "test", iterations=ITERATIONS)
     everything = frozenset(trainer.corpus.sources)
@@ -200,7 +190,9 @@ def test_held_out_moment_scores_are_computed_once_and_match_a_fresh_trainer() ->
 def test_the_benign_held_out_scores_are_the_ones_the_thresholds_were_set_on() -> None:
     """benign-held-out-NAME.json (Trainer.benign_held_out): read back from JSON, its scores
     give the bundle's thresholds again, so a threshold rule can be studied without training."""
-    trainer = Trainer(build_corpus(_tiny(), None, None), None, None, "test", iterations=ITERATIONS)
+    trainer = Trainer(
+        build_corpus(tiny_items(), None, None), None, None, "test", iterations=ITERATIONS
+    )
     everything = frozenset(trainer.corpus.sources)
     rows = json.loads(json.dumps(trainer.benign_held_out(everything)))
     assert len(rows) == 9 and {r["source"] for r in rows} == everything
@@ -224,7 +216,7 @@ def test_the_benign_held_out_scores_are_the_ones_the_thresholds_were_set_on() ->
 def test_fits_in_worker_processes_are_the_ones_made_in_turn() -> None:
     """prefit fits every left-out source's models in forked workers (pool.py); the trainer
     then reads them from its caches, and they are the fits made one after another."""
-    corpus = build_corpus(_tiny(), None, None)
+    corpus = build_corpus(tiny_items(), None, None)
     pooled = Trainer(corpus, None, None, "test", iterations=ITERATIONS, workers=2)
     pooled.prefit()
     alone = Trainer(corpus, None, None, "test", iterations=ITERATIONS)

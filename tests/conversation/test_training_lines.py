@@ -10,29 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from safeguarding.conversation.labelled import Labelled, read_labelled
 from safeguarding.conversation.tactics import Tactic
 from safeguarding.conversation.training.corpus import build_corpus
 from safeguarding.conversation.training.lines import MAX_LINE_CHARS, Line, read_lines
 from safeguarding.conversation.training.run import train
 from safeguarding.conversation.training.trainer import Trainer, moment_targets
 from safeguarding.errors import ConversationFormatError
-from tests.conftest import SHARED, require_shared
+from tests.conversation.conftest import tiny_items
 
 DATA = Path(__file__).parent / "data"
 DESIGN = DATA / "threats-es-pt.jsonl"
 HELD_OUT = DATA / "threats-es-pt-heldout.jsonl"
 ITERATIONS = 15
-
-
-def _tiny() -> list[Labelled]:
-    require_shared()
-    items: list[Labelled] = []
-    for name in ("gaming", "uk-teens", "sextortion-scripts"):
-        every = read_labelled(SHARED / "conversations" / f"{name}.jsonl")
-        for label in ("grooming", "sextortion", "benign"):
-            items += [i for i in every if i.label == label][:3]
-    return items
 
 
 def test_the_helpers_lines_read_with_their_tactics() -> None:
@@ -67,7 +56,7 @@ def test_a_bad_line_is_an_error_naming_the_file_and_line(
 
 
 def test_lines_follow_the_conversations_as_rows_of_no_source() -> None:
-    items = _tiny()
+    items = tiny_items()
     lines = [Line("paga o lo mando", "demand", frozenset({Tactic.PAYMENT_DEMAND}))]
     lines.append(Line("mi tía me debe 20", "debt", frozenset()))
     corpus = build_corpus(items, None, None, lines=lines)
@@ -89,7 +78,7 @@ def test_the_models_learn_from_lines_and_read_held_out_ones_better() -> None:
     """Trained on three English files alone, the tactic model knows no Spanish or Portuguese
     threat; with the design lines it reads the held-out set's threats and demands (written
     by other helpers) surer than its ordinary lines, and surer than without them."""
-    items = _tiny()
+    items = tiny_items()
     held = read_lines(HELD_OUT)
     texts = [line.text for line in held]
     harmful = np.array([line.moment for line in held])
@@ -112,7 +101,7 @@ def test_the_models_learn_from_lines_and_read_held_out_ones_better() -> None:
 
 def test_training_with_lines_counts_conversations_only(tmp_path: Path) -> None:
     outcome = train(
-        _tiny(),
+        tiny_items(),
         None,
         tmp_path,
         "lexical",
