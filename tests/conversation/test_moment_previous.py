@@ -16,8 +16,8 @@ from safeguarding.conversation.tactic_model import RULE_TACTICS, MessageInputs
 from safeguarding.conversation.training import trainer as trainer_module
 from safeguarding.conversation.training.run import train
 from safeguarding.errors import ConversationError
-from tests.conversation.conftest import needs_model, random_moment, streamed
-from tests.conversation.test_moment import SEXTORTION, _tiny
+from tests.conversation.conftest import needs_model, random_moment, streamed, tiny_items
+from tests.conversation.test_moment import SEXTORTION
 
 F32 = np.float32
 E = 4
@@ -93,7 +93,7 @@ def test_training_with_the_previous_message_streams_as_the_batch(
     embedder = load_embedder("use")
     assert embedder is not None
     monkeypatch.setattr(trainer_module, "MOMENT_PREVIOUS", True)
-    train(_tiny(), embedder, tmp_path, "use", "test", loso=False, iterations=15)
+    train(tiny_items(), embedder, tmp_path, "use", "test", loso=False, iterations=15)
     model = load_moment("use", tmp_path)
     assert model is not None and model.previous and model.hidden is not None
     assert model.hidden.w.shape[0] == model.dense.shape[0] + model.embedding_dim
