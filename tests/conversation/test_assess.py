@@ -3,11 +3,17 @@ whichever head reached its threshold first."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 
-from safeguarding.conversation.assess import Roles, tier_for
+from safeguarding.conversation.assess import Roles, moment_alert, thresholds, tier_for
+from safeguarding.conversation.language import Language
 from safeguarding.conversation.loader import load_bundle
+from safeguarding.conversation.risk_model import RiskModel
 from safeguarding.conversation.state import ConversationState, Participant, Tier
+from safeguarding.errors import ConversationError
 
 
 def _state(*, meeting: bool, threat: bool, child_age: int | None) -> ConversationState:
@@ -42,3 +48,58 @@ def test_a_sextortion_level_score_without_a_threat_is_review() -> None:
     assert tier_for(state, 0.0, model.thresholds["sextortion_alert"], Roles("m", "k"), model) is (
         Tier.REVIEW
     )
+
+
+def _with_spanish_thresholds(model: RiskModel, factor: float) -> RiskModel:
+    spanish = {k: v * factor for k, v in model.thresholds.items()}
+    return replace(model, by_language={Language.SPANISH: spanish})
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected"),
+    [
+        ({"es": 12, "en": 1}, Tier.REVIEW),  # judged by the Spanish thresholds
+        ({"en": 12}, Tier.NONE),  # English has none of its own: the pooled ones
+        ({"es": 3, "en": 2}, Tier.NONE),  # no clear lead: the pooled ones
+        ({}, Tier.NONE),  # no words to tell by: the pooled ones
+    ],
+)
+def test_a_conversation_is_judged_by_its_languages_thresholds(
+    languages: dict[str, int], expected: Tier
+) -> None:
+    _, shipped = load_bundle("lexical")
+    model = _with_spanish_thresholds(shipped, 0.5)
+    state = _state(meeting=False, threat=False, child_age=None)
+    state.languages = languages
+    between = 0.75 * shipped.thresholds["grooming_alert"]
+    if expected is Tier.NONE:  # under every pooled tier, nudges included
+        between = 0.9 * min(shipped.thresholds["nudge_age_unknown"], between)
+    assert tier_for(state, between, 0.0, Roles("m", "k"), model) is expected
+
+
+def test_the_moment_alert_follows_the_language_too() -> None:
+    _, shipped = load_bundle("lexical")
+    model = _with_spanish_thresholds(shipped, 0.5)
+    state = _state(meeting=False, threat=False, child_age=None)
+    state.moment_score = 0.75 * shipped.thresholds["sextortion_moment"]
+    assert not moment_alert(state, model)
+    state.languages = {"es": 5}
+    assert moment_alert(state, model)
+    assert thresholds(state, model) == model.by_language[Language.SPANISH]
+
+
+def test_thresholds_per_language_survive_the_model_file_and_bad_ones_are_refused() -> None:
+    _, shipped = load_bundle("lexical")
+    model = _with_spanish_thresholds(shipped, 0.5)
+    data = json.loads(json.dumps(model.to_json()))
+    again = RiskModel.from_json(data)
+    assert again.by_language == {
+        Language.SPANISH: {k: round(v, 6) for k, v in model.by_language[Language.SPANISH].items()}
+    }
+    # a file without them (every bundle before session 40) has none, and writes none
+    older = {k: v for k, v in data.items() if k != "thresholds_by_language"}
+    assert RiskModel.from_json(older).by_language == {}
+    assert "thresholds_by_language" not in replace(model, by_language={}).to_json()
+    for bad in ({"de": data["thresholds"]}, {"es": {"grooming_alert": 0.5}}):
+        with pytest.raises(ConversationError, match="thresholds for language"):
+            RiskModel.from_json({**data, "thresholds_by_language": bad})

@@ -15,8 +15,9 @@ from safeguarding.conversation.loader import detector_for, load_moment
 from safeguarding.conversation.moment_model import MomentModel, pair
 from safeguarding.conversation.normalize import normalize
 from safeguarding.conversation.training import trainer as trainer_module
+from safeguarding.conversation.training.budget import BUDGETS
 from safeguarding.conversation.training.run import train
-from safeguarding.conversation.training.trainer import BUDGETS, MEMORY_MEASURED
+from safeguarding.conversation.training.trainer import MEMORY_MEASURED
 from safeguarding.errors import ConversationError
 from tests.conversation.conftest import chat, needs_model, random_moment, streamed, tiny_items
 

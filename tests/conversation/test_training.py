@@ -13,6 +13,7 @@ from safeguarding.conversation.loader import load_bundle, load_detector
 from safeguarding.conversation.risk_model import FEATURES, RiskModel
 from safeguarding.conversation.tactic_model import TacticModel
 from safeguarding.conversation.training import trainer as trainer_module
+from safeguarding.conversation.training.budget import spend_budget
 from safeguarding.conversation.training.corpus import build_corpus
 from safeguarding.conversation.training.fit import fit_logistic
 from safeguarding.conversation.training.run import language, train
@@ -22,7 +23,6 @@ from safeguarding.conversation.training.trainer import (
     Rows,
     Trainer,
     head_weights,
-    spend_budget,
 )
 from safeguarding.errors import ConversationError
 from tests.conftest import SHARED

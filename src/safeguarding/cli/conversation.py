@@ -420,6 +420,7 @@ def train_command(
                     "bundle": name,
                     "version": version,
                     "thresholds": outcome.thresholds,
+                    "thresholds_by_language": outcome.thresholds_by_language,
                     "leave_one_source_out": outcome.loso,
                     "nested": outcome.nested,
                     "leave_one_language_out": outcome.lolo,

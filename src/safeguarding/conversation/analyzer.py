@@ -12,8 +12,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from safeguarding.conversation.ages import minor_cue, stated_age
-from safeguarding.conversation.assess import moment_alert, scores, threatened, tier_for
+from safeguarding.conversation.assess import (
+    moment_alert,
+    scores,
+    threatened,
+    thresholds,
+    tier_for,
+)
 from safeguarding.conversation.detector import MessageDetector, MessageSignals
+from safeguarding.conversation.language import add as add_language
 from safeguarding.conversation.moment_model import pair
 from safeguarding.conversation.state import (
     EVIDENCE_PER_TACTIC,
@@ -227,6 +234,7 @@ class ConversationAnalyzer:
             age = stated_age(signal.text, answering_age_question=answering)
             if age is not None:
                 sender.age, sender.age_source = age, "stated"
+        add_language(state.languages, signal.text)
         if minor_cue(signal.text):
             sender.minor_cues += 1
         if signal.disclosure:
@@ -320,11 +328,12 @@ class ConversationAnalyzer:
         if tier.rank > state.tier.rank:
             state.tier = tier
         category = None
+        t = thresholds(state, model)
         if moment:
             category = "sextortion"
-        elif state.sextortion_score >= model.thresholds["sextortion_alert"]:
+        elif state.sextortion_score >= t["sextortion_alert"]:
             category = "sextortion" if threatened(state) else "grooming"
-        elif state.grooming_score >= model.thresholds["grooming_alert"]:
+        elif state.grooming_score >= t["grooming_alert"]:
             category = "grooming"
         if category and (
             not state.alert or (category == "sextortion" and state.category != "sextortion")

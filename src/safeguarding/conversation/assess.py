@@ -6,7 +6,9 @@ ordinary. The model weighs what one participant has shown towards the likely chi
 how many stages and in what order; sextortion is a threat to expose with a demand. The
 thresholds come with the model, chosen on out-of-source predictions at a fixed share of
 benign conversations (docs/conversation.md), so the tiers keep their meaning:
-nudge (safety information to the child), review (a human looks), urgent (act now)."""
+nudge (safety information to the child), review (a human looks), urgent (act now). Where
+the bundle has thresholds per language, a conversation is judged by its language's
+(language.py), once its words make the language clear."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from safeguarding.conversation.language import decide
 from safeguarding.conversation.risk_model import SURE, RiskModel, features
 from safeguarding.conversation.state import ConversationState, Participant, Tier
 from safeguarding.conversation.tactics import Tactic
@@ -23,6 +26,11 @@ from safeguarding.conversation.tactics import Tactic
 class Roles:
     offender: str | None
     child: str | None
+
+
+def thresholds(state: ConversationState, model: RiskModel) -> dict[str, float]:
+    """The thresholds this conversation is judged by: its language's, where it has some."""
+    return model.thresholds_for(decide(state.languages))
 
 
 def likely_target(state: ConversationState, sender: str) -> Participant | None:
@@ -45,17 +53,12 @@ def scores(state: ConversationState, model: RiskModel) -> tuple[float, float, Ro
     )
     probabilities = model.probabilities(rows)
     grooming, sextortion = probabilities["grooming"], probabilities["sextortion"]
-    strongest = np.maximum(
-        grooming / model.thresholds["grooming_alert"],
-        sextortion / model.thresholds["sextortion_alert"],
-    )
+    t = thresholds(state, model)
+    strongest = np.maximum(grooming / t["grooming_alert"], sextortion / t["sextortion_alert"])
     top = int(np.argmax(strongest))
     offender: str | None = ids[top]
     child = None
-    if (
-        grooming[top] >= model.thresholds["nudge"]
-        or sextortion[top] >= model.thresholds["sextortion_nudge"]
-    ):
+    if grooming[top] >= t["nudge"] or sextortion[top] >= t["sextortion_nudge"]:
         target = likely_target(state, ids[top])
         child = target.id if target else None
     else:
@@ -79,14 +82,14 @@ def moment_alert(state: ConversationState, model: RiskModel) -> bool:
     """The sextortion moment model has seen a threat or demand, or the reply to one
     (moment_model.py): sextortion's emergency, even where the threat is too oblique for
     the tactic model to be sure of it. Off where the bundle has no moment model."""
-    threshold = model.thresholds.get("sextortion_moment")
+    threshold = thresholds(state, model).get("sextortion_moment")
     return threshold is not None and state.moment_score >= threshold
 
 
 def tier_for(
     state: ConversationState, grooming: float, sextortion: float, roles: Roles, model: RiskModel
 ) -> Tier:
-    t = model.thresholds
+    t = thresholds(state, model)
     sextortion_level = sextortion >= t["sextortion_alert"]
     if sextortion_level and threatened(state):
         return Tier.URGENT
@@ -115,5 +118,5 @@ def _nudge_threshold(state: ConversationState, roles: Roles, model: RiskModel) -
     or stated, a higher one where no age is known, never a known adult."""
     child = state.participants.get(roles.child or "")
     if child is None or child.age is None:
-        return model.thresholds["nudge_age_unknown"]
-    return model.thresholds["nudge"] if child.age < 18 else 2.0
+        return thresholds(state, model)["nudge_age_unknown"]
+    return thresholds(state, model)["nudge"] if child.age < 18 else 2.0

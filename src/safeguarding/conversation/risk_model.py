@@ -14,9 +14,11 @@ File format: UTF-8 JSON
   {"version": str, "features": [names], "mean": [..], "scale": [..],
    "heads": {"grooming": {"weights": [..], "bias": b, "platt": [a, c]}, "sextortion": ...},
    "thresholds": {"grooming_alert": t, "sextortion_alert": t, "nudge": t, ...},
+   "thresholds_by_language": {"es": {the same keys}, ...} (optional),
    "budget": {...how the thresholds were chosen...}}
 probability = sigmoid(a * (weights . (x - mean) / scale + bias) + c), with a > 0 (so the
-calibration never reverses the ranking)."""
+calibration never reverses the ranking). A conversation in a language with thresholds of its
+own (language.py) is judged by those, any other by the pooled ones."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from safeguarding.conversation.language import Language
 from safeguarding.conversation.state import ConversationState, Participant
 from safeguarding.conversation.tactics import GROOMING_STAGE, Stage, Tactic
 from safeguarding.errors import ConversationError
@@ -143,6 +146,14 @@ class RiskModel:
     thresholds: dict[str, float]
     version: str
     budget: dict[str, Any] = field(default_factory=dict)
+    #: thresholds chosen on one language's benign conversations alone, at the same budget
+    by_language: dict[Language, dict[str, float]] = field(default_factory=dict)
+
+    def thresholds_for(self, language: Language | None) -> dict[str, float]:
+        """The thresholds a conversation in this language (None: not known) is judged by."""
+        if language is None:
+            return self.thresholds
+        return self.by_language.get(language, self.thresholds)
 
     def standardise(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return (x - self.mean) / self.scale
@@ -166,7 +177,17 @@ class RiskModel:
                 }
                 for name, h in self.heads.items()
             },
-            "thresholds": {k: round(v, 6) for k, v in self.thresholds.items()},
+            "thresholds": _rounded(self.thresholds),
+            **(
+                {
+                    "thresholds_by_language": {
+                        language.value: _rounded(values)
+                        for language, values in self.by_language.items()
+                    }
+                }
+                if self.by_language
+                else {}
+            ),
             "budget": self.budget,
         }
 
@@ -186,15 +207,31 @@ class RiskModel:
             heads[name] = Head(
                 np.array(raw["weights"], dtype=np.float64), float(raw["bias"]), (a, c)
             )
+        thresholds = {k: float(v) for k, v in data["thresholds"].items()}
+        by_language = {}
+        for code, values in dict(data.get("thresholds_by_language", {})).items():
+            if code not in {language.value for language in Language} or set(values) != set(
+                thresholds
+            ):
+                raise ConversationError(
+                    f"conversation model thresholds for language {code!r} do not match "
+                    "its pooled ones"
+                )
+            by_language[Language(code)] = {k: float(v) for k, v in values.items()}
         return cls(
             np.array(data["mean"], dtype=np.float64),
             np.array(data["scale"], dtype=np.float64),
             heads,
-            {k: float(v) for k, v in data["thresholds"].items()},
+            thresholds,
             str(data["version"]),
             dict(data.get("budget", {})),
+            by_language,
         )
 
     @classmethod
     def load(cls, path: Path | Any) -> RiskModel:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _rounded(thresholds: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 6) for k, v in thresholds.items()}

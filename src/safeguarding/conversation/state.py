@@ -116,6 +116,9 @@ class ConversationState:
     # when it was not read again)
     moment_base: float | None = None
     recheck_carry: list[float] = field(default_factory=list)
+    # Per language code, how many of the conversation's words are that language's common
+    # words (language.py): which thresholds it is judged by, where the bundle has them
+    languages: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -40,6 +40,8 @@ class Outcome:
     nested: bool = False
     #: the scores the thresholds were set on (Trainer.benign_held_out)
     benign_held_out: list[dict[str, Any]] | None = None
+    #: per language code, the thresholds of that language's conversations (risk_model.py)
+    thresholds_by_language: dict[str, dict[str, float]] | None = None
 
 
 def train(
@@ -129,4 +131,5 @@ def train(
         comparison,
         nested,
         benign_held_out=trainer.benign_held_out(sources),
+        thresholds_by_language={k.value: v for k, v in risk.by_language.items()},
     )

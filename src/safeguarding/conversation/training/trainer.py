@@ -26,7 +26,7 @@ itself is scored by a tactic model and conversation heads that never saw it eith
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ from safeguarding.conversation.assess import likely_target
 from safeguarding.conversation.detector import MessageDetector, signals
 from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.evaluate import Scored
+from safeguarding.conversation.language import Language, add, decide
 from safeguarding.conversation.moment_memory import Memory, fit_memory
 from safeguarding.conversation.moment_model import Hidden, MomentModel, Terms
 from safeguarding.conversation.risk_model import FEATURES, Head, RiskModel, features
@@ -50,7 +51,12 @@ from safeguarding.conversation.tactic_model import (
     rule_matrix,
 )
 from safeguarding.conversation.tactics import GROOMING_STAGE
-from safeguarding.conversation.training.budget import spend
+from safeguarding.conversation.training.budget import (
+    BUDGETS,
+    LANGUAGE_MIN_BENIGN,
+    spend_budget,
+    spend_by_language,
+)
 from safeguarding.conversation.training.corpus import TACTICS, Corpus
 from safeguarding.conversation.training.fit import (
     fit_hidden,
@@ -62,25 +68,6 @@ from safeguarding.conversation.training.fit import (
 from safeguarding.conversation.training.pool import fork_map
 from safeguarding.conversation.training.recheck import RecheckTrainer
 
-# Shares of benign conversations allowed to reach each tier, on out-of-source scores. The
-# alert budget is 1%; thresholds are set at 0.8% because a source never trained on alerts
-# more benign chats than the training sources' out-of-source scores promise (version 7 at
-# 1%: 24 of 1,810 = 1.33% leave-one-source-out; at 0.8%: 17 = 0.94%, docs/conversation.md).
-# Of the alert budget, the sextortion head spends 40%, the moment model 40% more and
-# grooming the rest (a fifth; the moment's share was 20% until session 33): grooming chats
-# score far above the benign ones (ROC AUC 0.997 held out), so a higher grooming threshold
-# costs few of them, while first threats sit among the benign chats' moments, where each
-# share of the budget buys some. Leave one source out, `use` version 18 against 17:
-# sextortion on time 813 against 767 of 1,055, grooming 625 against 650 of 710, benign 18
-# against 21 of 2,295 (docs/conversation.md, "Session 33").
-BUDGETS = {
-    "alert": 0.008,
-    "sextortion_share": 0.4,
-    "moment_share": 0.4,
-    "nudge_age_unknown": 0.05,
-    "nudge": 0.10,
-    "sextortion_nudge": 0.05,
-}
 # The tactic model's L2 penalty and epochs of stochastic gradient descent (fit_tactics):
 # chosen by held-out mean average precision over tactics, leave-one-source-out.
 TACTIC_ALPHA = 1e-5
@@ -175,8 +162,12 @@ class Trainer:
         iterations: int = TACTIC_ITERATIONS,
         second: Embedder | None = None,
         workers: int = 1,
+        language_min_benign: int = LANGUAGE_MIN_BENIGN,
     ) -> None:
         self.corpus = corpus
+        self.language_min_benign = language_min_benign
+        #: each conversation's language from all its words (language.py)
+        self.languages = [_language(corpus, c) for c in range(len(corpus.items))]
         #: worker processes for the independent fits (pool.py; prefit, _held_out)
         self.workers = workers
         self.iterations = iterations
@@ -447,9 +438,9 @@ class Trainer:
         moments = None
         if BUDGETS["moment_share"] > 0:
             moments = self._moment_held_out(sources if key[1] else everything)
-        thresholds, budget = self._thresholds(oof, probabilities, moments)
+        thresholds, by_language, budget = self._thresholds(oof, probabilities, moments)
         budget["nested"] = key[1]
-        model = RiskModel(mean, scale, calibrated, thresholds, self.version, budget)
+        model = RiskModel(mean, scale, calibrated, thresholds, self.version, budget, by_language)
         self._risk[key] = model
         return model
 
@@ -485,25 +476,31 @@ class Trainer:
         oof: Rows,
         probabilities: dict[str, npt.NDArray[np.float64]],
         moments: dict[int, float] | None = None,
-    ) -> tuple[dict[str, float], dict[str, Any]]:
+    ) -> tuple[dict[str, float], dict[Language, dict[str, float]], dict[str, Any]]:
+        """The pooled thresholds, those per language, and how they were chosen."""
         benign = [
             c
             for c in dict.fromkeys(oof.conversation.tolist())
             if self.corpus.items[c].label == "benign"
         ]
         top = {name: _per_conversation(oof.conversation, p) for name, p in probabilities.items()}
-        thresholds = spend_budget(
+        scores = (
             [top["grooming"][c] for c in benign],
             [top["sextortion"][c] for c in benign],
             None if moments is None else [moments[c] for c in benign],
         )
-        budget = {
+        thresholds = spend_budget(*scores)
+        languages = [self.languages[c] for c in benign]
+        by_language = spend_by_language(languages, *scores, self.language_min_benign)
+        budget: dict[str, Any] = {
             "benign_conversations": len(benign),
             "shares": BUDGETS,
             "chosen_on": "out-of-source predictions of the training sources",
             "rule": "Harrell-Davis estimate of the budget's quantile",
         }
-        return thresholds, budget
+        if by_language:  # (a bundle without them writes the file it wrote before)
+            budget["benign_by_language"] = {k.value: languages.count(k) for k in by_language}
+        return thresholds, by_language, budget
 
     def benign_held_out(self, sources: frozenset[str]) -> list[dict[str, Any]]:
         """The scores the alert thresholds were set on (`risk(sources)`, not nested): each
@@ -524,6 +521,7 @@ class Trainer:
                 "grooming": top["grooming"][c],
                 "sextortion": top["sextortion"][c],
                 "moment": moments.get(c),
+                "language": None if self.languages[c] is None else self.languages[c].value,
             }
             for c in dict.fromkeys(oof.conversation.tolist())
             if self.corpus.items[c].label == "benign"
@@ -563,38 +561,6 @@ class Trainer:
                 analyzer.update(state, message, signal)
             out.append(Scored.of(item, analyzer.assessment(state)))
         return out
-
-
-def spend_budget(
-    g: Sequence[float], s: Sequence[float], m: Sequence[float] | None
-) -> dict[str, float]:
-    """The thresholds from benign conversations' highest out-of-source grooming, sextortion
-    and (where the bundle has one) moment probabilities, in the same order: BUDGETS spent."""
-    # The alert budget is spent in turn: sextortion's share, then the moment model's
-    # (on top of the conversations sextortion already alerts), then grooming the rest,
-    # counting a conversation any of them would alert once.
-    nobody = [False] * len(s)
-    sext = spend(s, nobody, BUDGETS["alert"] * BUDGETS["sextortion_share"])
-    alerted = [sv >= sext for sv in s]
-    thresholds: dict[str, float] = {"sextortion_alert": max(sext, 0.05)}
-    if m is not None:
-        share = BUDGETS["sextortion_share"] + BUDGETS["moment_share"]
-        moment = spend(m, alerted, BUDGETS["alert"] * share)
-        thresholds["sextortion_moment"] = max(moment, 0.05)
-        alerted = [a or mv >= moment for a, mv in zip(alerted, m, strict=True)]
-    groom = spend(g, alerted, BUDGETS["alert"])
-    thresholds["grooming_alert"] = max(groom, 0.05)
-    thresholds |= {
-        "nudge": spend(g, nobody, BUDGETS["nudge"]),
-        "nudge_age_unknown": spend(g, nobody, BUDGETS["nudge_age_unknown"]),
-        "sextortion_nudge": spend(s, nobody, BUDGETS["sextortion_nudge"]),
-    }
-    for key in ("nudge", "nudge_age_unknown"):
-        thresholds[key] = min(thresholds[key], thresholds["grooming_alert"])
-    thresholds["sextortion_nudge"] = min(
-        thresholds["sextortion_nudge"], thresholds["sextortion_alert"]
-    )
-    return thresholds
 
 
 def moment_targets(corpus: Corpus) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
@@ -649,3 +615,10 @@ class _NoDetector:
 
 _NO_DETECTOR: Any = _NoDetector()
 assert len(FEATURES) == 3 * len(TACTICS) + 18
+
+
+def _language(corpus: Corpus, conversation: int) -> Language | None:
+    counts: dict[str, int] = {}
+    for text in corpus.prepared.normalised[corpus.rows(conversation)]:
+        add(counts, text)
+    return decide(counts)
