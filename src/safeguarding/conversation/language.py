@@ -1,11 +1,12 @@
 """Which of the engine's languages a conversation is in, from common words: a running vote
 kept in the state as one count per language.
 
-Why it matters: the conversation model's probabilities do not sit alike in every language.
-Ordinary Spanish chats score lower than English ones, so one threshold for all spends most
-of the benign budget on English and leaves Spanish threats under it (docs/conversation.md,
-"Session 40"). A bundle may carry thresholds per language, each chosen at the same budget
-on that language's benign chats (risk_model.py); a conversation uses its language's.
+Why it matters: the models' probabilities do not sit alike in every language (ordinary
+Spanish and Portuguese chats score lower than English ones with `lexical` 14, Portuguese
+ones with `use` 25), so one threshold for all spends the benign budget where scores run
+high and leaves the other languages' threats under it (docs/conversation.md, "Session 40"). A
+bundle may carry thresholds per language, each chosen at the same budget on that language's
+benign chats (risk_model.py); a conversation uses its language's.
 
 Why a vote of function words and not a language-identification library: chat messages are
 a few words of slang ("vc ta ai", "q haces", "u up"), where models trained on edited text

@@ -123,9 +123,9 @@ def spend_by_language(
     each conversation's, in the order of the scores), for the languages with `minimum`.
 
     Why: the conversation and moment models do not score ordinary chats alike in every
-    language (ordinary Spanish chats lower than English ones), so pooled thresholds spend
-    the budget where scores run high and leave the rest under-alerted; per language, each
-    is alerted at the budget (docs/conversation.md, "Session 40")."""
+    language, so pooled thresholds spend the budget where scores run high and leave the
+    rest under-alerted; per language, each is alerted at the budget (docs/conversation.md,
+    "Session 40")."""
     out: dict[Language, dict[str, float]] = {}
     for language in Language:
         picked = [i for i, found in enumerate(languages) if found is language]
