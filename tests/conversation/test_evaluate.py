@@ -96,7 +96,7 @@ def test_eval_numbers_on_a_fixed_sample() -> None:
     assert len(lines) == 6
     assert lines[0].startswith("grooming alert recall 0.750 (3/4)")
     assert "(1/3)" in lines[1] and "median 5 messages" in lines[1]
-    assert "0.500 (1/2)" in lines[2]
+    assert "0.500 (1/2); 1 later (median 3 messages after it), 0 never" in lines[2]
     assert lines[3].startswith("benign alerted 1/4 = 250.0 per 1,000")
     assert lines[5].endswith("ages withheld")
 
@@ -113,6 +113,22 @@ def test_sextortion_is_timed_from_the_first_threat_not_an_earlier_request() -> N
     x = report([late_for_harm, late, untagged])[POOLED]["sextortion"]
     assert x["alerted_within_1_message"] == 2
     assert x["alerted_within_1_message_of_first_harm"] == 1
+
+
+def test_sextortion_misses_are_split_into_late_and_never() -> None:
+    def chat(alert: int | None, threat: int) -> Scored:
+        return Scored(
+            "a", "sextortion", "s", 1, alert is not None, "sextortion" if alert else None,
+            alert, 0.1, 0.9 if alert else 0.2, Tier.URGENT if alert else Tier.NONE, False, threat,
+        )  # fmt: skip
+
+    # before the threat (on time), on its reply (on time), two and four late, never
+    x = report([chat(2, 4), chat(5, 4), chat(6, 4), chat(8, 4), chat(None, 4)])[POOLED]
+    s = x["sextortion"]
+    assert s["alerted_within_1_message"] == 2
+    assert (s["alerted_late"], s["median_messages_late"], s["never_alerted"]) == (2, 3, 1)
+    lines = headline(report([chat(5, 4), chat(None, 4)]), "test", ages=False)
+    assert lines[2].endswith("(1/2); 0 later, 1 never")
 
 
 def test_first_threat_index_comes_from_the_tags(tmp_path: Path) -> None:

@@ -167,6 +167,20 @@ def _category(category: str, positives: list[Scored], benign: list[Scored]) -> d
         out["alerted_within_1_message"] = len(on_time)
         out["alerted_within_1_message_ratio"] = _ratio(len(on_time), len(positives))
         out["alerted_within_1_message_of_first_harm"] = len(strict)
+        # How the others were missed: alerted later, and how many messages after the first
+        # threat, or never. Late by two is the offender's next message after the child's
+        # reply: the oblique first threat and the reply stayed under the bar
+        # (docs/conversation.md, "Session 41").
+        late = [
+            r.first_alert_index - r.threat_index
+            for r in positives
+            if r.first_alert_index is not None
+            and r.threat_index is not None
+            and r.first_alert_index > r.threat_index + 1
+        ]
+        out["alerted_late"] = len(late)
+        out["median_messages_late"] = median(late) if late else None
+        out["never_alerted"] = sum(r.first_alert_index is None for r in positives)
     return out
 
 
@@ -195,7 +209,9 @@ def headline(result: dict[str, Any], model: str, ages: bool) -> list[str]:
         lines.append(
             f"sextortion alerted within one message of the first threat or demand "
             f"{x['alerted_within_1_message_ratio']:.3f} "
-            f"({x['alerted_within_1_message']}/{x['conversations']})"
+            f"({x['alerted_within_1_message']}/{x['conversations']}); "
+            f"{x['alerted_late']} later{_late(x['median_messages_late'])}, "
+            f"{x['never_alerted']} never"
         )
     else:
         lines.append("sextortion: none in this set")
@@ -220,6 +236,10 @@ def headline(result: dict[str, Any], model: str, ages: bool) -> list[str]:
 
 def _within(alert: int | None, event: int | None, messages: int) -> bool:
     return alert is not None and event is not None and alert <= event + messages
+
+
+def _late(median_late: float | None) -> str:
+    return "" if median_late is None else f" (median {median_late:g} messages after it)"
 
 
 def _fmt(value: float | None) -> str:
