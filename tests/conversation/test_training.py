@@ -17,6 +17,8 @@ from safeguarding.conversation.training.budget import spend_budget
 from safeguarding.conversation.training.corpus import build_corpus
 from safeguarding.conversation.training.fit import fit_logistic
 from safeguarding.conversation.training.run import language, train
+from safeguarding.conversation.training.series import held_out_series
+from safeguarding.conversation.training.series import save as save_series
 from safeguarding.conversation.training.trainer import (
     MONOTONE_GROOMING,
     OTHER_HARM_IS_NEGATIVE,
@@ -213,6 +215,39 @@ def test_the_benign_held_out_scores_are_the_ones_the_thresholds_were_set_on() ->
     assert moved != again
 
 
+def test_the_series_gives_the_benign_held_out_scores_message_by_message(
+    tmp_path: Path,
+) -> None:
+    """held-out-series-NAME.npz (series.py): every training chat's out-of-source scores after
+    each message; their highest, for the benign chats, are benign-held-out-NAME.json's, so a
+    rule over the scores' course is chosen on what the thresholds were set on."""
+    trainer = Trainer(
+        build_corpus(tiny_items(), None, None), None, None, "test", iterations=ITERATIONS
+    )
+    everything = frozenset(trainer.corpus.sources)
+    save_series(held_out_series(trainer, everything), tmp_path / "series.npz")
+    with np.load(tmp_path / "series.npz", allow_pickle=False) as data:
+        s = {key: data[key] for key in data.files}
+    items = {(i.source, i.conversation.id): i for i in trainer.corpus.items}
+    assert len(s["id"]) == len(items) == 27
+    assert sorted(s["label"].tolist()).count("benign") == 9
+    best = {}
+    for k, (source, cid) in enumerate(zip(s["source"], s["id"], strict=True)):
+        item = items[(str(source), str(cid))]
+        first, n = int(s["start"][k]), int(s["messages"][k])
+        assert n == len(item.conversation.messages) and s["label"][k] == item.label
+        assert s["first_threat_index"][k] == (
+            -1 if item.first_threat_index is None else item.first_threat_index
+        )
+        part = {name: s[name][first : first + n] for name in ("grooming", "sextortion", "moment")}
+        assert all(0 < v < 1 for values in part.values() for v in values)
+        best[(source, cid)] = {name: float(values.max()) for name, values in part.items()}
+    for row in trainer.benign_held_out(everything):
+        assert best[(row["source"], row["id"])] == pytest.approx(
+            {name: row[name] for name in ("grooming", "sextortion", "moment")}, abs=1e-12
+        )
+
+
 def test_fits_in_worker_processes_are_the_ones_made_in_turn() -> None:
     """prefit fits every left-out source's models in forked workers (pool.py); the trainer
     then reads them from its caches, and they are the fits made one after another."""
@@ -246,7 +281,14 @@ def test_a_head_learns_the_other_harms_offenders_as_negatives_only_when_told(
     kind = np.repeat([0, 1, 2], 300)  # benign, grooming offender, sextortion offender
     x = np.column_stack([(kind > 0) * 1.0, (kind == 1) * 1.0, rng.normal(size=900)])
     x += 0.1 * rng.normal(size=(900, 3))
-    rows = Rows(x, (kind == 1) * 1.0, (kind == 2) * 1.0, np.ones(900), np.arange(900))
+    rows = Rows(
+        x,
+        (kind == 1) * 1.0,
+        (kind == 2) * 1.0,
+        np.ones(900),
+        np.arange(900),
+        np.zeros(900, dtype=np.int64),
+    )
     assert {"grooming", "sextortion"} == OTHER_HARM_IS_NEGATIVE  # the shipped recipe
     shared = {}
     for counted in (True, False):

@@ -133,6 +133,9 @@ def _train(sources: Path, out: Path, bundle: str, *extra: str) -> dict[str, Any]
     report: dict[str, Any] = json.loads((out / f"report-{bundle}.json").read_text())
     benign = json.loads((out / f"benign-held-out-{bundle}.json").read_text())
     assert len(benign) == report["in_sample"]["all"]["benign"]
+    with np.load(out / f"held-out-series-{bundle}.npz", allow_pickle=False) as series:
+        assert len(series["id"]) == report["in_sample"]["all"]["conversations"]
+        assert len(series["sextortion"]) == int(series["messages"].sum())
     return report
 
 

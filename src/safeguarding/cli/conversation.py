@@ -362,8 +362,9 @@ def train_command(
 ) -> None:
     """Fit the tactic and conversation models (the train extra) and print
     leave-one-source-out figures per source; writes tactics-NAME.npz, risk-NAME.json,
-    report-NAME.json and benign-held-out-NAME.json (the benign scores the thresholds were
-    set on) to --out."""
+    report-NAME.json, benign-held-out-NAME.json (the benign scores the thresholds were
+    set on) and held-out-series-NAME.npz (every training chat's out-of-source scores after
+    each message) to --out."""
     if pinnable() and not pinned():
         extra = ["--recheck"] if recheck else []
         extra += ["--embedding-cache", str(embedding_cache)] if embedding_cache else []
@@ -375,6 +376,7 @@ def train_command(
     from safeguarding.conversation.training.lines import read_lines
     from safeguarding.conversation.training.recheck import cached_second, default_cache
     from safeguarding.conversation.training.run import train
+    from safeguarding.conversation.training.series import save as save_series
 
     try:
         items = read_sources(files)
@@ -414,6 +416,11 @@ def train_command(
         (destination / f"benign-held-out-{name}.json").write_text(
             json.dumps(outcome.benign_held_out, indent=0) + "\n"
         )
+        series_file = destination / f"held-out-series-{name}.npz"
+        if outcome.series is not None:
+            save_series(outcome.series, series_file)
+        else:
+            series_file.unlink(missing_ok=True)
         (destination / f"report-{name}.json").write_text(
             json.dumps(
                 {

@@ -19,6 +19,7 @@ from safeguarding.conversation.semantic import SemanticScorer, load_phrases
 from safeguarding.conversation.training.corpus import build_corpus
 from safeguarding.conversation.training.lines import Line
 from safeguarding.conversation.training.pool import WORKERS
+from safeguarding.conversation.training.series import Arrays, held_out_series
 from safeguarding.conversation.training.trainer import TACTIC_ITERATIONS, Trainer
 
 LANGUAGES = {"es": "Spanish", "pt": "Portuguese"}
@@ -42,6 +43,9 @@ class Outcome:
     benign_held_out: list[dict[str, Any]] | None = None
     #: per language code, the thresholds of that language's conversations (risk_model.py)
     thresholds_by_language: dict[str, dict[str, float]] | None = None
+    #: the training sources' out-of-source scores message by message (series.py); None
+    #: with a second reading, whose scores are kept per conversation only
+    series: Arrays | None = None
 
 
 def train(
@@ -132,4 +136,5 @@ def train(
         nested,
         benign_held_out=trainer.benign_held_out(sources),
         thresholds_by_language={k.value: v for k, v in risk.by_language.items()},
+        series=held_out_series(trainer, sources) if trainer.recheck is None else None,
     )

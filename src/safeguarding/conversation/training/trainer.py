@@ -140,13 +140,14 @@ class Rows:
     sextortion: npt.NDArray[np.float64]
     weight: npt.NDArray[np.float64]
     conversation: npt.NDArray[np.int64]  # index into the corpus
+    message: npt.NDArray[np.int64]  # the message within it after which the row was made
 
     @staticmethod
     def concat(parts: list[Rows]) -> Rows:
         return Rows(
             *(
                 np.concatenate([getattr(p, f) for p in parts])
-                for f in ("x", "grooming", "sextortion", "weight", "conversation")
+                for f in ("x", "grooming", "sextortion", "weight", "conversation", "message")
             )
         )
 
@@ -168,7 +169,7 @@ class Trainer:
         self.language_min_benign = language_min_benign
         #: each conversation's language from all its words (language.py)
         self.languages = [_language(corpus, c) for c in range(len(corpus.items))]
-        #: worker processes for the independent fits (pool.py; prefit, _held_out)
+        #: worker processes for the independent fits (pool.py; prefit, held_out)
         self.workers = workers
         self.iterations = iterations
         self.embedder = embedder
@@ -180,6 +181,8 @@ class Trainer:
         self._oof: dict[frozenset[str], tuple[Rows, dict[str, npt.NDArray[np.float64]]]] = {}
         self._moments: dict[frozenset[str], MomentModel] = {}
         self._moment_oof: dict[frozenset[str], dict[int, float]] = {}
+        #: the same, message by message (not with a second reading; series.py)
+        self._moment_series: dict[frozenset[str], dict[int, npt.NDArray[np.float64]]] = {}
         self._previous: npt.NDArray[np.float64] | None = None
         self._inputs = self._tactic_inputs()
         self.moment_y, self.moment_rows = moment_targets(corpus)
@@ -338,15 +341,25 @@ class Trainer:
                 raise ValueError("a moment recheck is trained with --not-nested only")
             self._moment_oof[sources] = self.recheck.held_out(sources)
         if sources not in self._moment_oof:
-            out: dict[int, float] = {}
+            series: dict[int, npt.NDArray[np.float64]] = {}
             for source in sorted(sources):
                 model = self.moment(sources - {source})
                 for c in self.corpus.conversations([source]):
                     part = self.corpus.slice(c)
                     moments = model.conversation(part.normalised, part.embeddings, self.senders(c))
-                    out[c] = float(moments.max())
-            self._moment_oof[sources] = out
+                    series[c] = np.asarray(moments, dtype=np.float64)
+            self._moment_series[sources] = series
+            self._moment_oof[sources] = {c: float(m.max()) for c, m in series.items()}
         return self._moment_oof[sources]
+
+    def moment_series(self, sources: frozenset[str]) -> dict[int, npt.NDArray[np.float64]]:
+        """Each of these sources' conversations: its moment probability after every message,
+        from the moment model fitted on the others (what _moment_held_out takes the highest
+        of)."""
+        if self.recheck is not None:
+            raise ValueError("the moment's scores message by message are not kept with --recheck")
+        self._moment_held_out(sources)
+        return self._moment_series[sources]
 
     def probabilities(self, model: TacticModel, conversation: int) -> npt.NDArray[np.float32]:
         part = self.corpus.slice(conversation)
@@ -376,12 +389,15 @@ class Trainer:
         analyzer = ConversationAnalyzer(_NO_DETECTOR)
         state = analyzer.new_state(item.conversation.id, item.conversation.participants)
         found = signals(self.corpus.slice(c), probabilities, columns)
-        xs, ids = [], []
-        for message, signal in zip(item.conversation.messages, found, strict=True):
+        xs, ids, after = [], [], []
+        for index, (message, signal) in enumerate(
+            zip(item.conversation.messages, found, strict=True)
+        ):
             analyzer.record(state, message, signal)
             for pid, participant in state.participants.items():
                 xs.append(features(state, participant, likely_target(state, pid)))
                 ids.append(pid)
+                after.append(index)
         offender = {pid for pid, role in item.roles.items() if role == "adult"}
         is_offender = np.array([pid in offender for pid in ids], dtype=np.float64)
         per_participant: dict[str, int] = {}
@@ -394,6 +410,7 @@ class Trainer:
             is_offender * (item.label == "sextortion"),
             weight,
             np.full(len(ids), c, dtype=np.int64),
+            np.array(after, dtype=np.int64),
         )
 
     def _fit_heads(
@@ -422,7 +439,7 @@ class Trainer:
         key = (sources, nested or sources == everything)
         if key in self._risk:
             return self._risk[key]
-        oof, logits = self._held_out(sources if key[1] else everything)
+        oof, logits = self.held_out(sources if key[1] else everything)
         if not key[1]:
             inside = np.isin(self._source_of(oof), list(sources))
             oof = _subset(oof, inside)
@@ -447,7 +464,7 @@ class Trainer:
     def _source_of(self, rows: Rows) -> npt.NDArray[np.str_]:
         return np.array([self.corpus.items[c].source for c in rows.conversation])
 
-    def _held_out(self, sources: frozenset[str]) -> tuple[Rows, dict[str, npt.NDArray[np.float64]]]:
+    def held_out(self, sources: frozenset[str]) -> tuple[Rows, dict[str, npt.NDArray[np.float64]]]:
         """Each of these sources' rows with its conversation-model logits from heads fitted
         on the others."""
         if sources not in self._oof:
@@ -508,7 +525,7 @@ class Trainer:
         its source, calibrated as the bundle is. Written beside the report so that a
         threshold rule can be studied, and audited, without training again."""
         model = self.risk(sources, nested=False)
-        oof, logits = self._held_out(sources)
+        oof, logits = self.held_out(sources)
         moments = self._moment_held_out(sources) if "sextortion_moment" in model.thresholds else {}
         top = {}
         for name, raw in logits.items():
@@ -596,6 +613,7 @@ def _subset(rows: Rows, mask: npt.NDArray[np.bool_]) -> Rows:
         rows.sextortion[mask],
         rows.weight[mask],
         rows.conversation[mask],
+        rows.message[mask],
     )
 
 
