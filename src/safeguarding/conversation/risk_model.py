@@ -134,8 +134,14 @@ class Head:
         return raw
 
     def probability(self, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return self.calibrated(self.logit(z))
+
+    def calibrated(self, raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The probability of raw logits, by the head's Platt scaling (training reads
+        out-of-source logits through it)."""
         a, c = self.platt
-        return 1.0 / (1.0 + np.exp(-(a * self.logit(z) + c)))
+        out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-(a * raw + c)))
+        return out
 
 
 @dataclass(frozen=True)

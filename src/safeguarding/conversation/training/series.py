@@ -42,9 +42,8 @@ def held_out_series(trainer: Trainer, sources: frozenset[str]) -> Arrays:
     at = np.array([offset[c] for c in oof.conversation.tolist()], dtype=np.int64) + oof.message
     out: Arrays = {}
     for name, raw in logits.items():
-        a, b = model.heads[name].platt
         values = np.zeros(int(counts.sum()), dtype=np.float64)
-        np.maximum.at(values, at, 1 / (1 + np.exp(-(a * raw + b))))
+        np.maximum.at(values, at, model.heads[name].calibrated(raw))
         out[name] = values
     moment = np.full(int(counts.sum()), np.nan)
     if "sextortion_moment" in model.thresholds:

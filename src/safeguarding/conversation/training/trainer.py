@@ -451,7 +451,7 @@ class Trainer:
             raw = logits[name]
             a, c = platt(raw, getattr(oof, name), head_weights(oof, name))
             calibrated[name] = Head(head.weights, head.bias, (a, c))
-            probabilities[name] = 1 / (1 + np.exp(-(a * raw + c)))
+            probabilities[name] = calibrated[name].calibrated(raw)
         moments = None
         if BUDGETS["moment_share"] > 0:
             moments = self._moment_held_out(sources if key[1] else everything)
@@ -529,8 +529,7 @@ class Trainer:
         moments = self._moment_held_out(sources) if "sextortion_moment" in model.thresholds else {}
         top = {}
         for name, raw in logits.items():
-            a, c = model.heads[name].platt
-            top[name] = _per_conversation(oof.conversation, 1 / (1 + np.exp(-(a * raw + c))))
+            top[name] = _per_conversation(oof.conversation, model.heads[name].calibrated(raw))
         return [
             {
                 "source": self.corpus.items[c].source,
