@@ -103,3 +103,37 @@ def test_thresholds_per_language_survive_the_model_file_and_bad_ones_are_refused
     for bad in ({"de": data["thresholds"]}, {"es": {"grooming_alert": 0.5}}):
         with pytest.raises(ConversationError, match="thresholds for language"):
             RiskModel.from_json({**data, "thresholds_by_language": bad})
+
+
+def _with_bar_after_nudge(model: RiskModel, bar: float) -> RiskModel:
+    return replace(model, thresholds={**model.thresholds, "sextortion_moment_after_nudge": bar})
+
+
+@pytest.mark.parametrize(
+    ("sextortion", "moment", "alerts"),
+    [
+        (1.0, 0.6, True),  # at the nudge: the lower bar
+        (0.99, 0.6, False),  # under the nudge: the moment's own bar
+        (0.99, 1.0, True),  # the moment's own bar holds anywhere
+        (1.0, 0.4, False),  # under both bars
+    ],
+)
+def test_past_the_sextortion_nudge_a_lower_moment_bar_alerts(
+    sextortion: float, moment: float, alerts: bool
+) -> None:
+    _, shipped = load_bundle("lexical")
+    t = shipped.thresholds
+    model = _with_bar_after_nudge(shipped, 0.5 * t["sextortion_moment"])
+    state = _state(meeting=False, threat=False, child_age=None)
+    state.sextortion_score = sextortion * t["sextortion_nudge"]
+    state.moment_score = moment * t["sextortion_moment"]
+    assert moment_alert(state, model) is alerts
+    # a bundle without the bar (every one before session 42) judges by the moment's own
+    assert moment_alert(state, shipped) is (moment >= 1.0)
+
+
+def test_the_bar_after_the_nudge_survives_the_model_file() -> None:
+    _, shipped = load_bundle("lexical")
+    model = _with_bar_after_nudge(shipped, 0.3)
+    again = RiskModel.from_json(json.loads(json.dumps(model.to_json())))
+    assert again.thresholds["sextortion_moment_after_nudge"] == 0.3

@@ -11,7 +11,7 @@ import pytest
 
 from safeguarding.conversation.metrics import allowed_at_rate as allowed
 from safeguarding.conversation.metrics import threshold_at_rate
-from safeguarding.conversation.training.budget import spend
+from safeguarding.conversation.training.budget import BUDGETS, spend, spend_budget
 from safeguarding.errors import MissingDependencyError
 
 
@@ -85,3 +85,38 @@ def test_without_scipy_it_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setitem(sys.modules, "scipy.stats.mstats", None)  # as if not installed
     with pytest.raises(MissingDependencyError, match="train"):
         spend(_benign(n=100), [False] * 100, 0.05)
+
+
+def test_the_moment_share_past_the_nudge_spends_its_own_room() -> None:
+    """spend_budget's bar past the sextortion nudge: lower than the moment's own bar, and
+    on the scores it was set on each tier alerts about its share of the budget."""
+    rng = np.random.default_rng(11)
+    n = 5000
+    g, s, m = (rng.beta(1.2, 9.0, n).tolist() for _ in range(3))
+    t = spend_budget(g, s, m, 0.5)
+    after, moment = t["sextortion_moment_after_nudge"], t["sextortion_moment"]
+    assert after < moment
+    past = [sv >= t["sextortion_nudge"] for sv in s]
+    # the nudge's own share, about 5% of them
+    assert abs(sum(past) - allowed(BUDGETS["sextortion_nudge"], n)) <= 0.05 * sum(past)
+    alerted = [sv >= t["sextortion_alert"] or mv >= moment for sv, mv in zip(s, m, strict=True)]
+    # (within two: the smoothed quantile, module docstring) the moment's own bar spends
+    # half its share ...
+    half = BUDGETS["sextortion_share"] + BUDGETS["moment_share"] / 2
+    assert abs(sum(alerted) - allowed(BUDGETS["alert"] * half, n)) <= 2
+    # ... and the bar past the nudge the other half, only on those past it
+    more = sum(p and mv >= after and not a for p, mv, a in zip(past, m, alerted, strict=True))
+    whole = BUDGETS["sextortion_share"] + BUDGETS["moment_share"]
+    assert abs(more - (allowed(BUDGETS["alert"] * whole, n) - sum(alerted))) <= 2
+
+
+def test_without_a_share_past_the_nudge_there_is_no_such_bar() -> None:
+    rng = np.random.default_rng(12)
+    g, s, m = (rng.beta(1.2, 9.0, 3000).tolist() for _ in range(3))
+    with_bar = spend_budget(g, s, m, 0.5)
+    without = spend_budget(g, s, m)  # the default: none, as every bundle before
+    assert "sextortion_moment_after_nudge" not in without
+    # the moment's own bar takes its whole share again
+    assert without["sextortion_moment"] < with_bar["sextortion_moment"]
+    assert without["sextortion_alert"] == with_bar["sextortion_alert"]
+    assert "sextortion_moment_after_nudge" not in spend_budget(g, s, None, 0.5)

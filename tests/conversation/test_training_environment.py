@@ -141,11 +141,17 @@ def _train(sources: Path, out: Path, bundle: str, *extra: str) -> dict[str, Any]
 
 @x86_only
 def test_train_runs_pinned_and_records_it(tmp_path: Path) -> None:
-    report = _train(_tiny_sources(tmp_path / "sources"), tmp_path / "bundle", "lexical")
+    # with the lexical bundle's recipe: part of the moment's budget past the nudge
+    sources = _tiny_sources(tmp_path / "sources")
+    report = _train(sources, tmp_path / "bundle", "lexical", "--moment-after-nudge", "0.5")
     assert report["version"] == "t"
     assert report["environment"]["pinned"] is True
     assert set(report["environment"]["blas"]) == {"Haswell"}
     assert (tmp_path / "bundle" / "tactics-lexical.npz").is_file()
+    risk = json.loads((tmp_path / "bundle" / "risk-lexical.json").read_text())
+    assert risk["budget"]["moment_after_nudge"] == 0.5
+    t = risk["thresholds"]
+    assert t["sextortion_moment_after_nudge"] <= t["sextortion_moment"]
 
 
 @x86_only

@@ -65,9 +65,16 @@ def test_training_sets_them_from_the_scores_it_writes_out() -> None:
     again = RiskModel.from_json(json.loads(json.dumps(model.to_json())))
     for language, values in model.by_language.items():
         assert again.by_language[language] == {k: round(v, 6) for k, v in values.items()}
+    # by default (the training command without --thresholds-by-language) none, and the
+    # pooled thresholds are the same
+    pooled = Trainer(build_corpus(items, None, None), None, None, "t", iterations=15)
+    assert pooled.risk(everything).by_language == {}
+    assert pooled.risk(everything).thresholds == model.thresholds
     # at the shipped minimum, chats this few get none
     assert (
-        Trainer(build_corpus(items, None, None), None, None, "t", iterations=15)
+        Trainer(
+            build_corpus(items, None, None), None, None, "t", iterations=15, language_min_benign=500
+        )
         .risk(everything)
         .by_language
         == {}

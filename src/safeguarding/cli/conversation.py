@@ -28,6 +28,7 @@ from safeguarding.conversation.io import Conversation, parse_conversation
 from safeguarding.conversation.labelled import read_sources
 from safeguarding.conversation.loader import ModelChoice, load_detector, load_embedder
 from safeguarding.conversation.plots import write_plots
+from safeguarding.conversation.training.budget import MOMENT_AFTER_NUDGE
 from safeguarding.conversation.training.environment import (
     PINNED,
     describe,
@@ -359,6 +360,25 @@ def train_command(
             "(default: the cores, at most four; the bundle is the same with any number).",
         ),
     ] = WORKERS,
+    by_language: Annotated[
+        bool,
+        typer.Option(
+            "--thresholds-by-language/--pooled-thresholds",
+            help="Also set thresholds per language where the training has 500 benign chats "
+            'in it (measured, not shipped: docs/conversation.md, "Session 41").',
+        ),
+    ] = False,
+    after_nudge: Annotated[
+        float,
+        typer.Option(
+            "--moment-after-nudge",
+            min=0.0,
+            max=0.9,
+            help="The part of the sextortion moment's alert budget spent at a lower bar "
+            "once the conversation reaches the sextortion nudge (the lexical bundle: 0.5; "
+            "training/budget.py).",
+        ),
+    ] = MOMENT_AFTER_NUDGE,
 ) -> None:
     """Fit the tactic and conversation models (the train extra) and print
     leave-one-source-out figures per source; writes tactics-NAME.npz, risk-NAME.json,
@@ -369,6 +389,8 @@ def train_command(
         extra = ["--recheck"] if recheck else []
         extra += ["--embedding-cache", str(embedding_cache)] if embedding_cache else []
         extra += ["--workers", str(workers)]
+        extra += ["--thresholds-by-language"] if by_language else []
+        extra += ["--moment-after-nudge", str(after_nudge)]
         extra += [arg for path in lines or [] for arg in ("--lines", str(path))]
         raise typer.Exit(
             _train_pinned(files, destination, bundles, loso, nested, version, compare, extra)
@@ -407,6 +429,8 @@ def train_command(
                 second=second,
                 workers=workers,
                 lines=[line for found in by_file.values() for line in found],
+                by_language=by_language,
+                moment_after_nudge=after_nudge,
             )
         except (SafeguardingError, ValueError) as exc:
             fail(str(exc))

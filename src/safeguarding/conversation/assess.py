@@ -81,9 +81,18 @@ def threatened(state: ConversationState) -> bool:
 def moment_alert(state: ConversationState, model: RiskModel) -> bool:
     """The sextortion moment model has seen a threat or demand, or the reply to one
     (moment_model.py): sextortion's emergency, even where the threat is too oblique for
-    the tactic model to be sure of it. Off where the bundle has no moment model."""
-    threshold = thresholds(state, model).get("sextortion_moment")
-    return threshold is not None and state.moment_score >= threshold
+    the tactic model to be sure of it. Where the conversation model already rates the
+    conversation at the sextortion nudge, a lower moment bar does (bundles with
+    `sextortion_moment_after_nudge`, training/budget.py says why). Off where the bundle has
+    no moment model."""
+    t = thresholds(state, model)
+    threshold = t.get("sextortion_moment")
+    if threshold is None:
+        return False
+    after = t.get("sextortion_moment_after_nudge")
+    if after is not None and state.sextortion_score >= t["sextortion_nudge"]:
+        threshold = min(threshold, after)
+    return state.moment_score >= threshold
 
 
 def tier_for(

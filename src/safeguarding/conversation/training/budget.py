@@ -49,6 +49,18 @@ BUDGETS = {
     "sextortion_nudge": 0.05,
 }
 
+# The part of the moment's share spent at a lower bar on the conversations whose
+# conversation model has reached the sextortion nudge (assess.moment_alert): none by default,
+# half in the lexical bundle (`conversation train --moment-after-nudge 0.5`). A first threat
+# is often too oblique for the moment's own bar, and the next, plainer message alerts late;
+# where the conversation already reads as sextortion a lower bar reaches it in time, and few
+# benign chats are there to pay for it. Measured where it was chosen, on the training
+# sources' out-of-source series, then once on never-seen chats (docs/conversation.md,
+# "Session 42"): the lexical bundle's 51 sources, 1,218 first threats of 1,755 in time
+# instead of 1,164 at the same 23 of 2,855 benign, and never seen 305 of 550 instead of 288
+# at 19 of 760 benign instead of 20; the `use` bundle's never seen, 890 of 1,250 instead of
+# 891 at 14 of 1,320 benign instead of 13, so not there.
+MOMENT_AFTER_NUDGE = 0.0
 
 # A language gets thresholds of its own where the training has at least this many benign
 # conversations in it (the alert budget then allows 4 of them): fewer, and a threshold
@@ -81,34 +93,45 @@ def spend(values: Sequence[float], alerted: Sequence[bool], rate: float) -> floa
 
 
 def spend_budget(
-    g: Sequence[float], s: Sequence[float], m: Sequence[float] | None
+    g: Sequence[float],
+    s: Sequence[float],
+    m: Sequence[float] | None,
+    after_nudge: float = MOMENT_AFTER_NUDGE,
 ) -> dict[str, float]:
     """The thresholds from benign conversations' highest out-of-source grooming, sextortion
-    and (where the bundle has one) moment probabilities, in the same order: BUDGETS spent."""
-    # The alert budget is spent in turn: sextortion's share, then the moment model's
-    # (on top of the conversations sextortion already alerts), then grooming the rest,
-    # counting a conversation any of them would alert once.
+    and (where the bundle has one) moment probabilities, in the same order: BUDGETS spent,
+    `after_nudge` of the moment's share at the bar past the sextortion nudge."""
+    # The alert budget is spent in turn: sextortion's share, then the moment model's (on
+    # top of the conversations sextortion already alerts; past the nudge, the last part of
+    # it), then grooming the rest, counting a conversation any of them would alert once.
     nobody = [False] * len(s)
     sext = spend(s, nobody, BUDGETS["alert"] * BUDGETS["sextortion_share"])
     alerted = [sv >= sext for sv in s]
     thresholds: dict[str, float] = {"sextortion_alert": max(sext, 0.05)}
+    nudged = min(spend(s, nobody, BUDGETS["sextortion_nudge"]), thresholds["sextortion_alert"])
     if m is not None:
-        share = BUDGETS["sextortion_share"] + BUDGETS["moment_share"]
+        share = BUDGETS["sextortion_share"] + BUDGETS["moment_share"] * (1 - after_nudge)
         moment = spend(m, alerted, BUDGETS["alert"] * share)
         thresholds["sextortion_moment"] = max(moment, 0.05)
         alerted = [a or mv >= moment for a, mv in zip(alerted, m, strict=True)]
+        if after_nudge > 0:
+            # the engine's sextortion and moment scores are both running maxima, so a
+            # benign chat reaches this bar iff its highest moment does and its highest
+            # sextortion probability reaches the nudge
+            share = BUDGETS["sextortion_share"] + BUDGETS["moment_share"]
+            past = [mv if sv >= nudged else 0.0 for sv, mv in zip(s, m, strict=True)]
+            after = max(spend(past, alerted, BUDGETS["alert"] * share), 0.05)
+            thresholds["sextortion_moment_after_nudge"] = after
+            alerted = [a or pv >= after for a, pv in zip(alerted, past, strict=True)]
     groom = spend(g, alerted, BUDGETS["alert"])
     thresholds["grooming_alert"] = max(groom, 0.05)
     thresholds |= {
         "nudge": spend(g, nobody, BUDGETS["nudge"]),
         "nudge_age_unknown": spend(g, nobody, BUDGETS["nudge_age_unknown"]),
-        "sextortion_nudge": spend(s, nobody, BUDGETS["sextortion_nudge"]),
+        "sextortion_nudge": nudged,
     }
     for key in ("nudge", "nudge_age_unknown"):
         thresholds[key] = min(thresholds[key], thresholds["grooming_alert"])
-    thresholds["sextortion_nudge"] = min(
-        thresholds["sextortion_nudge"], thresholds["sextortion_alert"]
-    )
     return thresholds
 
 
@@ -118,6 +141,7 @@ def spend_by_language(
     s: Sequence[float],
     m: Sequence[float] | None,
     minimum: int = LANGUAGE_MIN_BENIGN,
+    after_nudge: float = MOMENT_AFTER_NUDGE,
 ) -> dict[Language, dict[str, float]]:
     """The same budget spent on each language's benign conversations alone (`languages`:
     each conversation's, in the order of the scores), for the languages with `minimum`.
@@ -134,5 +158,6 @@ def spend_by_language(
                 [g[i] for i in picked],
                 [s[i] for i in picked],
                 None if m is None else [m[i] for i in picked],
+                after_nudge,
             )
     return out

@@ -16,6 +16,7 @@ from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.evaluate import Scored, report
 from safeguarding.conversation.labelled import Labelled
 from safeguarding.conversation.semantic import SemanticScorer, load_phrases
+from safeguarding.conversation.training.budget import LANGUAGE_MIN_BENIGN, MOMENT_AFTER_NUDGE
 from safeguarding.conversation.training.corpus import build_corpus
 from safeguarding.conversation.training.lines import Line
 from safeguarding.conversation.training.pool import WORKERS
@@ -63,11 +64,16 @@ def train(
     second: Embedder | None = None,
     workers: int = WORKERS,
     lines: Sequence[Line] = (),
+    by_language: bool = False,
+    moment_after_nudge: float = MOMENT_AFTER_NUDGE,
 ) -> Outcome:
     """With `second` (e5, or its cache), also the sextortion moment's second reading
     (moment_recheck.py, training/recheck.py). `workers` processes fit what does not depend
     on each other (pool.py); the bundle is the same with any number. `lines` (lines.py): phrase
-    lines the tactic and moment models also learn from, in every fit."""
+    lines the tactic and moment models also learn from, in every fit. `by_language`: also
+    thresholds per language (budget.spend_by_language; measured, not shipped: docs/conversation.md,
+    "Session 41"). `moment_after_nudge`: the part of the moment's share spent past the
+    sextortion nudge (budget.MOMENT_AFTER_NUDGE)."""
     semantic = SemanticScorer(embedder, load_phrases()) if embedder is not None else None
     progress(f"{name}: preparing {sum(len(i.conversation.messages) for i in items)} messages")
     if second is not None and (embedder is None or nested or lines):
@@ -76,7 +82,15 @@ def train(
         )
     corpus = build_corpus(items, embedder, semantic, lines=lines)
     trainer = Trainer(
-        corpus, embedder, semantic, version, iterations=iterations, second=second, workers=workers
+        corpus,
+        embedder,
+        semantic,
+        version,
+        iterations=iterations,
+        second=second,
+        workers=workers,
+        language_min_benign=LANGUAGE_MIN_BENIGN if by_language else None,
+        moment_after_nudge=moment_after_nudge,
     )
     sources = frozenset(corpus.sources)
     if len(sources) < 3:

@@ -53,7 +53,7 @@ from safeguarding.conversation.tactic_model import (
 from safeguarding.conversation.tactics import GROOMING_STAGE
 from safeguarding.conversation.training.budget import (
     BUDGETS,
-    LANGUAGE_MIN_BENIGN,
+    MOMENT_AFTER_NUDGE,
     spend_budget,
     spend_by_language,
 )
@@ -163,10 +163,15 @@ class Trainer:
         iterations: int = TACTIC_ITERATIONS,
         second: Embedder | None = None,
         workers: int = 1,
-        language_min_benign: int = LANGUAGE_MIN_BENIGN,
+        language_min_benign: int | None = None,
+        moment_after_nudge: float = MOMENT_AFTER_NUDGE,
     ) -> None:
         self.corpus = corpus
+        #: thresholds per language for the languages with this many benign conversations
+        #: (None: pooled only, as the shipped bundles are; budget.LANGUAGE_MIN_BENIGN)
         self.language_min_benign = language_min_benign
+        #: the part of the moment's share spent past the sextortion nudge (budget.py)
+        self.moment_after_nudge = moment_after_nudge
         #: each conversation's language from all its words (language.py)
         self.languages = [_language(corpus, c) for c in range(len(corpus.items))]
         #: worker processes for the independent fits (pool.py; prefit, held_out)
@@ -506,15 +511,21 @@ class Trainer:
             [top["sextortion"][c] for c in benign],
             None if moments is None else [moments[c] for c in benign],
         )
-        thresholds = spend_budget(*scores)
+        thresholds = spend_budget(*scores, self.moment_after_nudge)
         languages = [self.languages[c] for c in benign]
-        by_language = spend_by_language(languages, *scores, self.language_min_benign)
+        by_language = {}
+        if self.language_min_benign is not None:
+            by_language = spend_by_language(
+                languages, *scores, self.language_min_benign, self.moment_after_nudge
+            )
         budget: dict[str, Any] = {
             "benign_conversations": len(benign),
             "shares": BUDGETS,
             "chosen_on": "out-of-source predictions of the training sources",
             "rule": "Harrell-Davis estimate of the budget's quantile",
         }
+        if self.moment_after_nudge > 0:  # (a bundle without it writes the file it wrote before)
+            budget["moment_after_nudge"] = self.moment_after_nudge
         if by_language:  # (a bundle without them writes the file it wrote before)
             budget["benign_by_language"] = {k.value: languages.count(k) for k in by_language}
         return thresholds, by_language, budget
