@@ -66,11 +66,10 @@ def _check_regression(analyzer: ConversationAnalyzer, on_time: float) -> None:
 
 @pytest.mark.slow
 def test_dev_set_regression_lexical(lexical: ConversationAnalyzer) -> None:
-    # lexical version 12 (51 sources): 65 of 100 in time (versions 10 and 9: 61, version 8:
-    # 58, version 7: 56,
-    # version 6: 66, version 5: 78), though versions 6 and 7 gained over the independent
-    # sources held out, pooled (docs/conversation.md, "Version 11"): the generated chats
-    # are not the writers'
+    # lexical version 16 (51 sources): 66 of 100 in time (version 12: 65, versions 10 and 9:
+    # 61, version 8: 58, version 7: 56, version 6: 66, version 5: 78), though versions 6
+    # and 7 gained over the independent sources held out, pooled (docs/conversation.md,
+    # "Version 11"): the generated chats are not the writers'
     _check_regression(lexical, on_time=0.5)
 
 
