@@ -158,9 +158,14 @@ def test_train_runs_pinned_and_records_it(tmp_path: Path) -> None:
 def test_phrase_lines_reach_the_pinned_training_and_the_report(tmp_path: Path) -> None:
     lines = Path(__file__).parent / "data" / "threats-es-pt.jsonl"
     sources = _tiny_sources(tmp_path / "sources")
-    report = _train(sources, tmp_path / "bundle", "lexical", "--lines", str(lines))
+    extra = ("--lines", str(lines), "--thresholds-by-language")
+    report = _train(sources, tmp_path / "bundle", "lexical", *extra)
     assert report["lines"] == {"threats-es-pt.jsonl": 585}
     assert report["environment"]["pinned"] is True
+    # the flag reaches the pinned child: three English sources have far fewer than the 500
+    # benign chats a language needs for thresholds of its own, so the budget says none
+    risk = json.loads((tmp_path / "bundle" / "risk-lexical.json").read_text())
+    assert "thresholds_by_language" not in risk
 
 
 def test_a_bad_lines_file_is_refused_before_training(
