@@ -168,6 +168,19 @@ def test_phrase_lines_reach_the_pinned_training_and_the_report(tmp_path: Path) -
     assert "thresholds_by_language" not in risk
 
 
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "half", "nan"])
+def test_a_share_past_the_nudge_out_of_range_is_refused_before_training(
+    tmp_path: Path, value: str
+) -> None:
+    sources = _tiny_sources(tmp_path / "sources")
+    out = tmp_path / "bundle"
+    args = ["conversation", "train", str(sources), "--out", str(out), "--bundles", "lexical"]
+    result = CliRunner().invoke(app, [*args, "--no-loso", "--moment-after-nudge", value])
+    assert result.exit_code == 2, result.output
+    assert "--moment-after-nudge" in result.output
+    assert not out.exists()
+
+
 def test_a_bad_lines_file_is_refused_before_training(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
