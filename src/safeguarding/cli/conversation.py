@@ -28,6 +28,7 @@ from safeguarding.conversation.io import Conversation, parse_conversation
 from safeguarding.conversation.labelled import read_sources
 from safeguarding.conversation.loader import ModelChoice, load_detector, load_embedder
 from safeguarding.conversation.plots import write_plots
+from safeguarding.conversation.pool import WORKERS, fork_imap
 from safeguarding.conversation.training.budget import MOMENT_AFTER_NUDGE
 from safeguarding.conversation.training.environment import (
     PINNED,
@@ -36,7 +37,6 @@ from safeguarding.conversation.training.environment import (
     pinned,
     pinned_environ,
 )
-from safeguarding.conversation.training.pool import WORKERS
 from safeguarding.errors import ConversationError, SafeguardingError
 
 app = typer.Typer(
@@ -136,10 +136,23 @@ def score(
     file: Annotated[str, typer.Argument(help="JSONL file of conversations, or - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     model: ModelOption = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes scoring chunks of the file at once, in file order (default: the "
+            "cores, at most four; a file of one chunk is scored in this process).",
+        ),
+    ] = WORKERS,
 ) -> None:
     """Score each conversation: alert, category, scores, tier and evidence.
     Exit 0: no alerts; 1: at least one alert; 2: a line could not be scored."""
     analyzer = _analyzer(ctx, model)
+
+    def work(chunk: list[tuple[int, Conversation | str]]) -> list[dict[str, Any]]:
+        return list(_score_chunk(analyzer, chunk))
+
     alerts = errors = 0
     try:
         stream = sys.stdin if file == "-" else Path(file).open(encoding="utf-8")  # noqa: SIM115
@@ -147,8 +160,8 @@ def score(
         fail(f"cannot read {file}: {exc.strerror or exc}")
     with stream:
         try:
-            for chunk in _chunks(stream):
-                for result in _score_chunk(analyzer, chunk):
+            for results in fork_imap(work, _chunks(stream), workers):
+                for result in results:
                     if "error" in result:
                         errors += 1
                     elif result["alert"]:

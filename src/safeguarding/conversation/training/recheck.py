@@ -33,8 +33,8 @@ from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.embedding.cache import CachedEmbedder
 from safeguarding.conversation.moment_model import Hidden, pairs
 from safeguarding.conversation.moment_recheck import Recheck
+from safeguarding.conversation.pool import fork_map
 from safeguarding.conversation.training.fit import fit_hidden, fit_logistic
-from safeguarding.conversation.training.pool import fork_map
 
 if TYPE_CHECKING:
     from safeguarding.conversation.training.trainer import Trainer

@@ -15,11 +15,11 @@ from typing import Any
 from safeguarding.conversation.embedding.base import Embedder
 from safeguarding.conversation.evaluate import Scored, report
 from safeguarding.conversation.labelled import Labelled
+from safeguarding.conversation.pool import WORKERS
 from safeguarding.conversation.semantic import SemanticScorer, load_phrases
 from safeguarding.conversation.training.budget import LANGUAGE_MIN_BENIGN, MOMENT_AFTER_NUDGE
 from safeguarding.conversation.training.corpus import build_corpus
 from safeguarding.conversation.training.lines import Line
-from safeguarding.conversation.training.pool import WORKERS
 from safeguarding.conversation.training.series import Arrays, held_out_series
 from safeguarding.conversation.training.trainer import TACTIC_ITERATIONS, Trainer
 

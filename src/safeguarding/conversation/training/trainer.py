@@ -42,6 +42,7 @@ from safeguarding.conversation.evaluate import Scored
 from safeguarding.conversation.language import Language, add, decide
 from safeguarding.conversation.moment_memory import Memory, fit_memory
 from safeguarding.conversation.moment_model import Hidden, MomentModel, Terms
+from safeguarding.conversation.pool import fork_map
 from safeguarding.conversation.risk_model import FEATURES, Head, RiskModel, features
 from safeguarding.conversation.semantic import SemanticScorer
 from safeguarding.conversation.tactic_model import (
@@ -65,7 +66,6 @@ from safeguarding.conversation.training.fit import (
     platt,
     sparse_rows,
 )
-from safeguarding.conversation.training.pool import fork_map
 from safeguarding.conversation.training.recheck import RecheckTrainer
 
 # The tactic model's L2 penalty and epochs of stochastic gradient descent (fit_tactics):

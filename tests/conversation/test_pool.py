@@ -1,12 +1,13 @@
-"""training/pool.py: independent fits in forked workers, in order, with progress."""
+"""pool.py: independent work in forked workers, in order, with progress."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
-from safeguarding.conversation.training.pool import fork_map, forkable
+from safeguarding.conversation.pool import fork_imap, fork_map, forkable
 from safeguarding.errors import ConversationError
 
 
@@ -63,3 +64,32 @@ def test_a_worker_that_dies_gives_a_clear_error() -> None:
 
     with pytest.raises(ConversationError, match="--workers 1"):
         fork_map(work, range(4), 2)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_imap_reads_only_a_few_items_ahead(workers: int) -> None:
+    """A stream of any length: the items read stay a bounded distance ahead of the results
+    handed back, and they come back in order."""
+    read: list[int] = []
+
+    def items() -> Iterator[int]:
+        for n in range(50):
+            read.append(n)
+            yield n
+
+    for got in fork_imap(_square_and_pid, items(), workers, ahead=2):
+        square = got[0]
+        assert len(read) - 1 - int(square**0.5) <= 2 * workers + 1
+    assert len(read) == 50
+
+
+def test_imap_runs_a_single_item_in_this_process() -> None:
+    """One chunk (a small file) is not worth a fork."""
+    assert [pid for _, pid in fork_imap(_square_and_pid, [3], 2)] == [os.getpid()]
+
+
+@pytest.mark.skipif(not forkable(), reason="in turn where fork is not offered")
+def test_imap_spreads_items_over_workers() -> None:
+    out = list(fork_imap(_square_and_pid, range(20), 2))
+    assert [square for square, _ in out] == [n * n for n in range(20)]
+    assert os.getpid() not in {pid for _, pid in out}
