@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from safeguarding.cli.main import app
+from safeguarding.conversation.pool import forkable
 
 runner = CliRunner()
 DEV_SET = Path(__file__).parents[2] / "data" / "conversations" / "dev.jsonl"
@@ -64,7 +65,6 @@ def test_workers_score_a_long_file_in_file_order(
     """--workers 2 gives the same lines, in the same order, as one process, bad lines
     included; small chunks make the dev set many of them."""
     import safeguarding.cli.conversation as cli
-    from safeguarding.conversation.pool import forkable
 
     lines = DEV_SET.read_text(encoding="utf-8").splitlines()[:60]
     file = _write(tmp_path / "long.jsonl", *lines[:30], "not json", *lines[30:])
@@ -93,6 +93,36 @@ def test_workers_score_a_long_file_in_file_order(
     assert len(pids["1"]) == len(pids["2"]) > 5 and set(pids["1"]) == {os.getpid()}
     if forkable():
         assert os.getpid() not in pids["2"]
+
+
+@pytest.mark.skipif(not forkable(), reason="workers need fork")
+def test_a_worker_that_dies_is_a_clear_error_after_the_lines_scored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed mid-file (for memory, most often): the lines before its chunk are
+    written, then one clear error and exit 2, no traceback."""
+    import safeguarding.cli.conversation as cli
+
+    lines = DEV_SET.read_text(encoding="utf-8").splitlines()[:60]
+    file = _write(tmp_path / "long.jsonl", *lines)
+    monkeypatch.setattr(cli, "CHUNK_MESSAGES", 40)
+    score_chunk = cli._score_chunk
+
+    def dies_late(analyzer: object, chunk: list[tuple[int, object]]) -> object:
+        if chunk[0][0] > 40:
+            os._exit(9)
+        return score_chunk(analyzer, chunk)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_score_chunk", dies_late)
+    result = runner.invoke(
+        app, ["conversation", "score", str(file), "--json", "--model", "none", "--workers", "2"]
+    )
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "--workers 1" in result.output
+    written = [json.loads(x) for x in result.output.splitlines() if x.startswith("{")]
+    assert 0 < len(written) < 60
+    assert [r["id"] for r in written] == [json.loads(x)["id"] for x in lines[: len(written)]]
+    assert f"{len(written)} lines were scored and written above" in result.output
 
 
 def test_bad_lines_are_named_and_the_rest_scored(tmp_path: Path) -> None:

@@ -153,7 +153,7 @@ def score(
     def work(chunk: list[tuple[int, Conversation | str]]) -> list[dict[str, Any]]:
         return list(_score_chunk(analyzer, chunk))
 
-    alerts = errors = 0
+    alerts = errors = quiet = 0
     try:
         stream = sys.stdin if file == "-" else Path(file).open(encoding="utf-8")  # noqa: SIM115
     except OSError as exc:  # missing, a folder, unreadable: say so, no traceback
@@ -166,6 +166,8 @@ def score(
                         errors += 1
                     elif result["alert"]:
                         alerts += 1
+                    else:
+                        quiet += 1
                     if as_json:
                         sys.stdout.write(json.dumps(result) + "\n")
                     elif "error" in result:
@@ -176,6 +178,9 @@ def score(
             fail(
                 f"{file} is not UTF-8 text: conversations are JSON Lines, one JSON object per line"
             )
+        except ConversationError as exc:  # a worker process died (pool.py says why)
+            done = alerts + errors + quiet
+            fail(f"{exc}; {done} lines were scored and written above, the rest of {file} was not")
     raise typer.Exit(EXIT_ERROR if errors else EXIT_MATCHED if alerts else EXIT_OK)
 
 
