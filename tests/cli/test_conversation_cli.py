@@ -142,9 +142,16 @@ def test_bad_lines_are_named_and_the_rest_scored(tmp_path: Path) -> None:
 
 
 def test_eval_reports_each_category() -> None:
-    result = runner.invoke(app, ["conversation", "eval", str(DEV_SET), "--json", "--model", "none"])
+    result = runner.invoke(
+        app, ["conversation", "eval", str(DEV_SET), "--json", "--model", "none", "--workers", "2"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
+    # one process gives the same figures as two
+    alone = runner.invoke(
+        app, ["conversation", "eval", str(DEV_SET), "--json", "--model", "none", "--workers", "1"]
+    )
+    assert json.loads(alone.stdout) == report
     assert report["model"] == "lexical (no embedding)" and report["ages"] == "withheld"
     pooled = report["all"]
     assert report["sources"]["dev"] == pooled

@@ -226,6 +226,14 @@ def evaluate(
         typer.Option("--plot", file_okay=False, help="Write PNG curves here (the plot extra)."),
     ] = None,
     model: ModelOption = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes scoring at once (default: the cores, at most four).",
+        ),
+    ] = WORKERS,
 ) -> None:
     """Per source and pooled: grooming alert recall (shipped threshold, 1% and 0.1% of benign
     alerted), flagged before the first harm step, sextortion alerted within one message of
@@ -242,7 +250,7 @@ def evaluate(
         err.print(f"scored {done}/{total} conversations", end="\r" if done < total else "\n")
 
     try:
-        results = score_labelled(analyzer, items, progress)
+        results = score_labelled(analyzer, items, progress, workers=workers)
     except ConversationError as exc:
         fail(str(exc))
     result = report(results)

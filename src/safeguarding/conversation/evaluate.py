@@ -21,6 +21,7 @@ from safeguarding.conversation.metrics import (
     roc_auc,
     wilson,
 )
+from safeguarding.conversation.pool import fork_imap
 from safeguarding.conversation.state import Tier
 
 CATEGORIES = ("grooming", "sextortion")
@@ -76,18 +77,24 @@ def score_labelled(
     items: Sequence[Labelled],
     progress: Callable[[int, int], object] | None = None,
     batch: int = 64,
+    workers: int = 1,
 ) -> list[Scored]:
-    """Scores whole conversations, a batch at a time (the model runs on full batches)."""
-    out: list[Scored] = []
-    for start in range(0, len(items), batch):
-        part = items[start : start + batch]
+    """Scores whole conversations, a batch at a time (the model runs on full batches), in up
+    to `workers` forked processes (pool.py), in order."""
+
+    def work(part: Sequence[Labelled]) -> list[Scored]:
         assessments = analyzer.score_many(
             [
                 (i.conversation.id, i.conversation.messages, i.conversation.participants)
                 for i in part
             ]
         )
-        out.extend(Scored.of(item, a) for item, a in zip(part, assessments, strict=True))
+        return [Scored.of(item, a) for item, a in zip(part, assessments, strict=True)]
+
+    out: list[Scored] = []
+    parts = (items[start : start + batch] for start in range(0, len(items), batch))
+    for scored in fork_imap(work, parts, workers):
+        out.extend(scored)
         if progress is not None:
             progress(len(out), len(items))
     return out
