@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, ProgressColumn
 from rich.text import Text
 
 from safeguarding.config import Settings
@@ -24,6 +25,23 @@ from safeguarding.store.db import Database, head_revision
 # explicitly, with `error()` or a Text.
 out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+def progress_bar(*columns: str | ProgressColumn, enabled: bool = True) -> Progress:
+    """A progress bar for long work, on stderr and only there: Rich would otherwise capture
+    what is written to stdout while it runs and print it on stderr too, so `--json` in a
+    terminal lost its JSON to stderr. When stdout is a terminal as well, the results
+    scrolling by are the progress, and a bar drawn between them would garble both: no bar.
+    Nor in a pipe or log (stderr not a terminal)."""
+    return Progress(
+        *columns,
+        console=err,
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+        disable=not enabled or not err.is_terminal or sys.stdout.isatty(),
+    )
+
 
 EXIT_OK, EXIT_MATCHED, EXIT_ERROR = 0, 1, 2
 #: `match`: something matched, and some files could not be read (neither hides the other)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO, get_args
 
 import typer
+from rich.progress import TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from safeguarding.cli.common import (
@@ -20,6 +21,7 @@ from safeguarding.cli.common import (
     err,
     fail,
     out,
+    progress_bar,
     settings,
 )
 from safeguarding.conversation.analyzer import Assessment, ConversationAnalyzer, Limits
@@ -158,7 +160,13 @@ def score(
         stream = sys.stdin if file == "-" else Path(file).open(encoding="utf-8")  # noqa: SIM115
     except OSError as exc:  # missing, a folder, unreadable: say so, no traceback
         fail(f"cannot read {file}: {exc.strerror or exc}")
-    with stream:
+    bar = progress_bar(
+        "scoring",
+        TextColumn("{task.completed} conversations, {task.fields[alerts]} alerts"),
+        TimeElapsedColumn(),
+    )
+    with stream, bar:
+        task = bar.add_task("scoring", total=None, alerts=0)
         try:
             for results in fork_imap(work, _chunks(stream), workers):
                 for result in results:
@@ -174,6 +182,7 @@ def score(
                         out.print(Text.assemble(("error", "red"), " ", str(result["error"])))
                     else:
                         _print_human(result)
+                bar.update(task, advance=len(results), alerts=alerts)
         except UnicodeDecodeError:
             fail(
                 f"{file} is not UTF-8 text: conversations are JSON Lines, one JSON object per line"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 
-from safeguarding.cli.common import err
+from safeguarding.cli.common import progress_bar
 from safeguarding.errors import SafeguardingError
 from safeguarding.hashing.hasher import ContentHashes, hash_file
 from safeguarding.media.limits import MediaLimits
@@ -58,20 +57,12 @@ def hash_many(
 ) -> Iterator[Outcome]:
     """Yield (path, hashes, error) in input order."""
     workers = workers or os.cpu_count() or 1
-    # The bar goes to stderr, and only there: Rich would otherwise capture what is written
-    # to stdout while it runs and print it on stderr too, so `--json` in a terminal lost its
-    # JSON to stderr. When stdout is a terminal as well, the results scrolling by are the
-    # progress, and a bar drawn between them would garble both: no bar.
-    progress = Progress(
+    progress = progress_bar(
         "{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        redirect_stdout=False,
-        redirect_stderr=False,
-        disable=not err.is_terminal or sys.stdout.isatty() or len(files) < 2,
+        enabled=len(files) >= 2,
     )
     with progress:
         task = progress.add_task("hashing", total=len(files))
