@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +95,19 @@ def test_imap_spreads_items_over_workers() -> None:
     out = list(fork_imap(_square_and_pid, range(20), 2))
     assert [square for square, _ in out] == [n * n for n in range(20)]
     assert os.getpid() not in {pid for _, pid in out}
+
+
+@pytest.mark.skipif(not forkable(), reason="in turn where fork is not offered")
+def test_imap_stopped_early_drops_the_work_not_started(tmp_path: Path) -> None:
+    """A reader that stops (a closed pipe) does not wait for the chunks queued behind it."""
+
+    def work(n: int) -> int:
+        (tmp_path / str(n)).touch()
+        time.sleep(0.2)
+        return n
+
+    results = fork_imap(work, range(40), 2, ahead=4)
+    assert next(results) == 0
+    results.close()
+    # eight were queued (two workers, four each); those not yet handed to a worker never run
+    assert len(list(tmp_path.iterdir())) < 8

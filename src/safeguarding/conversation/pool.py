@@ -93,12 +93,16 @@ def fork_imap(
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             pending: deque[Future[R]] = deque()
-            for item in chain(first, stream):
-                pending.append(pool.submit(_call, item))
-                if len(pending) >= workers * ahead:
+            try:
+                for item in chain(first, stream):
+                    pending.append(pool.submit(_call, item))
+                    if len(pending) >= workers * ahead:
+                        yield pending.popleft().result()
+                while pending:
                     yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            finally:  # the caller stopped early (a closed pipe): drop what has not started
+                for future in pending:
+                    future.cancel()
     except BrokenProcessPool as exc:
         # a worker died without an answer, most often killed for memory
         raise ConversationError(
