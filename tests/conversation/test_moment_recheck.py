@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +22,7 @@ from safeguarding.conversation.moment_model import Hidden, pairs
 from safeguarding.conversation.moment_recheck import Recheck, due
 from safeguarding.conversation.normalize import normalize
 from safeguarding.conversation.tactic_model import RULE_TACTICS, rule_matrix
+from safeguarding.conversation.training.recheck import RecheckTrainer
 from safeguarding.errors import ConversationError
 from tests.conversation.conftest import needs_e5, needs_model, streamed
 from tests.conversation.test_moment import SEXTORTION
@@ -117,9 +119,12 @@ def test_training_with_the_recheck_streams_as_the_batch(tmp_path: Path) -> None:
     args += ["--recheck", "--embedding-cache", str(cache), "--version", "t"]
     result = CliRunner().invoke(app, [*args, "--workers", "2"])
     assert result.exit_code == 0, result.output
-    # the fits in worker processes give the bundle of one process, to the bit
+    # the fits in worker processes give the bundle of one process, to the bit; and with
+    # three sources the five folds are one per source, so --recheck-folds 0 (which reaches
+    # the pinned child) fits the same
     serial = tmp_path / "serial"
-    result = CliRunner().invoke(app, [*args, "--workers", "1", "--out", str(serial)])
+    serial_args = ["--workers", "1", "--out", str(serial), "--recheck-folds", "0"]
+    result = CliRunner().invoke(app, [*args, *serial_args])
     assert result.exit_code == 0, result.output
     for name in ("tactics-use.npz", "moment-use.npz", "recheck-use.npz"):
         with np.load(out / name) as pooled, np.load(serial / name) as alone:
@@ -181,3 +186,20 @@ def test_a_recheck_that_does_not_fit_its_models_is_refused(model_detector: Messa
             recheck,
             None,
         )
+
+
+def _recheck_trainer(sources: list[str], folds: int) -> RecheckTrainer:
+    corpus = SimpleNamespace(items=[], sources=sources)
+    return RecheckTrainer(SimpleNamespace(corpus=corpus), None, folds)  # type: ignore[arg-type]
+
+
+def test_recheck_folds_deal_sources_round_or_one_per_source() -> None:
+    names = [f"s{n:02d}" for n in range(12)]
+    dealt = _recheck_trainer(names, 5).folds()
+    assert [sorted(f) for f in dealt][:2] == [["s00", "s05", "s10"], ["s01", "s06", "s11"]]
+    assert len(dealt) == 5 and frozenset().union(*dealt) == frozenset(names)
+    assert _recheck_trainer(names, 0).folds() == [frozenset({n}) for n in names]
+    # more folds than sources: no empty fold (its fit would be the fit on all of them)
+    assert len(_recheck_trainer(names[:3], 5).folds()) == 3
+    with pytest.raises(ValueError, match="at least 2"):
+        _recheck_trainer(names, 1)

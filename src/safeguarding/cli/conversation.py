@@ -39,6 +39,7 @@ from safeguarding.conversation.training.environment import (
     pinned,
     pinned_environ,
 )
+from safeguarding.conversation.training.recheck import RECHECK_FOLDS
 from safeguarding.errors import ConversationError, SafeguardingError
 
 app = typer.Typer(
@@ -414,6 +415,15 @@ def train_command(
             "training/budget.py).",
         ),
     ] = MOMENT_AFTER_NUDGE,
+    recheck_folds: Annotated[
+        int,
+        typer.Option(
+            "--recheck-folds",
+            min=0,
+            help="With --recheck: folds of sources for the second reading's out-of-source "
+            "fits, which set its threshold (0: one fit per source; training/recheck.py).",
+        ),
+    ] = RECHECK_FOLDS,
 ) -> None:
     """Fit the tactic and conversation models (the train extra) and print
     leave-one-source-out figures per source; writes tactics-NAME.npz, risk-NAME.json,
@@ -421,7 +431,7 @@ def train_command(
     set on) and held-out-series-NAME.npz (every training chat's out-of-source scores after
     each message) to --out."""
     if pinnable() and not pinned():
-        extra = ["--recheck"] if recheck else []
+        extra = ["--recheck", "--recheck-folds", str(recheck_folds)] if recheck else []
         extra += ["--embedding-cache", str(embedding_cache)] if embedding_cache else []
         extra += ["--workers", str(workers)]
         extra += ["--thresholds-by-language"] if by_language else []
@@ -466,6 +476,7 @@ def train_command(
                 lines=[line for found in by_file.values() for line in found],
                 by_language=by_language,
                 moment_after_nudge=after_nudge,
+                recheck_folds=recheck_folds,
             )
         except (SafeguardingError, ValueError) as exc:
             fail(str(exc))

@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
@@ -75,7 +75,7 @@ def fork_map(
 
 def fork_imap(
     work: Callable[[T], R], items: Iterable[T], workers: int, ahead: int = AHEAD
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """work(item) for each item, in order, in up to `workers` forked processes, reading at
     most `workers * ahead` items ahead of the result being handed back. A single item, or
     one worker, runs in this process (a fork would only cost)."""

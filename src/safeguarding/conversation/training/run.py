@@ -20,6 +20,7 @@ from safeguarding.conversation.semantic import SemanticScorer, load_phrases
 from safeguarding.conversation.training.budget import LANGUAGE_MIN_BENIGN, MOMENT_AFTER_NUDGE
 from safeguarding.conversation.training.corpus import build_corpus
 from safeguarding.conversation.training.lines import Line
+from safeguarding.conversation.training.recheck import RECHECK_FOLDS
 from safeguarding.conversation.training.series import Arrays, held_out_series
 from safeguarding.conversation.training.trainer import TACTIC_ITERATIONS, Trainer
 
@@ -66,6 +67,7 @@ def train(
     lines: Sequence[Line] = (),
     by_language: bool = False,
     moment_after_nudge: float = MOMENT_AFTER_NUDGE,
+    recheck_folds: int = RECHECK_FOLDS,
 ) -> Outcome:
     """With `second` (e5, or its cache), also the sextortion moment's second reading
     (moment_recheck.py, training/recheck.py). `workers` processes fit what does not depend
@@ -73,7 +75,8 @@ def train(
     lines the tactic and moment models also learn from, in every fit. `by_language`: also
     thresholds per language (budget.spend_by_language; measured, not shipped: docs/conversation.md,
     "Session 41"). `moment_after_nudge`: the part of the moment's share spent past the
-    sextortion nudge (budget.MOMENT_AFTER_NUDGE)."""
+    sextortion nudge (budget.MOMENT_AFTER_NUDGE). `recheck_folds`: folds of sources for the
+    second reading's out-of-source fits (0: one per source; recheck.py)."""
     semantic = SemanticScorer(embedder, load_phrases()) if embedder is not None else None
     progress(f"{name}: preparing {sum(len(i.conversation.messages) for i in items)} messages")
     if second is not None and (embedder is None or nested or lines):
@@ -91,6 +94,7 @@ def train(
         workers=workers,
         language_min_benign=LANGUAGE_MIN_BENIGN if by_language else None,
         moment_after_nudge=moment_after_nudge,
+        recheck_folds=recheck_folds,
     )
     sources = frozenset(corpus.sources)
     if len(sources) < 3:

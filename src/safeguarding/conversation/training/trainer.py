@@ -66,7 +66,7 @@ from safeguarding.conversation.training.fit import (
     platt,
     sparse_rows,
 )
-from safeguarding.conversation.training.recheck import RecheckTrainer
+from safeguarding.conversation.training.recheck import RECHECK_FOLDS, RecheckTrainer
 
 # The tactic model's L2 penalty and epochs of stochastic gradient descent (fit_tactics):
 # chosen by held-out mean average precision over tactics, leave-one-source-out.
@@ -165,6 +165,7 @@ class Trainer:
         workers: int = 1,
         language_min_benign: int | None = None,
         moment_after_nudge: float = MOMENT_AFTER_NUDGE,
+        recheck_folds: int = RECHECK_FOLDS,
     ) -> None:
         self.corpus = corpus
         #: thresholds per language for the languages with this many benign conversations
@@ -192,7 +193,7 @@ class Trainer:
         self._inputs = self._tactic_inputs()
         self.moment_y, self.moment_rows = moment_targets(corpus)
         #: with a second encoder, the moment's second reading (training/recheck.py)
-        self.recheck = RecheckTrainer(self, second) if second is not None else None
+        self.recheck = RecheckTrainer(self, second, recheck_folds) if second is not None else None
 
     # -- messages -----------------------------------------------------------------------
     def _tactic_inputs(self) -> tuple[Any, npt.NDArray[np.float64]]:
