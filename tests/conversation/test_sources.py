@@ -16,6 +16,12 @@ SOURCES = ROOT / "data" / "conversations" / "sources"
 SHIPPED = ROOT / "src" / "safeguarding" / "conversation" / "data" / "model"
 
 
+def _manifest(name: str) -> list[str]:
+    """A list of sources under data/conversations: its lines but the comments and blanks."""
+    text = (ROOT / "data" / "conversations" / name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
 def test_every_source_reads_and_has_its_brief_and_row() -> None:
     readme = (SOURCES / "README.md").read_text(encoding="utf-8")
     files = sorted(SOURCES.glob("*.jsonl"))
@@ -39,12 +45,7 @@ def test_the_manifest_names_the_shipped_bundles_sources(name: str) -> None:
     the tactic fit's gradient descent visits rows in the corpus's order, so a reordered list
     trains other weights: session 29's rebuild of `use` version 13 did, with two sources in
     alphabetical places that version 13 had read last)."""
-    manifest = ROOT / "data" / "conversations" / f"{name}-sources.txt"
-    entries = [
-        line
-        for line in manifest.read_text(encoding="utf-8").splitlines()
-        if line and not line.startswith("#")
-    ]
+    entries = _manifest(f"{name}-sources.txt")
     names: list[str] = []
     for entry in entries:
         path = ROOT / entry
@@ -53,3 +54,16 @@ def test_the_manifest_names_the_shipped_bundles_sources(name: str) -> None:
     report = json.loads((SHIPPED / f"report-{name}.json").read_text(encoding="utf-8"))
     assert names == list(report["in_sample"]["sources"])
     assert len(names) == len(set(names))
+
+
+def test_the_never_seen_manifest_holds_no_source_the_shipped_use_bundle_trained_on() -> None:
+    """`use`'s figures "never seen" (docs/conversation.md) are measured on
+    data/conversations/never-seen-use.txt: every path in it is a source that exists, and none
+    is one the shipped report says the bundle trained on."""
+    entries = _manifest("never-seen-use.txt")
+    assert len(entries) == len(set(entries)) == 31
+    for entry in entries:
+        assert (ROOT / entry).is_file(), entry
+    report = json.loads((SHIPPED / "report-use.json").read_text(encoding="utf-8"))
+    trained = set(report["in_sample"]["sources"])
+    assert {(ROOT / e).stem for e in entries} & trained == set()
