@@ -66,6 +66,39 @@ def test_no_sextortion_without_a_threat_or_demand(lexical: ConversationAnalyzer)
     assert result.grooming_score > 0.5
 
 
+@pytest.mark.parametrize(
+    "ages",
+    [
+        {"a": {"age": 33}, "b": {"age": 34}},  # the platform knows two adults
+        {"a": {"age": 16}, "b": {"age": 16}},  # two peers
+        {"a": {"age": 40}, "b": {"age": 13}},
+    ],
+)
+def test_given_ages_do_not_move_the_scores_only_who_is_nudged(
+    lexical: ConversationAnalyzer, ages: dict[str, dict[str, int]]
+) -> None:
+    """The conversation model was trained with ages withheld and reads stated ages only; a
+    platform's ages choose the likely child and the nudge, never the probabilities the
+    thresholds were set on (given ones alerted 22 of 1,240 never-seen benign chats against
+    12 withheld, among them adults flirting: docs/conversation.md, "Session 47")."""
+    lines = chat(
+        "a: ur so cute", "b: lol thanks", "a: im 15 btw, u?", "b: 16",
+        "a: i have ur pics", "a: send more or everyone sees them",
+    )  # fmt: skip
+    withheld = lexical.score("w", lines)
+    given = lexical.score("g", lines, ages)
+    assert (given.grooming_score, given.sextortion_score) == (
+        withheld.grooming_score,
+        withheld.sextortion_score,
+    )
+    state = lexical.new_state("s", ages)
+    lexical.observe(state, lines)
+    # the stated age is kept beside the platform's, which stays the one roles go by
+    assert state.participants["a"].stated_age == 15
+    assert state.participants["a"].age == ages["a"]["age"]
+    assert state.participants["a"].age_source == "platform"
+
+
 def test_ordinary_chat_and_single_tactics_do_not_alert(lexical: ConversationAnalyzer) -> None:
     assert not lexical.score(
         "a", chat("a: you played so well today", "b: thanks coach", "a: practice moved to 5pm")

@@ -4,11 +4,13 @@ labelled-file reader's errors and age withholding."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from safeguarding.conversation.analyzer import Assessment
 from safeguarding.conversation.evaluate import POOLED, Scored, headline, report
 from safeguarding.conversation.labelled import read_labelled, read_sources
 from safeguarding.conversation.metrics import (
@@ -201,3 +203,23 @@ def test_a_bad_line_is_named(tmp_path: Path, bad: dict[str, Any] | str, reason: 
     with pytest.raises(ConversationFormatError, match="bad: line 2") as caught:
         read_labelled(file)
     assert reason in str(caught.value)
+
+
+def _assessment(offender: str | None, child: str | None) -> Assessment:
+    return Assessment("c", True, "grooming", 1, 0.9, 0.1, Tier.REVIEW, offender, child, 2)
+
+
+def test_who_the_engine_names_is_checked_against_the_writers_roles(tmp_path: Path) -> None:
+    [item] = read_labelled(_write(tmp_path / "mine.jsonl", GOOD))  # u1 adult, u2 child
+    right = Scored.of(item, _assessment("u1", "u2"))
+    swapped = Scored.of(item, _assessment("u2", "u1"))
+    unnamed = Scored.of(item, _assessment(None, None))  # nothing reached a nudge
+    assert (right.offender_right, right.child_right) == (True, True)
+    assert (swapped.offender_right, swapped.child_right) == (False, False)
+    assert (unnamed.offender_right, unnamed.child_right) == (False, False)
+    no_roles = replace(item, roles={})
+    assert Scored.of(no_roles, _assessment("u1", "u2")).offender_right is None
+    g = report([right, swapped, unnamed, Scored.of(no_roles, _assessment("u1", "u2"))])[POOLED]
+    assert g["grooming"]["offender_named_right"] == {"right": 1, "of": 3, "ratio": 0.3333}
+    assert g["grooming"]["child_named_right"] == {"right": 1, "of": 3, "ratio": 0.3333}
+    assert report(SAMPLE)[POOLED]["grooming"]["offender_named_right"] is None

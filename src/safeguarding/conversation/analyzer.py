@@ -227,12 +227,13 @@ class ConversationAnalyzer:
             state.first_ts = when if state.first_ts is None else min(state.first_ts, when)
             state.last_ts = when if state.last_ts is None else max(state.last_ts, when)
         sender.questions += signal.question
-        if sender.age_source != "platform":
-            answering = state.last_age_probe_by not in (None, sender.id) and (
-                index - (state.age_probe_index or 0) <= AGE_ANSWER_WINDOW
-            )
-            age = stated_age(signal.text, answering_age_question=answering)
-            if age is not None:
+        answering = state.last_age_probe_by not in (None, sender.id) and (
+            index - (state.age_probe_index or 0) <= AGE_ANSWER_WINDOW
+        )
+        age = stated_age(signal.text, answering_age_question=answering)
+        if age is not None:
+            sender.stated_age = age
+            if sender.age_source != "platform":
                 sender.age, sender.age_source = age, "stated"
         add_language(state.languages, signal.text)
         if minor_cue(signal.text):

@@ -4,7 +4,9 @@ Grooming: alert recall at the engine's threshold and at 1% / 0.1% of benign conv
 alerted; flagged before the first harm step (image or meeting request), of those that have
 one, with the median messages of warning. Sextortion: alerted no later than one message
 after the first threat or demand. Benign: alerted and nudged per 1,000 with a Wilson 95%
-interval. Ranking: ROC AUC and average precision of each category's score against benign."""
+interval. Ranking: ROC AUC and average precision of each category's score against benign.
+Roles: how often the likely offender and child the engine names are the writer's adult and
+child, where the file says who is who."""
 
 from __future__ import annotations
 
@@ -43,6 +45,10 @@ class Scored:
     disclosure: bool
     #: the first threat or payment demand (sextortion's clock); None: first_harm_index
     first_threat_index: int | None = None
+    #: the named offender is the writer's adult, the named child their child (None: the file
+    #: names no such role)
+    offender_right: bool | None = None
+    child_right: bool | None = None
 
     @property
     def threat_index(self) -> int | None:
@@ -69,7 +75,14 @@ class Scored:
             a.tier,
             a.disclosure,
             item.first_threat_index,
+            _named(a.offender, item.roles, "adult"),
+            _named(a.child, item.roles, "child"),
         )
+
+
+def _named(named: str | None, roles: dict[str, str], role: str) -> bool | None:
+    holders = {p for p, r in roles.items() if r == role}
+    return named in holders if holders else None
 
 
 def score_labelled(
@@ -152,6 +165,9 @@ def _category(category: str, positives: list[Scored], benign: list[Scored]) -> d
         "recall_at_0.1pct_benign": round(recall_at_rate(pos, neg, 0.001), 4) if neg else None,
         "roc_auc": round(roc_auc(pos, neg), 4) if neg else None,
         "average_precision": round(average_precision(pos, neg), 4) if neg else None,
+        # who the engine names (nobody until a nudge is reached counts as wrong)
+        "offender_named_right": _share(r.offender_right for r in positives),
+        "child_named_right": _share(r.child_right for r in positives),
     }
     if category == "grooming":
         early = [
@@ -255,6 +271,15 @@ def _fmt(value: float | None) -> str:
 
 def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+def _share(values: Iterable[bool | None]) -> dict[str, Any] | None:
+    """How many of those with a known answer are right (None: none known)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    right = sum(known)
+    return {"right": right, "of": len(known), "ratio": _ratio(right, len(known))}
 
 
 def _per_1000(part: int, whole: int) -> float:

@@ -45,6 +45,10 @@ class Participant:
     questions: int = 0
     age: int | None = None
     age_source: str | None = None  # "platform" (given) or "stated" (in a message)
+    # The age this participant stated in a message, kept beside the platform's: the
+    # conversation model reads this one, since it was trained with ages withheld and only
+    # ever saw stated ages (risk_model.features says why)
+    stated_age: int | None = None
     best: dict[str, float] = field(default_factory=dict)
     # Per tactic, the sum of the message probabilities: how much, not just how sure
     soft: dict[str, float] = field(default_factory=dict)
