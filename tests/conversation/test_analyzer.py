@@ -9,6 +9,7 @@ import pytest
 
 from safeguarding.conversation.analyzer import ConversationAnalyzer, Limits, Message
 from safeguarding.conversation.loader import load_detector
+from safeguarding.conversation.state import ConversationState
 from safeguarding.errors import ConversationLimitError
 from tests.conversation.conftest import chat, needs_model, streamed
 
@@ -180,3 +181,23 @@ def test_hostile_input_has_bounded_cost(lexical: ConversationAnalyzer) -> None:
     lexical.observe(state, [Message("ab"[i % 2], "don't tell anyone") for i in range(5000)])
     assert len(json.dumps(state.to_json())) < size + 2000
     assert state.messages == 10_000
+
+
+def test_a_state_stored_before_stated_ages_were_kept_apart_reads_the_same(
+    lexical: ConversationAnalyzer,
+) -> None:
+    lines = chat("a: how old r u", "b: im 13", "a: ur so mature", "a: dont tell ur mum we talk")
+    state = lexical.new_state("old", {"a": {"age": 35}})
+    lexical.observe(state, lines[:2])
+    stored = state.to_json()
+    for participant in stored["participants"].values():
+        del participant["stated_age"]  # as stored before session 47
+    old = ConversationState.from_json(json.loads(json.dumps(stored)))
+    assert old.participants["b"].stated_age == 13  # stated: kept reading
+    assert old.participants["a"].stated_age is None  # the platform's: never a stated one
+    fresh = lexical.observe(state, lines[2:])
+    again = lexical.observe(old, lines[2:])
+    assert (again.grooming_score, again.sextortion_score) == (
+        fresh.grooming_score,
+        fresh.sextortion_score,
+    )

@@ -132,7 +132,15 @@ class ConversationState:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ConversationState:
         data = dict(data)
-        participants = {k: Participant(**v) for k, v in data.pop("participants").items()}
+        participants = {k: _participant(v) for k, v in data.pop("participants").items()}
         evidence = {int(e["index"]): EvidenceMessage(**e) for e in data.pop("evidence")}
         tier = Tier(data.pop("tier", Tier.NONE))
         return cls(participants=participants, evidence=evidence, tier=tier, **data)
+
+
+def _participant(data: dict[str, Any]) -> Participant:
+    """A stored participant; one stored before `stated_age` existed (session 47) kept a
+    stated age only in `age`, which the model must go on reading mid-conversation."""
+    if "stated_age" not in data and data.get("age_source") == "stated":
+        data = {**data, "stated_age": data.get("age")}
+    return Participant(**data)
